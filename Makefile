@@ -1,0 +1,63 @@
+# piaops — the two commands a new developer needs are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+PORT ?= 8000
+BIN := $(VENV)/bin
+PIAOPS := $(BIN)/piaops
+export PIAOPS_DEBUG ?= 1
+PIAOPS_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/piaops_test
+
+.PHONY: run test lint types tests tests-sqlite tests-postgres bench install dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Runtime install: re-run only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+dev: $(VENV)/.dev-installed
+
+run: install
+	mkdir -p var
+	$(PIAOPS) migrate --no-input
+	$(PIAOPS) demo
+	$(PIAOPS) runserver 127.0.0.1:$(PORT)
+
+lint: dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+types: dev
+	$(BIN)/mypy
+
+migrations-check: dev
+	$(PIAOPS) makemigrations --check --dry-run
+
+tests-sqlite: dev
+	$(BIN)/pytest
+
+# PostgreSQL: skipped with a note when no server answers, unless PIAOPS_REQUIRE_POSTGRES=1.
+tests-postgres: dev
+	@if $(BIN)/python -m piaops.dbcheck "$(PIAOPS_TEST_DATABASE_URL)"; then \
+		PIAOPS_TEST_DATABASE_URL="$(PIAOPS_TEST_DATABASE_URL)" PIAOPS_TEST_DB=postgres $(BIN)/pytest; \
+	elif [ "$$PIAOPS_REQUIRE_POSTGRES" = "1" ]; then \
+		echo "PostgreSQL is required (PIAOPS_REQUIRE_POSTGRES=1) but does not answer at $(PIAOPS_TEST_DATABASE_URL)"; exit 1; \
+	else \
+		echo "SKIPPED: PostgreSQL tests (no server at $(PIAOPS_TEST_DATABASE_URL))"; \
+	fi
+
+test: lint types migrations-check tests-sqlite tests-postgres
+
+bench: dev
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

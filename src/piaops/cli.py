@@ -1,0 +1,37 @@
+"""The ``piaops`` console script: Django's management commands with operator-friendly names.
+
+``piaops import people FILE`` runs the command ``import_people``; ``piaops audit-log verify`` runs
+``audit_log_verify``. A first word that is a command by itself (``piaops migrate``) runs as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _resolve(argv: list[str]) -> list[str]:
+    from django.core.management import get_commands
+
+    commands = get_commands()
+    if len(argv) >= 2 and not argv[1].startswith("-"):
+        joined = f"{argv[0]}_{argv[1]}".replace("-", "_")
+        if joined in commands:
+            return [joined, *argv[2:]]
+    if argv and argv[0].replace("-", "_") in commands:
+        return [argv[0].replace("-", "_"), *argv[1:]]
+    return argv
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "piaops.settings")
+    import django
+    from django.core.management import execute_from_command_line
+
+    django.setup()
+    args = list(sys.argv[1:] if argv is None else argv)
+    execute_from_command_line(["piaops", *_resolve(args)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Model and form fields that refuse a 個人番号.
+
+Every free-text field of piaops is one of these (a test enumerates the models to prove it). The validator gives
+forms a Japanese message naming the field; ``get_prep_value`` is the last line of defence, so that even code
+that skips validation (bulk inserts, the shell) cannot write a candidate to the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from piaops.lib.mynumber import contains_my_number
+
+
+class MyNumberRefused(ValidationError):
+    """A value looked like a 個人番号. The message names the field, never the number."""
+
+
+def refuse_my_number(value: Any, *, field_label: str | None = None) -> None:
+    if isinstance(value, str) and contains_my_number(value):
+        where = f"「{field_label}」に" if field_label else ""
+        raise MyNumberRefused(
+            f"{where}個人番号と思われる12桁の数字が含まれています。個人番号は本システムに登録できません。"
+            "該当箇所を削除してから保存してください。",
+            code="my_number",
+        )
+
+
+class MyNumberValidator:
+    """Field validator; ``deconstruct`` keeps migrations stable."""
+
+    def __init__(self, field_label: str | None = None) -> None:
+        self.field_label = field_label
+
+    def __call__(self, value: Any) -> None:
+        refuse_my_number(value, field_label=self.field_label)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MyNumberValidator) and other.field_label == self.field_label
+
+    def __hash__(self) -> int:
+        return hash(self.field_label)
+
+    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+        return ("piaops.lib.fields.MyNumberValidator", (), {"field_label": self.field_label})
+
+
+class _Guarded:
+    """Mixin for text model fields: validator with the field's label, and a guard on the way to the database."""
+
+    my_number_guarded = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        label = str(self.verbose_name) if self.verbose_name else None  # type: ignore[attr-defined]
+        self.validators.append(MyNumberValidator(label))  # type: ignore[attr-defined]
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)  # type: ignore[misc]
+        refuse_my_number(value, field_label=str(self.verbose_name))  # type: ignore[attr-defined]
+        return value
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()  # type: ignore[misc]
+        kwargs.pop("validators", None)
+        return name, path, args, kwargs
+
+
+class GuardedCharField(_Guarded, models.CharField):
+    pass
+
+
+class GuardedTextField(_Guarded, models.TextField):
+    pass
+
+
+class GuardedFormCharField(forms.CharField):
+    """For form-only text inputs (search boxes, comments that are not model fields)."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        refuse_my_number(value, field_label=str(self.label) if self.label else None)

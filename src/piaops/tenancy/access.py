@@ -1,0 +1,146 @@
+"""The one access helper: every read and write of a view or API operation is decided here.
+
+Rules:
+- Everything starts from the user's municipality. An object of another municipality does not exist for the
+  caller: it answers 404, never 403, so ids cannot be probed.
+- A user's rights are the union of their role grants. 所属長・所属担当者 grants hold for a unit *subtree*;
+  事業者担当 grants for one party; the other roles for the whole municipality.
+- A right the user lacks on an object they may see answers 403.
+
+Each domain app names its capabilities in ``POLICY`` below (one table, so who-may-do-what reads in one place).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+
+from piaops.tenancy.models import Municipality, OrgUnit, Role, RoleGrant, User
+
+M = TypeVar("M", bound=models.Model)
+
+
+class Perm(StrEnum):
+    VIEW = "view"  # see the tenant's master data (units, works, parties)
+    VIEW_PEOPLE = "view_people"  # see people (unit roles: their subtree only)
+    MANAGE = "manage"  # municipality, organisation, people, works, parties, users and roles, imports
+    VIEW_AUDIT_LOG = "view_audit_log"
+    MANAGE_ASSESSMENTS = "manage_assessments"
+
+
+ALL_ROLES = frozenset(Role)
+UNIT_ROLES = frozenset({Role.UNIT_HEAD, Role.UNIT_STAFF})
+
+POLICY: dict[Perm, frozenset[Role]] = {
+    Perm.VIEW: ALL_ROLES,
+    Perm.VIEW_PEOPLE: frozenset({Role.ADMIN, Role.AUDITOR, Role.VIEWER, Role.UNIT_HEAD, Role.UNIT_STAFF}),
+    Perm.MANAGE: frozenset({Role.ADMIN}),
+    Perm.VIEW_AUDIT_LOG: frozenset({Role.ADMIN, Role.AUDITOR}),
+    Perm.MANAGE_ASSESSMENTS: frozenset({Role.ADMIN}),
+}
+
+
+def grants(user: Any) -> list[RoleGrant]:
+    """The user's grants, loaded once per request (cached on the user object)."""
+    cached = getattr(user, "_piaops_grants", None)
+    if cached is None:
+        if not getattr(user, "is_authenticated", False) or user.municipality_id is None:
+            cached = []
+        else:
+            cached = list(RoleGrant.objects.filter(user=user).select_related("unit"))
+        user._piaops_grants = cached
+    return cached
+
+
+def roles(user: Any) -> set[str]:
+    return {g.role for g in grants(user)}
+
+
+def _covers(grant: RoleGrant, unit: OrgUnit | None) -> bool:
+    if grant.role not in UNIT_ROLES:
+        return True
+    if unit is None or grant.unit is None:
+        return unit is None  # a unit role answers municipality-wide questions only for listing
+    return unit.path.startswith(grant.unit.path)
+
+
+def has_perm(user: Any, perm: Perm, *, unit: OrgUnit | None = None) -> bool:
+    """Whether ``user`` holds ``perm``; with ``unit``, whether it holds it *for that unit*."""
+    allowed = POLICY[perm]
+    return any(g.role in allowed and _covers(g, unit) for g in grants(user))
+
+
+def has_perm_somewhere(user: Any, perm: Perm) -> bool:
+    """Whether any grant gives ``perm``, whatever its scope (to show a menu or a list page)."""
+    allowed = POLICY[perm]
+    return any(g.role in allowed for g in grants(user))
+
+
+def require(user: Any, perm: Perm, *, unit: OrgUnit | None = None) -> None:
+    """403 unless ``user`` holds ``perm`` (for ``unit`` when given)."""
+    if not (has_perm(user, perm, unit=unit) if unit is not None else has_perm_somewhere(user, perm)):
+        raise PermissionDenied("この操作を行う権限がありません。")
+
+
+def municipality_of(user: Any) -> Municipality:
+    if not getattr(user, "is_authenticated", False) or user.municipality_id is None:
+        raise Http404("団体に所属していない利用者です。")
+    return user.municipality
+
+
+def scoped(user: Any, model_or_qs: type[M] | models.QuerySet[M]) -> models.QuerySet[M]:
+    """The rows of the user's municipality: the start of every query a view makes."""
+    qs = model_or_qs._default_manager.all() if isinstance(model_or_qs, type) else model_or_qs
+    return qs.filter(municipality_id=municipality_of(user).pk)
+
+
+def get_or_404(user: Any, model_or_qs: type[M] | models.QuerySet[M], **lookup: Any) -> M:
+    """One object of the user's municipality, or 404 (also for an id that exists in another municipality)."""
+    try:
+        return scoped(user, model_or_qs).get(**lookup)
+    except (models.ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("見つかりません。") from exc
+
+
+def visible_units(user: Any) -> models.QuerySet[OrgUnit]:
+    """Units the user may see people of: all for municipality-wide roles, the subtrees for unit roles."""
+    qs = scoped(user, OrgUnit)
+    user_grants = grants(user)
+    if any(g.role in POLICY[Perm.VIEW_PEOPLE] and g.role not in UNIT_ROLES for g in user_grants):
+        return qs
+    condition = models.Q(pk__in=[])
+    for g in user_grants:
+        if g.role in UNIT_ROLES and g.unit is not None:
+            condition |= models.Q(path__startswith=g.unit.path)
+    return qs.filter(condition)
+
+
+View = Callable[..., HttpResponse]
+
+
+def tenant_view(perm: Perm | None = None) -> Callable[[View], View]:
+    """Decorator: logged in, belongs to a municipality (else 404), and holds ``perm`` somewhere (else 403).
+
+    Object-level checks (``require(user, perm, unit=obj.unit)``) stay in the view, after ``get_or_404``.
+    """
+
+    def decorate(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user: User = request.user  # type: ignore[assignment]
+            municipality_of(user)
+            if perm is not None:
+                require(user, perm)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate

@@ -1,0 +1,13 @@
+"""Root URLs. Each app owns its prefix."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("piaops.core.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("tenancy/", include("piaops.tenancy.urls")),
+    path("audit-log/", include("piaops.audittrail.urls")),
+    path("assessments/", include("piaops.assessments.urls")),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,98 @@
+"""Personas shared by every test.
+
+Municipality A (札幌市 011002) with a small organisation; municipality B (東京都 130001) with its own admin.
+- ``admin_a``: 番号制度総括管理者 of A (may do everything in A)
+- ``head_a``: 所属長 of A's 税政課 subtree
+- ``auditor_a``: 監査人 of A (reads everything, writes only audit work)
+- ``viewer_a``: 閲覧者 of A (read-only: the 403 persona)
+- ``user_b``: 番号制度総括管理者 of B (the outsider: the 404 persona)
+
+No test uses ``transactional_db``: the audit trail's triggers refuse the DELETE/TRUNCATE a flush would need.
+Tests that need a live server start the real one in a subprocess on a database of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from piaops.tenancy.models import Municipality, OrgUnit, User
+from tests import factories as f
+
+
+@dataclass
+class World:
+    a: Municipality
+    b: Municipality
+    root_a: OrgUnit
+    governance_a: OrgUnit
+    tax_a: OrgUnit
+    tax_section_a: OrgUnit
+    other_a: OrgUnit
+    root_b: OrgUnit
+    admin_a: User
+    head_a: User
+    auditor_a: User
+    viewer_a: User
+    user_b: User
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    a = f.municipality(name="札幌市", code="011002")
+    b = f.municipality(name="東京都", code="130001")
+    root_a = f.unit(a, "総務局", code="A100", kind=OrgUnit.Kind.BUREAU)
+    governance_a = f.unit(a, "行政部 個人情報保護担当", parent=root_a, code="A110", is_governance=True)
+    finance = f.unit(a, "財政局", code="A200", kind=OrgUnit.Kind.BUREAU)
+    tax_a = f.unit(a, "税政課", parent=finance, code="A210")
+    tax_section_a = f.unit(a, "税制係", parent=tax_a, code="A211", kind=OrgUnit.Kind.SECTION)
+    other_a = f.unit(a, "保険年金課", code="A300")
+    root_b = f.unit(b, "総務局", code="B100", kind=OrgUnit.Kind.BUREAU)
+    return World(
+        a=a,
+        b=b,
+        root_a=root_a,
+        governance_a=governance_a,
+        tax_a=tax_a,
+        tax_section_a=tax_section_a,
+        other_a=other_a,
+        root_b=root_b,
+        admin_a=f.user(a, "admin_a", f.Role.ADMIN),
+        head_a=f.user(a, "head_a", f.Role.UNIT_HEAD, unit=tax_a),
+        auditor_a=f.user(a, "auditor_a", f.Role.AUDITOR),
+        viewer_a=f.user(a, "viewer_a", f.Role.VIEWER),
+        user_b=f.user(b, "user_b", f.Role.ADMIN),
+    )
+
+
+def login(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def as_admin(world: World) -> Client:
+    return login(world.admin_a)
+
+
+@pytest.fixture
+def as_head(world: World) -> Client:
+    return login(world.head_a)
+
+
+@pytest.fixture
+def as_auditor(world: World) -> Client:
+    return login(world.auditor_a)
+
+
+@pytest.fixture
+def as_viewer(world: World) -> Client:
+    return login(world.viewer_a)
+
+
+@pytest.fixture
+def as_outsider(world: World) -> Client:
+    return login(world.user_b)
