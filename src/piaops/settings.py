@@ -90,6 +90,13 @@ INSTALLED_APPS = [
     "piaops.audittrail",
     "piaops.tenancy",
     "piaops.assessments",
+    "piaops.findings",
+    "piaops.selfcheck",
+    "piaops.audits",
+    "piaops.training",
+    "piaops.assurance",
+    "piaops.incidents",
+    "piaops.reports",
 ]
 
 MIDDLEWARE = [

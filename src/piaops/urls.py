@@ -9,5 +9,12 @@ urlpatterns = [
     path("tenancy/", include("piaops.tenancy.urls")),
     path("audit-log/", include("piaops.audittrail.urls")),
     path("assessments/", include("piaops.assessments.urls")),
+    path("findings/", include("piaops.findings.urls")),
+    path("selfcheck/", include("piaops.selfcheck.urls")),
+    path("audits/", include("piaops.audits.urls")),
+    path("training/", include("piaops.training.urls")),
+    path("assurance/", include("piaops.assurance.urls")),
+    path("incidents/", include("piaops.incidents.urls")),
+    path("reports/", include("piaops.reports.urls")),
     path("django-admin/", admin.site.urls),
 ]

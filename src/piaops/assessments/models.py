@@ -1,0 +1,206 @@
+"""Assessment reports as structured, versioned data, down to *commitments*: the atomic promises checked elsewhere.
+
+Report → sections → items (with rating) → measure blocks per party → commitments. Every row carries
+``municipality``. A revised report is a new ``AssessmentReport`` with the same ``series`` and ``version + 1``;
+its commitments point at their predecessor (``previous``) and carry a ``change`` mark, so the next
+self-inspection knows what changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+
+from piaops.assessments.vocab import Cadence, CommitmentKind, Tier
+from piaops.lib.fields import GuardedCharField, GuardedTextField
+from piaops.lib.fiscal import add_years
+from piaops.tenancy.models import OrgUnit, Party, TenantOwned, TenantQuerySet, Work
+
+FULL_REASSESSMENT_YEARS = 5
+
+
+class ReportQuerySet(TenantQuerySet):
+    def current(self) -> ReportQuerySet:
+        """The newest version of each series."""
+        return self.filter(status__in=[AssessmentReport.Status.DRAFT, AssessmentReport.Status.PUBLISHED]).exclude(
+            successors__isnull=False
+        )
+
+
+class AssessmentReport(TenantOwned):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "下書き"
+        PUBLISHED = "published", "公表済"
+        SUPERSEDED = "superseded", "旧版"
+
+    series = models.CharField("評価書の系列", max_length=200, help_text="版をまとめるキー（評価書番号または事務名）")
+    version = models.PositiveIntegerField("版", default=1)
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="successors", verbose_name="前の版"
+    )
+    title = GuardedCharField("評価書名", max_length=300)
+    works: models.ManyToManyField[Work, ReportWork] = models.ManyToManyField(
+        Work, through="ReportWork", related_name="reports", verbose_name="対象事務"
+    )
+    tier = models.CharField("評価の種類", max_length=20, choices=Tier.choices, default=Tier.FULL)
+    form_version = GuardedCharField("様式", max_length=100, blank=True, default="")
+    report_number = GuardedCharField("評価書番号", max_length=50, blank=True, default="")
+    published_on = models.DateField("公表日", null=True, blank=True)
+    status = models.CharField("状態", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    source_text = GuardedTextField("取込元テキスト", blank=True, default="")
+    source_name = GuardedCharField("取込元ファイル名", max_length=255, blank=True, default="")
+    source_sha256 = models.CharField("取込元SHA-256", max_length=64, blank=True, default="")
+    source_encoding = models.CharField("文字コード", max_length=20, blank=True, default="")
+    imported_at = models.DateTimeField("取込日時", auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "評価書"
+        verbose_name_plural = "評価書"
+        ordering = ["series", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "series", "version"], name="report_series_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}（第{self.version}版）"
+
+    @property
+    def next_full_reassessment_due(self) -> dt.date | None:
+        """公表日 + 5 years (特定個人情報保護評価指針: 全項目評価の再実施)."""
+        return add_years(self.published_on, FULL_REASSESSMENT_YEARS) if self.published_on else None
+
+
+class ReportWork(TenantOwned):
+    report = models.ForeignKey(AssessmentReport, on_delete=models.CASCADE, related_name="report_works")
+    work = models.ForeignKey(Work, on_delete=models.PROTECT, related_name="report_works")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "work"], name="reportwork_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}:{self.work_id}"
+
+
+class Section(TenantOwned):
+    report = models.ForeignKey(AssessmentReport, on_delete=models.CASCADE, related_name="sections")
+    number = models.CharField("番号", max_length=20)
+    title = GuardedCharField("見出し", max_length=300, blank=True, default="")
+    text = GuardedTextField("本文", blank=True, default="")
+    order = models.PositiveIntegerField(default=0)
+    start_line = models.PositiveIntegerField(default=0)
+    end_line = models.PositiveIntegerField(default=0)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "評価書の章"
+        verbose_name_plural = "評価書の章"
+        ordering = ["report", "order"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class Item(TenantOwned):
+    report = models.ForeignKey(AssessmentReport, on_delete=models.CASCADE, related_name="items")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="items")
+    number_path = models.CharField("項目番号", max_length=50)
+    title = GuardedCharField("項目名", max_length=300, blank=True, default="")
+    question = GuardedTextField("評価の問い", blank=True, default="")
+    choices = models.JSONField("選択肢", default=list, blank=True)
+    selected_choice = GuardedCharField("選択された評価", max_length=100, blank=True, default="")
+    text = GuardedTextField("本文", blank=True, default="")
+    order = models.PositiveIntegerField(default=0)
+    start_line = models.PositiveIntegerField(default=0)
+    end_line = models.PositiveIntegerField(default=0)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "評価項目"
+        verbose_name_plural = "評価項目"
+        ordering = ["report", "order"]
+
+    def __str__(self) -> str:
+        return f"{self.number_path} {self.title}"
+
+
+class MeasureBlock(TenantOwned):
+    """The measures one party takes for an item (``<札幌市における措置>`` …)."""
+
+    report = models.ForeignKey(AssessmentReport, on_delete=models.CASCADE, related_name="blocks")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="blocks")
+    party = models.ForeignKey(Party, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    party_label = GuardedCharField("措置主体（原文）", max_length=200)
+    party_name = GuardedCharField("措置主体", max_length=200)
+    text = GuardedTextField("本文", blank=True, default="")
+    order = models.PositiveIntegerField(default=0)
+    start_line = models.PositiveIntegerField(default=0)
+    end_line = models.PositiveIntegerField(default=0)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["item", "order"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}:{self.party_name}"
+
+
+class CommitmentQuerySet(TenantQuerySet):
+    def of_kind(self, *kinds: str) -> CommitmentQuerySet:
+        return self.filter(kind__in=kinds)
+
+    def current(self) -> CommitmentQuerySet:
+        return self.filter(report__in=AssessmentReport.objects.current())
+
+
+class Commitment(TenantOwned):
+    """One checkable promise. ``source_text`` and the line span keep the link to the report text after edits."""
+
+    class Change(models.TextChoices):
+        NEW = "new", "新規"
+        CHANGED = "changed", "変更"
+        UNCHANGED = "unchanged", "変更なし"
+
+    report = models.ForeignKey(AssessmentReport, on_delete=models.CASCADE, related_name="commitments")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="commitments")
+    block = models.ForeignKey(
+        MeasureBlock, null=True, blank=True, on_delete=models.SET_NULL, related_name="commitments"
+    )
+    party = models.ForeignKey(Party, null=True, blank=True, on_delete=models.PROTECT, related_name="commitments")
+    party_name = GuardedCharField("措置主体", max_length=200, blank=True, default="")
+    text = GuardedTextField("約束の内容")
+    kind = models.CharField("種類", max_length=20, choices=CommitmentKind.choices, default=CommitmentKind.OTHER)
+    cadence = models.CharField("頻度", max_length=20, choices=Cadence.choices, blank=True, default=Cadence.NONE)
+    owner_unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="commitments", verbose_name="担当組織"
+    )
+    source_text = GuardedTextField("原文", blank=True, default="")
+    start_line = models.PositiveIntegerField(default=0)
+    end_line = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(default=0)
+    refined = models.BooleanField("手で修正済み", default=False)
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="successors", verbose_name="前の版の約束"
+    )
+    change = models.CharField("前の版からの変更", max_length=20, choices=Change.choices, default=Change.NEW)
+
+    objects = CommitmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "約束（コミットメント）"
+        verbose_name_plural = "約束（コミットメント）"
+        ordering = ["report", "order"]
+
+    def __str__(self) -> str:
+        return self.text[:60]

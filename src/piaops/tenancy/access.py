@@ -28,15 +28,30 @@ M = TypeVar("M", bound=models.Model)
 
 
 class Perm(StrEnum):
-    VIEW = "view"  # see the tenant's master data (units, works, parties)
+    """Capabilities, named by what they allow. Each domain app uses its own and may add rows (with a test)."""
+
+    VIEW = "view"  # see the tenant's master data (units, works, parties, assessment reports)
     VIEW_PEOPLE = "view_people"  # see people (unit roles: their subtree only)
     MANAGE = "manage"  # municipality, organisation, people, works, parties, users and roles, imports
     VIEW_AUDIT_LOG = "view_audit_log"
-    MANAGE_ASSESSMENTS = "manage_assessments"
+    MANAGE_ASSESSMENTS = "manage_assessments"  # import, refine and export assessment reports
+    SELFCHECK_MANAGE = "selfcheck_manage"  # templates, campaigns, review (accept / return)
+    SELFCHECK_ANSWER = "selfcheck_answer"  # draft answers of a unit's checklist
+    SELFCHECK_CERTIFY = "selfcheck_certify"  # submit a unit's checklist (所属長)
+    AUDIT_MANAGE = "audit_manage"  # programme, approval, reports to the governance division
+    AUDIT_PERFORM = "audit_perform"  # audit work, findings, verification of follow-ups
+    FOLLOWUP_PROPOSE = "followup_propose"  # improvement plans and progress for a unit's findings
+    TRAINING_MANAGE = "training_manage"  # courses, requirements, records, imports
+    ASSURANCE_MANAGE = "assurance_manage"  # parties' contracts, obligations, ISMAP, responsibility matrix
+    ASSURANCE_CONTRIBUTE = "assurance_contribute"  # a contractor submits evidence for their own party
+    INCIDENT_MANAGE = "incident_manage"  # routing, PPC reports, closing
+    INCIDENT_REPORT = "incident_report"  # record an incident and timeline entries
+    AREA_MANAGE = "area_manage"  # server rooms, authorisations, door logs, monthly review sign-off
+    REPORTS_VIEW = "reports_view"  # dashboard and evidence reports (unit roles: their subtree)
 
 
-ALL_ROLES = frozenset(Role)
-UNIT_ROLES = frozenset({Role.UNIT_HEAD, Role.UNIT_STAFF})
+ALL_ROLES: frozenset[Role] = frozenset(Role)
+UNIT_ROLES: frozenset[Role] = frozenset({Role.UNIT_HEAD, Role.UNIT_STAFF})
 
 POLICY: dict[Perm, frozenset[Role]] = {
     Perm.VIEW: ALL_ROLES,
@@ -44,6 +59,19 @@ POLICY: dict[Perm, frozenset[Role]] = {
     Perm.MANAGE: frozenset({Role.ADMIN}),
     Perm.VIEW_AUDIT_LOG: frozenset({Role.ADMIN, Role.AUDITOR}),
     Perm.MANAGE_ASSESSMENTS: frozenset({Role.ADMIN}),
+    Perm.SELFCHECK_MANAGE: frozenset({Role.ADMIN}),
+    Perm.SELFCHECK_ANSWER: UNIT_ROLES | {Role.ADMIN},
+    Perm.SELFCHECK_CERTIFY: frozenset({Role.UNIT_HEAD, Role.ADMIN}),
+    Perm.AUDIT_MANAGE: frozenset({Role.ADMIN}),
+    Perm.AUDIT_PERFORM: frozenset({Role.AUDITOR}),
+    Perm.FOLLOWUP_PROPOSE: frozenset({Role.UNIT_HEAD, Role.ADMIN}),
+    Perm.TRAINING_MANAGE: frozenset({Role.ADMIN}),
+    Perm.ASSURANCE_MANAGE: frozenset({Role.ADMIN}),
+    Perm.ASSURANCE_CONTRIBUTE: frozenset({Role.CONTRACTOR, Role.ADMIN}),
+    Perm.INCIDENT_MANAGE: frozenset({Role.ADMIN}),
+    Perm.INCIDENT_REPORT: UNIT_ROLES | {Role.ADMIN, Role.CONTRACTOR},
+    Perm.AREA_MANAGE: frozenset({Role.ADMIN}),
+    Perm.REPORTS_VIEW: frozenset({Role.ADMIN, Role.AUDITOR, Role.VIEWER, Role.UNIT_HEAD}),
 }
 
 

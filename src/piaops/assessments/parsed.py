@@ -1,0 +1,90 @@
+"""What the parser understood of a report: plain dataclasses, independent of the database.
+
+``piaops.assessments.parser.parse_report(text) -> ParsedReport`` produces these; the import service turns them
+into model rows; the text exporter turns rows back into text that parses to the same structure. Line numbers are
+1-based lines of the decoded input text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class ReportParseError(Exception):
+    """The input is not an assessment report (or cannot be decoded). ``message`` is Japanese, for the user."""
+
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+    def __str__(self) -> str:
+        return f"{self.line}行目: {self.message}" if self.line else self.message
+
+
+@dataclass
+class ParseWarning:
+    line: int
+    message: str  # Japanese
+
+
+@dataclass
+class Span:
+    start_line: int
+    end_line: int
+
+
+@dataclass
+class ParsedCommitment:
+    text: str
+    kind: str  # vocab.CommitmentKind value
+    cadence: str  # vocab.Cadence value ("" when the text states none)
+    span: Span
+
+
+@dataclass
+class ParsedMeasureBlock:
+    party_label: str  # as written, e.g. "札幌市における措置"
+    party_name: str  # normalised, e.g. "札幌市", "中間サーバー・プラットフォーム"
+    text: str
+    span: Span
+    commitments: list[ParsedCommitment] = field(default_factory=list)
+
+
+@dataclass
+class ParsedItem:
+    number_path: str  # e.g. "Ⅳ-1-①", "Ⅳ-2", "Ⅲ-2-リスク1"
+    title: str
+    question: str  # the rating question, "" when none
+    choices: list[str]  # e.g. ["特に力を入れて行っている", "十分に行っている", "十分に行っていない"] in 様式 order
+    selected: str  # the selected choice text, "" when none
+    text: str  # the item's whole body text
+    span: Span
+    blocks: list[ParsedMeasureBlock] = field(default_factory=list)
+
+
+@dataclass
+class ParsedSection:
+    number: str  # "Ⅰ".."Ⅵ", or "別添3" etc.
+    title: str
+    text: str  # the whole section text (kept even when items are parsed: nothing is dropped)
+    span: Span
+    items: list[ParsedItem] = field(default_factory=list)
+
+
+@dataclass
+class ParsedReport:
+    title: str
+    sections: list[ParsedSection]
+    warnings: list[ParseWarning] = field(default_factory=list)
+    report_number: str = ""  # 評価書番号 when the text states it
+    work_name: str = ""  # 評価書名 / 事務の名称 when stated
+    form_version: str = ""  # 様式 version when stated
+    tier: str = ""  # vocab.Tier value when stated
+    published_on: str = ""  # ISO date when stated
+
+    def items(self) -> list[ParsedItem]:
+        return [item for section in self.sections for item in section.items]
+
+    def commitments(self) -> list[ParsedCommitment]:
+        return [c for item in self.items() for block in item.blocks for c in block.commitments]

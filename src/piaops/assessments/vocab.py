@@ -1,0 +1,46 @@
+"""The words of an assessment report that the rest of piaops checks against (pure; importable anywhere)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Tier(models.TextChoices):
+    BASIC = "basic", "基礎項目評価"
+    FOCUSED = "focused", "重点項目評価"
+    FULL = "full", "全項目評価"
+
+
+class CommitmentKind(models.TextChoices):
+    SELF_INSPECTION = "self_inspection", "自己点検"
+    AUDIT = "audit", "監査"
+    TRAINING = "training", "教育・啓発"
+    PHYSICAL = "physical", "物理的安全管理"
+    THIRD_PARTY = "third_party", "委託先・契約"
+    OPERATIONS = "operations", "運用"
+    INCIDENT = "incident", "事故対応"
+    OTHER = "other", "その他"
+
+
+class Cadence(models.TextChoices):
+    NONE = "", "記載なし"
+    ANNUAL = "annual", "毎年（年度ごと）"
+    SEMIANNUAL = "semiannual", "年2回"
+    INITIAL = "initial", "初任時"
+    ON_ASSIGNMENT = "on_assignment", "新規着任時"
+    PERIODIC = "periodic", "定期的に"
+    AS_NEEDED = "as_needed", "随時"
+
+
+class SectionIVRating(models.TextChoices):
+    """The three choices of a Section Ⅳ rated item, in the 様式's order."""
+
+    SPECIAL_EFFORT = "special_effort", "特に力を入れて行っている"
+    SUFFICIENT = "sufficient", "十分に行っている"
+    INSUFFICIENT = "insufficient", "十分に行っていない"
+
+
+class SectionIIIRating(models.TextChoices):
+    SPECIAL_EFFORT = "special_effort", "特に力を入れている"
+    SUFFICIENT = "sufficient", "十分である"
+    ISSUES = "issues", "課題が残されている"
