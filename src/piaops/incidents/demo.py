@@ -1,0 +1,90 @@
+"""Demo incidents: one caused by the Government Cloud (routed to the State), one by the ASP's application
+(routed to the ASP, with 特定個人情報 involved and its PPC reports partly made), one under consultation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from piaops.incidents import services
+from piaops.incidents.models import Cause, Incident
+from piaops.tenancy.models import Municipality, Party, Work
+
+_PARTIES = {
+    Party.Kind.GOVERNMENT_CLOUD: "ガバメントクラウド（デジタル庁）",
+    Party.Kind.ASP: "標準準拠システム提供事業者（ASP）",
+}
+
+
+def _at(day: dt.date, hour: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
+
+
+def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
+    if Incident.objects.for_municipality(municipality).exists():
+        return
+    for kind, name in _PARTIES.items():
+        if not Party.objects.for_municipality(municipality).filter(kind=kind).exists():
+            Party.objects.create(municipality=municipality, kind=kind, name=name)
+    tax = Work.objects.for_municipality(municipality).filter(name__contains="地方税").first()
+    works = [tax] if tax else []
+
+    cloud = services.incident_record(
+        municipality=municipality,
+        user=None,
+        title="ガバメントクラウド基盤の障害による税務システムの停止",
+        description="CSPの基盤障害により、税務システムが約3時間利用できなかった。データの漏えい等はない。",
+        detected_at=_at(today - dt.timedelta(days=40), 9),
+        occurred_at=_at(today - dt.timedelta(days=40), 8),
+        systems="税務システム（標準準拠システム）",
+        works=works,
+    )
+    services.incident_route(
+        incident=cloud,
+        user=None,
+        cause=Cause.GOVERNMENT_CLOUD,
+        rationale="デジタル庁からの障害報告により、CSPの基盤障害が原因と確認された。",
+        contract_clause="ガバメントクラウド利用に関する国とCSPの契約",
+    )
+    services.incident_transition(incident=cloud, user=None, name="contain")
+    services.incident_transition(incident=cloud, user=None, name="close", note="復旧を確認した。")
+
+    asp = services.incident_record(
+        municipality=municipality,
+        user=None,
+        title="税務システムの帳票出力設定誤りによる他人の通知書の誤送付",
+        description="ASPのプログラム改修時の設定誤りにより、納税通知書12件が別の納税義務者の情報とともに出力された。",
+        detected_at=_at(today - dt.timedelta(days=4), 10),
+        occurred_at=_at(today - dt.timedelta(days=6), 15),
+        systems="税務システム（帳票出力）",
+        works=works,
+        personal_info_involved=True,
+        leaked=True,
+        people_affected=12,
+    )
+    services.incident_route(
+        incident=asp,
+        user=None,
+        cause=Cause.ASP,
+        rationale="改修作業の記録から、ASPの設定誤りが原因と判明した。",
+        contract_clause="税務システム運用保守契約 第15条（障害時の対応）",
+    )
+    services.incident_transition(incident=asp, user=None, name="start_investigation")
+    services.incident_add_note(incident=asp, user=None, text="対象者への連絡と通知書の回収を開始した。")
+    services.ppc_report_record(incident=asp, user=None, kind="prompt", reported_on=today - dt.timedelta(days=2))
+
+    unknown = services.incident_record(
+        municipality=municipality,
+        user=None,
+        title="個別領域のネットワーク設定変更後の通信断",
+        description="運用管理補助者による設定変更の直後に通信断が発生。原因がクラウド基盤側か設定側か見解が分かれている。",
+        detected_at=_at(today - dt.timedelta(days=1), 14),
+        systems="ガバメントクラウド個別領域",
+    )
+    services.incident_route(
+        incident=unknown,
+        user=None,
+        cause=Cause.DISPUTED,
+        rationale="運用管理補助者とCSPの見解が一致しないため。",
+    )

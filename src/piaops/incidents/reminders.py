@@ -1,0 +1,61 @@
+"""PPC report deadlines as reminders: 2 開庁日 before each due date, and every day once overdue (one key a day
+would spam; one key per stage is enough: the before-stage and the overdue-stage are each sent once)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from django.urls import reverse
+
+from piaops.core.reminders import Reminder
+from piaops.incidents.models import Incident
+from piaops.lib.fiscal import add_office_days
+from piaops.tenancy.models import Role, User
+
+WARN_OFFICE_DAYS = 2
+
+
+def _admins(municipality_id: int) -> tuple[str, ...]:
+    emails = (
+        User.objects.filter(municipality_id=municipality_id, is_active=True, grants__role=Role.ADMIN)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    return tuple(sorted(emails))
+
+
+def collect(*, today: dt.date) -> Iterator[Reminder]:
+    """Every PPC report that is due within two 開庁日 or overdue and not yet made."""
+    horizon = add_office_days(today, WARN_OFFICE_DAYS)
+    incidents = Incident.objects.ppc_reportable().open().filter(
+        ppc_prompt_reported_on__isnull=True, ppc_prompt_due__lte=horizon
+    ) | Incident.objects.ppc_reportable().filter(ppc_final_reported_on__isnull=True, ppc_final_due__lte=horizon)
+    recipients: dict[int, tuple[str, ...]] = {}
+    for incident in incidents.order_by("pk"):
+        for stage, label, due, done in (
+            ("prompt", "速報", incident.ppc_prompt_due, incident.ppc_prompt_reported_on),
+            ("final", "確報", incident.ppc_final_due, incident.ppc_final_reported_on),
+        ):
+            if due is None or done is not None or due > horizon:
+                continue
+            if stage == "final" and incident.ppc_prompt_reported_on is None and due > today:
+                continue  # the 速報 reminder comes first
+            overdue = due < today
+            if incident.municipality_id not in recipients:
+                recipients[incident.municipality_id] = _admins(incident.municipality_id)
+            state = "期限を過ぎています" if overdue else "期限が近づいています"
+            yield Reminder(
+                key=f"incidents:{incident.pk}:ppc-{stage}:{'overdue' if overdue else 'before'}",
+                municipality_id=incident.municipality_id,
+                recipients=recipients[incident.municipality_id],
+                subject=f"【個人情報保護委員会への{label}】{state}：{incident.title}",
+                body=(
+                    f"事故「{incident.title}」の個人情報保護委員会への{label}の期限は{due.isoformat()}です。"
+                    f"{state}。報告後、piaops に報告日を記録してください。"
+                ),
+                url=reverse("incidents:detail", args=[incident.pk]),
+                unit_id=incident.reporting_unit_id,
+                overdue=overdue,
+            )

@@ -1,0 +1,227 @@
+"""Incident pages. Reading: admin, auditor and viewer see every incident of the municipality; unit roles those
+their subtree reported; a 事業者担当 those routed to their party. Recording and notes: Perm.INCIDENT_REPORT.
+Facts, transitions, routing, consultations and PPC dates: Perm.INCIDENT_MANAGE (番号制度総括部門)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from piaops.incidents import routing, services
+from piaops.incidents.forms import ConsultationForm, IncidentForm, NoteForm, PpcReportForm, RoutingForm, TransitionForm
+from piaops.incidents.models import Incident, IncidentQuerySet, Status
+from piaops.tenancy import access
+from piaops.tenancy.access import Perm, tenant_view
+from piaops.tenancy.models import Role
+
+
+def visible_incidents(user: Any) -> IncidentQuerySet:
+    qs: IncidentQuerySet = access.scoped(user, Incident)  # type: ignore[assignment]
+    user_roles = access.roles(user)
+    if user_roles & {Role.ADMIN, Role.AUDITOR, Role.VIEWER}:
+        return qs
+    condition = Q(created_by=user) | Q(reporting_unit__in=access.visible_units(user))
+    party_ids = [g.party_id for g in access.grants(user) if g.role == Role.CONTRACTOR and g.party_id]
+    if party_ids:
+        condition |= Q(routed_party_id__in=party_ids)
+    return qs.filter(condition)
+
+
+def _get(request: HttpRequest, pk: int) -> Incident:
+    return access.get_or_404(request.user, visible_incidents(request.user), pk=pk)
+
+
+@tenant_view(Perm.VIEW)
+def index(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    incidents = visible_incidents(request.user).select_related("routed_party", "reporting_unit")
+    status = request.GET.get("status", "open")
+    if status == "open":
+        incidents = incidents.open()
+    elif status in Status.values:
+        incidents = incidents.filter(status=status)
+    return render(
+        request,
+        "incidents/index.html",
+        {
+            "incidents": incidents[:500],
+            "status": status,
+            "statuses": Status.choices,
+            "ppc_overdue_ids": set(incidents.ppc_overdue(today).values_list("pk", flat=True)),
+            "can_report": access.has_perm_somewhere(request.user, Perm.INCIDENT_REPORT),
+        },
+    )
+
+
+@tenant_view(Perm.INCIDENT_REPORT)
+def create(request: HttpRequest) -> HttpResponse:
+    municipality = access.municipality_of(request.user)
+    form = IncidentForm(request.POST or None, municipality=municipality)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        incident = services.incident_record(
+            municipality=municipality,
+            user=request.user,  # type: ignore[arg-type]
+            works=data.pop("works"),
+            **{k: v for k, v in data.items() if k != "version"},
+        )
+        messages.success(request, "事故を記録しました。")
+        return redirect("incidents:detail", pk=incident.pk)
+    return render(request, "incidents/form.html", {"form": form, "incident": None})
+
+
+@tenant_view(Perm.VIEW)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _get(request, pk)
+    can_manage = access.has_perm(request.user, Perm.INCIDENT_MANAGE)
+    route = routing.ROUTING_TABLE.get(incident.cause)
+    return render(
+        request,
+        "incidents/detail.html",
+        {
+            "incident": incident,
+            "events": incident.events.select_related("actor"),
+            "consultations": incident.consultations.all(),
+            "works": incident.works.all(),
+            "route": route,
+            "transitions": services.available_transitions(incident) if can_manage else [],
+            "can_manage": can_manage,
+            "can_note": access.has_perm_somewhere(request.user, Perm.INCIDENT_REPORT),
+            "note_form": NoteForm(),
+            "routing_form": RoutingForm(initial={"cause": incident.cause}),
+            "consultation_form": ConsultationForm(),
+            "ppc_form": PpcReportForm(initial={"reported_on": timezone.localdate()}),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@tenant_view(Perm.INCIDENT_MANAGE)
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _get(request, pk)
+    form = IncidentForm(request.POST or None, instance=incident, municipality=incident.municipality)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        works = data.pop("works")
+        fields = {k: v for k, v in data.items() if k in services.UPDATABLE_FIELDS}
+        try:
+            services.incident_update(
+                incident=Incident.objects.get(pk=incident.pk),
+                user=request.user,  # type: ignore[arg-type]
+                expected_version=version,
+                works=works,
+                **fields,
+            )
+        except services.ConflictError as exc:
+            current = Incident.objects.get(pk=incident.pk)
+            form.add_error(None, str(exc))
+            return render(
+                request, "incidents/form.html", {"form": form, "incident": incident, "current": current}, status=409
+            )
+        messages.success(request, "事故の内容を更新しました。")
+        return redirect("incidents:detail", pk=incident.pk)
+    return render(request, "incidents/form.html", {"form": form, "incident": incident})
+
+
+def _post_action(request: HttpRequest, incident: Incident, action: Any) -> HttpResponse:
+    try:
+        action()
+    except services.IncidentError as exc:
+        messages.error(request, str(exc))
+    return redirect("incidents:detail", pk=incident.pk)
+
+
+@require_POST
+@tenant_view(Perm.INCIDENT_REPORT)
+def add_note(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _get(request, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("text", []):
+            messages.error(request, str(error))
+        return redirect("incidents:detail", pk=incident.pk)
+    return _post_action(
+        request,
+        incident,
+        lambda: services.incident_add_note(
+            incident=incident,
+            user=request.user,  # type: ignore[arg-type]
+            text=form.cleaned_data["text"],
+        ),
+    )
+
+
+@require_POST
+@tenant_view(Perm.INCIDENT_MANAGE)
+def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    incident = _get(request, pk)
+    form = TransitionForm(request.POST)
+    form.is_valid()
+    return _post_action(
+        request,
+        incident,
+        lambda: services.incident_transition(
+            incident=incident,
+            user=request.user,  # type: ignore[arg-type]
+            name=name,
+            note=form.cleaned_data.get("note", ""),
+            expected_version=form.cleaned_data.get("version"),
+        ),
+    )
+
+
+def _invalid(request: HttpRequest, incident: Incident, form: Any) -> HttpResponse:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}：{error}" if label else error)
+    return redirect("incidents:detail", pk=incident.pk)
+
+
+@require_POST
+@tenant_view(Perm.INCIDENT_MANAGE)
+def route(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _get(request, pk)
+    form = RoutingForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, incident, form)
+    return _post_action(
+        request,
+        incident,
+        lambda: services.incident_route(incident=incident, user=request.user, **form.cleaned_data),  # type: ignore[arg-type]
+    )
+
+
+@require_POST
+@tenant_view(Perm.INCIDENT_MANAGE)
+def consultation(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _get(request, pk)
+    form = ConsultationForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, incident, form)
+    return _post_action(
+        request,
+        incident,
+        lambda: services.consultation_record(incident=incident, user=request.user, **form.cleaned_data),  # type: ignore[arg-type]
+    )
+
+
+@require_POST
+@tenant_view(Perm.INCIDENT_MANAGE)
+def ppc_report(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _get(request, pk)
+    form = PpcReportForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, incident, form)
+    return _post_action(
+        request,
+        incident,
+        lambda: services.ppc_report_record(incident=incident, user=request.user, **form.cleaned_data),  # type: ignore[arg-type]
+    )
