@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "piaops.training",
     "piaops.assurance",
     "piaops.incidents",
+    "piaops.areas",
     "piaops.reports",
 ]
 

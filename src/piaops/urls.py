@@ -15,6 +15,7 @@ urlpatterns = [
     path("training/", include("piaops.training.urls")),
     path("assurance/", include("piaops.assurance.urls")),
     path("incidents/", include("piaops.incidents.urls")),
+    path("areas/", include("piaops.areas.urls")),
     path("reports/", include("piaops.reports.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -16,6 +16,7 @@ DEMO_STEPS = [
     "piaops.training.demo",
     "piaops.assurance.demo",
     "piaops.incidents.demo",
+    "piaops.areas.demo",
 ]
 
 DEMO_CODE = "011002"

@@ -1,0 +1,88 @@
+"""Demo server room: authorised staff with cards, visitors, and last month's door log with one of each exception."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.utils import timezone
+
+from piaops.areas.importing import door_log_import
+from piaops.areas.models import Area, Authorization, Card, DoorLogMapping, Visit
+from piaops.tenancy.models import Municipality, OrgUnit, Person
+
+
+def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
+    if Area.objects.for_municipality(municipality).exists():
+        return
+    staff = list(Person.objects.for_municipality(municipality).order_by("staff_number")[:14])
+    if len(staff) < 4:
+        return  # the tenancy step has not created people
+    it_unit = OrgUnit.objects.for_municipality(municipality).filter(is_it=True).first()
+    area = Area.objects.create(
+        municipality=municipality,
+        name="本庁舎サーバー室",
+        code="SR-01",
+        location="本庁舎 地下1階",
+        managing_unit=it_unit,
+    )
+    month_start = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    authorised = staff[:12]  # staff[12] has a card but no authorisation
+    for i, person in enumerate(staff):
+        Card.objects.create(
+            municipality=municipality, card_id=f"C{10000 + i}", person=person, valid_from=dt.date(2024, 4, 1)
+        )
+    for person in authorised:
+        Authorization.objects.create(
+            municipality=municipality,
+            area=area,
+            person=person,
+            valid_from=dt.date(2024, 4, 1),
+            purpose="サーバー保守・運用",
+        )
+    Card.objects.create(
+        municipality=municipality, card_id="V001", label="来訪者用カード1", valid_from=dt.date(2024, 4, 1)
+    )
+    DoorLogMapping.objects.create(municipality=municipality, name="標準")
+
+    rng = random.Random(11002)
+    rows = ["日時,カード番号,入退"]
+    day = month_start
+    while day.month == month_start.month:
+        if day.weekday() < 5:
+            for i in rng.sample(range(len(authorised)), 4):
+                start = dt.datetime.combine(day, dt.time(rng.randint(9, 15), rng.randint(0, 59)))
+                end = start + dt.timedelta(minutes=rng.randint(10, 90))
+                rows += [f"{start:%Y-%m-%d %H:%M:%S},C{10000 + i},入室", f"{end:%Y-%m-%d %H:%M:%S},C{10000 + i},退室"]
+        day += dt.timedelta(days=1)
+    d = month_start + dt.timedelta(days=9)
+    rows += [
+        f"{d:%Y-%m-%d} 10:00:00,C{10012},入室",  # not authorised
+        f"{d:%Y-%m-%d} 10:20:00,C{10012},退室",
+        f"{d:%Y-%m-%d} 22:40:00,C10001,入室",  # outside hours
+        f"{d:%Y-%m-%d} 23:05:00,C10001,退室",
+        f"{d:%Y-%m-%d} 16:00:00,C10002,入室",  # no exit that day
+        f"{d:%Y-%m-%d} 11:30:00,C10003,退室",  # exit without entry (after the card's earlier pair)
+        f"{d:%Y-%m-%d} 13:00:00,X99999,入室",  # unknown card
+        f"{d:%Y-%m-%d} 13:01:00,X99999,退室",
+        f"{d:%Y-%m-%d} 14:00:00,V001,入室",  # visitor with a visit record
+        f"{d:%Y-%m-%d} 14:45:00,V001,退室",
+    ]
+    Visit.objects.create(
+        municipality=municipality,
+        area=area,
+        visitor_name="保守 太郎",
+        organization="サーバー保守事業者",
+        purpose="定期保守",
+        escort=authorised[0],
+        card_id="V001",
+        entered_at=timezone.make_aware(dt.datetime.combine(d, dt.time(13, 55))),
+        exited_at=timezone.make_aware(dt.datetime.combine(d, dt.time(14, 50))),
+    )
+    door_log_import(
+        area=area,
+        data="\n".join(rows).encode("cp932"),
+        file_name=f"入退室ログ_{month_start:%Y%m}.csv",
+        mapping=DoorLogMapping.objects.get(municipality=municipality, name="標準"),
+        user=None,
+    )

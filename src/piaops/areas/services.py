@@ -1,0 +1,110 @@
+"""Writes of the areas app: areas, cards, authorisations, visits, mappings, and the monthly review sign-off."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, TypeVar
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from piaops.areas.models import Area, MonthlyReview, ReviewComment
+from piaops.areas.reconcile import month_bounds, reconcile
+from piaops.audittrail.models import Action
+from piaops.audittrail.services import record, record_create, record_update, snapshot
+from piaops.tenancy import access
+from piaops.tenancy.models import Role, User
+
+M = TypeVar("M", bound=models.Model)
+
+
+class ReviewError(Exception):
+    """A sign-off the rules refuse; ``str()`` is the Japanese message."""
+
+
+@transaction.atomic
+def save_record(*, obj: M, user: User | None) -> M:
+    """Create or update one tenant-owned row (area, card, authorisation, visit, mapping) with its audit entry.
+
+    These are single-model writes; they share this one function so each is validated and audited the same way.
+    """
+    creating = obj.pk is None
+    before = {} if creating else snapshot(type(obj)._default_manager.get(pk=obj.pk))
+    obj.full_clean()
+    obj.save()
+    municipality_id = obj.municipality_id  # type: ignore[attr-defined]
+    if creating:
+        record_create(obj, municipality_id=municipality_id)
+    else:
+        record_update(obj, before=before, municipality_id=municipality_id)
+    return obj
+
+
+def can_sign_off(user: Any, area: Area) -> bool:
+    """The admin, or a 所属長 whose subtree holds the unit that manages the area (the 情報システム部門)."""
+    if access.has_perm(user, access.Perm.AREA_MANAGE):
+        return True
+    unit = area.managing_unit
+    return unit is not None and any(
+        g.role == Role.UNIT_HEAD and g.unit is not None and unit.path.startswith(g.unit.path)
+        for g in access.grants(user)
+    )
+
+
+def review_for(*, area: Area, month: dt.date) -> MonthlyReview:
+    """The review of ``area`` for the month (created, unsigned, on first use)."""
+    start, _ = month_bounds(month)
+    review, _ = MonthlyReview.objects.get_or_create(municipality_id=area.municipality_id, area=area, month=start)
+    return review
+
+
+@transaction.atomic
+def review_comment(*, review: MonthlyReview, user: User | None, exception_key: str, comment: str) -> ReviewComment:
+    review = MonthlyReview.objects.select_for_update().get(pk=review.pk)  # the caller's copy may predate a signature
+    if review.status == MonthlyReview.Status.SIGNED:
+        raise ReviewError("署名済みの確認記録は変更できません。")
+    if not comment.strip():
+        raise ReviewError("確認結果を入力してください。")
+    existing = ReviewComment.objects.filter(review=review, exception_key=exception_key).first()
+    before = snapshot(existing) if existing else None
+    obj = existing or ReviewComment(municipality_id=review.municipality_id, review=review, exception_key=exception_key)
+    obj.comment = comment.strip()
+    obj.author = user
+    obj.full_clean()
+    obj.save()
+    if before is None:
+        record_create(obj, municipality_id=review.municipality_id)
+    else:
+        record_update(obj, before=before, municipality_id=review.municipality_id)
+    return obj
+
+
+@transaction.atomic
+def review_sign_off(*, review: MonthlyReview, user: User, summary: str) -> MonthlyReview:
+    """Sign the month off: every exception must carry a comment; the count is frozen with the signature."""
+    review = MonthlyReview.objects.select_for_update().get(pk=review.pk)
+    if review.status == MonthlyReview.Status.SIGNED:
+        raise ReviewError("この月の確認はすでに署名済みです。")
+    exceptions = reconcile(area=review.area, month=review.month)
+    commented = set(review.comments.values_list("exception_key", flat=True))
+    missing = [e for e in exceptions if e.key not in commented]
+    if missing:
+        raise ReviewError(
+            f"確認結果が未記入の例外が{len(missing)}件あります。すべての例外に確認結果を記入してください。"
+        )
+    review.status = MonthlyReview.Status.SIGNED
+    review.summary = summary
+    review.exception_count = len(exceptions)
+    review.signed_by = user
+    review.signed_at = timezone.now()
+    review.full_clean()
+    review.save()
+    record(
+        action=Action.TRANSITION,
+        municipality_id=review.municipality_id,
+        obj=review,
+        summary="入退室記録の月次確認に署名",
+        before={"status": MonthlyReview.Status.OPEN},
+        after={"status": review.status, "exception_count": review.exception_count},
+    )
+    return review

@@ -1,0 +1,17 @@
+from django.urls import URLPattern, URLResolver, path
+
+from piaops.areas import views
+
+app_name = "areas"
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.index, name="index"),
+    path("new/", views.area_edit, name="create"),
+    path("cards/", views.cards, name="cards"),
+    path("mappings/", views.mappings, name="mappings"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/edit/", views.area_edit, name="edit"),
+    path("<int:pk>/authorizations/new/", views.authorization_add, name="authorization_add"),
+    path("<int:pk>/visits/new/", views.visit_add, name="visit_add"),
+    path("<int:pk>/import/", views.import_log, name="import"),
+    path("<int:pk>/review/<int:year>-<int:month>/", views.review, name="review"),
+]
