@@ -84,3 +84,12 @@ def test_the_outsider_edits_only_their_own_municipality(as_outsider: Client, wor
 def test_anonymous_users_are_sent_to_login(world: World) -> None:
     response = Client().get(URL)
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_a_refused_change_leaves_the_stored_settings_on_the_page(as_admin: Client, world: World) -> None:
+    response = as_admin.post(EDIT, {"name": "偽名市", "code": "011002", "onsite_audit_cycle_years": "0"})
+    page = response.content.decode()
+    assert "現地監査の周期は1年度以上を入力してください。" in page
+    assert "<span>札幌市</span>" in page  # the header still names the stored municipality
+    world.a.refresh_from_db()
+    assert (world.a.name, world.a.onsite_audit_cycle_years) == ("札幌市", 3)

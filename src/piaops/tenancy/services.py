@@ -9,8 +9,10 @@ Views, CLI commands and imports call these functions; nothing of the kind lives 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -33,6 +35,21 @@ from piaops.tenancy.models import (
 UNIT_SCOPED_ROLES = frozenset({Role.UNIT_HEAD, Role.UNIT_STAFF})
 
 
+@contextlib.contextmanager
+def _changing(obj: Any) -> Iterator[dict[str, Any]]:
+    """An atomic block for changing ``obj``; yields its snapshot (the audit 'before').
+
+    When the block fails (a refused value), ``obj`` is reloaded, so a caller holding it, such as the page showing
+    the error, never sees the refused values as if they were stored.
+    """
+    try:
+        with transaction.atomic():
+            yield snapshot(obj)
+    except BaseException:
+        obj.refresh_from_db()
+        raise
+
+
 def _same_tenant(municipality_id: int, field: str, *objs: object) -> None:
     """Refuse an object of another municipality (a forged id that slipped past a form)."""
     for obj in objs:
@@ -47,8 +64,7 @@ def municipality_update(
     *, municipality: Municipality, name: str, code: str, onsite_audit_cycle_years: int
 ) -> Municipality:
     """Change the tenant's settings. The 全国地方公共団体コード must carry a valid check digit."""
-    with transaction.atomic():
-        before = snapshot(municipality)
+    with _changing(municipality) as before:
         municipality.name = name
         municipality.code = code
         municipality.onsite_audit_cycle_years = onsite_audit_cycle_years
@@ -123,8 +139,7 @@ def unit_create(
 
 def unit_update(*, unit: OrgUnit, name: str, code: str, kind: str, is_governance: bool, is_it: bool) -> OrgUnit:
     """Rename / recode a unit and set its marks. Moving is :func:`unit_move`."""
-    with transaction.atomic():
-        before = snapshot(unit)
+    with _changing(unit) as before:
         unit.name, unit.code, unit.kind, unit.is_it = name, code, kind, is_it
         _check_unit_code(unit)
         unit.full_clean(validate_constraints=False)
@@ -178,8 +193,7 @@ def unit_deactivate(*, unit: OrgUnit) -> OrgUnit:
     """Mark a unit as abolished (its history stays). Refused while an active unit remains below it."""
     if OrgUnit.objects.subtree(unit).active().exclude(pk=unit.pk).exists():
         raise ValidationError("有効な下位組織があるため廃止できません。先に下位組織を廃止または移動してください。")
-    with transaction.atomic():
-        before = snapshot(unit)
+    with _changing(unit) as before:
         unit.is_active = False
         unit.save(update_fields=["is_active"])
         record_update(unit, before=before, municipality_id=unit.municipality_id, summary="組織を廃止")
@@ -242,8 +256,7 @@ def person_update(
     employed_to: dt.date | None = None,
 ) -> Person:
     _same_tenant(person.municipality_id, "party", party)
-    with transaction.atomic():
-        before = snapshot(person)
+    with _changing(person) as before:
         person.staff_number, person.name, person.name_kana = staff_number, name, name_kana
         person.employment_type, person.party, person.email = employment_type, party, email
         person.employed_from, person.employed_to = employed_from, employed_to
@@ -286,8 +299,7 @@ def assignment_end(*, assignment: Assignment, end_date: dt.date) -> Assignment:
     """End (or correct the end of) an assignment; the end date is the last day, on or after the start date."""
     if end_date < assignment.start_date:
         raise ValidationError({"end_date": "終了日は開始日以降の日付を入力してください。"})
-    with transaction.atomic():
-        before = snapshot(assignment)
+    with _changing(assignment) as before:
         assignment.end_date = end_date
         assignment.save(update_fields=["end_date"])
         record_update(assignment, before=before, municipality_id=assignment.municipality_id, summary="配属を終了")
@@ -331,8 +343,7 @@ def work_create(*, municipality: Municipality, name: str, legal_basis: str = "",
 
 def work_update(*, work: Work, name: str, legal_basis: str = "", units: Iterable[OrgUnit] = ()) -> Work:
     unit_list = list(units)
-    with transaction.atomic():
-        before = snapshot(work)
+    with _changing(work) as before:
         work.name, work.legal_basis = name, legal_basis
         _check_work(work, unit_list)
         work.save()
@@ -342,8 +353,7 @@ def work_update(*, work: Work, name: str, legal_basis: str = "", units: Iterable
 
 
 def work_deactivate(*, work: Work) -> Work:
-    with transaction.atomic():
-        before = snapshot(work)
+    with _changing(work) as before:
         work.is_active = False
         work.save(update_fields=["is_active"])
         record_update(work, before=before, municipality_id=work.municipality_id, summary="事務を廃止")
@@ -373,8 +383,7 @@ def party_create(
 
 
 def party_update(*, party: Party, name: str, kind: str, corporate_number: str = "", note: str = "") -> Party:
-    with transaction.atomic():
-        before = snapshot(party)
+    with _changing(party) as before:
         party.name, party.kind, party.corporate_number, party.note = name, kind, corporate_number, note
         _check_party(party)
         party.save()
@@ -417,8 +426,7 @@ def user_create(
 
 def user_update(*, user: User, display_name: str, email: str, person: Person | None) -> User:
     _same_tenant(user.municipality_id or 0, "person", person)
-    with transaction.atomic():
-        before = snapshot(user)
+    with _changing(user) as before:
         user.display_name, user.email, user.person = display_name, email, person
         user.full_clean(exclude=["password"])
         user.save(update_fields=["display_name", "email", "person"])

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,7 +41,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             error, users = " ".join(exc.messages), users.none()
         else:
-            users = users.filter(username__icontains=q) | users.filter(display_name__icontains=q)
+            users = users.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
     page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "tenancy/user_list.html", {"page": page, "q": q, "error": error})
 
