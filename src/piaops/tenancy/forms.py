@@ -258,6 +258,7 @@ class RoleGrantForm(forms.ModelForm):
         queryset=OrgUnit.objects.none(),
         required=False,
         label="対象組織",
+        empty_label="（なし）",
         help_text="所属長・所属担当者の場合（下位組織を含む）",
     )
 
@@ -272,6 +273,7 @@ class RoleGrantForm(forms.ModelForm):
         self.fields["party"].queryset = Party.objects.for_municipality(municipality).filter(  # type: ignore[attr-defined]
             is_active=True
         )
+        self.fields["party"].empty_label = "（なし）"  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         # The service owns the rule; checking here too keeps the model's bare constraint message off the page.
