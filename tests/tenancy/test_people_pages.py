@@ -282,3 +282,23 @@ def test_read_only_roles_cannot_change_assignments(as_viewer: Client, as_head: C
     assert Assignment.objects.count() == 1
     assignment.refresh_from_db()
     assert assignment.end_date is None
+
+
+def test_a_contractor_sees_no_people(world: World) -> None:
+    party = f.party(world.a, "委託先A", kind="contractor")
+    client = Client()
+    client.force_login(f.user(world.a, "contractor_a", f.Role.CONTRACTOR, party=party))
+    assert client.get("/tenancy/people/").status_code == 403
+    assert "/tenancy/people/" not in body(client, "/tenancy/")
+    assert client.get("/tenancy/units/").status_code == 200
+
+
+@time_machine.travel(TODAY)
+def test_an_auditor_sees_everyone_and_the_head_sees_their_subtree_filter_only(
+    as_auditor: Client, as_head: Client, world: World
+) -> None:
+    roster(world)
+    assert "年金 次郎" in body(as_auditor, "/tenancy/people/")
+    head_page = body(as_head, "/tenancy/people/")
+    assert f'<option value="{world.tax_section_a.pk}">' in head_page
+    assert f'<option value="{world.other_a.pk}">' not in head_page

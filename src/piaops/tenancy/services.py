@@ -154,36 +154,41 @@ def unit_update(*, unit: OrgUnit, name: str, code: str, kind: str, is_governance
 def unit_move(*, unit: OrgUnit, parent: OrgUnit | None) -> OrgUnit:
     """Put ``unit`` (and its whole subtree) under ``parent`` (a root when None).
 
-    Steps: 1. refuse a parent inside the subtree (a cycle) or inactive; 2. rewrite ``path`` and ``depth`` of every
-    unit of the subtree; 3. record one entry per unit whose position changed.
+    Steps: 1. lock the municipality's units and re-read both ends, so a concurrent move cannot slip a cycle in;
+    2. refuse a parent inside the subtree (a cycle) or abolished; 3. rewrite ``path`` and ``depth`` of every unit
+    of the subtree; 4. record one entry per unit whose position changed.
     """
     _same_tenant(unit.municipality_id, "parent", parent)
-    if parent is not None:
-        if parent.path.startswith(unit.path):
-            raise ValidationError({"parent": "組織を自分自身やその下位組織の下に移動することはできません。"})
-        if not parent.is_active:
-            raise ValidationError({"parent": "廃止された組織の下には移動できません。"})
-    if (parent.pk if parent else None) == unit.parent_id:
-        return unit
     with transaction.atomic():
-        old_prefix = unit.path
-        new_prefix = f"{parent.path if parent else '/'}{unit.pk}/"
-        delta = ((parent.depth + 1) if parent else 0) - unit.depth
-        # Lock the subtree so that a concurrent move cannot interleave with this one.
-        subtree = list(OrgUnit.objects.subtree(unit).select_for_update().order_by("path"))
+        units = {
+            u.pk: u
+            for u in OrgUnit.objects.filter(municipality_id=unit.municipality_id).select_for_update().order_by("pk")
+        }
+        current, target = units[unit.pk], (units[parent.pk] if parent is not None else None)
+        if target is not None:
+            if target.path.startswith(current.path):
+                raise ValidationError({"parent": "組織を自分自身やその下位組織の下に移動することはできません。"})
+            if not target.is_active:
+                raise ValidationError({"parent": "廃止された組織の下には移動できません。"})
+        if (target.pk if target else None) == current.parent_id:
+            return unit
+        old_prefix = current.path
+        new_prefix = f"{target.path if target else '/'}{current.pk}/"
+        delta = ((target.depth + 1) if target else 0) - current.depth
+        subtree = sorted((u for u in units.values() if u.path.startswith(old_prefix)), key=lambda u: u.path)
         befores = {u.pk: snapshot(u) for u in subtree}
         for member in subtree:
             member.path = new_prefix + member.path[len(old_prefix) :]
             member.depth = member.depth + delta
-            if member.pk == unit.pk:
-                member.parent = parent
+            if member.pk == current.pk:
+                member.parent = target
         OrgUnit.objects.bulk_update(subtree, ["path", "depth", "parent"])
         for member in subtree:
             record_update(
                 member,
                 before=befores[member.pk],
                 municipality_id=member.municipality_id,
-                summary="組織を移動" if member.pk == unit.pk else "上位組織の移動に伴い階層を更新",
+                summary="組織を移動" if member.pk == current.pk else "上位組織の移動に伴い階層を更新",
             )
     unit.refresh_from_db()
     return unit
