@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from piaops.audittrail.models import Action
 from piaops.tenancy import access
@@ -206,3 +208,17 @@ def test_a_read_only_role_cannot_deactivate_a_user(as_auditor: Client, world: Wo
     assert as_auditor.post(f"/tenancy/users/{world.viewer_a.pk}/deactivate/").status_code == 403
     world.viewer_a.refresh_from_db()
     assert world.viewer_a.is_active
+
+
+def test_the_user_list_makes_the_same_number_of_queries_for_many_users(as_admin: Client, world: World) -> None:
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert as_admin.get("/tenancy/users/").status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count()
+    for i in range(20):
+        user = f.user(world.a, f"staff{i:02d}", Role.UNIT_STAFF, unit=world.tax_a)
+        user.person = f.person(world.a)
+        user.save()
+    assert count() == few

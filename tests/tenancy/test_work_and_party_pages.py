@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from piaops.audittrail.models import Action
 from piaops.tenancy.models import Party, Work, WorkUnit
@@ -159,3 +161,19 @@ def test_another_municipalitys_party_answers_404(as_outsider: Client, world: Wor
     assert as_outsider.post(f"/tenancy/parties/{party.pk}/edit/", party_data(name="X")).status_code == 404
     party.refresh_from_db()
     assert party.name == "委託先A"
+
+
+def test_the_work_and_party_lists_make_the_same_number_of_queries_for_many_rows(as_admin: Client, world: World) -> None:
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert as_admin.get("/tenancy/works/").status_code == 200
+            assert as_admin.get("/tenancy/parties/").status_code == 200
+        return len(ctx.captured_queries)
+
+    f.work(world.a, "事務0", units=(world.tax_a,))
+    f.party(world.a, "事業者0", kind="contractor")
+    few = count()
+    for i in range(1, 15):
+        f.work(world.a, f"事務{i}", units=(world.tax_a, world.other_a))
+        f.person(world.a, party=f.party(world.a, f"事業者{i}", kind="contractor"))
+    assert count() == few

@@ -97,10 +97,11 @@ class Node:
 
 
 def build_tree(units: list[OrgUnit]) -> list[Node]:
-    """Nest ``units`` (any order) under their parents; a unit whose parent is not in the list becomes a root."""
+    """Nest ``units`` (any order) under their parents, siblings by code; a unit whose parent is not in the list
+    (an abolished parent hidden from the view) becomes a root."""
     nodes = {u.pk: Node(u) for u in units}
     roots: list[Node] = []
-    for u in sorted(units, key=lambda u: (u.path, u.code)):
+    for u in sorted(units, key=lambda u: u.code):
         parent = nodes.get(u.parent_id) if u.parent_id else None
         (parent.children if parent else roots).append(nodes[u.pk])
     return roots
