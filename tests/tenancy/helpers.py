@@ -27,9 +27,3 @@ def body(client: Client, url: str, **params: Any) -> str:
     response = client.get(url, params)
     assert response.status_code == 200, response.status_code
     return response.content.decode()
-
-
-def errors_of(response: Any) -> str:
-    """The rendered page of a refused form (200 with the form shown again)."""
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
