@@ -1,0 +1,101 @@
+"""The tenancy models in the Django admin, read-only.
+
+Writes go through the pages of this app (``tenancy:index``), which call the services and record the audit trail;
+a read-only admin cannot bypass either. A superuser without a municipality (the ASP operator) sees every tenant;
+a staff user of a municipality sees only its own rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+from piaops.tenancy.models import Assignment, Municipality, OrgUnit, Party, Person, RoleGrant, User, Work, WorkUnit
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    tenant_field = "municipality"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)
+        municipality_id = getattr(request.user, "municipality_id", None)
+        if request.user.is_superuser and municipality_id is None:
+            return qs
+        return qs.filter(**{f"{self.tenant_field}_id": municipality_id}) if municipality_id else qs.none()
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(ReadOnlyAdmin):
+    tenant_field = "id"
+    list_display = ["name", "code", "onsite_audit_cycle_years"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = admin.ModelAdmin.get_queryset(self, request)
+        municipality_id = getattr(request.user, "municipality_id", None)
+        if request.user.is_superuser and municipality_id is None:
+            return qs
+        return qs.filter(pk=municipality_id) if municipality_id else qs.none()
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(ReadOnlyAdmin):
+    list_display = ["name", "code", "kind", "depth", "is_governance", "is_it", "is_active"]
+    list_filter = ["kind", "is_governance", "is_it", "is_active"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Person)
+class PersonAdmin(ReadOnlyAdmin):
+    list_display = ["staff_number", "name", "employment_type", "party"]
+    list_filter = ["employment_type"]
+    search_fields = ["staff_number", "name", "name_kana"]
+    list_select_related = ["party"]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnlyAdmin):
+    list_display = ["person", "unit", "title", "start_date", "end_date", "handles_specific_personal_info"]
+    list_select_related = ["person", "unit"]
+
+
+@admin.register(Work)
+class WorkAdmin(ReadOnlyAdmin):
+    list_display = ["name", "is_active"]
+
+
+@admin.register(WorkUnit)
+class WorkUnitAdmin(ReadOnlyAdmin):
+    list_display = ["work", "unit"]
+    list_select_related = ["work", "unit"]
+
+
+@admin.register(Party)
+class PartyAdmin(ReadOnlyAdmin):
+    list_display = ["name", "kind", "corporate_number", "is_active"]
+    list_filter = ["kind"]
+
+
+@admin.register(User)
+class UserAdmin(ReadOnlyAdmin):
+    list_display = ["username", "display_name", "email", "is_active", "last_login"]
+    exclude = ["password"]
+    search_fields = ["username", "display_name"]
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(ReadOnlyAdmin):
+    list_display = ["user", "role", "unit", "party"]
+    list_filter = ["role"]
+    list_select_related = ["user", "unit", "party"]

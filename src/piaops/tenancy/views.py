@@ -1,0 +1,346 @@
+"""Pages in which the 番号制度総括部門 manages the tenant: municipality, organisation tree, works, parties.
+
+People and users have their own modules (``views_people``, ``views_users``). Every view is thin: it checks access
+(``tenant_view``, ``get_or_404``), validates a form, calls one service and redirects; a service's
+``ValidationError`` goes back onto the form.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from piaops.tenancy import access, services
+from piaops.tenancy.access import Perm, tenant_view
+from piaops.tenancy.forms import MunicipalityForm, PartyForm, UnitForm, UnitMoveForm, WorkForm, attach_errors
+from piaops.tenancy.models import Municipality, OrgUnit, Party, User, Work, WorkUnit
+
+
+def acting(request: HttpRequest) -> tuple[User, Municipality]:
+    user: User = request.user  # type: ignore[assignment]
+    return user, access.municipality_of(user)
+
+
+def can_manage(user: User) -> bool:
+    return access.has_perm_somewhere(user, Perm.MANAGE)
+
+
+def editable(obj: Any) -> Any:
+    """A copy for a ModelForm to write into, so the service still sees the stored values (for the audit 'before')."""
+    return copy.copy(obj)
+
+
+@tenant_view(Perm.VIEW)
+def index(request: HttpRequest) -> HttpResponse:
+    user, municipality = acting(request)
+    return render(
+        request,
+        "tenancy/index.html",
+        {
+            "municipality": municipality,
+            "can_manage": can_manage(user),
+            "can_view_people": access.has_perm_somewhere(user, Perm.VIEW_PEOPLE),
+        },
+    )
+
+
+# --- 団体 -------------------------------------------------------------------------------------------------
+
+
+@tenant_view(Perm.VIEW)
+def municipality_detail(request: HttpRequest) -> HttpResponse:
+    user, municipality = acting(request)
+    governance = OrgUnit.objects.for_municipality(municipality).filter(is_governance=True).first()
+    it_units = OrgUnit.objects.for_municipality(municipality).filter(is_it=True, is_active=True)
+    return render(
+        request,
+        "tenancy/municipality_detail.html",
+        {"municipality": municipality, "governance": governance, "it_units": it_units, "can_manage": can_manage(user)},
+    )
+
+
+@tenant_view(Perm.MANAGE)
+def municipality_edit(request: HttpRequest) -> HttpResponse:
+    _, municipality = acting(request)
+    form = MunicipalityForm(request.POST or None, instance=editable(municipality))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.municipality_update(municipality=municipality, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, "団体の設定を保存しました。")
+            return redirect("tenancy:municipality")
+    return render(
+        request,
+        "tenancy/form.html",
+        {"form": form, "title": "団体の設定を変更", "back_url": reverse("tenancy:municipality")},
+    )
+
+
+# --- 組織 -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    unit: OrgUnit
+    children: list[Node] = field(default_factory=list)
+
+
+def build_tree(units: list[OrgUnit]) -> list[Node]:
+    """Nest ``units`` (any order) under their parents, siblings by code; a unit whose parent is not in the list
+    (an abolished parent hidden from the view) becomes a root."""
+    nodes = {u.pk: Node(u) for u in units}
+    roots: list[Node] = []
+    for u in sorted(units, key=lambda u: u.code):
+        parent = nodes.get(u.parent_id) if u.parent_id else None
+        (parent.children if parent else roots).append(nodes[u.pk])
+    return roots
+
+
+@tenant_view(Perm.VIEW)
+def unit_tree(request: HttpRequest) -> HttpResponse:
+    user, municipality = acting(request)
+    show_all = request.GET.get("all") == "1"
+    units = OrgUnit.objects.for_municipality(municipality)
+    if not show_all:
+        units = units.filter(is_active=True)
+    return render(
+        request,
+        "tenancy/unit_tree.html",
+        {"roots": build_tree(list(units)), "show_all": show_all, "can_manage": can_manage(user)},
+    )
+
+
+@tenant_view(Perm.VIEW)
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user, municipality = acting(request)
+    unit = access.get_or_404(user, OrgUnit.objects.select_related("parent"), pk=pk)
+    ancestors = OrgUnit.objects.for_municipality(municipality).filter(pk__in=unit.ancestor_ids()).exclude(pk=unit.pk)
+    children = unit.children.order_by("path")
+    works = Work.objects.for_municipality(municipality).filter(work_units__unit=unit).order_by("name")
+    return render(
+        request,
+        "tenancy/unit_detail.html",
+        {
+            "unit": unit,
+            "ancestors": ancestors,
+            "children": children,
+            "works": works,
+            "can_manage": can_manage(user),
+            "can_view_people": access.has_perm(user, Perm.VIEW_PEOPLE, unit=unit),
+        },
+    )
+
+
+@tenant_view(Perm.MANAGE)
+def unit_create(request: HttpRequest) -> HttpResponse:
+    _, municipality = acting(request)
+    initial = {"parent": request.GET.get("parent")} if request.GET.get("parent") else None
+    form = UnitForm(request.POST or None, initial=initial, municipality=municipality)
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit = services.unit_create(municipality=municipality, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"組織「{unit.name}」を作成しました。")
+            return redirect("tenancy:unit_detail", pk=unit.pk)
+    return render(
+        request, "tenancy/form.html", {"form": form, "title": "組織を作成", "back_url": reverse("tenancy:units")}
+    )
+
+
+@tenant_view(Perm.MANAGE)
+def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user, municipality = acting(request)
+    unit = access.get_or_404(user, OrgUnit, pk=pk)
+    form = UnitForm(request.POST or None, instance=editable(unit), municipality=municipality, with_parent=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.unit_update(unit=unit, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"組織「{unit.name}」を保存しました。")
+            return redirect("tenancy:unit_detail", pk=unit.pk)
+    return render(
+        request,
+        "tenancy/form.html",
+        {"form": form, "title": f"組織「{unit.name}」を編集", "back_url": unit_url(unit)},
+    )
+
+
+def unit_url(unit: OrgUnit) -> str:
+    return reverse("tenancy:unit_detail", kwargs={"pk": unit.pk})
+
+
+@tenant_view(Perm.MANAGE)
+def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
+    user, municipality = acting(request)
+    unit = access.get_or_404(user, OrgUnit, pk=pk)
+    form = UnitMoveForm(request.POST or None, initial={"parent": unit.parent_id}, municipality=municipality)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.unit_move(unit=unit, parent=form.cleaned_data["parent"])
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"組織「{unit.name}」を移動しました。")
+            return redirect("tenancy:unit_detail", pk=unit.pk)
+    return render(
+        request,
+        "tenancy/form.html",
+        {
+            "form": form,
+            "title": f"組織「{unit.name}」を移動",
+            "intro": "下位組織もまとめて移動します。自分自身や下位組織の下には移動できません。",
+            "submit": "移動する",
+            "back_url": unit_url(unit),
+        },
+    )
+
+
+@require_POST
+@tenant_view(Perm.MANAGE)
+def unit_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    user, _ = acting(request)
+    unit = access.get_or_404(user, OrgUnit, pk=pk)
+    try:
+        services.unit_deactivate(unit=unit)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"組織「{unit.name}」を廃止しました。")
+    return redirect("tenancy:unit_detail", pk=unit.pk)
+
+
+# --- 個人番号利用事務 -----------------------------------------------------------------------------------------
+
+
+@tenant_view(Perm.VIEW)
+def work_list(request: HttpRequest) -> HttpResponse:
+    user, municipality = acting(request)
+    show_all = request.GET.get("all") == "1"
+    works = Work.objects.for_municipality(municipality).prefetch_related(
+        Prefetch("work_units", queryset=WorkUnit.objects.select_related("unit").order_by("unit__path"))
+    )
+    if not show_all:
+        works = works.filter(is_active=True)
+    return render(
+        request,
+        "tenancy/work_list.html",
+        {"works": works, "show_all": show_all, "can_manage": can_manage(user)},
+    )
+
+
+@tenant_view(Perm.MANAGE)
+def work_create(request: HttpRequest) -> HttpResponse:
+    _, municipality = acting(request)
+    form = WorkForm(request.POST or None, municipality=municipality)
+    if request.method == "POST" and form.is_valid():
+        try:
+            work = services.work_create(municipality=municipality, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"事務「{work.name}」を登録しました。")
+            return redirect("tenancy:works")
+    return render(
+        request,
+        "tenancy/form.html",
+        {"form": form, "title": "個人番号利用事務を登録", "back_url": reverse("tenancy:works")},
+    )
+
+
+@tenant_view(Perm.MANAGE)
+def work_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user, municipality = acting(request)
+    work = access.get_or_404(user, Work, pk=pk)
+    form = WorkForm(request.POST or None, instance=editable(work), municipality=municipality)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.work_update(work=work, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"事務「{work.name}」を保存しました。")
+            return redirect("tenancy:works")
+    return render(
+        request,
+        "tenancy/form.html",
+        {
+            "form": form,
+            "title": f"事務「{work.name}」を編集",
+            "back_url": reverse("tenancy:works"),
+            "deactivate_work": work,
+        },
+    )
+
+
+@require_POST
+@tenant_view(Perm.MANAGE)
+def work_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    user, _ = acting(request)
+    work = access.get_or_404(user, Work, pk=pk)
+    services.work_deactivate(work=work)
+    messages.success(request, f"事務「{work.name}」を廃止しました。")
+    return redirect("tenancy:works")
+
+
+# --- 措置主体・関係事業者 ----------------------------------------------------------------------------------------
+
+
+@tenant_view(Perm.VIEW)
+def party_list(request: HttpRequest) -> HttpResponse:
+    user, municipality = acting(request)
+    parties = Party.objects.for_municipality(municipality).annotate(people_count=Count("people"))
+    return render(request, "tenancy/party_list.html", {"parties": parties, "can_manage": can_manage(user)})
+
+
+@tenant_view(Perm.MANAGE)
+def party_create(request: HttpRequest) -> HttpResponse:
+    _, municipality = acting(request)
+    form = PartyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            party = services.party_create(municipality=municipality, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"「{party.name}」を登録しました。")
+            return redirect("tenancy:parties")
+    return render(
+        request,
+        "tenancy/form.html",
+        {"form": form, "title": "措置主体・関係事業者を登録", "back_url": reverse("tenancy:parties")},
+    )
+
+
+@tenant_view(Perm.MANAGE)
+def party_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user, _ = acting(request)
+    party = access.get_or_404(user, Party, pk=pk)
+    form = PartyForm(request.POST or None, instance=editable(party))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.party_update(party=party, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"「{party.name}」を保存しました。")
+            return redirect("tenancy:parties")
+    return render(
+        request,
+        "tenancy/form.html",
+        {"form": form, "title": f"「{party.name}」を編集", "back_url": reverse("tenancy:parties")},
+    )

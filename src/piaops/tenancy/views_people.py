@@ -1,0 +1,213 @@
+"""People (職員等) and their assignments.
+
+Who sees whom: municipality-wide roles see every person; 所属長・所属担当者 see the people with an assignment in
+their unit subtree that has not ended (current or starting later). A person outside that set answers 403.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from piaops.tenancy import access, services
+from piaops.tenancy.access import POLICY, UNIT_ROLES, Perm, tenant_view
+from piaops.tenancy.forms import AssignmentEndForm, AssignmentForm, PersonFilterForm, PersonForm, attach_errors
+from piaops.tenancy.models import Assignment, OrgUnit, Person, User
+from piaops.tenancy.views import acting, can_manage, editable
+
+PAGE_SIZE = 50
+
+
+def sees_all_people(user: User) -> bool:
+    return any(g.role in POLICY[Perm.VIEW_PEOPLE] and g.role not in UNIT_ROLES for g in access.grants(user))
+
+
+def _not_ended(today: dt.date) -> Q:
+    return Q(end_date__isnull=True) | Q(end_date__gte=today)
+
+
+def visible_people(user: User, today: dt.date) -> QuerySet[Person]:
+    """The people ``user`` may see (see the module docstring)."""
+    people = access.scoped(user, Person)
+    if sees_all_people(user):
+        return people
+    units = access.visible_units(user)
+    seen = Assignment.objects.filter(_not_ended(today), person=OuterRef("pk"), unit__in=units)
+    return people.filter(Exists(seen))
+
+
+def _filter(people: QuerySet[Person], form: PersonFilterForm, today: dt.date) -> QuerySet[Person]:
+    data = form.cleaned_data
+    if q := data.get("q"):
+        people = people.filter(Q(name__icontains=q) | Q(name_kana__icontains=q) | Q(staff_number__icontains=q))
+    if data.get("employment_type"):
+        people = people.filter(employment_type=data["employment_type"])
+    current = Assignment.objects.on(today).filter(person=OuterRef("pk"))
+    unit: OrgUnit | None = data.get("unit")
+    if unit is not None:
+        people = people.filter(Exists(current.filter(unit__path__startswith=unit.path)))
+    if data.get("handles") == "yes":
+        people = people.filter(Exists(current.handling()))
+    elif data.get("handles") == "no":
+        people = people.filter(~Exists(current.handling()))
+    return people
+
+
+@tenant_view(Perm.VIEW_PEOPLE)
+def person_list(request: HttpRequest) -> HttpResponse:
+    """Paginated, filtered list. Queries per page are fixed (count, page, one prefetch) whatever the page size."""
+    user, _ = acting(request)
+    today = timezone.localdate()
+    people = visible_people(user, today)
+    form = PersonFilterForm(
+        request.GET or None, units=access.visible_units(user).filter(is_active=True).order_by("path")
+    )
+    if form.is_valid():
+        people = _filter(people, form, today)
+    elif form.is_bound:
+        people = people.none()
+    handling_now = Assignment.objects.on(today).handling().filter(person=OuterRef("pk"))
+    people = (
+        people.annotate(handles_now=Exists(handling_now))
+        .select_related("party")
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.on(today).select_related("unit").order_by("start_date"),
+                to_attr="current_assignments",
+            )
+        )
+    )
+    page = Paginator(people.order_by("staff_number"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "tenancy/person_list.html",
+        {"form": form, "page": page, "today": today, "can_manage": can_manage(user)},
+    )
+
+
+def _visible_person_or_403(user: User, pk: int, today: dt.date) -> Person:
+    person = access.get_or_404(user, Person.objects.select_related("party"), pk=pk)
+    if not visible_people(user, today).filter(pk=person.pk).exists():
+        raise PermissionDenied("この職員等を閲覧する権限がありません。")
+    return person
+
+
+@tenant_view(Perm.VIEW_PEOPLE)
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user, _ = acting(request)
+    today = timezone.localdate()
+    person = _visible_person_or_403(user, pk, today)
+    assignments = person.assignments.select_related("unit").order_by("-start_date", "-pk")
+    manage = can_manage(user)
+    return render(
+        request,
+        "tenancy/person_detail.html",
+        {
+            "person": person,
+            "assignments": assignments,
+            "today": today,
+            "can_manage": manage,
+            "accounts": person.accounts.all() if manage else [],
+        },
+    )
+
+
+@tenant_view(Perm.MANAGE)
+def person_create(request: HttpRequest) -> HttpResponse:
+    _, municipality = acting(request)
+    form = PersonForm(request.POST or None, municipality=municipality)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_create(municipality=municipality, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"{person} を登録しました。続けて配属を登録してください。")
+            return redirect("tenancy:person_detail", pk=person.pk)
+    return render(
+        request, "tenancy/form.html", {"form": form, "title": "職員等を登録", "back_url": reverse("tenancy:people")}
+    )
+
+
+@tenant_view(Perm.MANAGE)
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user, municipality = acting(request)
+    person = access.get_or_404(user, Person, pk=pk)
+    form = PersonForm(request.POST or None, instance=editable(person), municipality=municipality)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(person=person, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"{person} を保存しました。")
+            return redirect("tenancy:person_detail", pk=person.pk)
+    return render(
+        request,
+        "tenancy/form.html",
+        {
+            "form": form,
+            "title": f"{person} を編集",
+            "back_url": reverse("tenancy:person_detail", kwargs={"pk": person.pk}),
+        },
+    )
+
+
+@tenant_view(Perm.MANAGE)
+def assignment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user, municipality = acting(request)
+    person = access.get_or_404(user, Person, pk=pk)
+    form = AssignmentForm(request.POST or None, municipality=municipality)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assignment_create(person=person, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"{person} の配属を登録しました。")
+            return redirect("tenancy:person_detail", pk=person.pk)
+    return render(
+        request,
+        "tenancy/form.html",
+        {
+            "form": form,
+            "title": f"{person} の配属を登録",
+            "back_url": reverse("tenancy:person_detail", kwargs={"pk": person.pk}),
+        },
+    )
+
+
+@tenant_view(Perm.MANAGE)
+def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
+    user, _ = acting(request)
+    assignment = access.get_or_404(user, Assignment.objects.select_related("person", "unit"), pk=pk)
+    initial = None if assignment.end_date else {"end_date": timezone.localdate()}
+    form = AssignmentEndForm(request.POST or None, instance=editable(assignment), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assignment_end(assignment=assignment, end_date=form.cleaned_data["end_date"])
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"{assignment.unit.name} への配属を終了しました。")
+            return redirect("tenancy:person_detail", pk=assignment.person_id)
+    return render(
+        request,
+        "tenancy/form.html",
+        {
+            "form": form,
+            "title": f"{assignment.person} の配属（{assignment.unit.name}）を終了",
+            "intro": f"開始日：{assignment.start_date:%Y-%m-%d}",
+            "submit": "終了日を保存",
+            "back_url": reverse("tenancy:person_detail", kwargs={"pk": assignment.person_id}),
+        },
+    )
