@@ -39,6 +39,7 @@ types: dev
 	$(BIN)/mypy
 
 migrations-check: dev
+	mkdir -p var
 	$(PIAOPS) makemigrations --check --dry-run
 
 tests-sqlite: dev
