@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
+
+from piaops.lib.fields import MyNumberFormFieldMixin
+
+
+class GuardedUsernameField(MyNumberFormFieldMixin, UsernameField):
+    pass
+
+
+class LoginForm(AuthenticationForm):
+    """Django's log-in form whose user name refuses (and never re-renders) a 個人番号 typed by mistake."""
+
+    username = GuardedUsernameField(widget=AuthenticationForm.base_fields["username"].widget)
