@@ -11,7 +11,13 @@ from piaops.audittrail.models import AuditEntry
 from tests.conftest import World
 from tests.core.urls_failing import NUMBER
 
-FORMS_OF_NUMBER = [NUMBER, "1234-5678-9018", "1234 5678 9018", "１２３４５６７８９０１８", "１２３４－５６７８－９０１８"]
+FORMS_OF_NUMBER = [
+    NUMBER,
+    "1234-5678-9018",
+    "1234 5678 9018",
+    "１２３４５６７８９０１８",
+    "１２３４－５６７８－９０１８",
+]
 
 
 @pytest.mark.parametrize("typed", ["123456789018", "1234-5678-9018", "１２３４－５６７８－９０１８"])

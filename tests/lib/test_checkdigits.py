@@ -51,7 +51,9 @@ def test_it_accepts_the_published_corporate_number_vectors(number: str) -> None:
     assert corporate_number_check_digit(number[1:]) == int(number[0])
 
 
-@pytest.mark.parametrize("number", ["8123456789012", "1010601008969", "123456789012", "71234567890123", "７123456789012"])
+@pytest.mark.parametrize(
+    "number", ["8123456789012", "1010601008969", "123456789012", "71234567890123", "７123456789012"]
+)
 def test_it_refuses_an_invalid_corporate_number(number: str) -> None:
     assert not is_valid_corporate_number(number)
 
