@@ -45,7 +45,7 @@ class Command(BaseCommand):
             else:
                 failures += 1
                 self.stdout.write(
-                    f"NG {name}: 連番 {result.broken_seq} — {result.reason}（それ以前の {result.count}件は正常）"
+                    f"NG {name}: 連番 {result.broken_seq} — {result.reason}。それ以前の {result.count}件は正常です。"
                 )
         if not results:
             self.stdout.write("OK 監査証跡はまだありません。")
