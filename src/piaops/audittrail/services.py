@@ -147,7 +147,8 @@ def record(
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)
     user = actor.user if actor.user is not None and getattr(actor.user, "pk", None) else None
-    with transaction.atomic():
+    # No savepoint: inside a caller's transaction the entry and the change must fail together anyway.
+    with transaction.atomic(savepoint=False):
         head = _locked_head(municipality_id or 0)
         entry = AuditEntry(
             municipality_id=municipality_id,
