@@ -101,8 +101,10 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("PIAOPS_SECRET_KEY is required when PIAOPS_DEBUG is off")
     SECRET_KEY = "piaops-insecure-development-key-do-not-use-in-production"
 
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("PIAOPS_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("PIAOPS_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("PIAOPS_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("PIAOPS_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -138,6 +140,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "piaops.core.middleware.AuditContextMiddleware",
+    "piaops.core.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "piaops.urls"
@@ -226,6 +229,14 @@ SESSION_COOKIE_SECURE = envbool("PIAOPS_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Pages send the CSRF token themselves (hx-headers in base.html); no script needs to read the cookie.
+CSRF_COOKIE_HTTPONLY = True
+# The browser may load nothing from another host (LGWAN: no CDN, fonts or telemetry). Inline code stays allowed:
+# the policy is about hosts, so it cannot break a page that only uses this server. See core.middleware.
+PIAOPS_CONTENT_SECURITY_POLICY = (
+    "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
+)
 
 # A 個人番号 never reaches a log line: every record is masked when it is created (LOGGING_CONFIG installs a record
 # factory), and every handler masks again before formatting.

@@ -56,3 +56,10 @@ def test_not_found_and_forbidden_pages_are_in_japanese(world: World, as_viewer: 
     body = response.content.decode()
     assert "お探しのページは見つかりませんでした。" in body
     assert NUMBER not in body
+
+
+def test_the_admin_login_refuses_a_my_number_without_echoing_it(world: World) -> None:
+    response = Client().post("/django-admin/login/", {"username": "1234 5678 9018", "password": "x"})
+    body = response.content.decode()
+    assert "個人番号と思われる12桁の数字が含まれています。" in body
+    assert not any(form in body for form in FORMS_OF_NUMBER)

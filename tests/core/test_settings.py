@@ -139,3 +139,12 @@ def test_the_outside_link_scan_recognises_what_it_must_refuse() -> None:
         "<p>https://example.jp は参考</p>",
     ]:
         assert not OUTSIDE.search(good), good
+
+
+def test_pages_forbid_the_browser_to_load_from_other_hosts(db: None) -> None:
+    policy = Client().get("/login/")["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    default = directives["default-src"].split()
+    assert "'self'" in default
+    assert not any(s == "*" or "://" in s or s.startswith(("http", "*.")) for s in default)
+    assert directives["frame-ancestors"] == "'none'" and directives["form-action"] == "'self'"
