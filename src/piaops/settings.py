@@ -41,8 +41,28 @@ def envint(name: str, default: int) -> int:
 def envsecret(name: str) -> str | None:
     """A secret from ``NAME`` or from the file named by ``NAME_FILE``."""
     if path := os.environ.get(f"{name}_FILE"):
-        return Path(path).read_text(encoding="utf-8").strip()
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE names a file that cannot be read: {path!r} ({exc})") from exc
     return os.environ.get(name) or None
+
+
+def envchoice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name) or default
+    if value.upper() not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value.upper()
+
+
+# Every transaction takes SQLite's write lock when it begins (BEGIN IMMEDIATE) and waits for it up to 20 s, so
+# concurrent writers queue instead of failing with "database is locked" half-way, and two audit-trail appends
+# can never read the same chain head.
+SQLITE_OPTIONS: dict[str, object] = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 
 
 def database_from_url(url: str) -> dict[str, object]:
@@ -52,18 +72,25 @@ def database_from_url(url: str) -> dict[str, object]:
         name = parsed.path.lstrip("/")
         if not name:
             raise ImproperlyConfigured(f"DATABASE_URL has no database name: {url!r}")
+        try:
+            port = parsed.port
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"DATABASE_URL has an invalid port: {url!r}") from exc
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(name),
             "USER": unquote(parsed.username or ""),
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
-            "PORT": str(parsed.port or ""),
+            "PORT": str(port or ""),
             "CONN_MAX_AGE": 60,
         }
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path[1:] if path.startswith("//") else path}
+        path = path[1:] if path.startswith("//") else path
+        if not path or path == "/":
+            raise ImproperlyConfigured(f"DATABASE_URL has no database file: {url!r}")
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "OPTIONS": SQLITE_OPTIONS}
     raise ImproperlyConfigured(f"DATABASE_URL must start with postgresql:// or sqlite://, not {url!r}")
 
 
@@ -74,8 +101,10 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("PIAOPS_SECRET_KEY is required when PIAOPS_DEBUG is off")
     SECRET_KEY = "piaops-insecure-development-key-do-not-use-in-production"
 
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("PIAOPS_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("PIAOPS_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("PIAOPS_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("PIAOPS_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -104,7 +133,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "piaops.core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -112,6 +141,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "piaops.core.middleware.AuditContextMiddleware",
+    "piaops.core.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "piaops.urls"
@@ -147,7 +177,7 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "piaops.sqlite3",
-            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+            "OPTIONS": SQLITE_OPTIONS,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -200,13 +230,39 @@ SESSION_COOKIE_SECURE = envbool("PIAOPS_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Pages send the CSRF token themselves (hx-headers in base.html); no script needs to read the cookie.
+CSRF_COOKIE_HTTPONLY = True
+# The browser may load nothing from another host (LGWAN: no CDN, fonts or telemetry). Inline code stays allowed:
+# the policy is about hosts, so it cannot break a page that only uses this server. See core.middleware.
+PIAOPS_CONTENT_SECURITY_POLICY = (
+    "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
+)
 
-# A 個人番号 never reaches a log line: every handler masks candidates before formatting.
+# A 個人番号 never reaches a log line: every record is masked when it is created (LOGGING_CONFIG installs a record
+# factory), and every handler masks again before formatting.
+LOGGING_CONFIG = "piaops.lib.mynumber.configure_logging"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_my_number": {"()": "piaops.lib.mynumber.MaskMyNumberFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_my_number"]}},
-    "root": {"handlers": ["console"], "level": os.environ.get("PIAOPS_LOG_LEVEL", "INFO")},
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_my_number"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_my_number"],
+        },
+    },
+    "root": {
+        "handlers": ["console"],
+        "level": envchoice("PIAOPS_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+    },
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }

@@ -1,7 +1,8 @@
 """The audit trail: append-only, SHA-256 chained per municipality.
 
-Database triggers refuse UPDATE and DELETE on this table (SQLite and PostgreSQL; see migration 0002), so the
-application cannot edit history; the chain lets ``piaops audit-log verify`` detect edits made around it.
+Database triggers refuse UPDATE and DELETE on this table (SQLite and PostgreSQL; migration 0003) and let a chain
+head only move forward one entry at a time (migration 0004), so the application cannot edit history; the chain
+lets ``piaops audit-log verify`` detect edits made around it (with the triggers dropped, or on a restored copy).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+
+from piaops.lib.fields import GuardedCharField
 
 
 class Action(models.TextChoices):
@@ -50,12 +53,12 @@ class AuditEntry(models.Model):
         related_name="+",
         verbose_name="実行者",
     )
-    actor_name = models.CharField("実行者名", max_length=150, blank=True, default="")
+    actor_name = GuardedCharField("実行者名", max_length=150, blank=True, default="")
     action = models.CharField("操作", max_length=20, choices=Action.choices)
     object_type = models.CharField("対象の種類", max_length=100, blank=True, default="")
     object_id = models.CharField("対象ID", max_length=64, blank=True, default="")
-    object_repr = models.CharField("対象", max_length=300, blank=True, default="")
-    summary = models.CharField("内容", max_length=300, blank=True, default="")
+    object_repr = GuardedCharField("対象", max_length=300, blank=True, default="")
+    summary = GuardedCharField("内容", max_length=300, blank=True, default="")
     before = models.JSONField("変更前", null=True, blank=True)
     after = models.JSONField("変更後", null=True, blank=True)
     remote_addr = models.CharField("接続元", max_length=64, blank=True, default="")

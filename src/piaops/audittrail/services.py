@@ -2,6 +2,11 @@
 
 ``record`` is called by every service that changes data, in the same transaction as the change, so a change and
 its entry commit or roll back together.
+
+The hash of an entry covers a canonical JSON text of its fields (sorted keys, no spaces, UTF-8). ``before`` and
+``after`` are reduced to plain JSON *before* they are stored and hashed (dates as ISO strings, decimals and
+floats as strings), so that what comes back from the database — SQLite text or PostgreSQL ``jsonb``, which
+reorders keys and rewrites numbers — re-hashes to the same value.
 """
 
 from __future__ import annotations
@@ -9,22 +14,53 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from piaops.audittrail.context import Actor, current_actor
 from piaops.audittrail.models import Action, AuditEntry, ChainHead
+from piaops.lib.mynumber import mask_my_numbers
 
 GENESIS = "0" * 64
 
 
+class _Encoder(DjangoJSONEncoder):
+    def default(self, o: Any) -> Any:
+        if isinstance(o, FieldFile):
+            return o.name or ""
+        if isinstance(o, bytes | bytearray | memoryview):
+            return f"sha256:{hashlib.sha256(bytes(o)).hexdigest()}"
+        if isinstance(o, set | frozenset):
+            return sorted(o, key=str)
+        return super().default(o)
+
+
+def _plain(value: Any) -> Any:
+    """Floats become strings (``jsonb`` would turn 1e16 into an integer), text is masked, containers recurse."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return mask_my_numbers(value)
+    return value
+
+
 def jsonable(value: Any) -> Any:
-    """``value`` as plain JSON types (dates as ISO strings), as it will read back from the database."""
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+    """``value`` as plain JSON types, exactly as it will read back from either database.
+
+    Dates, times and UUIDs become ISO strings, decimals and floats strings, files their name, bytes their SHA-256;
+    a 個人番号 candidate in any string is masked (the trail never holds one, even if a caller slipped).
+    """
+    return _plain(json.loads(json.dumps(value, cls=_Encoder, ensure_ascii=False)))
 
 
 def snapshot(obj: models.Model, *, exclude: tuple[str, ...] = ("password",)) -> dict[str, Any]:
@@ -72,6 +108,21 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(_entry_payload(entry).encode("utf-8")).hexdigest()
 
 
+def _locked_head(chain_key: int) -> ChainHead:
+    """The chain head row, locked until the transaction ends, so appends to one chain never interleave.
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` (a second appender waits, then reads the committed new head). SQLite has no
+    row locks; there the settings make every transaction ``BEGIN IMMEDIATE``, which holds the database write lock
+    from the first statement. The first entry of a chain creates the head; two first entries racing meet the
+    primary key, and the loser reads the winner's row.
+    """
+    try:
+        return ChainHead.objects.select_for_update().get(municipality_id=chain_key)
+    except ChainHead.DoesNotExist:
+        ChainHead.objects.get_or_create(municipality_id=chain_key)
+        return ChainHead.objects.select_for_update().get(municipality_id=chain_key)
+
+
 def record(
     *,
     action: Action | str,
@@ -94,23 +145,23 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.label
         object_id = object_id or str(obj.pk)
-        object_repr = object_repr or str(obj)[:300]
+        object_repr = object_repr or str(obj)
     user = actor.user if actor.user is not None and getattr(actor.user, "pk", None) else None
-    with transaction.atomic():
-        chain_key = municipality_id or 0
-        ChainHead.objects.get_or_create(municipality_id=chain_key)
-        head = ChainHead.objects.select_for_update().get(municipality_id=chain_key)
+    # No savepoint: inside a caller's transaction the entry and the change must fail together anyway.
+    with transaction.atomic(savepoint=False):
+        head = _locked_head(municipality_id or 0)
         entry = AuditEntry(
             municipality_id=municipality_id,
             seq=head.seq + 1,
             at=timezone.now(),
             actor=user,
-            actor_name=actor.name[:150],
+            # A user name typed at the log-in form is whatever was typed: masked like every free text.
+            actor_name=mask_my_numbers(actor.name)[:150],
             action=str(action),
             object_type=object_type[:100],
             object_id=object_id[:64],
-            object_repr=object_repr[:300],
-            summary=summary[:300],
+            object_repr=mask_my_numbers(object_repr)[:300],
+            summary=mask_my_numbers(summary)[:300],
             before=jsonable(before),
             after=jsonable(after),
             remote_addr=actor.remote_addr[:64],
@@ -144,39 +195,82 @@ def record_delete(obj: models.Model, *, municipality_id: int | None, summary: st
     return record(action=Action.DELETE, municipality_id=municipality_id, obj=obj, before=snapshot(obj), summary=summary)
 
 
+def record_export(
+    *,
+    municipality_id: int | None,
+    what: str,
+    file_format: str,
+    rows: int,
+    criteria: dict[str, Any] | None = None,
+    actor: Actor | None = None,
+) -> AuditEntry:
+    """Record that data left the system: ``what`` (e.g. ``監査証跡``), the format, how many rows, and the filter used.
+
+    Every export (CSV, XLSX, PDF, evidence bundles) calls this when it produces the file.
+    """
+    return record(
+        action=Action.EXPORT,
+        municipality_id=municipality_id,
+        object_type="export",
+        object_repr=what,
+        summary=f"{what}を{file_format}で出力（{rows}件）",
+        after={"format": file_format, "rows": rows, "criteria": criteria or {}},
+        actor=actor,
+    )
+
+
 @dataclass(frozen=True)
 class VerifyResult:
+    """The outcome for one chain. When broken, ``broken_seq`` is the first entry that is wrong or missing."""
+
     ok: bool
     count: int
-    broken_seq: int | None = None
     municipality_id: int | None = None
+    broken_seq: int | None = None
     reason: str = ""
+    last_hash: str = GENESIS
+
+
+def _entries(municipality_id: int | None) -> Iterator[AuditEntry]:
+    return AuditEntry.objects.chain(municipality_id).order_by("seq", "id").iterator(chunk_size=2000)
 
 
 def verify_chain(municipality_id: int | None) -> VerifyResult:
-    """Recompute one chain. The first entry whose hash, link or sequence does not match is named."""
+    """Recompute one chain from its first entry and compare it with the chain head.
+
+    Detected: an edited entry (its hash no longer matches), an entry edited with its hash recomputed (the next
+    entry's link breaks), a deleted entry (its sequence number is missing), entries deleted at the end (the
+    chain head, which the database lets move forward only, is further on).
+    """
     prev = GENESIS
-    expected_seq = 1
+    expected = 1
     count = 0
-    for entry in AuditEntry.objects.chain(municipality_id).iterator(chunk_size=2000):
-        if entry.seq != expected_seq:
-            return VerifyResult(
-                False, count, entry.seq, municipality_id, f"連番が欠けています（{expected_seq} の位置）"
-            )
+
+    def broken(seq: int, reason: str) -> VerifyResult:
+        return VerifyResult(False, count, municipality_id, seq, reason, prev)
+
+    for entry in _entries(municipality_id):
+        if entry.seq < expected:
+            return broken(entry.seq, "同じ連番の記録が重複しています")
+        if entry.seq > expected:
+            return broken(expected, f"連番 {expected} の記録がありません（削除された可能性があります）")
         if entry.prev_hash != prev:
-            return VerifyResult(False, count, entry.seq, municipality_id, "前の記録とのつながりが一致しません")
+            return broken(entry.seq, "直前の記録とのつながり（ハッシュ）が一致しません")
         if entry_hash(entry) != entry.hash:
-            return VerifyResult(False, count, entry.seq, municipality_id, "記録の内容がハッシュと一致しません")
+            return broken(entry.seq, "記録の内容がハッシュと一致しません（変更された可能性があります）")
         prev = entry.hash
-        expected_seq += 1
+        expected += 1
         count += 1
     head = ChainHead.objects.filter(municipality_id=municipality_id or 0).first()
+    if head is not None and head.seq > count:
+        return broken(count + 1, f"連番 {count + 1}〜{head.seq} の記録がありません（末尾が削除された可能性があります）")
     if head is not None and (head.seq != count or head.hash != prev):
-        return VerifyResult(False, count, count + 1, municipality_id, "末尾の記録が失われています")
-    return VerifyResult(True, count, municipality_id=municipality_id)
+        return broken(count, "末尾の記録が管理情報（チェーンの先頭）と一致しません")
+    return VerifyResult(True, count, municipality_id, last_hash=prev)
 
 
 def verify_all() -> list[VerifyResult]:
+    """Every chain: those with entries and those whose head exists (all entries deleted is a broken chain too)."""
     ids: set[int | None] = set(AuditEntry.objects.values_list("municipality_id", flat=True).distinct())
     ids |= {h or None for h in ChainHead.objects.values_list("municipality_id", flat=True)}
     return [verify_chain(mid) for mid in sorted(ids, key=lambda x: (x is not None, x or 0))]

@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from piaops.lib.mynumber import contains_my_number
+from piaops.lib.mynumber import contains_my_number, mask_my_numbers
 
 
 class MyNumberRefused(ValidationError):
@@ -69,6 +69,19 @@ class _Guarded:
         kwargs.pop("validators", None)
         return name, path, args, kwargs
 
+    def formfield(
+        self,
+        form_class: type[forms.Field] | None = None,
+        choices_form_class: type[forms.ChoiceField] | None = None,
+        **kwargs: Any,
+    ) -> forms.Field | None:
+        # A guarded form field refuses the value before the model validator runs and never renders it back.
+        if form_class is None and not self.choices:  # type: ignore[attr-defined]
+            form_class = GuardedFormCharField
+        return super().formfield(  # type: ignore[misc]
+            form_class=form_class, choices_form_class=choices_form_class, **kwargs
+        )
+
 
 class GuardedCharField(_Guarded, models.CharField):
     pass
@@ -78,9 +91,22 @@ class GuardedTextField(_Guarded, models.TextField):
     pass
 
 
-class GuardedFormCharField(forms.CharField):
-    """For form-only text inputs (search boxes, comments that are not model fields)."""
+class MyNumberFormFieldMixin:
+    """Refuses a candidate with a message naming the field, and re-renders the input with it masked.
+
+    A refused form is shown again with the user's text (nothing typed is lost) but the number is replaced by
+    :data:`piaops.lib.mynumber.MASK`, so the page never echoes it.
+    """
 
     def validate(self, value: Any) -> None:
-        super().validate(value)
-        refuse_my_number(value, field_label=str(self.label) if self.label else None)
+        super().validate(value)  # type: ignore[misc]
+        label = getattr(self, "label", None)
+        refuse_my_number(value, field_label=str(label) if label else None)
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        data = super().bound_data(data, initial)  # type: ignore[misc]
+        return mask_my_numbers(data) if isinstance(data, str) else data
+
+
+class GuardedFormCharField(MyNumberFormFieldMixin, forms.CharField):
+    """For form-only text inputs (search boxes, comments that are not model fields)."""

@@ -10,11 +10,13 @@ import datetime as dt
 
 import jpholiday
 
-# (first day, era name, short letter). Newest first; 令和 covers every date piaops deals with in practice.
+# (first day, era name, short letter). Newest first; 令和 covers every date piaops deals with in practice, the
+# older eras are there for dates of employment or of old reports.
 _ERAS = (
     (dt.date(2019, 5, 1), "令和", "R"),
     (dt.date(1989, 1, 8), "平成", "H"),
     (dt.date(1926, 12, 25), "昭和", "S"),
+    (dt.date(1912, 7, 30), "大正", "T"),
 )
 
 
@@ -41,7 +43,7 @@ def era(day: dt.date) -> tuple[str, int]:
     for start, name, _ in _ERAS:
         if day >= start:
             return name, day.year - start.year + 1
-    raise ValueError(f"{day.isoformat()} is before 昭和, which piaops does not display")
+    raise ValueError(f"{day.isoformat()} is before 大正, which piaops does not display")
 
 
 def _era_year_text(year: int) -> str:
@@ -55,8 +57,14 @@ def wareki(day: dt.date) -> str:
 
 
 def wareki_fiscal_year(fy: int) -> str:
-    """``令和8年度`` for 2026年度 (named after its first day, 1 April)."""
-    name, year = era(fiscal_year_start(fy))
+    """``令和8年度`` for 2026年度.
+
+    A 年度 takes the era in force at the end of the calendar year it starts in, so the year of an era change is
+    named after the *new* era when the change falls in April–December (2019年度 = 令和元年度, as in every 決算 and
+    評価書 written after May 2019) and after the old one when it falls in January–March (1988年度 = 昭和63年度,
+    1989年度 = 平成元年度).
+    """
+    name, year = era(dt.date(fy, 12, 31))
     return f"{name}{_era_year_text(year)}年度"
 
 

@@ -8,19 +8,32 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
+from django.utils import timezone
 
 from piaops.lib import fiscal
 
 register = template.Library()
 
 
+def _local_date(value: dt.date | dt.datetime) -> dt.date:
+    """The calendar day in Japan: a stored datetime is UTC, and 08:59 JST is still the previous day in UTC."""
+    if isinstance(value, dt.datetime):
+        return (timezone.localtime(value) if timezone.is_aware(value) else value).date()
+    return value
+
+
+def _wareki_or_iso(day: dt.date) -> str:
+    try:
+        return fiscal.wareki(day)
+    except ValueError:  # before 大正: show the date rather than break the page
+        return day.isoformat()
+
+
 @register.filter
 def wareki(value: dt.date | dt.datetime | None) -> str:
     if value is None or value == "":
         return ""
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    return fiscal.wareki(value)
+    return _wareki_or_iso(_local_date(value))
 
 
 @register.filter
@@ -35,6 +48,5 @@ def date_ja(value: dt.date | dt.datetime | None) -> str:
     """``2026-11-25（令和8年11月25日）``: ISO for sorting and copying, 和暦 for forms."""
     if value is None or value == "":
         return ""
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    return f"{value.isoformat()}（{fiscal.wareki(value)}）"
+    day = _local_date(value)
+    return f"{day.isoformat()}（{_wareki_or_iso(day)}）"
