@@ -560,6 +560,15 @@ def people_import_plan(
         _plan_people(plan, people, municipality, usable, progress)
     if (units is None or not units.rows) and (people is None or not people.rows) and not plan.issues:
         plan.issues.append(Issue("、".join(f.name for f in plan.files), None, "", "取り込むデータ行がありません。"))
+    # In reading order: by file, line, then the column's place in the file.
+    order = {t.source: (i, {c: n for n, c in enumerate(t.columns)}) for i, t in enumerate(read.tables)}
+    plan.issues.sort(
+        key=lambda i: (
+            order.get(i.source, (len(order), {}))[0],
+            i.line or 0,
+            order.get(i.source, (0, {}))[1].get(i.column, len(PERSON_FIELDS) + 20),
+        )
+    )
     return plan
 
 
