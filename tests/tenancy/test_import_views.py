@@ -41,6 +41,7 @@ def test_the_admin_previews_then_confirms_and_sees_the_result(as_admin: Client, 
     body = upload(as_admin, GOOD, encoding="cp932")
 
     assert "問題は見つかりませんでした" in body and "Shift_JIS" in body
+    assert "氏名: 岩見沢 二、雇用形態: 会計年度任用職員、所属組織コード: A300、配属開始日: 2026-04-01" in body
     assert not Person.objects.exists()  # the preview saves nothing
     response = as_admin.post("/tenancy/import/confirm/", {"token": token_in(body)})
 

@@ -31,7 +31,7 @@ from piaops.audittrail.models import Action, AuditEntry
 from piaops.tenancy.access import Perm, get_or_404, municipality_of, scoped, tenant_view
 from piaops.tenancy.import_tables import PEOPLE_COLUMNS, UNIT_COLUMNS
 from piaops.tenancy.importing import ImportFileError, ImportPlan, people_import_commit, people_import_plan
-from piaops.tenancy.models import Party
+from piaops.tenancy.models import EmploymentType, OrgUnit, Party
 
 SALT = "piaops.tenancy.import"
 STAGING_SECONDS = 3600
@@ -39,7 +39,6 @@ EXAMPLES = {"units-example.csv", "people-example.csv"}
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SHOWN_CHANGES = 200
 FIELD_LABELS = {
-    "name": "名称・氏名",
     "name_kana": "氏名カナ",
     "employment_type": "雇用形態",
     "email": "メールアドレス",
@@ -52,8 +51,16 @@ FIELD_LABELS = {
     "is_it": "情報システム部門",
     "is_active": "有効",
     "title": "職名",
+    "unit": "所属組織コード",
+    "start_date": "配属開始日",
     "end_date": "配属終了日",
     "handles_specific_personal_info": "特定個人情報取扱",
+}
+
+
+CHOICE_LABELS = {
+    "employment_type": dict(EmploymentType.choices),
+    "kind": dict(OrgUnit.Kind.choices),
 }
 
 
@@ -153,16 +160,18 @@ def _shown(value: Any, parties: dict[int, str], key: str) -> str:
         return "有" if value else "無"
     if key == "party_id":
         return parties.get(int(value), str(value))
+    if key in CHOICE_LABELS:
+        return CHOICE_LABELS[key].get(str(value), str(value))
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
 
 
-def describe(before: dict[str, Any], after: dict[str, Any], parties: dict[int, str]) -> str:
+def describe(kind: str, before: dict[str, Any], after: dict[str, Any], parties: dict[int, str]) -> str:
     """``氏名: 北広島 一 → 北広島 壱、雇用形態: …`` (new rows: the values only)."""
     parts = []
     for key, value in after.items():
-        label = FIELD_LABELS.get(key, key)
+        label = ("組織名" if kind.startswith("組織") else "氏名") if key == "name" else FIELD_LABELS.get(key, key)
         if key in before:
             parts.append(f"{label}: {_shown(before[key], parties, key)} → {_shown(value, parties, key)}")
         else:
@@ -182,7 +191,7 @@ def _people_list_url() -> str | None:
 def _preview(request: HttpRequest, plan: ImportPlan, token: str | None, form: UploadForm | None = None) -> HttpResponse:
     user = request.user
     parties = dict(scoped(user, Party).values_list("id", "name"))
-    changes = [(kind, key, describe(before, after, parties)) for kind, key, before, after in plan.changes]
+    changes = [(kind, key, describe(kind, before, after, parties)) for kind, key, before, after in plan.changes]
     return render(
         request,
         "tenancy/import_preview.html",
@@ -259,7 +268,11 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
     after = entry.after or {}
     parties = dict(scoped(request.user, Party).values_list("id", "name"))
     changes = [
-        (c.get("kind", ""), c.get("key", ""), describe(c.get("before") or {}, c.get("after") or {}, parties))
+        (
+            c.get("kind", ""),
+            c.get("key", ""),
+            describe(c.get("kind", ""), c.get("before") or {}, c.get("after") or {}, parties),
+        )
         for c in after.get("changes", [])
     ]
     created = after.get("created", {})

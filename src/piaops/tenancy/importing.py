@@ -467,7 +467,10 @@ def _diff_people(
         if person is None:
             plan._people_new.append(spec)
             plan.counts.people_created += 1
-            plan.changes.append(("職員 新規", spec.staff_number, {}, dict(spec.values)))
+            shown = dict(spec.values)
+            if spec.unit_code and spec.start is not None:
+                shown |= {"unit": spec.unit_code, "start_date": spec.start, **spec.assignment}
+            plan.changes.append(("職員 新規", spec.staff_number, {}, shown))
             if spec.unit_code and spec.start is not None:
                 plan._assign_new.append((spec.staff_number, spec.unit_code, spec.start, spec.assignment))
                 plan.counts.assignments_created += 1
@@ -529,7 +532,9 @@ def _diff_people(
             )
         plan._assign_new.append((spec.staff_number, spec.unit_code, spec.start, spec.assignment))
         plan.counts.assignments_created += 1
-        plan.changes.append(("配属 新規", f"{spec.staff_number} {spec.unit_code} {spec.start}", {}, spec.assignment))
+        plan.changes.append(
+            ("配属 新規", spec.staff_number, {}, {"unit": spec.unit_code, "start_date": spec.start, **spec.assignment})
+        )
 
 
 def people_import_plan(
