@@ -250,3 +250,15 @@ def test_it_reads_iso_slash_and_wareki_dates(text: str, expected: dt.date | None
 def test_it_refuses_dates_that_do_not_exist(text: str) -> None:
     with pytest.raises(ValueProblem):
         parse_date(text)
+
+
+def test_more_rows_than_one_batch_are_created_then_transferred(world: World) -> None:
+    first = people_csv(*(f"{10000 + i},留萌 {i},,正規職員,A210,,2025-04-01,,有" for i in range(2100)))
+    second = people_csv(*(f"{10000 + i},留萌 {i},,正規職員,A300,,2026-04-01,,無" for i in range(2100)))
+    people_import_commit(municipality=world.a, files=[("2025.csv", first)])
+
+    plan, _ = people_import_commit(municipality=world.a, files=[("2026.csv", second)])
+
+    assert plan.counts.assignments_closed == plan.counts.assignments_created == 2100
+    assert Assignment.objects.filter(municipality=world.a, end_date=dt.date(2026, 3, 31)).count() == 2100
+    assert Assignment.objects.filter(municipality=world.a, unit=world.other_a, end_date=None).count() == 2100

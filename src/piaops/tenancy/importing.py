@@ -21,11 +21,12 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import QuerySet
 
 from piaops.audittrail.models import Action, AuditEntry
 from piaops.audittrail.services import record
@@ -54,6 +55,7 @@ __all__ = [
 ]
 
 BATCH = 2000
+M = TypeVar("M", bound=models.Model)
 
 EMPLOYMENT_SYNONYMS: dict[str, str] = {
     **{label: value for value, label in EmploymentType.choices},
@@ -580,6 +582,14 @@ def people_import_plan(
 # ---- applying ----------------------------------------------------------------------------------------------------
 
 
+def _by_pk(queryset: QuerySet[M], ids: list[int]) -> dict[int, M]:
+    """Rows by primary key, fetched in chunks: SQLite refuses a query with more than 32,766 parameters."""
+    found: dict[int, M] = {}
+    for first in range(0, len(ids), BATCH):
+        found |= {obj.pk: obj for obj in queryset.filter(pk__in=ids[first : first + BATCH])}
+    return found
+
+
 def _apply_units(plan: ImportPlan, municipality: Municipality) -> None:
     m = municipality
     if plan._governance_code is not None:
@@ -590,7 +600,7 @@ def _apply_units(plan: ImportPlan, municipality: Municipality) -> None:
     new_units = [OrgUnit(municipality=m, code=s.code, **s.values) for s in plan._units_new]
     OrgUnit.objects.bulk_create(new_units, batch_size=BATCH)
     changed = []
-    by_id = {u.pk: u for u in OrgUnit.objects.filter(municipality=m, pk__in=[pk for pk, _ in plan._units_changed])}
+    by_id = _by_pk(OrgUnit.objects.filter(municipality=m), [pk for pk, _ in plan._units_changed])
     for pk, values in plan._units_changed:
         unit = by_id[pk]
         for key, value in values.items():
@@ -628,7 +638,7 @@ def _apply_people(plan: ImportPlan, municipality: Municipality, progress: Progre
         progress.advance(len(new_people[start : start + BATCH]))
     if plan._people_changed:
         ids = [pk for pk, _ in plan._people_changed]
-        people = {p.pk: p for p in Person.objects.filter(municipality=m, pk__in=ids)}
+        people = _by_pk(Person.objects.filter(municipality=m), ids)
         touched: set[str] = set()
         for pk, values in plan._people_changed:
             for key, value in values.items():
@@ -638,7 +648,7 @@ def _apply_people(plan: ImportPlan, municipality: Municipality, progress: Progre
         progress.advance(len(ids))
     if plan._assign_closed or plan._assign_changed:
         ids = [pk for pk, _ in plan._assign_closed] + [pk for pk, _ in plan._assign_changed]
-        rows = {a.pk: a for a in Assignment.objects.filter(municipality=m, pk__in=ids)}
+        rows = _by_pk(Assignment.objects.filter(municipality=m), ids)
         for pk, end in plan._assign_closed:
             rows[pk].end_date = end
         for pk, values in plan._assign_changed:

@@ -90,13 +90,14 @@ class Command(BaseCommand):
         self.stdout.write(f"{municipality}: {'検証のみ（登録しません）' if dry_run else '取込'}")
         for info in plan.files:
             self.stdout.write(f"  {info.name}  {info.format}  {info.size:,} バイト  SHA-256 {info.sha256}")
+        if plan.issues:  # the counts of a refused file mean nothing
+            return
         self.stdout.write(f"  組織: 新規 {c.units_created}  更新 {c.units_updated}  変更なし {c.units_unchanged}")
         self.stdout.write(f"  職員: 新規 {c.people_created}  更新 {c.people_updated}  変更なし {c.people_unchanged}")
         self.stdout.write(
             f"  配属: 新規 {c.assignments_created}  更新 {c.assignments_updated}  終了 {c.assignments_closed}"
         )
-        if not plan.issues:
-            self.stdout.write(self.style.SUCCESS("問題はありません。" if dry_run else "取り込みました。"))
+        self.stdout.write(self.style.SUCCESS("問題はありません。" if dry_run else "取り込みました。"))
 
     def _issues(self, issues: list[Any]) -> None:
         for issue in issues:
