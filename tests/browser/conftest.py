@@ -1,0 +1,130 @@
+"""Real-browser tests: Playwright driving Debian's chromium against the real server.
+
+The server is ``piaops runserver --noreload`` in a subprocess, on a free loopback port and a SQLite file of its
+own (migrated, with the demo data), started once per session. Without ``/usr/bin/chromium`` the tests skip with
+the reason, unless ``PIAOPS_REQUIRE_BROWSER=1`` (CI), where they fail instead.
+
+The browser is module-scoped on purpose: Playwright's sync API keeps an asyncio loop on the main thread while it
+runs, and Django would refuse ORM calls in the ordinary tests that come after it in the same session.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.live import PIAOPS, piaops_env, prepared_var_dir
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} がありません（apt-get install chromium fonts-noto-cjk）"
+    if os.environ.get("PIAOPS_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"PIAOPS_REQUIRE_BROWSER=1 ですが {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a real piaops server with the demo data (60 people), stopped at the end of the session."""
+    _require_chromium()
+    if os.environ.get("PIAOPS_TEST_DB") == "postgres":
+        # The server runs on a SQLite file of its own whichever pass this is: once (the SQLite pass) is enough.
+        pytest.skip("ブラウザテストは SQLite の回で実行済みです（サーバーは専用の SQLite ファイルで動きます）")
+    var_dir = prepared_var_dir(tmp_path_factory.mktemp("browser") / "var", people=60)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (var_dir / "server.log").open("w")
+    process = subprocess.Popen(
+        [*PIAOPS, "runserver", "--noreload", f"127.0.0.1:{port}"],
+        env=piaops_env(var_dir),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/login/", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail(f"piaops runserver did not answer:\n{(var_dir / 'server.log').read_text()}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server_url: str) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=server_url, locale="ja-JP", timezone_id="Asia/Tokyo", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(15_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def shoot(request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
+    """``shoot(page, "03-preview")`` saves a full-page screenshot under test-artifacts/<test name>/."""
+    folder = request.config.rootpath / "test-artifacts" / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(page: Page, step: str) -> Path:
+        path = folder / f"{step}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
