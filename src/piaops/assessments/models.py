@@ -53,6 +53,9 @@ class AssessmentReport(TenantOwned):
     source_name = GuardedCharField("取込元ファイル名", max_length=255, blank=True, default="")
     source_sha256 = models.CharField("取込元SHA-256", max_length=64, blank=True, default="")
     source_encoding = models.CharField("文字コード", max_length=20, blank=True, default="")
+    import_warnings = models.JSONField(
+        "取込時の警告", default=list, blank=True, help_text="[{line, message}]: 読み取れなかった箇所（行番号つき）"
+    )
     imported_at = models.DateTimeField("取込日時", auto_now_add=True)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -70,6 +73,10 @@ class AssessmentReport(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.title}（第{self.version}版）"
+
+    @property
+    def is_superseded(self) -> bool:
+        return self.status == self.Status.SUPERSEDED
 
     @property
     def next_full_reassessment_due(self) -> dt.date | None:

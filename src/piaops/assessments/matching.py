@@ -1,0 +1,114 @@
+"""Which commitment of the previous version a new commitment continues (pure: no database).
+
+The rule, in order (each old commitment is used at most once):
+
+1. **Unchanged, same place** — same item path, same party, and the same *normalised* text (NFKC, whitespace
+   removed, ``,`` read as ``、``). Page breaks and full-/half-width differences do not make a change.
+2. **Unchanged, moved** — same party and the same normalised text in another item (the 様式 renumbered an item):
+   the promise is the same, so the self-inspection answer carries over.
+3. **Changed** — same item path and party, and a text similarity of at least :data:`CHANGED_THRESHOLD`
+   (``difflib.SequenceMatcher`` ratio on the normalised texts; an old commitment that was refined by hand is
+   compared by its refined text *and* its original source text, the better of the two counts). Pairs are taken
+   best first, so two edited sentences of one block each find their own predecessor.
+4. **New** — anything else. Old commitments left unmatched were removed in the new version.
+
+Party is compared by the normalised party name (see :func:`normalise_party`), because the tenancy ``Party`` may be
+unmatched (null) in either version.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+CHANGED_THRESHOLD = 0.6
+
+_SPACE = re.compile(r"\s+")
+_BRACKETS = str.maketrans("", "", "<>〈〉《》【】［］[]「」()（）")
+_PARTY_SUFFIXES = ("における措置", "の措置", "における対策")
+
+
+def normalise_text(text: str) -> str:
+    """The text as compared: NFKC, no whitespace, ``,`` → ``、`` (both seen in PDF extractions)."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _SPACE.sub("", text)
+    return text.replace(",", "、")
+
+
+def normalise_party(name: str) -> str:
+    """A party name as compared: NFKC, lower case, no brackets or spaces, no ``…における措置`` suffix."""
+    text = unicodedata.normalize("NFKC", name).translate(_BRACKETS)
+    text = _SPACE.sub("", text).lower()
+    for suffix in _PARTY_SUFFIXES:
+        if text.endswith(suffix):
+            text = text[: -len(suffix)]
+    return text
+
+
+@dataclass(frozen=True)
+class Key:
+    """What the matcher needs of one commitment."""
+
+    item_path: str
+    party: str  # normalise_party(...) already applied
+    text: str
+    source_text: str = ""
+
+
+@dataclass(frozen=True)
+class Match:
+    old_index: int | None
+    change: str  # "new" | "changed" | "unchanged" (Commitment.Change values)
+    similarity: float
+
+
+def similarity(a: str, b: str) -> float:
+    return SequenceMatcher(None, normalise_text(a), normalise_text(b), autojunk=False).ratio()
+
+
+def match_commitments(old: Sequence[Key], new: Sequence[Key]) -> list[Match]:
+    """One :class:`Match` per element of ``new`` (same order), following the module's rule."""
+    result: list[Match | None] = [None] * len(new)
+    used: set[int] = set()
+    old_norm = [(normalise_text(o.text), normalise_text(o.source_text) if o.source_text else "") for o in old]
+    new_norm = [normalise_text(n.text) for n in new]
+
+    # 1 and 2: exact text, same item first, then anywhere for the same party.
+    for same_item in (True, False):
+        for i, n in enumerate(new):
+            if result[i] is not None:
+                continue
+            for j, o in enumerate(old):
+                if j in used or o.party != n.party or (same_item and o.item_path != n.item_path):
+                    continue
+                if new_norm[i] in (old_norm[j][0], old_norm[j][1]):
+                    result[i] = Match(j, "unchanged", 1.0)
+                    used.add(j)
+                    break
+
+    # 3: similar text in the same item and party, best pairs first.
+    candidates: list[tuple[float, int, int]] = []
+    for i, n in enumerate(new):
+        if result[i] is not None:
+            continue
+        for j, o in enumerate(old):
+            if j in used or o.party != n.party or o.item_path != n.item_path:
+                continue
+            score = max(similarity(n.text, o.text), similarity(n.text, o.source_text) if o.source_text else 0.0)
+            if score >= CHANGED_THRESHOLD:
+                candidates.append((score, i, j))
+    for score, i, j in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):
+        if result[i] is None and j not in used:
+            result[i] = Match(j, "changed", score)
+            used.add(j)
+
+    return [m if m is not None else Match(None, "new", 0.0) for m in result]
+
+
+def unmatched_old(old: Sequence[Key], matches: Sequence[Match]) -> list[int]:
+    """Indexes of ``old`` that no new commitment continues (removed in the new version)."""
+    used = {m.old_index for m in matches if m.old_index is not None}
+    return [j for j in range(len(old)) if j not in used]
