@@ -80,7 +80,7 @@ def _my_number_line(text: str) -> int | None:
 
 def report_read(*, data: bytes, filename: str = "") -> ReadReport:
     """Decode and parse ``data``; raise :class:`ReportImportError` (Japanese, with a line when known) if the file
-    is empty, not a report, holds a 個人番号 candidate, or has no item the system can track."""
+    is empty, cannot be decoded, is not a report, or holds a 個人番号 candidate."""
     where = f"「{filename}」" if filename else "ファイル"
     if not data.strip():
         raise ReportImportError(f"{where}は空です。評価書のテキストファイルを選んでください。")
@@ -88,6 +88,13 @@ def report_read(*, data: bytes, filename: str = "") -> ReadReport:
         text, encoding = parser().decode_report(data)
     except ReportParseError as exc:
         raise ReportImportError(f"{where}: {exc.message}", line=exc.line) from exc
+    return report_read_text(text=text, encoding=encoding, sha256=hashlib.sha256(data).hexdigest(), filename=filename)
+
+
+def report_read_text(*, text: str, encoding: str, sha256: str, filename: str = "") -> ReadReport:
+    """The guards and the parse of an already decoded text (the upload page keeps the text between preview and
+    save). The 個人番号 check runs before the parser sees the text, and names the line, never the number."""
+    where = f"「{filename}」" if filename else "ファイル"
     line = _my_number_line(text)
     if line is not None:
         raise ReportImportError(
@@ -99,7 +106,7 @@ def report_read(*, data: bytes, filename: str = "") -> ReadReport:
         parsed = parser().parse_report(text)
     except ReportParseError as exc:
         raise ReportImportError(f"{where}: {exc.message}", line=exc.line) from exc
-    return ReadReport(parsed=parsed, text=text, encoding=encoding, sha256=hashlib.sha256(data).hexdigest())
+    return ReadReport(parsed=parsed, text=text, encoding=encoding, sha256=sha256)
 
 
 def check_parsed(parsed: ParsedReport, *, filename: str = "") -> None:
