@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 
 from piaops.assessments.models import AssessmentReport
@@ -123,7 +124,7 @@ def save(
         plan=plan,
         text=text,
         encoding="utf-8",
-        sha256=sha if sha is not None else f"{id(parsed):064x}"[-64:],
+        sha256=sha if sha is not None else uuid.uuid4().hex * 2,
         filename="hyoukasho.txt",
         user=user,
     )

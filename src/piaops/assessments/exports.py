@@ -56,6 +56,7 @@ def to_parsed(report: AssessmentReport) -> ParsedReport:
                 party_label=b.party_label,
                 party_name=b.party_name,
                 text=b.text,
+                field_label=b.field_label,
                 span=Span(b.start_line, b.end_line),
                 commitments=by_block.get(b.pk, []),
             )
@@ -72,6 +73,7 @@ def to_parsed(report: AssessmentReport) -> ParsedReport:
                 text=i.text,
                 span=Span(i.start_line, i.end_line),
                 blocks=by_item.get(i.pk, []),
+                group_title=i.group_title,
             )
         )
     return ParsedReport(

@@ -131,10 +131,11 @@ _KIND_HINTS: tuple[tuple[str, str], ...] = (
 
 
 class PartyResolver:
-    """Finds the tenancy ``Party`` of a measure block. Rule: (1) same normalised name as the block's party name
-    or label; (2) the municipality's own name → its one party of kind 当団体; (3) a known label word
-    (中間サーバー, eLTAX, ガバメントクラウド, 運用管理補助者) → the one active party of that kind. No match (or an
-    ambiguous one) leaves the party empty; the label is kept either way."""
+    """Finds the tenancy ``Party`` of a measure block. Rule: (1) a party whose normalised name equals the block's
+    party name or label; (2) else the one active party of the block's kind — the parser's ``party_kind``, or
+    guessed from the name (the municipality's own name or no party marker → 当団体; 中間サーバー, eLTAX,
+    ガバメントクラウド, 運用管理補助者). No match, or two parties of that kind, leaves the party empty; the label
+    is kept either way, so an admin can register the party and re-import."""
 
     def __init__(self, municipality: Municipality) -> None:
         self.municipality = municipality
@@ -145,18 +146,24 @@ class PartyResolver:
         found = [p for p in self.parties if p.kind == kind]
         return found[0] if len(found) == 1 else None
 
-    def resolve(self, *, name: str, label: str) -> Party | None:
+    def kind_of(self, *, name: str, label: str, kind: str = "") -> str:
+        if kind in Party.Kind.values:
+            return kind
+        key = normalise_party(name or label)
+        if not key or key == normalise_party(self.municipality.name):
+            return Party.Kind.MUNICIPALITY
+        for word, hinted in _KIND_HINTS:
+            if word in key:
+                return hinted
+        return ""
+
+    def resolve(self, *, name: str, label: str, kind: str = "") -> Party | None:
         for candidate in (name, label):
-            party = self.by_name.get(normalise_party(candidate))
+            party = self.by_name.get(normalise_party(candidate)) if candidate else None
             if party is not None:
                 return party
-        key = normalise_party(name or label)
-        if key == normalise_party(self.municipality.name):
-            return self._only_of_kind(Party.Kind.MUNICIPALITY)
-        for word, kind in _KIND_HINTS:
-            if word in key:
-                return self._only_of_kind(kind)
-        return None
+        guessed = self.kind_of(name=name, label=label, kind=kind)
+        return self._only_of_kind(guessed) if guessed else None
 
 
 # --- planning (shared by preview and save) -------------------------------------------------------------------
@@ -242,7 +249,7 @@ def report_plan(
     rows: dict[tuple[str, str], PartyRow] = {}
     for item in parsed.items():
         for block in item.blocks:
-            party = resolver.resolve(name=block.party_name, label=block.party_label)
+            party = resolver.resolve(name=block.party_name, label=block.party_label, kind=block.party_kind)
             party_of_block[id(block)] = party
             row = rows.setdefault(
                 (block.party_label, block.party_name), PartyRow(block.party_label, block.party_name, party, 0)
@@ -416,6 +423,7 @@ def report_save(
                         report=report,
                         section=section,
                         number_path=pi.number_path[:50],
+                        group_title=pi.group_title[:300],
                         title=pi.title[:300],
                         question=pi.question,
                         choices=list(pi.choices),
@@ -440,6 +448,7 @@ def report_save(
                         party=plan.party_of_block.get(id(pb)),
                         party_label=pb.party_label[:200],
                         party_name=pb.party_name[:200],
+                        field_label=pb.field_label[:100],
                         text=pb.text,
                         order=len(block_rows),
                         start_line=pb.span.start_line,
