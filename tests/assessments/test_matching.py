@@ -55,3 +55,13 @@ def test_each_predecessor_is_used_once_best_pair_first() -> None:
 def test_party_names_are_compared_without_brackets_and_suffix() -> None:
     assert normalise_party("＜札幌市における措置＞") == normalise_party("札幌市")
     assert normalise_party("【eLTAXシステム認定委託先事業者における措置】") == "eltaxシステム認定委託先事業者"
+
+
+def test_an_extended_sentence_is_changed_but_a_short_common_phrase_is_not_enough() -> None:
+    old = [k("現地監査を定期的に行う。")]
+    [m] = match_commitments(old, [k("現地監査を、3年度に1回以上すべての所属に対して定期的に行う。")])
+    assert (m.old_index, m.change) == (0, "changed")
+    [m] = match_commitments(
+        old, [k("委託先に対して、契約に定める事項の遵守状況を書面で毎年度確認し、定期的に報告を受ける。")]
+    )
+    assert m.change == "new"

@@ -6,10 +6,13 @@ The rule, in order (each old commitment is used at most once):
    removed, ``,`` read as ``、``). Page breaks and full-/half-width differences do not make a change.
 2. **Unchanged, moved** — same party and the same normalised text in another item (the 様式 renumbered an item):
    the promise is the same, so the self-inspection answer carries over.
-3. **Changed** — same item path and party, and a text similarity of at least :data:`CHANGED_THRESHOLD`
-   (``difflib.SequenceMatcher`` ratio on the normalised texts; an old commitment that was refined by hand is
-   compared by its refined text *and* its original source text, the better of the two counts). Pairs are taken
-   best first, so two edited sentences of one block each find their own predecessor.
+3. **Changed** — same item path and party, and similar text: a ``difflib.SequenceMatcher`` ratio of at least
+   :data:`CHANGED_THRESHOLD` on the normalised texts, or — for a sentence that was extended or shortened
+   (「現地監査を定期的に行う。」 → 「現地監査を、3年度に1回以上…定期的に行う。」) — at least
+   :data:`CONTAINED_SHARE` of the shorter text found in the longer one with a ratio of at least
+   :data:`CONTAINED_MIN_RATIO`. An old commitment refined by hand is compared by its refined text *and* its
+   original source text, the better counts. Pairs are taken best first (by ratio), so two edited sentences of
+   one block each find their own predecessor.
 4. **New** — anything else. Old commitments left unmatched were removed in the new version.
 
 Party is compared by the normalised party name (see :func:`normalise_party`), because the tenancy ``Party`` may be
@@ -25,6 +28,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 CHANGED_THRESHOLD = 0.6
+CONTAINED_SHARE = 0.8
+CONTAINED_MIN_RATIO = 0.4
 
 _SPACE = re.compile(r"\s+")
 _BRACKETS = str.maketrans("", "", "<>〈〉《》【】［］[]「」()（）")
@@ -66,7 +71,18 @@ class Match:
 
 
 def similarity(a: str, b: str) -> float:
-    return SequenceMatcher(None, normalise_text(a), normalise_text(b), autojunk=False).ratio()
+    """0..1: how alike two texts are, as the matcher scores a *changed* pair (0 below the thresholds)."""
+    left, right = normalise_text(a), normalise_text(b)
+    if not left or not right:
+        return 0.0
+    matcher = SequenceMatcher(None, left, right, autojunk=False)
+    ratio = matcher.ratio()
+    if ratio >= CHANGED_THRESHOLD:
+        return ratio
+    shared = sum(block.size for block in matcher.get_matching_blocks())
+    if ratio >= CONTAINED_MIN_RATIO and shared / min(len(left), len(right)) >= CONTAINED_SHARE:
+        return ratio
+    return 0.0
 
 
 def match_commitments(old: Sequence[Key], new: Sequence[Key]) -> list[Match]:
@@ -98,7 +114,7 @@ def match_commitments(old: Sequence[Key], new: Sequence[Key]) -> list[Match]:
             if j in used or o.party != n.party or o.item_path != n.item_path:
                 continue
             score = max(similarity(n.text, o.text), similarity(n.text, o.source_text) if o.source_text else 0.0)
-            if score >= CHANGED_THRESHOLD:
+            if score > 0:
                 candidates.append((score, i, j))
     for score, i, j in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):
         if result[i] is None and j not in used:
