@@ -141,3 +141,15 @@ def test_the_preview_reports_what_would_be_saved_without_saving(world: World, wo
     matched = {p.name: p.party is not None for p in plan.parties}
     assert matched["札幌市"] is True and matched["ガバメントクラウド"] is False
     assert not AssessmentReport.objects.exists()
+
+
+def test_the_preview_of_a_revision_counts_commitment_changes_against_the_current_version(
+    world: World, work: Work
+) -> None:
+    from piaops.assessments import demo
+
+    report_import(municipality=world.a, works=[work], data=reference_bytes(), filename="v1.md", user=None)
+    _, plan = report_preview(municipality=world.a, works=[work], data=demo.revised_text().encode(), filename="v2.md")
+    total = plan.counts["commitments"]
+    assert plan.version == 2
+    assert plan.changes == {"new": 1, "changed": 1, "unchanged": total - 2, "removed": 0}

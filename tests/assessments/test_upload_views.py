@@ -27,7 +27,8 @@ def test_the_admin_previews_then_saves_a_report(world: World, as_admin: Client) 
     body = upload(as_admin, work.pk, REFERENCE.read_bytes(), published_on="2023-03-27")
     assert "まだ保存していません" in body
     assert "第1版" in body and "2023-03-27（令和5年3月27日）" in body
-    assert "Ⅳ-1-② 監査" in body and "[十分に行っている]" in body
+    assert "Ⅳ-1-② 監査" in body and "十分に行っている</td>" in body
+    assert "<td>現地監査を定期的に行う。</td><td>監査</td><td>定期的に</td>" in body
     assert "未登録（記載のまま保存します）" in body
     assert not AssessmentReport.objects.exists()
 

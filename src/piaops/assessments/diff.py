@@ -84,8 +84,11 @@ def _lines(text: str) -> list[str]:
 
 
 def _text_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Sentence rows of the body text; the rating line (``[…] <選択肢> …``) is left to the rating column."""
     rows: list[tuple[str, str]] = []
-    for line in difflib.ndiff(_lines(old), _lines(new)):
+    old_rows = [r for r in _lines(old) if "<選択肢>" not in r]
+    new_rows = [r for r in _lines(new) if "<選択肢>" not in r]
+    for line in difflib.ndiff(old_rows, new_rows):
         tag, body = line[:1], line[2:]
         if tag in "+- ":
             rows.append((tag, body))
@@ -129,6 +132,7 @@ def report_diff(old: AssessmentReport, new: AssessmentReport) -> ReportDiff:
         change.text_changed = normalise_text(old_text) != normalise_text(new_text)
         if change.text_changed:
             change.diff_lines = _text_diff(old_text, new_text)
+            change.text_changed = any(tag != " " for tag, _ in change.diff_lines)
         if change.status == "unchanged" and (change.text_changed or change.rating_changed):
             change.status = "changed"
 

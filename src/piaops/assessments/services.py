@@ -191,6 +191,7 @@ class ImportPlan:
     parties: list[PartyRow]
     party_of_block: dict[int, Party | None]  # id(ParsedMeasureBlock) → party
     warnings: list[ParseWarning] = field(default_factory=list)
+    changes: dict[str, int] | None = None  # commitments compared with the previous version (None: first version)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -255,6 +256,7 @@ def report_plan(
                 (block.party_label, block.party_name), PartyRow(block.party_label, block.party_name, party, 0)
             )
             row.blocks += 1
+    changes = _preview_changes(newest, parsed) if newest is not None else None
     chosen_tier = tier or parsed.tier or Tier.FULL
     if chosen_tier not in Tier.values:
         raise ReportImportError(f"評価の種類「{chosen_tier}」は選べません。")
@@ -269,7 +271,25 @@ def report_plan(
         parties=list(rows.values()),
         party_of_block=party_of_block,
         warnings=list(parsed.warnings),
+        changes=changes,
     )
+
+
+def _preview_changes(previous: AssessmentReport, parsed: ParsedReport) -> dict[str, int]:
+    """new / changed / unchanged / removed counts of ``parsed``'s commitments against ``previous``."""
+    old = list(Commitment.objects.filter(report=previous).select_related("item").order_by("order"))
+    new_keys = [
+        Key(item_path=item.number_path, party=normalise_party(block.party_name), text=c.text)
+        for item in parsed.items()
+        for block in item.blocks
+        for c in block.commitments
+    ]
+    matches = match_commitments([commitment_key(o) for o in old], new_keys)
+    counts = {"new": 0, "changed": 0, "unchanged": 0}
+    for m in matches:
+        counts[m.change] += 1
+    counts["removed"] = len(old) - sum(1 for m in matches if m.old_index is not None)
+    return counts
 
 
 def report_preview(

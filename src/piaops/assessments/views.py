@@ -20,6 +20,7 @@ from piaops.assessments.diff import report_diff
 from piaops.assessments.exports import FORMATS, report_export
 from piaops.assessments.forms import CommitmentForm, MergeForm, SplitForm, UploadForm
 from piaops.assessments.models import AssessmentReport, Commitment, Item
+from piaops.assessments.vocab import Cadence, CommitmentKind
 from piaops.tenancy.access import Perm, get_or_404, has_perm_somewhere, municipality_of, scoped, tenant_view
 from piaops.tenancy.models import Work
 
@@ -94,7 +95,13 @@ def diff(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "assessments/diff.html",
-        {"report": report, "against": against, "versions": versions, "diff": report_diff(old, new)},
+        {
+            "report": report,
+            "against": against,
+            "versions": versions,
+            "diff": report_diff(old, new),
+            "show_all": request.GET.get("all") == "1",
+        },
     )
 
 
@@ -152,8 +159,39 @@ def upload(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "assessments/preview.html",
-        {"plan": plan, "read": read, "works": works, "filename": upload_file.name, "token": read.sha256},
+        {
+            "plan": plan,
+            "read": read,
+            "works": works,
+            "filename": upload_file.name,
+            "token": read.sha256,
+            "rows": _preview_rows(plan),
+        },
     )
+
+
+def _preview_rows(plan: services.ImportPlan) -> list[dict[str, Any]]:
+    """Items with their commitments, kinds and cadences in Japanese, for the preview page."""
+    kinds, cadences = dict(CommitmentKind.choices), dict(Cadence.choices)
+    return [
+        {
+            "section": section,
+            "item": item,
+            "commitments": [
+                {
+                    "party": block.party_name,
+                    "text": c.text,
+                    "kind": kinds.get(c.kind, c.kind),
+                    "cadence": cadences.get(c.cadence, "") if c.cadence else "",
+                    "line": c.span.start_line,
+                }
+                for block in item.blocks
+                for c in block.commitments
+            ],
+        }
+        for section in plan.parsed.sections
+        for item in section.items
+    ]
 
 
 @require_POST
