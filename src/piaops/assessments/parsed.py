@@ -91,6 +91,7 @@ class ParsedReport:
     form_version: str = ""  # 様式 version when stated
     tier: str = ""  # vocab.Tier value when stated
     published_on: str = ""  # ISO date when stated
+    approved_on: str = ""  # ISO date of the (特定)個人情報保護委員会's approval【行政機関等のみ】 when stated
 
     def items(self) -> list[ParsedItem]:
         return [item for section in self.sections for item in section.items]

@@ -30,10 +30,7 @@ KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
     (CommitmentKind.TRAINING, re.compile(r"研修|教育|啓発|訓練")),
     (
         CommitmentKind.INCIDENT,
-        # "特定個人情報保護委員会" (before 2016) contains "個人情報保護委員会": one pattern covers both names.
-        re.compile(
-            r"事故|漏えい|漏洩|滅失|毀損|障害が発生|障害発生|インシデント|事案|事象|緊急時|個人情報保護委員会への?報告"
-        ),
+        re.compile(r"事故|漏えい|漏洩|滅失|毀損|障害が発生|障害発生|インシデント|事案|事象|緊急時"),
     ),
     (
         CommitmentKind.PHYSICAL,

@@ -15,7 +15,11 @@ _DATE = re.compile(
 )
 _ISO = re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
 _FORM = re.compile(r"\[?\s*(?P<when>(?:令和|平成)\s*(?:\d{1,2}|元)\s*年\s*\d{1,2}\s*月)\s*様式\s*(?P<n>[1-4])\s*\]?")
-_FIELD = re.compile(r"^(?P<label>評価書番号|評価書名|公表日|事務の名称|①事務の名称)\s*[:]?\s*(?P<value>.*)$")
+# The commission was 特定個人情報保護委員会 until 2016; both names label the approval date.
+_FIELD = re.compile(
+    r"^(?P<label>評価書番号|評価書名|公表日|事務の名称|①事務の名称|(?:特定)?個人情報保護委員会\s*承認日)"
+    r"\s*(?:【行政機関等のみ】)?\s*[:]?\s*(?P<value>.*)$"
+)
 _TIERS = {"全項目評価": Tier.FULL, "重点項目評価": Tier.FOCUSED, "基礎項目評価": Tier.BASIC}
 _FORM_TIERS = {"4": Tier.FULL, "3": Tier.FOCUSED, "2": Tier.BASIC}
 
@@ -47,8 +51,9 @@ def _fields(pieces: list[Piece]) -> dict[str, str]:
         if not m:
             continue
         label = m.group("label").lstrip("①")
+        label = "承認日" if label.endswith("承認日") else label
         value = m.group("value").strip()
-        if not value and n + 1 < len(pieces) and pieces[n + 1].kind != LABEL:
+        if not value and n + 1 < len(pieces) and pieces[n + 1].kind != LABEL and not _FIELD.match(pieces[n + 1].text):
             value = pieces[n + 1].text
         if value and label not in out:
             out[label] = value
@@ -67,6 +72,7 @@ def read_cover(report: ParsedReport, cover: list[Piece], everything: list[Piece]
     if not report.title and fields.get("評価書名"):
         report.title = fields["評価書名"]
     report.published_on = parse_date(fields.get("公表日", ""))
+    report.approved_on = parse_date(fields.get("承認日", ""))
     cover_text = " ".join(p.text for p in cover)
     form = _FORM.search(cover_text)
     if form:

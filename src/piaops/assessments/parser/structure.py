@@ -93,6 +93,7 @@ class _Heading:
     path: str
     title: str
     group_title: str
+    is_item: bool = True  # False: a group heading ("1. 監査", "3. 特定個人情報の使用") that only ends the item before
 
 
 @dataclass
@@ -128,6 +129,20 @@ def _choose_headings(pieces: list[Piece]) -> list[tuple[int, str, str, str]]:
     """Section headings, one per number: a 項目一覧 repeats every heading with nothing under it, so of several
     headings with one number the one followed by the most pieces wins (the others stay as text)."""
     found = [(i, *h) for i, p in enumerate(pieces) if (h := _section_heading(p))]
+    # A table of contents (項目一覧): three or more headings on consecutive lines. Its entries are text, except
+    # that its last entry may be a real heading with text under it (when no later heading has its number).
+    toc: set[int] = set()
+    run: list[int] = []
+    for n in range(len(found) + 1):
+        if n < len(found) and run and found[n][0] == found[run[-1]][0] + 1:
+            run.append(n)
+            continue
+        if len(run) >= 3:
+            last = run[-1]
+            later = any(h[1] == found[last][1] for h in found[last + 1 :])
+            toc.update(run if later else run[:-1])
+        run = [n]
+    found = [h for n, h in enumerate(found) if n not in toc]
     best: dict[str, tuple[int, int]] = {}
     for n, (i, number, _, _) in enumerate(found):
         gap = (found[n + 1][0] if n + 1 < len(found) else len(pieces)) - i
@@ -154,13 +169,11 @@ def _lines_text(pieces: Iterable[Piece]) -> str:
 def _iv_headings(pieces: list[Piece], warnings: list[ParseWarning]) -> list[_Heading]:
     heads: list[_Heading] = []
     group, group_title = 1, ""
-    pending: _Heading | None = None  # a group heading that becomes an item unless sub-items follow directly
     for i, p in enumerate(pieces):
         sub = _IV_SUB.match(p.text)
         if sub:
             if sub.group("g"):
                 group = int(sub.group("g"))
-            pending = None
             heads.append(_Heading(i, f"Ⅳ-{group}-{sub.group('c')}", sub.group("title"), group_title))
             continue
         m = _IV_GROUP.match(p.text)
@@ -169,19 +182,14 @@ def _iv_headings(pieces: list[Piece], warnings: list[ParseWarning]) -> list[_Hea
             group, group_title = int(m.group("n")), m.group("title")
             if group != expected:
                 warnings.append(ParseWarning(p.line, f"項目番号 {group} と見出し「{group_title}」が様式と合いません。"))
-            pending = _Heading(i, f"Ⅳ-{group}", group_title, "")
-            heads.append(pending)
+            heads.append(_Heading(i, f"Ⅳ-{group}", group_title, ""))
             continue
-        if pending is not None and not (p.kind == LABEL and compact(p.text) == compact(pending.title)):
-            pending = None
     # A group heading directly followed by its sub-items ("1. 監査" then "①自己点検") is not an item itself.
-    out: list[_Heading] = []
     for n, h in enumerate(heads):
         nxt = heads[n + 1] if n + 1 < len(heads) else None
         if nxt is not None and nxt.path.startswith(h.path + "-") and _only_labels(pieces, h.index + 1, nxt.index):
-            continue
-        out.append(h)
-    return out
+            h.is_item = False
+    return heads
 
 
 def _only_labels(pieces: list[Piece], start: int, stop: int) -> bool:
@@ -195,6 +203,7 @@ def _iii_headings(pieces: list[Piece]) -> list[_Heading]:
         m = _III_PROCESS.match(p.text)
         if m and compact(m.group("title")).startswith(III_PROCESSES):
             process, process_title = int(m.group("n")), m.group("title")
+            heads.append(_Heading(i, f"Ⅲ-{process}", process_title, "", is_item=False))
             continue
         if not process:
             continue
@@ -264,7 +273,12 @@ def _selected_before(pieces: list[Piece], k: int, choices: list[str], used: set[
             continue
         break
     question = ""
-    if j >= 0 and (pieces[j].kind == LABEL or pieces[j].text.endswith("か")):
+    if j >= 0 and (
+        pieces[j].kind == LABEL
+        or pieces[j].text.endswith("か")
+        # "ユーザ認証の管理 [ 行っている ]": a short text on the rating's own line is its question.
+        or (pieces[j].line == line and len(pieces[j].text) <= 40 and "。" not in pieces[j].text)
+    ):
         question = pieces[j].text
         used.add(j)
     value = "".join(parts)
@@ -369,6 +383,9 @@ def _read_item(
     for r in ratings:
         if r is main:
             continue
+        if style == SECTION_IV:
+            warnings.append(ParseWarning(r.line, f"{head.path}: 評価が2つ以上あります（最初のものを使います）。"))
+            continue
         subs.append(
             ParsedItem(
                 number_path=f"{head.path}-{r.question or len(subs) + 1}",
@@ -414,6 +431,9 @@ def _items(pieces: list[Piece], style: str, warnings: list[ParseWarning]) -> lis
     seen: set[str] = set()
     kept: list[_Heading] = []
     for h in heads:
+        if not h.is_item:
+            kept.append(h)
+            continue
         if h.path in seen:
             # A repeated heading (duplicated lines): its content stays with the item before it.
             warnings.append(
@@ -425,6 +445,8 @@ def _items(pieces: list[Piece], style: str, warnings: list[ParseWarning]) -> lis
         seen.add(h.path)
         kept.append(h)
     for n, h in enumerate(kept):
+        if not h.is_item:
+            continue
         stop = kept[n + 1].index if n + 1 < len(kept) else len(pieces)
         item, subs = _read_item(h, pieces[h.index : stop], style, warnings)
         items.append(item)
