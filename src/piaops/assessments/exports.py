@@ -23,6 +23,8 @@ from piaops.assessments.parsed import (
     ParsedSection,
     Span,
 )
+from piaops.assessments.parser import render_text
+from piaops.assessments.parser.structure import COVER
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
 from piaops.tenancy.models import User
@@ -76,8 +78,11 @@ def to_parsed(report: AssessmentReport) -> ParsedReport:
                 group_title=i.group_title,
             )
         )
+    # A title the parser did not read (no 表紙: the import named the report after its works) is not written
+    # back, so the exported text parses to the same sections as the source did.
+    has_cover = any(s.number == COVER for s in sections)
     return ParsedReport(
-        title=report.title,
+        title=report.title if has_cover else "",
         sections=[
             ParsedSection(
                 number=s.number,
@@ -97,9 +102,7 @@ def to_parsed(report: AssessmentReport) -> ParsedReport:
 
 
 def export_text(report: AssessmentReport) -> str:
-    from piaops.assessments.services import parser
-
-    return parser().render_text(to_parsed(report))
+    return render_text(to_parsed(report))
 
 
 def export_json(report: AssessmentReport) -> dict[str, Any]:

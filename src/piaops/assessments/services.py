@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from typing import Any
 
 from django.db import transaction
 
@@ -26,6 +25,7 @@ from piaops.assessments.models import (
     Section,
 )
 from piaops.assessments.parsed import ParsedMeasureBlock, ParsedReport, ParseWarning, ReportParseError
+from piaops.assessments.parser import decode_report, parse_report
 from piaops.assessments.vocab import Cadence, CommitmentKind, Tier
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record, record_create, record_delete, record_update, snapshot
@@ -43,19 +43,6 @@ class RefineError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-class _Parser(Protocol):
-    def decode_report(self, data: bytes) -> tuple[str, str]: ...
-
-    def parse_report(self, text: str) -> ParsedReport: ...
-
-    def render_text(self, report: ParsedReport) -> str: ...
-
-
-def parser() -> _Parser:
-    """The parser module (``piaops.assessments.parser``), written on its own branch."""
-    return cast(_Parser, importlib.import_module("piaops.assessments.parser"))
 
 
 # --- reading -------------------------------------------------------------------------------------------------
@@ -85,7 +72,7 @@ def report_read(*, data: bytes, filename: str = "") -> ReadReport:
     if not data.strip():
         raise ReportImportError(f"{where}は空です。評価書のテキストファイルを選んでください。")
     try:
-        text, encoding = parser().decode_report(data)
+        text, encoding = decode_report(data)
     except ReportParseError as exc:
         raise ReportImportError(f"{where}: {exc.message}", line=exc.line) from exc
     return report_read_text(text=text, encoding=encoding, sha256=hashlib.sha256(data).hexdigest(), filename=filename)
@@ -103,7 +90,7 @@ def report_read_text(*, text: str, encoding: str, sha256: str, filename: str = "
             line=line,
         )
     try:
-        parsed = parser().parse_report(text)
+        parsed = parse_report(text)
     except ReportParseError as exc:
         raise ReportImportError(f"{where}: {exc.message}", line=exc.line) from exc
     return ReadReport(parsed=parsed, text=text, encoding=encoding, sha256=sha256)
