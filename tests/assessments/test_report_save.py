@@ -6,7 +6,7 @@ import pytest
 
 from piaops.assessments.models import AssessmentReport, Commitment, MeasureBlock
 from piaops.assessments.parsed import ParseWarning
-from piaops.assessments.services import ReportImportError, report_plan
+from piaops.assessments.services import ReportImportError, report_plan, report_save
 from piaops.audittrail.models import Action, AuditEntry
 from piaops.tenancy.models import Party, Work
 from tests import factories as f
@@ -138,3 +138,14 @@ def test_it_refuses_a_parse_result_without_items(world: World, tax_work: Work) -
     parsed.sections[0].items = []
     with pytest.raises(ReportImportError, match="評価項目を読み取れませんでした"):
         report_plan(municipality=world.a, works=[tax_work], parsed=parsed)
+
+
+def test_a_concurrent_first_import_of_the_same_series_is_refused_cleanly(world: World, tax_work: Work) -> None:
+    plan = report_plan(municipality=world.a, works=[tax_work], parsed=b.reference())
+    b.save(world.a, [tax_work], b.reference())  # another request won the race after ``plan`` was made
+    with pytest.raises(ReportImportError, match="同時に取り込まれました"):
+        report_save(
+            municipality=world.a, works=[tax_work], plan=plan, text="x", encoding="utf-8", sha256="b" * 64,
+            filename="x.md", user=None,
+        )  # fmt: skip
+    assert AssessmentReport.objects.count() == 1

@@ -74,3 +74,13 @@ def test_a_work_of_another_municipality_cannot_be_chosen(world: World, as_admin:
     other = f.work(world.b)
     body = upload(as_admin, other.pk, REFERENCE.read_bytes())
     assert "errorlist" in body and not AssessmentReport.objects.exists()
+
+
+def test_a_my_number_in_the_upload_is_refused_without_echoing_it(world: World, as_admin: Client) -> None:
+    work = f.work(world.a)
+    text = REFERENCE.read_text(encoding="utf-8").replace(
+        "現地監査を定期的に行う。", "現地監査を定期的に行う(548836529885)。"
+    )
+    body = upload(as_admin, work.pk, text.encode())
+    assert "10行目に個人番号と思われる12桁の数字があります" in body and "548836529885" not in body
+    assert not AssessmentReport.objects.exists() and "assessments_upload" not in as_admin.session

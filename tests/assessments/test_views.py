@@ -188,3 +188,28 @@ def test_exports_download_and_are_in_the_audit_trail(
     assert as_admin.get(f"/assessments/{report.pk}/export/pdf/").status_code == 404
     exports = AuditEntry.objects.filter(action=Action.EXPORT, object_id=str(report.pk))
     assert sorted(e.after["format"] for e in exports) == ["json", "xlsx"]
+
+
+def test_the_tree_page_makes_the_same_number_of_queries_for_a_bigger_report(
+    world: World, as_viewer: Client, versions: tuple[AssessmentReport, AssessmentReport]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    parsed = b.reference(extra_training="eラーニングによる研修を毎年度実施する。")
+    for n in range(10):
+        parsed.sections[0].items.append(
+            b.item(
+                f"Ⅳ-9-{n}",
+                f"追加項目{n}",
+                "十分に行っている",
+                [b.block("札幌市における措置", "札幌市", [(f"約束{n}。", "other", "")], 50 + n)],
+                50 + n,
+            )
+        )
+    big = b.save(world.a, [f.work(world.a, "住民基本台帳に関する事務")], parsed)
+    with CaptureQueriesContext(connection) as small_run:
+        assert as_viewer.get(f"/assessments/{versions[1].pk}/").status_code == 200
+    with CaptureQueriesContext(connection) as big_run:
+        assert as_viewer.get(f"/assessments/{big.pk}/").status_code == 200
+    assert len(big_run.captured_queries) == len(small_run.captured_queries)

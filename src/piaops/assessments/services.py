@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from piaops.assessments.matching import Key, match_commitments, normalise_party
 from piaops.assessments.models import (
@@ -384,7 +384,7 @@ def report_save(
                     f"このファイルは第{previous.version}版として既に取り込まれています（内容が同じです）。"
                 )
         status = AssessmentReport.Status.PUBLISHED if plan.published_on else AssessmentReport.Status.DRAFT
-        report = AssessmentReport.objects.create(
+        report = _create_report(
             municipality=municipality,
             series=plan.series,
             version=plan.version,
@@ -521,6 +521,15 @@ def report_save(
             },
         )
     return report
+
+
+def _create_report(**fields: Any) -> AssessmentReport:
+    """Insert the report row; a concurrent first import of the same series loses on the unique constraint."""
+    try:
+        with transaction.atomic():
+            return AssessmentReport.objects.create(**fields)
+    except IntegrityError as exc:
+        raise ReportImportError("同じ評価書が同時に取り込まれました。もう一度取り込んでください。") from exc
 
 
 def _link_predecessors(previous: AssessmentReport, commitments: list[Commitment]) -> None:
