@@ -86,33 +86,51 @@ def similarity(a: str, b: str) -> float:
 
 
 def match_commitments(old: Sequence[Key], new: Sequence[Key]) -> list[Match]:
-    """One :class:`Match` per element of ``new`` (same order), following the module's rule."""
+    """One :class:`Match` per element of ``new`` (same order), following the module's rule.
+
+    Exact matches are looked up in dictionaries and similarity is only computed within one item and party, so
+    a report of a thousand commitments is matched in well under a second.
+    """
     result: list[Match | None] = [None] * len(new)
     used: set[int] = set()
-    old_norm = [(normalise_text(o.text), normalise_text(o.source_text) if o.source_text else "") for o in old]
     new_norm = [normalise_text(n.text) for n in new]
+    same_place: dict[tuple[str, str, str], list[int]] = {}
+    same_party: dict[tuple[str, str], list[int]] = {}
+    groups: dict[tuple[str, str], list[int]] = {}
+    for j, o in enumerate(old):
+        norms = {normalise_text(o.text)} | ({normalise_text(o.source_text)} if o.source_text else set())
+        for norm in norms:
+            same_place.setdefault((o.item_path, o.party, norm), []).append(j)
+            same_party.setdefault((o.party, norm), []).append(j)
+        groups.setdefault((o.item_path, o.party), []).append(j)
+
+    def take(candidates: list[int]) -> int | None:
+        for j in sorted(candidates):
+            if j not in used:
+                used.add(j)
+                return j
+        return None
 
     # 1 and 2: exact text, same item first, then anywhere for the same party.
-    for same_item in (True, False):
-        for i, n in enumerate(new):
-            if result[i] is not None:
-                continue
-            for j, o in enumerate(old):
-                if j in used or o.party != n.party or (same_item and o.item_path != n.item_path):
-                    continue
-                if new_norm[i] in (old_norm[j][0], old_norm[j][1]):
-                    result[i] = Match(j, "unchanged", 1.0)
-                    used.add(j)
-                    break
+    for i, n in enumerate(new):
+        found = take(same_place.get((n.item_path, n.party, new_norm[i]), []))
+        if found is not None:
+            result[i] = Match(found, "unchanged", 1.0)
+    for i, n in enumerate(new):
+        if result[i] is None:
+            found = take(same_party.get((n.party, new_norm[i]), []))
+            if found is not None:
+                result[i] = Match(found, "unchanged", 1.0)
 
     # 3: similar text in the same item and party, best pairs first.
     candidates: list[tuple[float, int, int]] = []
     for i, n in enumerate(new):
         if result[i] is not None:
             continue
-        for j, o in enumerate(old):
-            if j in used or o.party != n.party or o.item_path != n.item_path:
+        for j in groups.get((n.item_path, n.party), []):
+            if j in used:
                 continue
+            o = old[j]
             score = max(similarity(n.text, o.text), similarity(n.text, o.source_text) if o.source_text else 0.0)
             if score > 0:
                 candidates.append((score, i, j))

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -178,7 +179,12 @@ class ImportPlan:
     parties: list[PartyRow]
     party_of_block: dict[int, Party | None]  # id(ParsedMeasureBlock) → party
     warnings: list[ParseWarning] = field(default_factory=list)
-    changes: dict[str, int] | None = None  # commitments compared with the previous version (None: first version)
+
+    @cached_property
+    def changes(self) -> dict[str, int] | None:
+        """Commitments compared with the previous version (None for a first version); computed for the preview
+        only — saving links predecessors itself."""
+        return _preview_changes(self.previous, self.parsed) if self.previous is not None else None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -243,7 +249,6 @@ def report_plan(
                 (block.party_label, block.party_name), PartyRow(block.party_label, block.party_name, party, 0)
             )
             row.blocks += 1
-    changes = _preview_changes(newest, parsed) if newest is not None else None
     chosen_tier = tier or parsed.tier or Tier.FULL
     if chosen_tier not in Tier.values:
         raise ReportImportError(f"評価の種類「{chosen_tier}」は選べません。")
@@ -258,7 +263,6 @@ def report_plan(
         parties=list(rows.values()),
         party_of_block=party_of_block,
         warnings=list(parsed.warnings),
-        changes=changes,
     )
 
 
