@@ -53,6 +53,9 @@ class AssessmentReport(TenantOwned):
     source_name = GuardedCharField("取込元ファイル名", max_length=255, blank=True, default="")
     source_sha256 = models.CharField("取込元SHA-256", max_length=64, blank=True, default="")
     source_encoding = models.CharField("文字コード", max_length=20, blank=True, default="")
+    import_warnings = models.JSONField(
+        "取込時の警告", default=list, blank=True, help_text="[{line, message}]: 読み取れなかった箇所（行番号つき）"
+    )
     imported_at = models.DateTimeField("取込日時", auto_now_add=True)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -70,6 +73,10 @@ class AssessmentReport(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.title}（第{self.version}版）"
+
+    @property
+    def is_superseded(self) -> bool:
+        return self.status == self.Status.SUPERSEDED
 
     @property
     def next_full_reassessment_due(self) -> dt.date | None:
@@ -115,6 +122,7 @@ class Item(TenantOwned):
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="items")
     number_path = models.CharField("項目番号", max_length=50)
     title = GuardedCharField("項目名", max_length=300, blank=True, default="")
+    group_title = GuardedCharField("上位の見出し", max_length=300, blank=True, default="")
     question = GuardedTextField("評価の問い", blank=True, default="")
     choices = models.JSONField("選択肢", default=list, blank=True)
     selected_choice = GuardedCharField("選択された評価", max_length=100, blank=True, default="")
@@ -142,6 +150,7 @@ class MeasureBlock(TenantOwned):
     party = models.ForeignKey(Party, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     party_label = GuardedCharField("措置主体（原文）", max_length=200)
     party_name = GuardedCharField("措置主体", max_length=200)
+    field_label = GuardedCharField("欄の名前", max_length=100, blank=True, default="")
     text = GuardedTextField("本文", blank=True, default="")
     order = models.PositiveIntegerField(default=0)
     start_line = models.PositiveIntegerField(default=0)

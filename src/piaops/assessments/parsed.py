@@ -40,6 +40,9 @@ class ParsedCommitment:
     kind: str  # vocab.CommitmentKind value
     cadence: str  # vocab.Cadence value ("" when the text states none)
     span: Span
+    # Every cadence the text states, in order of appearance (``cadence`` is the first): "年次(年2回)及び随時
+    # (新規要員着任時)" → ["semiannual", "on_assignment"].
+    cadences: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -49,6 +52,11 @@ class ParsedMeasureBlock:
     text: str
     span: Span
     commitments: list[ParsedCommitment] = field(default_factory=list)
+    # tenancy.Party.Kind value guessed from the name ("municipality", "intermediate_server", "eltax_contractor",
+    # "government_cloud"), "" when unknown. Text without any party marker is the assessing body's: label and name
+    # are then "" and the kind is "municipality".
+    party_kind: str = ""
+    field_label: str = ""  # the label column the text stood under, e.g. "具体的な内容" ("" when none)
 
 
 @dataclass
@@ -61,6 +69,7 @@ class ParsedItem:
     text: str  # the item's whole body text
     span: Span
     blocks: list[ParsedMeasureBlock] = field(default_factory=list)
+    group_title: str = ""  # the heading the item sits under: "監査" for Ⅳ-1-①, the process title for Ⅲ-n-リスクk
 
 
 @dataclass
@@ -82,6 +91,7 @@ class ParsedReport:
     form_version: str = ""  # 様式 version when stated
     tier: str = ""  # vocab.Tier value when stated
     published_on: str = ""  # ISO date when stated
+    approved_on: str = ""  # ISO date of the (特定)個人情報保護委員会's approval【行政機関等のみ】 when stated
 
     def items(self) -> list[ParsedItem]:
         return [item for section in self.sections for item in section.items]

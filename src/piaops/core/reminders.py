@@ -17,6 +17,7 @@ REMINDER_SOURCES = [
     "piaops.training.reminders",
     "piaops.assurance.reminders",
     "piaops.incidents.reminders",
+    "piaops.assessments.reminders",
 ]
 
 

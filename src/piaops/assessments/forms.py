@@ -1,0 +1,87 @@
+"""Forms of the assessments pages. Querysets are scoped to the user's municipality by the view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from piaops.assessments.models import Commitment
+from piaops.assessments.vocab import Cadence, CommitmentKind, Tier
+from piaops.lib.fields import GuardedFormCharField
+from piaops.tenancy.models import Municipality, OrgUnit, Work
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="評価書ファイル（テキスト：UTF-8・Shift_JIS など）")
+    works = forms.ModelMultipleChoiceField(
+        label="対象の個人番号利用事務", queryset=Work.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    published_on = forms.DateField(
+        label="公表日",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="評価書に記載がないときに入力します。空欄なら下書きとして取り込みます。",
+    )
+    tier = forms.ChoiceField(label="評価の種類", choices=Tier.choices, initial=Tier.FULL)
+
+    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        works = self.fields["works"]
+        assert isinstance(works, forms.ModelMultipleChoiceField)
+        works.queryset = Work.objects.for_municipality(municipality).filter(is_active=True)
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        limit = settings.PIAOPS_MAX_UPLOAD_BYTES
+        if upload.size is not None and upload.size > limit:
+            raise forms.ValidationError(f"ファイルが大きすぎます（上限 {limit // (1024 * 1024)}MB）。")
+        return upload
+
+
+class CommitmentForm(forms.Form):
+    text = GuardedFormCharField(label="約束の内容", widget=forms.Textarea(attrs={"rows": 4}))
+    kind = forms.ChoiceField(label="種類", choices=CommitmentKind.choices)
+    cadence = forms.ChoiceField(label="頻度", choices=Cadence.choices, required=False)
+    owner_unit = forms.ModelChoiceField(label="担当組織", queryset=OrgUnit.objects.none(), required=False)
+
+    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner_unit"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        owner.queryset = OrgUnit.objects.for_municipality(municipality).filter(is_active=True)
+
+
+class SplitForm(forms.Form):
+    texts = GuardedFormCharField(
+        label="分割後の約束（1行に1つ）",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="2行以上に分けて入力してください。空行は無視します。",
+    )
+
+    def pieces(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["texts"].splitlines() if line.strip()]
+
+
+class _CommitmentChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.party_name}：{obj.text}"
+
+
+class MergeForm(forms.Form):
+    commitments = _CommitmentChoices(
+        label="統合する約束", queryset=Commitment.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    text = GuardedFormCharField(
+        label="統合後の内容（空欄なら選んだ約束の文を順につなげます）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args: Any, item_commitments: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["commitments"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = item_commitments

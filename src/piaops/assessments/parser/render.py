@@ -1,0 +1,117 @@
+"""``ParsedReport`` → text in the report's own markdown form (the reference file's form).
+
+Rated items are table rows (``| label | <p>…</p> |``), each party's measures a ``<p><party> …</p>`` paragraph;
+unrated items (Ⅳ-3) are free text with ``<party>`` lines; sections without items are their text. Parsing the
+result gives the same sections, item paths, titles, ratings, parties and commitments.
+"""
+
+from __future__ import annotations
+
+from piaops.assessments.parsed import ParsedItem, ParsedMeasureBlock, ParsedReport, ParsedSection
+from piaops.assessments.parser.structure import COVER
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "&#124;")
+
+
+def _paragraph(block: ParsedMeasureBlock) -> str:
+    marker = f"<{block.party_label}> " if block.party_label else ""
+    return f"<p>{marker}{_cell(block.text)}</p>"
+
+
+def _rating_cell(item: ParsedItem) -> str:
+    choices = " ".join(f"{n}) {c}" for n, c in enumerate(item.choices, start=1))
+    return f"<p>[{item.selected}] <選択肢> {choices}</p>"
+
+
+def _number(item: ParsedItem) -> str:
+    """The item's own heading: "①自己点検", "2. 従業員に対する教育・啓発", "リスク1: …"."""
+    last = item.number_path.rsplit("-", 1)[-1]
+    if last.startswith("リスク"):
+        return f"{last}: {item.title}"
+    if last == "その他":
+        return item.title
+    if last.isascii() and last.isdigit():
+        return f"{last}. {item.title}"
+    return f"{last}{item.title}"
+
+
+def _block_rows(blocks: list[ParsedMeasureBlock], default_label: str) -> list[str]:
+    rows: list[str] = []
+    group: list[ParsedMeasureBlock] = []
+    for block in [*blocks, None]:
+        if group and (block is None or block.field_label != group[0].field_label):
+            label = group[0].field_label or default_label
+            rows.append(f"| {_cell(label)} | {' '.join(_paragraph(b) for b in group)} |")
+            group = []
+        if block is not None:
+            group.append(block)
+    return rows
+
+
+def _table(section: ParsedSection) -> list[str]:
+    out: list[str] = []
+    table_open = False
+    group_seen = ""
+    items = section.items
+    for n, item in enumerate(items):
+        parent = next((p for p in items[:n] if item.number_path.startswith(p.number_path + "-")), None)
+        if parent is not None and item.title == item.question and not item.blocks:
+            continue  # a sub-rating: rendered inside its parent's rows
+        rows: list[str] = []
+        depth = item.number_path.count("-")
+        if depth >= 2 and item.group_title and item.group_title != group_seen:
+            group_number = item.number_path.split("-")[1]
+            rows.append(f"| {group_number}. {_cell(item.group_title)} | |")
+        group_seen = item.group_title if depth >= 2 else item.title
+        if not item.choices and item.number_path.startswith("Ⅳ"):
+            if table_open:
+                out.append("")
+                table_open = False
+            out.extend(rows)
+            out.extend(["", _number(item), ""])
+            for block in item.blocks:
+                if block.party_label:
+                    out.extend([f"<{block.party_label}>", ""])
+                out.extend([block.text, ""])
+            continue
+        subs = [s for s in items[n + 1 :] if s.number_path.startswith(item.number_path + "-") and not s.blocks]
+        rating_rows = [f"| {_cell(item.question or item.title)} | {_rating_cell(item)} |"] if item.choices else []
+        if item.choices and item.question in ("", item.title) and not _number(item)[0].isascii():
+            # "| ①自己点検 | <p>[…] <選択肢> …</p> |": heading and rating share one row, as in the 様式.
+            rows.append(f"| {_cell(_number(item))} | {_rating_cell(item)} |")
+            rating_rows = rating_rows[1:]
+        else:
+            rows.append(f"| {_cell(_number(item))} | |")
+        rating_rows += [f"| {_cell(s.question)} | {_rating_cell(s)} |" for s in subs]
+        body = _block_rows(item.blocks, "内容")
+        # Section Ⅳ puts the rating before the text, Section Ⅲ after it.
+        rows += (rating_rows + body) if item.number_path.startswith("Ⅳ") else (body + rating_rows)
+        if not table_open:
+            out.append("")
+            out.append(rows[0])
+            out.append("|---|---|")
+            rows = rows[1:]
+            table_open = True
+        out.extend(rows)
+    return out
+
+
+def render_text(report: ParsedReport) -> str:
+    """The text export of ``report`` (markdown form); see the module docstring."""
+    out: list[str] = []
+    if report.title and not any(s.number == COVER for s in report.sections):
+        out.extend([f"# {report.title}", ""])
+    for section in report.sections:
+        if section.number == COVER:
+            out.extend([section.text, ""])
+            continue
+        number = f"({section.number})" if section.number.startswith("別添") else section.number
+        out.append(f"{number} {section.title}")
+        if section.items:
+            out.extend(_table(section))
+        elif section.text:
+            out.extend(["", section.text])
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"

@@ -1,0 +1,78 @@
+"""Reminders of the assessments app: the full re-assessment due 5 years after publication (規則第15条).
+
+A current, published report gets one reminder per stage — 365, 180 and 90 days before the due
+date, and when it is overdue — and only the latest stage reached is collected (a first run on an old database
+does not send three at once). Importing a newer version supersedes the report and so resolves its reminders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+
+from django.urls import reverse
+
+from piaops.assessments.models import AssessmentReport
+from piaops.core.reminders import Reminder
+from piaops.lib.fiscal import wareki
+from piaops.tenancy.models import OrgUnit, Role, RoleGrant
+
+STAGES: list[tuple[str, int]] = [("before-365", 365), ("before-180", 180), ("before-90", 90), ("overdue", 0)]
+
+
+def _stage(today: dt.date, due: dt.date) -> tuple[str, int] | None:
+    reached = [(name, days) for name, days in STAGES if today >= due - dt.timedelta(days=days)]
+    return reached[-1] if reached else None
+
+
+def collect(*, today: dt.date) -> Iterable[Reminder]:
+    return list(_collect(today))
+
+
+def _collect(today: dt.date) -> Iterator[Reminder]:
+    reports = (
+        AssessmentReport.objects.current()
+        .filter(status=AssessmentReport.Status.PUBLISHED, published_on__isnull=False)
+        .order_by("municipality_id", "pk")
+    )
+    admins: dict[int, tuple[str, ...]] = {}
+    governance: dict[int, int] = dict(OrgUnit.objects.filter(is_governance=True).values_list("municipality_id", "pk"))
+    for report in reports:
+        due = report.next_full_reassessment_due
+        assert due is not None
+        stage = _stage(today, due)
+        if stage is None:
+            continue
+        name, _ = stage
+        if report.municipality_id not in admins:
+            emails = (
+                RoleGrant.objects.filter(municipality_id=report.municipality_id, role=Role.ADMIN)
+                .exclude(user__email="")
+                .values_list("user__email", flat=True)
+                .distinct()
+            )
+            admins[report.municipality_id] = tuple(sorted(emails))
+        overdue = name == "overdue"
+        when = f"{due.isoformat()}（{wareki(due)}）"
+        subject = (
+            f"【期限超過】全項目評価の再実施：{report.title}"
+            if overdue
+            else f"全項目評価の再実施期限が近づいています：{report.title}"
+        )
+        body = (
+            f"評価書「{report.title}」（第{report.version}版、公表日 {report.published_on}）は、"
+            f"公表から5年の {when} までに全項目評価を再実施する必要があります"
+            f"（特定個人情報保護評価に関する規則第15条）。"
+            + ("期限を過ぎています。" if overdue else "")
+            + "再評価した評価書を取り込むと、この通知は解消されます。"
+        )
+        yield Reminder(
+            key=f"assessments:reassessment:{report.pk}:{name}",
+            municipality_id=report.municipality_id,
+            recipients=admins[report.municipality_id],
+            subject=subject,
+            body=body,
+            url=reverse("assessments:detail", args=[report.pk]),
+            unit_id=governance.get(report.municipality_id),
+            overdue=overdue,
+        )

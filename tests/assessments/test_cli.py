@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from openpyxl import load_workbook
+
+from piaops.assessments.models import AssessmentReport
+from piaops.audittrail.models import Action, AuditEntry
+from piaops.cli import _resolve
+from tests import factories as f
+from tests.conftest import World
+
+REFERENCE = Path(__file__).parents[2] / "src/piaops/assessments/data/sapporo_local_tax_section_iv.md"
+WORK = "地方税賦課徴収事務"
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_the_operator_names_map_to_the_commands(db: None) -> None:
+    assert _resolve(["assessment", "import", "x.md"]) == ["assessment_import", "x.md"]
+    assert _resolve(["assessment", "list"]) == ["assessment_list"]
+    assert _resolve(["assessment", "export", "3"]) == ["assessment_export", "3"]
+
+
+def test_a_dry_run_saves_nothing_and_reports_in_json(world: World) -> None:
+    f.work(world.a, WORK)
+    out = run("assessment_import", str(REFERENCE), "--municipality", "011002", "--work", WORK, "--dry-run", "--json")
+    summary = json.loads(out)
+    assert summary["dry_run"] is True and summary["version"] == 1
+    assert summary["counts"]["items"] == 4 and summary["counts"]["rated"] == 3
+    assert [i["number_path"] for i in summary["items"]] == ["Ⅳ-1-①", "Ⅳ-1-②", "Ⅳ-2", "Ⅳ-3"]
+    assert not AssessmentReport.objects.exists() and not AuditEntry.objects.exists()
+
+
+def test_import_then_list_then_export(world: World, tmp_path: Path) -> None:
+    f.work(world.a, WORK)
+    out = run(
+        "assessment_import", str(REFERENCE), "--municipality", "011002", "--work", WORK,
+        "--published-on", "2023-03-27", "--json",
+    )  # fmt: skip
+    result = json.loads(out)
+    report = AssessmentReport.objects.get(pk=result["id"])
+    assert result["version"] == 1 and result["commitments"] == report.commitments.count() > 0
+    entry = AuditEntry.objects.get(action=Action.IMPORT)
+    assert entry.actor_name.startswith("cli:") and entry.municipality_id == world.a.pk
+
+    listed = json.loads(run("assessment_list", "--municipality", "011002", "--json"))
+    assert listed == [
+        {
+            "id": report.pk,
+            "series": WORK,
+            "version": 1,
+            "status": "published",
+            "title": report.title,
+            "works": [WORK],
+            "published_on": "2023-03-27",
+            "next_full_reassessment_due": "2028-03-27",
+            "commitments": report.commitments.count(),
+        }
+    ]
+    assert "第1版" in run("assessment_list", "--municipality", "011002")
+
+    target = tmp_path / "c.xlsx"
+    run("assessment_export", str(report.pk), "--format", "xlsx", "--out", str(target))
+    sheet = load_workbook(target)["約束"]
+    assert sheet.max_row == report.commitments.count() + 1
+    text = run("assessment_export", str(report.pk), "--format", "text")
+    assert "| ②監査 | <p>[十分に行っている]" in text
+    assert AuditEntry.objects.filter(action=Action.EXPORT).count() == 2
+
+
+def test_the_cli_refuses_bad_input_in_japanese(world: World, tmp_path: Path) -> None:
+    f.work(world.a, WORK)
+    bad = tmp_path / "memo.txt"
+    bad.write_text("会議録\n以上\n", encoding="utf-8")
+    with pytest.raises(CommandError) as caught:
+        run("assessment_import", str(bad), "--municipality", "011002", "--work", WORK)
+    assert "評価書" in str(caught.value)
+    with pytest.raises(CommandError, match="登録されていません"):
+        run("assessment_import", str(REFERENCE), "--municipality", "011002", "--work", "存在しない事務")
+    with pytest.raises(CommandError, match="見つかりません"):
+        run("assessment_list", "--municipality", "999999")
+    assert not AssessmentReport.objects.exists()
+
+
+def test_export_can_be_limited_to_one_municipality(world: World) -> None:
+    f.work(world.a, WORK)
+    run("assessment_import", str(REFERENCE), "--municipality", "011002", "--work", WORK)
+    report = AssessmentReport.objects.get()
+    with pytest.raises(CommandError, match="見つかりません"):
+        run("assessment_export", str(report.pk), "--municipality", "130001")

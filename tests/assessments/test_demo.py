@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.test import Client
+
+from piaops.assessments import demo
+from piaops.assessments.models import AssessmentReport
+from piaops.audittrail.models import AuditEntry
+from tests.conftest import World
+
+
+def test_the_demo_imports_the_published_report_and_a_revision_once(world: World, as_viewer: Client) -> None:
+    demo.build(municipality=world.a, people=10, today=dt.date(2026, 11, 25))
+    entries = AuditEntry.objects.count()
+    demo.build(municipality=world.a, people=10, today=dt.date(2026, 11, 25))
+    assert AuditEntry.objects.count() == entries
+
+    v1, v2 = AssessmentReport.objects.filter(municipality=world.a).order_by("version")
+    assert (v1.status, v2.status, v2.previous) == ("superseded", "published", v1)
+    assert v1.published_on == dt.date(2023, 3, 27) and v1.next_full_reassessment_due == dt.date(2028, 3, 27)
+    marks = dict.fromkeys(["new", "changed", "unchanged"], 0)
+    for change in v2.commitments.values_list("change", flat=True):
+        marks[change] += 1
+    assert marks["new"] >= 1 and marks["changed"] >= 1 and marks["unchanged"] > marks["new"] + marks["changed"]
+    assert v2.items.get(number_path="Ⅳ-1-②").selected_choice == "特に力を入れて行っている"
+
+    body = as_viewer.get(f"/assessments/{v2.pk}/diff/").content.decode()
+    assert "<del>十分に行っている</del> → <ins>特に力を入れて行っている</ins>" in body
+    assert "3年度に1回以上" in body
