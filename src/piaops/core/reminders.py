@@ -9,6 +9,7 @@ retried on the next run. So ``collect`` never needs to remember what it sent: a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 REMINDER_SOURCES = [
     "piaops.selfcheck.reminders",
@@ -31,3 +32,19 @@ class Reminder:
     url: str = ""  # path of the page to act on
     unit_id: int | None = None  # shown on this unit's home page (and its subtree's 所属長)
     overdue: bool = False
+
+
+def collect_all(*, today: date) -> list[Reminder]:
+    """Every due reminder of every source module that exists (later modules plug in by existing)."""
+    import importlib
+
+    found: list[Reminder] = []
+    for name in REMINDER_SOURCES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # the app has no reminders (yet)
+                continue
+            raise
+        found.extend(module.collect(today=today))
+    return found

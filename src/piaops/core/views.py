@@ -3,8 +3,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
+from piaops.core.reminders import Reminder, collect_all
 from piaops.tenancy import access
+from piaops.tenancy.models import OrgUnit
 
 
 @login_required
@@ -14,5 +17,22 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/home.html",
-        {"roles": sorted(access.roles(user)), "can_manage": access.has_perm_somewhere(user, access.Perm.MANAGE)},
+        {
+            "roles": sorted(access.roles(user)),
+            "can_manage": access.has_perm_somewhere(user, access.Perm.MANAGE),
+            "reminders": pending_reminders(user),
+        },
     )
+
+
+def pending_reminders(user: object) -> list[Reminder]:
+    """Due reminders of the user's municipality: all of them for the admin, else those of the user's units."""
+    municipality_id = getattr(user, "municipality_id", None)
+    if municipality_id is None:
+        return []
+    mine = [r for r in collect_all(today=timezone.localdate()) if r.municipality_id == municipality_id]
+    if not access.has_perm_somewhere(user, access.Perm.MANAGE):
+        grant_paths = [g.unit.path for g in access.grants(user) if g.role in access.UNIT_ROLES and g.unit is not None]
+        paths = dict(OrgUnit.objects.filter(pk__in={r.unit_id for r in mine}).values_list("pk", "path"))
+        mine = [r for r in mine if any(paths.get(r.unit_id or 0, "").startswith(p) for p in grant_paths)]
+    return sorted(mine, key=lambda r: (not r.overdue, r.subject))[:50]

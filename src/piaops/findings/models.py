@@ -1,1 +1,170 @@
-"""Models: see the issue that builds this app."""
+"""Findings (指摘事項) and their follow-up (改善計画・フォローアップ), shared by self-inspection and audits.
+
+A finding names the unit and, when known, the commitment of the assessment report it concerns. Its ``source``
+says where it came from (a self-inspection answer or an audit item); ``source_type``/``source_id`` point at that
+row without a foreign key, so that ``findings`` stays below the apps that create findings. Status changes are the
+named transitions of :mod:`piaops.findings.services`, each with a :class:`FindingEvent` row.
+
+This app also keeps :class:`SentReminder`, the ledger of ``piaops remind`` (one row per reminder key sent).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from piaops.assessments.models import Commitment
+from piaops.lib.fields import GuardedCharField, GuardedTextField
+from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet
+
+
+class Severity(models.TextChoices):
+    HIGH = "high", "重大"
+    MEDIUM = "medium", "要改善"
+    LOW = "low", "軽微"
+
+
+class Source(models.TextChoices):
+    SELF_INSPECTION = "self_inspection", "自己点検"
+    AUDIT = "audit", "監査"
+
+
+class FindingStatus(models.TextChoices):
+    OPEN = "open", "改善計画未提出"
+    PLANNED = "planned", "改善中"
+    COMPLETED = "completed", "完了報告済"
+    VERIFIED = "verified", "確認済（完了）"
+
+
+OPEN_STATUSES = (FindingStatus.OPEN, FindingStatus.PLANNED, FindingStatus.COMPLETED)
+
+
+class FindingQuerySet(TenantQuerySet):
+    def open(self) -> FindingQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def in_units(self, units: models.QuerySet[OrgUnit]) -> FindingQuerySet:
+        return self.filter(unit__in=units)
+
+
+class Finding(TenantOwned):
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="findings", verbose_name="所属")
+    commitment = models.ForeignKey(
+        Commitment, null=True, blank=True, on_delete=models.SET_NULL, related_name="findings", verbose_name="約束"
+    )
+    severity = models.CharField("重要度", max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
+    title = GuardedCharField("件名", max_length=300)
+    description = GuardedTextField("内容", blank=True, default="")
+    evidence = GuardedTextField("根拠・証跡", blank=True, default="")
+    source = models.CharField("発生元", max_length=20, choices=Source.choices)
+    source_type = models.CharField("発生元の種類", max_length=100, blank=True, default="")
+    source_id = models.PositiveBigIntegerField("発生元ID", null=True, blank=True)
+    status = models.CharField("状態", max_length=20, choices=FindingStatus.choices, default=FindingStatus.OPEN)
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+
+    objects = FindingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "指摘事項"
+        verbose_name_plural = "指摘事項"
+        ordering = ["-fiscal_year", "unit__path", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "source_type", "source_id"],
+                condition=Q(source_id__isnull=False),
+                name="finding_one_per_source",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title[:80]
+
+
+class FollowUp(TenantOwned):
+    """The improvement plan of one finding: actions, who, due date (a 開庁日), completion and verification."""
+
+    finding = models.OneToOneField(Finding, on_delete=models.CASCADE, related_name="followup")
+    plan = GuardedTextField("改善計画")
+    actions = GuardedTextField("具体的な措置", blank=True, default="")
+    responsible = GuardedCharField("担当者", max_length=100, blank=True, default="")
+    due_date = models.DateField("完了予定日")
+    completed_on = models.DateField("完了日", null=True, blank=True)
+    completion_note = GuardedTextField("完了報告", blank=True, default="")
+    verified_at = models.DateTimeField("確認日時", null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "改善計画"
+        verbose_name_plural = "改善計画"
+
+    def __str__(self) -> str:
+        return f"{self.finding_id}: {self.plan[:40]}"
+
+
+class ProgressUpdate(TenantOwned):
+    followup = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="updates")
+    on = models.DateField("報告日")
+    note = GuardedTextField("進捗")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "進捗報告"
+        verbose_name_plural = "進捗報告"
+        ordering = ["followup", "on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.on}: {self.note[:40]}"
+
+
+class FindingEvent(TenantOwned):
+    """History row of one status transition."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True, default="")
+    to_status = models.CharField(max_length=20)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = GuardedTextField("コメント", blank=True, default="")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["finding", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.finding_id}: {self.from_status}→{self.to_status}"
+
+    @property
+    def to_label(self) -> str:
+        return str(FindingStatus(self.to_status).label)
+
+
+class SentReminder(TenantOwned):
+    """One reminder key that ``piaops remind`` has delivered (so it is never sent twice).
+
+    A row is written only after the mail server accepted the message (or when there is nobody to mail), so a
+    server that is down leaves no row and the next run sends it.
+    """
+
+    key = models.CharField(max_length=200)
+    sent_at = models.DateTimeField()
+    recipients = GuardedTextField("宛先", blank=True, default="")
+    subject = GuardedCharField("件名", max_length=300, blank=True, default="")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "送信済みリマインダー"
+        verbose_name_plural = "送信済みリマインダー"
+        constraints = [models.UniqueConstraint(fields=["key"], name="sentreminder_key_unique")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,1 +1,326 @@
-"""Models: see the issue that builds this app."""
+"""Self-inspection (自己点検): checklist templates, yearly campaigns, one checklist per unit, answers, review rounds.
+
+- A :class:`ChecklistTemplate` is versioned by ``code`` + ``version``; once a launched campaign uses it, it is
+  locked (``locked_at``) and an edit makes the next version (services).
+- A :class:`Campaign` of one 年度 uses one template, targets units, and on launch creates one :class:`Checklist`
+  per unit with an empty :class:`Answer` per item.
+- Every submission is kept as a :class:`Submission` (one per round) with the reviewer's per-item
+  :class:`ReviewComment` rows, so a returned and resubmitted checklist shows its whole history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+
+from piaops.assessments.models import AssessmentReport, Commitment
+from piaops.assessments.vocab import SectionIVRating
+from piaops.lib.fields import GuardedCharField, GuardedTextField
+from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet
+
+
+class Category(models.TextChoices):
+    REPORT = "report", "評価書の記載事項"
+    ORGANIZATIONAL = "organizational", "組織的安全管理措置"
+    HUMAN = "human", "人的安全管理措置"
+    PHYSICAL = "physical", "物理的安全管理措置"
+    TECHNICAL = "technical", "技術的安全管理措置"
+    ADDED = "added", "追加項目"
+
+
+class AnswerValue(models.TextChoices):
+    YES = "yes", "はい"
+    NO = "no", "いいえ"
+    NA = "na", "該当なし"
+
+
+class ChecklistTemplate(TenantOwned):
+    code = models.CharField("様式コード", max_length=50, help_text="版をまとめるキー")
+    version = models.PositiveIntegerField("版", default=1)
+    title = GuardedCharField("自己点検票の名称", max_length=200)
+    report = models.ForeignKey(
+        AssessmentReport,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="selfcheck_templates",
+        verbose_name="評価書",
+    )
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="successors", verbose_name="前の版"
+    )
+    locked_at = models.DateTimeField("使用開始日時（以後変更不可）", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "自己点検票"
+        verbose_name_plural = "自己点検票"
+        ordering = ["code", "-version"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "code", "version"], name="template_version")]
+
+    def __str__(self) -> str:
+        return f"{self.title}（第{self.version}版）"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+
+class TemplateItem(TenantOwned):
+    template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items")
+    order = models.PositiveIntegerField("順序", default=0)
+    category = models.CharField("区分", max_length=20, choices=Category.choices, default=Category.ADDED)
+    text = GuardedTextField("点検項目")
+    guidance = GuardedTextField("説明", blank=True, default="")
+    commitment = models.ForeignKey(
+        Commitment, null=True, blank=True, on_delete=models.SET_NULL, related_name="selfcheck_items"
+    )
+    change = models.CharField("評価書の変更", max_length=20, choices=Commitment.Change.choices, blank=True, default="")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "点検項目"
+        verbose_name_plural = "点検項目"
+        ordering = ["template", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", "準備中"
+    LAUNCHED = "launched", "実施中"
+    CLOSED = "closed", "終了"
+
+
+class Campaign(TenantOwned):
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    title = GuardedCharField("名称", max_length=200)
+    template = models.ForeignKey(
+        ChecklistTemplate, on_delete=models.PROTECT, related_name="campaigns", verbose_name="自己点検票"
+    )
+    deadline = models.DateField("提出期限")
+    instructions = GuardedTextField("実施要領", blank=True, default="")
+    reminder_office_days = models.PositiveSmallIntegerField("期限前の通知（開庁日前）", default=5)
+    status = models.CharField("状態", max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
+    targets: models.ManyToManyField[OrgUnit, CampaignTarget] = models.ManyToManyField(
+        OrgUnit, through="CampaignTarget", related_name="+", verbose_name="対象所属"
+    )
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="successors", verbose_name="前年度"
+    )
+    launched_at = models.DateTimeField("開始日時", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "自己点検の実施"
+        verbose_name_plural = "自己点検の実施"
+        ordering = ["-fiscal_year", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year}年度 {self.title}"
+
+
+class CampaignTarget(TenantOwned):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="campaign_targets")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "unit"], name="campaigntarget_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.unit_id}"
+
+
+class ChecklistStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "未着手"
+    DRAFT = "draft", "作成中"
+    SUBMITTED = "submitted", "提出済"
+    RETURNED = "returned", "差戻し"
+    ACCEPTED = "accepted", "確認済"
+
+
+EDITABLE = (ChecklistStatus.NOT_STARTED, ChecklistStatus.DRAFT, ChecklistStatus.RETURNED)
+DONE = (ChecklistStatus.SUBMITTED, ChecklistStatus.ACCEPTED)
+
+
+class ChecklistQuerySet(TenantQuerySet):
+    def pending(self) -> ChecklistQuerySet:
+        return self.filter(status__in=EDITABLE)
+
+
+class Checklist(TenantOwned):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="checklists")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="selfcheck_checklists")
+    status = models.CharField(
+        "状態", max_length=20, choices=ChecklistStatus.choices, default=ChecklistStatus.NOT_STARTED
+    )
+    round = models.PositiveSmallIntegerField("提出回", default=1)
+    first_submitted_at = models.DateTimeField("初回提出日時", null=True, blank=True)
+    submitted_at = models.DateTimeField("提出日時", null=True, blank=True)
+    accepted_at = models.DateTimeField("確認日時", null=True, blank=True)
+
+    objects = ChecklistQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "自己点検票（所属）"
+        verbose_name_plural = "自己点検票（所属）"
+        ordering = ["campaign", "unit__path"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "unit"], name="checklist_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} / {self.unit}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return self.status in EDITABLE and today > self.campaign.deadline
+
+
+class Answer(TenantOwned):
+    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey(TemplateItem, on_delete=models.PROTECT, related_name="answers")
+    value = models.CharField("回答", max_length=10, choices=AnswerValue.choices, blank=True, default="")
+    comment = GuardedTextField("コメント", blank=True, default="")
+    improvement_plan = GuardedTextField("改善計画", blank=True, default="")
+    target_date = models.DateField("改善予定日", null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "回答"
+        verbose_name_plural = "回答"
+        ordering = ["checklist", "item__order", "item_id"]
+        constraints = [models.UniqueConstraint(fields=["checklist", "item"], name="answer_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.checklist_id}:{self.item_id}={self.value}"
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    return f"selfcheck/{instance.municipality_id}/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Evidence(TenantOwned):
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=evidence_path, max_length=300)
+    name = GuardedCharField("ファイル名", max_length=255)
+    size = models.PositiveBigIntegerField("サイズ")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "証跡ファイル"
+        verbose_name_plural = "証跡ファイル"
+        ordering = ["answer", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Submission(TenantOwned):
+    """One round: the answers as submitted (``answers`` JSON by item id) and the review outcome."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "確認待ち"
+        ACCEPTED = "accepted", "確認済"
+        RETURNED = "returned", "差戻し"
+
+    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="submissions")
+    round = models.PositiveSmallIntegerField("提出回")
+    submitted_at = models.DateTimeField("提出日時")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answers = models.JSONField(default=dict)
+    outcome = models.CharField("結果", max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    reviewed_at = models.DateTimeField("確認日時", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_note = GuardedTextField("全体コメント", blank=True, default="")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["checklist", "round"]
+        constraints = [models.UniqueConstraint(fields=["checklist", "round"], name="submission_round")]
+
+    def __str__(self) -> str:
+        return f"{self.checklist_id} 第{self.round}回"
+
+
+class ReviewComment(TenantOwned):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="comments")
+    item = models.ForeignKey(TemplateItem, on_delete=models.PROTECT, related_name="+")
+    comment = GuardedTextField("指摘")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["submission", "item__order"]
+
+    def __str__(self) -> str:
+        return self.comment[:40]
+
+
+class ChecklistEvent(TenantOwned):
+    """History row of one checklist status transition."""
+
+    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True, default="")
+    to_status = models.CharField(max_length=20)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = GuardedTextField("コメント", blank=True, default="")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["checklist", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.checklist_id}: {self.from_status}→{self.to_status}"
+
+    @property
+    def to_label(self) -> str:
+        return str(ChecklistStatus(self.to_status).label)
+
+
+class RatingDecision(TenantOwned):
+    """The admin's choice for Ⅳ-1① from a campaign, next to the suggested one, the numbers and the reason."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="rating_decisions")
+    suggested = models.CharField("提案された評価", max_length=20, choices=SectionIVRating.choices)
+    chosen = models.CharField("採用した評価", max_length=20, choices=SectionIVRating.choices)
+    reason = GuardedTextField("理由", blank=True, default="")
+    numbers = models.JSONField(default=dict)
+    decided_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["campaign", "-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.chosen}"

@@ -1,4 +1,25 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from piaops.selfcheck import views, xlsx_views
 
 app_name = "selfcheck"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.index, name="index"),
+    path("templates/new/", views.template_create, name="template_create"),
+    path("templates/<int:pk>/", views.template_detail, name="template"),
+    path("templates/<int:pk>/items/", views.template_item_add, name="template_item_add"),
+    path("items/<int:pk>/", views.template_item_edit, name="template_item_edit"),
+    path("campaigns/new/", views.campaign_create, name="campaign_create"),
+    path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
+    path("campaigns/<int:pk>/action/", views.campaign_action, name="campaign_action"),
+    path("campaigns/<int:pk>/results/", views.campaign_results, name="results"),
+    path("campaigns/<int:pk>/rating/", views.campaign_rating, name="rating"),
+    path("campaigns/<int:pk>/workbooks.zip", xlsx_views.campaign_zip, name="campaign_zip"),
+    path("campaigns/<int:pk>/summary.xlsx", xlsx_views.campaign_summary, name="campaign_summary"),
+    path("checklists/<int:pk>/", views.checklist_detail, name="checklist"),
+    path("checklists/<int:pk>/review/", views.checklist_review, name="checklist_review"),
+    path("checklists/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
+    path("checklists/<int:pk>/checklist.xlsx", xlsx_views.checklist_download, name="checklist_xlsx"),
+    path("checklists/<int:pk>/upload/", xlsx_views.checklist_upload, name="checklist_upload"),
+    path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
+]

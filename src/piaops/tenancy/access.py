@@ -48,6 +48,8 @@ class Perm(StrEnum):
     INCIDENT_REPORT = "incident_report"  # record an incident and timeline entries
     AREA_MANAGE = "area_manage"  # server rooms, authorisations, door logs, monthly review sign-off
     REPORTS_VIEW = "reports_view"  # dashboard and evidence reports (unit roles: their subtree)
+    SELFCHECK_VIEW = "selfcheck_view"  # see campaigns and checklists (unit roles: their subtree)
+    FINDINGS_VIEW = "findings_view"  # see findings and follow-ups (unit roles: their subtree)
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
@@ -72,6 +74,8 @@ POLICY: dict[Perm, frozenset[Role]] = {
     Perm.INCIDENT_REPORT: UNIT_ROLES | {Role.ADMIN, Role.CONTRACTOR},
     Perm.AREA_MANAGE: frozenset({Role.ADMIN}),
     Perm.REPORTS_VIEW: frozenset({Role.ADMIN, Role.AUDITOR, Role.VIEWER, Role.UNIT_HEAD}),
+    Perm.SELFCHECK_VIEW: frozenset({Role.ADMIN, Role.AUDITOR, Role.VIEWER, Role.UNIT_HEAD, Role.UNIT_STAFF}),
+    Perm.FINDINGS_VIEW: frozenset({Role.ADMIN, Role.AUDITOR, Role.VIEWER, Role.UNIT_HEAD, Role.UNIT_STAFF}),
 }
 
 

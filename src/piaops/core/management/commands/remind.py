@@ -1,0 +1,92 @@
+"""``piaops remind``: send every due reminder once (run daily by cron or a systemd timer; see README).
+
+Each reminder has a stable key. A key is recorded in ``findings.SentReminder`` only after the mail server
+accepted the message, so running twice never mails twice, and a server that is down leaves the reminder for the
+next run. Reminders without recipients are recorded at once (they only show on the home page).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from piaops.audittrail.context import Actor, acting_as
+from piaops.audittrail.services import record_create
+from piaops.core.reminders import Reminder, collect_all
+from piaops.findings.models import SentReminder
+
+log = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "期限の近い・過ぎた事項のリマインダーをメールで送ります（毎日1回実行）。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--date", help="基準日（YYYY-MM-DD、既定は今日）")
+        parser.add_argument("--dry-run", action="store_true", help="送らずに一覧を表示")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            today = dt.date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
+        except ValueError as exc:
+            raise CommandError("--date は YYYY-MM-DD の形式で指定してください。") from exc
+        reminders = collect_all(today=today)
+        done = set(SentReminder.objects.filter(key__in=[r.key for r in reminders]).values_list("key", flat=True))
+        pending = [r for r in reminders if r.key not in done]
+        if options["dry_run"]:
+            for r in pending:
+                self.stdout.write(f"{r.key}\t{','.join(r.recipients)}\t{r.subject}")
+            return
+        sent = failed = 0
+        connection = get_connection(fail_silently=False)
+        with acting_as(Actor(user=None, name="remind")):
+            for r in pending:
+                try:
+                    if r.recipients:
+                        self._send(r, connection)
+                except (OSError, smtplib.SMTPException) as exc:
+                    failed += 1
+                    log.warning("reminder %s not sent: %s", r.key, exc)
+                    continue
+                if self._mark(r):
+                    sent += 1
+        connection.close()
+        self.stdout.write(f"送信 {sent} 件、送信済み {len(done)} 件、失敗 {failed} 件（次回再送）")
+        if failed:
+            raise CommandError(
+                f"{failed} 件を送れませんでした。メールサーバーを確認してください（次回の実行で再送します）。"
+            )
+
+    def _send(self, r: Reminder, connection: Any) -> None:
+        base = getattr(settings, "PIAOPS_BASE_URL", "")
+        body = r.body + (f"\n{base}{r.url}\n" if r.url else "") + "\n（piaops から自動送信）\n"
+        EmailMessage(
+            subject=r.subject,
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=list(r.recipients),
+            connection=connection,
+        ).send()
+
+    def _mark(self, r: Reminder) -> bool:
+        try:
+            with transaction.atomic():
+                row = SentReminder.objects.create(
+                    municipality_id=r.municipality_id,
+                    key=r.key,
+                    sent_at=timezone.now(),
+                    recipients=", ".join(r.recipients),
+                    subject=r.subject[:300],
+                )
+                record_create(row, municipality_id=r.municipality_id, summary="リマインダーを送信")
+        except IntegrityError:  # another run sent it meanwhile
+            return False
+        return True

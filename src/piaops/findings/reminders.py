@@ -1,0 +1,51 @@
+"""Reminders of follow-ups: N 開庁日 before the due date of an improvement plan, and when it is overdue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from django.urls import reverse
+
+from piaops.core.reminders import Reminder
+from piaops.findings.models import FindingStatus, FollowUp
+from piaops.lib.fiscal import add_office_days, wareki
+
+NOTICE_OFFICE_DAYS = 5
+
+
+def collect(*, today: dt.date) -> Iterator[Reminder]:
+    from piaops.selfcheck.reminders import addresses_for, unit_recipients
+
+    followups = list(
+        FollowUp.objects.filter(finding__status=FindingStatus.PLANNED, completed_on__isnull=True).select_related(
+            "finding", "finding__unit"
+        )
+    )
+    recipients = unit_recipients({f.municipality_id for f in followups})
+    for f in followups:
+        finding = f.finding
+        unit = finding.unit
+        common: dict[str, Any] = {
+            "municipality_id": f.municipality_id,
+            "recipients": addresses_for(unit, recipients[f.municipality_id]),
+            "url": reverse("findings:detail", args=[finding.pk]),
+            "unit_id": unit.pk,
+        }
+        due = f"{wareki(f.due_date)}（{f.due_date.isoformat()}）"
+        if today > f.due_date:
+            yield Reminder(
+                key=f"findings:followup:{f.pk}:{f.due_date.isoformat()}:overdue",
+                subject=f"【改善計画】完了予定日を過ぎています（{unit.name}）",
+                body=f"{unit.name} 御中\n\n指摘事項「{finding.title}」の改善の完了予定日 {due} を過ぎています。\n",
+                overdue=True,
+                **common,
+            )
+        elif today >= add_office_days(f.due_date, -NOTICE_OFFICE_DAYS):
+            yield Reminder(
+                key=f"findings:followup:{f.pk}:{f.due_date.isoformat()}:before-{NOTICE_OFFICE_DAYS}",
+                subject=f"【改善計画】完了予定日が近づいています（{unit.name}）",
+                body=f"{unit.name} 御中\n\n指摘事項「{finding.title}」の改善の完了予定日は {due} です。\n",
+                **common,
+            )

@@ -1,0 +1,195 @@
+"""Writes of findings and follow-ups. Every status change is a named transition with a history row and an audit
+entry, in one transaction.
+
+Transitions::
+
+    open ──plan──▶ planned ──complete──▶ completed ──verify(accept)──▶ verified
+                     ▲                        │
+                     └────verify(reopen)──────┘
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from piaops.assessments.models import Commitment
+from piaops.audittrail.models import Action
+from piaops.audittrail.services import record, record_create, record_update, snapshot
+from piaops.findings.models import (
+    Finding,
+    FindingEvent,
+    FindingStatus,
+    FollowUp,
+    ProgressUpdate,
+    Severity,
+    Source,
+)
+from piaops.lib.fiscal import is_office_day
+from piaops.tenancy.models import OrgUnit
+
+
+def _event(finding: Finding, *, to: str, by: Any, note: str = "", before: str = "") -> None:
+    FindingEvent.objects.create(
+        municipality_id=finding.municipality_id,
+        finding=finding,
+        from_status=before,
+        to_status=to,
+        at=timezone.now(),
+        by=by if getattr(by, "pk", None) else None,
+        note=note,
+    )
+    record(
+        action=Action.TRANSITION,
+        municipality_id=finding.municipality_id,
+        obj=finding,
+        summary=f"指摘事項の状態: {FindingStatus(before).label if before else '—'} → {FindingStatus(to).label}",
+        before={"status": before} if before else None,
+        after={"status": to, "note": note},
+    )
+
+
+def _check_due(due_date: dt.date) -> None:
+    if not is_office_day(due_date):
+        raise ValidationError({"due_date": "完了予定日は開庁日（土日・祝日・年末年始以外）を指定してください。"})
+
+
+def finding_create(
+    *,
+    unit: OrgUnit,
+    fiscal_year: int,
+    title: str,
+    source: Source | str,
+    by: Any = None,
+    description: str = "",
+    evidence: str = "",
+    severity: Severity | str = Severity.MEDIUM,
+    commitment: Commitment | None = None,
+    source_type: str = "",
+    source_id: int | None = None,
+) -> Finding:
+    """A new open finding. With ``source_type``/``source_id`` it is created once per source row (idempotent)."""
+    with transaction.atomic():
+        if source_id is not None:
+            existing = Finding.objects.filter(
+                municipality_id=unit.municipality_id, source_type=source_type, source_id=source_id
+            ).first()
+            if existing is not None:
+                return existing
+        finding = Finding.objects.create(
+            municipality_id=unit.municipality_id,
+            unit=unit,
+            fiscal_year=fiscal_year,
+            title=title,
+            description=description,
+            evidence=evidence,
+            severity=severity,
+            commitment=commitment,
+            source=source,
+            source_type=source_type,
+            source_id=source_id,
+        )
+        record_create(finding, municipality_id=unit.municipality_id, summary="指摘事項を登録")
+        _event(finding, to=FindingStatus.OPEN, by=by)
+    return finding
+
+
+def followup_plan(
+    *,
+    finding: Finding,
+    plan: str,
+    due_date: dt.date,
+    by: Any = None,
+    actions: str = "",
+    responsible: str = "",
+) -> FollowUp:
+    """Propose (or revise) the improvement plan. An open finding becomes 改善中."""
+    if not plan.strip():
+        raise ValidationError({"plan": "改善計画を入力してください。"})
+    _check_due(due_date)
+    if finding.status == FindingStatus.VERIFIED:
+        raise ValidationError("確認済みの指摘事項の改善計画は変更できません。")
+    with transaction.atomic():
+        followup = FollowUp.objects.filter(finding=finding).first()
+        if followup is None:
+            followup = FollowUp.objects.create(
+                municipality_id=finding.municipality_id,
+                finding=finding,
+                plan=plan,
+                actions=actions,
+                responsible=responsible,
+                due_date=due_date,
+            )
+            record_create(followup, municipality_id=finding.municipality_id, summary="改善計画を登録")
+        else:
+            before = snapshot(followup)
+            followup.plan, followup.actions, followup.responsible, followup.due_date = (
+                plan,
+                actions,
+                responsible,
+                due_date,
+            )
+            followup.save()
+            record_update(followup, before=before, municipality_id=finding.municipality_id, summary="改善計画を変更")
+        if finding.status == FindingStatus.OPEN:
+            finding.status = FindingStatus.PLANNED
+            finding.save(update_fields=["status"])
+            _event(finding, to=FindingStatus.PLANNED, by=by, before=FindingStatus.OPEN)
+    return followup
+
+
+def followup_progress(*, followup: FollowUp, note: str, on: dt.date, by: Any = None) -> ProgressUpdate:
+    if not note.strip():
+        raise ValidationError({"note": "進捗の内容を入力してください。"})
+    with transaction.atomic():
+        update = ProgressUpdate.objects.create(
+            municipality_id=followup.municipality_id, followup=followup, on=on, note=note, by=by
+        )
+        record_create(update, municipality_id=followup.municipality_id, summary="改善の進捗を報告")
+    return update
+
+
+def followup_complete(*, followup: FollowUp, completed_on: dt.date, note: str, by: Any = None) -> FollowUp:
+    """The unit reports the plan done; the finding waits for verification."""
+    finding = followup.finding
+    if finding.status != FindingStatus.PLANNED:
+        raise ValidationError("改善中の指摘事項だけ完了報告できます。")
+    if not note.strip():
+        raise ValidationError({"note": "完了報告の内容を入力してください。"})
+    with transaction.atomic():
+        before = snapshot(followup)
+        followup.completed_on, followup.completion_note = completed_on, note
+        followup.save(update_fields=["completed_on", "completion_note"])
+        record_update(followup, before=before, municipality_id=followup.municipality_id, summary="改善の完了報告")
+        finding.status = FindingStatus.COMPLETED
+        finding.save(update_fields=["status"])
+        _event(finding, to=FindingStatus.COMPLETED, by=by, before=FindingStatus.PLANNED, note=note)
+    return followup
+
+
+def followup_verify(*, followup: FollowUp, accept: bool, by: Any = None, note: str = "") -> FollowUp:
+    """Accept the completion (確認済) or reopen it (back to 改善中, with a reason)."""
+    finding = followup.finding
+    if finding.status != FindingStatus.COMPLETED:
+        raise ValidationError("完了報告済みの指摘事項だけ確認できます。")
+    if not accept and not note.strip():
+        raise ValidationError({"note": "差し戻す理由を入力してください。"})
+    with transaction.atomic():
+        before = snapshot(followup)
+        if accept:
+            followup.verified_at = timezone.now()
+            followup.verified_by = by if getattr(by, "pk", None) else None
+            to = FindingStatus.VERIFIED
+        else:
+            followup.completed_on = None
+            to = FindingStatus.PLANNED
+        followup.save()
+        record_update(followup, before=before, municipality_id=followup.municipality_id, summary="改善の確認")
+        finding.status = to
+        finding.save(update_fields=["status"])
+        _event(finding, to=to, by=by, before=FindingStatus.COMPLETED, note=note)
+    return followup

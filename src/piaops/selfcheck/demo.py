@@ -1,0 +1,95 @@
+"""Demo step: a current-年度 self-inspection with a realistic mix of states.
+
+Needs the assessments demo step (a current report); without one it does nothing. Idempotent: returns when the
+municipality already has a campaign for the 年度 of ``today``. Deterministic (seeded ``random.Random``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from piaops.assessments.models import AssessmentReport
+from piaops.lib.fiscal import add_office_days, fiscal_year, next_office_day, wareki_fiscal_year
+from piaops.selfcheck import services
+from piaops.selfcheck.models import AnswerValue, Campaign, Checklist
+from piaops.tenancy.models import Municipality, OrgUnit
+
+# Share of units in each final state, in order: 確認済, 提出済, 差戻し, 作成中, 未着手.
+MIX = (("accepted", 0.4), ("submitted", 0.2), ("returned", 0.1), ("draft", 0.15), ("not_started", 0.15))
+
+
+def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
+    report = AssessmentReport.objects.current().filter(municipality=municipality).order_by("pk").first()
+    if report is None:
+        return
+    fy = fiscal_year(today)
+    if Campaign.objects.filter(municipality=municipality, fiscal_year=fy).exists():
+        return
+    units = services.default_target_units(municipality=municipality, on=today, report=report)
+    if not units:
+        units = list(
+            OrgUnit.objects.filter(municipality=municipality, kind=OrgUnit.Kind.DIVISION, is_active=True)
+            .exclude(is_governance=True)
+            .order_by("path")
+        )
+    if not units:
+        return
+    template = services.template_create(
+        municipality=municipality, title=f"{wareki_fiscal_year(fy)} 個人番号利用事務 自己点検票", report=report
+    )
+    campaign = services.campaign_create(
+        municipality=municipality,
+        fiscal_year=fy,
+        title="特定個人情報の取扱いに関する自己点検",
+        template=template,
+        deadline=add_office_days(today, 10),
+        instructions="各所属で自己点検票に回答し、所属長の確認のうえ提出してください。"
+        "「いいえ」の項目は改善計画と改善予定日を記入してください。",
+        units=units,
+    )
+    services.campaign_launch(campaign=campaign)
+    rng = random.Random(f"selfcheck-{municipality.code}-{fy}")
+    checklists = list(campaign.checklists.select_related("unit").order_by("unit__path"))
+    states = _states(len(checklists))
+    for checklist, state in zip(checklists, states, strict=True):
+        _play(checklist, state, rng=rng, today=today)
+
+
+def _states(n: int) -> list[str]:
+    states: list[str] = []
+    for state, share in MIX:
+        states += [state] * round(n * share)
+    states = (states + ["not_started"] * n)[:n]
+    return states
+
+
+def _play(checklist: Checklist, state: str, *, rng: random.Random, today: dt.date) -> None:
+    if state == "not_started":
+        return
+    answers = {}
+    for a in checklist.answers.select_related("item").order_by("item__order"):
+        roll = rng.random()
+        if roll < 0.06:
+            answers[a.item_id] = services.AnswerInput(
+                AnswerValue.NO,
+                "手順は定めているが、今年度は記録が一部残っていない。",
+                "記録様式を見直し、毎月末に係長が確認する。",
+                next_office_day(today + dt.timedelta(days=60)),
+            )
+        elif roll < 0.12:
+            answers[a.item_id] = services.AnswerInput(AnswerValue.NA, "当所属では該当する事務を行っていない。")
+        elif state == "draft" and roll > 0.7:
+            continue  # a draft is partly answered
+        else:
+            answers[a.item_id] = services.AnswerInput(AnswerValue.YES)
+    services.checklist_save_answers(checklist=checklist, answers=answers)
+    if state == "draft":
+        return
+    services.checklist_submit(checklist=checklist)
+    if state == "accepted":
+        services.checklist_review(checklist=checklist, accept=True)
+    elif state == "returned":
+        first = checklist.answers.order_by("item__order").first()
+        comments = {first.item_id: "点検の根拠（確認した記録）をコメントに記載してください。"} if first else {}
+        services.checklist_review(checklist=checklist, accept=False, comments=comments)

@@ -1,0 +1,92 @@
+"""Reminders of self-inspection: N 開庁日 before the deadline, when overdue, and when a checklist is returned.
+
+Recipients are the 所属長 and 所属担当者 whose grant covers the unit (their own unit or one above it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from django.urls import reverse
+
+from piaops.core.reminders import Reminder
+from piaops.lib.fiscal import add_office_days, wareki
+from piaops.selfcheck.models import EDITABLE, CampaignStatus, Checklist, ChecklistStatus
+from piaops.tenancy.models import OrgUnit, Role, RoleGrant
+
+
+def unit_recipients(municipality_ids: set[int]) -> dict[int, list[tuple[str, str]]]:
+    """Per municipality: (unit path, e-mail) of every active unit-role user with an address."""
+    found: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    grants = RoleGrant.objects.filter(
+        municipality_id__in=municipality_ids,
+        role__in=[Role.UNIT_HEAD, Role.UNIT_STAFF],
+        user__is_active=True,
+        unit__isnull=False,
+    ).select_related("unit", "user", "user__person")
+    for g in grants:
+        email = g.user.email or (g.user.person.email if g.user.person else "")
+        if email and g.unit is not None:
+            found[g.municipality_id].append((g.unit.path, email))
+    return found
+
+
+def addresses_for(unit: OrgUnit, recipients: list[tuple[str, str]]) -> tuple[str, ...]:
+    return tuple(sorted({email for path, email in recipients if unit.path.startswith(path)}))
+
+
+def collect(*, today: dt.date) -> Iterator[Reminder]:
+    checklists = list(
+        Checklist.objects.filter(campaign__status=CampaignStatus.LAUNCHED, status__in=EDITABLE).select_related(
+            "campaign", "unit"
+        )
+    )
+    recipients = unit_recipients({c.municipality_id for c in checklists})
+    for c in checklists:
+        campaign = c.campaign
+        to = addresses_for(c.unit, recipients[c.municipality_id])
+        url = reverse("selfcheck:checklist", args=[c.pk])
+        deadline = f"{wareki(campaign.deadline)}（{campaign.deadline.isoformat()}）"
+        common: dict[str, Any] = {
+            "municipality_id": c.municipality_id,
+            "recipients": to,
+            "url": url,
+            "unit_id": c.unit_id,
+        }
+        if today > campaign.deadline:
+            yield Reminder(
+                key=f"selfcheck:checklist:{c.pk}:overdue",
+                subject=f"【自己点検】提出期限を過ぎています（{c.unit.name}）",
+                body=(
+                    f"{c.unit.name} 御中\n\n{campaign}の自己点検票が、"
+                    f"提出期限 {deadline} を過ぎても提出されていません。\n"
+                    f"至急、所属長の確認のうえ提出してください。\n"
+                ),
+                overdue=True,
+                **common,
+            )
+            continue
+        if c.status == ChecklistStatus.RETURNED:
+            yield Reminder(
+                key=f"selfcheck:checklist:{c.pk}:returned-{c.round}",
+                subject=f"【自己点検】自己点検票が差し戻されました（{c.unit.name}）",
+                body=(
+                    f"{c.unit.name} 御中\n\n{campaign}の自己点検票が差し戻されました。"
+                    f"コメントを確認し、再提出してください（期限 {deadline}）。\n"
+                ),
+                **common,
+            )
+        notice_from = add_office_days(campaign.deadline, -campaign.reminder_office_days)
+        if today >= notice_from:
+            yield Reminder(
+                key=f"selfcheck:checklist:{c.pk}:before-{campaign.reminder_office_days}",
+                subject=f"【自己点検】提出期限が近づいています（{c.unit.name}）",
+                body=(
+                    f"{c.unit.name} 御中\n\n{campaign}の自己点検票の提出期限は {deadline} です。\n"
+                    f"現在の状態: {ChecklistStatus(c.status).label}。期限までに提出してください。\n"
+                ),
+                **common,
+            )

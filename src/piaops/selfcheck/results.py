@@ -1,0 +1,195 @@
+"""Reads over a campaign: progress, shares of はい/いいえ/該当なし per item and per unit, and the suggested
+rating for Ⅳ-1① (自己点検) with the numbers it rests on. Also the recorded decision (a write, with a reason)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from piaops.assessments.vocab import SectionIVRating
+from piaops.audittrail.services import record_create
+from piaops.findings.models import Finding, FollowUp
+from piaops.selfcheck.models import (
+    DONE,
+    Answer,
+    AnswerValue,
+    Campaign,
+    Category,
+    Checklist,
+    ChecklistStatus,
+    RatingDecision,
+    TemplateItem,
+)
+
+
+@dataclass
+class Share:
+    yes: int = 0
+    no: int = 0
+    na: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.yes + self.no + self.na
+
+    def pct(self, n: int) -> float:
+        return round(100.0 * n / self.total, 1) if self.total else 0.0
+
+    @property
+    def yes_pct(self) -> float:
+        return self.pct(self.yes)
+
+    @property
+    def no_pct(self) -> float:
+        return self.pct(self.no)
+
+    @property
+    def na_pct(self) -> float:
+        return self.pct(self.na)
+
+    def add(self, value: str) -> None:
+        if value == AnswerValue.YES:
+            self.yes += 1
+        elif value == AnswerValue.NO:
+            self.no += 1
+        elif value == AnswerValue.NA:
+            self.na += 1
+
+
+def progress(campaign: Campaign) -> dict[str, int]:
+    """Checklists per status (every status present, in the order of the choices)."""
+    counts = Counter(campaign.checklists.values_list("status", flat=True))
+    return {s.value: counts.get(s.value, 0) for s in ChecklistStatus}
+
+
+def shares(campaign: Campaign) -> tuple[list[tuple[TemplateItem, Share]], list[tuple[Checklist, Share]]]:
+    """Shares over the submitted and accepted checklists, per item (template order) and per unit."""
+    by_item: dict[int, Share] = defaultdict(Share)
+    by_checklist: dict[int, Share] = defaultdict(Share)
+    rows = Answer.objects.filter(checklist__campaign=campaign, checklist__status__in=DONE).values_list(
+        "item_id", "checklist_id", "value"
+    )
+    for item_id, checklist_id, value in rows:
+        by_item[item_id].add(value)
+        by_checklist[checklist_id].add(value)
+    items = list(campaign.template.items.order_by("order", "id"))
+    checklists = list(campaign.checklists.filter(status__in=DONE).select_related("unit").order_by("unit__path"))
+    return [(i, by_item[i.pk]) for i in items], [(c, by_checklist[c.pk]) for c in checklists]
+
+
+def campaign_findings(campaign: Campaign) -> Any:
+    answer_ids = Answer.objects.filter(checklist__campaign=campaign, value=AnswerValue.NO).values("pk")
+    return Finding.objects.filter(
+        municipality_id=campaign.municipality_id, source_type="selfcheck.answer", source_id__in=answer_ids
+    )
+
+
+@dataclass(frozen=True)
+class Condition:
+    label: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class Suggestion:
+    rating: SectionIVRating
+    numbers: dict[str, int]
+    sufficient: list[Condition] = field(default_factory=list)
+    special: list[Condition] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return str(self.rating.label)
+
+
+def _local_date(value: dt.datetime | None) -> dt.date | None:
+    return timezone.localtime(value).date() if value else None
+
+
+def suggest_rating(campaign: Campaign, *, today: dt.date) -> Suggestion:
+    """The rule, in full (each condition is shown with its numbers):
+
+    十分に行っている when (1) every target unit's checklist is accepted, (2) every unit first submitted on or
+    before the deadline, and (3) every いいえ has an improvement plan and a target date.
+    特に力を入れて行っている when, in addition, (4) every follow-up whose due date has come was completed on or
+    before it, and (5) the checklist checks the assessment report's own commitments (not only general items).
+    Otherwise 十分に行っていない.
+    """
+    checklists = list(campaign.checklists.all())
+    targets = len(checklists)
+    accepted = sum(1 for c in checklists if c.status == ChecklistStatus.ACCEPTED)
+    on_time = sum(
+        1 for c in checklists if (d := _local_date(c.first_submitted_at)) is not None and d <= campaign.deadline
+    )
+    no_rows = list(
+        Answer.objects.filter(
+            checklist__campaign=campaign, checklist__status__in=DONE, value=AnswerValue.NO
+        ).values_list("improvement_plan", "target_date")
+    )
+    no_with_plan = sum(1 for plan, date in no_rows if plan.strip() and date is not None)
+    followups = list(FollowUp.objects.filter(finding__in=campaign_findings(campaign)))
+    due = [f for f in followups if f.due_date <= today]
+    due_on_time = sum(1 for f in due if f.completed_on is not None and f.completed_on <= f.due_date)
+    report_items = campaign.template.items.filter(category=Category.REPORT).count()
+    numbers = {
+        "targets": targets,
+        "accepted": accepted,
+        "on_time": on_time,
+        "no_answers": len(no_rows),
+        "no_with_plan": no_with_plan,
+        "followups_due": len(due),
+        "followups_due_on_time": due_on_time,
+        "report_items": report_items,
+    }
+    sufficient = [
+        Condition("全対象所属の点検票を確認済み", targets > 0 and accepted == targets, f"{accepted} / {targets} 所属"),
+        Condition("全所属が期限までに提出", targets > 0 and on_time == targets, f"{on_time} / {targets} 所属"),
+        Condition(
+            "「いいえ」すべてに改善計画と改善予定日",
+            no_with_plan == len(no_rows),
+            f"{no_with_plan} / {len(no_rows)} 件",
+        ),
+    ]
+    special = [
+        Condition("期日の来た改善がすべて期日までに完了", due_on_time == len(due), f"{due_on_time} / {len(due)} 件"),
+        Condition("評価書の記載事項を点検項目に含む", report_items > 0, f"{report_items} 項目"),
+    ]
+    if all(c.ok for c in sufficient):
+        rating = SectionIVRating.SPECIAL_EFFORT if all(c.ok for c in special) else SectionIVRating.SUFFICIENT
+    else:
+        rating = SectionIVRating.INSUFFICIENT
+    return Suggestion(rating=rating, numbers=numbers, sufficient=sufficient, special=special)
+
+
+def rating_decide(
+    *, campaign: Campaign, chosen: str, reason: str = "", today: dt.date, by: Any = None
+) -> RatingDecision:
+    """Record the admin's rating. Choosing other than the suggestion needs a reason."""
+    if chosen not in SectionIVRating.values:
+        raise ValidationError({"chosen": "評価を選んでください。"})
+    suggestion = suggest_rating(campaign, today=today)
+    if chosen != suggestion.rating and not reason.strip():
+        raise ValidationError({"reason": "提案と異なる評価を選ぶ場合は、その理由を入力してください。"})
+    with transaction.atomic():
+        decision = RatingDecision.objects.create(
+            municipality_id=campaign.municipality_id,
+            campaign=campaign,
+            suggested=suggestion.rating,
+            chosen=chosen,
+            reason=reason,
+            numbers={
+                **suggestion.numbers,
+                "conditions": [asdict(c) for c in suggestion.sufficient + suggestion.special],
+            },
+            decided_at=timezone.now(),
+            decided_by=by if getattr(by, "pk", None) else None,
+        )
+        record_create(decision, municipality_id=campaign.municipality_id, summary="Ⅳ-1①（自己点検）の評価を決定")
+    return decision

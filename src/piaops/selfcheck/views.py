@@ -1,0 +1,468 @@
+"""Self-inspection pages. Thin: read with ``scoped``/``get_or_404``, check the unit-level right, call a service."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from piaops.assessments.vocab import SectionIVRating
+from piaops.selfcheck import results, services
+from piaops.selfcheck.errors import ChecklistInvalid, Problem
+from piaops.selfcheck.evidence import evidence_add
+from piaops.selfcheck.forms import CampaignForm, ItemForm, RatingForm, TemplateForm, UploadForm
+from piaops.selfcheck.models import (
+    Answer,
+    Campaign,
+    CampaignStatus,
+    Checklist,
+    ChecklistStatus,
+    ChecklistTemplate,
+    Evidence,
+    Submission,
+    TemplateItem,
+)
+from piaops.tenancy.access import (
+    Perm,
+    get_or_404,
+    has_perm,
+    municipality_of,
+    require,
+    roles,
+    scoped,
+    tenant_view,
+    visible_units,
+)
+from piaops.tenancy.models import OrgUnit, Role, User
+
+WIDE_ROLES = {Role.ADMIN, Role.AUDITOR, Role.VIEWER}
+
+
+def _u(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def sees_all(user: User) -> bool:
+    """Municipality-wide readers (admin, auditor, viewer) see every unit's checklist and the aggregates."""
+    return bool(roles(user) & WIDE_ROLES)
+
+
+def _checklist(request: HttpRequest, pk: int, perm: Perm = Perm.SELFCHECK_VIEW) -> Checklist:
+    user = _u(request)
+    checklist = get_or_404(user, Checklist.objects.select_related("campaign", "campaign__template", "unit"), pk=pk)
+    require(user, Perm.SELFCHECK_VIEW, unit=checklist.unit)
+    require(user, perm, unit=checklist.unit)
+    return checklist
+
+
+def _errors(request: HttpRequest, problems: list[Problem]) -> None:
+    for p in problems:
+        messages.error(request, str(p))
+
+
+def _validation(request: HttpRequest, exc: ValidationError) -> None:
+    for msg in exc.messages:
+        messages.error(request, msg)
+
+
+# ------------------------------------------------------------------------------------------------ index, templates
+
+
+@tenant_view(Perm.SELFCHECK_VIEW)
+def index(request: HttpRequest) -> HttpResponse:
+    user = _u(request)
+    campaigns = scoped(user, Campaign).select_related("template").annotate(n=Count("checklists"))
+    my = (
+        scoped(user, Checklist)
+        .filter(unit__in=visible_units(user))
+        .exclude(campaign__status=CampaignStatus.DRAFT)
+        .select_related("campaign", "unit")
+        .order_by("-campaign__fiscal_year", "unit__path")
+    )
+    can_manage = has_perm(user, Perm.SELFCHECK_MANAGE)
+    return render(
+        request,
+        "selfcheck/index.html",
+        {
+            "campaigns": campaigns if sees_all(user) else campaigns.exclude(status=CampaignStatus.DRAFT),
+            "templates": scoped(user, ChecklistTemplate).annotate(n=Count("items")) if can_manage else [],
+            "my_checklists": [] if sees_all(user) else my[:200],
+            "can_manage": can_manage,
+            "template_form": TemplateForm(municipality=municipality_of(user)) if can_manage else None,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_POST
+@tenant_view(Perm.SELFCHECK_MANAGE)
+def template_create(request: HttpRequest) -> HttpResponse:
+    user = _u(request)
+    form = TemplateForm(request.POST, municipality=municipality_of(user))
+    if not form.is_valid():
+        for errs in form.errors.values():
+            for e in errs:
+                messages.error(request, str(e))
+        return redirect("selfcheck:index")
+    try:
+        template = services.template_create(
+            municipality=municipality_of(user),
+            title=form.cleaned_data["title"],
+            report=form.cleaned_data["report"],
+            include_general=form.cleaned_data["include_general"],
+            by=user,
+        )
+    except ValidationError as exc:
+        _validation(request, exc)
+        return redirect("selfcheck:index")
+    messages.success(request, f"自己点検票「{template}」を作成しました。")
+    return redirect("selfcheck:template", pk=template.pk)
+
+
+@tenant_view(Perm.SELFCHECK_MANAGE)
+def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _u(request)
+    template = get_or_404(user, ChecklistTemplate, pk=pk)
+    versions = scoped(user, ChecklistTemplate).filter(code=template.code).order_by("-version")
+    return render(
+        request,
+        "selfcheck/template_detail.html",
+        {
+            "template": template,
+            "items": template.items.select_related("commitment").order_by("order", "id"),
+            "versions": versions,
+            "form": ItemForm(),
+        },
+    )
+
+
+@require_POST
+@tenant_view(Perm.SELFCHECK_MANAGE)
+def template_item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _u(request)
+    template = get_or_404(user, ChecklistTemplate, pk=pk)
+    form = ItemForm(request.POST)
+    if not form.is_valid():
+        for errs in form.errors.values():
+            for e in errs:
+                messages.error(request, str(e))
+        return redirect("selfcheck:template", pk=pk)
+    item = services.template_item_add(template=template, by=user, **form.cleaned_data)
+    if item.template_id != template.pk:
+        messages.info(request, f"使用中の版は変更できないため、第{item.template.version}版を作成して追加しました。")
+    return redirect("selfcheck:template", pk=item.template_id)
+
+
+@require_POST
+@tenant_view(Perm.SELFCHECK_MANAGE)
+def template_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _u(request)
+    item = get_or_404(user, TemplateItem.objects.select_related("template"), pk=pk)
+    if request.POST.get("action") == "remove":
+        target = services.template_item_remove(item=item, by=user)
+        return redirect("selfcheck:template", pk=target.pk)
+    form = ItemForm(request.POST)
+    if not form.is_valid():
+        for errs in form.errors.values():
+            for e in errs:
+                messages.error(request, str(e))
+        return redirect("selfcheck:template", pk=item.template_id)
+    item = services.template_item_update(
+        item=item, text=form.cleaned_data["text"], guidance=form.cleaned_data["guidance"], by=user
+    )
+    return redirect("selfcheck:template", pk=item.template_id)
+
+
+# ------------------------------------------------------------------------------------------------ campaigns
+
+
+@tenant_view(Perm.SELFCHECK_MANAGE)
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    user = _u(request)
+    today = timezone.localdate()
+    form = CampaignForm(
+        request.POST or None,
+        municipality=municipality_of(user),
+        initial={"fiscal_year": services.current_fiscal_year()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = services.campaign_create(municipality=municipality_of(user), by=user, **form.cleaned_data)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errs in exc.message_dict.items():
+                    for e in errs:
+                        form.add_error(field if field in form.fields else None, e)
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(request, "自己点検を作成しました。対象所属を確認して開始してください。")
+            return redirect("selfcheck:campaign", pk=campaign.pk)
+    return render(request, "selfcheck/campaign_form.html", {"form": form, "today": today})
+
+
+@tenant_view(Perm.SELFCHECK_VIEW)
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _u(request)
+    campaign = get_or_404(user, Campaign.objects.select_related("template"), pk=pk)
+    wide = sees_all(user)
+    if campaign.status == CampaignStatus.DRAFT and not wide:
+        raise PermissionDenied("準備中の自己点検です。")
+    checklists = campaign.checklists.select_related("unit").order_by("unit__path")
+    if not wide:
+        checklists = checklists.filter(unit__in=visible_units(user))
+    today = timezone.localdate()
+    rows = [(c, c.is_overdue(today)) for c in checklists]
+    return render(
+        request,
+        "selfcheck/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "rows": rows,
+            "targets": campaign.campaign_targets.select_related("unit").order_by("unit__path"),
+            "progress": [(ChecklistStatus(s).label, n) for s, n in results.progress(campaign).items()],
+            "overdue": sum(1 for _, o in rows if o),
+            "can_manage": has_perm(user, Perm.SELFCHECK_MANAGE),
+            "wide": wide,
+            "today": today,
+        },
+    )
+
+
+@require_POST
+@tenant_view(Perm.SELFCHECK_MANAGE)
+def campaign_action(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _u(request)
+    campaign = get_or_404(user, Campaign, pk=pk)
+    action = request.POST.get("action")
+    try:
+        if action == "launch":
+            n = services.campaign_launch(campaign=campaign, by=user)
+            messages.success(request, f"自己点検を開始しました（{n}所属）。")
+        elif action == "close":
+            services.campaign_close(campaign=campaign, by=user)
+            messages.success(request, "自己点検を終了しました。")
+        elif action == "copy":
+            new = services.campaign_copy_to_next_year(campaign=campaign, by=user)
+            messages.success(request, f"{new.fiscal_year}年度の自己点検を作成しました。")
+            return redirect("selfcheck:campaign", pk=new.pk)
+        elif action == "targets":
+            units = scoped(user, OrgUnit).filter(pk__in=request.POST.getlist("unit"))
+            services.campaign_set_targets(campaign=campaign, units=units, by=user)
+            messages.success(request, "対象所属を変更しました。")
+        else:
+            messages.error(request, "不明な操作です。")
+    except ValidationError as exc:
+        _validation(request, exc)
+    return redirect("selfcheck:campaign", pk=campaign.pk)
+
+
+@tenant_view(Perm.SELFCHECK_VIEW)
+def campaign_results(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _u(request)
+    campaign = get_or_404(user, Campaign.objects.select_related("template"), pk=pk)
+    if not sees_all(user):
+        raise PermissionDenied("集計結果を見る権限がありません。")
+    by_item, by_unit = results.shares(campaign)
+    findings = results.campaign_findings(campaign).select_related("unit", "followup").order_by("unit__path")
+    return render(
+        request,
+        "selfcheck/results.html",
+        {"campaign": campaign, "by_item": by_item, "by_unit": by_unit, "findings": findings},
+    )
+
+
+@tenant_view(Perm.SELFCHECK_VIEW)
+def campaign_rating(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _u(request)
+    campaign = get_or_404(user, Campaign.objects.select_related("template"), pk=pk)
+    if not sees_all(user):
+        raise PermissionDenied("評価を見る権限がありません。")
+    today = timezone.localdate()
+    suggestion = results.suggest_rating(campaign, today=today)
+    form = RatingForm(request.POST or None, initial={"chosen": suggestion.rating})
+    if request.method == "POST":
+        require(user, Perm.SELFCHECK_MANAGE)
+        if form.is_valid():
+            try:
+                results.rating_decide(campaign=campaign, today=today, by=user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errs in exc.message_dict.items():
+                    for e in errs:
+                        form.add_error(field, e)
+            else:
+                messages.success(request, "評価を記録しました。")
+                return redirect("selfcheck:rating", pk=pk)
+    return render(
+        request,
+        "selfcheck/rating.html",
+        {
+            "campaign": campaign,
+            "suggestion": suggestion,
+            "form": form,
+            "decisions": campaign.rating_decisions.select_related("decided_by"),
+            "can_manage": has_perm(user, Perm.SELFCHECK_MANAGE),
+            "labels": dict(SectionIVRating.choices),
+        },
+    )
+
+
+# ------------------------------------------------------------------------------------------------ checklists
+
+
+def _parse_answers(request: HttpRequest, checklist: Checklist) -> tuple[dict[int, services.AnswerInput], list[Problem]]:
+    parsed: dict[int, services.AnswerInput] = {}
+    problems: list[Problem] = []
+    for a in checklist.answers.select_related("item"):
+        i = a.item_id
+        if f"v{i}" not in request.POST:
+            continue
+        raw_date = request.POST.get(f"d{i}", "").strip()
+        target: dt.date | None = None
+        if raw_date:
+            try:
+                target = dt.date.fromisoformat(raw_date)
+            except ValueError:
+                problems.append(Problem(f"項目{a.item.order}", "改善予定日は YYYY-MM-DD の形式で入力してください。"))
+        parsed[i] = services.AnswerInput(
+            value=request.POST.get(f"v{i}", ""),
+            comment=request.POST.get(f"c{i}", ""),
+            improvement_plan=request.POST.get(f"p{i}", ""),
+            target_date=target,
+        )
+    return parsed, problems
+
+
+def checklist_context(checklist: Checklist, user: User) -> dict[str, Any]:
+    answers = list(
+        checklist.answers.select_related("item", "item__commitment")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("id")))
+        .order_by("item__order", "item_id")
+    )
+    last_returned = checklist.submissions.filter(outcome=Submission.Outcome.RETURNED).order_by("-round").first()
+    comments: dict[int, str] = {}
+    if last_returned is not None:
+        comments = dict(last_returned.comments.values_list("item_id", "comment"))
+    unit = checklist.unit
+    return {
+        "checklist": checklist,
+        "campaign": checklist.campaign,
+        "rows": [
+            {
+                "a": a,
+                "item": a.item,
+                "value": a.value,
+                "comment": a.comment,
+                "plan": a.improvement_plan,
+                "date": a.target_date.isoformat() if a.target_date else "",
+                "review": comments.get(a.item_id, ""),
+            }
+            for a in answers
+        ],
+        "submissions": checklist.submissions.prefetch_related("comments", "comments__item").select_related(
+            "submitted_by", "reviewed_by"
+        ),
+        "events": checklist.events.select_related("by"),
+        "can_answer": checklist.is_editable and has_perm(user, Perm.SELFCHECK_ANSWER, unit=unit),
+        "can_certify": checklist.is_editable and has_perm(user, Perm.SELFCHECK_CERTIFY, unit=unit),
+        "can_review": checklist.status == ChecklistStatus.SUBMITTED and has_perm(user, Perm.SELFCHECK_MANAGE),
+        "upload_form": UploadForm(),
+        "choices": [("yes", "はい"), ("no", "いいえ"), ("na", "該当なし")],
+    }
+
+
+@tenant_view(Perm.SELFCHECK_VIEW)
+def checklist_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _u(request)
+    checklist = _checklist(request, pk)
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        require(user, Perm.SELFCHECK_CERTIFY if action == "submit" else Perm.SELFCHECK_ANSWER, unit=checklist.unit)
+        answers, problems = _parse_answers(request, checklist)
+        if problems:
+            _errors(request, problems)
+            return _rerender(request, checklist, user)
+        try:
+            services.checklist_save_answers(checklist=checklist, answers=answers, by=user)
+            if action == "submit":
+                services.checklist_submit(checklist=checklist, by=user)
+                messages.success(request, "提出しました。番号制度総括部門の確認をお待ちください。")
+            else:
+                messages.success(request, "下書きを保存しました。")
+        except ChecklistInvalid as exc:
+            _errors(request, exc.problems)
+            return _rerender(request, checklist, user)
+        return redirect("selfcheck:checklist", pk=pk)
+    return render(request, "selfcheck/checklist_detail.html", checklist_context(checklist, user))
+
+
+def _rerender(request: HttpRequest, checklist: Checklist, user: User) -> HttpResponse:
+    """Show the page again with what the user typed (nothing of it is lost)."""
+    ctx = checklist_context(checklist, user)
+    for row in ctx["rows"]:
+        i = row["item"].pk
+        if f"v{i}" in request.POST:
+            row["value"] = request.POST.get(f"v{i}", "")
+            row["comment"] = request.POST.get(f"c{i}", "")
+            row["plan"] = request.POST.get(f"p{i}", "")
+            row["date"] = request.POST.get(f"d{i}", "")
+    return render(request, "selfcheck/checklist_detail.html", ctx, status=400)
+
+
+@require_POST
+@tenant_view(Perm.SELFCHECK_MANAGE)
+def checklist_review(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _u(request)
+    checklist = _checklist(request, pk, Perm.SELFCHECK_MANAGE)
+    accept = request.POST.get("action") == "accept"
+    comments: dict[int, str] = {}
+    for key in request.POST:
+        if key.startswith("rc") and key[2:].isdigit() and (text := request.POST.get(key, "")).strip():
+            comments[int(key[2:])] = text
+    try:
+        services.checklist_review(
+            checklist=checklist, accept=accept, comments=comments, note=request.POST.get("note", ""), by=user
+        )
+    except ValidationError as exc:
+        _validation(request, exc)
+    else:
+        messages.success(request, "確認済みにしました。" if accept else "差し戻しました。")
+    return redirect("selfcheck:checklist", pk=pk)
+
+
+@require_POST
+@tenant_view(Perm.SELFCHECK_ANSWER)
+def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _u(request)
+    checklist = _checklist(request, pk, Perm.SELFCHECK_ANSWER)
+    answer = get_or_404(user, Answer.objects.filter(checklist=checklist), pk=request.POST.get("answer"))
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "ファイルを選んでください。")
+    else:
+        try:
+            evidence_add(answer=answer, upload=upload, by=user)
+            messages.success(request, f"証跡「{upload.name}」を登録しました。")
+        except ValidationError as exc:
+            _validation(request, exc)
+    return HttpResponseRedirect(reverse("selfcheck:checklist", args=[pk]) + f"#item-{answer.item_id}")
+
+
+@tenant_view(Perm.SELFCHECK_VIEW)
+def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _u(request)
+    evidence = get_or_404(user, Evidence.objects.select_related("answer__checklist__unit"), pk=pk)
+    require(user, Perm.SELFCHECK_VIEW, unit=evidence.answer.checklist.unit)
+    with evidence.file.open("rb") as fh:
+        response = HttpResponse(fh.read(), content_type="application/octet-stream")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(evidence.name)}"
+    return response

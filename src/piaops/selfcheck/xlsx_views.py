@@ -1,0 +1,103 @@
+"""Downloads and uploads of workbooks (the Excel round trip) and the campaign's XLSX summary and ZIP."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from piaops.audittrail.models import Action
+from piaops.audittrail.services import record
+from piaops.selfcheck import xlsx
+from piaops.selfcheck.errors import ChecklistInvalid
+from piaops.selfcheck.models import Campaign
+from piaops.selfcheck.views import _checklist, _u, checklist_context, sees_all
+from piaops.tenancy.access import Perm, get_or_404, tenant_view
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _attachment(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+@tenant_view(Perm.SELFCHECK_VIEW)
+def checklist_download(request: HttpRequest, pk: int) -> HttpResponse:
+    checklist = _checklist(request, pk)
+    content = xlsx.checklist_workbook(checklist)
+    record(
+        action=Action.EXPORT,
+        municipality_id=checklist.municipality_id,
+        obj=checklist,
+        summary="自己点検票をExcelで出力",
+    )
+    return _attachment(content, xlsx.workbook_filename(checklist), XLSX)
+
+
+@require_POST
+@tenant_view(Perm.SELFCHECK_ANSWER)
+def checklist_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _u(request)
+    checklist = _checklist(request, pk, Perm.SELFCHECK_ANSWER)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "ファイルを選んでください。")
+        return redirect("selfcheck:checklist", pk=pk)
+    if upload.size is not None and upload.size > settings.PIAOPS_MAX_UPLOAD_BYTES:
+        messages.error(request, f"ファイル「{upload.name}」は大きすぎます。")
+        return redirect("selfcheck:checklist", pk=pk)
+    try:
+        xlsx.import_workbooks(
+            [(upload.name or "upload.xlsx", upload.read())],
+            municipality=checklist.municipality_id,
+            expected=checklist,
+            by=user,
+        )
+    except ChecklistInvalid as exc:
+        ctx = checklist_context(checklist, user)
+        ctx["import_problems"] = exc.problems
+        return render(request, "selfcheck/checklist_detail.html", ctx, status=400)
+    messages.success(request, f"「{upload.name}」を取り込みました（下書きとして保存）。")
+    return redirect("selfcheck:checklist", pk=pk)
+
+
+@tenant_view(Perm.SELFCHECK_MANAGE)
+def campaign_zip(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _u(request)
+    campaign = get_or_404(user, Campaign.objects.select_related("template"), pk=pk)
+    content = xlsx.campaign_zip(campaign)
+    record(
+        action=Action.EXPORT,
+        municipality_id=campaign.municipality_id,
+        obj=campaign,
+        summary="全所属の自己点検票をZIPで出力",
+    )
+    return _attachment(content, f"selfcheck_{campaign.fiscal_year}_{campaign.pk}.zip", "application/zip")
+
+
+@tenant_view(Perm.SELFCHECK_VIEW)
+def campaign_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _u(request)
+    campaign = get_or_404(user, Campaign.objects.select_related("template"), pk=pk)
+    if not sees_all(user):
+        raise PermissionDenied("集計結果を見る権限がありません。")
+    content = xlsx.campaign_summary(campaign, today=timezone.localdate())
+    record(
+        action=Action.EXPORT,
+        municipality_id=campaign.municipality_id,
+        obj=campaign,
+        summary="自己点検の集計をExcelで出力",
+    )
+    return _attachment(content, f"selfcheck_summary_{campaign.fiscal_year}_{campaign.pk}.xlsx", XLSX)

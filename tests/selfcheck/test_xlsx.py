@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.test import Client
+from openpyxl import load_workbook
+
+from piaops.selfcheck.models import Checklist, ChecklistStatus
+from piaops.selfcheck.xlsx import FIRST_ROW, META, SHEET
+from tests.conftest import World
+from tests.selfcheck.helpers import make_campaign
+
+
+@pytest.fixture
+def checklists(world: World) -> tuple[Checklist, Checklist]:
+    campaign = make_campaign(world.a, [world.tax_a, world.other_a])
+    return (
+        Checklist.objects.get(campaign=campaign, unit=world.tax_a),
+        Checklist.objects.get(campaign=campaign, unit=world.other_a),
+    )
+
+
+def _download(client: Client, checklist: Checklist) -> bytes:
+    response = client.get(f"/selfcheck/checklists/{checklist.pk}/checklist.xlsx")
+    assert response.status_code == 200
+    return response.content
+
+
+def _fill(data: bytes, values: dict[str, object]) -> bytes:
+    wb = load_workbook(io.BytesIO(data))
+    for ref, value in values.items():
+        sheet, cell = ref.split("!") if "!" in ref else (SHEET, ref)
+        wb[sheet][cell] = value
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _upload(client: Client, checklist: Checklist, data: bytes, name: str = "回答.xlsx") -> str:
+    response = client.post(
+        f"/selfcheck/checklists/{checklist.pk}/upload/", {"file": SimpleUploadedFile(name, data)}, follow=True
+    )
+    return response.content.decode()
+
+
+def test_the_workbook_has_a_drop_down_protected_cells_and_hidden_ids(
+    checklists: tuple[Checklist, Checklist], as_head: Client
+) -> None:
+    checklist = checklists[0]
+    wb = load_workbook(io.BytesIO(_download(as_head, checklist)))
+    ws = wb[SHEET]
+    assert ws.protection.sheet is True
+    assert ws[f"C{FIRST_ROW}"].protection.locked is True
+    assert ws[f"D{FIRST_ROW}"].protection.locked is False
+    validation = ws.data_validations.dataValidation[0]
+    assert validation.formula1 == '"はい,いいえ,該当なし"'
+    assert f"D{FIRST_ROW}" in str(validation.sqref)
+    assert wb[META].sheet_state == "veryHidden"
+    meta = {r[0]: r[1] for r in wb[META].iter_rows(max_row=6, values_only=True)}
+    assert meta["checklist"] == checklist.pk and meta["version"] == 1
+    assert meta["template"] == checklist.campaign.template_id
+
+
+def test_a_workbook_filled_offline_is_imported_as_a_draft(
+    checklists: tuple[Checklist, Checklist], as_head: Client
+) -> None:
+    checklist = checklists[0]
+    data = _fill(
+        _download(as_head, checklist),
+        {
+            f"D{FIRST_ROW}": "はい",
+            f"D{FIRST_ROW + 1}": "いいえ",
+            f"E{FIRST_ROW + 1}": "一部の端末が未対応",
+            f"F{FIRST_ROW + 1}": "端末を更新する",
+            f"G{FIRST_ROW + 1}": dt.datetime(2027, 2, 26),
+        },
+    )
+    body = _upload(as_head, checklist, data)
+    assert "を取り込みました" in body
+    checklist.refresh_from_db()
+    assert checklist.status == ChecklistStatus.DRAFT
+    answers = list(checklist.answers.order_by("item__order").values_list("value", "improvement_plan", "target_date"))
+    assert answers == [("yes", "", None), ("no", "端末を更新する", dt.date(2027, 2, 26))]
+    # the next download carries the answers back
+    wb = load_workbook(io.BytesIO(_download(as_head, checklist)))
+    assert wb[SHEET][f"D{FIRST_ROW + 1}"].value == "いいえ"
+
+
+def test_another_units_workbook_is_refused(
+    checklists: tuple[Checklist, Checklist], as_head: Client, as_admin: Client
+) -> None:
+    mine, other = checklists
+    data = _fill(_download(as_admin, other), {f"D{FIRST_ROW}": "はい"})
+    body = _upload(as_head, mine, data)
+    assert "別の所属（保険年金課）の自己点検票です" in body
+    assert not mine.answers.exclude(value="").exists() and not other.answers.exclude(value="").exists()
+
+
+def test_an_old_template_version_is_refused(checklists: tuple[Checklist, Checklist], as_head: Client) -> None:
+    checklist = checklists[0]
+    data = _fill(_download(as_head, checklist), {f"{META}!B5": 0, f"D{FIRST_ROW}": "はい"})
+    body = _upload(as_head, checklist, data)
+    assert "自己点検票の版が違います（ファイル: 第0版、現在: 第1版）" in body
+    assert not checklist.answers.exclude(value="").exists()
+
+
+def test_every_bad_cell_is_named_and_nothing_is_saved(checklists: tuple[Checklist, Checklist], as_head: Client) -> None:
+    checklist = checklists[0]
+    data = _fill(
+        _download(as_head, checklist),
+        {
+            f"C{FIRST_ROW}": "点検項目を書き換えた",
+            f"D{FIRST_ROW}": "○",
+            f"D{FIRST_ROW + 1}": "いいえ",
+            f"E{FIRST_ROW + 1}": "対象者 123456789018 の書類",
+            f"G{FIRST_ROW + 1}": "来月",
+        },
+    )
+    body = _upload(as_head, checklist, data, name="税政課.xlsx")
+    assert "何も保存していません" in body
+    assert f"税政課.xlsx!自己点検票!C{FIRST_ROW}: 点検項目の文が変更されています" in body
+    assert f"税政課.xlsx!自己点検票!D{FIRST_ROW}: 回答は「はい」「いいえ」「該当なし」から選んでください" in body
+    assert f"税政課.xlsx!自己点検票!E{FIRST_ROW + 1}: 個人番号と思われる12桁の数字" in body
+    assert f"税政課.xlsx!自己点検票!F{FIRST_ROW + 1}: 「いいえ」の場合は改善計画を入力してください" in body
+    assert f"税政課.xlsx!自己点検票!G{FIRST_ROW + 1}: 改善予定日は日付" in body
+    assert "123456789018" not in body
+    assert not checklist.answers.exclude(value="").exists()
+
+
+def test_a_file_that_is_not_a_workbook_is_refused(checklists: tuple[Checklist, Checklist], as_head: Client) -> None:
+    body = _upload(as_head, checklists[0], b"not a workbook", name="memo.xlsx")
+    assert "Excel ファイル（.xlsx）として読み込めません" in body
+
+
+def test_read_only_roles_cannot_upload_and_outsiders_get_404(
+    checklists: tuple[Checklist, Checklist], as_head: Client, as_viewer: Client, as_outsider: Client
+) -> None:
+    checklist = checklists[0]
+    data = _fill(_download(as_head, checklist), {f"D{FIRST_ROW}": "はい"})
+    url = f"/selfcheck/checklists/{checklist.pk}/upload/"
+    assert as_viewer.post(url, {"file": SimpleUploadedFile("a.xlsx", data)}).status_code == 403
+    assert as_outsider.post(url, {"file": SimpleUploadedFile("a.xlsx", data)}).status_code == 404
+    assert as_outsider.get(f"/selfcheck/checklists/{checklist.pk}/checklist.xlsx").status_code == 404
+    assert not checklist.answers.exclude(value="").exists()
+
+
+def test_the_admin_downloads_every_units_workbook_as_one_zip(
+    checklists: tuple[Checklist, Checklist], as_admin: Client, as_head: Client
+) -> None:
+    campaign_id = checklists[0].campaign_id
+    response = as_admin.get(f"/selfcheck/campaigns/{campaign_id}/workbooks.zip")
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert sorted(names) == ["2026_A210_税政課.xlsx", "2026_A300_保険年金課.xlsx"]
+    assert as_head.get(f"/selfcheck/campaigns/{campaign_id}/workbooks.zip").status_code == 403
+
+
+def test_the_cli_exports_imports_all_or_nothing_and_reports_status(
+    checklists: tuple[Checklist, Checklist], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mine, other = checklists
+    call_command("selfcheck_export_xlsx", str(mine.campaign_id), "--out", str(tmp_path))
+    tax = tmp_path / "2026_A210_税政課.xlsx"
+    ins = tmp_path / "2026_A300_保険年金課.xlsx"
+    tax.write_bytes(_fill(tax.read_bytes(), {f"D{FIRST_ROW}": "はい"}))
+    ins.write_bytes(_fill(ins.read_bytes(), {f"D{FIRST_ROW}": "たぶん"}))
+    with pytest.raises(CommandError, match="何も取り込みませんでした"):
+        call_command("selfcheck_import_xlsx", str(tax), str(ins))
+    assert f"2026_A300_保険年金課.xlsx!自己点検票!D{FIRST_ROW}" in capsys.readouterr().err
+    assert not mine.answers.exclude(value="").exists()
+    ins.write_bytes(_fill(ins.read_bytes(), {f"D{FIRST_ROW}": "該当なし", f"E{FIRST_ROW}": "窓口業務なし"}))
+    call_command("selfcheck_import_xlsx", str(tax), str(ins))
+    assert mine.answers.filter(value="yes").count() == 1
+    assert other.answers.filter(value="na", comment="窓口業務なし").count() == 1
+    capsys.readouterr()
+    call_command("selfcheck_status", str(mine.campaign_id), "--json")
+    data = json.loads(capsys.readouterr().out)
+    assert data["counts"]["draft"] == 2
+    assert [(u["unit"], u["status_label"]) for u in data["units"]] == [("税政課", "作成中"), ("保険年金課", "作成中")]
