@@ -381,3 +381,14 @@ def group_counts(*, requirements: Sequence[Requirement], as_of: dt.date) -> list
     with connection.cursor() as cursor:
         cursor.execute(text, [*sql.params, as_of, as_of])
         return [GroupCount(*row) for row in cursor.fetchall()]
+
+
+def municipality_counts(
+    municipality: Municipality, as_of: dt.date
+) -> tuple[list[Requirement], dict[int, Counter[str]]]:
+    """The active requirements of a municipality and, for each, the count of people per status on ``as_of``."""
+    from piaops.tenancy.models import Person
+
+    requirements = active_requirements(municipality)
+    population = Person.objects.for_municipality(municipality).count()
+    return requirements, status_counts(requirements=requirements, as_of=as_of, population=population)
