@@ -39,7 +39,12 @@ def csv_bytes(text: str, encoding: str = "utf-8") -> bytes:
     return text.replace("\n", "\r\n").encode(encoding)
 
 
-GOOD = "職員番号,研修コード,受講日,得点,証跡\n1001,SEC1,2026/05/10,85,eL-001\n1002,PRV1,2026-06-01,,\n1002,SEC1,2026-06-02,40,\n"
+GOOD = (
+    "職員番号,研修コード,受講日,得点,証跡\n"
+    "1001,SEC1,2026/05/10,85,eL-001\n"
+    "1002,PRV1,2026-06-01,,\n"
+    "1002,SEC1,2026-06-02,40,\n"
+)
 
 
 def test_a_cp932_export_is_imported_whole_with_results_from_the_pass_mark(world: World, staff: list[Person]) -> None:
