@@ -307,16 +307,33 @@ def status_rows(
     as_of: dt.date,
     unit_ids: Sequence[int] | None = None,
     person_ids: Sequence[int] | None = None,
+    statuses: Sequence[str] | None = None,
+    untrained_only: bool = False,
+    limit: int | None = None,
 ) -> list[Row]:
-    """One row per in-scope person × requirement (people out of scope are 対象外 and have no row)."""
+    """One row per in-scope person × requirement (people out of scope are 対象外 and have no row).
+
+    ``statuses``, ``untrained_only`` and ``limit`` filter in the database (earliest due date first).
+    """
     if not requirements:
         return []
     person_sql, person_params = _person_filter(as_of, unit_ids, person_ids)
     sql = _statement(requirements, as_of, person_sql, person_params)
+    text, params = sql.text(), list(sql.params)
+    if statuses is not None or untrained_only or limit is not None:
+        conditions = ["1 = 1"]
+        if statuses is not None:
+            conditions.append(f"t.status IN ({','.join(['%s'] * len(statuses))})")
+            params.extend(statuses)
+        if untrained_only:
+            conditions.append("t.untrained = 1")
+        text = f"SELECT * FROM ({text}) t WHERE {' AND '.join(conditions)} ORDER BY t.base_dn, t.person_id"
+        if limit is not None:
+            text += f" LIMIT {int(limit)}"
     by_id = {r.pk: r for r in requirements}
     rows: list[Row] = []
     with connection.cursor() as cursor:
-        cursor.execute(sql.text(), sql.params)
+        cursor.execute(text, params)
         for req_id, person_id, status, anchor_dn, base_dn, last_dn, due_dn, untrained in cursor.fetchall():
             req = by_id[req_id]
             anchor = from_day_number(int(anchor_dn))
