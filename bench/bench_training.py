@@ -43,7 +43,7 @@ def _load(table: str, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> No
                     copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # type: ignore[arg-type]
 
 
 def _build(people: int, per_person: int) -> dict[str, Any]:
@@ -80,7 +80,7 @@ def _build(people: int, per_person: int) -> dict[str, Any]:
             dict(trigger=Trigger.INITIAL, within_days=30, employment_types=["fiscal_year"]),
         ]
         for i, spec in enumerate(specs):
-            req = Requirement.objects.create(municipality=municipality, name=f"要件{i}", **spec)  # type: ignore[arg-type]
+            req = Requirement.objects.create(municipality=municipality, name=f"要件{i}", **spec)
             req.courses.set([courses[i]])
     m = municipality.pk
     start_id = (Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
