@@ -1,0 +1,411 @@
+"""The compliance engine: the status of every person against every requirement on any date, set-based in SQL.
+
+One SQL statement answers all requirements at once (one ``WITH`` block per requirement, joined by ``UNION ALL``);
+the number of queries does not depend on the head count. The statement is portable SQL with window functions;
+only the "day number" of a date (days since 1970-01-01, for date + N days) is spelled per database.
+
+Rules (``D`` is the as-of date; "in scope" = employed on D, matching the requirement's person filters, and holding
+an in-scope assignment on D):
+
+- *Stint*: in-scope assignments that overlap or follow each other without a day's gap form one stint; a transfer
+  between in-scope units keeps the stint, leaving and coming back starts a new one. The *anchor* is the first
+  day of the stint containing D. Only completions on or after the anchor count (training of an earlier stint does
+  not cover a return).
+- 初任時: due ``anchor + within_days + grace_days``. 受講済 once completed; before that 期限内 up to and including the
+  due date, 期限超過 after. Until completed the person is also flagged *untrained with access* from the first day.
+- 新規着任時: as 初任時, from the start of the latest in-scope assignment active on D (each transfer needs it anew).
+- Nか月ごと: a completion holds until the same day N months later (month ends clamp); the deadline is that day
+  plus grace. With no completion in the stint, the first deadline is ``anchor + N months + grace``.
+- 年度にN回: the 年度 splits into N equal periods; 受講済 when completed in the current period; 期限超過 when the
+  previous period (if the stint had begun by its last day) had no completion and its last day + grace has passed;
+  otherwise 期限内 (deadline: the unmet previous period's, else the current period's last day + grace).
+- Everyone else is 対象外.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q, TextChoices
+
+from piaops.tenancy.models import Municipality, OrgUnit, WorkUnit
+from piaops.training.models import COMPLETING_RESULTS, Requirement, Trigger
+from piaops.training.periods import (
+    add_months,
+    day_number,
+    from_day_number,
+    latest_with_months_not_after,
+    next_period,
+    period_of,
+    previous_period,
+)
+
+NO_END = 99_999_999  # day number of an open-ended assignment (far beyond any date, still a 4-byte integer)
+
+
+class Status(TextChoices):
+    DONE = "done", "受講済"
+    PENDING = "pending", "期限内"
+    OVERDUE = "overdue", "期限超過"
+    NOT_APPLICABLE = "na", "対象外"
+
+
+@dataclass(frozen=True)
+class Row:
+    requirement_id: int
+    person_id: int
+    status: str
+    anchor: dt.date  # first day of the stint
+    base: dt.date  # the day the requirement counts from (anchor, or the latest assignment for 新規着任時)
+    last_completed: dt.date | None
+    due: dt.date | None
+    untrained_access: bool
+
+    @property
+    def status_label(self) -> str:
+        return str(Status(self.status).label)
+
+
+def _dn(expr: str) -> str:
+    """SQL for the day number of a date expression (NULL stays NULL)."""
+    if connection.vendor == "postgresql":
+        return f"(({expr})::date - DATE '1970-01-01')"
+    return f"CAST(julianday({expr}) - 2440587.5 AS INTEGER)"
+
+
+def _ints(values: Iterable[int]) -> str:
+    return ",".join(str(int(v)) for v in values) or "NULL"
+
+
+def _unit_ids(req: Requirement) -> list[int] | None:
+    """Units whose assignments are in scope (subtree ∩ units carrying out the work), or None for all units."""
+    if req.unit_id is None and req.work_id is None:
+        return None
+    qs = OrgUnit.objects.filter(municipality_id=req.municipality_id)
+    if req.unit is not None:
+        qs = qs.filter(path__startswith=req.unit.path)
+    if req.work_id is not None:
+        paths = WorkUnit.objects.filter(work_id=req.work_id).values_list("unit__path", flat=True)
+        condition = Q(pk__in=[])
+        for path in paths:
+            condition |= Q(path__startswith=path)
+        qs = qs.filter(condition)
+    return list(qs.values_list("pk", flat=True))
+
+
+class _Sql:
+    """Accumulates SQL text and its parameters in order."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, text: str, *params: Any) -> None:
+        self.parts.append(text)
+        self.params.extend(params)
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def _requirement_ctes(
+    sql: _Sql,
+    i: int,
+    req: Requirement,
+    course_ids: Sequence[int],
+    as_of: dt.date,
+    person_sql: str,
+    person_params: list[Any],
+) -> None:
+    """Append the CTEs ``qa_i`` (in-scope assignments), ``w_i``, ``sc_i`` (one row per in-scope person) and
+    ``lc_i`` (their counting completions) for one requirement."""
+    dn_d = day_number(as_of)
+    sql.add(
+        f"qa_{i} AS (SELECT a.id, a.person_id, a.start_date, {_dn('a.start_date')} AS s, "
+        f"COALESCE({_dn('a.end_date')}, {NO_END}) AS e "
+        "FROM tenancy_assignment a JOIN tenancy_person p ON p.id = a.person_id "
+        f"WHERE a.municipality_id = {int(req.municipality_id)} AND a.start_date <= %s "
+        "AND (p.employed_from IS NULL OR p.employed_from <= %s) AND (p.employed_to IS NULL OR p.employed_to >= %s)",
+        as_of,
+        as_of,
+        as_of,
+    )
+    if req.handling_only:
+        sql.add(" AND a.handles_specific_personal_info = %s", True)
+    units = _unit_ids(req)
+    if units is not None:
+        sql.add(f" AND a.unit_id IN ({_ints(units)})")
+    if req.employment_types:
+        sql.add(f" AND p.employment_type IN ({','.join(['%s'] * len(req.employment_types))})", *req.employment_types)
+    if req.party_id:
+        sql.add(f" AND p.party_id = {int(req.party_id)}")
+    if req.roles:
+        sql.add(
+            " AND EXISTS (SELECT 1 FROM tenancy_user u JOIN tenancy_rolegrant g ON g.user_id = u.id "
+            f"WHERE u.person_id = p.id AND g.role IN ({','.join(['%s'] * len(req.roles))}))",
+            *req.roles,
+        )
+    if person_sql:
+        sql.add(f" AND a.person_id IN ({person_sql})", *person_params)
+    sql.add("), ")
+    # Stints (gaps and islands): an assignment starts a stint unless an earlier one reaches its eve.
+    sql.add(
+        f"w_{i} AS (SELECT person_id, start_date, s, e, "
+        "MAX(e) OVER (PARTITION BY person_id ORDER BY s, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) "
+        f"AS prev_e FROM qa_{i}), "
+    )
+    sql.add(
+        f"sc_{i} AS (SELECT person_id, "
+        "MAX(CASE WHEN prev_e IS NULL OR s > prev_e + 1 THEN start_date END) AS anchor, "
+        f"MAX(CASE WHEN e >= {dn_d} THEN start_date END) AS latest "
+        f"FROM w_{i} GROUP BY person_id HAVING MAX(e) >= {dn_d}), "
+    )
+    base = "latest" if req.trigger == Trigger.ON_ASSIGNMENT else "anchor"
+    flags = ""
+    flag_params: list[Any] = []
+    if req.trigger == Trigger.PER_FISCAL_YEAR:
+        current = period_of(as_of, req.times_per_year)
+        previous = previous_period(current)
+        flags = (
+            ", MAX(CASE WHEN r.completed_on >= %s THEN 1 ELSE 0 END) AS done_c"
+            ", MAX(CASE WHEN r.completed_on >= %s AND r.completed_on <= %s THEN 1 ELSE 0 END) AS done_p"
+        )
+        flag_params = [current.start, previous.start, previous.end]
+    sql.add(
+        f"lc_{i} AS (SELECT sc.person_id, MAX(r.completed_on) AS last_c{flags} "
+        f"FROM sc_{i} sc JOIN training_record r ON r.person_id = sc.person_id AND r.completed_on >= sc.{base} "
+        f"WHERE r.municipality_id = {int(req.municipality_id)} AND r.course_id IN ({_ints(course_ids)}) "
+        f"AND r.result IN ({','.join(['%s'] * len(COMPLETING_RESULTS))}) AND r.completed_on <= %s "
+        "GROUP BY sc.person_id)",
+        *flag_params,
+        *COMPLETING_RESULTS,
+        as_of,
+    )
+
+
+def _requirement_select(sql: _Sql, i: int, req: Requirement, as_of: dt.date) -> None:
+    """Append the SELECT of one requirement's rows (in-scope people only)."""
+    dn_d = day_number(as_of)
+    base = "sc.latest" if req.trigger == Trigger.ON_ASSIGNMENT else "sc.anchor"
+    untrained = "0"
+    params: list[Any]
+    if req.trigger in (Trigger.INITIAL, Trigger.ON_ASSIGNMENT):
+        window = int(req.within_days) + int(req.grace_days)
+        status = (
+            f"CASE WHEN lc.last_c IS NOT NULL THEN 'done' WHEN {_dn(base)} + {window} >= {dn_d} THEN 'pending' "
+            "ELSE 'overdue' END"
+        )
+        due = f"{_dn(base)} + {window}"
+        params = []
+        if req.trigger == Trigger.INITIAL:
+            untrained = "CASE WHEN lc.last_c IS NULL THEN 1 ELSE 0 END"
+    elif req.trigger == Trigger.EVERY_MONTHS:
+        months = int(req.every_months)
+        holds_after = latest_with_months_not_after(as_of, months)
+        open_after = latest_with_months_not_after(as_of - dt.timedelta(days=int(req.grace_days) + 1), months)
+        status = (
+            "CASE WHEN lc.last_c > %s THEN 'done' WHEN COALESCE(lc.last_c, sc.anchor) > %s THEN 'pending' "
+            "ELSE 'overdue' END"
+        )
+        params = [holds_after, open_after]
+        due = "NULL"  # month arithmetic: done in Python from anchor / last completion (see _due)
+    else:
+        grace = int(req.grace_days)
+        current = period_of(as_of, req.times_per_year)
+        previous = previous_period(current)
+        following = next_period(current)
+        previous_missed = "sc.anchor <= %s AND COALESCE(lc.done_p, 0) = 0"
+        past_deadline = "1 = 1" if dn_d > day_number(previous.end) + grace else "1 = 0"
+        status = (
+            f"CASE WHEN COALESCE(lc.done_c, 0) = 1 THEN 'done' WHEN {previous_missed} AND {past_deadline} "
+            "THEN 'overdue' ELSE 'pending' END"
+        )
+        due = (
+            f"CASE WHEN COALESCE(lc.done_c, 0) = 1 THEN {day_number(following.end) + grace} "
+            f"WHEN {previous_missed} THEN {day_number(previous.end) + grace} ELSE {day_number(current.end) + grace} END"
+        )
+        params = [previous.end, previous.end]
+    # Parameter order follows the text: status, then due.
+    sql.add(
+        f"SELECT {int(req.pk)} AS requirement_id, sc.person_id AS person_id, {status} AS status, "
+        f"{_dn('sc.anchor')} AS anchor_dn, {_dn(base)} AS base_dn, {_dn('lc.last_c')} AS last_dn, "
+        f"{due} AS due_dn, {untrained} AS untrained "
+        f"FROM sc_{i} sc LEFT JOIN lc_{i} lc ON lc.person_id = sc.person_id",
+        *params,
+    )
+
+
+def _statement(
+    requirements: Sequence[Requirement], as_of: dt.date, person_sql: str = "", person_params: Sequence[Any] = ()
+) -> _Sql:
+    courses = _course_ids(requirements)
+    sql = _Sql()
+    sql.add("WITH ")
+    for i, req in enumerate(requirements):
+        if i:
+            sql.add(", ")
+        _requirement_ctes(sql, i, req, courses[req.pk], as_of, person_sql, list(person_params))
+    sql.add(" ")
+    for i, req in enumerate(requirements):
+        if i:
+            sql.add(" UNION ALL ")
+        _requirement_select(sql, i, req, as_of)
+    return sql
+
+
+def _course_ids(requirements: Sequence[Requirement]) -> dict[int, list[int]]:
+    through = Requirement.courses.through
+    ids: dict[int, list[int]] = defaultdict(list)
+    for req_id, course_id in through.objects.filter(requirement_id__in=[r.pk for r in requirements]).values_list(
+        "requirement_id", "course_id"
+    ):
+        ids[req_id].append(course_id)
+    return ids
+
+
+def _due(req: Requirement, anchor: dt.date, last: dt.date | None, due_dn: int | None) -> dt.date | None:
+    if due_dn is not None:
+        return from_day_number(int(due_dn))
+    if req.trigger == Trigger.EVERY_MONTHS:
+        return add_months(last or anchor, int(req.every_months)) + dt.timedelta(days=int(req.grace_days))
+    return None
+
+
+def active_requirements(municipality: Municipality | int) -> list[Requirement]:
+    return list(
+        Requirement.objects.for_municipality(municipality).filter(is_active=True).select_related("unit").order_by("id")
+    )
+
+
+def _person_filter(
+    as_of: dt.date, unit_ids: Sequence[int] | None, person_ids: Sequence[int] | None
+) -> tuple[str, list[Any]]:
+    """SQL selecting the people to compute for: those with an assignment in ``unit_ids`` on the day, and/or ids."""
+    if unit_ids is not None:
+        text = (
+            "SELECT x.person_id FROM tenancy_assignment x "
+            f"WHERE x.unit_id IN ({_ints(unit_ids)}) AND x.start_date <= %s "
+            "AND (x.end_date IS NULL OR x.end_date >= %s)"
+        )
+        params: list[Any] = [as_of, as_of]
+        if person_ids is not None:
+            text += f" AND x.person_id IN ({_ints(person_ids)})"
+        return text, params
+    if person_ids is not None:
+        return f"SELECT y.id FROM tenancy_person y WHERE y.id IN ({_ints(person_ids)})", []
+    return "", []
+
+
+def status_rows(
+    *,
+    requirements: Sequence[Requirement],
+    as_of: dt.date,
+    unit_ids: Sequence[int] | None = None,
+    person_ids: Sequence[int] | None = None,
+    statuses: Sequence[str] | None = None,
+    untrained_only: bool = False,
+    limit: int | None = None,
+) -> list[Row]:
+    """One row per in-scope person × requirement (people out of scope are 対象外 and have no row).
+
+    ``statuses``, ``untrained_only`` and ``limit`` filter in the database (earliest due date first).
+    """
+    if not requirements:
+        return []
+    person_sql, person_params = _person_filter(as_of, unit_ids, person_ids)
+    sql = _statement(requirements, as_of, person_sql, person_params)
+    text, params = sql.text(), list(sql.params)
+    if statuses is not None or untrained_only or limit is not None:
+        conditions = ["1 = 1"]
+        if statuses is not None:
+            conditions.append(f"t.status IN ({','.join(['%s'] * len(statuses))})")
+            params.extend(statuses)
+        if untrained_only:
+            conditions.append("t.untrained = 1")
+        text = f"SELECT * FROM ({text}) t WHERE {' AND '.join(conditions)} ORDER BY t.base_dn, t.person_id"
+        if limit is not None:
+            text += f" LIMIT {int(limit)}"
+    by_id = {r.pk: r for r in requirements}
+    rows: list[Row] = []
+    with connection.cursor() as cursor:
+        cursor.execute(text, params)
+        for req_id, person_id, status, anchor_dn, base_dn, last_dn, due_dn, untrained in cursor.fetchall():
+            req = by_id[req_id]
+            anchor = from_day_number(int(anchor_dn))
+            last = from_day_number(int(last_dn)) if last_dn is not None else None
+            rows.append(
+                Row(
+                    requirement_id=req_id,
+                    person_id=person_id,
+                    status=status,
+                    anchor=anchor,
+                    base=from_day_number(int(base_dn)),
+                    last_completed=last,
+                    due=_due(req, anchor, last, due_dn),
+                    untrained_access=bool(untrained),
+                )
+            )
+    return rows
+
+
+def status_counts(*, requirements: Sequence[Requirement], as_of: dt.date, population: int) -> dict[int, Counter[str]]:
+    """Per requirement, the number of people in each status; 対象外 = ``population`` minus those in scope."""
+    counts: dict[int, Counter[str]] = {r.pk: Counter() for r in requirements}
+    if not requirements:
+        return counts
+    sql = _statement(requirements, as_of)
+    text = f"SELECT requirement_id, status, COUNT(*) FROM ({sql.text()}) t GROUP BY requirement_id, status"
+    with connection.cursor() as cursor:
+        cursor.execute(text, sql.params)
+        for req_id, status, n in cursor.fetchall():
+            counts[req_id][status] = n
+    for counter in counts.values():
+        counter[Status.NOT_APPLICABLE] = population - sum(counter.values())
+    return counts
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    requirement_id: int
+    unit_id: int | None
+    employment_type: str
+    status: str
+    count: int
+
+
+def group_counts(*, requirements: Sequence[Requirement], as_of: dt.date) -> list[GroupCount]:
+    """In-scope counts by requirement × current unit × employment type × status, in one statement.
+
+    The current unit is the unit of the person's latest assignment active on the day.
+    """
+    if not requirements:
+        return []
+    sql = _statement(requirements, as_of)
+    text = (
+        "SELECT t.requirement_id, cu.unit_id, p.employment_type, t.status, COUNT(*) "
+        f"FROM ({sql.text()}) t JOIN tenancy_person p ON p.id = t.person_id "
+        "LEFT JOIN (SELECT person_id, unit_id FROM (SELECT x.person_id, x.unit_id, ROW_NUMBER() OVER "
+        "(PARTITION BY x.person_id ORDER BY x.start_date DESC, x.id DESC) AS rn FROM tenancy_assignment x "
+        "WHERE x.start_date <= %s AND (x.end_date IS NULL OR x.end_date >= %s)) z WHERE rn = 1) cu "
+        "ON cu.person_id = t.person_id "
+        "GROUP BY t.requirement_id, cu.unit_id, p.employment_type, t.status"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(text, [*sql.params, as_of, as_of])
+        return [GroupCount(*row) for row in cursor.fetchall()]
+
+
+def municipality_counts(
+    municipality: Municipality, as_of: dt.date
+) -> tuple[list[Requirement], dict[int, Counter[str]]]:
+    """The active requirements of a municipality and, for each, the count of people per status on ``as_of``."""
+    from piaops.tenancy.models import Person
+
+    requirements = active_requirements(municipality)
+    population = Person.objects.for_municipality(municipality).count()
+    return requirements, status_counts(requirements=requirements, as_of=as_of, population=population)

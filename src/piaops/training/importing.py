@@ -1,0 +1,317 @@
+"""Bulk import of attendance records exported by an e-learning system (CSV in UTF-8 or CP932, or XLSX).
+
+Everything is validated first and every bad row is named with its line number; only a file without errors is
+written, in one transaction (all or nothing). Unknown people or courses, dates outside a person's employment,
+future dates, duplicates and anything that looks like a 個人番号 are errors, never silent skips.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from piaops.audittrail import services as audit
+from piaops.audittrail.models import Action
+from piaops.lib.mynumber import contains_my_number
+from piaops.tenancy.models import Municipality, Person
+from piaops.training.models import Course, Record, Result, Session
+from piaops.training.services import result_for
+
+MAX_ERRORS_SHOWN = 200
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "staff_number": ("職員番号", "社員番号", "受講者id", "ユーザーid", "staff_number"),
+    "course": ("研修コード", "コースコード", "講座コード", "course_code", "course"),
+    "date": ("受講日", "修了日", "完了日", "completed_on", "date"),
+    "result": ("結果", "合否", "受講状況", "result"),
+    "score": ("得点", "点数", "スコア", "score"),
+    "evidence": ("証跡", "備考", "evidence"),
+}
+REQUIRED = ("staff_number", "course", "date")
+LABELS = {"staff_number": "職員番号", "course": "研修コード", "date": "受講日", "result": "結果", "score": "得点"}
+
+RESULT_WORDS = {
+    "修了": Result.COMPLETED,
+    "完了": Result.COMPLETED,
+    "受講済": Result.COMPLETED,
+    "completed": Result.COMPLETED,
+    "合格": Result.PASSED,
+    "passed": Result.PASSED,
+    "不合格": Result.FAILED,
+    "failed": Result.FAILED,
+    "欠席": Result.ABSENT,
+    "未受講": Result.ABSENT,
+    "absent": Result.ABSENT,
+}
+
+
+INSERT_COLUMNS = (
+    "municipality_id",
+    "person_id",
+    "course_id",
+    "session_id",
+    "completed_on",
+    "result",
+    "score",
+    "evidence",
+    "source",
+    "recorded_by_id",
+    "recorded_at",
+)
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (encoding, format, header)."""
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    created: int = 0
+    errors: list[str] = field(default_factory=list)
+    error_count: int = 0  # all errors, also those beyond the ones listed
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError("文字コードを判別できません。UTF-8 または Shift_JIS（CP932）で保存してください。")
+
+
+def read_table(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells as text) of each row, the header included (line 1)."""
+    if filename.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a damaged file
+            raise ImportFileError("XLSXファイルを読み取れません。Excel形式（.xlsx）で保存し直してください。") from exc
+        sheet = workbook.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_cell_text(v) for v in values]
+        workbook.close()
+        return
+    text = _decode(data)
+    for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+        yield number, [c.strip() for c in cells]
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _header_map(header: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, name in enumerate(header):
+        key = name.strip().lower()
+        for column, aliases in COLUMNS.items():
+            if key in aliases and column not in found:
+                found[column] = index
+    missing = [LABELS[c] for c in REQUIRED if c not in found]
+    if missing:
+        raise ImportFileError(f"1行目（見出し）に必要な列がありません：{'、'.join(missing)}")
+    return found
+
+
+def parse_date(text: str) -> dt.date:
+    value = text.strip().replace("/", "-").replace(".", "-")
+    if " " in value:
+        value = value.split(" ", 1)[0]
+    parts = value.split("-")
+    if len(parts) != 3:
+        raise ValueError(text)
+    return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+
+
+def import_records(
+    *,
+    municipality: Municipality,
+    data: bytes,
+    filename: str,
+    today: dt.date,
+    dry_run: bool = False,
+    recorded_by: Any = None,
+    progress: Callable[[int], object] | None = None,
+) -> ImportResult:
+    """Validate every row, then (unless ``dry_run`` or any error) insert all records in one transaction.
+
+    ``progress(n)`` is called as rows are checked and written (n rows at a time), for a progress bar.
+    """
+    result = ImportResult(dry_run=dry_run)
+    rows = read_table(data, filename)
+    try:
+        _, header = next(rows)
+    except StopIteration as exc:
+        raise ImportFileError("ファイルが空です。") from exc
+    columns = _header_map(header)
+    header_names = {index: name for index, name in enumerate(header)}
+
+    people = {
+        number: (pk, start, end)
+        for number, pk, start, end in Person.objects.for_municipality(municipality).values_list(
+            "staff_number", "pk", "employed_from", "employed_to"
+        )
+    }
+    courses = {c.code: c for c in Course.objects.for_municipality(municipality)}
+    sessions = {
+        (course_id, day): pk
+        for pk, course_id, day in Session.objects.for_municipality(municipality).values_list("pk", "course_id", "date")
+    }
+    pending: list[tuple[Any, ...]] = []
+    recorder_id = recorded_by.pk if getattr(recorded_by, "pk", None) else None
+    now = timezone.now()
+    keys: dict[tuple[int, int, dt.date], int] = {}
+    errors = result.errors
+
+    def cell(cells: list[str], column: str) -> str:
+        index = columns.get(column)
+        return cells[index] if index is not None and index < len(cells) else ""
+
+    checked = 0
+    for line, cells in rows:
+        if not any(cells):
+            continue
+        result.rows += 1
+        checked += 1
+        if progress is not None and checked % 1000 == 0:
+            progress(1000)
+        problems: list[str] = []
+        for index, value in enumerate(cells):
+            if value and contains_my_number(value):
+                name = header_names.get(index, f"{index + 1}列目")
+                problems.append(f"「{name}」に個人番号と思われる12桁の数字が含まれています")
+        if problems:
+            errors.append(f"{line}行目：" + "。".join(problems) + "。")
+            continue
+        number, code = cell(cells, "staff_number"), cell(cells, "course")
+        person = people.get(number)
+        course = courses.get(code)
+        if person is None:
+            problems.append(f"職員番号「{number}」の職員等が登録されていません" if number else "職員番号が空です")
+        if course is None:
+            problems.append(f"研修コード「{code}」の研修が登録されていません" if code else "研修コードが空です")
+        day: dt.date | None = None
+        raw_date = cell(cells, "date")
+        try:
+            day = parse_date(raw_date)
+        except (ValueError, IndexError):
+            problems.append(f"受講日「{raw_date}」を日付として読めません（例：2026-04-01）")
+        if day is not None:
+            if day > today:
+                problems.append(f"受講日 {day.isoformat()} が未来の日付です")
+            if person is not None:
+                _, start, end = person
+                if (start and day < start) or (end and day > end):
+                    span = f"{start.isoformat() if start else ''}〜{end.isoformat() if end else ''}"
+                    problems.append(f"受講日 {day.isoformat()} が任用期間（{span}）の外です")
+        raw_result = cell(cells, "result")
+        result_value: str | None = None
+        if raw_result:
+            result_value = RESULT_WORDS.get(raw_result.lower())
+            if result_value is None:
+                problems.append(f"結果「{raw_result}」は 修了・合格・不合格・欠席 のいずれかにしてください")
+        score: int | None = None
+        raw_score = cell(cells, "score")
+        if raw_score:
+            try:
+                score = int(float(raw_score))
+                if not 0 <= score <= 1000:
+                    raise ValueError(raw_score)
+            except ValueError:
+                problems.append(f"得点「{raw_score}」を数として読めません")
+        if course is not None and not course.is_active:
+            problems.append(f"研修「{code}」は無効です")
+        if problems or person is None or course is None or day is None:
+            errors.append(f"{line}行目：" + "。".join(problems) + "。")
+            continue
+        key = (person[0], course.pk, day)
+        if key in keys:
+            errors.append(f"{line}行目：{keys[key]}行目と同じ受講記録です。")
+            continue
+        keys[key] = line
+        pending.append(
+            (
+                municipality.pk,
+                person[0],
+                course.pk,
+                sessions.get((course.pk, day)),
+                day,
+                result_for(course, result=result_value, score=score),
+                score,
+                cell(cells, "evidence")[:300],
+                Record.Source.IMPORT.value,
+                recorder_id,
+                now,
+            )
+        )
+    if progress is not None:
+        progress(checked % 1000)
+    if pending:
+        _refuse_existing(municipality, keys, errors)
+    result.error_count = len(errors)
+    if len(errors) > MAX_ERRORS_SHOWN:
+        more = len(errors) - MAX_ERRORS_SHOWN
+        del errors[MAX_ERRORS_SHOWN:]
+        errors.append(f"ほかに {more} 件の誤りがあります。")
+    if errors or dry_run:
+        return result
+    # Rows go in with one prepared INSERT, not through model instances: every cell has already been validated
+    # (the 個人番号 check included, which is what the guarded fields would do on the way), and building 100,000
+    # model objects would cost several times the insert itself (see bench/bench_training.py).
+    names = ", ".join(INSERT_COLUMNS)
+    marks = ", ".join(["%s"] * len(INSERT_COLUMNS))
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for start in range(0, len(pending), 5000):
+                chunk = pending[start : start + 5000]
+                cursor.executemany(f"INSERT INTO {Record._meta.db_table} ({names}) VALUES ({marks})", chunk)
+                if progress is not None:
+                    progress(0)
+        audit.record(
+            action=Action.IMPORT,
+            municipality_id=municipality.pk,
+            object_type="training.Record",
+            summary=f"受講記録 {len(pending)} 件を一括取込（{Path(filename).name}）",
+            after={"file": Path(filename).name, "sha256": hashlib.sha256(data).hexdigest(), "count": len(pending)},
+        )
+    result.created = len(pending)
+    return result
+
+
+def _refuse_existing(municipality: Municipality, keys: dict[tuple[int, int, dt.date], int], errors: list[str]) -> None:
+    """Name each row already recorded (same person, course and date): importing a file twice is refused."""
+    days = [k[2] for k in keys]
+    existing = Record.objects.for_municipality(municipality).filter(
+        course_id__in={k[1] for k in keys}, completed_on__gte=min(days), completed_on__lte=max(days)
+    )
+    for key in existing.values_list("person_id", "course_id", "completed_on").iterator(chunk_size=5000):
+        line = keys.get(key)
+        if line is not None:
+            errors.append(f"{line}行目：同じ受講記録がすでに登録されています。")
+    errors.sort(key=lambda e: int(e.split("行目", 1)[0]) if e.split("行目", 1)[0].isdigit() else 0)

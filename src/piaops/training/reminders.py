@@ -1,0 +1,95 @@
+"""Reminders of training due dates for ``piaops remind`` (see :mod:`piaops.core.reminders`).
+
+For every person in scope of an active requirement: one reminder from ``BEFORE_DAYS`` days before the deadline
+while not yet trained (to the person), and one once overdue (to the person and the 所属長 of their unit and the
+units above). Keys carry the deadline, so a new cycle (next period, new assignment) reminds again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.urls import reverse
+
+from piaops.core.reminders import Reminder
+from piaops.tenancy.models import Assignment, Municipality, OrgUnit, Person, Role, RoleGrant
+from piaops.training.compliance import Status, active_requirements, status_rows
+
+BEFORE_DAYS = 14
+
+
+def collect(*, today: dt.date) -> Iterable[Reminder]:
+    for municipality in Municipality.objects.order_by("pk"):
+        yield from _for_municipality(municipality, today)
+
+
+def _for_municipality(municipality: Municipality, today: dt.date) -> Iterable[Reminder]:
+    requirements = active_requirements(municipality)
+    if not requirements:
+        return
+    rows = [
+        r
+        for r in status_rows(requirements=requirements, as_of=today, statuses=[Status.PENDING, Status.OVERDUE])
+        if r.status == Status.OVERDUE or (r.due is not None and r.due - dt.timedelta(days=BEFORE_DAYS) <= today)
+    ]
+    if not rows:
+        return
+    ids = {r.person_id for r in rows}
+    people = {p.pk: p for p in Person.objects.for_municipality(municipality).filter(pk__in=ids)}
+    current_unit: dict[int, int] = {}
+    for person_id, unit_id in (
+        Assignment.objects.on(today)
+        .filter(municipality=municipality, person_id__in=ids)
+        .order_by("start_date", "id")
+        .values_list("person_id", "unit_id")
+    ):
+        current_unit[person_id] = unit_id  # the latest start wins
+    paths = dict(OrgUnit.objects.for_municipality(municipality).values_list("pk", "path"))
+    heads: dict[str, list[str]] = defaultdict(list)  # unit path → e-mail of its 所属長
+    for path, email in (
+        RoleGrant.objects.for_municipality(municipality)
+        .filter(role=Role.UNIT_HEAD, unit__isnull=False)
+        .values_list("unit__path", "user__email")
+    ):
+        if email:
+            heads[path].append(email)
+    by_id = {r.pk: r for r in requirements}
+    for row in rows:
+        person, req = people[row.person_id], by_id[row.requirement_id]
+        unit_id = current_unit.get(row.person_id)
+        own = (person.email,) if person.email else ()
+        due = row.due.isoformat() if row.due else ""
+        url = reverse("training:person", args=[person.pk])
+        if row.status == Status.OVERDUE:
+            unit_path = paths.get(unit_id or 0, "")
+            chiefs = sorted({e for path, emails in heads.items() if unit_path.startswith(path) for e in emails})
+            yield Reminder(
+                key=f"training:{req.pk}:{person.pk}:{due}:overdue",
+                municipality_id=municipality.pk,
+                recipients=tuple(dict.fromkeys(own + tuple(chiefs))),
+                subject=f"【研修の期限超過】{req.name}（{person.name}）",
+                body=(
+                    f"{person.name}（職員番号 {person.staff_number}）さんの「{req.name}」が期限（{due}）を過ぎても"
+                    "受講されていません。\n速やかに受講し、受講記録を登録してください。\n"
+                    f"要件：{req.timing_text()}\n"
+                ),
+                url=url,
+                unit_id=unit_id,
+                overdue=True,
+            )
+        else:
+            yield Reminder(
+                key=f"training:{req.pk}:{person.pk}:{due}:before-{BEFORE_DAYS}",
+                municipality_id=municipality.pk,
+                recipients=own,
+                subject=f"【研修の受講期限が近づいています】{req.name}（期限 {due}）",
+                body=(
+                    f"{person.name}（職員番号 {person.staff_number}）さん\n"
+                    f"「{req.name}」の受講期限は {due} です。期限までに受講してください。\n"
+                    f"要件：{req.timing_text()}\n"
+                ),
+                url=url,
+                unit_id=unit_id,
+            )

@@ -1,0 +1,384 @@
+"""Pages of 教育・啓発: overview, unit rosters (with XLSX export), a person's history, courses, requirements,
+records (by hand and imported), and the Ⅳ-2 rating."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from piaops.tenancy import access
+from piaops.tenancy.access import Perm, get_or_404, require, scoped, tenant_view
+from piaops.tenancy.models import Assignment, OrgUnit, Person
+from piaops.training import services
+from piaops.training.compliance import Row, Status, active_requirements, status_rows
+from piaops.training.forms import AsOfForm, CourseForm, ImportForm, RatingForm, RecordForm, RequirementForm, SessionForm
+from piaops.training.importing import ImportFileError, import_records
+from piaops.training.models import Course, RatingDecision, Record, Requirement, Session
+from piaops.training.summary import overview, suggest_rating
+
+LIST_LIMIT = 200
+
+
+def _as_of(request: HttpRequest) -> tuple[dt.date, AsOfForm]:
+    form = AsOfForm(request.GET or None)
+    if form.is_valid() and form.cleaned_data.get("as_of"):
+        return form.cleaned_data["as_of"], form
+    return timezone.localdate(), AsOfForm(initial={"as_of": timezone.localdate()})
+
+
+def _municipality_wide(user: Any) -> bool:
+    """Whether the user sees people municipality-wide (not only a unit subtree)."""
+    return any(
+        g.role in access.POLICY[Perm.VIEW_PEOPLE] and g.role not in access.UNIT_ROLES for g in access.grants(user)
+    )
+
+
+def _people(user: Any, ids: set[int]) -> dict[int, Person]:
+    return {p.pk: p for p in scoped(user, Person).filter(pk__in=ids)}
+
+
+@tenant_view(Perm.VIEW_PEOPLE)
+def index(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not _municipality_wide(user):
+        unit = next((g.unit for g in access.grants(user) if g.role in access.UNIT_ROLES and g.unit), None)
+        if unit is None:
+            raise PermissionDenied("この操作を行う権限がありません。")
+        return redirect("training:roster", unit_id=unit.pk)
+    as_of, form = _as_of(request)
+    municipality = access.municipality_of(user)
+    data = overview(municipality, as_of)
+    requirements = [r for r, _, _ in data.requirements]
+    untrained = status_rows(requirements=requirements, as_of=as_of, untrained_only=True, limit=LIST_LIMIT)
+    overdue = status_rows(requirements=requirements, as_of=as_of, statuses=[Status.OVERDUE], limit=LIST_LIMIT)
+    people = _people(user, {r.person_id for r in untrained + overdue})
+    by_id = {r.pk: r for r in requirements}
+    return render(
+        request,
+        "training/index.html",
+        {
+            "form": form,
+            "data": data,
+            "untrained": [(people[r.person_id], by_id[r.requirement_id], r) for r in untrained],
+            "overdue": [(people[r.person_id], by_id[r.requirement_id], r) for r in overdue],
+            "limit": LIST_LIMIT,
+            "can_manage": access.has_perm_somewhere(user, Perm.TRAINING_MANAGE),
+            "units": access.visible_units(user).filter(is_active=True),
+        },
+    )
+
+
+def _roster(unit: OrgUnit, as_of: dt.date) -> tuple[list[Requirement], list[tuple[Person, list[Row | None]]]]:
+    """People with an assignment in the unit subtree on the day, and their status for each requirement."""
+    requirements = active_requirements(unit.municipality_id)
+    subtree = list(OrgUnit.objects.subtree(unit).values_list("pk", flat=True))
+    active = Q(assignments__unit_id__in=subtree, assignments__start_date__lte=as_of) & (
+        Q(assignments__end_date__isnull=True) | Q(assignments__end_date__gte=as_of)
+    )
+    people = list(
+        Person.objects.for_municipality(unit.municipality_id)
+        .filter(active)
+        .distinct()
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.on(as_of).select_related("unit"),
+                to_attr="current_assignments",
+            )
+        )
+        .order_by("staff_number")
+    )
+    rows = status_rows(requirements=requirements, as_of=as_of, unit_ids=subtree)
+    cells: dict[int, dict[int, Row]] = defaultdict(dict)
+    for row in rows:
+        cells[row.person_id][row.requirement_id] = row
+    return requirements, [(p, [cells[p.pk].get(r.pk) for r in requirements]) for p in people]
+
+
+@tenant_view(Perm.VIEW_PEOPLE)
+def roster(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = get_or_404(request.user, OrgUnit, pk=unit_id)
+    require(request.user, Perm.VIEW_PEOPLE, unit=unit)
+    as_of, form = _as_of(request)
+    requirements, table = _roster(unit, as_of)
+    if request.GET.get("format") == "xlsx":
+        return _roster_xlsx(unit, as_of, requirements, table)
+    return render(
+        request,
+        "training/roster.html",
+        {"unit": unit, "form": form, "as_of": as_of, "requirements": requirements, "table": table},
+    )
+
+
+def _roster_xlsx(
+    unit: OrgUnit, as_of: dt.date, requirements: list[Requirement], table: list[tuple[Person, list[Row | None]]]
+) -> HttpResponse:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "受講状況"
+    sheet.append([f"{unit.name} 受講状況（基準日 {as_of.isoformat()}）"])
+    header = ["職員番号", "氏名", "雇用形態", "所属"]
+    for r in requirements:
+        header += [f"{r.name} 状況", f"{r.name} 期限", f"{r.name} 直近受講日"]
+    sheet.append(header)
+    for person, cells in table:
+        units = "・".join(a.unit.name for a in getattr(person, "current_assignments", []))
+        line: list[Any] = [person.staff_number, person.name, person.get_employment_type_display(), units]
+        for cell in cells:
+            if cell is None:
+                line += [Status.NOT_APPLICABLE.label, None, None]
+            else:
+                label = cell.status_label + ("（未受講で取扱い中）" if cell.untrained_access else "")
+                line += [label, cell.due, cell.last_completed]
+        sheet.append(line)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="training-roster-{unit.code}-{as_of.isoformat()}.xlsx"'
+    return response
+
+
+def _require_person_visible(user: Any, person: Person) -> None:
+    if _municipality_wide(user):
+        return
+    visible = access.visible_units(user)
+    if not person.assignments.filter(unit__in=visible).exists():
+        raise PermissionDenied("この操作を行う権限がありません。")
+
+
+@tenant_view(Perm.VIEW_PEOPLE)
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = get_or_404(request.user, Person, pk=person_id)
+    _require_person_visible(request.user, person)
+    as_of, form = _as_of(request)
+    requirements = active_requirements(person.municipality_id)
+    rows = {r.requirement_id: r for r in status_rows(requirements=requirements, as_of=as_of, person_ids=[person.pk])}
+    return render(
+        request,
+        "training/person.html",
+        {
+            "person": person,
+            "form": form,
+            "as_of": as_of,
+            "statuses": [(r, rows.get(r.pk)) for r in requirements],
+            "records": person.training_records.select_related("course", "session", "recorded_by"),
+            "assignments": person.assignments.select_related("unit").order_by("start_date"),
+            "can_manage": access.has_perm_somewhere(request.user, Perm.TRAINING_MANAGE),
+        },
+    )
+
+
+# --- courses and sessions -------------------------------------------------------------------------------------
+
+
+@tenant_view(Perm.VIEW)
+def course_list(request: HttpRequest) -> HttpResponse:
+    courses = scoped(request.user, Course).order_by("code")
+    return render(
+        request,
+        "training/course_list.html",
+        {"courses": courses, "can_manage": access.has_perm_somewhere(request.user, Perm.TRAINING_MANAGE)},
+    )
+
+
+@tenant_view(Perm.VIEW)
+def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = get_or_404(request.user, Course, pk=course_id)
+    can_manage = access.has_perm_somewhere(request.user, Perm.TRAINING_MANAGE)
+    form = SessionForm()
+    if request.method == "POST":
+        require(request.user, Perm.TRAINING_MANAGE)
+        form = SessionForm(request.POST, instance=Session(municipality_id=course.municipality_id, course=course))
+        if form.is_valid():
+            services.session_save(session=form.instance)
+            messages.success(request, "実施回を登録しました。")
+            return redirect("training:course", course_id=course.pk)
+    return render(
+        request,
+        "training/course_detail.html",
+        {
+            "course": course,
+            "sessions": course.sessions.all(),
+            "requirements": course.requirements.all(),
+            "form": form,
+            "can_manage": can_manage,
+        },
+    )
+
+
+@tenant_view(Perm.TRAINING_MANAGE)
+def course_form(request: HttpRequest, course_id: int | None = None) -> HttpResponse:
+    municipality = access.municipality_of(request.user)
+    course = get_or_404(request.user, Course, pk=course_id) if course_id else Course(municipality=municipality)
+    form = CourseForm(request.POST or None, instance=course)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.course_save(course=form.instance)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "研修を保存しました。")
+            return redirect("training:course", course_id=form.instance.pk)
+    return render(
+        request, "training/form.html", {"form": form, "title": "研修の登録" if not course_id else "研修の編集"}
+    )
+
+
+# --- requirements ---------------------------------------------------------------------------------------------
+
+
+@tenant_view(Perm.VIEW)
+def requirement_list(request: HttpRequest) -> HttpResponse:
+    requirements = scoped(request.user, Requirement).prefetch_related("courses").select_related("unit", "work", "party")
+    return render(
+        request,
+        "training/requirement_list.html",
+        {"requirements": requirements, "can_manage": access.has_perm_somewhere(request.user, Perm.TRAINING_MANAGE)},
+    )
+
+
+@tenant_view(Perm.TRAINING_MANAGE)
+def requirement_form(request: HttpRequest, requirement_id: int | None = None) -> HttpResponse:
+    municipality = access.municipality_of(request.user)
+    requirement = (
+        get_or_404(request.user, Requirement, pk=requirement_id)
+        if requirement_id
+        else Requirement(municipality=municipality)
+    )
+    form = RequirementForm(request.POST or None, instance=requirement, municipality=municipality)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.requirement_save(requirement=form.instance, courses=form.cleaned_data["courses"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "受講要件を保存しました。")
+            return redirect("training:requirements")
+    title = "受講要件の編集" if requirement_id else "受講要件の登録"
+    return render(request, "training/form.html", {"form": form, "title": title})
+
+
+# --- records --------------------------------------------------------------------------------------------------
+
+
+@tenant_view(Perm.TRAINING_MANAGE)
+def record_new(request: HttpRequest) -> HttpResponse:
+    municipality = access.municipality_of(request.user)
+    initial = {"staff_number": request.GET.get("staff_number", "")}
+    form = RecordForm(request.POST or None, municipality=municipality, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = scoped(request.user, Person).filter(staff_number=data["staff_number"]).first()
+        if person is None:
+            form.add_error("staff_number", "この職員番号の職員等が登録されていません。")
+        else:
+            try:
+                services.record_create(
+                    person=person,
+                    course=data["course"],
+                    session=data["session"],
+                    completed_on=data["completed_on"],
+                    today=timezone.localdate(),
+                    result=data["result"] or None,
+                    score=data["score"],
+                    evidence=data["evidence"] or "",
+                    recorded_by=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "受講記録を登録しました。")
+                return redirect("training:person", person_id=person.pk)
+    return render(request, "training/form.html", {"form": form, "title": "受講記録の登録"})
+
+
+@tenant_view(Perm.TRAINING_MANAGE)
+def record_import(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = import_records(
+                municipality=access.municipality_of(request.user),
+                data=upload.read(),
+                filename=upload.name,
+                today=timezone.localdate(),
+                dry_run=form.cleaned_data["dry_run"],
+                recorded_by=request.user,
+            )
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            if result.ok and not result.dry_run:
+                messages.success(request, f"{result.created} 件の受講記録を登録しました。")
+                return redirect("training:index")
+    return render(request, "training/import.html", {"form": form, "result": result})
+
+
+@tenant_view(Perm.VIEW)
+def records(request: HttpRequest) -> HttpResponse:
+    """The latest records (the full history of a person is on their page)."""
+    if not _municipality_wide(request.user):
+        raise PermissionDenied("この操作を行う権限がありません。")
+    latest = scoped(request.user, Record).select_related("person", "course", "session").order_by("-recorded_at", "-id")
+    return render(request, "training/records.html", {"records": latest[:LIST_LIMIT], "limit": LIST_LIMIT})
+
+
+# --- rating ---------------------------------------------------------------------------------------------------
+
+
+@tenant_view(Perm.REPORTS_VIEW)
+def rating(request: HttpRequest) -> HttpResponse:
+    if not _municipality_wide(request.user):
+        raise PermissionDenied("この操作を行う権限がありません。")
+    municipality = access.municipality_of(request.user)
+    as_of, as_of_form = _as_of(request)
+    suggestion = suggest_rating(municipality, as_of)
+    form = RatingForm(request.POST or None, initial={"rating": suggestion.rating})
+    if request.method == "POST":
+        require(request.user, Perm.TRAINING_MANAGE)
+        if form.is_valid():
+            from piaops.lib.fiscal import fiscal_year
+
+            try:
+                services.rating_decide(
+                    municipality=municipality,
+                    fiscal_year=fiscal_year(as_of),
+                    as_of=as_of,
+                    suggested=suggestion.rating,
+                    rating=form.cleaned_data["rating"],
+                    reason=form.cleaned_data["reason"] or "",
+                    figures=suggestion.figures,
+                    decided_by=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error("reason", exc)
+            else:
+                messages.success(request, "評価を記録しました。")
+                return redirect("training:rating")
+    return render(
+        request,
+        "training/rating.html",
+        {
+            "suggestion": suggestion,
+            "form": form,
+            "as_of_form": as_of_form,
+            "decisions": scoped(request.user, RatingDecision).select_related("decided_by")[:20],
+            "can_manage": access.has_perm_somewhere(request.user, Perm.TRAINING_MANAGE),
+        },
+    )
