@@ -21,7 +21,6 @@ from piaops.assurance.models import (
     Responsibility,
     Subcontract,
 )
-from piaops.audittrail.services import record_delete
 
 
 class ServiceAdmin(admin.ModelAdmin):
@@ -36,7 +35,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         with transaction.atomic():
-            record_delete(obj, municipality_id=obj.municipality_id, summary="管理画面で削除")
+            services.record_delete(obj, municipality_id=obj.municipality_id, summary="管理画面で削除")
             obj.delete()
 
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:

@@ -180,7 +180,12 @@ class Evidence(TenantOwned):
     period_to = models.DateField("対象期間（終了）")
     received_on = models.DateField("受領日")
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="提出者"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="提出者",
     )
     summary = GuardedTextField("内容の説明", blank=True, default="")
     conclusion = models.CharField("結論", max_length=20, choices=Conclusion.choices, default=Conclusion.PENDING)

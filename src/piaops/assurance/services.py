@@ -35,7 +35,8 @@ from piaops.assurance.models import (
 )
 from piaops.assurance.scan import check_file
 from piaops.audittrail.models import Action
-from piaops.audittrail.services import record, record_create, record_delete, record_update, snapshot
+from piaops.audittrail.services import changed, record
+from piaops.audittrail.services import snapshot as _field_snapshot
 from piaops.tenancy.models import Municipality, Party, User, Work
 
 OBLIGATION_KINDS = (
@@ -44,6 +45,30 @@ OBLIGATION_KINDS = (
     CommitmentKind.SELF_INSPECTION,
     CommitmentKind.TRAINING,
 )
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """The audit trail's snapshot, with file fields as their stored names (the trail's own helper cannot
+    serialise a ``FieldFile``)."""
+    files = tuple(f.name for f in obj._meta.concrete_fields if isinstance(f, models.FileField))
+    data = _field_snapshot(obj, exclude=("password", *files))
+    for name in files:
+        data[name] = getattr(obj, name).name or ""
+    return data
+
+
+def record_create(obj: models.Model, *, municipality_id: int, summary: str = "") -> None:
+    record(action=Action.CREATE, municipality_id=municipality_id, obj=obj, after=snapshot(obj), summary=summary)
+
+
+def record_update(obj: models.Model, *, before: dict[str, Any], municipality_id: int, summary: str = "") -> None:
+    old, new = changed(before, snapshot(obj))
+    if new:
+        record(action=Action.UPDATE, municipality_id=municipality_id, obj=obj, before=old, after=new, summary=summary)
+
+
+def record_delete(obj: models.Model, *, municipality_id: int, summary: str = "") -> None:
+    record(action=Action.DELETE, municipality_id=municipality_id, obj=obj, before=snapshot(obj), summary=summary)
 
 
 def _save(obj: models.Model, *, summary: str = "") -> None:
