@@ -73,8 +73,13 @@ class ParsedList:
     headers: dict[str, str] = field(default_factory=dict)  # field → header text found
 
 
+_SPACES = re.compile(r"\s+")
+_WAREKI_DATE = re.compile(r"(令和|平成|R|H)(\d{1,2})[年.\-/](\d{1,2})[月.\-/](\d{1,2})日?")
+_WESTERN_DATE = re.compile(r"(\d{4})[年.\-/](\d{1,2})[月.\-/](\d{1,2})日?(?:T?\d{1,2}:\d{2}(?::\d{2})?)?")
+
+
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text))
 
 
 def normalise_mapping(mapping: dict[str, Any] | None) -> dict[str, list[str]]:
@@ -149,11 +154,11 @@ def parse_date(text: str) -> dt.date | None:
     if not s:
         return None
     s = s.replace("元年", "1年")
-    m = re.fullmatch(r"(令和|平成|R|H)(\d{1,2})[年.\-/](\d{1,2})[月.\-/](\d{1,2})日?", s)
+    m = _WAREKI_DATE.fullmatch(s)
     if m:
         year = _WAREKI[m.group(1)] + int(m.group(2))
         return dt.date(year, int(m.group(3)), int(m.group(4)))
-    m = re.fullmatch(r"(\d{4})[年.\-/](\d{1,2})[月.\-/](\d{1,2})日?(?:T?\d{1,2}:\d{2}(?::\d{2})?)?", s)
+    m = _WESTERN_DATE.fullmatch(s)
     if m:
         return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     raise ValueError(text)
@@ -219,7 +224,9 @@ def _parse(data: bytes, *, filename: str, mapping: dict[str, Any] | None) -> Par
         line = index + 1
         if not any(c.strip() for c in row):
             continue
-        for column, cell in enumerate(row):
+        joined = "\t".join(row)  # a tab separates digit runs, so one check per row finds any cell's candidate
+        suspicious = "\x00" in joined or contains_my_number(joined)
+        for column, cell in enumerate(row if suspicious else []):
             if "\x00" in cell:
                 errors.append(f"{line}行目（{column + 1}列目）: 制御文字（NUL）が含まれています。")
             elif contains_my_number(cell):

@@ -279,7 +279,7 @@ class CloudService(TenantOwned):
     service_name = GuardedCharField("サービス名称", max_length=300)
     used_by = GuardedTextField("利用するシステム", blank=True, default="")
     program = models.CharField("制度", max_length=20, choices=Program.choices, default=Program.ISMAP)
-    registration_number = models.CharField("登録番号", max_length=50, blank=True, default="")
+    registration_number = GuardedCharField("登録番号", max_length=50, blank=True, default="")
     registered_on = models.DateField("登録日", null=True, blank=True)
     audit_period_start = models.DateField("監査の対象期間（開始）", null=True, blank=True)
     audit_period_end = models.DateField("監査の対象期間（末日）", null=True, blank=True)
@@ -367,7 +367,7 @@ class IsmapSnapshot(TenantOwned):
 class IsmapListEntry(TenantOwned):
     snapshot = models.ForeignKey(IsmapSnapshot, on_delete=models.CASCADE, related_name="entries")
     line = models.PositiveIntegerField("行")
-    registration_number = models.CharField("登録番号", max_length=50)
+    registration_number = GuardedCharField("登録番号", max_length=50)
     service_name = GuardedCharField("サービス名称", max_length=300)
     provider = GuardedCharField("クラウドサービス事業者", max_length=200)
     program = models.CharField("制度", max_length=20, choices=Program.choices)

@@ -368,6 +368,10 @@ class Outcome:
     expires_on: dt.date | None
     changes: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def label(self) -> str:
+        return str(IsmapAlert.Kind(self.kind).label)
+
 
 def _list_expiry(entry: ListEntry) -> dt.date | None:
     if entry.audit_period_end is not None:
