@@ -38,6 +38,13 @@ def test_it_reads_an_xlsx_list_with_real_dates_and_a_title_above_the_header() ->
     assert entry.line == 4 and parsed.encoding == "xlsx"
 
 
+def test_xlsx_errors_name_the_sheet_row() -> None:
+    rows: list[list[object]] = [["C21-0001-1", "ok", "A社", "", ""], [None, "番号なし", "B社", "2024/02/30", None]]
+    with pytest.raises(IsmapListError) as info:
+        parse_list(xlsx_bytes(rows), filename="list.xlsx")
+    assert info.value.errors == ["5行目: 「登録番号」が空です。", "5行目: 「登録日」を日付として読めません。"]
+
+
 def test_an_adjusted_mapping_finds_renamed_columns() -> None:
     header = ["番号", "名称", "提供者", "登録日", "期限"]
     data = csv_bytes(ROWS[:1], header=header)
@@ -130,6 +137,28 @@ def test_random_lists_raise_nothing_but_the_importers_own_error(
         assert exc.errors and all(isinstance(e, str) and e for e in exc.errors)
     else:
         assert all(e.registration_number and e.service_name and e.provider for e in parsed.entries)
+
+
+xlsx_cells = (
+    st.none()
+    | st.integers(min_value=-(10**12), max_value=10**12)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.dates(min_value=D(1900, 3, 1), max_value=D(2100, 1, 1))
+    | st.text(
+        alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x9FFF, blacklist_categories=("Cs",)), max_size=10
+    )
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(st.lists(xlsx_cells, max_size=6), max_size=5), header=st.sampled_from([HEADER, HEADER[:3], []]))
+def test_random_xlsx_sheets_raise_nothing_but_the_importers_own_error(
+    rows: list[list[object]], header: list[str]
+) -> None:
+    try:
+        parse_list(xlsx_bytes(rows, header=header), filename="list.xlsx")
+    except IsmapListError as exc:
+        assert exc.errors
 
 
 @settings(max_examples=150, deadline=None)

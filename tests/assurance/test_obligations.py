@@ -99,7 +99,8 @@ def test_overdue_lists_only_active_obligations_past_due(world: World, jlis: Part
     obligation(world.a, jlis, due=D(2026, 8, 3), title="まだ")
     retired = obligation(world.a, jlis, due=D(2026, 6, 1), title="終了した")
     retired.is_active = False
-    services.obligation_update(obligation=retired)
+    services.obligation_update(obligation=retired, actor=world.admin_a)
+    assert retired.events.filter(kind=ObligationEvent.Kind.RETIRED, actor=world.admin_a).exists()
     other = f.party(world.b, "他団体の委託先", Party.Kind.CONTRACTOR)
     obligation(world.b, other, due=D(2026, 6, 1), title="他団体")
     assert list(Obligation.objects.for_municipality(world.a).overdue(D(2026, 7, 1))) == [late]
@@ -134,6 +135,7 @@ def test_obligations_are_taken_from_the_reports_commitments_once(world: World, j
     inspection, training = created
     assert inspection.cadence == "annual" and inspection.next_due == D(2027, 3, 31)
     assert training.cadence == "semiannual" and training.kind == "training"
+    assert "教育・研修の実施記録" in training.evidence_expected
     assert services.obligations_from_commitments(municipality=world.a, today=D(2026, 11, 25)) == []
     assert (
         AuditEntry.objects.filter(
@@ -147,3 +149,13 @@ def test_an_obligation_refuses_another_municipalitys_party(world: World) -> None
     other = f.party(world.b, "他団体の委託先", Party.Kind.CONTRACTOR)
     with pytest.raises(ValidationError):
         obligation(world.a, other, due=D(2026, 6, 30))
+
+
+def test_moving_the_due_date_by_hand_is_kept_in_the_history(world: World, jlis: Party) -> None:
+    o = obligation(world.a, jlis, due=D(2026, 6, 30))
+    o.nominal_due = D(2026, 7, 19)  # a Sunday; 7/20 is 海の日
+    services.obligation_update(obligation=o)
+    o.refresh_from_db()
+    assert o.next_due == D(2026, 7, 21)
+    event = o.events.get(kind=ObligationEvent.Kind.RESCHEDULED)
+    assert (event.due_before, event.due_after) == (D(2026, 6, 30), D(2026, 7, 21))

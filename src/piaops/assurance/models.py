@@ -222,6 +222,7 @@ class ObligationEvent(TenantOwned):
         SUBMITTED = "submitted", "証跡提出"
         ACCEPTED = "accepted", "受理（期限を更新）"
         RETURNED = "returned", "再提出を依頼"
+        RESCHEDULED = "rescheduled", "期限を変更"
         RETIRED = "retired", "終了"
 
     obligation = models.ForeignKey(Obligation, on_delete=models.CASCADE, related_name="events")

@@ -194,11 +194,32 @@ def obligation_create(
 
 
 @transaction.atomic
-def obligation_update(*, obligation: Obligation) -> Obligation:
-    """Save edited fields; a changed nominal due date moves the 開庁日 due date with it."""
+def obligation_update(*, obligation: Obligation, actor: User | None = None) -> Obligation:
+    """Save edited fields; a changed nominal due date moves the 開庁日 due date with it, and switching an
+    obligation off is recorded in its history as its end."""
+    was = Obligation.objects.filter(pk=obligation.pk).values("is_active", "next_due").get()
     obligation.next_due = rules.office_due(obligation.nominal_due)
     _save(obligation, summary="保証義務を変更")
+    if was["is_active"] and not obligation.is_active:
+        _event(obligation, ObligationEvent.Kind.RETIRED, actor=actor)
+    elif was["next_due"] != obligation.next_due:
+        _event(
+            obligation,
+            ObligationEvent.Kind.RESCHEDULED,
+            actor=actor,
+            due_before=was["next_due"],
+            due_after=obligation.next_due,
+        )
     return obligation
+
+
+# What to ask for when an obligation comes from a report commitment; the admin refines it per party.
+EXPECTED_EVIDENCE = {
+    CommitmentKind.SELF_INSPECTION: "自己点検の実施結果（実施日・対象・結果の報告書の写し）",
+    CommitmentKind.AUDIT: "監査（外部監査を含む）の結果報告の写しと指摘事項への対応状況",
+    CommitmentKind.TRAINING: "教育・研修の実施記録（実施日・対象者・受講者数・教材）",
+    CommitmentKind.THIRD_PARTY: "委託先における安全管理措置の実施状況報告",
+}
 
 
 def _commitment_title(commitment: Commitment) -> str:
@@ -238,7 +259,7 @@ def obligations_from_commitments(
                 title=_commitment_title(commitment),
                 kind=commitment.kind,
                 cadence=rules.cadence_from_report(commitment.cadence),
-                evidence_expected="",
+                evidence_expected=EXPECTED_EVIDENCE.get(commitment.kind, ""),
                 commitment=commitment,
                 today=today,
                 actor=actor,

@@ -289,7 +289,10 @@ def obligation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ObligationForm(request.POST or None, instance=obligation, municipality=obligation.municipality)
     if request.method == "POST" and form.is_valid():
         try:
-            services.obligation_update(obligation=form.save(commit=False))
+            services.obligation_update(
+                obligation=form.save(commit=False),
+                actor=request.user,  # type: ignore[arg-type]
+            )
         except ValidationError as exc:
             _service_errors(form, exc)
         else:
@@ -412,8 +415,10 @@ def ismap_register(request: HttpRequest) -> HttpResponse:
     warn_days = services.ismap_settings_for(municipality).warn_days
     rows = []
     for service in scoped(request.user, CloudService).select_related("party"):
-        if not service.is_valid(today):
-            state, css = "無効（期限切れ・削除）", "bad"
+        if service.delisted_on is not None and service.delisted_on <= today:
+            state, css = "リストから削除（無効）", "bad"
+        elif not service.is_valid(today):
+            state, css = "有効期限切れ", "bad"
         elif service.renewal_pending(today):
             state, css = "更新審査中（有効）", "warn"
         elif service.expires_on and (service.expires_on - today).days <= warn_days:
