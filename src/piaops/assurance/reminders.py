@@ -1,0 +1,94 @@
+"""Reminders of third-party assurance (see ``piaops.core.reminders``).
+
+- an obligation past its due date: one reminder per obligation and due date (key changes when the date moves);
+- an obligation due within ``DUE_SOON_DAYS`` 開庁日-calendar days: one heads-up per obligation and due date;
+- a registered cloud service whose ISMAP registration expires within the municipality's warning days, has expired
+  (no renewal pending), or was removed from the list.
+
+Recipients: the municipality's 番号制度総括管理者 (and, for an obligation, the party's 事業者担当) with an e-mail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.urls import reverse
+
+from piaops.assurance.models import CloudService, IsmapSettings, Obligation
+from piaops.core.reminders import Reminder
+from piaops.tenancy.models import Role, RoleGrant
+
+DUE_SOON_DAYS = 14
+
+
+def _recipients() -> tuple[dict[int, set[str]], dict[int, set[str]]]:
+    """(municipality id → admin e-mails, party id → contractor e-mails)."""
+    admins: dict[int, set[str]] = defaultdict(set)
+    contractors: dict[int, set[str]] = defaultdict(set)
+    grants = RoleGrant.objects.filter(role__in=[Role.ADMIN, Role.CONTRACTOR], user__is_active=True).exclude(
+        user__email=""
+    )
+    for role, municipality_id, party_id, email in grants.values_list(
+        "role", "municipality_id", "party_id", "user__email"
+    ):
+        if role == Role.ADMIN:
+            admins[municipality_id].add(email)
+        elif party_id is not None:
+            contractors[party_id].add(email)
+    return admins, contractors
+
+
+def collect(*, today: dt.date) -> Iterable[Reminder]:
+    admins, contractors = _recipients()
+    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    obligations = Obligation.objects.filter(is_active=True, next_due__lte=soon).select_related("party")
+    for o in obligations.order_by("municipality_id", "next_due", "id"):
+        overdue = o.next_due < today
+        to = tuple(sorted(admins[o.municipality_id] | contractors[o.party_id]))
+        state = "期限を過ぎています" if overdue else "期限が近づいています"
+        yield Reminder(
+            key=f"assurance:obligation:{o.pk}:{'overdue' if overdue else 'soon'}:{o.next_due.isoformat()}",
+            municipality_id=o.municipality_id,
+            recipients=to,
+            subject=f"【保証義務】{o.party}：{state}（期限 {o.next_due.isoformat()}）",
+            body=(
+                f"{o.party} の保証義務「{o.title}」は{state}。\n"
+                f"期限: {o.next_due.isoformat()}\n"
+                f"求める証跡: {o.evidence_expected or '（記載なし）'}\n"
+                "証跡を提出し、総括部門の確認を受けてください。"
+            ),
+            url=reverse("assurance:obligation_detail", args=[o.pk]),
+            overdue=overdue,
+        )
+    warn_days = dict(IsmapSettings.objects.values_list("municipality_id", "warn_days"))
+    for s in CloudService.objects.exclude(registration_number="").order_by("municipality_id", "id"):
+        days = warn_days.get(s.municipality_id, 90)
+        url = reverse("assurance:ismap_register")
+        to = tuple(sorted(admins[s.municipality_id]))
+        if s.delisted_on is not None and s.delisted_on <= today:
+            text, overdue = f"ISMAPリストから削除されました（{s.delisted_on.isoformat()}）", True
+            key = f"assurance:ismap:{s.pk}:removed:{s.delisted_on.isoformat()}"
+        elif s.expires_on is None:
+            continue
+        elif not s.is_valid(today):
+            text, overdue = f"ISMAP登録の有効期限（{s.expires_on.isoformat()}）が切れています", True
+            key = f"assurance:ismap:{s.pk}:expired:{s.expires_on.isoformat()}"
+        elif s.expires_on <= today + dt.timedelta(days=days) and not s.renewal_pending(today):
+            text, overdue = f"ISMAP登録の有効期限（{s.expires_on.isoformat()}）が近づいています", False
+            key = f"assurance:ismap:{s.pk}:expiring:{s.expires_on.isoformat()}"
+        else:
+            continue
+        yield Reminder(
+            key=key,
+            municipality_id=s.municipality_id,
+            recipients=to,
+            subject=f"【ISMAP】{s.service_name}：{text}",
+            body=(
+                f"クラウドサービス「{s.provider} {s.service_name}」（登録番号 {s.registration_number}）は{text}。\n"
+                "利用の継続可否と更新の状況を確認してください。"
+            ),
+            url=url,
+            overdue=overdue,
+        )
