@@ -34,6 +34,8 @@ def test_the_example_files_import_units_people_and_assignments(world: World) -> 
     bureau = OrgUnit.objects.get(municipality=world.a, code="200000")
     assert tax.path.startswith(bureau.path) and tax.depth == 2 and bureau.kind == OrgUnit.Kind.BUREAU
     assert OrgUnit.objects.get(municipality=world.a, is_governance=True).code == "110100"
+    moved = {"kind": "組織 更新", "key": "A110", "before": {"is_governance": True}, "after": {"is_governance": False}}
+    assert moved in entry.after["changes"]  # the world's former 番号制度総括部門 lost the flag, on the record
     part_timer = Person.objects.get(municipality=world.a, staff_number="0010003")
     assert part_timer.employment_type == EmploymentType.FISCAL_YEAR
     assert (part_timer.employed_from, part_timer.employed_to) == (dt.date(2026, 4, 1), dt.date(2027, 3, 31))

@@ -258,9 +258,10 @@ def _kind_from_name(name: str) -> str:
 
 
 def _plan_units(plan: ImportPlan, table: Table, municipality: Municipality, progress: Progress) -> dict[str, int]:
-    """Validate the units table; returns code → existing id for every unit (file or database) that will exist."""
+    """Validate the units table; returns the codes of the units people may be assigned to (active after import)."""
     issues = plan.issues
     existing = {u.code: u for u in OrgUnit.objects.filter(municipality=municipality)}
+    unit_kind = _choice(KIND_SYNONYMS, "局・部・課・係・区役所・その他")
     seen: dict[str, int] = {}
     specs: list[UnitSpec] = []
     progress.stage("組織データの検証", len(table.rows))
@@ -273,13 +274,7 @@ def _plan_units(plan: ImportPlan, table: Table, municipality: Municipality, prog
         has_parent, parent = _value(
             issues, table, row, "上位組織コード", lambda v: parse_code(v, max_length=20) if v != "" else None
         )
-        has_kind, kind = _value(
-            issues,
-            table,
-            row,
-            "組織種別",
-            lambda v: _choice(KIND_SYNONYMS, "局・部・課・係・区役所・その他")(v) if v else "",
-        )
+        has_kind, kind = _value(issues, table, row, "組織種別", lambda v: unit_kind(v) if v else "")
         if has_kind and kind:
             values["kind"] = kind
         for model_field, column in (("is_governance", "番号制度総括部門"), ("is_it", "情報システム部門")):
@@ -311,6 +306,12 @@ def _plan_units(plan: ImportPlan, table: Table, municipality: Municipality, prog
         issues.append(Issue(table.source, None, "番号制度総括部門", f"番号制度総括部門は1つだけです（{lines}行目）。"))
     elif governance:
         plan._governance_code = governance[0].code
+        # The flag moves: the unit that held it loses it even when the file does not list that unit.
+        listed = {s.code for s in specs}
+        for code, unit in existing.items():
+            if unit.is_governance and code != plan._governance_code and code not in listed:
+                plan.counts.units_updated += 1
+                plan.changes.append(("組織 更新", code, {"is_governance": True}, {"is_governance": False}))
 
     codes = set(existing) | set(seen)
     by_id = {u.pk: u for u in existing.values()}
