@@ -491,6 +491,8 @@ def checklist_save_answers(
 
     Returns how many answers changed. A checklist that is submitted or accepted refuses (nothing saved).
     """
+    if checklist.campaign.status != CampaignStatus.LAUNCHED:
+        raise ChecklistInvalid([Problem("", "この自己点検は実施中ではないため、回答を変更できません。")])
     if not checklist.is_editable:
         raise ChecklistInvalid([Problem("", "提出済みの自己点検票は変更できません。")])
     problems = []
@@ -545,6 +547,8 @@ def checklist_save_answers(
 
 def checklist_submit(*, checklist: Checklist, by: Any = None) -> Submission:
     """所属長 certifies and submits: every item must be complete. The checklist is locked until reviewed."""
+    if checklist.campaign.status != CampaignStatus.LAUNCHED:
+        raise ChecklistInvalid([Problem("", "この自己点検は実施中ではないため、提出できません。")])
     if not checklist.is_editable:
         raise ChecklistInvalid([Problem("", "この自己点検票はすでに提出されています。")])
     answers = list(checklist.answers.select_related("item").order_by("item__order", "item_id"))
