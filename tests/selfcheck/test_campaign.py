@@ -77,3 +77,11 @@ def test_copying_without_a_new_report_keeps_the_template(world: World) -> None:
     campaign = make_campaign(world.a, [world.tax_a])
     new = services.campaign_copy_to_next_year(campaign=campaign)
     assert new.template == campaign.template
+
+
+def test_next_year_takes_the_newest_template_version_with_the_admins_edits(world: World) -> None:
+    campaign = make_campaign(world.a, [world.tax_a])
+    services.template_item_add(template=campaign.template, text="来年度から追加する項目")
+    new = services.campaign_copy_to_next_year(campaign=campaign)
+    assert new.template.version == 2
+    assert new.template.items.filter(text="来年度から追加する項目").exists()
