@@ -644,7 +644,7 @@ def checklist_review(
 
 def _findings_from(checklist: Checklist, *, by: Any) -> None:
     campaign = checklist.campaign
-    for a in checklist.answers.filter(value=AnswerValue.NO).select_related("item"):
+    for a in checklist.answers.filter(value=AnswerValue.NO).select_related("item").order_by("item__order"):
         finding = finding_create(
             unit=checklist.unit,
             fiscal_year=campaign.fiscal_year,
