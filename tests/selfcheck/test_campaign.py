@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from openpyxl import load_workbook
 
 from piaops.selfcheck import services
 from piaops.selfcheck.models import Answer, CampaignStatus, Checklist, ChecklistStatus
+from piaops.selfcheck.xlsx import checklist_workbook
 from tests import factories as f
 from tests.conftest import World
 from tests.selfcheck.helpers import make_campaign, make_report
@@ -71,6 +74,10 @@ def test_copying_to_next_year_takes_the_changed_commitments_of_a_new_report(worl
     assert marks["所属長は自己点検票により年1回、評価書の記載どおり運用されているかを点検する。"] == "unchanged"
     assert list(new.targets.all()) == [world.tax_a]
     assert new.status == CampaignStatus.DRAFT
+    services.campaign_launch(campaign=new)
+    wb = load_workbook(io.BytesIO(checklist_workbook(new.checklists.get())))
+    marked = {row[2]: row[1] for row in wb["自己点検票"].iter_rows(min_row=7, values_only=True)}
+    assert marked["端末は生体認証と二要素認証でログインする。"] == "評価書の記載事項【評価書で新規】"
 
 
 def test_copying_without_a_new_report_keeps_the_template(world: World) -> None:
