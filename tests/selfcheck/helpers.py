@@ -67,7 +67,7 @@ def make_report(
 def make_campaign(
     m: Municipality, units: list[OrgUnit], *, deadline: dt.date = DEADLINE, launch: bool = True, general: bool = False
 ) -> Campaign:
-    report = make_report(m)
+    report = AssessmentReport.objects.filter(municipality=m, series="地方税", version=1).first() or make_report(m)
     template = services.template_create(municipality=m, title="自己点検票", report=report, include_general=general)
     campaign = services.campaign_create(
         municipality=m, fiscal_year=2026, title="令和8年度 自己点検", template=template, deadline=deadline, units=units

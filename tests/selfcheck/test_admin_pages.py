@@ -80,3 +80,59 @@ def test_only_the_admin_manages_templates_and_campaigns(
     response = as_outsider.post("/selfcheck/templates/new/", {"title": "x", "report": report.pk}, follow=True)
     assert "正しく選択してください" in response.content.decode()
     assert not ChecklistTemplate.objects.exists()
+
+
+def test_unit_roles_see_their_checklists_on_the_index_but_not_a_campaign_in_preparation(
+    world: World, as_head: Client, as_admin: Client
+) -> None:
+    from tests.selfcheck.helpers import make_campaign
+
+    launched = make_campaign(world.a, [world.tax_a, world.other_a])
+    draft = make_campaign(world.a, [world.tax_a], launch=False)
+    page = as_head.get("/selfcheck/").content.decode()
+    assert f"/selfcheck/checklists/{launched.checklists.get(unit=world.tax_a).pk}/" in page
+    assert "保険年金課" not in page
+    assert as_head.get(f"/selfcheck/campaigns/{draft.pk}/").status_code == 403
+    admin_page = as_admin.get(f"/selfcheck/campaigns/{draft.pk}/").content.decode()
+    assert 'name="unit"' in admin_page and "対象所属を保存" in admin_page
+
+
+def test_a_closed_campaign_refuses_answers(world: World, as_head: Client) -> None:
+    from piaops.selfcheck import services
+    from tests.selfcheck.helpers import answer_all, make_campaign
+
+    campaign = make_campaign(world.a, [world.tax_a])
+    services.campaign_close(campaign=campaign)
+    checklist = campaign.checklists.get()
+    response = answer_all(as_head, checklist, action="save")
+    assert response.status_code == 400
+    assert "実施中ではないため、回答を変更できません" in response.content.decode()
+    assert "下書き保存" not in response.content.decode()
+    assert not checklist.answers.exclude(value="").exists()
+
+
+def test_every_page_renders_for_the_admin(world: World, as_admin: Client) -> None:
+    from tests.selfcheck.helpers import answer_all, make_campaign
+
+    campaign = make_campaign(world.a, [world.tax_a], general=True)
+    checklist = campaign.checklists.get()
+    answer_all(as_admin, checklist, value="no", action="submit", comment="未実施", plan="実施する", date="2027-01-29")
+    as_admin.post(f"/selfcheck/checklists/{checklist.pk}/review/", {"action": "accept"})
+    finding = checklist.answers.first()
+    assert finding is not None
+    pages = [
+        "/selfcheck/",
+        "/selfcheck/campaigns/new/",
+        f"/selfcheck/templates/{campaign.template_id}/",
+        f"/selfcheck/campaigns/{campaign.pk}/",
+        f"/selfcheck/campaigns/{campaign.pk}/results/",
+        f"/selfcheck/campaigns/{campaign.pk}/rating/",
+        f"/selfcheck/checklists/{checklist.pk}/",
+        "/findings/",
+    ]
+    for url in pages:
+        assert as_admin.get(url).status_code == 200, url
+    from piaops.findings.models import Finding
+
+    detail = as_admin.get(f"/findings/{Finding.objects.first().pk}/").content.decode()  # type: ignore[union-attr]
+    assert "実施する" in detail and "改善中" in detail

@@ -130,3 +130,19 @@ def test_evidence_is_stored_with_its_hash_and_a_my_number_file_is_refused(world:
     assert answer.evidence.count() == 1
     download = as_head.get(f"/selfcheck/evidence/{evidence.pk}/")
     assert download.content == content
+
+
+def test_an_evidence_file_over_the_size_limit_is_refused(world: World, as_head: Client, settings: object) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.PIAOPS_MAX_UPLOAD_BYTES = 1024  # type: ignore[attr-defined]
+    checklist = _checklist(world)
+    answer = checklist.answers.order_by("item__order").first()
+    assert answer is not None
+    response = as_head.post(
+        f"/selfcheck/checklists/{checklist.pk}/evidence/",
+        {"answer": answer.pk, "file": SimpleUploadedFile("写真.jpg", b"x" * 2048)},
+        follow=True,
+    )
+    assert "ファイル「写真.jpg」は大きすぎます" in response.content.decode()
+    assert not answer.evidence.exists()

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from openpyxl import load_workbook
 
 from piaops.selfcheck import services
 from piaops.selfcheck.models import Answer, CampaignStatus, Checklist, ChecklistStatus
+from piaops.selfcheck.xlsx import checklist_workbook
 from tests import factories as f
 from tests.conftest import World
 from tests.selfcheck.helpers import make_campaign, make_report
@@ -71,9 +74,21 @@ def test_copying_to_next_year_takes_the_changed_commitments_of_a_new_report(worl
     assert marks["所属長は自己点検票により年1回、評価書の記載どおり運用されているかを点検する。"] == "unchanged"
     assert list(new.targets.all()) == [world.tax_a]
     assert new.status == CampaignStatus.DRAFT
+    services.campaign_launch(campaign=new)
+    wb = load_workbook(io.BytesIO(checklist_workbook(new.checklists.get())))
+    marked = {row[2]: row[1] for row in wb["自己点検票"].iter_rows(min_row=7, values_only=True)}
+    assert marked["端末は生体認証と二要素認証でログインする。"] == "評価書の記載事項【評価書で新規】"
 
 
 def test_copying_without_a_new_report_keeps_the_template(world: World) -> None:
     campaign = make_campaign(world.a, [world.tax_a])
     new = services.campaign_copy_to_next_year(campaign=campaign)
     assert new.template == campaign.template
+
+
+def test_next_year_takes_the_newest_template_version_with_the_admins_edits(world: World) -> None:
+    campaign = make_campaign(world.a, [world.tax_a])
+    services.template_item_add(template=campaign.template, text="来年度から追加する項目")
+    new = services.campaign_copy_to_next_year(campaign=campaign)
+    assert new.template.version == 2
+    assert new.template.items.filter(text="来年度から追加する項目").exists()

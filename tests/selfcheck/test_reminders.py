@@ -120,5 +120,41 @@ def test_the_home_page_shows_the_reminders_of_the_users_units(campaign_world: Wo
     with time_machine.travel(dt.datetime(2026, 12, 14, 1, tzinfo=dt.UTC)):
         page = login(campaign_world.head_a).get("/").content.decode()
         other_page = login(other).get("/").content.decode()
-    assert "期限超過" in page and "提出期限を過ぎています（税政課）" in page
+    assert "期限超過" in page and page.count("提出期限を過ぎています（税政課）") == 1
+    assert "<title>ホーム" in page and "期限" not in page.split("</title>")[0]
     assert "税政課" not in other_page and "提出期限を過ぎています（保険年金課）" in other_page
+
+
+def test_a_returned_checklist_is_announced_once_per_round(campaign_world: World, smtp: Inbox) -> None:
+    from piaops.selfcheck import services
+    from tests.selfcheck.helpers import answer_all
+
+    checklist = Checklist.objects.get(unit=campaign_world.tax_a)
+    answer_all(login(campaign_world.head_a), checklist, action="submit")
+    checklist.refresh_from_db()
+    services.checklist_review(checklist=checklist, accept=False, note="根拠を記載してください")
+    call_command("remind", "--date", "2026-11-30")
+    call_command("remind", "--date", "2026-12-01")
+    subjects = [str(m["Subject"]).strip() for m in smtp.messages]
+    assert subjects == ["【自己点検】自己点検票が差し戻されました（税政課）"]
+
+
+def test_follow_ups_are_reminded_before_their_due_date_and_when_overdue(campaign_world: World, smtp: Inbox) -> None:
+    import datetime as dt
+
+    from piaops.findings import services as findings
+    from piaops.findings.models import Source
+
+    finding = findings.finding_create(
+        unit=campaign_world.tax_a, fiscal_year=2026, title="持出簿の記録漏れ", source=Source.AUDIT
+    )
+    findings.followup_plan(finding=finding, plan="毎日確認", due_date=dt.date(2027, 1, 29))
+    call_command("remind", "--date", "2027-01-21")  # 6 開庁日 before: nothing yet
+    call_command("remind", "--date", "2027-01-22")  # 5 開庁日 before
+    call_command("remind", "--date", "2027-02-01")  # overdue
+    call_command("remind", "--date", "2027-02-02")
+    subjects = [str(m["Subject"]).strip() for m in smtp.messages if "改善計画" in str(m["Subject"])]
+    assert subjects == [
+        "【改善計画】完了予定日が近づいています（税政課）",
+        "【改善計画】完了予定日を過ぎています（税政課）",
+    ]

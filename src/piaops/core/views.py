@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -8,6 +10,8 @@ from django.utils import timezone
 from piaops.core.reminders import Reminder, collect_all
 from piaops.tenancy import access
 from piaops.tenancy.models import OrgUnit
+
+log = logging.getLogger(__name__)
 
 
 @login_required
@@ -30,7 +34,12 @@ def pending_reminders(user: object) -> list[Reminder]:
     municipality_id = getattr(user, "municipality_id", None)
     if municipality_id is None:
         return []
-    mine = [r for r in collect_all(today=timezone.localdate()) if r.municipality_id == municipality_id]
+    try:
+        due = collect_all(today=timezone.localdate())
+    except Exception:  # a broken reminder source must not take the start page down; `piaops remind` will fail loudly
+        log.exception("collecting reminders for the home page failed")
+        return []
+    mine = [r for r in due if r.municipality_id == municipality_id]
     if not access.has_perm_somewhere(user, access.Perm.MANAGE):
         grant_paths = [g.unit.path for g in access.grants(user) if g.role in access.UNIT_ROLES and g.unit is not None]
         paths = dict(OrgUnit.objects.filter(pk__in={r.unit_id for r in mine}).values_list("pk", "path"))

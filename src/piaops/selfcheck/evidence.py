@@ -40,7 +40,7 @@ def file_contains_my_number(data: bytes) -> bool:
 def evidence_add(*, answer: Answer, upload: UploadedFile, by: Any = None) -> Evidence:
     limit = settings.PIAOPS_MAX_UPLOAD_BYTES
     name = upload.name or "file"
-    if not answer.checklist.is_editable:
+    if not answer.checklist.is_editable or answer.checklist.campaign.status != "launched":
         raise ValidationError("提出済みの自己点検票には証跡を追加できません。")
     if upload.size is not None and upload.size > limit:
         raise ValidationError(f"ファイル「{name}」は大きすぎます（上限 {limit // (1024 * 1024)} MB）。")

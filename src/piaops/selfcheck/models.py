@@ -202,7 +202,7 @@ class Answer(TenantOwned):
     class Meta:
         verbose_name = "回答"
         verbose_name_plural = "回答"
-        ordering = ["checklist", "item__order", "item_id"]
+        # No default ordering: it would join the items into every aggregate over tens of thousands of answers.
         constraints = [models.UniqueConstraint(fields=["checklist", "item"], name="answer_unique")]
 
     def __str__(self) -> str:

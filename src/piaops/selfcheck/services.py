@@ -181,6 +181,14 @@ def template_editable(*, template: ChecklistTemplate) -> ChecklistTemplate:
     return draft or _clone(template)
 
 
+def _same_item(target: ChecklistTemplate, item: TemplateItem) -> TemplateItem:
+    """``item``'s copy in the newer version ``target`` (same position)."""
+    found = target.items.filter(order=item.order).first()
+    if found is None:
+        raise ValidationError(f"新しい版（第{target.version}版）にはこの項目がありません。新しい版で編集してください。")
+    return found
+
+
 def template_item_add(
     *, template: ChecklistTemplate, text: str, category: str = Category.ADDED, guidance: str = "", by: Any = None
 ) -> TemplateItem:
@@ -209,7 +217,7 @@ def template_item_update(*, item: TemplateItem, text: str, guidance: str = "", b
     with transaction.atomic():
         target = template_editable(template=item.template)
         if target.pk != item.template_id:
-            item = target.items.get(order=item.order)
+            item = _same_item(target, item)
         before = snapshot(item)
         item.text, item.guidance = text, guidance
         item.save(update_fields=["text", "guidance"])
@@ -221,7 +229,7 @@ def template_item_remove(*, item: TemplateItem, by: Any = None) -> ChecklistTemp
     with transaction.atomic():
         target = template_editable(template=item.template)
         if target.pk != item.template_id:
-            item = target.items.get(order=item.order)
+            item = _same_item(target, item)
         record_delete(item, municipality_id=item.municipality_id, summary="点検項目を削除")
         item.delete()
     return target
@@ -406,7 +414,12 @@ def campaign_copy_to_next_year(*, campaign: Campaign, by: Any = None) -> Campaig
     """
     from piaops.lib.fiscal import add_years
 
-    template = campaign.template
+    # The newest version of the template: edits made since the campaign was launched carry over.
+    template = (
+        ChecklistTemplate.objects.filter(municipality_id=campaign.municipality_id, code=campaign.template.code)
+        .order_by("-version")
+        .first()
+    ) or campaign.template
     with transaction.atomic():
         report = template.report
         newest = None
@@ -462,7 +475,7 @@ def answer_problems(a: AnswerInput) -> list[str]:
     return problems
 
 
-def _transition(checklist: Checklist, *, to: str, by: Any, note: str = "") -> None:
+def _transition(checklist: Checklist, *, to: str, by: Any, note: str = "", extra: dict[str, Any] | None = None) -> None:
     before = checklist.status
     checklist.status = to
     ChecklistEvent.objects.create(
@@ -480,7 +493,7 @@ def _transition(checklist: Checklist, *, to: str, by: Any, note: str = "") -> No
         obj=checklist,
         summary=f"自己点検票: {ChecklistStatus(before).label} → {ChecklistStatus(to).label}",
         before={"status": before},
-        after={"status": to, "round": checklist.round, "note": note},
+        after={"status": to, "round": checklist.round, "note": note, **(extra or {})},
     )
 
 
@@ -491,6 +504,8 @@ def checklist_save_answers(
 
     Returns how many answers changed. A checklist that is submitted or accepted refuses (nothing saved).
     """
+    if checklist.campaign.status != CampaignStatus.LAUNCHED:
+        raise ChecklistInvalid([Problem("", "この自己点検は実施中ではないため、回答を変更できません。")])
     if not checklist.is_editable:
         raise ChecklistInvalid([Problem("", "提出済みの自己点検票は変更できません。")])
     problems = []
@@ -545,6 +560,8 @@ def checklist_save_answers(
 
 def checklist_submit(*, checklist: Checklist, by: Any = None) -> Submission:
     """所属長 certifies and submits: every item must be complete. The checklist is locked until reviewed."""
+    if checklist.campaign.status != CampaignStatus.LAUNCHED:
+        raise ChecklistInvalid([Problem("", "この自己点検は実施中ではないため、提出できません。")])
     if not checklist.is_editable:
         raise ChecklistInvalid([Problem("", "この自己点検票はすでに提出されています。")])
     answers = list(checklist.answers.select_related("item").order_by("item__order", "item_id"))
@@ -612,7 +629,13 @@ def checklist_review(
             _findings_from(checklist, by=by)
         else:
             submission.outcome = Submission.Outcome.RETURNED
-            _transition(checklist, to=ChecklistStatus.RETURNED, by=by, note=note)
+            _transition(
+                checklist,
+                to=ChecklistStatus.RETURNED,
+                by=by,
+                note=note,
+                extra={"comments": {str(k): v for k, v in comments.items() if k in item_ids}},
+            )
             checklist.round += 1
         submission.save(update_fields=["outcome", "reviewed_at", "reviewed_by", "review_note"])
         checklist.save(update_fields=["status", "round", "accepted_at"])
@@ -621,7 +644,7 @@ def checklist_review(
 
 def _findings_from(checklist: Checklist, *, by: Any) -> None:
     campaign = checklist.campaign
-    for a in checklist.answers.filter(value=AnswerValue.NO).select_related("item"):
+    for a in checklist.answers.filter(value=AnswerValue.NO).select_related("item").order_by("item__order"):
         finding = finding_create(
             unit=checklist.unit,
             fiscal_year=campaign.fiscal_year,

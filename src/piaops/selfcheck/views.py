@@ -229,6 +229,10 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "campaign": campaign,
             "rows": rows,
             "targets": campaign.campaign_targets.select_related("unit").order_by("unit__path"),
+            "all_units": scoped(user, OrgUnit).filter(is_active=True).order_by("path")
+            if campaign.status == CampaignStatus.DRAFT and has_perm(user, Perm.SELFCHECK_MANAGE)
+            else [],
+            "target_ids": set(campaign.campaign_targets.values_list("unit_id", flat=True)),
             "progress": [(ChecklistStatus(s).label, n) for s, n in results.progress(campaign).items()],
             "overdue": sum(1 for _, o in rows if o),
             "can_manage": has_perm(user, Perm.SELFCHECK_MANAGE),
@@ -353,6 +357,7 @@ def checklist_context(checklist: Checklist, user: User) -> dict[str, Any]:
     if last_returned is not None:
         comments = dict(last_returned.comments.values_list("item_id", "comment"))
     unit = checklist.unit
+    open_ = checklist.is_editable and checklist.campaign.status == CampaignStatus.LAUNCHED
     return {
         "checklist": checklist,
         "campaign": checklist.campaign,
@@ -372,8 +377,8 @@ def checklist_context(checklist: Checklist, user: User) -> dict[str, Any]:
             "submitted_by", "reviewed_by"
         ),
         "events": checklist.events.select_related("by"),
-        "can_answer": checklist.is_editable and has_perm(user, Perm.SELFCHECK_ANSWER, unit=unit),
-        "can_certify": checklist.is_editable and has_perm(user, Perm.SELFCHECK_CERTIFY, unit=unit),
+        "can_answer": open_ and has_perm(user, Perm.SELFCHECK_ANSWER, unit=unit),
+        "can_certify": open_ and has_perm(user, Perm.SELFCHECK_CERTIFY, unit=unit),
         "can_review": checklist.status == ChecklistStatus.SUBMITTED and has_perm(user, Perm.SELFCHECK_MANAGE),
         "upload_form": UploadForm(),
         "choices": [("yes", "はい"), ("no", "いいえ"), ("na", "該当なし")],

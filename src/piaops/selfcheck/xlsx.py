@@ -39,6 +39,8 @@ FIRST_ROW = 7
 LABELS = {v.label: v.value for v in AnswerValue}  # はい → yes
 VALUE_LABELS = {v.value: v.label for v in AnswerValue}
 CATEGORY_LABELS = dict(Category.choices)
+# Items whose commitment is new or changed in the revised assessment report are marked in the 区分 column.
+CHANGE_MARKS = {"new": "【評価書で新規】", "changed": "【評価書で変更】"}
 PROTECT_PASSWORD = "piaops"  # keeps cells from accidental edits; not a secret
 _HEAD = Font(bold=True)
 _FILL = PatternFill("solid", fgColor="FFF2CC")
@@ -89,7 +91,7 @@ def checklist_workbook(checklist: Checklist, answers: list[Answer] | None = None
     for n, a in enumerate(answers):
         r = FIRST_ROW + n
         ws.cell(row=r, column=1, value=a.item.order)
-        ws.cell(row=r, column=2, value=CATEGORY_LABELS.get(a.item.category, ""))
+        ws.cell(row=r, column=2, value=CATEGORY_LABELS.get(a.item.category, "") + CHANGE_MARKS.get(a.item.change, ""))
         text_cell: Any = ws.cell(row=r, column=3, value=a.item.text)
         if text_style is None:
             text_cell.alignment = _WRAP

@@ -3,6 +3,8 @@
 Each reminder has a stable key. A key is recorded in ``findings.SentReminder`` only after the mail server
 accepted the message, so running twice never mails twice, and a server that is down leaves the reminder for the
 next run. Reminders without recipients are recorded at once (they only show on the home page).
+The key is claimed (inserted) before the mail is sent and the claim is rolled back if sending fails, so two runs
+at the same time do not both send it.
 """
 
 from __future__ import annotations
@@ -50,14 +52,11 @@ class Command(BaseCommand):
         with acting_as(Actor(user=None, name="remind")):
             for r in pending:
                 try:
-                    if r.recipients:
-                        self._send(r, connection)
+                    if self._deliver(r, connection):
+                        sent += 1
                 except (OSError, smtplib.SMTPException) as exc:
                     failed += 1
                     log.warning("reminder %s not sent: %s", r.key, exc)
-                    continue
-                if self._mark(r):
-                    sent += 1
         connection.close()
         self.stdout.write(f"送信 {sent} 件、送信済み {len(done)} 件、失敗 {failed} 件（次回再送）")
         if failed:
@@ -76,7 +75,12 @@ class Command(BaseCommand):
             connection=connection,
         ).send()
 
-    def _mark(self, r: Reminder) -> bool:
+    def _deliver(self, r: Reminder, connection: Any) -> bool:
+        """Claim the key, send, record; a failed send rolls the claim back (so the next run retries).
+
+        The ledger row is inserted before sending, so a second run at the same time waits on the unique key and
+        then skips it instead of mailing again. The audit entry comes last, to hold the chain lock only briefly.
+        """
         try:
             with transaction.atomic():
                 row = SentReminder.objects.create(
@@ -86,7 +90,9 @@ class Command(BaseCommand):
                     recipients=", ".join(r.recipients),
                     subject=r.subject[:300],
                 )
+                if r.recipients:
+                    self._send(r, connection)
                 record_create(row, municipality_id=r.municipality_id, summary="リマインダーを送信")
-        except IntegrityError:  # another run sent it meanwhile
+        except IntegrityError:  # another run has sent it
             return False
         return True

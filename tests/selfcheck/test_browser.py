@@ -1,0 +1,123 @@
+"""The answering page in a real browser (Debian's chromium through Playwright) against the real server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.browser
+
+
+def _require_browser() -> None:
+    if os.environ.get("PIAOPS_TEST_DB") == "postgres":
+        pytest.skip("the live server runs on its own SQLite file: the PostgreSQL run would repeat the same test")
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("PIAOPS_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium is required (PIAOPS_REQUIRE_BROWSER=1) but /usr/bin/chromium is missing")
+        pytest.skip("chromium is not installed (/usr/bin/chromium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[tuple[str, int]]:
+    _require_browser()
+    env = {
+        **os.environ,
+        "PIAOPS_VAR_DIR": str(tmp_path),
+        "PIAOPS_DEBUG": "1",
+        "DJANGO_SETTINGS_MODULE": "piaops.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("DATABASE_URL", None)
+    piaops = shutil.which("piaops", path=str(Path(sys.executable).parent)) or "piaops"
+    subprocess.run([piaops, "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True)
+    setup = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("browser_setup.py"))],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    checklist_id = int(setup.stdout.strip().splitlines()[-1])
+    port = _free_port()
+    server = subprocess.Popen(
+        [piaops, "runserver", f"127.0.0.1:{port}", "--noreload"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}", checklist_id
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_unit_head_answers_saves_a_draft_and_submits_in_the_browser(live: tuple[str, int]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, checklist_id = live
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(locale="ja-JP")
+        page.goto(f"{base}/login/")
+        page.fill("#id_username", "head")
+        page.fill("#id_password", "correct-horse-battery")
+        with page.expect_navigation():
+            page.get_by_role("button", name="ログイン").click()
+        page.goto(f"{base}/selfcheck/checklists/{checklist_id}/")
+        assert "二要素認証" in page.content()
+        radios = page.locator("input[type=radio][value=yes]")
+        for i in range(radios.count()):
+            radios.nth(i).check()
+        page.locator("input[type=radio][value=no]").first.check()
+        with page.expect_navigation():
+            page.get_by_role("button", name="所属長として確認し提出する").click()
+        assert "「いいえ」の場合は改善計画を入力してください" in page.content()
+        assert page.locator("input[type=radio][value=no]").first.is_checked()  # what was typed is kept
+        first_id = page.locator("input[type=radio][value=no]").first.get_attribute("name")
+        assert first_id is not None
+        item = first_id[1:]
+        page.fill(f"#c{item}", "端末の一部が未対応")
+        page.fill(f"#p{item}", "年度内に端末を更新する")
+        page.fill(f"#d{item}", "2027-02-26")
+        with page.expect_navigation():
+            page.get_by_role("button", name="下書き保存").click()
+        assert "下書きを保存しました" in page.content()
+        with page.expect_navigation():
+            page.get_by_role("button", name="所属長として確認し提出する").click()
+        assert "提出しました" in page.content()
+        assert "提出済" in page.content()
+        browser.close()
