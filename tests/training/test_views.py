@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import load_workbook
 
+from piaops.audittrail.models import AuditEntry
 from piaops.tenancy.models import EmploymentType, Person
 from piaops.training.models import Course, RatingDecision, Record, Requirement, Session, Trigger
 from tests import factories as f
@@ -161,6 +162,8 @@ def test_the_admin_registers_a_course_a_session_and_a_requirement(as_admin: Clie
     )
     course = Course.objects.get(code="SEC1")
     assert response.status_code == 302 and course.topics == ["security", "operations"]
+    entry = AuditEntry.objects.get(object_type="training.Course", object_id=str(course.pk))
+    assert entry.actor == world.admin_a and entry.after["material_source"] == "IPA"
     as_admin.post(f"/training/courses/{course.pk}/", {"date": "2026-10-01", "place": "本庁舎", "trainer": "情報課"})
     assert course.sessions.get().place == "本庁舎"
     response = as_admin.post(

@@ -268,7 +268,10 @@ def _course_ids(requirements: Sequence[Requirement]) -> dict[int, list[int]]:
     return ids
 
 
-def _due(req: Requirement, anchor: dt.date, last: dt.date | None, due_dn: int | None) -> dt.date | None:
+def _due(req: Requirement, status: str, anchor: dt.date, last: dt.date | None, due_dn: int | None) -> dt.date | None:
+    """The deadline to show: the next one for periodic kinds; none once a one-off requirement is met."""
+    if status == Status.DONE and req.trigger in (Trigger.INITIAL, Trigger.ON_ASSIGNMENT):
+        return None
     if due_dn is not None:
         return from_day_number(int(due_dn))
     if req.trigger == Trigger.EVERY_MONTHS:
@@ -346,7 +349,7 @@ def status_rows(
                     anchor=anchor,
                     base=from_day_number(int(base_dn)),
                     last_completed=last,
-                    due=_due(req, anchor, last, due_dn),
+                    due=_due(req, status, anchor, last, due_dn),
                     untrained_access=bool(untrained),
                 )
             )
