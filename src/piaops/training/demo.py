@@ -3,7 +3,8 @@
 Runs after ``piaops.tenancy.demo`` and uses the people and assignments it created. The J-LIS intermediate-server
 operators are the one group it adds itself when the tenant has none (they exist only for their training).
 History: most people took the initial course in time, some late, a few never; the yearly course is sometimes
-skipped or failed first; new arrivals (hires and transfers) mostly but not always read the handout. Idempotent and deterministic.
+skipped or failed first; new arrivals (hires and transfers) mostly but not always read the handout.
+Idempotent and deterministic.
 """
 
 from __future__ import annotations
