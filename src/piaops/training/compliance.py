@@ -13,12 +13,14 @@ an in-scope assignment on D):
   not cover a return).
 - 初任時: due ``anchor + within_days + grace_days``. 受講済 once completed; before that 期限内 up to and including the
   due date, 期限超過 after. Until completed the person is also flagged *untrained with access* from the first day.
-- 新規着任時: as 初任時, from the start of the latest in-scope assignment active on D (each transfer needs it anew).
+- 新規着任時: as 初任時, from the start of the latest in-scope assignment active on D (the first one included;
+  each transfer needs it anew). Once a one-off requirement is met, no deadline is shown.
 - Nか月ごと: a completion holds until the same day N months later (month ends clamp); the deadline is that day
   plus grace. With no completion in the stint, the first deadline is ``anchor + N months + grace``.
 - 年度にN回: the 年度 splits into N equal periods; 受講済 when completed in the current period; 期限超過 when the
   previous period (if the stint had begun by its last day) had no completion and its last day + grace has passed;
-  otherwise 期限内 (deadline: the unmet previous period's, else the current period's last day + grace).
+  otherwise 期限内 (deadline: the unmet previous period's, else the current period's last day + grace). A late
+  completion within the grace window falls in the current period, so it settles both.
 - Everyone else is 対象外.
 """
 
