@@ -269,3 +269,16 @@ def test_several_requirements_are_answered_by_one_query(world: World, django_ass
     with django_assert_max_num_queries(2):  # type: ignore[operator]
         rows = status_rows(requirements=reqs, as_of=D(2026, 5, 1))
     assert len(rows) == 120
+
+
+def test_a_role_filter_chooses_people_whose_login_holds_that_role(world: World) -> None:
+    c = t.course(world.a, code="MGR", title="所属長研修")
+    req = t.requirement(world.a, c, roles=["unit_head"])
+    chief = f.person(world.a, name="所属 長")
+    staff = f.person(world.a)
+    for p in (chief, staff):
+        f.assignment(p, world.tax_a, start=D(2026, 4, 1))
+    world.head_a.person = chief
+    world.head_a.save()
+    assert status(req, chief, D(2026, 4, 2))[0] == Status.PENDING
+    assert status(req, staff, D(2026, 4, 2))[0] == Status.NOT_APPLICABLE

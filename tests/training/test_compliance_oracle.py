@@ -57,7 +57,9 @@ def oracle(req: Requirement, person: Person, unit_ids: set[int] | None, day: dt.
     grace = dt.timedelta(days=req.grace_days)
     if req.trigger in (Trigger.INITIAL, Trigger.ON_ASSIGNMENT):
         due = base + dt.timedelta(days=req.within_days) + grace
-        return (Status.DONE if done else Status.PENDING if day <= due else Status.OVERDUE), due
+        if done:
+            return Status.DONE, None
+        return (Status.PENDING if day <= due else Status.OVERDUE), due
     if req.trigger == Trigger.EVERY_MONTHS:
         last = done[-1] if done else None
         renew = add_months(last or anchor, req.every_months)

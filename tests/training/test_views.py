@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import load_workbook
 
+from piaops.audittrail.models import AuditEntry
 from piaops.tenancy.models import EmploymentType, Person
 from piaops.training.models import Course, RatingDecision, Record, Requirement, Session, Trigger
 from tests import factories as f
@@ -161,6 +162,8 @@ def test_the_admin_registers_a_course_a_session_and_a_requirement(as_admin: Clie
     )
     course = Course.objects.get(code="SEC1")
     assert response.status_code == 302 and course.topics == ["security", "operations"]
+    entry = AuditEntry.objects.get(object_type="training.Course", object_id=str(course.pk))
+    assert entry.actor == world.admin_a and entry.after["material_source"] == "IPA"
     as_admin.post(f"/training/courses/{course.pk}/", {"date": "2026-10-01", "place": "本庁舎", "trainer": "情報課"})
     assert course.sessions.get().place == "本庁舎"
     response = as_admin.post(
@@ -234,3 +237,12 @@ def test_the_rating_is_suggested_with_its_numbers_and_an_override_needs_a_reason
     decision = RatingDecision.objects.get()
     assert decision.suggested == 3 and decision.rating == 2 and decision.overridden
     assert decision.figures["in_scope"] == 4 and decision.fiscal_year == 2026
+
+
+def test_a_roster_on_an_earlier_date_shows_who_was_in_the_unit_then(as_head: Client, data: Data, world: World) -> None:
+    mover = f.person(world.a, name="異動 した", staff_number="1005")
+    f.assignment(mover, world.tax_a, start=D(2024, 4, 1), end=D(2026, 3, 31))
+    f.assignment(mover, world.other_a, start=D(2026, 4, 1))
+    url = f"/training/units/{world.tax_a.pk}/"
+    assert "異動 した" in as_head.get(url, {"as_of": "2026-03-31"}).content.decode()
+    assert "異動 した" not in as_head.get(url, {"as_of": "2026-04-01"}).content.decode()

@@ -13,12 +13,14 @@ an in-scope assignment on D):
   not cover a return).
 - 初任時: due ``anchor + within_days + grace_days``. 受講済 once completed; before that 期限内 up to and including the
   due date, 期限超過 after. Until completed the person is also flagged *untrained with access* from the first day.
-- 新規着任時: as 初任時, from the start of the latest in-scope assignment active on D (each transfer needs it anew).
+- 新規着任時: as 初任時, from the start of the latest in-scope assignment active on D (the first one included;
+  each transfer needs it anew). Once a one-off requirement is met, no deadline is shown.
 - Nか月ごと: a completion holds until the same day N months later (month ends clamp); the deadline is that day
   plus grace. With no completion in the stint, the first deadline is ``anchor + N months + grace``.
 - 年度にN回: the 年度 splits into N equal periods; 受講済 when completed in the current period; 期限超過 when the
   previous period (if the stint had begun by its last day) had no completion and its last day + grace has passed;
-  otherwise 期限内 (deadline: the unmet previous period's, else the current period's last day + grace).
+  otherwise 期限内 (deadline: the unmet previous period's, else the current period's last day + grace). A late
+  completion within the grace window falls in the current period, so it settles both.
 - Everyone else is 対象外.
 """
 
@@ -268,7 +270,10 @@ def _course_ids(requirements: Sequence[Requirement]) -> dict[int, list[int]]:
     return ids
 
 
-def _due(req: Requirement, anchor: dt.date, last: dt.date | None, due_dn: int | None) -> dt.date | None:
+def _due(req: Requirement, status: str, anchor: dt.date, last: dt.date | None, due_dn: int | None) -> dt.date | None:
+    """The deadline to show: the next one for periodic kinds; none once a one-off requirement is met."""
+    if status == Status.DONE and req.trigger in (Trigger.INITIAL, Trigger.ON_ASSIGNMENT):
+        return None
     if due_dn is not None:
         return from_day_number(int(due_dn))
     if req.trigger == Trigger.EVERY_MONTHS:
@@ -346,7 +351,7 @@ def status_rows(
                     anchor=anchor,
                     base=from_day_number(int(base_dn)),
                     last_completed=last,
-                    due=_due(req, anchor, last, due_dn),
+                    due=_due(req, status, anchor, last, due_dn),
                     untrained_access=bool(untrained),
                 )
             )

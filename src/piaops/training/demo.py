@@ -3,7 +3,8 @@
 Runs after ``piaops.tenancy.demo`` and uses the people and assignments it created. The J-LIS intermediate-server
 operators are the one group it adds itself when the tenant has none (they exist only for their training).
 History: most people took the initial course in time, some late, a few never; the yearly course is sometimes
-skipped or failed first; transfers often but not always read the handout. Idempotent and deterministic.
+skipped or failed first; new arrivals (hires and transfers) mostly but not always read the handout.
+Idempotent and deterministic.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def _courses(m: Municipality, today: dt.date) -> dict[str, Course]:
         ),
         dict(
             code="TRANSFER",
-            title="異動者向け 特定個人情報取扱い説明資料",
+            title="着任者向け（新規採用・異動） 特定個人情報取扱い説明資料",
             topics=[Topic.OPERATIONS, Topic.MY_NUMBER],
             material_title="所属別取扱手順書",
             material_version="令和8年4月版",
@@ -154,9 +155,16 @@ def _operators(m: Municipality, party: Party, today: dt.date, rng: random.Random
 
 
 def _requirements(m: Municipality, c: dict[str, Course], party: Party, work: Work | None) -> None:
+    # The municipality's own staff; contractors (J-LIS operators included) are trained by their employer.
+    staff = [t for t in EmploymentType.values if t != EmploymentType.CONTRACTOR]
     specs: list[tuple[dict[str, Any], list[str]]] = [
         (
-            dict(name="初任時研修（会計年度任用職員等を含む）", trigger=Trigger.INITIAL, within_days=30),
+            dict(
+                name="初任時研修（会計年度任用職員等を含む）",
+                trigger=Trigger.INITIAL,
+                within_days=30,
+                employment_types=staff,
+            ),
             ["PRV-INIT", "PRV-EL"],
         ),
         (
@@ -166,10 +174,19 @@ def _requirements(m: Municipality, c: dict[str, Course], party: Party, work: Wor
                 every_months=12,
                 grace_days=30,
                 work=work,
+                employment_types=staff,
             ),
             ["SEC-ANNUAL"],
         ),
-        (dict(name="異動時の取扱い説明（新規着任時）", trigger=Trigger.ON_ASSIGNMENT, within_days=14), ["TRANSFER"]),
+        (
+            dict(
+                name="着任時の所属別取扱い説明（新規採用・異動）",
+                trigger=Trigger.ON_ASSIGNMENT,
+                within_days=14,
+                employment_types=staff,
+            ),
+            ["TRANSFER"],
+        ),
         (
             dict(
                 name="中間サーバー運用要員 年次教育（年2回）",
@@ -284,9 +301,9 @@ def _history(
                 else:
                     add(person, c["SEC-ANNUAL"], year_day)
             year_day = add_months(year_day, 12) + dt.timedelta(days=rng.randint(-20, 10))
-        for later in items[1:]:
-            if rng.random() < 0.8:
-                add(person, c["TRANSFER"], later.start_date + dt.timedelta(days=rng.randint(0, 12)))
+        for item in items:
+            if rng.random() < 0.85:
+                add(person, c["TRANSFER"], item.start_date + dt.timedelta(days=rng.randint(0, 12)))
     Record.objects.bulk_create(records, batch_size=2000)
     return len(records)
 

@@ -33,7 +33,7 @@ class Delivery(models.TextChoices):
 class Course(TenantOwned):
     """研修: what is taught, from which material (version and source, e.g. IPA's material), how, and its test."""
 
-    code = models.CharField("研修コード", max_length=30)
+    code = GuardedCharField("研修コード", max_length=30)
     title = GuardedCharField("研修名", max_length=200)
     topics = models.JSONField("内容", default=list, blank=True)  # list of Topic values
     description = GuardedTextField("概要", blank=True, default="")
@@ -239,7 +239,7 @@ class RatingDecision(TenantOwned):
     Deliberately small and local to this app; the lead will unify rating overrides across apps later.
     """
 
-    item = models.CharField("項目", max_length=20, default="IV-2")
+    item = models.CharField("項目", max_length=20, choices=[("IV-2", "Ⅳ-2 従業者に対する教育・啓発")], default="IV-2")
     fiscal_year = models.PositiveSmallIntegerField("年度")
     as_of = models.DateField("基準日")
     suggested = models.PositiveSmallIntegerField("提案評価", choices=Rating.choices)

@@ -44,9 +44,9 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
             return
         self.stdout.write(f"{municipality} 基準日 {as_of.isoformat()}")
-        header = "受講要件".ljust(30) + "".join(str(s.label).rjust(8) for s in Status)
-        self.stdout.write(header)
+        # Counts first, name last: Japanese names are full-width, so a name column would not align.
+        self.stdout.write("".join(str(s.label).rjust(6, "\u3000") for s in Status) + "\u3000受講要件")
         for r in requirements:
-            self.stdout.write(r.name[:30].ljust(30) + "".join(str(counts[r.pk][s]).rjust(10) for s in statuses))
+            self.stdout.write("".join(str(counts[r.pk][s]).rjust(12) for s in statuses) + f"  {r.name}")
         if not requirements:
             self.stdout.write("有効な受講要件がありません。")
