@@ -35,7 +35,7 @@ class AssessmentReport(TenantOwned):
         PUBLISHED = "published", "公表済"
         SUPERSEDED = "superseded", "旧版"
 
-    series = models.CharField("評価書の系列", max_length=200, help_text="版をまとめるキー（評価書番号または事務名）")
+    series = GuardedCharField("評価書の系列", max_length=200, help_text="版をまとめるキー（評価書番号または事務名）")
     version = models.PositiveIntegerField("版", default=1)
     previous = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="successors", verbose_name="前の版"
