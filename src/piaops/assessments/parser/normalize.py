@@ -28,6 +28,10 @@ class Piece:
     line: int
     text: str
     kind: str = TEXT  # LABEL: a table's label cell or a known label; TEXT: anything else
+    # Whether a space separated this piece from the one before it on the same line (or paragraph): joining
+    # pieces back puts it back, so "1) 行っている 2) 行っていない" stays as written.
+    spaced: bool = False
+    in_table: bool = False  # from a markdown table row (its cells keep a rating together on one line)
 
 
 # --- characters -------------------------------------------------------------------------------------------------
@@ -174,7 +178,7 @@ MARKER = re.compile(
 )
 CHOICES_MARK = re.compile(r"<\s*選択肢\s*>")
 _CHOICE_START = re.compile(r"(?:(?<=\s)|^)(?=\d{1,2}\)\s*\S)")
-_HTML_TAG = re.compile(
+HTML_TAG = re.compile(
     r"</?(?:p|br|div|span|strong|b|em|i|u|td|tr|th|table|tbody|thead|ul|ol|li|font|sup|sub|hr)(?:\s[^<>]*)?/?>",
     re.IGNORECASE,
 )
@@ -223,6 +227,10 @@ def _split_brackets(text: str) -> list[str]:
 
 
 def _label_or_text(line: int, fragment: str) -> list[Piece]:
+    # A stray "|" (a table row broken over lines) is never content.
+    fragment = fragment.strip(" |")
+    if not fragment:
+        return []
     if is_label_text(fragment):
         return [Piece(line, fragment, LABEL)]
     m = _LEADING_LABEL.match(fragment)
@@ -232,14 +240,34 @@ def _label_or_text(line: int, fragment: str) -> list[Piece]:
 
 
 def _strip_markup(text: str) -> str:
-    text = _HTML_TAG.sub(" ", text)
+    text = HTML_TAG.sub(" ", text)
     return clean(html.unescape(text).replace("**", "").replace("__", ""))
 
 
 def _table_cells(text: str) -> list[str] | None:
-    if not (text.startswith("|") and text.endswith("|") and len(text) > 1):
+    """The cells of a markdown table row; a row that lost its first or last "|" (wrapped) still counts."""
+    if text.count("|") < 2 or not (text.startswith("|") or text.endswith("|")):
         return None
-    return [c.strip() for c in text[1:-1].split("|")]
+    inner = text[1:] if text.startswith("|") else text
+    inner = inner[:-1] if inner.endswith("|") else inner
+    return [c.strip() for c in inner.split("|")]
+
+
+_OPEN_AT_END = re.compile(r"[<【][^<>【】]{0,40}$")
+
+
+def merge_broken_markers(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Join a line ending inside a ``<…における措置>``/``【…】``/``<選択肢>`` marker with the next line."""
+    out: list[tuple[int, str]] = []
+    for no, text in lines:
+        if out:
+            prev_no, prev = out[-1]
+            tail = _OPEN_AT_END.search(prev)
+            if tail and (MARKER.match(tail.group() + text) or CHOICES_MARK.match(tail.group() + text)):
+                out[-1] = (prev_no, prev + text)
+                continue
+        out.append((no, text))
+    return out
 
 
 def to_pieces(text: str) -> list[Piece]:
@@ -247,25 +275,38 @@ def to_pieces(text: str) -> list[Piece]:
     raw = re.split(r"\r\n|\r|\n", text)
     lines = [(no, clean(line)) for no, line in enumerate(raw, start=1)]
     lines = drop_noise([(no, line) for no, line in lines if line])
-    lines = unwrap_labels(lines)
+    lines = unwrap_labels(merge_broken_markers(lines))
     pieces: list[Piece] = []
     for no, line in lines:
         cells = _table_cells(line)
         if cells is not None:
             if all(_TABLE_SEPARATOR.match(c) or not c for c in cells):
                 continue
-            label = _strip_markup(cells[0])
+            label = _strip_markup(cells[0]).strip(" |")
             if label:
-                pieces.append(Piece(no, label, LABEL))
+                pieces.append(Piece(no, label, LABEL, in_table=True))
             for cell in cells[1:]:
                 for paragraph in _PARAGRAPH_BREAK.split(cell):
-                    for fragment in _split_body(_strip_markup(paragraph)):
-                        pieces.extend(_label_or_text(no, fragment))
+                    for piece in _paragraph_pieces(no, _strip_markup(paragraph)):
+                        piece.in_table = True
+                        pieces.append(piece)
             continue
         line = _MD_HEADING.sub("", line) if line.startswith("#") else line
-        for fragment in _split_body(_strip_markup(line)):
-            pieces.extend(_label_or_text(no, fragment))
+        pieces.extend(_paragraph_pieces(no, _strip_markup(line)))
     return [p for p in pieces if p.text]
+
+
+def _paragraph_pieces(line: int, paragraph: str) -> list[Piece]:
+    out: list[Piece] = []
+    pos = 0
+    for fragment in _split_body(paragraph):
+        found = paragraph.find(fragment, pos)
+        spaced = found > 0 and paragraph[found - 1] == " "
+        pos = found + len(fragment) if found >= 0 else pos
+        for n, piece in enumerate(_label_or_text(line, fragment)):
+            piece.spaced = spaced if n == 0 else True
+            out.append(piece)
+    return out
 
 
 def roman(numeral: str) -> str:
