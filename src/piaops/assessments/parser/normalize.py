@@ -64,7 +64,7 @@ def clean(text: str) -> str:
 
 def compact(text: str) -> str:
     """``text`` without any whitespace: for comparing labels that extraction may have spaced out."""
-    return _SPACES.sub("", text)
+    return "".join(text.split())
 
 
 def smart_join(parts: list[str]) -> str:
@@ -102,7 +102,10 @@ def drop_noise(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
         for j in (i - 1, i + 1)
         if 0 <= j < len(lines) and j not in footer_at and len(lines[j][1]) <= 40
     )
-    running = {text for text, count in near.items() if count >= 3}
+    # Printed next to a footer on at least three pages, and (almost) nowhere else: repeated content such as
+    # "<札幌市における措置>" or "<選択肢>" is next to a footer now and then but mostly elsewhere.
+    total = Counter(text for _, text in lines)
+    running = {text for text, count in near.items() if count >= 3 and count * 10 >= total[text] * 9}
     return [(no, text) for i, (no, text) in enumerate(lines) if i not in footer_at and text not in running]
 
 
@@ -120,6 +123,8 @@ _NUMBERED_LABELS = (
     *(f"2.{t}" for t in TRAINING_TITLES),
 )
 KNOWN_LABELS = frozenset(compact(x) for x in (*FIELD_LABELS, *ROW_LABELS, *_NUMBERED_LABELS))
+# Every proper beginning of a known label: only a line starting with one can be a wrapped label.
+_LABEL_STARTS = frozenset(label[:n] for label in KNOWN_LABELS for n in range(1, len(label)))
 _LABEL_PATTERN = re.compile(r"^(?:具体的な\S{1,8}|[^。<>【】\[\]]{2,50}(?:措置の内容|の内容|の方法))$")
 _LEADING_LABEL = re.compile(
     "^("
@@ -151,7 +156,7 @@ def unwrap_labels(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
         no, text = lines[i]
         head, _ = _first_token(text)
         joined = False
-        if compact(head) not in KNOWN_LABELS and not text.startswith(("|", "<", "【", "[")):
+        if head in _LABEL_STARTS and not text.startswith(("|", "<", "【", "[")):
             for k in (2, 3):
                 if i + k > len(lines):
                     break
@@ -240,6 +245,9 @@ def _label_or_text(line: int, fragment: str) -> list[Piece]:
 
 
 def _strip_markup(text: str) -> str:
+    """``text`` (already ``clean``) without HTML tags, entities and markdown emphasis."""
+    if "<" not in text and "&" not in text and "**" not in text and "__" not in text:
+        return text
     text = HTML_TAG.sub(" ", text)
     return clean(html.unescape(text).replace("**", "").replace("__", ""))
 
