@@ -136,6 +136,8 @@ _LEADING_LABEL = re.compile(
 
 
 def is_label_text(text: str) -> bool:
+    if len(text) > 70 or "。" in text:
+        return False  # a sentence is never a label (and most lines are sentences)
     return compact(text) in KNOWN_LABELS or bool(_LABEL_PATTERN.match(text))
 
 
@@ -182,6 +184,7 @@ MARKER = re.compile(
     r"<\s*([^<>]{1,40}?(?:における|での|の)措置)\s*>|【\s*([^【】]{1,40}?(?:における|での|の)措置)\s*】"
 )
 CHOICES_MARK = re.compile(r"<\s*選択肢\s*>")
+_SPECIAL = re.compile(r"[<【\[\]]|\d\)")  # what _split_body splits at; most lines have none
 _CHOICE_START = re.compile(r"(?:(?<=\s)|^)(?=\d{1,2}\)\s*\S)")
 HTML_TAG = re.compile(
     r"</?(?:p|br|div|span|strong|b|em|i|u|td|tr|th|table|tbody|thead|ul|ol|li|font|sup|sub|hr)(?:\s[^<>]*)?/?>",
@@ -194,6 +197,8 @@ _MD_HEADING = re.compile(r"^#{1,6}\s*")
 
 def _split_body(text: str) -> list[str]:
     """One run of body text → fragments, each a marker, ``<選択肢>``, a choice, a bracket part, or plain text."""
+    if not _SPECIAL.search(text):
+        return [text.strip()] if text.strip() else []
     out: list[str] = []
     pos = 0
     for m in MARKER.finditer(text):

@@ -346,7 +346,7 @@ def _blocks(
         if m:
             close()
             marker_line = p.line
-            current = (clean_label(m.group(1) or m.group(2)), field_label, [])
+            current = ((m.group(1) or m.group(2)).strip(), field_label, [])
         elif p.kind == LABEL:
             if compact(p.text) == compact(item_title):
                 continue
@@ -370,10 +370,6 @@ def _blocks(
             current[2].append(p)
     close()
     return blocks
-
-
-def clean_label(label: str) -> str:
-    return label.strip()
 
 
 def _line_at(starts: list[tuple[int, int]], offset: int) -> int:
