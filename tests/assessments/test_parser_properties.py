@@ -64,6 +64,8 @@ def _check(text: str) -> ParsedReport | None:
     paths = [i.number_path for i in report.items()]
     assert len(paths) == len(set(paths))
     for item in report.items():
+        # Within the columns the import writes them to (assessments.models.Item).
+        assert len(item.number_path) <= 50 and len(item.title) <= 300 and len(item.selected) <= 100
         assert 1 <= item.span.start_line <= item.span.end_line <= line_count
         for block in item.blocks:
             for c in block.commitments:

@@ -85,6 +85,10 @@ KNOWN_CHOICES = frozenset(compact(c.label) for c in (*SectionIVRating, *SectionI
 IV_CHOICES = [str(c.label) for c in SectionIVRating]
 III_CHOICES = [str(c.label) for c in SectionIIIRating]
 _SENTENCE_END = ("。", ")", "」", "】")
+# Bounds that keep damaged input within the model's columns (Item.title 300, number_path 50, selected 100).
+MAX_TITLE = 200
+MAX_SUB_PATH = 30
+MAX_SELECTED = 60
 
 
 @dataclass
@@ -204,17 +208,17 @@ def _iii_headings(pieces: list[Piece]) -> list[_Heading]:
     for i, p in enumerate(pieces):
         m = _III_PROCESS.match(p.text)
         if m and compact(m.group("title")).startswith(III_PROCESSES):
-            process, process_title = int(m.group("n")), m.group("title")
+            process, process_title = int(m.group("n")), m.group("title")[:MAX_TITLE]
             heads.append(_Heading(i, f"Ⅲ-{process}", process_title, "", is_item=False))
             continue
         if not process:
             continue
         if _III_OTHER in compact(p.text) and len(p.text) <= 120:
-            heads.append(_Heading(i, f"Ⅲ-{process}-その他", p.text, process_title))
+            heads.append(_Heading(i, f"Ⅲ-{process}-その他", p.text, process_title[:MAX_TITLE]))
             continue
         r = _III_RISK.match(p.text)
         if r:
-            title = r.group("title").strip()
+            title = r.group("title").strip()[:MAX_TITLE]
             heads.append(_Heading(i, f"Ⅲ-{process}-リスク{r.group('k')}", title, process_title))
     return heads
 
@@ -291,7 +295,8 @@ def _selected_before(pieces: list[Piece], k: int, choices: list[str], used: set[
     for choice in choices:
         if compact(choice) == value:
             return choice, question, line
-    return value, question, line
+    # Longer than any choice: a bracket in running text, not a rating value.
+    return ("" if len(value) > MAX_SELECTED else value), question, line
 
 
 def _blocks(
@@ -417,7 +422,7 @@ def _read_item(
             continue
         subs.append(
             ParsedItem(
-                number_path=f"{head.path}-{r.question}",
+                number_path=f"{head.path}-{r.question[:MAX_SUB_PATH]}",
                 title=r.question,
                 question=r.question,
                 choices=r.choices,
