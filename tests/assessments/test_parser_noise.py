@@ -189,3 +189,11 @@ def test_content_that_happens_to_sit_next_to_page_footers_is_kept() -> None:
     (item,) = parse_report(text).items()
     assert [b.party_name for b in item.blocks] == ["札幌市"] * 4
     assert [c.kind for b in item.blocks for c in b.commitments] == ["physical"] * 3 + ["training"]
+
+
+def test_markdown_headings_bold_and_full_width_periods_are_read(reference: ParsedReport) -> None:
+    text = reference_text().replace("IV その他のリスク対策 ※", "## **Ⅳ．その他のリスク対策** ※")
+    text = text.replace("3. その他のリスク対策", "### 3．その他のリスク対策")
+    report = parse_report(text)
+    assert structure(report) == structure(reference)
+    assert report.warnings == []
