@@ -76,6 +76,7 @@ def to_parsed(report: AssessmentReport) -> ParsedReport:
                 span=Span(i.start_line, i.end_line),
                 blocks=by_item.get(i.pk, []),
                 group_title=i.group_title,
+                parent_path=i.parent_path,
             )
         )
     # A title the parser did not read (no 表紙: the import named the report after its works) is not written
@@ -135,6 +136,7 @@ def export_json(report: AssessmentReport) -> dict[str, Any]:
         items.setdefault(i.section_id, []).append(
             {
                 "number_path": i.number_path,
+                "parent_path": i.parent_path,
                 "title": i.title,
                 "question": i.question,
                 "choices": i.choices,

@@ -435,6 +435,7 @@ def report_save(
                         section=section,
                         number_path=pi.number_path[:50],
                         group_title=pi.group_title[:300],
+                        parent_path=pi.parent_path[:50],
                         title=pi.title[:300],
                         question=pi.question,
                         choices=list(pi.choices),
