@@ -104,3 +104,17 @@ def test_a_superseded_version_cannot_be_refined(world: World, report: Assessment
     old = report.commitments.get(text=b.AUDIT_ALL)
     with pytest.raises(RefineError, match="旧版"):
         commitment_update(commitment=old, user=world.admin_a, text="変更")
+
+
+def test_merging_moves_references_to_the_kept_commitment(world: World, report: AssessmentReport) -> None:
+    # Any row pointing at a merged-away commitment follows it (here: a commitment of another series whose
+    # ``previous`` was linked to it by hand; in the full system also checklist items and findings).
+    other = b.save(world.a, [f.work(world.a, "住民基本台帳に関する事務")], b.reference())
+    audit = list(report.commitments.filter(item__number_path="Ⅳ-1-②").order_by("order"))
+    follower = other.commitments.get(text=b.AUDIT_ONSITE)
+    Commitment.objects.filter(pk=follower.pk).update(previous=audit[1])
+    kept = commitment_merge(commitments=audit, user=world.admin_a)
+    follower.refresh_from_db()
+    assert follower.previous_id == kept.pk
+    entry = AuditEntry.objects.filter(action=Action.UPDATE, summary="統合した約束への参照を付け替え").get()
+    assert entry.after["rows"] == {"assessments.Commitment": 1}

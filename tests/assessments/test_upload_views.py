@@ -84,3 +84,10 @@ def test_a_my_number_in_the_upload_is_refused_without_echoing_it(world: World, a
     body = upload(as_admin, work.pk, text.encode())
     assert "10行目に個人番号と思われる12桁の数字があります" in body and "548836529885" not in body
     assert not AssessmentReport.objects.exists() and "assessments_upload" not in as_admin.session
+
+
+def test_the_upload_page_says_when_no_work_is_registered(world: World, as_admin: Client) -> None:
+    body = as_admin.get("/assessments/import/").content.decode()
+    assert "個人番号利用事務がまだ登録されていません" in body
+    f.work(world.a)
+    assert "まだ登録されていません" not in as_admin.get("/assessments/import/").content.decode()

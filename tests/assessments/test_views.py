@@ -213,3 +213,14 @@ def test_the_tree_page_makes_the_same_number_of_queries_for_a_bigger_report(
     with CaptureQueriesContext(connection) as big_run:
         assert as_viewer.get(f"/assessments/{big.pk}/").status_code == 200
     assert len(big_run.captured_queries) == len(small_run.captured_queries)
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_the_xlsx(
+    as_admin: Client, versions: tuple[AssessmentReport, AssessmentReport]
+) -> None:
+    c = versions[1].commitments.order_by("order").first()
+    assert c is not None
+    Commitment.objects.filter(pk=c.pk).update(text='=HYPERLINK("http://example.invalid","x")')
+    xlsx = as_admin.get(f"/assessments/{versions[1].pk}/export/xlsx/")
+    cell = load_workbook(io.BytesIO(xlsx.content))["約束"]["F2"]
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://example.invalid","x")'

@@ -76,6 +76,7 @@ def to_parsed(report: AssessmentReport) -> ParsedReport:
                 span=Span(i.start_line, i.end_line),
                 blocks=by_item.get(i.pk, []),
                 group_title=i.group_title,
+                parent_path=i.parent_path,
             )
         )
     # A title the parser did not read (no 表紙: the import named the report after its works) is not written
@@ -135,6 +136,7 @@ def export_json(report: AssessmentReport) -> dict[str, Any]:
         items.setdefault(i.section_id, []).append(
             {
                 "number_path": i.number_path,
+                "parent_path": i.parent_path,
                 "title": i.title,
                 "question": i.question,
                 "choices": i.choices,
@@ -185,6 +187,14 @@ XLSX_HEADER = (
 )
 
 
+def _no_formulas(ws: Any) -> None:
+    """Text from a report that starts with ``=`` stays text: openpyxl would otherwise store it as a formula."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
 def export_xlsx(report: AssessmentReport) -> bytes:
     """One row per commitment (sheet 約束), and the rated items (sheet 評価)."""
     wb = Workbook()
@@ -210,6 +220,7 @@ def export_xlsx(report: AssessmentReport) -> bytes:
                 f"{c.start_line}-{c.end_line}",
             ]
         )
+    _no_formulas(ws)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for col, width in zip("ABCDEFGHIJKL", (8, 14, 24, 20, 24, 80, 14, 14, 20, 12, 10, 10), strict=True):
@@ -222,6 +233,7 @@ def export_xlsx(report: AssessmentReport) -> bytes:
     rated.append(["項目番号", "項目名", "評価", "選択肢"])
     for i in Item.objects.filter(report=report).order_by("order"):
         rated.append([i.number_path, i.title, i.selected_choice, " / ".join(i.choices)])
+    _no_formulas(rated)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

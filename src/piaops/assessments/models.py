@@ -35,7 +35,7 @@ class AssessmentReport(TenantOwned):
         PUBLISHED = "published", "公表済"
         SUPERSEDED = "superseded", "旧版"
 
-    series = models.CharField("評価書の系列", max_length=200, help_text="版をまとめるキー（評価書番号または事務名）")
+    series = GuardedCharField("評価書の系列", max_length=200, help_text="版をまとめるキー（評価書番号または事務名）")
     version = models.PositiveIntegerField("版", default=1)
     previous = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="successors", verbose_name="前の版"
@@ -123,6 +123,13 @@ class Item(TenantOwned):
     number_path = models.CharField("項目番号", max_length=50)
     title = GuardedCharField("項目名", max_length=300, blank=True, default="")
     group_title = GuardedCharField("上位の見出し", max_length=300, blank=True, default="")
+    parent_path = GuardedCharField(
+        "親の項目番号",
+        max_length=50,
+        blank=True,
+        default="",
+        help_text="Ⅲ のリスク内の追加の評価行のとき、そのリスクの項目番号",
+    )
     question = GuardedTextField("評価の問い", blank=True, default="")
     choices = models.JSONField("選択肢", default=list, blank=True)
     selected_choice = GuardedCharField("選択された評価", max_length=100, blank=True, default="")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from piaops.assessments.matching import Key, match_commitments, normalise_party
 from piaops.assessments.models import (
@@ -435,6 +435,7 @@ def report_save(
                         section=section,
                         number_path=pi.number_path[:50],
                         group_title=pi.group_title[:300],
+                        parent_path=pi.parent_path[:50],
                         title=pi.title[:300],
                         question=pi.question,
                         choices=list(pi.choices),
@@ -667,6 +668,23 @@ def commitment_split(*, commitment: Commitment, texts: Sequence[str], user: User
     return [commitment, *created]
 
 
+def _repoint_references(keep: Commitment, gone: list[int]) -> dict[str, int]:
+    """Point every row that references one of ``gone`` at ``keep`` instead (checklist items, findings,
+    obligations... of the apps built on this one), so a merge loses no link; rows changed per model.
+
+    Found through the reverse relations Django knows of, so this app imports none of the apps above it.
+    """
+    moved: dict[str, int] = {}
+    for rel in Commitment._meta.related_objects:
+        if not isinstance(rel, models.ManyToOneRel) or isinstance(rel, models.OneToOneRel):
+            continue
+        manager = rel.related_model._default_manager  # type: ignore[union-attr]
+        count = manager.filter(**{f"{rel.field.name}__in": gone}).update(**{rel.field.name: keep})
+        if count:
+            moved[rel.related_model._meta.label] = count  # type: ignore[union-attr]
+    return moved
+
+
 def commitment_merge(*, commitments: Sequence[Commitment], user: User | None, text: str = "") -> Commitment:
     """Merge two or more commitments of one item into the first (in report order). Its text becomes ``text`` (or
     the texts joined), its source text the source texts joined, its lines the span of all; the others are
@@ -690,8 +708,17 @@ def commitment_merge(*, commitments: Sequence[Commitment], user: User | None, te
         keep.end_line = max(c.end_line for c in ordered)
         keep.refined = True
         keep.save()
+        moved = _repoint_references(keep, [c.pk for c in rest])
         for c in rest:
             record_delete(c, municipality_id=c.municipality_id, summary=f"約束 {keep.pk} に統合")
             c.delete()
+        if moved:
+            record(
+                action=Action.UPDATE,
+                municipality_id=keep.municipality_id,
+                obj=keep,
+                summary="統合した約束への参照を付け替え",
+                after={"from": [c.pk for c in rest], "to": keep.pk, "rows": moved},
+            )
         record_update(keep, before=before, municipality_id=keep.municipality_id, summary=f"約束を{len(ordered)}件統合")
     return keep
