@@ -46,10 +46,8 @@ NOT_FREE_TEXT: dict[str, str] = {
     "areas.DoorLogImport.encoding": "codec name detected by the importer",
     "areas.ReviewComment.exception_key": "an exception's key (kind:event id), built by the reconciliation",
     "incidents.Incident.routing_rule": "a rule code of incidents.routing.ROUTING_TABLE",
-    "training.RatingDecision.item": "a Section Ⅳ item number path (Ⅳ-2)",
     # Short codes chosen by the admin, like the unit codes above.
     "selfcheck.ChecklistTemplate.code": "a template's short code",
-    "training.Course.code": "a course's short code",
     "areas.Area.code": "an area's short code (SR-01)",
     # Django's authentication fields, inherited by tenancy.User.
     "tenancy.User.password": "a password hash, never the password",
