@@ -29,6 +29,18 @@ def test_a_good_file_is_imported_with_local_day_time_and_card_holder(room: Room,
     assert entry.after["rows"] == 3 and entry.municipality_id == world.a.pk
 
 
+def test_an_explicit_utc_offset_is_respected(room: Room) -> None:
+    batch = door_log_import(
+        area=room.area,
+        data=csv_bytes("2026-11-02T00:15:00+00:00,A1,入室"),
+        file_name="x",
+        mapping=room.mapping,
+        user=None,
+    )
+    event = DoorEvent.objects.get(batch=batch)
+    assert (event.day, event.time) == (dt.date(2026, 11, 2), dt.time(9, 15))
+
+
 def test_one_bad_row_saves_nothing_and_every_bad_row_is_named(room: Room) -> None:
     data = csv_bytes(
         "2026-11-02 08:15:00,A1,入室", "02.11.2026 08:15,A1,入室", "2026-11-02 08:20,,退室", "2026-11-02 08:30,A1,通過"
