@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "piaops.incidents",
     "piaops.areas",
     "piaops.reports",
+    "piaops.accounts",
 ]
 
 MIDDLEWARE = [
@@ -112,6 +113,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "piaops.core.middleware.AuditContextMiddleware",
+    "piaops.core.security.ContentSecurityPolicyMiddleware",
+    "piaops.accounts.middleware.AccountSecurityMiddleware",
 ]
 
 ROOT_URLCONF = "piaops.urls"
@@ -210,3 +213,28 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("PIAOPS_LOG_LEVEL", "INFO")},
     "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+
+# --- Production hardening (README "本番運用 / Running in production"); `piaops check --deploy` is clean with DEBUG off.
+# Behind the municipality's reverse proxy that terminates TLS, set PIAOPS_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO
+# (the proxy must overwrite that header); then the app knows the request was HTTPS.
+if _proxy_header := os.environ.get("PIAOPS_PROXY_SSL_HEADER", ""):
+    SECURE_PROXY_SSL_HEADER = (_proxy_header, "https")
+SECURE_SSL_REDIRECT = envbool("PIAOPS_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = envint("PIAOPS_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("PIAOPS_HSTS_INCLUDE_SUBDOMAINS", True)
+# LGWAN host names can never be on the browsers' public HSTS preload list, so preload is meaningless here.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy sent on every response (piaops.core.security): nothing from outside, no inline script.
+PIAOPS_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+# --- Accounts (piaops.accounts): idle timeout; SESSION_COOKIE_AGE above is the absolute lifetime of a log-in.
+PIAOPS_SESSION_IDLE_SECONDS = envint("PIAOPS_SESSION_IDLE_SECONDS", 30 * 60)
+# Lockout: this many failed log-ins for one user name within the window lock it for PIAOPS_LOCKOUT_SECONDS.
+PIAOPS_LOCKOUT_FAILURES = envint("PIAOPS_LOCKOUT_FAILURES", 5)
+PIAOPS_LOCKOUT_WINDOW_SECONDS = envint("PIAOPS_LOCKOUT_WINDOW_SECONDS", 15 * 60)
+PIAOPS_LOCKOUT_SECONDS = envint("PIAOPS_LOCKOUT_SECONDS", 15 * 60)
