@@ -89,3 +89,12 @@ def test_refused_attempts_while_locked_are_in_the_audit_trail(world: World) -> N
     locked = entries.get(summary="ロック中のため拒否")
     assert locked.object_repr == "head_a" and locked.object_id == str(world.head_a.pk)
     assert not AuditEntry.objects.filter(action=Action.LOGIN).exists()
+
+
+def test_the_admin_site_login_counts_and_honours_the_same_lock(world: World) -> None:
+    with time_machine.travel(T0, tick=False):
+        for _ in range(5):
+            Client().post("/django-admin/login/", {"username": "head_a", "password": "wrong-password"})
+        response = Client().post("/django-admin/login/", {"username": "head_a", "password": GOOD})
+        assert LOCKED_MESSAGE in response.content.decode()
+        assert LOCKED_MESSAGE in _try("head_a", GOOD)[1]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
 
@@ -10,8 +11,8 @@ from piaops.accounts import services
 from piaops.lib.fields import GuardedFormCharField
 
 
-class LockoutAuthenticationForm(AuthenticationForm):
-    """Django's log-in form with a per-user-name lockout.
+class LockoutMixin(AuthenticationForm):
+    """A per-user-name lockout for Django's log-in forms.
 
     A locked name is refused before its password is checked, with the same message whether or not the user exists.
     """
@@ -33,6 +34,14 @@ class LockoutAuthenticationForm(AuthenticationForm):
             self.confirm_login_allowed(self.user_cache)
             services.login_failures_clear(username=username)
         return self.cleaned_data
+
+
+class LockoutAuthenticationForm(LockoutMixin, AuthenticationForm):
+    """The log-in page's form (``/login/``)."""
+
+
+class AdminLockoutAuthenticationForm(LockoutMixin, AdminAuthenticationForm):
+    """The Django admin's log-in form: the same lockout, so ``/django-admin/login/`` is no way around it."""
 
 
 class OtpForm(forms.Form):
