@@ -45,6 +45,14 @@ def test_an_auditor_must_enrol_too_but_a_viewer_need_not(world: World) -> None:
     assert half_login(Client(), world.viewer_a).get("/").status_code == 200
 
 
+def test_an_asp_superuser_must_enrol_too(db: None) -> None:
+    from piaops.tenancy.models import User
+
+    operator = User.objects.create_superuser(username="asp_operator", password="correct-horse-battery")
+    response = half_login(Client(), operator).get("/django-admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/otp/setup/")
+
+
 def test_enrolment_after_password_login_with_a_real_code(world: World) -> None:
     client = Client()
     with time_machine.travel(T0, tick=False):
@@ -156,3 +164,16 @@ def test_a_new_password_login_needs_the_second_factor_again(world: World) -> Non
     client.post("/logout/")
     client.post("/login/", {"username": "admin_a", "password": "correct-horse-battery"})
     assert client.get("/").status_code == 302
+
+
+def test_the_operator_can_reset_a_lost_device_and_it_is_audited(world: World) -> None:
+    from django.core.management import call_command
+
+    _enrol(world.admin_a)
+    call_command("otp_reset", "admin_a")
+    assert not OtpDevice.objects.filter(user=world.admin_a).exists()
+    assert not RecoveryCode.objects.filter(user=world.admin_a).exists()
+    entry = AuditEntry.objects.for_municipality(world.a).get(summary="二要素認証の登録を解除")
+    assert entry.actor_name == "piaops otp reset (運用者)"
+    response = half_login(Client(), world.admin_a).get("/")
+    assert response["Location"].startswith("/accounts/otp/setup/")
