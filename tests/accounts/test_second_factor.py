@@ -177,3 +177,13 @@ def test_the_operator_can_reset_a_lost_device_and_it_is_audited(world: World) ->
     assert entry.actor_name == "piaops otp reset (運用者)"
     response = half_login(Client(), world.admin_a).get("/")
     assert response["Location"].startswith("/accounts/otp/setup/")
+
+
+def test_the_second_factor_step_shows_no_menu_and_htmx_gets_a_full_redirect(world: World) -> None:
+    _enrol(world.admin_a)
+    client = half_login(Client(), world.admin_a)
+    page = client.get("/accounts/otp/").content.decode()
+    assert "メインメニュー" not in page and "確認コード" in page
+    response = client.get("/tenancy/", headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith("/accounts/otp/?next=")

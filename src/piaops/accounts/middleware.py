@@ -52,17 +52,29 @@ class AccountSecurityMiddleware:
             request.session[AUTH_AT] = now
         if now - seen_at >= SEEN_RESOLUTION or SEEN_AT not in request.session:
             request.session[SEEN_AT] = now
-        if is_otp_verified(request) or self._is_open(request):
+        if is_otp_verified(request):
             return self.get_response(request)
         if services.has_confirmed_device(user):
-            return self._redirect(request, "accounts:otp_verify")
-        if services.otp_required(user):
-            return self._redirect(request, "accounts:otp_setup")
-        return self.get_response(request)
+            step = "accounts:otp_verify"
+        elif services.otp_role_required(user):
+            step = "accounts:otp_setup"
+        else:
+            return self.get_response(request)
+        # base.html hides the menu of a half-logged-in user: none of its links would open.
+        request.otp_pending = True  # type: ignore[attr-defined]
+        if self._is_open(request):
+            return self.get_response(request)
+        return self._redirect(request, step)
 
     def _is_open(self, request: HttpRequest) -> bool:
         return request.path in self.open_paths() or request.path.startswith(settings.STATIC_URL)
 
     @staticmethod
     def _redirect(request: HttpRequest, name: str) -> HttpResponse:
-        return HttpResponseRedirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
+        url = f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}"
+        if request.headers.get("HX-Request") == "true":
+            # htmx would follow a 302 inside the page and swap the step into a fragment: ask for a full navigation.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return HttpResponseRedirect(url)
