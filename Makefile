@@ -62,3 +62,11 @@ bench: dev
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache
+
+# Offline installation (README "本番運用"): on a connected machine of the server's platform (Linux x86_64,
+# Python 3.11), collect piaops and every runtime wheel (gunicorn included) into ./wheelhouse/; on the server:
+# pip install --no-index --find-links wheelhouse piaops
+.PHONY: wheelhouse
+wheelhouse: | $(BIN)/python
+	$(BIN)/pip wheel --quiet --wheel-dir wheelhouse .
+	@ls wheelhouse | wc -l | xargs echo "wheels in ./wheelhouse:"

@@ -18,8 +18,34 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
+from piaops.accounts.session import OTP_VERIFIED
 from piaops.tenancy.models import Municipality, OrgUnit, User
 from tests import factories as f
+
+_django_force_login = Client.force_login
+
+
+def _force_login_with_second_factor(self: Client, user: User, backend: str | None = None) -> None:
+    """In tests ``force_login`` stands for a *complete* log-in: password and, where required, the second factor.
+
+    The production middleware only trusts the session flag that the second-factor step sets; this test helper sets
+    the same flag explicitly. ``half_login`` is the plain Django ``force_login`` (password step only).
+    """
+    _django_force_login(self, user, backend)
+    session = self.session
+    session[OTP_VERIFIED] = user.pk
+    session.save()
+
+
+def half_login(client: Client, user: User) -> Client:
+    """Logged in by password only: the second factor (if required) is still pending."""
+    _django_force_login(client, user)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _force_login_is_a_full_login(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Client, "force_login", _force_login_with_second_factor)
 
 
 @dataclass

@@ -27,3 +27,5 @@ STORAGES = {
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# The test client speaks plain HTTP; production redirects to HTTPS (tests/core/test_deploy.py checks that).
+SECURE_SSL_REDIRECT = False

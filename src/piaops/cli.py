@@ -29,8 +29,15 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     django.setup()
-    args = list(sys.argv[1:] if argv is None else argv)
-    execute_from_command_line(["piaops", *_resolve(args)])
+    args = _resolve(list(sys.argv[1:] if argv is None else argv))
+    if args and args[0] == "runserver":
+        from piaops.core.startup import UnappliedMigrations, ensure_migrated
+
+        try:
+            ensure_migrated()
+        except UnappliedMigrations:
+            sys.exit(1)
+    execute_from_command_line(["piaops", *args])
 
 
 if __name__ == "__main__":

@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "piaops.incidents",
     "piaops.areas",
     "piaops.reports",
+    "piaops.accounts",
 ]
 
 MIDDLEWARE = [
@@ -141,7 +142,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "piaops.core.middleware.AuditContextMiddleware",
-    "piaops.core.middleware.ContentSecurityPolicyMiddleware",
+    "piaops.core.security.ContentSecurityPolicyMiddleware",
+    "piaops.accounts.middleware.AccountSecurityMiddleware",
 ]
 
 ROOT_URLCONF = "piaops.urls"
@@ -232,12 +234,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # Pages send the CSRF token themselves (hx-headers in base.html); no script needs to read the cookie.
 CSRF_COOKIE_HTTPONLY = True
-# The browser may load nothing from another host (LGWAN: no CDN, fonts or telemetry). Inline code stays allowed:
-# the policy is about hosts, so it cannot break a page that only uses this server. See core.middleware.
-PIAOPS_CONTENT_SECURITY_POLICY = (
-    "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; "
-    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
-)
 
 # A 個人番号 never reaches a log line: every record is masked when it is created (LOGGING_CONFIG installs a record
 # factory), and every handler masks again before formatting.
@@ -266,3 +262,28 @@ LOGGING = {
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- Production hardening (README "本番運用 / Running in production"); `piaops check --deploy` is clean with DEBUG off.
+# Behind the municipality's reverse proxy that terminates TLS, set PIAOPS_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO
+# (the proxy must overwrite that header); then the app knows the request was HTTPS.
+if _proxy_header := os.environ.get("PIAOPS_PROXY_SSL_HEADER", ""):
+    SECURE_PROXY_SSL_HEADER = (_proxy_header, "https")
+SECURE_SSL_REDIRECT = envbool("PIAOPS_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = envint("PIAOPS_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("PIAOPS_HSTS_INCLUDE_SUBDOMAINS", True)
+# LGWAN host names can never be on the browsers' public HSTS preload list, so preload is meaningless here.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy sent on every response (piaops.core.security): nothing from outside, no inline script.
+PIAOPS_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+# --- Accounts (piaops.accounts): idle timeout; SESSION_COOKIE_AGE above is the absolute lifetime of a log-in.
+PIAOPS_SESSION_IDLE_SECONDS = envint("PIAOPS_SESSION_IDLE_SECONDS", 30 * 60)
+# Lockout: this many failed log-ins for one user name within the window lock it for PIAOPS_LOCKOUT_SECONDS.
+PIAOPS_LOCKOUT_FAILURES = envint("PIAOPS_LOCKOUT_FAILURES", 5)
+PIAOPS_LOCKOUT_WINDOW_SECONDS = envint("PIAOPS_LOCKOUT_WINDOW_SECONDS", 15 * 60)
+PIAOPS_LOCKOUT_SECONDS = envint("PIAOPS_LOCKOUT_SECONDS", 15 * 60)

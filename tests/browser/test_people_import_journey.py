@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from piaops.core.demo import DEMO_PASSWORD
+from tests.browser_login import log_in
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -19,11 +20,7 @@ HEADER = "職員番号,氏名,氏名カナ,雇用形態,所属組織コード,�
 
 
 def _log_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_url("**/")
+    log_in(page, username, DEMO_PASSWORD)
 
 
 def test_the_admin_imports_people_and_sees_them(page: Page, shoot: Callable[[Page, str], Path], tmp_path: Path) -> None:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser_login import log_in
+
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 
@@ -87,10 +89,7 @@ def test_the_admin_follows_the_overview_to_a_roster_and_a_persons_history(server
             ],
         )
         page = browser.new_page()
-        page.goto(f"{server}/login/?next=/training/")
-        page.fill("input[name=username]", "admin")
-        page.fill("input[name=password]", "browser-pass-2026")
-        page.click("main button[type=submit]")
+        log_in(page, "admin", "browser-pass-2026", base=server, next_path="/training/")
         page.wait_for_url(f"{server}/training/")
         assert page.locator("h1").inner_text() == "教育・啓発 受講状況"
         body = page.locator("main").inner_text()

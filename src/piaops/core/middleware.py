@@ -44,17 +44,3 @@ class ChosenLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
-
-
-class ContentSecurityPolicyMiddleware:
-    """Adds ``settings.PIAOPS_CONTENT_SECURITY_POLICY`` to every response that has none (Django 5.2 has no CSP)."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-        self.policy: str = getattr(settings, "PIAOPS_CONTENT_SECURITY_POLICY", "")
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        if self.policy:
-            response.headers.setdefault("Content-Security-Policy", self.policy)
-        return response

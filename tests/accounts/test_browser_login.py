@@ -1,0 +1,101 @@
+"""A real browser logs in as 番号制度総括管理者, enrols TOTP from the page, and meets no CSP violation on the way."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyotp
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SETUP = """
+from piaops.tenancy.models import Municipality, RoleGrant, User
+m = Municipality.objects.create(name="札幌市", code="011002")
+u = User.objects.create_user(username="admin_a", password="correct-horse-battery", municipality=m, is_staff=True)
+RoleGrant.objects.create(municipality=m, user=u, role="admin")
+"""
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("PIAOPS_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium is required (PIAOPS_REQUIRE_BROWSER=1) but /usr/bin/chromium is missing")
+        pytest.skip("no /usr/bin/chromium")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIAOPS_", "DJANGO_", "DATABASE_URL"))}
+    env |= {"PIAOPS_DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'live.sqlite3'}"}
+    base = [sys.executable, "-c", "from piaops.cli import main; main()"]
+    for args in (["migrate", "--no-input", "-v", "0"], ["shell", "-c", SETUP]):
+        subprocess.run([*base, *args], env=env, cwd=tmp_path, check=True, capture_output=True, timeout=300)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [*base, "runserver", "--noreload", f"127.0.0.1:{port}"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_admin_enrols_totp_in_a_real_browser_without_csp_violations(server: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    console: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page()
+            page.on("console", lambda m: console.append(m.text))
+            page.goto(f"{server}/tenancy/")
+            page.fill("#id_username", "admin_a")
+            page.fill("#id_password", "correct-horse-battery")
+            page.click("button[type=submit].primary")
+            assert "/accounts/otp/setup/" in page.url
+            assert page.locator("figure.qr svg").count() == 1
+            secret = page.inner_text("code.secret").replace(" ", "")
+            page.fill("#id_code", pyotp.TOTP(secret).now())
+            page.click("button[type=submit].primary")
+            assert page.locator("ul.recovery-codes li").count() == 10
+            page.click("text=保管しました。続ける")
+            assert page.url.endswith("/tenancy/")
+            assert page.locator("h1").inner_text() != "二要素認証"
+            for path in ["/", "/accounts/", "/tenancy/units/", "/django-admin/", "/django-admin/tenancy/user/"]:
+                page.goto(f"{server}{path}")
+                assert "/accounts/otp" not in page.url and "/login/" not in page.url, path
+        finally:
+            browser.close()
+    assert [m for m in console if "Content Security Policy" in m] == []
