@@ -84,6 +84,8 @@ def test_a_unit_never_audited_on_site_is_due_and_the_programme_warns_and_propose
     made = services.programme_propose_onsite(programme=p, today=TODAY)
     assert {a.unit.name for a in made} == {"税政課", "保険年金課"}
     assert rules.check_programme(p, today=TODAY).missing_onsite == []
+    # 税政課's document audit became on-site; 保険年金課 got a new one
+    assert sorted(p.audits.values_list("unit__name", "audit_type")) == [("保険年金課", "onsite"), ("税政課", "onsite")]
 
 
 def test_a_unit_whose_people_handle_specific_personal_information_needs_rotation_too(world: World) -> None:

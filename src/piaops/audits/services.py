@@ -39,7 +39,7 @@ from piaops.audittrail.models import Action
 from piaops.audittrail.services import record, record_create, record_update, snapshot
 from piaops.findings.models import Finding, Severity, Source
 from piaops.findings.services import finding_create
-from piaops.lib.fiscal import add_years, wareki_fiscal_year
+from piaops.lib.fiscal import add_years, next_office_day, wareki_fiscal_year
 from piaops.lib.mynumber import contains_my_number
 from piaops.tenancy.models import Municipality, OrgUnit, User, Work
 
@@ -214,12 +214,27 @@ def audit_delete(*, audit: Audit, by: Any = None) -> None:
 
 
 def programme_propose_onsite(*, programme: AuditProgramme, today: dt.date, by: Any = None) -> list[Audit]:
-    """Add a 現地監査 (all works of the unit, no auditor yet) for each due unit the programme leaves out."""
+    """Give each due unit the programme leaves out a 現地監査: its 書面監査 in the programme becomes on-site, or a
+    new on-site audit of all the unit's works (no auditor yet) is added."""
     _editable(programme)
     check = rules.check_programme(programme, today=today)
     made = []
-    start = max(today, dt.date(programme.fiscal_year, 6, 1))
+    start = next_office_day(max(today, dt.date(programme.fiscal_year, 6, 1)))
     for unit, _last in check.missing_onsite:
+        existing = programme.audits.filter(unit=unit, audit_type=AuditType.DOCUMENT, status=AuditStatus.PLANNED).first()
+        if existing is not None:
+            with transaction.atomic():
+                before = snapshot(existing)
+                existing.audit_type = AuditType.ONSITE
+                existing.save(update_fields=["audit_type"])
+                record_update(
+                    existing,
+                    before=before,
+                    municipality_id=existing.municipality_id,
+                    summary="書面監査を現地監査に変更",
+                )
+            made.append(existing)
+            continue
         works = list(Work.objects.filter(municipality_id=unit.municipality_id, is_active=True, units=unit))
         made.append(
             audit_create(
