@@ -99,3 +99,17 @@ def test_the_admin_plans_and_approves_and_the_auditor_works_on_the_web(
 def test_an_auditor_not_assigned_to_the_audit_may_not_work_on_it(world: World, as_auditor: Client) -> None:
     a = approved_audit(world)
     assert as_auditor.post(f"/audits/{a.pk}/action/", {"action": "start"}).status_code == 403
+
+
+def test_the_auditor_schedules_a_re_audit_of_a_finding_and_is_its_auditor(world: World, as_auditor: Client) -> None:
+    a = approved_audit(world, auditors=[world.auditor_a])
+    services.audit_start(audit=a)
+    for item in a.items.all():
+        services.item_record(item=item, result=ItemResult.MAJOR, notes="記録なし")
+    finding = services.audit_complete(audit=a)[0]
+    response = as_auditor.post(
+        f"/audits/{a.pk}/action/", {"action": "reaudit", "finding": finding.pk, "planned_start": "2027-02-15"}
+    )
+    new = a.programme.audits.get(reaudit_of=finding)
+    assert response["Location"] == f"/audits/{new.pk}/"
+    assert [x.user for x in new.auditors.all()] == [world.auditor_a] and new.unit == world.tax_a

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -235,10 +236,13 @@ def audit_action(request: HttpRequest, pk: int) -> HttpResponse:
                 )
         elif what == "reaudit":
             finding = get_or_404(user, Finding, pk=post.get("finding"))
-            new = services.reaudit_schedule(
-                finding=finding, planned_start=_date(post.get("planned_start", ""), "再監査の予定日"), by=user
-            )
-            services.auditor_assign(audit=new, user=user, exception_reason=post.get("exception_reason", ""), by=user)
+            with transaction.atomic():  # the re-audit and its auditor together, or neither
+                new = services.reaudit_schedule(
+                    finding=finding, planned_start=_date(post.get("planned_start", ""), "再監査の予定日"), by=user
+                )
+                services.auditor_assign(
+                    audit=new, user=user, exception_reason=post.get("exception_reason", ""), by=user
+                )
             messages.success(request, "再監査を計画しました。")
             return redirect("audits:audit", pk=new.pk)
         else:
