@@ -30,7 +30,7 @@ def test_the_admin_creates_a_template_and_a_campaign_and_launches_it_on_the_web(
         {
             "fiscal_year": 2026,
             "title": "自己点検",
-            "template": template.pk,
+            "templates": [template.pk],
             "deadline": "2026-12-12",  # a Saturday
             "reminder_office_days": 5,
         },
@@ -41,7 +41,7 @@ def test_the_admin_creates_a_template_and_a_campaign_and_launches_it_on_the_web(
         {
             "fiscal_year": 2026,
             "title": "自己点検",
-            "template": template.pk,
+            "templates": [template.pk],
             "deadline": "2026-12-11",
             "reminder_office_days": 5,
         },

@@ -26,6 +26,10 @@ def test_the_demo_step_builds_a_campaign_with_a_mix_of_states_once(world: World)
     demo.build(municipality=world.a, people=10, today=TODAY)
     demo.build(municipality=world.a, people=10, today=TODAY)
     campaign = Campaign.objects.get()
+    report_template, general = campaign.template_list()  # the report's commitments and the general safeguards
+    assert report_template.report is not None and general.code == "general"
+    n_items = report_template.items.count() + general.items.count()
+    assert all(c.answers.count() == n_items for c in Checklist.objects.all())
     assert campaign.fiscal_year == 2026 and campaign.deadline == dt.date(2026, 12, 9)  # 10 開庁日 after
     states = Counter(Checklist.objects.values_list("status", flat=True))
     assert states == {"accepted": 4, "submitted": 2, "returned": 1, "draft": 2, "not_started": 1}

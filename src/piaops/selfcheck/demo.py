@@ -35,14 +35,22 @@ def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
         )
     if not units:
         return
+    # Two templates on one checklist: the report's own commitments, and the general safeguards kept apart so
+    # that other reports' campaigns can use them too.
     template = services.template_create(
-        municipality=municipality, title=f"{wareki_fiscal_year(fy)} 個人番号利用事務 自己点検票", report=report
+        municipality=municipality,
+        title=f"{wareki_fiscal_year(fy)} 個人番号利用事務 自己点検票",
+        report=report,
+        include_general=False,
+    )
+    general = services.template_create(
+        municipality=municipality, title="一般的な安全管理措置 点検票", code="general", include_general=True
     )
     campaign = services.campaign_create(
         municipality=municipality,
         fiscal_year=fy,
         title="特定個人情報の取扱いに関する自己点検",
-        template=template,
+        templates=[template, general],
         deadline=add_office_days(today, 10),
         instructions="各所属で自己点検票に回答し、所属長の確認のうえ提出してください。"
         "「いいえ」の項目は改善計画と改善予定日を記入してください。",
@@ -68,7 +76,7 @@ def _play(checklist: Checklist, state: str, *, rng: random.Random, today: dt.dat
     if state == "not_started":
         return
     answers = {}
-    for a in checklist.answers.select_related("item").order_by("item__order"):
+    for a in checklist.campaign.sort_answers(checklist.answers.select_related("item")):
         roll = rng.random()
         if roll < 0.06:
             answers[a.item_id] = services.AnswerInput(
@@ -90,6 +98,7 @@ def _play(checklist: Checklist, state: str, *, rng: random.Random, today: dt.dat
     if state == "accepted":
         services.checklist_review(checklist=checklist, accept=True)
     elif state == "returned":
-        first = checklist.answers.order_by("item__order").first()
+        ordered = checklist.campaign.sort_answers(checklist.answers.select_related("item"))
+        first = ordered[0] if ordered else None
         comments = {first.item_id: "点検の根拠（確認した記録）をコメントに記載してください。"} if first else {}
         services.checklist_review(checklist=checklist, accept=False, comments=comments)

@@ -32,7 +32,10 @@ class ItemForm(forms.Form):
 class CampaignForm(forms.Form):
     fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     title = GuardedFormCharField(label="名称", max_length=200)
-    template = forms.ModelChoiceField(label="自己点検票", queryset=ChecklistTemplate.objects.none())
+    templates = forms.ModelMultipleChoiceField(
+        label="自己点検票（複数選べます。評価書のもの、一般的な安全管理措置のものなど）",
+        queryset=ChecklistTemplate.objects.none(),
+    )
     deadline = forms.DateField(label="提出期限（開庁日）", widget=forms.DateInput(attrs={"type": "date"}))
     reminder_office_days = forms.IntegerField(
         label="期限の何開庁日前に通知するか", min_value=0, max_value=60, initial=5
@@ -41,7 +44,12 @@ class CampaignForm(forms.Form):
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["template"].queryset = ChecklistTemplate.objects.filter(municipality=municipality)  # type: ignore[attr-defined]
+        self.fields["templates"].queryset = ChecklistTemplate.objects.filter(municipality=municipality)  # type: ignore[attr-defined]
+
+    def clean_templates(self) -> list[ChecklistTemplate]:
+        """The chosen templates in checklist order: report-derived ones first, then by code."""
+        chosen = list(self.cleaned_data["templates"])
+        return sorted(chosen, key=lambda t: (t.report_id is None, t.code, -t.version))
 
 
 class RatingForm(forms.Form):

@@ -2,8 +2,9 @@
 
 - A :class:`ChecklistTemplate` is versioned by ``code`` + ``version``; once a launched campaign uses it, it is
   locked (``locked_at``) and an edit makes the next version (services).
-- A :class:`Campaign` of one 年度 uses one template, targets units, and on launch creates one :class:`Checklist`
-  per unit with an empty :class:`Answer` per item.
+- A :class:`Campaign` of one 年度 uses one or more templates (:class:`CampaignTemplate`, in order; ``template``
+  is the first of them), targets units, and on launch creates one :class:`Checklist` per unit with an empty
+  :class:`Answer` per item of every template: a 所属長 answers, certifies and submits one 点検票 a year.
 - Every submission is kept as a :class:`Submission` (one per round) with the reviewer's per-item
   :class:`ReviewComment` rows, so a returned and resubmitted checklist shows its whole history.
 """
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
@@ -101,6 +103,7 @@ class CampaignStatus(models.TextChoices):
 class Campaign(TenantOwned):
     fiscal_year = models.PositiveSmallIntegerField("年度")
     title = GuardedCharField("名称", max_length=200)
+    # The first of the campaign's templates (kept equal to ``campaign_templates`` position 0 by the services).
     template = models.ForeignKey(
         ChecklistTemplate, on_delete=models.PROTECT, related_name="campaigns", verbose_name="自己点検票"
     )
@@ -126,6 +129,51 @@ class Campaign(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.fiscal_year}年度 {self.title}"
+
+    def template_list(self) -> list[ChecklistTemplate]:
+        """Every template of the campaign, in the order its items appear on the checklist."""
+        cached: list[ChecklistTemplate] | None = getattr(self, "_template_list", None)
+        if cached is None:
+            links = self.campaign_templates.select_related("template").order_by("position", "id")
+            cached = [link.template for link in links] or [self.template]
+            self._template_list = cached  # the templates never change once the campaign exists
+        return cached
+
+    def items(self) -> list[TemplateItem]:
+        """Every item of every template, in checklist order (template position, then item order)."""
+        templates = self.template_list()
+        pos = {t.pk: n for n, t in enumerate(templates)}
+        rows = TemplateItem.objects.filter(template_id__in=list(pos)).select_related("template", "commitment")
+        return sorted(rows, key=lambda i: (pos[i.template_id], i.order, i.pk))
+
+    def item_numbers(self) -> dict[int, int]:
+        """The No. of each item on the unit's checklist (1, 2, … across all templates), by item id."""
+        return {item.pk: n for n, item in enumerate(self.items(), start=1)}
+
+    def sort_answers(self, answers: Iterable[Answer]) -> list[Answer]:
+        """``answers`` (with ``item`` loaded) in checklist order; each gets ``number``, its No. on the checklist."""
+        pos = {t.pk: n for n, t in enumerate(self.template_list())}
+        ordered = sorted(answers, key=lambda a: (pos.get(a.item.template_id, 0), a.item.order, a.item_id))
+        for n, a in enumerate(ordered, start=1):
+            a.number = n
+        return ordered
+
+
+class CampaignTemplate(TenantOwned):
+    """One template of a campaign; ``position`` orders the templates' items on the checklist."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="campaign_templates")
+    template = models.ForeignKey(ChecklistTemplate, on_delete=models.PROTECT, related_name="campaign_links")
+    position = models.PositiveSmallIntegerField("順序", default=0)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["campaign", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "template"], name="campaigntemplate_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.template_id}"
 
 
 class CampaignTarget(TenantOwned):
@@ -198,6 +246,8 @@ class Answer(TenantOwned):
     updated_at = models.DateTimeField(null=True, blank=True)
 
     objects = TenantQuerySet.as_manager()
+
+    number: int = 0  # the item's No. on the checklist, set by Campaign.sort_answers
 
     class Meta:
         verbose_name = "回答"

@@ -78,7 +78,7 @@ def shares(campaign: Campaign) -> tuple[list[tuple[TemplateItem, Share]], list[t
     for item_id, checklist_id, value in rows:
         by_item[item_id].add(value)
         by_checklist[checklist_id].add(value)
-    items = list(campaign.template.items.order_by("order", "id"))
+    items = campaign.items()
     checklists = list(campaign.checklists.filter(status__in=DONE).select_related("unit").order_by("unit__path"))
     return [(i, by_item[i.pk]) for i in items], [(c, by_checklist[c.pk]) for c in checklists]
 
@@ -137,7 +137,7 @@ def suggest_rating(campaign: Campaign, *, today: dt.date) -> Suggestion:
     followups = list(FollowUp.objects.filter(finding__in=campaign_findings(campaign)))
     due = [f for f in followups if f.due_date <= today]
     due_on_time = sum(1 for f in due if f.completed_on is not None and f.completed_on <= f.due_date)
-    report_items = campaign.template.items.filter(category=Category.REPORT).count()
+    report_items = TemplateItem.objects.filter(template__in=campaign.template_list(), category=Category.REPORT).count()
     numbers = {
         "targets": targets,
         "accepted": accepted,

@@ -8,7 +8,7 @@ nothing a reader needs).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,7 @@ from piaops.selfcheck.models import (
     Campaign,
     CampaignStatus,
     CampaignTarget,
+    CampaignTemplate,
     Category,
     Checklist,
     ChecklistEvent,
@@ -263,41 +264,65 @@ def _check_deadline(deadline: dt.date) -> None:
         raise ValidationError({"deadline": f"提出期限は開庁日を指定してください（次の開庁日は {nxt}）。"})
 
 
+def _check_templates(municipality: Municipality, templates: Sequence[ChecklistTemplate]) -> None:
+    if not templates:
+        raise ValidationError({"templates": "自己点検票を1つ以上選んでください。"})
+    if any(t.municipality_id != municipality.pk for t in templates):
+        raise ValidationError("他の団体の自己点検票は使えません。")
+    codes = [t.code for t in templates]
+    if len(set(codes)) != len(codes):
+        raise ValidationError({"templates": "同じ自己点検票の別の版を一緒に使うことはできません。"})
+
+
 def campaign_create(
     *,
     municipality: Municipality,
     fiscal_year: int,
     title: str,
-    template: ChecklistTemplate,
     deadline: dt.date,
+    template: ChecklistTemplate | None = None,
+    templates: Sequence[ChecklistTemplate] = (),
     instructions: str = "",
     units: Iterable[OrgUnit] | None = None,
     reminder_office_days: int = 5,
     by: Any = None,
     previous: Campaign | None = None,
 ) -> Campaign:
-    """A campaign in preparation. Without ``units`` the default targets (see :func:`default_target_units`)."""
+    """A campaign in preparation using ``templates`` in that order (or the one ``template``).
+
+    Without ``units`` the default targets of the first template's report (see :func:`default_target_units`).
+    """
     _check_deadline(deadline)
-    if template.municipality_id != municipality.pk:
-        raise ValidationError("他の団体の自己点検票は使えません。")
+    chosen = list(templates) or ([template] if template is not None else [])
+    _check_templates(municipality, chosen)
     with transaction.atomic():
         campaign = Campaign.objects.create(
             municipality=municipality,
             fiscal_year=fiscal_year,
             title=title,
-            template=template,
+            template=chosen[0],
             deadline=deadline,
             instructions=instructions,
             reminder_office_days=reminder_office_days,
             previous=previous,
         )
+        CampaignTemplate.objects.bulk_create(
+            [
+                CampaignTemplate(municipality=municipality, campaign=campaign, template=t, position=n)
+                for n, t in enumerate(chosen)
+            ]
+        )
         if units is None:
-            units = default_target_units(municipality=municipality, on=timezone.localdate(), report=template.report)
+            report = next((t.report for t in chosen if t.report is not None), None)
+            units = default_target_units(municipality=municipality, on=timezone.localdate(), report=report)
         CampaignTarget.objects.bulk_create(
             [CampaignTarget(municipality=municipality, campaign=campaign, unit=u) for u in units]
         )
+        names = "・".join(str(t) for t in chosen)
         record_create(
-            campaign, municipality_id=municipality.pk, summary=f"自己点検を作成（対象{campaign.targets.count()}所属）"
+            campaign,
+            municipality_id=municipality.pk,
+            summary=f"自己点検を作成（{names}、対象{campaign.targets.count()}所属）",
         )
     return campaign
 
@@ -323,7 +348,7 @@ def campaign_set_targets(*, campaign: Campaign, units: Iterable[OrgUnit], by: An
 
 
 def campaign_launch(*, campaign: Campaign, by: Any = None) -> int:
-    """Lock the template and create one checklist (with an empty answer per item) per target unit.
+    """Lock the templates and create one checklist (with an empty answer per item of every template) per unit.
 
     Returns the number of checklists created.
     """
@@ -331,11 +356,13 @@ def campaign_launch(*, campaign: Campaign, by: Any = None) -> int:
         raise ValidationError("この自己点検はすでに開始しています。")
     now = timezone.now()
     with transaction.atomic():
-        template = campaign.template
-        if template.locked_at is None:
-            template.locked_at = now
-            template.save(update_fields=["locked_at"])
-        item_ids = list(template.items.order_by("order", "id").values_list("pk", flat=True))
+        templates = campaign.template_list()
+        template_ids = [t.pk for t in templates]
+        for template in (campaign.template, *templates):
+            if template.locked_at is None:
+                template.locked_at = now
+                template.save(update_fields=["locked_at"])
+        item_ids = list(TemplateItem.objects.filter(template_id__in=template_ids).values_list("pk", flat=True))
         if not item_ids:
             raise ValidationError("点検項目のない自己点検票では開始できません。")
         unit_ids = list(campaign.campaign_targets.order_by("unit__path").values_list("unit_id", flat=True))
@@ -345,7 +372,7 @@ def campaign_launch(*, campaign: Campaign, by: Any = None) -> int:
         checklists = Checklist.objects.bulk_create(
             [Checklist(municipality_id=mid, campaign=campaign, unit_id=u) for u in unit_ids]
         )
-        n_answers = _insert_empty_answers(campaign)
+        n_answers = _insert_empty_answers(campaign, template_ids)
         campaign.status = CampaignStatus.LAUNCHED
         campaign.launched_at = now
         campaign.save(update_fields=["status", "launched_at"])
@@ -365,8 +392,8 @@ def campaign_launch(*, campaign: Campaign, by: Any = None) -> int:
     return len(checklists)
 
 
-def _insert_empty_answers(campaign: Campaign) -> int:
-    """One empty answer per (checklist, item) of the campaign, in one INSERT … SELECT.
+def _insert_empty_answers(campaign: Campaign, template_ids: list[int]) -> int:
+    """One empty answer per (checklist, item of ``template_ids``) of the campaign, in one INSERT … SELECT.
 
     The ORM's ``bulk_create`` builds a model instance per row, about ten times the cost of the insert itself
     for 75,000 rows (bench/bench_selfcheck.py); the rows are all alike and carry no text, so the database
@@ -383,10 +410,11 @@ def _insert_empty_answers(campaign: Campaign) -> int:
         f"{col(answer, 'item')}, {col(answer, 'value')}, {col(answer, 'comment')}, {col(answer, 'improvement_plan')}) "
         f"SELECT c.{col(checklist, 'municipality')}, c.{col(checklist, 'id')}, i.{col(item, 'id')}, '', '', '' "
         f"FROM {q(checklist.db_table)} c CROSS JOIN {q(item.db_table)} i "
-        f"WHERE c.{col(checklist, 'campaign')} = %s AND i.{col(item, 'template')} = %s"
+        f"WHERE c.{col(checklist, 'campaign')} = %s AND i.{col(item, 'template')} IN "
+        f"({', '.join(['%s'] * len(template_ids))})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [campaign.pk, campaign.template_id])
+        cursor.execute(sql, [campaign.pk, *template_ids])
         return int(cursor.rowcount)
 
 
@@ -407,36 +435,21 @@ def campaign_close(*, campaign: Campaign, by: Any = None) -> None:
 
 
 def campaign_copy_to_next_year(*, campaign: Campaign, by: Any = None) -> Campaign:
-    """The same campaign for the next 年度: deadline one year later (on a 開庁日), same targets.
+    """The same campaign for the next 年度: deadline one year later (on a 開庁日), same targets, and each of its
+    templates in its newest version (edits made since the launch carry over).
 
-    If the template's assessment report has a newer version, a new template version takes that version's
+    If a template's assessment report has a newer version, a new template version takes that version's
     checkable commitments, which carry their change mark (新規・変更・変更なし) from the report.
     """
     from piaops.lib.fiscal import add_years
 
-    # The newest version of the template: edits made since the campaign was launched carry over.
-    template = (
-        ChecklistTemplate.objects.filter(municipality_id=campaign.municipality_id, code=campaign.template.code)
-        .order_by("-version")
-        .first()
-    ) or campaign.template
     with transaction.atomic():
-        report = template.report
-        newest = None
-        if report is not None:
-            newest = (
-                AssessmentReport.objects.current()
-                .filter(municipality_id=campaign.municipality_id, series=report.series)
-                .exclude(pk=report.pk)
-                .order_by("-version")
-                .first()
-            )
-        new_template = _clone(template, report=newest) if newest is not None else template
+        templates = [_next_year_template(t) for t in campaign.template_list()]
         new = campaign_create(
             municipality=campaign.municipality,
             fiscal_year=campaign.fiscal_year + 1,
             title=campaign.title,
-            template=new_template,
+            templates=templates,
             deadline=next_office_day(add_years(campaign.deadline, 1)),
             instructions=campaign.instructions,
             units=[t.unit for t in campaign.campaign_targets.select_related("unit")],
@@ -445,6 +458,25 @@ def campaign_copy_to_next_year(*, campaign: Campaign, by: Any = None) -> Campaig
             by=by,
         )
     return new
+
+
+def _next_year_template(used: ChecklistTemplate) -> ChecklistTemplate:
+    template = (
+        ChecklistTemplate.objects.filter(municipality_id=used.municipality_id, code=used.code)
+        .order_by("-version")
+        .first()
+    ) or used
+    report = template.report
+    if report is None:
+        return template
+    newest = (
+        AssessmentReport.objects.current()
+        .filter(municipality_id=used.municipality_id, series=report.series)
+        .exclude(pk=report.pk)
+        .order_by("-version")
+        .first()
+    )
+    return _clone(template, report=newest) if newest is not None else template
 
 
 # ---------------------------------------------------------------------------------------------------- answers
@@ -509,12 +541,12 @@ def checklist_save_answers(
     if not checklist.is_editable:
         raise ChecklistInvalid([Problem("", "提出済みの自己点検票は変更できません。")])
     problems = []
-    rows = {a.item_id: a for a in checklist.answers.select_related("item")}
+    rows = {a.item_id: a for a in checklist.campaign.sort_answers(checklist.answers.select_related("item"))}
     for item_id, given in answers.items():
         if item_id not in rows:
             problems.append(Problem("", f"この自己点検票にない項目です（ID {item_id}）。"))
         else:
-            where = f"項目{rows[item_id].item.order}"
+            where = f"項目{rows[item_id].number}"
             if given.value and given.value not in AnswerValue.values:
                 problems.append(Problem(where, "回答は「はい」「いいえ」「該当なし」から選んでください。"))
             for label, text in (("コメント", given.comment), ("改善計画", given.improvement_plan)):
@@ -564,9 +596,9 @@ def checklist_submit(*, checklist: Checklist, by: Any = None) -> Submission:
         raise ChecklistInvalid([Problem("", "この自己点検は実施中ではないため、提出できません。")])
     if not checklist.is_editable:
         raise ChecklistInvalid([Problem("", "この自己点検票はすでに提出されています。")])
-    answers = list(checklist.answers.select_related("item").order_by("item__order", "item_id"))
+    answers = checklist.campaign.sort_answers(checklist.answers.select_related("item"))
     problems = [
-        Problem(f"項目{a.item.order}", msg)
+        Problem(f"項目{a.number}", msg)
         for a in answers
         for msg in answer_problems(AnswerInput(a.value, a.comment, a.improvement_plan, a.target_date))
     ]
@@ -644,7 +676,7 @@ def checklist_review(
 
 def _findings_from(checklist: Checklist, *, by: Any) -> None:
     campaign = checklist.campaign
-    for a in checklist.answers.filter(value=AnswerValue.NO).select_related("item").order_by("item__order"):
+    for a in campaign.sort_answers(checklist.answers.filter(value=AnswerValue.NO).select_related("item")):
         finding = finding_create(
             unit=checklist.unit,
             fiscal_year=campaign.fiscal_year,

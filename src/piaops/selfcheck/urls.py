@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("campaigns/<int:pk>/rating/", views.campaign_rating, name="rating"),
     path("campaigns/<int:pk>/workbooks.zip", xlsx_views.campaign_zip, name="campaign_zip"),
     path("campaigns/<int:pk>/summary.xlsx", xlsx_views.campaign_summary, name="campaign_summary"),
+    path("campaigns/<int:pk>/summary.pdf", xlsx_views.campaign_summary_pdf, name="campaign_summary_pdf"),
     path("checklists/<int:pk>/", views.checklist_detail, name="checklist"),
     path("checklists/<int:pk>/review/", views.checklist_review, name="checklist_review"),
     path("checklists/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),

@@ -80,7 +80,11 @@ def _validation(request: HttpRequest, exc: ValidationError) -> None:
 @tenant_view(Perm.SELFCHECK_VIEW)
 def index(request: HttpRequest) -> HttpResponse:
     user = _u(request)
-    campaigns = scoped(user, Campaign).select_related("template").annotate(n=Count("checklists"))
+    campaigns = (
+        scoped(user, Campaign)
+        .select_related("template")
+        .annotate(n=Count("checklists", distinct=True), n_templates=Count("campaign_templates", distinct=True))
+    )
     my = (
         scoped(user, Checklist)
         .filter(unit__in=visible_units(user))
@@ -326,7 +330,7 @@ def campaign_rating(request: HttpRequest, pk: int) -> HttpResponse:
 def _parse_answers(request: HttpRequest, checklist: Checklist) -> tuple[dict[int, services.AnswerInput], list[Problem]]:
     parsed: dict[int, services.AnswerInput] = {}
     problems: list[Problem] = []
-    for a in checklist.answers.select_related("item"):
+    for a in checklist.campaign.sort_answers(checklist.answers.select_related("item")):
         i = a.item_id
         if f"v{i}" not in request.POST:
             continue
@@ -336,7 +340,7 @@ def _parse_answers(request: HttpRequest, checklist: Checklist) -> tuple[dict[int
             try:
                 target = dt.date.fromisoformat(raw_date)
             except ValueError:
-                problems.append(Problem(f"項目{a.item.order}", "改善予定日は YYYY-MM-DD の形式で入力してください。"))
+                problems.append(Problem(f"項目{a.number}", "改善予定日は YYYY-MM-DD の形式で入力してください。"))
         parsed[i] = services.AnswerInput(
             value=request.POST.get(f"v{i}", ""),
             comment=request.POST.get(f"c{i}", ""),
@@ -347,11 +351,12 @@ def _parse_answers(request: HttpRequest, checklist: Checklist) -> tuple[dict[int
 
 
 def checklist_context(checklist: Checklist, user: User) -> dict[str, Any]:
-    answers = list(
-        checklist.answers.select_related("item", "item__commitment")
-        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("id")))
-        .order_by("item__order", "item_id")
+    answers = checklist.campaign.sort_answers(
+        checklist.answers.select_related("item", "item__commitment").prefetch_related(
+            Prefetch("evidence", queryset=Evidence.objects.order_by("id"))
+        )
     )
+    numbers = {a.item_id: a.number for a in answers}
     last_returned = checklist.submissions.filter(outcome=Submission.Outcome.RETURNED).order_by("-round").first()
     comments: dict[int, str] = {}
     if last_returned is not None:
@@ -370,12 +375,14 @@ def checklist_context(checklist: Checklist, user: User) -> dict[str, Any]:
                 "plan": a.improvement_plan,
                 "date": a.target_date.isoformat() if a.target_date else "",
                 "review": comments.get(a.item_id, ""),
+                "number": a.number,
             }
             for a in answers
         ],
         "submissions": checklist.submissions.prefetch_related("comments", "comments__item").select_related(
             "submitted_by", "reviewed_by"
         ),
+        "numbers": numbers,
         "events": checklist.events.select_related("by"),
         "can_answer": open_ and has_perm(user, Perm.SELFCHECK_ANSWER, unit=unit),
         "can_certify": open_ and has_perm(user, Perm.SELFCHECK_CERTIFY, unit=unit),

@@ -1,9 +1,11 @@
 """The Excel round trip of a unit's checklist, the ZIP of all units' workbooks, and the campaign summary.
 
 A checklist workbook has the sheet 自己点検票 (answers chosen from a drop-down list, every other cell protected)
-and a very hidden sheet ``_piaops`` holding the checklist id, the unit code, the template id and version and the
-item id of each row. Import checks every cell first and reports each problem with its cell (Japanese); nothing is
-saved unless the whole file (or, for several files, every file) is valid.
+and a very hidden sheet ``_piaops`` holding the checklist id, the unit code, the first template's id and version,
+every template as ``id:version`` (row ``templates``) and, per item row, the item id with its template's id and
+version. A campaign with several templates gives one sheet whose No. runs across them. Import checks every cell
+first and reports each problem with its cell (Japanese); nothing is saved unless the whole file (or, for several
+files, every file) is valid.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ from piaops.tenancy.models import Municipality
 
 SHEET = "自己点検票"
 META = "_piaops"
-FORMAT = "piaops-selfcheck-1"
+FORMAT = "piaops-selfcheck-2"
+# Workbooks written before a campaign could have several templates; still read for single-template campaigns.
+OLD_FORMATS = ("piaops-selfcheck-1",)
 FIRST_ROW = 7
 LABELS = {v.label: v.value for v in AnswerValue}  # はい → yes
 VALUE_LABELS = {v.value: v.label for v in AnswerValue}
@@ -49,14 +53,16 @@ _UNLOCKED = Protection(locked=False)
 
 
 def _answers_by_checklist(checklists: Sequence[Checklist]) -> dict[int, list[Answer]]:
+    """Each checklist's answers in checklist order (all checklists are of one campaign)."""
     grouped: dict[int, list[Answer]] = defaultdict(list)
-    rows = (
-        Answer.objects.filter(checklist__in=[c.pk for c in checklists])
-        .select_related("item")
-        .order_by("checklist_id", "item__order", "item_id")
-    )
-    for a in rows:
+    if not checklists:
+        return grouped
+    rows = Answer.objects.filter(checklist__in=[c.pk for c in checklists]).select_related("item")
+    for a in checklists[0].campaign.sort_answers(rows):
         grouped[a.checklist_id].append(a)
+    for answers in grouped.values():
+        for n, a in enumerate(answers, start=1):
+            a.number = n
     return grouped
 
 
@@ -64,7 +70,10 @@ def checklist_workbook(checklist: Checklist, answers: list[Answer] | None = None
     """The workbook of one checklist, with its current answers filled in."""
     if answers is None:
         answers = _answers_by_checklist([checklist])[checklist.pk]
-    campaign, unit, template = checklist.campaign, checklist.unit, checklist.campaign.template
+    campaign, unit = checklist.campaign, checklist.unit
+    templates = campaign.template_list()
+    template = templates[0]
+    versions = {t.pk: t.version for t in templates}
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -73,7 +82,7 @@ def checklist_workbook(checklist: Checklist, answers: list[Answer] | None = None
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"], ws["B2"] = "所属", f"{unit.name}（{unit.code}）"
     ws["A3"], ws["B3"] = "提出期限", wareki(campaign.deadline)
-    ws["A4"], ws["B4"] = "様式", f"{template.title} 第{template.version}版"
+    ws["A4"], ws["B4"] = "様式", "、".join(f"{t.title} 第{t.version}版" for t in templates)
     ws["A5"] = (
         "記入方法: 回答欄は一覧から「はい」「いいえ」「該当なし」を選んでください。"
         "「いいえ」「該当なし」はコメント（理由）が必要です。"
@@ -90,7 +99,7 @@ def checklist_workbook(checklist: Checklist, answers: list[Answer] | None = None
     input_style = text_style = date_style = None
     for n, a in enumerate(answers):
         r = FIRST_ROW + n
-        ws.cell(row=r, column=1, value=a.item.order)
+        ws.cell(row=r, column=1, value=a.number)
         ws.cell(row=r, column=2, value=CATEGORY_LABELS.get(a.item.category, "") + CHANGE_MARKS.get(a.item.change, ""))
         text_cell: Any = ws.cell(row=r, column=3, value=a.item.text)
         if text_style is None:
@@ -134,9 +143,12 @@ def checklist_workbook(checklist: Checklist, answers: list[Answer] | None = None
     meta.append(["template", template.pk])
     meta.append(["version", template.version])
     meta.append(["items", len(answers)])
+    meta.append(["templates", ",".join(f"{t.pk}:{t.version}" for t in templates)])
     for n, a in enumerate(answers):
         meta.cell(row=10 + n, column=1, value=FIRST_ROW + n)
         meta.cell(row=10 + n, column=2, value=a.item_id)
+        meta.cell(row=10 + n, column=3, value=a.item.template_id)
+        meta.cell(row=10 + n, column=4, value=versions.get(a.item.template_id))
     meta.sheet_state = "veryHidden"
     meta.protection.sheet = True
     meta.protection.password = PROTECT_PASSWORD
@@ -216,8 +228,9 @@ def parse_workbook(
         raise fail("Excel ファイル（.xlsx）として読み込めません。") from exc
     if META not in wb.sheetnames or SHEET not in wb.sheetnames:
         raise fail("piaops から出力した自己点検票ではありません（様式の情報がありません）。")
-    meta = {_text(r[0]): r[1] for r in wb[META].iter_rows(min_row=1, max_row=6, max_col=2, values_only=True)}
-    if _text(meta.get("format")) != FORMAT:
+    meta = {_text(r[0]): r[1] for r in wb[META].iter_rows(min_row=1, max_row=7, max_col=2, values_only=True)}
+    file_format = _text(meta.get("format"))
+    if file_format != FORMAT and file_format not in OLD_FORMATS:
         raise fail("piaops から出力した自己点検票ではありません（様式の情報が読めません）。")
     mid = municipality if isinstance(municipality, int) else municipality.pk
     try:
@@ -235,22 +248,29 @@ def parse_workbook(
         raise fail(
             f"別の所属（{checklist.unit.name}）の自己点検票です。{expected.unit.name}の自己点検票をアップロードしてください。"
         )
-    template = checklist.campaign.template
+    templates = checklist.campaign.template_list()
+    template = templates[0]
     if _text(meta.get("template")) != str(template.pk) or _text(meta.get("version")) != str(template.version):
         raise fail(
             f"自己点検票の版が違います（ファイル: 第{_text(meta.get('version'))}版、現在: 第{template.version}版）。"
             "最新の自己点検票をダウンロードし直してください。"
         )
+    if file_format in OLD_FORMATS and len(templates) > 1:
+        raise fail("古い形式の自己点検票です。最新の自己点検票をダウンロードし直してください。")
     if not checklist.is_editable:
         label = ChecklistStatus(checklist.status).label
         raise fail(f"この自己点検票は「{label}」のため、取り込めません。")
-    answers = {a.item_id: a for a in checklist.answers.select_related("item")}
-    rows = [
-        (int(_text(r[0])), int(_text(r[1])))
-        for r in wb[META].iter_rows(min_row=10, max_col=2, values_only=True)
-        if r[0] is not None and r[1] is not None
-    ]
-    if len(rows) != len(answers) or {i for _, i in rows} != set(answers):
+    answers = {a.item_id: a for a in checklist.campaign.sort_answers(checklist.answers.select_related("item"))}
+    versions = {t.pk: t for t in templates}
+    try:
+        meta_rows = [
+            (int(_text(r[0])), int(_text(r[1])), _text(r[2]), _text(r[3]))
+            for r in wb[META].iter_rows(min_row=10, max_col=4, values_only=True)
+            if r[0] is not None and r[1] is not None
+        ]
+    except ValueError as exc:
+        raise fail("様式の情報が壊れています。ダウンロードし直してください。") from exc
+    if len(meta_rows) != len(answers) or {i for _, i, _, _ in meta_rows} != set(answers):
         raise fail("点検項目の構成が現在の自己点検票と一致しません。ダウンロードし直してください。")
     ws = wb[SHEET]
     problems: list[Problem] = []
@@ -258,6 +278,23 @@ def parse_workbook(
 
     def at(col: str, r: int) -> str:
         return f"{fname}!{SHEET}!{col}{r}"
+
+    rows = [(r, item_id) for r, item_id, _, _ in meta_rows]
+    if file_format == FORMAT:
+        # Each row names its template and version: a row of another version is refused at its cell.
+        for r, item_id, file_template, file_version in meta_rows:
+            own = versions[answers[item_id].item.template_id]
+            if file_template != str(own.pk) or file_version != str(own.version):
+                problems.append(
+                    Problem(
+                        at("A", r),
+                        f"No.{answers[item_id].number} の様式「{own.title}」の版が違います"
+                        f"（ファイル: 第{file_version or '?'}版、現在: 第{own.version}版）。"
+                        "最新の自己点検票をダウンロードし直してください。",
+                    )
+                )
+        if problems:
+            raise ChecklistInvalid(problems)
 
     for r, item_id in rows:
         item = answers[item_id].item
@@ -336,7 +373,7 @@ def import_workbooks(
 def _municipality_of(data: bytes) -> int | None:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True)
-        meta = {_text(r[0]): r[1] for r in wb[META].iter_rows(min_row=1, max_row=6, max_col=2, values_only=True)}
+        meta = {_text(r[0]): r[1] for r in wb[META].iter_rows(min_row=1, max_row=7, max_col=2, values_only=True)}
         checklist = Checklist.objects.filter(pk=int(_text(meta.get("checklist")))).first()
     except Exception:  # not ours: reported by the caller
         return None
@@ -368,10 +405,10 @@ def campaign_summary(campaign: Campaign, *, today: dt.date) -> bytes:
     by_item, by_unit = results.shares(campaign)
     wi = wb.create_sheet("項目別")
     wi.append(["No", "区分", "点検項目", "はい", "いいえ", "該当なし", "はい(%)", "いいえ(%)", "該当なし(%)"])
-    for item, s in by_item:
+    for n, (item, s) in enumerate(by_item, start=1):
         wi.append(
             [
-                item.order,
+                n,
                 CATEGORY_LABELS.get(item.category),
                 item.text,
                 s.yes,

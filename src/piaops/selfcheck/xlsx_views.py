@@ -1,4 +1,4 @@
-"""Downloads and uploads of workbooks (the Excel round trip) and the campaign's XLSX summary and ZIP."""
+"""Downloads and uploads of workbooks (the Excel round trip) and the campaign's XLSX/PDF summary and ZIP."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
-from piaops.selfcheck import xlsx
+from piaops.selfcheck import pdf, xlsx
 from piaops.selfcheck.errors import ChecklistInvalid
 from piaops.selfcheck.models import Campaign
 from piaops.selfcheck.views import _checklist, _u, checklist_context, sees_all
@@ -101,3 +101,18 @@ def campaign_summary(request: HttpRequest, pk: int) -> HttpResponse:
         summary="自己点検の集計をExcelで出力",
     )
     return _attachment(content, f"selfcheck_summary_{campaign.fiscal_year}_{campaign.pk}.xlsx", XLSX)
+
+
+@tenant_view(Perm.SELFCHECK_MANAGE)
+def campaign_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The campaign's summary as a printable PDF (the governance division's report); an export in the trail."""
+    user = _u(request)
+    campaign = get_or_404(user, Campaign.objects.select_related("template"), pk=pk)
+    content = pdf.campaign_summary_pdf(campaign, today=timezone.localdate())
+    record(
+        action=Action.EXPORT,
+        municipality_id=campaign.municipality_id,
+        obj=campaign,
+        summary="自己点検の集計をPDFで出力",
+    )
+    return _attachment(content, f"selfcheck_summary_{campaign.fiscal_year}_{campaign.pk}.pdf", "application/pdf")
