@@ -179,3 +179,21 @@ def test_the_approval_date_is_read_under_the_old_and_the_new_commission_name(nam
 def test_half_width_katakana_and_commas_between_japanese_words_are_normalised(reference: ParsedReport) -> None:
     text = reference_text().replace("フォローアップ", "ﾌｫﾛｰｱｯﾌﾟ").replace("監査結果、", "監査結果,")
     assert structure(parse_report(text)) == structure(reference)
+
+
+def test_content_that_happens_to_sit_next_to_page_footers_is_kept() -> None:
+    # "<札幌市における措置>" ends three pages here, but it is content: only lines printed next to the footers
+    # (almost) every time they occur are running headers.
+    pages = [f"<札幌市における措置>\n{n} / 9\n第{n}の措置として、入退室を管理する。" for n in range(1, 4)]
+    text = "Ⅳ その他のリスク対策\n3. その他のリスク対策\n" + "\n".join(pages) + "\n<札幌市における措置>\n研修を行う。\n"
+    (item,) = parse_report(text).items()
+    assert [b.party_name for b in item.blocks] == ["札幌市"] * 4
+    assert [c.kind for b in item.blocks for c in b.commitments] == ["physical"] * 3 + ["training"]
+
+
+def test_markdown_headings_bold_and_full_width_periods_are_read(reference: ParsedReport) -> None:
+    text = reference_text().replace("IV その他のリスク対策 ※", "## **Ⅳ．その他のリスク対策** ※")
+    text = text.replace("3. その他のリスク対策", "### 3．その他のリスク対策")
+    report = parse_report(text)
+    assert structure(report) == structure(reference)
+    assert report.warnings == []

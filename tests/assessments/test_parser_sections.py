@@ -173,3 +173,14 @@ def test_an_empty_party_block_is_warned() -> None:
     block = report.items()[2].blocks[-1]
     assert (block.party_name, block.text, block.commitments) == ("eLTAXシステム認定委託先事業者", "", [])
     assert [w.line for w in report.warnings] == [13]
+
+
+def test_risks_in_scrambled_order_keep_their_own_numbers() -> None:
+    lines = fixture_text("section_iii.md").splitlines()
+    risk1, risk2 = lines[4:8], lines[8:11]
+    text = "\n".join([*lines[:4], *risk2, *risk1, *lines[11:]])
+    report = parse_report(text)
+    paths = [i.number_path for i in report.items()]
+    assert paths[:2] == ["Ⅲ-2-リスク2", "Ⅲ-2-リスク1"]
+    by_path = {i.number_path: i.selected for i in report.items()}
+    assert (by_path["Ⅲ-2-リスク1"], by_path["Ⅲ-2-リスク2"]) == ("十分である", "特に力を入れている")

@@ -70,6 +70,9 @@ class ParsedItem:
     span: Span
     blocks: list[ParsedMeasureBlock] = field(default_factory=list)
     group_title: str = ""  # the heading the item sits under: "監査" for Ⅳ-1-①, the process title for Ⅲ-n-リスクk
+    # On an extra rated line inside a Section Ⅲ risk ("ユーザ認証の管理 [行っている]" → item
+    # "Ⅲ-3-リスク2-ユーザ認証の管理"): the risk's path. "" for every other item.
+    parent_path: str = ""
 
 
 @dataclass

@@ -28,6 +28,10 @@ class Piece:
     line: int
     text: str
     kind: str = TEXT  # LABEL: a table's label cell or a known label; TEXT: anything else
+    # Whether a space separated this piece from the one before it on the same line (or paragraph): joining
+    # pieces back puts it back, so "1) 行っている 2) 行っていない" stays as written.
+    spaced: bool = False
+    in_table: bool = False  # from a markdown table row (its cells keep a rating together on one line)
 
 
 # --- characters -------------------------------------------------------------------------------------------------
@@ -60,7 +64,7 @@ def clean(text: str) -> str:
 
 def compact(text: str) -> str:
     """``text`` without any whitespace: for comparing labels that extraction may have spaced out."""
-    return _SPACES.sub("", text)
+    return "".join(text.split())
 
 
 def smart_join(parts: list[str]) -> str:
@@ -98,7 +102,10 @@ def drop_noise(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
         for j in (i - 1, i + 1)
         if 0 <= j < len(lines) and j not in footer_at and len(lines[j][1]) <= 40
     )
-    running = {text for text, count in near.items() if count >= 3}
+    # Printed next to a footer on at least three pages, and (almost) nowhere else: repeated content such as
+    # "<札幌市における措置>" or "<選択肢>" is next to a footer now and then but mostly elsewhere.
+    total = Counter(text for _, text in lines)
+    running = {text for text, count in near.items() if count >= 3 and count * 10 >= total[text] * 9}
     return [(no, text) for i, (no, text) in enumerate(lines) if i not in footer_at and text not in running]
 
 
@@ -116,6 +123,8 @@ _NUMBERED_LABELS = (
     *(f"2.{t}" for t in TRAINING_TITLES),
 )
 KNOWN_LABELS = frozenset(compact(x) for x in (*FIELD_LABELS, *ROW_LABELS, *_NUMBERED_LABELS))
+# Every proper beginning of a known label: only a line starting with one can be a wrapped label.
+_LABEL_STARTS = frozenset(label[:n] for label in KNOWN_LABELS for n in range(1, len(label)))
 _LABEL_PATTERN = re.compile(r"^(?:具体的な\S{1,8}|[^。<>【】\[\]]{2,50}(?:措置の内容|の内容|の方法))$")
 _LEADING_LABEL = re.compile(
     "^("
@@ -127,6 +136,8 @@ _LEADING_LABEL = re.compile(
 
 
 def is_label_text(text: str) -> bool:
+    if len(text) > 70 or "。" in text:
+        return False  # a sentence is never a label (and most lines are sentences)
     return compact(text) in KNOWN_LABELS or bool(_LABEL_PATTERN.match(text))
 
 
@@ -147,7 +158,7 @@ def unwrap_labels(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
         no, text = lines[i]
         head, _ = _first_token(text)
         joined = False
-        if compact(head) not in KNOWN_LABELS and not text.startswith(("|", "<", "【", "[")):
+        if head in _LABEL_STARTS and not text.startswith(("|", "<", "【", "[")):
             for k in (2, 3):
                 if i + k > len(lines):
                     break
@@ -173,8 +184,9 @@ MARKER = re.compile(
     r"<\s*([^<>]{1,40}?(?:における|での|の)措置)\s*>|【\s*([^【】]{1,40}?(?:における|での|の)措置)\s*】"
 )
 CHOICES_MARK = re.compile(r"<\s*選択肢\s*>")
+_SPECIAL = re.compile(r"[<【\[\]]|\d\)")  # what _split_body splits at; most lines have none
 _CHOICE_START = re.compile(r"(?:(?<=\s)|^)(?=\d{1,2}\)\s*\S)")
-_HTML_TAG = re.compile(
+HTML_TAG = re.compile(
     r"</?(?:p|br|div|span|strong|b|em|i|u|td|tr|th|table|tbody|thead|ul|ol|li|font|sup|sub|hr)(?:\s[^<>]*)?/?>",
     re.IGNORECASE,
 )
@@ -185,6 +197,8 @@ _MD_HEADING = re.compile(r"^#{1,6}\s*")
 
 def _split_body(text: str) -> list[str]:
     """One run of body text → fragments, each a marker, ``<選択肢>``, a choice, a bracket part, or plain text."""
+    if not _SPECIAL.search(text):
+        return [text.strip()] if text.strip() else []
     out: list[str] = []
     pos = 0
     for m in MARKER.finditer(text):
@@ -223,6 +237,10 @@ def _split_brackets(text: str) -> list[str]:
 
 
 def _label_or_text(line: int, fragment: str) -> list[Piece]:
+    # A stray "|" (a table row broken over lines) is never content.
+    fragment = fragment.strip(" |")
+    if not fragment:
+        return []
     if is_label_text(fragment):
         return [Piece(line, fragment, LABEL)]
     m = _LEADING_LABEL.match(fragment)
@@ -232,14 +250,37 @@ def _label_or_text(line: int, fragment: str) -> list[Piece]:
 
 
 def _strip_markup(text: str) -> str:
-    text = _HTML_TAG.sub(" ", text)
+    """``text`` (already ``clean``) without HTML tags, entities and markdown emphasis."""
+    if "<" not in text and "&" not in text and "**" not in text and "__" not in text:
+        return text
+    text = HTML_TAG.sub(" ", text)
     return clean(html.unescape(text).replace("**", "").replace("__", ""))
 
 
 def _table_cells(text: str) -> list[str] | None:
-    if not (text.startswith("|") and text.endswith("|") and len(text) > 1):
+    """The cells of a markdown table row; a row that lost its first or last "|" (wrapped) still counts."""
+    if text.count("|") < 2 or not (text.startswith("|") or text.endswith("|")):
         return None
-    return [c.strip() for c in text[1:-1].split("|")]
+    inner = text[1:] if text.startswith("|") else text
+    inner = inner[:-1] if inner.endswith("|") else inner
+    return [c.strip() for c in inner.split("|")]
+
+
+_OPEN_AT_END = re.compile(r"[<【][^<>【】]{0,40}$")
+
+
+def merge_broken_markers(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Join a line ending inside a ``<…における措置>``/``【…】``/``<選択肢>`` marker with the next line."""
+    out: list[tuple[int, str]] = []
+    for no, text in lines:
+        if out:
+            prev_no, prev = out[-1]
+            tail = _OPEN_AT_END.search(prev)
+            if tail and (MARKER.match(tail.group() + text) or CHOICES_MARK.match(tail.group() + text)):
+                out[-1] = (prev_no, prev + text)
+                continue
+        out.append((no, text))
+    return out
 
 
 def to_pieces(text: str) -> list[Piece]:
@@ -247,25 +288,38 @@ def to_pieces(text: str) -> list[Piece]:
     raw = re.split(r"\r\n|\r|\n", text)
     lines = [(no, clean(line)) for no, line in enumerate(raw, start=1)]
     lines = drop_noise([(no, line) for no, line in lines if line])
-    lines = unwrap_labels(lines)
+    lines = unwrap_labels(merge_broken_markers(lines))
     pieces: list[Piece] = []
     for no, line in lines:
         cells = _table_cells(line)
         if cells is not None:
             if all(_TABLE_SEPARATOR.match(c) or not c for c in cells):
                 continue
-            label = _strip_markup(cells[0])
+            label = _strip_markup(cells[0]).strip(" |")
             if label:
-                pieces.append(Piece(no, label, LABEL))
+                pieces.append(Piece(no, label, LABEL, in_table=True))
             for cell in cells[1:]:
                 for paragraph in _PARAGRAPH_BREAK.split(cell):
-                    for fragment in _split_body(_strip_markup(paragraph)):
-                        pieces.extend(_label_or_text(no, fragment))
+                    for piece in _paragraph_pieces(no, _strip_markup(paragraph)):
+                        piece.in_table = True
+                        pieces.append(piece)
             continue
         line = _MD_HEADING.sub("", line) if line.startswith("#") else line
-        for fragment in _split_body(_strip_markup(line)):
-            pieces.extend(_label_or_text(no, fragment))
+        pieces.extend(_paragraph_pieces(no, _strip_markup(line)))
     return [p for p in pieces if p.text]
+
+
+def _paragraph_pieces(line: int, paragraph: str) -> list[Piece]:
+    out: list[Piece] = []
+    pos = 0
+    for fragment in _split_body(paragraph):
+        found = paragraph.find(fragment, pos)
+        spaced = found > 0 and paragraph[found - 1] == " "
+        pos = found + len(fragment) if found >= 0 else pos
+        for n, piece in enumerate(_label_or_text(line, fragment)):
+            piece.spaced = spaced if n == 0 else True
+            out.append(piece)
+    return out
 
 
 def roman(numeral: str) -> str:

@@ -8,11 +8,33 @@ result gives the same sections, item paths, titles, ratings, parties and commitm
 from __future__ import annotations
 
 from piaops.assessments.parsed import ParsedItem, ParsedMeasureBlock, ParsedReport, ParsedSection
+from piaops.assessments.parser.normalize import HTML_TAG
 from piaops.assessments.parser.structure import COVER
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "&#124;")
+    return _literal(text).replace("|", "&#124;")
+
+
+def _literal(text: str) -> str:
+    """Text whose HTML-looking tags ("<p>" left in a damaged extraction) must stay text when read back."""
+    return HTML_TAG.sub(lambda m: "&lt;" + m.group()[1:], text)
+
+
+def _free(text: str) -> str:
+    """A free-text line that must not read as a table row or a markdown heading."""
+    text = _literal(text)
+    if text.startswith(("|", "#")):
+        return f"&#{ord(text[0])};{text[1:]}"
+    return text
+
+
+def _free_form(item: ParsedItem) -> bool:
+    """Whether free text (as Ⅳ-3 is written) can say what the blocks say: no field labels, and text of no
+    party only before the first party."""
+    if any(b.field_label for b in item.blocks):
+        return False
+    return all(b.party_label for b in item.blocks[1:])
 
 
 def _paragraph(block: ParsedMeasureBlock) -> str:
@@ -21,8 +43,12 @@ def _paragraph(block: ParsedMeasureBlock) -> str:
 
 
 def _rating_cell(item: ParsedItem) -> str:
-    choices = " ".join(f"{n}) {c}" for n, c in enumerate(item.choices, start=1))
-    return f"<p>[{item.selected}] <選択肢> {choices}</p>"
+    choices = " ".join(f"{n}) {_cell(c)}" for n, c in enumerate(item.choices, start=1))
+    return f"<p>[{_cell(item.selected)}] <選択肢> {choices}</p>"
+
+
+def _rated(item: ParsedItem) -> bool:
+    return bool(item.choices or item.selected)
 
 
 def _number(item: ParsedItem) -> str:
@@ -37,13 +63,13 @@ def _number(item: ParsedItem) -> str:
     return f"{last}{item.title}"
 
 
-def _block_rows(blocks: list[ParsedMeasureBlock], default_label: str) -> list[str]:
+def _block_rows(blocks: list[ParsedMeasureBlock]) -> list[str]:
     rows: list[str] = []
     group: list[ParsedMeasureBlock] = []
     for block in [*blocks, None]:
-        if group and (block is None or block.field_label != group[0].field_label):
-            label = group[0].field_label or default_label
-            rows.append(f"| {_cell(label)} | {' '.join(_paragraph(b) for b in group)} |")
+        # Text of no party can only open a row: after another paragraph it would read as that party's text.
+        if group and (block is None or block.field_label != group[0].field_label or not block.party_label):
+            rows.append(f"| {_cell(group[0].field_label)} | {' '.join(_paragraph(b) for b in group)} |")
             group = []
         if block is not None:
             group.append(block)
@@ -56,8 +82,7 @@ def _table(section: ParsedSection) -> list[str]:
     group_seen = ""
     items = section.items
     for n, item in enumerate(items):
-        parent = next((p for p in items[:n] if item.number_path.startswith(p.number_path + "-")), None)
-        if parent is not None and item.title == item.question and not item.blocks:
+        if item.parent_path:
             continue  # a sub-rating: rendered inside its parent's rows
         rows: list[str] = []
         depth = item.number_path.count("-")
@@ -65,7 +90,7 @@ def _table(section: ParsedSection) -> list[str]:
             group_number = item.number_path.split("-")[1]
             rows.append(f"| {group_number}. {_cell(item.group_title)} | |")
         group_seen = item.group_title if depth >= 2 else item.title
-        if not item.choices and item.number_path.startswith("Ⅳ"):
+        if not _rated(item) and item.number_path.startswith("Ⅳ") and _free_form(item):
             if table_open:
                 out.append("")
                 table_open = False
@@ -74,18 +99,18 @@ def _table(section: ParsedSection) -> list[str]:
             for block in item.blocks:
                 if block.party_label:
                     out.extend([f"<{block.party_label}>", ""])
-                out.extend([block.text, ""])
+                out.extend([_free(block.text), ""])
             continue
-        subs = [s for s in items[n + 1 :] if s.number_path.startswith(item.number_path + "-") and not s.blocks]
-        rating_rows = [f"| {_cell(item.question or item.title)} | {_rating_cell(item)} |"] if item.choices else []
-        if item.choices and item.question in ("", item.title) and not _number(item)[0].isascii():
+        subs = [s for s in items[n + 1 :] if s.parent_path == item.number_path]
+        rating_rows = [f"| {_cell(item.question or item.title)} | {_rating_cell(item)} |"] if _rated(item) else []
+        if _rated(item) and item.question in ("", item.title) and not _number(item)[0].isascii():
             # "| ①自己点検 | <p>[…] <選択肢> …</p> |": heading and rating share one row, as in the 様式.
             rows.append(f"| {_cell(_number(item))} | {_rating_cell(item)} |")
             rating_rows = rating_rows[1:]
         else:
             rows.append(f"| {_cell(_number(item))} | |")
         rating_rows += [f"| {_cell(s.question)} | {_rating_cell(s)} |" for s in subs]
-        body = _block_rows(item.blocks, "内容")
+        body = _block_rows(item.blocks)
         # Section Ⅳ puts the rating before the text, Section Ⅲ after it.
         rows += (rating_rows + body) if item.number_path.startswith("Ⅳ") else (body + rating_rows)
         if not table_open:

@@ -85,6 +85,10 @@ KNOWN_CHOICES = frozenset(compact(c.label) for c in (*SectionIVRating, *SectionI
 IV_CHOICES = [str(c.label) for c in SectionIVRating]
 III_CHOICES = [str(c.label) for c in SectionIIIRating]
 _SENTENCE_END = ("。", ")", "」", "】")
+# Bounds that keep damaged input within the model's columns (Item.title 300, number_path 50, selected 100).
+MAX_TITLE = 200
+MAX_SUB_PATH = 30
+MAX_SELECTED = 60
 
 
 @dataclass
@@ -126,8 +130,9 @@ def _section_heading(piece: Piece) -> tuple[str, str, str] | None:
 
 
 def _choose_headings(pieces: list[Piece]) -> list[tuple[int, str, str, str]]:
-    """Section headings, one per number: a 項目一覧 repeats every heading with nothing under it, so of several
-    headings with one number the one followed by the most pieces wins (the others stay as text)."""
+    """Section headings, one per number. A 項目一覧 (three or more headings in a row) is text; of several
+    headings with one number the first with something under it wins (running page headers repeat it later);
+    the others stay as text."""
     found = [(i, *h) for i, p in enumerate(pieces) if (h := _section_heading(p))]
     # A table of contents (項目一覧): three or more headings on consecutive lines. Its entries are text, except
     # that its last entry may be a real heading with text under it (when no later heading has its number).
@@ -146,7 +151,7 @@ def _choose_headings(pieces: list[Piece]) -> list[tuple[int, str, str, str]]:
     best: dict[str, tuple[int, int]] = {}
     for n, (i, number, _, _) in enumerate(found):
         gap = (found[n + 1][0] if n + 1 < len(found) else len(pieces)) - i
-        if number not in best or gap >= best[number][1]:
+        if number not in best or (best[number][1] <= 1 < gap):
             best[number] = (i, gap)
     chosen = {i for i, _ in best.values()}
     return [h for h in found if h[0] in chosen]
@@ -184,10 +189,11 @@ def _iv_headings(pieces: list[Piece], warnings: list[ParseWarning]) -> list[_Hea
                 warnings.append(ParseWarning(p.line, f"項目番号 {group} と見出し「{group_title}」が様式と合いません。"))
             heads.append(_Heading(i, f"Ⅳ-{group}", group_title, ""))
             continue
-    # A group heading directly followed by its sub-items ("1. 監査" then "①自己点検") is not an item itself.
+    # A group heading with nothing but labels before the next heading ("1. 監査" then "①自己点検") is not an
+    # item itself (the last heading is, even when empty: "3. その他のリスク対策" has no sub-items).
     for n, h in enumerate(heads):
         nxt = heads[n + 1] if n + 1 < len(heads) else None
-        if nxt is not None and nxt.path.startswith(h.path + "-") and _only_labels(pieces, h.index + 1, nxt.index):
+        if nxt is not None and h.path.count("-") == 1 and _only_labels(pieces, h.index + 1, nxt.index):
             h.is_item = False
     return heads
 
@@ -202,17 +208,17 @@ def _iii_headings(pieces: list[Piece]) -> list[_Heading]:
     for i, p in enumerate(pieces):
         m = _III_PROCESS.match(p.text)
         if m and compact(m.group("title")).startswith(III_PROCESSES):
-            process, process_title = int(m.group("n")), m.group("title")
+            process, process_title = int(m.group("n")), m.group("title")[:MAX_TITLE]
             heads.append(_Heading(i, f"Ⅲ-{process}", process_title, "", is_item=False))
             continue
         if not process:
             continue
         if _III_OTHER in compact(p.text) and len(p.text) <= 120:
-            heads.append(_Heading(i, f"Ⅲ-{process}-その他", p.text, process_title))
+            heads.append(_Heading(i, f"Ⅲ-{process}-その他", p.text, process_title[:MAX_TITLE]))
             continue
         r = _III_RISK.match(p.text)
         if r:
-            title = r.group("title").strip()
+            title = r.group("title").strip()[:MAX_TITLE]
             heads.append(_Heading(i, f"Ⅲ-{process}-リスク{r.group('k')}", title, process_title))
     return heads
 
@@ -226,6 +232,8 @@ def _find_ratings(pieces: list[Piece], warnings: list[ParseWarning]) -> list[_Ra
         numbered: list[tuple[int, str]] = []
         j = k + 1
         while j < len(pieces):
+            if p.in_table and pieces[j].line != p.line:
+                break  # in the table form the choices share the cell of <選択肢>
             m = _CHOICE.match(pieces[j].text)
             if m:
                 numbered.append((int(m.group("n")), m.group("text").strip()))
@@ -260,6 +268,8 @@ def _selected_before(pieces: list[Piece], k: int, choices: list[str], used: set[
     opened = False
     while j >= 0 and k - j <= 4 and not opened:
         p = pieces[j]
+        if pieces[k].in_table and p.line != pieces[k].line:
+            break
         text = p.text
         inner = compact(text.replace("[", "").replace("]", ""))
         if p.kind == LABEL or MARKER.fullmatch(text):
@@ -285,7 +295,8 @@ def _selected_before(pieces: list[Piece], k: int, choices: list[str], used: set[
     for choice in choices:
         if compact(choice) == value:
             return choice, question, line
-    return value, question, line
+    # Longer than any choice: a bracket in running text, not a rating value.
+    return ("" if len(value) > MAX_SELECTED else value), question, line
 
 
 def _blocks(
@@ -302,21 +313,35 @@ def _blocks(
         if not parts and not label:
             return
         text, starts = _join(parts)
-        name, kind = commitments.normalise_party(label) if label else ("", "municipality")
-        first = parts[0].line if parts else marker_line
-        if label and not text:
-            warnings.append(ParseWarning(marker_line, f"「{label}」の本文がありません。"))
-        blocks.append(
-            ParsedMeasureBlock(
-                party_label=label,
-                party_name=name,
-                text=text,
-                span=Span(marker_line if label else first, parts[-1].line if parts else marker_line),
-                commitments=commitments.extract(text, starts, default_kind=default_kind),
-                party_kind=kind,
-                field_label=flabel,
+        # A marker that only appears once wrapped fragments are joined ("<" + "ガバメントクラウドにおける措置>")
+        # opens a block too: the text export would write it whole.
+        cuts = [(label, marker_line if label else (parts[0].line if parts else marker_line), 0, 0)]
+        for m in MARKER.finditer(text):
+            cuts.append((m.group(1) or m.group(2), _line_at(starts, m.start()), m.start(), m.end()))
+        for n, (party, line, _, begin) in enumerate(cuts):
+            stop = cuts[n + 1][2] if n + 1 < len(cuts) else len(text)
+            raw = text[begin:stop]
+            body = raw.strip()
+            if not party and not body:
+                continue
+            lead = begin + len(raw) - len(raw.lstrip())
+            sub_starts = [(max(0, o - lead), ln) for o, ln in starts if o < stop]
+            sub_starts = [(0, _line_at(starts, lead))] + [(o, ln) for o, ln in sub_starts if o > 0]
+            end_line = _line_at(starts, max(lead, lead + len(body) - 1)) if body else line
+            name, kind = commitments.normalise_party(party) if party else ("", "municipality")
+            if party and not body:
+                warnings.append(ParseWarning(line, f"「{party}」の本文がありません。"))
+            blocks.append(
+                ParsedMeasureBlock(
+                    party_label=party,
+                    party_name=name,
+                    text=body,
+                    span=Span(line, max(line, end_line)),
+                    commitments=commitments.extract(body, sub_starts, default_kind=default_kind),
+                    party_kind=kind,
+                    field_label=flabel,
+                )
             )
-        )
 
     marker_line = 0
     for i, p in enumerate(pieces):
@@ -326,7 +351,7 @@ def _blocks(
         if m:
             close()
             marker_line = p.line
-            current = (clean_label(m.group(1) or m.group(2)), field_label, [])
+            current = ((m.group(1) or m.group(2)).strip(), field_label, [])
         elif p.kind == LABEL:
             if compact(p.text) == compact(item_title):
                 continue
@@ -352,15 +377,24 @@ def _blocks(
     return blocks
 
 
-def clean_label(label: str) -> str:
-    return label.strip()
+def _line_at(starts: list[tuple[int, int]], offset: int) -> int:
+    """The source line of character ``offset`` of a joined text (``starts``: offset and line of each fragment)."""
+    line = starts[0][1] if starts else 0
+    for start, ln in starts:
+        if start > offset:
+            break
+        line = ln
+    return line
 
 
 def _join(parts: list[Piece]) -> tuple[str, list[tuple[int, int]]]:
     text = ""
     starts: list[tuple[int, int]] = []
     for p in parts:
-        joined = smart_join([text, p.text]) if text else p.text.strip()
+        if text and p.spaced:
+            joined = f"{text} {p.text.strip()}"
+        else:
+            joined = smart_join([text, p.text]) if text else p.text.strip()
         starts.append((len(joined) - len(p.text.strip()), p.line))
         text = joined
     return text, starts
@@ -383,12 +417,12 @@ def _read_item(
     for r in ratings:
         if r is main:
             continue
-        if style == SECTION_IV:
+        if style == SECTION_IV or not r.question:
             warnings.append(ParseWarning(r.line, f"{head.path}: 評価が2つ以上あります（最初のものを使います）。"))
             continue
         subs.append(
             ParsedItem(
-                number_path=f"{head.path}-{r.question or len(subs) + 1}",
+                number_path=f"{head.path}-{r.question[:MAX_SUB_PATH]}",
                 title=r.question,
                 question=r.question,
                 choices=r.choices,
@@ -396,6 +430,7 @@ def _read_item(
                 text=r.question,
                 span=Span(r.line, r.line),
                 group_title=head.title,
+                parent_path=head.path,
             )
         )
     question, choices, selected = "", [], ""
@@ -449,9 +484,17 @@ def _items(pieces: list[Piece], style: str, warnings: list[ParseWarning]) -> lis
             continue
         stop = kept[n + 1].index if n + 1 < len(kept) else len(pieces)
         item, subs = _read_item(h, pieces[h.index : stop], style, warnings)
+        if h.path.count("-") == 1 and not (item.blocks or item.choices or item.selected) and n + 1 < len(kept):
+            continue  # a group heading with nothing of its own ("1. 監査" before its sub-items)
         items.append(item)
-        items.extend(s for s in subs if s.number_path not in seen)
-        seen.update(s.number_path for s in subs)
+        for s in subs:
+            if s.number_path in seen:
+                warnings.append(
+                    ParseWarning(s.span.start_line, f"項目 {s.number_path} が重複しています（2つ目は無視します）。")
+                )
+                continue
+            seen.add(s.number_path)
+            items.append(s)
     return items
 
 
