@@ -50,6 +50,7 @@ class Perm(StrEnum):
     REPORTS_VIEW = "reports_view"  # dashboard and evidence reports (unit roles: their subtree)
     SELFCHECK_VIEW = "selfcheck_view"  # see campaigns and checklists (unit roles: their subtree)
     FINDINGS_VIEW = "findings_view"  # see findings and follow-ups (unit roles: their subtree)
+    AUDIT_VIEW = "audit_view"  # see audit programmes, audits, reports and the Ⅳ-1② rating
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
@@ -76,6 +77,7 @@ POLICY: dict[Perm, frozenset[Role]] = {
     Perm.REPORTS_VIEW: frozenset({Role.ADMIN, Role.AUDITOR, Role.VIEWER, Role.UNIT_HEAD}),
     Perm.SELFCHECK_VIEW: frozenset({Role.ADMIN, Role.AUDITOR, Role.VIEWER, Role.UNIT_HEAD, Role.UNIT_STAFF}),
     Perm.FINDINGS_VIEW: frozenset({Role.ADMIN, Role.AUDITOR, Role.VIEWER, Role.UNIT_HEAD, Role.UNIT_STAFF}),
+    Perm.AUDIT_VIEW: frozenset({Role.ADMIN, Role.AUDITOR, Role.VIEWER}),
 }
 
 

@@ -1,0 +1,150 @@
+"""Suggested rating of Ⅳ-1② (監査) for a 年度, from the records, with the admin's override and its reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from piaops.assessments.vocab import SectionIVRating
+from piaops.audits import rules
+from piaops.audits.models import (
+    AuditProgramme,
+    AuditRatingDecision,
+    AuditReport,
+    AuditStatus,
+    ProgrammeStatus,
+    ReportKind,
+    ReportStatus,
+)
+from piaops.audits.reports import audit_findings
+from piaops.audittrail.services import record_create
+from piaops.findings.models import FindingStatus, FollowUp
+from piaops.tenancy.models import Municipality
+
+
+@dataclass(frozen=True)
+class Condition:
+    label: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class Suggestion:
+    rating: SectionIVRating
+    numbers: dict[str, Any]
+    sufficient: list[Condition] = field(default_factory=list)
+    special: list[Condition] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return str(self.rating.label)
+
+
+def _submitted(municipality: Municipality, fy: int, kind: str) -> bool:
+    return AuditReport.objects.filter(
+        municipality=municipality, fiscal_year=fy, kind=kind, status__in=[ReportStatus.SUBMITTED, ReportStatus.RECEIVED]
+    ).exists()
+
+
+def suggest_rating(*, municipality: Municipality, fiscal_year: int, today: dt.date) -> Suggestion:
+    """The rule, in full (each condition is shown with its numbers):
+
+    十分に行っている when (1) the 年度's programme is approved and covers every active 個人番号利用事務 (100%),
+    (2) every unit due a 現地監査 (rotation) has one in the programme, (3) every audit follow-up whose due date has
+    come was completed on or before it, and (4) the 監査結果報告書 was submitted (and not returned).
+    特に力を入れて行っている when, in addition, (5) every planned audit is completed, (6) every audit finding
+    completed by the unit was verified by an auditor, and (7) the フォローアップ結果報告書 was submitted too.
+    Otherwise 十分に行っていない.
+    """
+    programme = AuditProgramme.objects.filter(municipality=municipality, fiscal_year=fiscal_year).first()
+    if programme is not None:
+        check = rules.check_programme(programme, today=today)
+        works, missing = len(check.works), len(check.missing_works)
+        due, missing_onsite = len(check.due_units), len(check.missing_onsite)
+        approved = programme.status == ProgrammeStatus.APPROVED
+        audits = list(programme.audits.values_list("status", flat=True))
+    else:
+        works = missing = due = missing_onsite = 0
+        approved, audits = False, []
+    findings = audit_findings(municipality, fiscal_year)
+    followups = list(FollowUp.objects.filter(finding__in=findings))
+    fu_due = [f for f in followups if f.due_date <= today]
+    fu_on_time = sum(1 for f in fu_due if f.completed_on is not None and f.completed_on <= f.due_date)
+    done = findings.filter(status__in=[FindingStatus.COMPLETED, FindingStatus.VERIFIED]).count()
+    verified = findings.filter(status=FindingStatus.VERIFIED).count()
+    completed = sum(1 for s in audits if s == AuditStatus.COMPLETED)
+    results_sent = _submitted(municipality, fiscal_year, ReportKind.RESULTS)
+    followup_sent = _submitted(municipality, fiscal_year, ReportKind.FOLLOWUP)
+    numbers = {
+        "works": works,
+        "works_missing": missing,
+        "onsite_due": due,
+        "onsite_missing": missing_onsite,
+        "followups_due": len(fu_due),
+        "followups_due_on_time": fu_on_time,
+        "audits": len(audits),
+        "audits_completed": completed,
+        "findings_done": done,
+        "findings_verified": verified,
+        "results_report": results_sent,
+        "followup_report": followup_sent,
+    }
+    sufficient = [
+        Condition(
+            "承認済みの監査計画がすべての個人番号利用事務を対象にしている",
+            approved and works > 0 and missing == 0,
+            f"{works - missing} / {works} 事務（計画: {'承認済' if approved else '未承認'}）",
+        ),
+        Condition("現地監査の周期を守っている", missing_onsite == 0, f"未計画 {missing_onsite} / 対象 {due} 所属"),
+        Condition(
+            "期日の来たフォローアップがすべて期日までに完了",
+            fu_on_time == len(fu_due),
+            f"{fu_on_time} / {len(fu_due)} 件",
+        ),
+        Condition("監査結果報告書を番号制度総括部門に提出", results_sent, "提出済" if results_sent else "未提出"),
+    ]
+    special = [
+        Condition(
+            "計画した監査がすべて完了", bool(audits) and completed == len(audits), f"{completed} / {len(audits)} 件"
+        ),
+        Condition("完了報告された改善を監査人がすべて確認", verified == done, f"{verified} / {done} 件"),
+        Condition("フォローアップ結果報告書も提出", followup_sent, "提出済" if followup_sent else "未提出"),
+    ]
+    if all(c.ok for c in sufficient):
+        rating = SectionIVRating.SPECIAL_EFFORT if all(c.ok for c in special) else SectionIVRating.SUFFICIENT
+    else:
+        rating = SectionIVRating.INSUFFICIENT
+    return Suggestion(rating=rating, numbers=numbers, sufficient=sufficient, special=special)
+
+
+def rating_decide(
+    *, municipality: Municipality, fiscal_year: int, chosen: str, reason: str = "", today: dt.date, by: Any = None
+) -> AuditRatingDecision:
+    """Record the admin's rating. Choosing other than the suggestion needs a reason."""
+    if chosen not in SectionIVRating.values:
+        raise ValidationError({"chosen": "評価を選んでください。"})
+    suggestion = suggest_rating(municipality=municipality, fiscal_year=fiscal_year, today=today)
+    if chosen != suggestion.rating and not reason.strip():
+        raise ValidationError({"reason": "提案と異なる評価を選ぶ場合は、その理由を入力してください。"})
+    with transaction.atomic():
+        decision = AuditRatingDecision.objects.create(
+            municipality=municipality,
+            fiscal_year=fiscal_year,
+            suggested=suggestion.rating,
+            chosen=chosen,
+            reason=reason,
+            numbers={
+                **suggestion.numbers,
+                "conditions": [asdict(c) for c in suggestion.sufficient + suggestion.special],
+            },
+            decided_at=timezone.now(),
+            decided_by=by if getattr(by, "pk", None) else None,
+        )
+        record_create(decision, municipality_id=municipality.pk, summary="Ⅳ-1②（監査）の評価を決定")
+    return decision

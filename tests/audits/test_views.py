@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from django.test import Client
+
+from piaops.audits import reports as rep
+from piaops.audits import services
+from piaops.audits.models import AuditItem, AuditProgramme, AuditStatus, ItemResult, ProgrammeStatus
+from piaops.findings.models import Finding
+from tests.audits.helpers import FY, approved_audit, audit, programme, works
+from tests.conftest import World
+
+
+def test_every_page_is_404_for_an_outsider_and_writes_are_403_for_the_viewer(
+    world: World, as_outsider: Client, as_viewer: Client
+) -> None:
+    a = approved_audit(world, auditors=[world.auditor_a])
+    p = a.programme
+    report = rep.report_submit(municipality=world.a, fiscal_year=FY, kind="results")
+    pages = [f"/audits/programmes/{p.pk}/", f"/audits/{a.pk}/", f"/audits/reports/file/{report.pk}/pdf/"]
+    for url in pages:
+        assert as_viewer.get(url).status_code == 200, url
+        assert as_outsider.get(url).status_code == 404, url
+    # Pages by 年度 show the caller's own municipality: the outsider sees none of A's rows.
+    for url in ["/audits/", f"/audits/reports/{FY}/", f"/audits/rating/{FY}/"]:
+        assert as_viewer.get(url).status_code == 200, url
+        outsider_page = as_outsider.get(url).content.decode()
+        assert "税政課" not in outsider_page and "国民年金事務" not in outsider_page
+    assert "提出された報告書はありません" in as_outsider.get(f"/audits/reports/{FY}/").content.decode()
+    assert "提出された報告書はありません" not in as_viewer.get(f"/audits/reports/{FY}/").content.decode()
+    posts = [
+        ("/audits/programmes/new/", {"fiscal_year": FY + 1}),
+        (f"/audits/programmes/{p.pk}/action/", {"action": "approve"}),
+        (f"/audits/{a.pk}/action/", {"action": "start"}),
+        (f"/audits/reports/review/{report.pk}/", {"action": "receive"}),
+        (f"/audits/reports/{FY}/submit/", {"kind": "results"}),
+        (f"/audits/rating/{FY}/", {"chosen": "sufficient", "reason": "x"}),
+    ]
+    for url, data in posts:
+        assert as_viewer.post(url, data).status_code == 403, url
+    for url, data in posts[1:4]:
+        assert as_outsider.post(url, data).status_code == 404, url
+    report.refresh_from_db()
+    assert report.status == "submitted"
+
+
+def test_a_unit_head_does_not_see_the_audit_pages(world: World, as_head: Client) -> None:
+    assert as_head.get("/audits/").status_code == 403
+
+
+def test_the_programme_page_names_the_missing_works_and_approval_refuses(world: World, as_admin: Client) -> None:
+    tax, _ = works(world)
+    p = programme(world)
+    audit(p, world.tax_a, [tax])
+    page = as_admin.get(f"/audits/programmes/{p.pk}/").content.decode()
+    assert "未対象: 国民年金事務" in page and "保険年金課" in page  # rotation warning names the due unit
+    response = as_admin.post(f"/audits/programmes/{p.pk}/action/", {"action": "approve"}, follow=True)
+    assert "監査の対象になっていない個人番号利用事務があります: 国民年金事務" in response.content.decode()
+    p.refresh_from_db()
+    assert p.status == ProgrammeStatus.DRAFT
+
+
+def test_the_admin_plans_and_approves_and_the_auditor_works_on_the_web(
+    world: World, as_admin: Client, as_auditor: Client
+) -> None:
+    tax, pension = works(world)
+    as_admin.post("/audits/programmes/new/", {"fiscal_year": FY})
+    p = AuditProgramme.objects.get(fiscal_year=FY)
+    url = f"/audits/programmes/{p.pk}/action/"
+    as_admin.post(
+        url,
+        {
+            "action": "add",
+            "unit": world.tax_a.pk,
+            "works": [tax.pk, pension.pk],
+            "audit_type": "onsite",
+            "planned_start": "2026-10-01",
+            "auditors": [world.auditor_a.pk],
+        },
+    )
+    as_admin.post(url, {"action": "approve"})
+    p.refresh_from_db()
+    assert p.status == ProgrammeStatus.APPROVED
+    a = p.audits.get()
+    assert as_admin.post(f"/audits/{a.pk}/action/", {"action": "start"}).status_code == 403  # not an auditor
+    as_auditor.post(f"/audits/{a.pk}/action/", {"action": "start"})
+    for item in AuditItem.objects.filter(audit=a):
+        as_auditor.post(
+            f"/audits/{a.pk}/action/",
+            {"action": "record", "item": item.pk, "result": ItemResult.MINOR, "notes": "記録が一部不足"},
+        )
+    as_auditor.post(f"/audits/{a.pk}/action/", {"action": "complete", "summary": "概ね適正"})
+    a.refresh_from_db()
+    assert a.status == AuditStatus.COMPLETED
+    assert Finding.objects.filter(source_type="audits.item").count() == len(services.GENERAL_ITEMS)
+    page = as_auditor.get(f"/audits/{a.pk}/").content.decode()
+    assert "軽微な不適合" in page and "再監査を計画" in page
+
+
+def test_an_auditor_not_assigned_to_the_audit_may_not_work_on_it(world: World, as_auditor: Client) -> None:
+    a = approved_audit(world)
+    assert as_auditor.post(f"/audits/{a.pk}/action/", {"action": "start"}).status_code == 403
