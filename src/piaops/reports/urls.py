@@ -5,4 +5,5 @@ from piaops.reports import views
 app_name = "reports"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.index, name="index"),
+    path("assessments/<int:pk>/section4/", views.section4, name="section4"),
 ]

@@ -58,3 +58,29 @@ def _roster(unit_id: object, as_of: str) -> str:
     if not isinstance(unit_id, int):
         return ""
     return f"{reverse('training:roster', args=[unit_id])}?as_of={as_of}"
+
+
+@tenant_view(Perm.REPORTS_VIEW)
+def section4(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Section Ⅳ evidence report of one assessment report (municipality-wide roles only: it covers them all)."""
+    from django.core.exceptions import PermissionDenied
+
+    from piaops.assessments.models import AssessmentReport
+    from piaops.reports import section4 as s4mod
+    from piaops.reports.dashboard import is_wide
+    from piaops.reports.section4_export import FORMATS, export
+    from piaops.tenancy.access import get_or_404
+
+    report = get_or_404(request.user, AssessmentReport.objects.select_related("municipality"), pk=pk)
+    if not is_wide(request.user):
+        raise PermissionDenied("この操作を行う権限がありません。")
+    today = timezone.localdate()
+    fy = _fy(request, fiscal_year(today))
+    data = s4mod.build(report, fiscal_year=fy, today=today)
+    fmt = request.GET.get("format", "")
+    if fmt in FORMATS:
+        file = export(data, fmt=fmt)  # the actor comes from the request context (middleware)
+        response = HttpResponse(file.content, content_type=file.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+        return response
+    return render(request, "reports/section4.html", {"s4": data, "fy": fy, "formats": FORMATS})
