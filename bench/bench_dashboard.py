@@ -43,7 +43,7 @@ def run() -> list[Figure]:
     repeat = _env("BENCH_DASHBOARD_REPEAT", 5)
     call_command("demo", people=people, today=TODAY.isoformat(), verbosity=0)
     admin = User.objects.get(username="demo-admin")
-    client = Client()
+    client = Client(SERVER_NAME="localhost")  # in ALLOWED_HOSTS by default
     client.force_login(admin)
     dashboard, home = reverse("reports:index"), reverse("home")
     units_before = OrgUnit.objects.filter(municipality_id=admin.municipality_id).count()
