@@ -1,4 +1,9 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from piaops.reports import views
 
 app_name = "reports"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.index, name="index"),
+    path("assessments/<int:pk>/section4/", views.section4, name="section4"),
+]

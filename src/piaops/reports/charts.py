@@ -1,0 +1,90 @@
+"""Server-rendered inline SVG charts: no JavaScript, readable when printed (patterns of grey plus labels),
+each with an accessible ``<title>``/``<desc>`` and every bar a link to the list behind it."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+_ids = itertools.count(1)
+
+# Colours distinguishable in greyscale print (light → dark), labels carry the meaning anyway.
+PALETTE = ("#2f6f3e", "#8fbf8f", "#e0b040", "#c0504d", "#9a9a9a", "#4f81bd")
+
+
+@dataclass(frozen=True)
+class Segment:
+    label: str
+    value: int
+    href: str = ""
+
+
+def stacked_bar(title: str, segments: list[Segment], *, width: int = 560) -> SafeString:
+    """One horizontal bar split into segments (e.g. checklists per status), with a legend below it."""
+    total = sum(s.value for s in segments)
+    uid = f"chart{next(_ids)}"
+    desc = "、".join(f"{s.label} {s.value}" for s in segments)
+    parts = [
+        f'<svg class="chart" role="img" aria-labelledby="{uid}t {uid}d" width="{width}" '
+        f'height="{30 + 22 * len(segments)}" viewBox="0 0 {width} {30 + 22 * len(segments)}" '
+        'xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{uid}t">{escape(title)}</title><desc id="{uid}d">{escape(desc)}（計 {total}）</desc>',
+    ]
+    x = 0.0
+    for i, s in enumerate(segments):
+        if total and s.value:
+            w = width * s.value / total
+            rect = (
+                f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="20" fill="{PALETTE[i % len(PALETTE)]}" '
+                f'stroke="#000" stroke-width="0.5"><title>{escape(s.label)}: {s.value}</title></rect>'
+            )
+            parts.append(f'<a href="{escape(s.href)}">{rect}</a>' if s.href else rect)
+            x += w
+    for i, s in enumerate(segments):
+        y = 30 + 22 * i
+        text = (
+            f'<rect x="0" y="{y}" width="14" height="14" fill="{PALETTE[i % len(PALETTE)]}" stroke="#000" '
+            f'stroke-width="0.5"/><text x="20" y="{y + 12}" font-size="13">{escape(s.label)}: {s.value}</text>'
+        )
+        parts.append(f'<a href="{escape(s.href)}">{text}</a>' if s.href else text)
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    rate: float | None  # 0..1
+    note: str = ""
+    href: str = ""
+
+
+def rate_bars(title: str, bars: list[Bar], *, width: int = 560, label_width: int = 200) -> SafeString:
+    """Horizontal bars of rates (0–100%), one per row, with the percentage written next to each bar."""
+    uid = f"chart{next(_ids)}"
+    row = 22
+    height = row * len(bars) + 4
+    plot = width - label_width - 70
+    desc = "、".join(f"{b.label} {'—' if b.rate is None else f'{b.rate * 100:.1f}%'}" for b in bars)
+    parts = [
+        f'<svg class="chart" role="img" aria-labelledby="{uid}t {uid}d" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{uid}t">{escape(title)}</title><desc id="{uid}d">{escape(desc)}</desc>',
+    ]
+    for i, b in enumerate(bars):
+        y = i * row + 2
+        pct = "—" if b.rate is None else f"{b.rate * 100:.1f}%"
+        w = 0 if b.rate is None else plot * b.rate
+        fill = PALETTE[0] if (b.rate or 0) >= 0.95 else PALETTE[2] if (b.rate or 0) >= 0.8 else PALETTE[3]
+        body = (
+            f'<text x="{label_width - 6}" y="{y + 14}" font-size="12" text-anchor="end">{escape(b.label[:18])}</text>'
+            f'<rect x="{label_width}" y="{y}" width="{plot}" height="16" fill="none" stroke="#999" stroke-width="0.5"/>'
+            f'<rect x="{label_width}" y="{y}" width="{w:.1f}" height="16" fill="{fill}"/>'
+            f'<text x="{label_width + plot + 6}" y="{y + 14}" font-size="12">{pct}{escape(b.note)}</text>'
+        )
+        parts.append(f'<a href="{escape(b.href)}">{body}</a>' if b.href else body)
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped

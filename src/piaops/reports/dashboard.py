@@ -1,0 +1,262 @@
+"""The 番号制度総括部門's dashboard for one 年度: a fixed number of grouped queries, whatever the number of units.
+
+Municipality-wide roles (admin, auditor, viewer) see the whole municipality; a 所属長 sees their unit subtree
+(``visible_units``): the unit-bound panels are filtered to it and the municipality-wide ones (third parties, ISMAP,
+assessment reports) are left out, since no unit owns them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Count, QuerySet
+from django.urls import reverse
+
+from piaops.areas.models import MonthlyReview
+from piaops.assessments.models import AssessmentReport
+from piaops.assurance.models import CloudService, Obligation
+from piaops.findings.models import OPEN_STATUSES, Finding, FindingStatus, FollowUp
+from piaops.incidents.models import Incident, IncidentQuerySet
+from piaops.lib.fiscal import fiscal_year_end, fiscal_year_start
+from piaops.selfcheck.models import EDITABLE, Campaign, Checklist, ChecklistStatus
+from piaops.tenancy.access import UNIT_ROLES, grants, municipality_of, visible_units
+from piaops.tenancy.models import EmploymentType, Municipality, OrgUnit, Work, WorkUnit
+from piaops.training.compliance import active_requirements, group_counts
+from piaops.training.summary import Tally
+
+DUE_SOON_DAYS = 30
+ISMAP_WARN_DAYS = 90
+
+
+def _url(name: str, *args: Any, **query: Any) -> str:
+    url = reverse(name, args=args)
+    query = {k: v for k, v in query.items() if v not in (None, "")}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def is_wide(user: Any) -> bool:
+    """Whether the user reads the whole municipality (a non-unit role) rather than a subtree."""
+    return any(g.role not in UNIT_ROLES for g in grants(user))
+
+
+@dataclass
+class Count_:
+    label: str
+    value: int
+    href: str = ""
+    alert: bool = False
+
+
+@dataclass
+class SelfcheckPanel:
+    campaigns: list[Campaign]
+    by_status: list[Count_]
+    overdue: Count_
+    total: int
+
+
+@dataclass
+class AuditPanel:
+    available: bool
+    programme: Any = None
+    works_total: int = 0
+    works_covered: int = 0
+    rotation_due: int = 0
+    rotation_missing: list[str] = field(default_factory=list)
+    href: str = ""
+
+    @property
+    def coverage_rate(self) -> float | None:
+        return self.works_covered / self.works_total if self.works_total else None
+
+
+@dataclass
+class TrainingPanel:
+    as_of: dt.date
+    by_unit: list[Tally]
+    by_employment: list[Tally]
+    total: Tally
+    href: str
+
+
+@dataclass
+class Dashboard:
+    fiscal_year: int
+    today: dt.date
+    as_of: dt.date
+    wide: bool
+    selfcheck: SelfcheckPanel
+    audits: AuditPanel
+    findings: list[Count_]
+    training: TrainingPanel
+    third_parties: list[Count_]
+    ismap: list[Count_]
+    incidents: list[Count_]
+    unsigned_reviews: list[MonthlyReview]
+    reports: list[AssessmentReport]
+
+
+def _selfcheck(m: Municipality, fy: int, today: dt.date, units: QuerySet[OrgUnit]) -> SelfcheckPanel:
+    campaigns = list(Campaign.objects.for_municipality(m).filter(fiscal_year=fy).exclude(status="draft"))
+    checklists = Checklist.objects.for_municipality(m).filter(campaign__fiscal_year=fy, unit__in=units)
+    counts = dict(checklists.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    href = _url("selfcheck:campaign", campaigns[0].pk) if len(campaigns) == 1 else _url("selfcheck:index")
+    by_status = [Count_(str(s.label), counts.get(s.value, 0), href) for s in ChecklistStatus]
+    overdue = checklists.filter(status__in=EDITABLE, campaign__deadline__lt=today).count()
+    return SelfcheckPanel(
+        campaigns=campaigns,
+        by_status=by_status,
+        overdue=Count_("期限超過（未提出）", overdue, href, alert=overdue > 0),
+        total=sum(counts.values()),
+    )
+
+
+def _audits(m: Municipality, fy: int, units: QuerySet[OrgUnit], wide: bool) -> AuditPanel:
+    """Coverage = works in scope of an audit of the 年度's programme / all active works (for a 所属長: the works
+    assigned to their subtree); rotation = handling units due a 現地監査 without one in the programme."""
+    try:
+        from piaops.audits import rules
+        from piaops.audits.models import AuditProgramme, AuditType, AuditWork
+    except ImportError:  # the audits app is not installed in this build
+        return AuditPanel(available=False)
+    programme = AuditProgramme.objects.for_municipality(m).filter(fiscal_year=fy).first()
+    works = Work.objects.for_municipality(m).filter(is_active=True)
+    if not wide:
+        works = works.filter(pk__in=WorkUnit.objects.filter(unit__in=units).values("work_id"))
+    covered = AuditWork.objects.filter(municipality=m, audit__programme__fiscal_year=fy, work__in=works)
+    panel = AuditPanel(
+        available=True,
+        programme=programme,
+        works_total=works.count(),
+        works_covered=covered.values("work_id").distinct().count(),
+        href=_url("audits:programme", programme.pk) if programme else _url("audits:index"),
+    )
+    visible = set(units.values_list("pk", flat=True))
+    due = [(u, last) for u, last in rules.units_due_onsite(m, fy) if u.pk in visible]
+    onsite = set()
+    if programme is not None:
+        onsite = set(programme.audits.filter(audit_type=AuditType.ONSITE).values_list("unit_id", flat=True))
+    panel.rotation_due = len(due)
+    panel.rotation_missing = [u.name for u, _ in due if u.pk not in onsite]
+    return panel
+
+
+def _findings(m: Municipality, today: dt.date, units: QuerySet[OrgUnit]) -> list[Count_]:
+    findings = Finding.objects.for_municipality(m).filter(unit__in=units)
+    counts = dict(findings.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    overdue = (
+        FollowUp.objects.filter(
+            municipality=m, finding__unit__in=units, finding__status__in=OPEN_STATUSES, due_date__lt=today
+        )
+        .filter(completed_on__isnull=True)
+        .count()
+    )
+    rows = [
+        Count_(str(s.label), counts.get(s.value, 0), _url("findings:index", status=s.value))
+        for s in FindingStatus
+        if s in OPEN_STATUSES
+    ]
+    rows.append(Count_("改善の期日超過", overdue, _url("findings:index", status=FindingStatus.PLANNED), overdue > 0))
+    return rows
+
+
+def _training(m: Municipality, as_of: dt.date, units: QuerySet[OrgUnit], wide: bool) -> TrainingPanel:
+    requirements = active_requirements(m)
+    unit_names = dict(units.values_list("pk", "name"))
+    labels = dict(EmploymentType.choices)
+    by_unit: dict[int | None, Tally] = {}
+    by_emp: dict[str, Tally] = {}
+    total = Tally("合計")
+    for row in group_counts(requirements=requirements, as_of=as_of):
+        if not wide and row.unit_id not in unit_names:
+            continue
+        name = unit_names.get(row.unit_id or 0, "（所属なし）")
+        by_unit.setdefault(row.unit_id, Tally(name, key=row.unit_id)).add(row.status, row.count)
+        label = str(labels.get(row.employment_type, row.employment_type))
+        by_emp.setdefault(row.employment_type, Tally(label, key=row.employment_type)).add(row.status, row.count)
+        total.add(row.status, row.count)
+    order = list(labels)
+    return TrainingPanel(
+        as_of=as_of,
+        by_unit=sorted(by_unit.values(), key=lambda t: (t.rate if t.rate is not None else 2, t.label)),
+        by_employment=sorted(by_emp.values(), key=lambda t: order.index(str(t.key)) if t.key in order else len(order)),
+        total=total,
+        href=_url("training:index", as_of=as_of.isoformat()),
+    )
+
+
+def build(user: Any, *, fiscal_year: int, today: dt.date) -> Dashboard:
+    m = municipality_of(user)
+    wide = is_wide(user)
+    units = visible_units(user)
+    as_of = min(today, fiscal_year_end(fiscal_year))
+    obligations = Obligation.objects.for_municipality(m)
+    services = CloudService.objects.for_municipality(m)
+    incidents: IncidentQuerySet = Incident.objects.for_municipality(m)  # type: ignore[assignment]
+    if not wide:
+        incidents = incidents.filter(reporting_unit__in=units)
+    month_start = today.replace(day=1)
+    reviews = (
+        MonthlyReview.objects.for_municipality(m)
+        .filter(status=MonthlyReview.Status.OPEN, month__lt=month_start)
+        .filter(month__gte=fiscal_year_start(fiscal_year), month__lte=fiscal_year_end(fiscal_year))
+        .select_related("area")
+        .order_by("month", "area__name")
+    )
+    if not wide:
+        reviews = reviews.filter(area__managing_unit__in=units)
+    third: list[Count_] = []
+    ismap: list[Count_] = []
+    reports: list[AssessmentReport] = []
+    if wide:
+        overdue = obligations.overdue(today).count()
+        third = [
+            Count_("期限超過", overdue, _url("assurance:obligation_list", state="overdue"), overdue > 0),
+            Count_(
+                f"{DUE_SOON_DAYS}日以内に期限",
+                obligations.due_within(today, DUE_SOON_DAYS).count(),
+                _url("assurance:obligation_list", state="active"),
+            ),
+        ]
+        ismap_href = _url("assurance:ismap_register")
+        delisted = services.filter(delisted_on__isnull=False).count()
+        expired = services.expired(today).filter(delisted_on__isnull=True).count()
+        ismap = [
+            Count_("登録の抹消", delisted, ismap_href, delisted > 0),
+            Count_("有効期限切れ", expired, ismap_href, expired > 0),
+            Count_(
+                f"{ISMAP_WARN_DAYS}日以内に期限", services.expiring_within(today, ISMAP_WARN_DAYS).count(), ismap_href
+            ),
+        ]
+        reports = list(
+            AssessmentReport.objects.for_municipality(m)
+            .filter(status=AssessmentReport.Status.PUBLISHED)
+            .order_by("published_on", "title")
+        )
+    open_incidents = incidents.open().count()
+    ppc_overdue = incidents.ppc_overdue(today).count()
+    incidents_href = _url("incidents:index", status="open")
+    incident_rows = [
+        Count_("対応中の事案", open_incidents, incidents_href),
+        Count_(
+            "個人情報保護委員会への報告期限超過", ppc_overdue, _url("incidents:index", status="open"), ppc_overdue > 0
+        ),
+    ]
+    return Dashboard(
+        fiscal_year=fiscal_year,
+        today=today,
+        as_of=as_of,
+        wide=wide,
+        selfcheck=_selfcheck(m, fiscal_year, today, units),
+        audits=_audits(m, fiscal_year, units, wide),
+        findings=_findings(m, today, units),
+        training=_training(m, as_of, units, wide),
+        third_parties=third,
+        ismap=ismap,
+        incidents=incident_rows,
+        unsigned_reviews=list(reviews[:50]),
+        reports=reports,
+    )

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from piaops.lib.fiscal import fiscal_year, wareki_fiscal_year
+from piaops.reports import charts
+from piaops.reports.dashboard import build
+from piaops.tenancy.access import Perm, tenant_view
+
+
+def _fy(request: HttpRequest, default: int) -> int:
+    raw = request.GET.get("fy", "")
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else default
+
+
+@tenant_view(Perm.REPORTS_VIEW)
+def index(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    current = fiscal_year(today)
+    fy = _fy(request, current)
+    data = build(request.user, fiscal_year=fy, today=today)
+    sc = data.selfcheck
+    chart_selfcheck = charts.stacked_bar(
+        f"{wareki_fiscal_year(fy)} 自己点検の進捗（所属数）",
+        [charts.Segment(c.label, c.value, c.href) for c in sc.by_status],
+    )
+    t = data.training
+    chart_employment = charts.rate_bars(
+        "雇用形態別の受講率",
+        [charts.Bar(x.label, x.rate, f"（{x.done}/{x.in_scope}）", t.href) for x in t.by_employment],
+    )
+    chart_units = charts.rate_bars(
+        "所属別の受講率（低い順）",
+        [
+            charts.Bar(x.label, x.rate, f"（{x.done}/{x.in_scope}）", _roster(x.key, t.as_of.isoformat()))
+            for x in t.by_unit[:30]
+        ],
+    )
+    return render(
+        request,
+        "reports/index.html",
+        {
+            "d": data,
+            "fy": fy,
+            "years": list(range(current, current - 6, -1)),
+            "chart_selfcheck": chart_selfcheck,
+            "chart_employment": chart_employment,
+            "chart_units": chart_units,
+        },
+    )
+
+
+def _roster(unit_id: object, as_of: str) -> str:
+    from django.urls import reverse
+
+    if not isinstance(unit_id, int):
+        return ""
+    return f"{reverse('training:roster', args=[unit_id])}?as_of={as_of}"
+
+
+@tenant_view(Perm.REPORTS_VIEW)
+def section4(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Section Ⅳ evidence report of one assessment report (municipality-wide roles only: it covers them all)."""
+    from django.core.exceptions import PermissionDenied
+
+    from piaops.assessments.models import AssessmentReport
+    from piaops.reports import section4 as s4mod
+    from piaops.reports.dashboard import is_wide
+    from piaops.reports.section4_export import FORMATS, export
+    from piaops.tenancy.access import get_or_404
+
+    report = get_or_404(request.user, AssessmentReport.objects.select_related("municipality"), pk=pk)
+    if not is_wide(request.user):
+        raise PermissionDenied("この操作を行う権限がありません。")
+    today = timezone.localdate()
+    fy = _fy(request, fiscal_year(today))
+    data = s4mod.build(report, fiscal_year=fy, today=today)
+    fmt = request.GET.get("format", "")
+    if fmt in FORMATS:
+        file = export(data, fmt=fmt)  # the actor comes from the request context (middleware)
+        response = HttpResponse(file.content, content_type=file.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+        return response
+    return render(request, "reports/section4.html", {"s4": data, "fy": fy, "formats": FORMATS})
