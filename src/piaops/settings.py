@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "piaops.incidents",
     "piaops.areas",
     "piaops.reports",
+    "piaops.api",
 ]
 
 MIDDLEWARE = [
@@ -266,3 +267,6 @@ LOGGING = {
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
 }
+
+# API: requests allowed per token per clock minute (fixed window counted in the database).
+PIAOPS_API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("PIAOPS_API_RATE_LIMIT_PER_MINUTE", "120"))

@@ -19,4 +19,5 @@ urlpatterns = [
     path("areas/", include("piaops.areas.urls")),
     path("reports/", include("piaops.reports.urls")),
     path("django-admin/", admin.site.urls),
+    path("api/", include("piaops.api.urls")),
 ]
