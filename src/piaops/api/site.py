@@ -25,6 +25,7 @@ ROUTERS: list[tuple[str, str]] = [
     ("/tenancy/", "piaops.tenancy.api"),
     ("/incidents/", "piaops.incidents.api"),
     ("/areas/", "piaops.areas.api"),
+    ("/assessments/", "piaops.assessments.api"),
 ]
 
 api = NinjaAPI(
