@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "piaops.areas",
     "piaops.reports",
     "piaops.accounts",
+    "piaops.api",
 ]
 
 MIDDLEWARE = [
@@ -287,3 +288,5 @@ PIAOPS_SESSION_IDLE_SECONDS = envint("PIAOPS_SESSION_IDLE_SECONDS", 30 * 60)
 PIAOPS_LOCKOUT_FAILURES = envint("PIAOPS_LOCKOUT_FAILURES", 5)
 PIAOPS_LOCKOUT_WINDOW_SECONDS = envint("PIAOPS_LOCKOUT_WINDOW_SECONDS", 15 * 60)
 PIAOPS_LOCKOUT_SECONDS = envint("PIAOPS_LOCKOUT_SECONDS", 15 * 60)
+# API: requests allowed per token per clock minute (fixed window counted in the database).
+PIAOPS_API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("PIAOPS_API_RATE_LIMIT_PER_MINUTE", "120"))

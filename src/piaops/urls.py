@@ -20,4 +20,5 @@ urlpatterns = [
     path("reports/", include("piaops.reports.urls")),
     path("django-admin/", admin.site.urls),
     path("accounts/", include("piaops.accounts.urls")),
+    path("api/", include("piaops.api.urls")),
 ]

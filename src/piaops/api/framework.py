@@ -1,0 +1,129 @@
+"""What every app's ``api.py`` stands on: token auth, the write guard, cursor pagination and the error format.
+
+An app's ``api.py`` defines ``router = Router(tags=[...])`` with operations that
+- read through ``piaops.tenancy.access`` (``scoped``, ``get_or_404``, ``visible_units``) with ``request.user``,
+- list with ``@paginate(CursorPagination)`` over a queryset (stable order by primary key),
+- write only through the app's ``services`` after ``require_write(request, perm, unit=...)``.
+Errors are raised, never built by hand: ``ApiError`` for a code of our own, Django's ``Http404`` /
+``PermissionDenied`` / ``ValidationError`` for the rest; ``piaops.api.site`` turns each into the one error format.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+from ninja import Field, Schema
+from ninja.pagination import PaginationBase
+from ninja.security import HttpBearer
+
+from piaops.api.models import ApiToken, Scope
+from piaops.api.services import rate_hit, token_lookup
+from piaops.audittrail.context import Actor, _current
+from piaops.tenancy.access import Perm, require
+from piaops.tenancy.models import OrgUnit, User
+
+MAX_LIMIT = 200
+
+
+class ApiError(Exception):
+    """An error answered as ``{"error": {"code", "message", "details"}}`` with ``status``."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: list[Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or []
+        self.headers = headers or {}
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer <token>``: the token's user becomes ``request.user``, with their roles and tenant."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        api_token = token_lookup(token)
+        if api_token is None:
+            return None
+        retry_after = rate_hit(api_token)
+        if retry_after is not None:
+            raise ApiError(
+                429,
+                "rate_limited",
+                "リクエストの回数が上限を超えました。しばらく待ってから再度お試しください。",
+                headers={"Retry-After": str(retry_after)},
+            )
+        request.user = api_token.user
+        request.api_token = api_token  # type: ignore[attr-defined]
+        # The audit trail names the token's user (the session middleware saw an anonymous request).
+        addr = request.META.get("REMOTE_ADDR", "") or ""
+        _current.set(Actor(user=api_token.user, name=f"{api_token.user.get_username()}（API）", remote_addr=addr))
+        return api_token
+
+
+def api_user(request: HttpRequest) -> User:
+    """The token's user (operations run only after ``TokenAuth`` succeeded)."""
+    return request.user  # type: ignore[return-value]
+
+
+def require_write(request: HttpRequest, perm: Perm, *, unit: OrgUnit | None = None) -> None:
+    """403 unless the token may write and its user holds ``perm`` (for ``unit`` when given), as on the pages."""
+    token: ApiToken | None = getattr(request, "api_token", None)
+    if token is None or token.scope != Scope.READ_WRITE:
+        raise ApiError(
+            403, "forbidden", "このトークンは読み取り専用です。書き込みには読み取り・書き込みのトークンが必要です。"
+        )
+    require(request.user, perm, unit=unit)
+
+
+def encode_cursor(pk: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": pk}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        after = data["after"]
+        if not isinstance(after, int) or isinstance(after, bool):
+            raise ValueError
+        return after
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise ApiError(
+            400, "invalid_cursor", "cursor の値が正しくありません。前の応答の next_cursor をそのまま指定してください。"
+        ) from exc
+
+
+class CursorPagination(PaginationBase):
+    """Opaque cursor over the primary key (a stable order: new rows land at the end, none is seen twice)."""
+
+    class Input(Schema):
+        cursor: str | None = Field(None, description="前の応答の next_cursor（最初のページでは省略）")
+        limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"1ページの件数（最大 {MAX_LIMIT}）")
+
+    class Output(Schema):
+        items: list[Any]
+        next_cursor: str | None = None
+
+    items_attribute: str = "items"
+
+    def paginate_queryset(
+        self, queryset: models.QuerySet[Any], pagination: Input, request: HttpRequest | None = None, **params: Any
+    ) -> dict[str, Any]:
+        qs = queryset.order_by("pk")
+        if pagination.cursor:
+            qs = qs.filter(pk__gt=decode_cursor(pagination.cursor))
+        rows = list(qs[: pagination.limit + 1])
+        more = len(rows) > pagination.limit
+        rows = rows[: pagination.limit]
+        return {"items": rows, "next_cursor": encode_cursor(rows[-1].pk) if more and rows else None}

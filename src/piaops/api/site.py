@@ -1,0 +1,127 @@
+"""The one ``NinjaAPI`` of piaops, its error format, and the routers the apps contribute.
+
+To add an app: write ``piaops/<app>/api.py`` with ``router = Router(tags=["<app>"])`` and append one line to
+``ROUTERS``. The docs page is off: ninja's loads Swagger UI from a CDN, and piaops makes no outside request.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import import_module
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from piaops.api.framework import ApiError, TokenAuth
+
+logger = logging.getLogger("piaops.api")
+
+ROUTERS: list[tuple[str, str]] = [
+    ("/tenancy/", "piaops.tenancy.api"),
+    ("/incidents/", "piaops.incidents.api"),
+    ("/areas/", "piaops.areas.api"),
+    ("/assessments/", "piaops.assessments.api"),
+]
+
+api = NinjaAPI(
+    title="piaops API",
+    version="1",
+    description="特定個人情報保護評価の運用記録を読み書きする API。認証は `Authorization: Bearer <APIトークン>`。",
+    auth=TokenAuth(),
+    docs_url=None,
+    openapi_url="/openapi.json",
+    urls_namespace="api-v1",
+)
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str, message: str, details: list[Any] | None = None
+) -> HttpResponse:
+    return api.create_response(
+        request, {"error": {"code": code, "message": message, "details": details or []}}, status=status
+    )
+
+
+@api.exception_handler(ApiError)
+def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    response = error_response(request, exc.status, exc.code, exc.message, exc.details)
+    for name, value in exc.headers.items():
+        response[name] = value
+    return response
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = error_response(
+        request, 401, "unauthenticated", "有効なAPIトークンが必要です（失効・期限切れのトークンは使えません）。"
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", "見つかりません。")
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error_response(request, 403, "forbidden", str(exc) or "この操作を行う権限がありません。")
+
+
+def _without_input(error: dict[str, Any]) -> dict[str, Any]:
+    # pydantic echoes the offending input: never send a value back (it may be a 個人番号).
+    return {
+        "loc": [str(p) for p in error.get("loc", ())],
+        "type": error.get("type", ""),
+        "message": error.get("msg", ""),
+    }
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid_request(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    return error_response(
+        request,
+        400,
+        "invalid_request",
+        "リクエストの内容に誤りがあります。details の項目を確認してください。",
+        [_without_input(e) for e in exc.errors],
+    )
+
+
+@api.exception_handler(DjangoValidationError)
+def _invalid_data(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    """Model and service validation (including the 個人番号 guard): the Japanese messages, never the values."""
+    details: list[dict[str, str | None]]
+    if hasattr(exc, "error_dict"):
+        details = [{"field": field, "message": m} for field, msgs in exc.message_dict.items() for m in msgs]
+    else:
+        details = [{"field": None, "message": m} for m in exc.messages]
+    message = (
+        (details[0]["message"] or "")
+        if len(details) == 1
+        else "入力内容に誤りがあります。details の項目を確認してください。"
+    )
+    return error_response(request, 400, "invalid", message, details)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, exc.status_code, "error", "リクエストを処理できませんでした。")
+
+
+@api.exception_handler(Exception)
+def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("API error on %s %s", request.method, request.path)
+    return error_response(
+        request, 500, "server_error", "サーバー内部でエラーが発生しました。管理者に連絡してください。"
+    )
+
+
+for prefix, module in ROUTERS:
+    api.add_router(prefix, import_module(module).router)

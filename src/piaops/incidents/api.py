@@ -1,0 +1,147 @@
+"""Incidents API: list, detail with timeline; record an incident and timeline notes (Perm.INCIDENT_REPORT).
+
+Visibility is the pages' ``views.visible_incidents``; writes go through ``services`` only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from piaops.api.framework import ApiError, CursorPagination, api_user, require_write
+from piaops.incidents import services
+from piaops.incidents.models import Incident, IncidentEvent, IncidentQuerySet
+from piaops.incidents.views import visible_incidents
+from piaops.tenancy import access
+from piaops.tenancy.access import Perm
+from piaops.tenancy.models import OrgUnit, Work
+
+router = Router(tags=["incidents"])
+
+
+class IncidentOut(Schema):
+    id: int
+    title: str
+    description: str
+    status: str
+    occurred_at: dt.datetime | None
+    detected_at: dt.datetime
+    reported_at: dt.datetime | None
+    reporting_unit_id: int | None
+    systems: str
+    personal_info_involved: bool
+    leaked: bool
+    lost: bool
+    damaged: bool
+    people_affected: int | None
+    unlawful_purpose: bool
+    ppc_prompt_due: dt.date | None
+    ppc_prompt_reported_on: dt.date | None
+    ppc_final_due: dt.date | None
+    ppc_final_reported_on: dt.date | None
+    cause: str
+    routed_party_id: int | None
+    version: int
+
+
+class EventOut(Schema):
+    id: int
+    at: dt.datetime
+    kind: str
+    text: str
+    from_status: str
+    to_status: str
+    actor_id: int | None
+
+
+class IncidentDetailOut(IncidentOut):
+    work_ids: list[int]
+    timeline: list[EventOut]
+
+    @staticmethod
+    def resolve_work_ids(obj: Incident) -> list[int]:
+        return [iw.work_id for iw in obj.incident_works.all()]
+
+    @staticmethod
+    def resolve_timeline(obj: Incident) -> list[IncidentEvent]:
+        return list(obj.events.order_by("at", "pk"))
+
+
+class IncidentIn(Schema):
+    title: str = Field(..., min_length=1, max_length=200)
+    description: str = Field(..., min_length=1)
+    detected_at: dt.datetime
+    occurred_at: dt.datetime | None = None
+    reporting_unit_id: int | None = None
+    systems: str = ""
+    work_ids: list[int] = []
+    personal_info_involved: bool = False
+    leaked: bool = False
+    lost: bool = False
+    damaged: bool = False
+    people_affected: int | None = Field(None, ge=0)
+    unlawful_purpose: bool = False
+
+
+class NoteIn(Schema):
+    text: str = Field(..., min_length=1)
+
+
+def _visible(request: HttpRequest) -> IncidentQuerySet:
+    access.municipality_of(request.user)
+    access.require(request.user, Perm.VIEW)
+    return visible_incidents(request.user)
+
+
+def _get(request: HttpRequest, incident_id: int) -> Incident:
+    return access.get_or_404(request.user, _visible(request).prefetch_related("incident_works"), pk=incident_id)
+
+
+@router.get("/incidents", response=list[IncidentOut], summary="事故の一覧")
+@paginate(CursorPagination)
+def incidents(request: HttpRequest) -> IncidentQuerySet:
+    return _visible(request)
+
+
+@router.get("/incidents/{incident_id}", response=IncidentDetailOut, summary="事故（経過つき）")
+def incident(request: HttpRequest, incident_id: int) -> Incident:
+    return _get(request, incident_id)
+
+
+@router.post("/incidents", response={201: IncidentDetailOut}, summary="事故を記録する")
+def incident_record(request: HttpRequest, payload: IncidentIn) -> Status[Incident]:
+    municipality = access.municipality_of(request.user)
+    require_write(request, Perm.INCIDENT_REPORT)
+    unit = access.get_or_404(request.user, OrgUnit, pk=payload.reporting_unit_id) if payload.reporting_unit_id else None
+    works = list(access.scoped(request.user, Work).filter(pk__in=payload.work_ids))
+    if len(works) != len(set(payload.work_ids)):
+        raise ApiError(
+            400,
+            "invalid",
+            "指定された事務が見つかりません。",
+            [{"field": "work_ids", "message": "指定された事務が見つかりません。"}],
+        )
+    data = payload.dict(exclude={"reporting_unit_id", "work_ids"})
+    created = services.incident_record(
+        municipality=municipality,
+        user=api_user(request),
+        reporting_unit=unit,
+        works=works,
+        **data,
+    )
+    return Status(201, _get(request, created.pk))
+
+
+@router.post("/incidents/{incident_id}/timeline", response={201: EventOut}, summary="経過を記録する")
+def incident_note(request: HttpRequest, incident_id: int, payload: NoteIn) -> Status[IncidentEvent]:
+    found = _get(request, incident_id)
+    require_write(request, Perm.INCIDENT_REPORT)
+    try:
+        event = services.incident_add_note(incident=found, user=api_user(request), text=payload.text)
+    except services.IncidentError as exc:
+        raise ApiError(400, "invalid", str(exc)) from exc
+    return Status(201, event)
