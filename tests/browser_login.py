@@ -21,15 +21,15 @@ _LAST_WINDOW: dict[tuple[str, str], int] = {}
 
 
 def _code(key: tuple[str, str]) -> str:
-    totp = pyotp.TOTP(_SECRETS[key])
-    window = int(time.time()) // 30
-    if _LAST_WINDOW.get(key, -1) >= window:
-        window = _LAST_WINDOW[key] + 1
-        if window > int(time.time()) // 30 + 1:  # both allowed windows used: wait for the next one
-            time.sleep(30 - time.time() % 30 + 0.5)
-            window = int(time.time()) // 30
+    """A code for a window not used yet: the current one, or the next (accepted as drift), else wait."""
+    while True:
+        now = int(time.time()) // 30
+        window = max(now, _LAST_WINDOW.get(key, -1) + 1)
+        if window <= now + 1:
+            break
+        time.sleep(30 - time.time() % 30 + 0.5)
     _LAST_WINDOW[key] = window
-    return totp.at(window * 30)
+    return pyotp.TOTP(_SECRETS[key]).at(window * 30)
 
 
 def log_in(page: Page, username: str, password: str, *, base: str = "", next_path: str = "") -> None:

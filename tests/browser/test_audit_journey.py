@@ -13,6 +13,7 @@ import pytest
 
 from piaops.core.demo import DEMO_PASSWORD
 from piaops.lib.fiscal import fiscal_year, wareki_fiscal_year
+from tests.browser_login import log_in
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -23,11 +24,7 @@ FY = fiscal_year(dt.date.today())  # the demo data is built for the 年度 of th
 
 def _log_in(page: Page, username: str) -> None:
     page.context.clear_cookies()
-    page.goto("/login/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_url("**/")
+    log_in(page, username, DEMO_PASSWORD)
 
 
 def test_an_audit_runs_from_work_to_a_received_follow_up_report(page: Page, shoot: Callable[[Page, str], Path]) -> None:
