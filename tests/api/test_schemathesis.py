@@ -34,11 +34,25 @@ root = OrgUnit.objects.create(municipality=m, name="総務局", code="A100", pat
 root.path = f"/{root.pk}/"; root.save()
 p = Person.objects.create(municipality=m, staff_number="0001", name="札幌 太郎", employment_type="regular")
 Assignment.objects.create(municipality=m, person=p, unit=root, start_date=dt.date(2024, 4, 1))
-Work.objects.create(municipality=m, name="地方税賦課徴収事務")
+w = Work.objects.create(municipality=m, name="地方税賦課徴収事務")
 Party.objects.create(municipality=m, name="J-LIS", kind="intermediate_server")
 u = User.objects.create_user("api_admin", municipality=m)
 RoleGrant.objects.create(municipality=m, user=u, role="admin")
 incident_record(municipality=m, user=u, title="誤送付", description="通知書", detected_at=timezone.now())
+from piaops.selfcheck import services as selfcheck
+t = selfcheck.template_create(municipality=m, title="自己点検票")
+c = selfcheck.campaign_create(
+    municipality=m, fiscal_year=2026, title="自己点検", template=t, deadline=dt.date(2026, 12, 11), units=[root]
+)
+selfcheck.campaign_launch(campaign=c)
+from piaops.findings.services import finding_create
+finding_create(unit=root, fiscal_year=2026, title="持出簿が記録されていない", source="self_inspection")
+from piaops.audits import services as audits
+prog = audits.programme_create(municipality=m, fiscal_year=2026)
+audits.audit_create(
+    programme=prog, unit=root, works=[w], audit_type="document",
+    planned_start=dt.date(2026, 10, 1), planned_end=dt.date(2026, 10, 1), auditors=[],
+)
 print("TOKEN=" + token_create(user=u, name="schemathesis", scope="read-write")[1])
 """
 

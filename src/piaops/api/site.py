@@ -26,6 +26,9 @@ ROUTERS: list[tuple[str, str]] = [
     ("/incidents/", "piaops.incidents.api"),
     ("/areas/", "piaops.areas.api"),
     ("/assessments/", "piaops.assessments.api"),
+    ("/selfcheck/", "piaops.selfcheck.api"),
+    ("/findings/", "piaops.findings.api"),
+    ("/audits/", "piaops.audits.api"),
 ]
 
 api = NinjaAPI(

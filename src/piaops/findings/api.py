@@ -1,0 +1,250 @@
+"""Findings API: findings and their follow-ups (plan, progress, history); the follow-up transitions.
+
+Visibility is the pages': municipality-wide roles see every finding, unit roles their subtree (``views.WIDE``);
+one finding goes through ``views._finding`` (another tenant's → 404, outside a unit role's subtree → 403).
+Writes call ``services`` as ``views.action`` does: the unit's 所属長 (or the admin) plans, reports progress and
+completion (``FOLLOWUP_PROPOSE`` for the finding's unit); ``views.can_verify`` decides who accepts or reopens.
+
+Transitions: ``plan`` (未提出 → 改善中; later a revision), ``complete`` (改善中 → 完了報告済),
+``accept`` (完了報告済 → 確認済), ``reopen`` (完了報告済 → 改善中, with a reason); ``progress`` adds a report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from piaops.api.framework import ApiError, CursorPagination, api_user, require_write
+from piaops.findings import services
+from piaops.findings.models import Finding, FindingEvent, FindingStatus, FollowUp, ProgressUpdate
+from piaops.findings.views import WIDE, _finding, can_verify
+from piaops.tenancy import access
+from piaops.tenancy.access import Perm
+
+router = Router(tags=["findings"])
+
+
+# ------------------------------------------------------------------------------------------------ schemas
+
+
+class FindingEventOut(Schema):
+    id: int
+    from_status: str
+    to_status: str
+    at: dt.datetime
+    by_id: int | None
+    note: str
+
+
+class ProgressOut(Schema):
+    id: int
+    on: dt.date
+    note: str
+    by_id: int | None
+
+
+class FollowUpOut(Schema):
+    id: int
+    finding_id: int
+    status: str = Field(..., description="指摘事項の状態（open / planned / completed / verified）")
+    plan: str
+    actions: str
+    responsible: str
+    due_date: dt.date
+    completed_on: dt.date | None
+    completion_note: str
+    verified_at: dt.datetime | None
+    verified_by_id: int | None
+    progress: list[ProgressOut]
+    history: list[FindingEventOut] = Field(..., description="指摘事項の状態の履歴")
+
+    @staticmethod
+    def resolve_status(obj: FollowUp) -> str:
+        return obj.finding.status
+
+    @staticmethod
+    def resolve_progress(obj: FollowUp) -> list[ProgressUpdate]:
+        return sorted(obj.updates.all(), key=lambda u: (u.on, u.pk))
+
+    @staticmethod
+    def resolve_history(obj: FollowUp) -> list[FindingEvent]:
+        return sorted(obj.finding.events.all(), key=lambda e: (e.at, e.pk))
+
+
+class FindingOut(Schema):
+    id: int
+    fiscal_year: int
+    unit_id: int
+    commitment_id: int | None
+    severity: str
+    title: str
+    description: str
+    evidence: str
+    source: str
+    source_type: str
+    source_id: int | None
+    status: str
+    created_at: dt.datetime
+
+
+class FindingDetailOut(FindingOut):
+    followup: FollowUpOut | None
+    history: list[FindingEventOut]
+
+    @staticmethod
+    def resolve_followup(obj: Finding) -> FollowUp | None:
+        return _followups().filter(finding=obj).first()
+
+    @staticmethod
+    def resolve_history(obj: Finding) -> list[FindingEvent]:
+        return list(obj.events.order_by("at", "pk"))
+
+
+class PlanIn(Schema):
+    plan: str = Field(..., description="改善計画")
+    due_date: dt.date = Field(..., description="完了予定日（開庁日）")
+    actions: str = Field("", description="具体的な措置")
+    responsible: str = Field("", max_length=100, description="担当者")
+
+
+class ProgressIn(Schema):
+    note: str = Field(..., description="進捗（報告日は今日）")
+
+
+class CompleteIn(Schema):
+    completed_on: dt.date
+    note: str = Field(..., description="完了報告")
+
+
+class VerifyIn(Schema):
+    note: str = Field("", description="コメント（差し戻すときは理由が必須）")
+
+
+# ------------------------------------------------------------------------------------------------ reads
+
+
+def _view(request: HttpRequest) -> Any:
+    access.municipality_of(request.user)
+    access.require(request.user, Perm.FINDINGS_VIEW)
+    return request.user
+
+
+def _followups() -> QuerySet[FollowUp]:
+    return FollowUp.objects.select_related("finding").prefetch_related("updates", "finding__events")
+
+
+def _visible(request: HttpRequest) -> QuerySet[Finding]:
+    user = _view(request)
+    qs = access.scoped(user, Finding)
+    return qs if access.roles(user) & WIDE else qs.filter(unit__in=access.visible_units(user))
+
+
+def _get(request: HttpRequest, finding_id: int) -> Finding:
+    _view(request)
+    return _finding(request, finding_id)
+
+
+@router.get("/findings", response=list[FindingOut], summary="指摘事項の一覧（所属の役割は配下の所属のみ）")
+@paginate(CursorPagination)
+def findings(request: HttpRequest, status: str | None = None, fiscal_year: int | None = None) -> QuerySet[Finding]:
+    qs = _visible(request)
+    if status is not None:
+        if status not in FindingStatus.values:
+            message = f"status は {' / '.join(FindingStatus.values)} のいずれかを指定してください。"
+            raise ApiError(400, "invalid", message, [{"field": "status", "message": message}])
+        qs = qs.filter(status=status)
+    return qs if fiscal_year is None else qs.filter(fiscal_year=fiscal_year)
+
+
+@router.get("/findings/{finding_id}", response=FindingDetailOut, summary="指摘事項（改善計画・進捗・履歴つき）")
+def finding(request: HttpRequest, finding_id: int) -> Finding:
+    return _get(request, finding_id)
+
+
+@router.get("/followups", response=list[FollowUpOut], summary="改善計画（フォローアップ）の一覧")
+@paginate(CursorPagination)
+def followups(request: HttpRequest) -> QuerySet[FollowUp]:
+    return _followups().filter(finding__in=_visible(request))
+
+
+@router.get("/followups/{followup_id}", response=FollowUpOut, summary="改善計画（進捗・履歴つき）")
+def followup(request: HttpRequest, followup_id: int) -> FollowUp:
+    user = _view(request)
+    found: FollowUp = access.get_or_404(user, _followups(), pk=followup_id)
+    access.require(user, Perm.FINDINGS_VIEW, unit=found.finding.unit)
+    return found
+
+
+# ------------------------------------------------------------------------------------------------ writes
+
+
+def _proposer(request: HttpRequest, finding_id: int) -> Finding:
+    found = _get(request, finding_id)
+    require_write(request, Perm.FOLLOWUP_PROPOSE, unit=found.unit)
+    return found
+
+
+def _verifier(request: HttpRequest, finding_id: int) -> Finding:
+    found = _get(request, finding_id)
+    require_write(request, Perm.FINDINGS_VIEW, unit=found.unit)  # the token's scope; the right is can_verify's
+    if not can_verify(api_user(request), found):
+        raise PermissionDenied("確認する権限がありません。")
+    return found
+
+
+def _followup_of(finding: Finding) -> FollowUp:
+    found = FollowUp.objects.select_related("finding").filter(finding=finding).first()
+    if found is None:
+        raise ValidationError("改善計画がまだありません。")
+    return found
+
+
+@router.post("/findings/{finding_id}/followup/plan", response=FindingDetailOut, summary="改善計画を提出・変更する")
+def followup_plan(request: HttpRequest, finding_id: int, payload: PlanIn) -> Finding:
+    found = _proposer(request, finding_id)
+    services.followup_plan(finding=found, by=api_user(request), **payload.dict())
+    return _get(request, finding_id)
+
+
+@router.post("/findings/{finding_id}/followup/progress", response={201: ProgressOut}, summary="改善の進捗を報告する")
+def followup_progress(request: HttpRequest, finding_id: int, payload: ProgressIn) -> Status[ProgressUpdate]:
+    found = _proposer(request, finding_id)
+    update = services.followup_progress(
+        followup=_followup_of(found), note=payload.note, on=timezone.localdate(), by=api_user(request)
+    )
+    return Status(201, update)
+
+
+@router.post("/findings/{finding_id}/followup/complete", response=FindingDetailOut, summary="改善の完了を報告する")
+def followup_complete(request: HttpRequest, finding_id: int, payload: CompleteIn) -> Finding:
+    found = _proposer(request, finding_id)
+    services.followup_complete(followup=_followup_of(found), by=api_user(request), **payload.dict())
+    return _get(request, finding_id)
+
+
+@router.post(
+    "/findings/{finding_id}/followup/accept", response=FindingDetailOut, summary="完了報告を確認する（確認済）"
+)
+def followup_accept(request: HttpRequest, finding_id: int, payload: VerifyIn) -> Finding:
+    found = _verifier(request, finding_id)
+    services.followup_verify(followup=_followup_of(found), accept=True, note=payload.note, by=api_user(request))
+    return _get(request, finding_id)
+
+
+@router.post(
+    "/findings/{finding_id}/followup/reopen",
+    response=FindingDetailOut,
+    summary="完了報告を差し戻す（改善中に戻す。理由が必須）",
+)
+def followup_reopen(request: HttpRequest, finding_id: int, payload: VerifyIn) -> Finding:
+    found = _verifier(request, finding_id)
+    services.followup_verify(followup=_followup_of(found), accept=False, note=payload.note, by=api_user(request))
+    return _get(request, finding_id)
