@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from piaops.api.models import Scope
 from piaops.audits import services
 from piaops.audits.models import Audit, AuditItem, AuditReport, AuditStatus, ReportKind
+from piaops.findings import services as findings
 from piaops.findings.models import Finding
 from tests import factories as f
 from tests.api.conftest import ApiClient, TokenFor
@@ -156,3 +159,21 @@ def test_only_an_auditor_of_the_audit_with_a_read_write_token_does_audit_work(
     # an item of another audit is not found under this one
     assert auditor.post(_path(sibling, f"items/{item}/result"), {"result": "conforming"}).status_code == 404
     assert AuditItem.objects.get(pk=item).result == "" and not Finding.objects.exists()
+
+
+def test_queries_per_page_of_audits_and_findings_do_not_grow_with_the_page_size(
+    world: World, audit: Audit, token_for: TokenFor
+) -> None:
+    for unit in (world.tax_a, world.other_a):
+        made = findings.finding_create(unit=unit, fiscal_year=2026, title="指摘", source="audit")
+        plan = findings.followup_plan(finding=made, plan="計画", due_date=dt.date(2027, 1, 29))
+        findings.followup_progress(followup=plan, note="進捗", on=dt.date(2026, 12, 1))
+    api = token_for(world.admin_a)
+    api.get("/audits/programmes")  # opens the token's rate window for this minute
+    for path in ("/audits/audits", "/findings/followups", "/findings/findings"):
+        counts = []
+        for limit in (1, 2):
+            with CaptureQueriesContext(connection) as queries:
+                assert len(api.get(path, limit=limit).json()["items"]) == limit
+            counts.append(len(queries))
+        assert counts[0] == counts[1], path
