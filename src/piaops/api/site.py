@@ -13,11 +13,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from piaops.api.framework import ApiError, TokenAuth
+from piaops.lib.conflicts import ConflictError
 
 logger = logging.getLogger("piaops.api")
 
@@ -26,6 +28,8 @@ ROUTERS: list[tuple[str, str]] = [
     ("/incidents/", "piaops.incidents.api"),
     ("/areas/", "piaops.areas.api"),
     ("/assessments/", "piaops.assessments.api"),
+    ("/training/", "piaops.training.api"),
+    ("/assurance/", "piaops.assurance.api"),
 ]
 
 api = NinjaAPI(
@@ -67,6 +71,20 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, 404, "not_found", "見つかりません。")
+
+
+@api.exception_handler(ConflictError)
+def _conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
+    """409 with the version the client sent and the stored one (and the stored record when the app gave it)."""
+    detail: dict[str, Any] = {
+        "field": "version",
+        "message": exc.message,
+        "your_version": exc.expected_version,
+        "current_version": exc.current_version,
+    }
+    if exc.current is not None:
+        detail["current"] = exc.current
+    return error_response(request, 409, "conflict", exc.message, [detail])
 
 
 @api.exception_handler(PermissionDenied)
@@ -120,6 +138,14 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("API error on %s %s", request.method, request.path)
     return error_response(
         request, 500, "server_error", "サーバー内部でエラーが発生しました。管理者に連絡してください。"
+    )
+
+
+@csrf_exempt
+def unknown_url(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any URL under ``/api/v1/`` that no operation answers: a 404 in the error format (not Django's HTML page)."""
+    return error_response(
+        request, 404, "not_found", "このURLのAPIはありません。/api/v1/openapi.json で操作の一覧を確認してください。"
     )
 
 
