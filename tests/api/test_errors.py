@@ -75,3 +75,11 @@ def test_an_unknown_url_under_the_api_answers_a_json_404(world: World, token_for
     anonymous = Client().get("/api/v1/nothing-here")
     assert anonymous.status_code == 404 and anonymous.json()["error"]["code"] == "not_found"
     assert ApiClient("nope").get("/tenancy/units").status_code == 401  # real operations still ask for a token
+
+
+def test_an_id_beyond_64_bits_is_the_clients_error_not_a_500(world: World, token_for: TokenFor) -> None:
+    body = {"title": "件名", "description": "内容", "detected_at": "2026-04-01T09:00:00+09:00", "work_ids": [2**80]}
+    response = token_for(world.admin_a).post("/incidents/incidents", body)
+    assert response.status_code in {400, 404}  # SQLite cannot bind the number (400); PostgreSQL finds no work (404)
+    assert set(response.json()) == {"error"}
+    assert not Incident.objects.exists()

@@ -3,7 +3,9 @@
 An app's ``api.py`` defines ``router = Router(tags=[...])`` with operations that
 - read through ``piaops.tenancy.access`` (``scoped``, ``get_or_404``, ``visible_units``) with ``request.user``,
 - list with ``@paginate(CursorPagination)`` over a queryset (stable order by primary key),
-- write only through the app's ``services`` after ``require_write(request, perm, unit=...)``.
+- write only through the app's ``services`` after ``require_write(request, perm, unit=...)``;
+- import a file through the app's own importer: ``FileIn`` / ``file_bytes`` for the body, ``import_rejected`` for
+  the importer's row errors (422, one detail per line).
 Errors are raised, never built by hand: ``ApiError`` for a code of our own, Django's ``Http404`` /
 ``PermissionDenied`` / ``ValidationError`` for the rest; ``piaops.api.site`` turns each into the one error format.
 """

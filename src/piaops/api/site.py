@@ -128,6 +128,19 @@ def _invalid_data(request: HttpRequest, exc: DjangoValidationError) -> HttpRespo
     return error_response(request, 400, "invalid", message, details)
 
 
+@api.exception_handler(OverflowError)
+def _number_out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    """A number the database cannot hold (SQLite refuses integers beyond 64 bits; so does date arithmetic past
+    year 9999): the request is at fault, not the server."""
+    logger.warning("API number out of range on %s %s: %s", request.method, request.path, exc)
+    return error_response(
+        request,
+        400,
+        "invalid_request",
+        "数値または日付が扱える範囲を超えています（id は 1 から 9223372036854775807 まで）。",
+    )
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error_response(request, exc.status_code, "error", "リクエストを処理できませんでした。")

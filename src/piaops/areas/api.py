@@ -39,9 +39,18 @@ class AreaOut(Schema):
     code: str
     location: str
     managing_unit_id: int | None
-    hours_start: dt.time
-    hours_end: dt.time
+    # Local wall-clock times as "HH:MM:SS": JSON Schema's "time" format demands a UTC offset, which these lack.
+    hours_start: str = Field(..., description="入室を認める時間帯の開始（現地時刻 HH:MM:SS）")
+    hours_end: str = Field(..., description="入室を認める時間帯の終了（現地時刻 HH:MM:SS）")
     is_active: bool
+
+    @staticmethod
+    def resolve_hours_start(obj: Area) -> str:
+        return obj.hours_start.isoformat()
+
+    @staticmethod
+    def resolve_hours_end(obj: Area) -> str:
+        return obj.hours_end.isoformat()
 
 
 class ExceptionOut(Schema):
