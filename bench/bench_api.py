@@ -1,22 +1,27 @@
-"""The API's people list paged over the whole roster (default 10,000 people, 200 per page), next to the plain ORM
-``values()`` of the same rows in the same run. Prints the queries per page for two page sizes: they must be equal.
-``PIAOPS_BENCH_API_PEOPLE`` sets the roster size."""
+"""API list endpoints paged over 10,000 rows (200 per page), each next to the plain ORM ``values()`` of the same rows
+in the same run: people (with assignments), training records, contracts (with their works) and the entries of an
+ISMAP list snapshot. Prints the queries per page for two page sizes: they must be equal.
+``PIAOPS_BENCH_API_PEOPLE`` sets the number of rows of each list (default 10,000)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from typing import Any
 
 from bench.harness import Figure, median_seconds, setup_django
 
 PEOPLE = int(os.environ.get("PIAOPS_BENCH_API_PEOPLE", "10000"))
+ROWS = PEOPLE
 LIMIT = 200
 
 
-def _build() -> tuple[Any, str]:
+def _build() -> tuple[Any, str, int]:
     from piaops.api.services import token_create
-    from piaops.tenancy.models import Assignment, Municipality, OrgUnit, Person, Role, RoleGrant, User
+    from piaops.assurance.models import Contract, IsmapListEntry, IsmapSnapshot
+    from piaops.tenancy.models import Assignment, Municipality, OrgUnit, Party, Person, Role, RoleGrant, User, Work
+    from piaops.training.models import Course, Record
 
     m = Municipality.objects.create(name="ベンチ市", code="011002")
     unit = OrgUnit.objects.create(municipality=m, name="課", code="B001")
@@ -29,30 +34,58 @@ def _build() -> tuple[Any, str]:
     Assignment.objects.bulk_create(
         Assignment(municipality=m, person=p, unit=unit, start_date=dt.date(2024, 4, 1)) for p in people
     )
+    course = Course.objects.create(municipality=m, code="SEC1", title="情報セキュリティ研修")
+    Record.objects.bulk_create(
+        Record(municipality=m, person=p, course=course, completed_on=dt.date(2025, 4, 1) + dt.timedelta(days=i % 300))
+        for i, p in enumerate(people[:ROWS])
+    )
+    party = Party.objects.create(municipality=m, name="委託先", kind=Party.Kind.ASP)
+    work = Work.objects.create(municipality=m, name="地方税賦課徴収事務")
+    contracts = Contract.objects.bulk_create(
+        Contract(municipality=m, party=party, title=f"委託 {i}", start_date=dt.date(2025, 4, 1)) for i in range(ROWS)
+    )
+    Contract.works.through.objects.bulk_create(
+        Contract.works.through(contract_id=c.pk, work_id=work.pk) for c in contracts
+    )
+    snapshot = IsmapSnapshot.objects.create(
+        municipality=m, list_date=dt.date(2026, 4, 1), file_name="list.csv", sha256="0" * 64, encoding="utf-8"
+    )
+    IsmapListEntry.objects.bulk_create(
+        IsmapListEntry(
+            municipality=m,
+            snapshot=snapshot,
+            line=i + 2,
+            registration_number=f"C{i:06d}",
+            service_name=f"サービス {i}",
+            provider="事業者",
+            program="ismap",
+        )
+        for i in range(ROWS)
+    )
     admin = User.objects.create_user(username="bench-admin", municipality=m)
     RoleGrant.objects.create(municipality=m, user=admin, role=Role.ADMIN)
     _token, raw = token_create(user=admin, name="bench")
-    return m, raw
+    return m, raw, snapshot.pk
 
 
-def _walk(client: Any, headers: dict[str, str], limit: int) -> int:
+def _walk(client: Any, headers: dict[str, str], path: str, limit: int) -> int:
     rows, cursor = 0, None
     while True:
         params: dict[str, Any] = {"limit": limit} | ({"cursor": cursor} if cursor else {})
-        body = client.get("/api/v1/tenancy/people", params, headers=headers).json()
+        body = client.get(path, params, headers=headers).json()
         rows += len(body["items"])
         cursor = body["next_cursor"]
         if cursor is None:
             return rows
 
 
-def _queries_per_page(client: Any, headers: dict[str, str], limit: int) -> int:
+def _queries_per_page(client: Any, headers: dict[str, str], path: str, limit: int) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client.get("/api/v1/tenancy/people", {"limit": 1}, headers=headers)  # the minute's rate window exists
+    client.get(path, {"limit": 1}, headers=headers)  # the minute's rate window exists
     with CaptureQueriesContext(connection) as queries:
-        client.get("/api/v1/tenancy/people", {"limit": limit}, headers=headers)
+        client.get(path, {"limit": limit}, headers=headers)
     return len(queries)
 
 
@@ -61,28 +94,48 @@ def run() -> list[Figure]:
     from django.conf import settings
     from django.test import Client
 
+    from piaops.assurance.models import Contract, IsmapListEntry
     from piaops.tenancy.models import Assignment, Person
+    from piaops.training.models import Record
 
     settings.PIAOPS_API_RATE_LIMIT_PER_MINUTE = 10**9
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    m, raw = _build()
+    m, raw, snapshot_id = _build()
     client = Client()
     headers = {"Authorization": f"Bearer {raw}"}
-    assert _walk(client, headers, LIMIT) == PEOPLE
 
-    def _orm() -> None:
+    def people_orm() -> None:
         rows = list(Person.objects.filter(municipality=m).order_by("pk").values())
-        assignments = list(Assignment.objects.filter(municipality=m).values())
-        assert len(rows) == PEOPLE and assignments
+        assert len(rows) == PEOPLE and list(Assignment.objects.filter(municipality=m).values())
 
-    small, large = _queries_per_page(client, headers, 10), _queries_per_page(client, headers, LIMIT)
-    print(f"  queries per page: {small} at limit=10, {large} at limit={LIMIT} (must be equal)")
-    return [
-        Figure(
-            name=f"GET /api/v1/tenancy/people, {PEOPLE:,} people in pages of {LIMIT}",
-            ours=median_seconds(lambda: _walk(client, headers, LIMIT), repeat=3),
-            baseline=median_seconds(_orm, repeat=3),
-            baseline_name="ORM values() of the same people and assignments, one query each",
-            unit_count=PEOPLE,
-        )
+    def records_orm() -> None:
+        assert len(list(Record.objects.filter(municipality=m).order_by("pk").values())) == ROWS
+
+    def contracts_orm() -> None:
+        rows = list(Contract.objects.filter(municipality=m).order_by("pk").values())
+        assert len(rows) == ROWS and list(Contract.works.through.objects.values("contract_id", "work_id"))
+
+    def entries_orm() -> None:
+        assert len(list(IsmapListEntry.objects.filter(snapshot_id=snapshot_id).order_by("pk").values())) == ROWS
+
+    lists: list[tuple[str, int, Callable[[], None], str]] = [
+        ("/api/v1/tenancy/people", PEOPLE, people_orm, "people and assignments, one query each"),
+        ("/api/v1/training/records", ROWS, records_orm, "records, one query"),
+        ("/api/v1/assurance/contracts", ROWS, contracts_orm, "contracts and their works, one query each"),
+        (f"/api/v1/assurance/ismap/snapshots/{snapshot_id}/entries", ROWS, entries_orm, "entries, one query"),
     ]
+    figures = []
+    for path, count, orm, what in lists:
+        assert _walk(client, headers, path, LIMIT) == count, path
+        small, large = _queries_per_page(client, headers, path, 10), _queries_per_page(client, headers, path, LIMIT)
+        print(f"  {path}: queries per page {small} at limit=10, {large} at limit={LIMIT} (must be equal)")
+        figures.append(
+            Figure(
+                name=f"GET {path}, {count:,} rows in pages of {LIMIT}",
+                ours=median_seconds(lambda path=path: _walk(client, headers, path, LIMIT), repeat=3),  # type: ignore[misc]
+                baseline=median_seconds(orm, repeat=3),
+                baseline_name=f"ORM values() of the same {what}",
+                unit_count=count,
+            )
+        )
+    return figures

@@ -28,6 +28,9 @@ class ApiClient:
     def post(self, path: str, data: Any) -> Any:
         return self.client.post(f"/api/v1{path}", data, content_type="application/json", headers=self._headers())
 
+    def patch(self, path: str, data: Any) -> Any:
+        return self.client.patch(f"/api/v1{path}", data, content_type="application/json", headers=self._headers())
+
 
 TokenFor = Callable[..., ApiClient]
 

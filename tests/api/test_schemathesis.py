@@ -53,6 +53,19 @@ audits.audit_create(
     programme=prog, unit=root, works=[w], audit_type="document",
     planned_start=dt.date(2026, 10, 1), planned_end=dt.date(2026, 10, 1), auditors=[],
 )
+from piaops.training.models import Course, Record, Requirement, Session
+c = Course.objects.create(municipality=m, code="SEC1", title="情報セキュリティ研修")
+Session.objects.create(municipality=m, course=c, date=dt.date(2026, 4, 10))
+r = Requirement.objects.create(municipality=m, name="初任者研修", trigger="initial")
+r.courses.add(c)
+Record.objects.create(municipality=m, person=p, course=c, completed_on=dt.date(2026, 4, 10))
+from piaops.assurance.models import CloudService, Contract, Subcontract
+asp = Party.objects.create(municipality=m, name="税務システム株式会社", kind="asp")
+k = Contract.objects.create(municipality=m, party=asp, title="運用委託", start_date=dt.date(2025, 4, 1))
+Subcontract.objects.create(municipality=m, contract=k, name="データ入力株式会社")
+CloudService.objects.create(municipality=m, provider="A社", service_name="基盤", registration_number="C21-0001-1")
+from piaops.areas.models import Area
+Area.objects.create(municipality=m, name="サーバー室", code="SR1", managing_unit=root)
 print("TOKEN=" + token_create(user=u, name="schemathesis", scope="read-write")[1])
 """
 

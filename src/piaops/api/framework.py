@@ -3,7 +3,9 @@
 An app's ``api.py`` defines ``router = Router(tags=[...])`` with operations that
 - read through ``piaops.tenancy.access`` (``scoped``, ``get_or_404``, ``visible_units``) with ``request.user``,
 - list with ``@paginate(CursorPagination)`` over a queryset (stable order by primary key),
-- write only through the app's ``services`` after ``require_write(request, perm, unit=...)``.
+- write only through the app's ``services`` after ``require_write(request, perm, unit=...)``;
+- import a file through the app's own importer: ``FileIn`` / ``file_bytes`` for the body, ``import_rejected`` for
+  the importer's row errors (422, one detail per line).
 Errors are raised, never built by hand: ``ApiError`` for a code of our own, Django's ``Http404`` /
 ``PermissionDenied`` / ``ValidationError`` for the rest; ``piaops.api.site`` turns each into the one error format.
 """
@@ -12,9 +14,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import json
+import re
+from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
 from ninja import Field, Schema
@@ -24,6 +30,7 @@ from ninja.security import HttpBearer
 from piaops.api.models import ApiToken, Scope
 from piaops.api.services import rate_hit, token_lookup
 from piaops.audittrail.context import Actor, _current
+from piaops.lib.fields import refuse_my_number
 from piaops.tenancy.access import Perm, require
 from piaops.tenancy.models import OrgUnit, User
 
@@ -120,10 +127,98 @@ class CursorPagination(PaginationBase):
     def paginate_queryset(
         self, queryset: models.QuerySet[Any], pagination: Input, request: HttpRequest | None = None, **params: Any
     ) -> dict[str, Any]:
-        qs = queryset.order_by("pk")
-        if pagination.cursor:
-            qs = qs.filter(pk__gt=decode_cursor(pagination.cursor))
-        rows = list(qs[: pagination.limit + 1])
-        more = len(rows) > pagination.limit
-        rows = rows[: pagination.limit]
-        return {"items": rows, "next_cursor": encode_cursor(rows[-1].pk) if more and rows else None}
+        rows, next_cursor = cursor_page(queryset, cursor=pagination.cursor, limit=pagination.limit)
+        return {"items": rows, "next_cursor": next_cursor}
+
+
+def cursor_page(queryset: models.QuerySet[Any], *, cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
+    """One page of ``queryset`` in primary-key order and the cursor of the next page (None on the last one).
+
+    For operations that add computed data to each row of a page (``@paginate`` could not), with the same cursor.
+    """
+    qs = queryset.order_by("pk")
+    if cursor:
+        qs = qs.filter(pk__gt=decode_cursor(cursor))
+    rows = list(qs[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor(rows[-1].pk) if more and rows else None
+
+
+# --- dates -----------------------------------------------------------------------------------------------------
+
+EARLIEST_DAY = dt.date(1900, 1, 1)
+LATEST_DAY = dt.date(2100, 12, 31)
+
+
+def check_day(value: dt.date | None, field: str) -> None:
+    """400 for a day outside 1900–2100: deadlines are computed from it, and year 9999 plus a month overflows."""
+    if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+        message = f"{field} は {EARLIEST_DAY.isoformat()} から {LATEST_DAY.isoformat()} までの日付にしてください。"
+        raise ApiError(400, "invalid", message, [{"field": field, "message": message}])
+
+
+# --- imports ---------------------------------------------------------------------------------------------------
+
+
+class FileIn(Schema):
+    """A file to import, sent as text (``content``, UTF-8) or as bytes (``content_base64``: CP932 CSV, XLSX…).
+
+    ``dry_run`` checks every row and answers what would be saved, without saving. Otherwise all rows are saved or,
+    at the first bad row, none: the answer lists every bad row with its line number.
+    """
+
+    file_name: str = Field("import.csv", min_length=1, max_length=255, description="ファイル名（形式の判定と記録用）")
+    content: str | None = Field(None, description="ファイルの内容（テキスト）")
+    content_base64: str | None = Field(None, description="ファイルの内容（Base64。XLSX や Shift_JIS の CSV）")
+    dry_run: bool = Field(False, description="true なら検査だけして保存しない")
+
+
+def file_bytes(payload: FileIn) -> bytes:
+    """The bytes of the file in ``payload`` (exactly one of ``content`` / ``content_base64``), within the size limit.
+
+    The file name is stored with the import, so it is checked for a 個人番号 like any text field.
+    """
+    refuse_my_number(payload.file_name, field_label="file_name")
+    if (payload.content is None) == (payload.content_base64 is None):
+        message = "content（テキスト）か content_base64（Base64）のどちらか一方にファイルの内容を指定してください。"
+        raise ApiError(400, "invalid", message, [{"field": "content", "message": message}])
+    if payload.content is not None:
+        data = payload.content.encode("utf-8")
+    else:
+        try:
+            data = base64.b64decode(payload.content_base64 or "", validate=True)
+        except (binascii.Error, ValueError) as exc:
+            message = "content_base64 を Base64 として読めません。"
+            raise ApiError(400, "invalid", message, [{"field": "content_base64", "message": message}]) from exc
+    if len(data) > settings.PIAOPS_MAX_UPLOAD_BYTES:
+        limit = settings.PIAOPS_MAX_UPLOAD_BYTES
+        raise ApiError(413, "too_large", f"ファイルが大きすぎます（上限 {limit:,} バイト）。")
+    return data
+
+
+_LINE = re.compile(r"^\s*(\d+)行目")
+
+
+def import_rejected(errors: Iterable[Any], *, total: int | None = None) -> ApiError:
+    """422 listing every problem of a refused import: ``details`` = ``[{"line": n or null, "message": ...}]``.
+
+    ``errors`` are the importer's own: Japanese sentences that start with「N行目」, or objects with ``line`` and
+    ``message`` (line 0 = the file as a whole).
+    """
+    details: list[dict[str, Any]] = []
+    for error in errors:
+        if hasattr(error, "line") and hasattr(error, "message"):
+            details.append({"line": error.line or None, "message": str(error)})
+            continue
+        text = str(error)
+        found = _LINE.match(text)
+        details.append({"line": int(found.group(1)) if found else None, "message": text})
+    count = total if total is not None else len(details)
+    first = details[0]["message"] if details else ""
+    message = (
+        first
+        if count == 1
+        else f"取り込めません（誤り {count} 件）。details の各行を直してから、もう一度送ってください。"
+    )
+    return ApiError(422, "import_rejected", message or "取り込めません。", details)

@@ -13,11 +13,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from piaops.api.framework import ApiError, TokenAuth
+from piaops.lib.conflicts import ConflictError
 
 logger = logging.getLogger("piaops.api")
 
@@ -29,6 +31,8 @@ ROUTERS: list[tuple[str, str]] = [
     ("/selfcheck/", "piaops.selfcheck.api"),
     ("/findings/", "piaops.findings.api"),
     ("/audits/", "piaops.audits.api"),
+    ("/training/", "piaops.training.api"),
+    ("/assurance/", "piaops.assurance.api"),
 ]
 
 api = NinjaAPI(
@@ -72,6 +76,20 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, 404, "not_found", "見つかりません。")
 
 
+@api.exception_handler(ConflictError)
+def _conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
+    """409 with the version the client sent and the stored one (and the stored record when the app gave it)."""
+    detail: dict[str, Any] = {
+        "field": "version",
+        "message": exc.message,
+        "your_version": exc.expected_version,
+        "current_version": exc.current_version,
+    }
+    if exc.current is not None:
+        detail["current"] = exc.current
+    return error_response(request, 409, "conflict", exc.message, [detail])
+
+
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return error_response(request, 403, "forbidden", str(exc) or "この操作を行う権限がありません。")
@@ -113,6 +131,19 @@ def _invalid_data(request: HttpRequest, exc: DjangoValidationError) -> HttpRespo
     return error_response(request, 400, "invalid", message, details)
 
 
+@api.exception_handler(OverflowError)
+def _number_out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    """A number the database cannot hold (SQLite refuses integers beyond 64 bits; so does date arithmetic past
+    year 9999): the request is at fault, not the server."""
+    logger.warning("API number out of range on %s %s: %s", request.method, request.path, exc)
+    return error_response(
+        request,
+        400,
+        "invalid_request",
+        "数値または日付が扱える範囲を超えています（id は 1 から 9223372036854775807 まで）。",
+    )
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error_response(request, exc.status_code, "error", "リクエストを処理できませんでした。")
@@ -123,6 +154,14 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("API error on %s %s", request.method, request.path)
     return error_response(
         request, 500, "server_error", "サーバー内部でエラーが発生しました。管理者に連絡してください。"
+    )
+
+
+@csrf_exempt
+def unknown_url(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any URL under ``/api/v1/`` that no operation answers: a 404 in the error format (not Django's HTML page)."""
+    return error_response(
+        request, 404, "not_found", "このURLのAPIはありません。/api/v1/openapi.json で操作の一覧を確認してください。"
     )
 
 

@@ -1,11 +1,12 @@
-"""``/api/v1/`` (the NinjaAPI, its own namespace ``api-v1``) and ``/api/tokens/`` (the token page, ``api:``)."""
+"""``/api/v1/`` (the NinjaAPI, its own namespace ``api-v1``; any other URL under it answers a JSON 404) and
+``/api/tokens/`` (the token page, ``api:``)."""
 
 from __future__ import annotations
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from piaops.api import views
-from piaops.api.site import api
+from piaops.api.site import api, unknown_url
 
 token_patterns = [
     path("", views.index, name="index"),
@@ -14,5 +15,6 @@ token_patterns = [
 
 urlpatterns = [
     path("v1/", api.urls),
+    re_path(r"^v1/(?P<rest>.*)$", unknown_url),  # after every operation: the JSON 404 of the API
     path("tokens/", include((token_patterns, "api"))),
 ]

@@ -1,6 +1,7 @@
-"""Server-room (管理区域) API: areas, and a month's exceptions with its review status.
+"""Server-room (管理区域) API: areas, and a month's exceptions with its review status; import a door log.
 
 Visibility is the pages' ``views._readable_areas``; exceptions come from ``reconcile.reconcile`` as on the page.
+The door-log import (Perm.AREA_MANAGE) goes through ``importing.door_log_import``, as on the page.
 """
 
 from __future__ import annotations
@@ -9,11 +10,21 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Path, Router, Schema
+from ninja import Field, Path, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 
-from piaops.api.framework import ApiError, CursorPagination
-from piaops.areas.models import Area, MonthlyReview
+from piaops.api.framework import (
+    ApiError,
+    CursorPagination,
+    FileIn,
+    api_user,
+    file_bytes,
+    import_rejected,
+    require_write,
+)
+from piaops.areas.importing import DoorLogError, door_log_import
+from piaops.areas.models import Area, DoorLogMapping, MonthlyReview
 from piaops.areas.reconcile import reconcile
 from piaops.areas.views import _readable_areas
 from piaops.tenancy import access
@@ -28,9 +39,18 @@ class AreaOut(Schema):
     code: str
     location: str
     managing_unit_id: int | None
-    hours_start: dt.time
-    hours_end: dt.time
+    # Local wall-clock times as "HH:MM:SS": JSON Schema's "time" format demands a UTC offset, which these lack.
+    hours_start: str = Field(..., description="入室を認める時間帯の開始（現地時刻 HH:MM:SS）")
+    hours_end: str = Field(..., description="入室を認める時間帯の終了（現地時刻 HH:MM:SS）")
     is_active: bool
+
+    @staticmethod
+    def resolve_hours_start(obj: Area) -> str:
+        return obj.hours_start.isoformat()
+
+    @staticmethod
+    def resolve_hours_end(obj: Area) -> str:
+        return obj.hours_end.isoformat()
 
 
 class ExceptionOut(Schema):
@@ -51,6 +71,22 @@ class MonthOut(Schema):
     summary: str
     signed_at: dt.datetime | None
     exceptions: list[ExceptionOut]
+
+
+class DoorLogIn(FileIn):
+    """An access-control system's CSV (UTF-8 or CP932); ``mapping_id`` names its column mapping (default: 標準)."""
+
+    mapping_id: int | None = Field(None, description="列の対応（省略時は 日時・カード番号・入退）")
+
+
+class DoorLogOut(Schema):
+    id: int | None = Field(..., description="取込の番号（dry_run では null）")
+    area_id: int
+    dry_run: bool
+    file_name: str
+    rows: int
+    first_at: dt.datetime | None
+    last_at: dt.datetime | None
 
 
 def _areas(request: HttpRequest) -> Any:
@@ -102,3 +138,40 @@ def area_month(
         "signed_at": review.signed_at if review else None,
         "exceptions": exceptions,
     }
+
+
+@router.post(
+    "/areas/{area_id}/door-logs",
+    response={200: DoorLogOut, 201: DoorLogOut},
+    summary="入退室ログを取り込む（全行を検査してから全件登録。誤りがあれば1件も登録せず 422）",
+)
+def door_log(request: HttpRequest, area_id: int, payload: DoorLogIn) -> Status[dict[str, Any]]:
+    found: Area = access.get_or_404(request.user, Area, pk=area_id)
+    mapping = (
+        access.get_or_404(request.user, DoorLogMapping, pk=payload.mapping_id)
+        if payload.mapping_id is not None
+        else DoorLogMapping(municipality_id=found.municipality_id, name="標準")
+    )
+    require_write(request, Perm.AREA_MANAGE)
+    data = file_bytes(payload)
+    try:
+        batch = door_log_import(
+            area=found,
+            data=data,
+            file_name=payload.file_name,
+            mapping=mapping,
+            user=api_user(request),
+            dry_run=payload.dry_run,
+        )
+    except DoorLogError as exc:
+        raise import_rejected(exc.errors, total=exc.total) from exc
+    body = {
+        "id": batch.pk,
+        "area_id": found.pk,
+        "dry_run": payload.dry_run,
+        "file_name": batch.file_name,
+        "rows": batch.rows,
+        "first_at": batch.first_at,
+        "last_at": batch.last_at,
+    }
+    return Status(200 if payload.dry_run else 201, body)

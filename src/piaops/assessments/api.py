@@ -1,4 +1,6 @@
-"""Assessment reports API (read): reports and their commitments, with Perm.VIEW as on the pages."""
+"""Assessment reports API: reports and their commitments (Perm.VIEW, as on the pages); import a report's text as
+the next version of its series, with a preview (Perm.MANAGE_ASSESSMENTS; ``services.report_preview`` and
+``services.report_import``, as the upload page)."""
 
 from __future__ import annotations
 
@@ -6,13 +8,25 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 
-from piaops.api.framework import CursorPagination
+from piaops.api.framework import (
+    ApiError,
+    CursorPagination,
+    api_user,
+    check_day,
+    import_rejected,
+    require_write,
+)
+from piaops.assessments import services
 from piaops.assessments.models import AssessmentReport, Commitment
+from piaops.assessments.vocab import Tier
+from piaops.lib.fields import refuse_my_number
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm
+from piaops.tenancy.models import Work
 
 router = Router(tags=["assessments"])
 
@@ -44,6 +58,45 @@ class CommitmentOut(Schema):
     end_line: int
 
 
+class ReportImportIn(Schema):
+    """The report as text (the markdown/HTML form or text taken from its PDF) and the works it assesses."""
+
+    text: str = Field(..., min_length=1, description="評価書のテキスト")
+    file_name: str = Field("hyoukasho.txt", min_length=1, max_length=255, description="ファイル名（記録用）")
+    work_ids: list[int] = Field(..., min_length=1, description="評価の対象となる個人番号利用事務")
+    tier: Tier | None = Field(None, description="評価の種類（省略時は本文から。なければ全項目評価）")
+    published_on: dt.date | None = Field(None, description="公表日（省略時は本文から）")
+    dry_run: bool = Field(False, description="true なら確認（プレビュー）だけして保存しない")
+
+
+class WarningOut(Schema):
+    line: int
+    message: str
+
+
+class PartyRowOut(Schema):
+    label: str
+    name: str
+    party_id: int | None
+    blocks: int
+
+
+class ReportPreviewOut(Schema):
+    dry_run: bool
+    title: str
+    series: str
+    version: int
+    previous_id: int | None
+    tier: str
+    published_on: dt.date | None
+    counts: dict[str, int]
+    changes: dict[str, int] | None = Field(
+        None, description="前の版と比べた約束の数（new / changed / unchanged / removed）"
+    )
+    parties: list[PartyRowOut]
+    warnings: list[WarningOut]
+
+
 def _reports(request: HttpRequest) -> Any:
     access.municipality_of(request.user)
     access.require(request.user, Perm.VIEW)
@@ -54,6 +107,69 @@ def _reports(request: HttpRequest) -> Any:
 @paginate(CursorPagination)
 def reports(request: HttpRequest) -> Any:
     return _reports(request)
+
+
+# Declared before "/reports/{report_id}": URL patterns match in order, and "import" would be taken for an id.
+@router.post(
+    "/reports/import",
+    response={200: ReportPreviewOut, 201: ReportOut},
+    summary="評価書を取り込む（対象事務の評価書の次の版。dry_run は確認だけ。読めなければ 422 で行番号つき）",
+)
+def report_import(request: HttpRequest, payload: ReportImportIn) -> Status[Any]:
+    municipality = access.municipality_of(request.user)
+    works = list(access.scoped(request.user, Work).filter(pk__in=payload.work_ids))
+    if len(works) != len(set(payload.work_ids)):  # another tenant's work does not exist for the caller
+        raise ApiError(
+            404, "not_found", "指定された事務が見つかりません。", [{"field": "work_ids", "message": "見つかりません。"}]
+        )
+    require_write(request, Perm.MANAGE_ASSESSMENTS)
+    check_day(payload.published_on, "published_on")
+    refuse_my_number(payload.file_name, field_label="file_name")
+    data = payload.text.encode("utf-8")
+    tier = payload.tier.value if payload.tier else None
+    try:
+        if payload.dry_run:
+            _read, plan = services.report_preview(
+                municipality=municipality,
+                works=works,
+                data=data,
+                filename=payload.file_name,
+                tier=tier,
+                published_on=payload.published_on,
+            )
+        else:
+            report = services.report_import(
+                municipality=municipality,
+                works=works,
+                data=data,
+                filename=payload.file_name,
+                user=api_user(request),
+                tier=tier,
+                published_on=payload.published_on,
+            )
+    except services.ReportImportError as exc:
+        raise import_rejected([exc]) from exc
+    if not payload.dry_run:
+        return Status(201, report)
+    return Status(
+        200,
+        {
+            "dry_run": True,
+            "title": plan.title,
+            "series": plan.series,
+            "version": plan.version,
+            "previous_id": plan.previous.pk if plan.previous is not None else None,
+            "tier": plan.tier,
+            "published_on": plan.published_on,
+            "counts": plan.counts,
+            "changes": plan.changes,
+            "parties": [
+                {"label": p.label, "name": p.name, "party_id": p.party.pk if p.party else None, "blocks": p.blocks}
+                for p in plan.parties
+            ],
+            "warnings": [{"line": w.line, "message": w.message} for w in plan.warnings],
+        },
+    )
 
 
 @router.get("/reports/{report_id}", response=ReportOut, summary="評価書")

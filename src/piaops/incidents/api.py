@@ -1,4 +1,5 @@
-"""Incidents API: list, detail with timeline; record an incident and timeline notes (Perm.INCIDENT_REPORT).
+"""Incidents API: list, detail with timeline; record an incident and timeline notes (Perm.INCIDENT_REPORT); change
+its facts with the version the client read (Perm.INCIDENT_MANAGE; a stale version answers 409 with both versions).
 
 Visibility is the pages' ``views.visible_incidents``; writes go through ``services`` only.
 """
@@ -87,6 +88,16 @@ class IncidentIn(Schema):
     unlawful_purpose: bool = False
 
 
+class IncidentPatchIn(Schema):
+    """The facts to change (those left out stay) and the ``version`` the client read (409 when it is stale)."""
+
+    version: int = Field(..., ge=1)
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, min_length=1)
+    systems: str | None = None
+    people_affected: int | None = Field(None, ge=0)
+
+
 class NoteIn(Schema):
     text: str = Field(..., min_length=1)
 
@@ -134,6 +145,25 @@ def incident_record(request: HttpRequest, payload: IncidentIn) -> Status[Inciden
         **data,
     )
     return Status(201, _get(request, created.pk))
+
+
+@router.patch(
+    "/incidents/{incident_id}",
+    response={200: IncidentDetailOut},
+    summary="事故の内容を変更する（version が古ければ 409）",
+)
+def incident_update(request: HttpRequest, incident_id: int, payload: IncidentPatchIn) -> Incident:
+    found = _get(request, incident_id)
+    require_write(request, Perm.INCIDENT_MANAGE)
+    fields = payload.dict(exclude={"version"}, exclude_unset=True)
+    fields = {name: value for name, value in fields.items() if value is not None}
+    try:
+        services.incident_update(incident=found, user=api_user(request), expected_version=payload.version, **fields)
+    except services.ConflictError as exc:
+        current = _get(request, incident_id)
+        exc.current = IncidentDetailOut.from_orm(current).model_dump(mode="json")
+        raise
+    return _get(request, incident_id)
 
 
 @router.post("/incidents/{incident_id}/timeline", response={201: EventOut}, summary="経過を記録する")

@@ -18,6 +18,7 @@ from piaops.audittrail.models import Action
 from piaops.audittrail.services import record, record_create, record_update, snapshot
 from piaops.incidents import ppc, routing
 from piaops.incidents.models import Cause, Consultation, Incident, IncidentEvent, IncidentWork, Status
+from piaops.lib.conflicts import ConflictError as BaseConflictError
 from piaops.tenancy.models import Municipality, OrgUnit, Party, User, Work
 
 
@@ -25,8 +26,8 @@ class IncidentError(Exception):
     """A request the rules refuse; ``str()`` is the Japanese message for the user."""
 
 
-class ConflictError(IncidentError):
-    """Someone else saved the incident since the caller loaded it."""
+class ConflictError(IncidentError, BaseConflictError):
+    """Someone else saved the incident since the caller loaded it (the shared optimistic-locking error)."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,9 @@ def _apply_deadlines(incident: Incident) -> None:
 def _check_version(incident: Incident, expected_version: int | None) -> None:
     if expected_version is not None and incident.version != expected_version:
         raise ConflictError(
-            "この事故記録は、あなたが開いた後に他の利用者によって更新されています。最新の内容を確認してから、もう一度保存してください。"
+            "この事故記録は、あなたが開いた後に他の利用者によって更新されています。最新の内容を確認してから、もう一度保存してください。",
+            expected_version=expected_version,
+            current_version=incident.version,
         )
 
 

@@ -1,0 +1,85 @@
+"""Two more answers in the one error format: 409 for a stale version (with both versions), and a JSON 404 for any
+URL under /api/v1/ that no operation answers."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from piaops.api.models import Scope
+from piaops.incidents import services as incident_services
+from piaops.incidents.models import Incident
+from tests.api.conftest import ApiClient, TokenFor
+from tests.conftest import World
+
+MY_NUMBER = "123456789018"  # published test vector (valid check digit)
+
+
+@pytest.fixture
+def incident(world: World) -> Incident:
+    return incident_services.incident_record(
+        municipality=world.a,
+        user=world.admin_a,
+        title="誤送付",
+        description="通知書の誤送付",
+        detected_at=timezone.now(),
+    )
+
+
+def test_a_change_on_the_current_version_is_saved(world: World, incident: Incident, token_for: TokenFor) -> None:
+    admin = token_for(world.admin_a)
+    response = admin.patch(f"/incidents/incidents/{incident.pk}", {"version": 1, "title": "通知書の誤送付（2件）"})
+    assert response.status_code == 200, response.content
+    assert (response.json()["title"], response.json()["version"]) == ("通知書の誤送付（2件）", 2)
+    assert response.json()["description"] == "通知書の誤送付"  # fields left out stay
+
+
+def test_a_stale_version_answers_409_with_both_versions_and_changes_nothing(
+    world: World, incident: Incident, token_for: TokenFor
+) -> None:
+    first, second = token_for(world.admin_a), token_for(world.admin_a)
+    assert first.patch(f"/incidents/incidents/{incident.pk}", {"version": 1, "title": "先の変更"}).status_code == 200
+    late = second.patch(f"/incidents/incidents/{incident.pk}", {"version": 1, "title": "後の変更"})
+    assert late.status_code == 409
+    error = late.json()["error"]
+    assert error["code"] == "conflict" and "他の利用者によって更新されています" in error["message"]
+    (detail,) = error["details"]
+    assert (detail["your_version"], detail["current_version"]) == (1, 2)
+    assert (detail["current"]["title"], detail["current"]["version"]) == ("先の変更", 2)
+    stored = Incident.objects.get(pk=incident.pk)
+    assert (stored.title, stored.version) == ("先の変更", 2)
+
+
+def test_changing_an_incident_refuses_others_read_only_and_my_numbers(
+    world: World, incident: Incident, token_for: TokenFor
+) -> None:
+    path = f"/incidents/incidents/{incident.pk}"
+    assert token_for(world.user_b).patch(path, {"version": 1, "title": "覗き見"}).status_code == 404
+    for api in (token_for(world.viewer_a), token_for(world.admin_a, Scope.READ), token_for(world.auditor_a)):
+        assert api.patch(path, {"version": 1, "title": "変更"}).status_code == 403
+    numbered = token_for(world.admin_a).patch(path, {"version": 1, "systems": f"端末 {MY_NUMBER}"})
+    assert numbered.status_code == 400 and MY_NUMBER not in numbered.content.decode()
+    assert Incident.objects.get(pk=incident.pk).version == 1
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_unknown_url_under_the_api_answers_a_json_404(world: World, token_for: TokenFor, method: str) -> None:
+    api = token_for(world.admin_a)
+    for path in ("/nothing-here", "/tenancy/units/1/no-such-thing", "/training/"):
+        response = getattr(api.client, method)(f"/api/v1{path}", headers={"Authorization": f"Bearer {api.raw}"})
+        assert response.status_code == 404, path
+        assert response["Content-Type"].startswith("application/json")
+        error = response.json()["error"]
+        assert error["code"] == "not_found" and "openapi.json" in error["message"]
+    anonymous = Client().get("/api/v1/nothing-here")
+    assert anonymous.status_code == 404 and anonymous.json()["error"]["code"] == "not_found"
+    assert ApiClient("nope").get("/tenancy/units").status_code == 401  # real operations still ask for a token
+
+
+def test_an_id_beyond_64_bits_is_the_clients_error_not_a_500(world: World, token_for: TokenFor) -> None:
+    body = {"title": "件名", "description": "内容", "detected_at": "2026-04-01T09:00:00+09:00", "work_ids": [2**80]}
+    response = token_for(world.admin_a).post("/incidents/incidents", body)
+    assert response.status_code in {400, 404}  # SQLite cannot bind the number (400); PostgreSQL finds no work (404)
+    assert set(response.json()) == {"error"}
+    assert not Incident.objects.exists()
