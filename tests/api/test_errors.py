@@ -83,3 +83,14 @@ def test_an_id_beyond_64_bits_is_the_clients_error_not_a_500(world: World, token
     assert response.status_code in {400, 404}  # SQLite cannot bind the number (400); PostgreSQL finds no work (404)
     assert set(response.json()) == {"error"}
     assert not Incident.objects.exists()
+
+
+def test_a_nul_character_in_api_text_is_the_clients_error_and_nothing_is_written(
+    world: World, incident: Incident, token_for: TokenFor
+) -> None:
+    """PostgreSQL cannot store NUL; the guard refuses it with a Japanese message before it reaches the database."""
+    path = f"/incidents/incidents/{incident.pk}"
+    response = token_for(world.admin_a).patch(path, {"version": 1, "title": "誤\x00送付"})
+    assert response.status_code == 400, response.content
+    assert "NUL" in response.json()["error"]["message"] or "NUL" in str(response.json()["error"]["details"])
+    assert Incident.objects.get(pk=incident.pk).title == "誤送付"

@@ -30,6 +30,14 @@ def refuse_my_number(value: Any, *, field_label: str | None = None) -> None:
         )
 
 
+def refuse_nul(value: Any, *, field_label: str | None = None) -> None:
+    """PostgreSQL cannot store NUL in text (a 500 otherwise); forms refuse it already, API input and imports may not."""
+    if isinstance(value, str) and "\x00" in value:
+        where = f"「{field_label}」に" if field_label else ""
+        message = f"{where}使用できない制御文字（NUL）が含まれています。"
+        raise ValidationError(message, code="null_characters_not_allowed")
+
+
 class MyNumberValidator:
     """Field validator; ``deconstruct`` keeps migrations stable."""
 
@@ -62,6 +70,7 @@ class _Guarded:
     def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)  # type: ignore[misc]
         refuse_my_number(value, field_label=str(self.verbose_name))  # type: ignore[attr-defined]
+        refuse_nul(value, field_label=str(self.verbose_name))  # type: ignore[attr-defined]
         return value
 
     def deconstruct(self) -> Any:
