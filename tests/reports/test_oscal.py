@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,13 +10,14 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from trestle.oscal import assessment_plan, assessment_results, catalog, poam
 
 from piaops.audittrail.models import AuditEntry
 from piaops.cli import _resolve
-from piaops.reports.oscal import MODELS, build, stable_uuid, to_json
+from piaops.core.demo import DEMO_CODE
+from piaops.reports.oscal import MODELS, NothingToExport, build, stable_uuid, to_json
 from piaops.reports.oscal.common import unit_uuid
 from tests import factories as f
 from tests.conftest import World, login
@@ -64,6 +66,22 @@ def test_every_model_reads_with_trestle_and_its_uuids_are_unique(year: Year) -> 
         assert str(parsed.uuid) == doc[root]["uuid"] and parsed.metadata.oscal_version.__root__ == "1.1.3"
         own = [v for k, v in walk(doc) if k == "uuid"]
         assert len(own) == len(set(own)), model
+
+
+def test_a_year_without_campaigns_audits_or_findings_still_reads(world: World) -> None:
+    from tests.selfcheck.helpers import make_report
+
+    report = make_report(world.a)
+    for model in ("catalog", "assessment-plan", "assessment-results"):
+        read_with_trestle(model, build(report, model=model, fiscal_year=2030, now=NOW))
+    # OSCAL requires at least one POA&M item: without an open finding there is no POA&M, and the user is told so.
+    with pytest.raises(NothingToExport, match="未完了の指摘事項がない"):
+        build(report, model="poam", fiscal_year=2030, now=NOW)
+    with pytest.raises(CommandError, match="未完了の指摘事項がない"):
+        call_command("oscal_export", assessment=report.pk, fy=2030, model="poam", out="/nonexistent/x.json")
+    url = reverse("reports:oscal", args=[report.pk, "poam"])
+    page = login(world.admin_a).get(url, {"fy": "2030"}, follow=True)
+    assert page.status_code == 200 and "未完了の指摘事項がないため" in page.content.decode()
 
 
 def test_a_broken_document_fails_validation(year: Year) -> None:
@@ -198,3 +216,30 @@ def test_the_download_is_for_the_roles_that_see_the_section_iv_page(year: Year, 
     assert login(world.admin_a).get(reverse("reports:oscal", args=[year.report.pk, "profile"])).status_code == 404
     page = login(world.admin_a).get(reverse("reports:section4", args=[year.report.pk]), {"fy": "2026"})
     assert reverse("reports:oscal", args=[year.report.pk, "poam"]) + "?fy=2026" in page.content.decode()
+
+
+@pytest.mark.slow
+def test_the_demo_exports_read_with_trestle(db: None, tmp_path: Path) -> None:
+    """The demo (the reference report as parsed, a campaign in every state, audits, findings, follow-ups)."""
+    from piaops.assessments.models import AssessmentReport
+
+    call_command("demo", people=60, today="2026-11-25", stdout=io.StringIO())
+    report = AssessmentReport.objects.filter(municipality__code=DEMO_CODE).order_by("-version").first()
+    assert report is not None
+    for model in MODELS:
+        out = tmp_path / f"{model}.json"
+        call_command("oscal_export", assessment=report.pk, fy=2026, model=model, out=str(out), stdout=io.StringIO())
+        doc = json.loads(out.read_text(encoding="utf-8"))
+        read_with_trestle(model, doc)
+        values = [v for k, v in walk(doc) if k == "value"]
+        assert values and all(v == v.strip() and "\n" not in v for v in values)
+        if model == "catalog":
+            lines = [p["value"] for k, v in walk(doc) if k == "props" for p in v if p["name"] == "source-lines"]
+            assert lines and "Ⅳ-1-①" in out.read_text(encoding="utf-8")
+        elif model == "assessment-results":
+            [result] = doc["assessment-results"]["results"]
+            assert any("回答：いいえ" in o["description"] for o in result["observations"])
+            assert any("監査項目" in o["title"] for o in result["observations"]) and result["findings"]
+        elif model == "poam":
+            body = doc["plan-of-action-and-milestones"]
+            assert body["poam-items"] and any("remediations" in r for r in body["risks"])

@@ -101,15 +101,22 @@ def _wide_report(request: HttpRequest, pk: int) -> AssessmentReport:
 def oscal(request: HttpRequest, pk: int, model: str) -> HttpResponse:
     """The OSCAL document ``model`` of the report and the 年度 (``?fy=``) as a JSON download (same access as the
     Section Ⅳ page)."""
+    from django.contrib import messages
     from django.http import Http404
+    from django.shortcuts import redirect
+    from django.urls import reverse
 
-    from piaops.reports.oscal import MODELS, export
+    from piaops.reports.oscal import MODELS, NothingToExport, export
 
     if model not in MODELS:
         raise Http404("OSCAL のモデルが見つかりません。")
     report = _wide_report(request, pk)
     fy = _fy(request, fiscal_year(timezone.localdate()))
-    file = export(report, model=model, fiscal_year=fy, now=timezone.now())
+    try:
+        file = export(report, model=model, fiscal_year=fy, now=timezone.now())
+    except NothingToExport as exc:
+        messages.info(request, str(exc))
+        return redirect(f"{reverse('reports:section4', args=[report.pk])}?fy={fy}")
     response = HttpResponse(file.content, content_type=file.content_type)
     response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
     return response

@@ -11,7 +11,7 @@ from typing import Any
 from piaops.assessments.models import AssessmentReport
 from piaops.audittrail.services import record_export
 from piaops.reports.oscal import assessment, catalog, poam
-from piaops.reports.oscal.common import OSCAL_VERSION, Doc, stable_uuid
+from piaops.reports.oscal.common import OSCAL_VERSION, Doc, NothingToExport, stable_uuid
 from piaops.reports.section4_export import File
 
 MODELS = ("catalog", "assessment-plan", "assessment-results", "poam")
@@ -23,11 +23,12 @@ LABELS = {
 }
 CONTENT_TYPE = "application/json; charset=utf-8"
 
-__all__ = ["LABELS", "MODELS", "OSCAL_VERSION", "build", "export", "stable_uuid", "to_json"]
+__all__ = ["LABELS", "MODELS", "OSCAL_VERSION", "NothingToExport", "build", "export", "stable_uuid", "to_json"]
 
 
 def build(report: AssessmentReport, *, model: str, fiscal_year: int, now: dt.datetime) -> Doc:
-    """The OSCAL document ``model`` (one of ``MODELS``) as a dict with its root key."""
+    """The OSCAL document ``model`` (one of ``MODELS``) as a dict with its root key. Raises ``NothingToExport`` for a
+    POA&M without any open finding (OSCAL requires one item at least)."""
     if model == "catalog":
         return catalog.build(report, now=now)
     if model == "assessment-plan":

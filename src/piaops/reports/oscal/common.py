@@ -28,6 +28,10 @@ _NAMESPACE = uuid.UUID("3b0e7a52-2c4e-5f7e-9a51-6d1f0c2a8e31")
 Doc = dict[str, Any]
 
 
+class NothingToExport(ValueError):
+    """The document would be empty where OSCAL requires at least one entry (a POA&M without any item)."""
+
+
 def stable_uuid(municipality_id: int, kind: str, *key: object) -> str:
     """A version-5 UUID for ``kind`` + ``key`` of one municipality: the same inputs always give the same UUID."""
     name = "/".join([str(municipality_id), kind, *(str(k) for k in key)])

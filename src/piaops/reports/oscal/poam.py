@@ -4,7 +4,7 @@ Every finding still open at export time (改善計画未提出, 改善中, 完�
 still open from earlier years is still owed) is a POA&M item with a risk. The risk's remediation is the finding's
 follow-up plan (改善計画), and its tasks are the milestones: each progress report (進捗報告), the reported completion
 and the due date (完了予定日). The observation a finding came from (a checklist answer or an audit item) is
-included and related.
+included and related. OSCAL requires one POA&M item at least: with no open finding, ``NothingToExport``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from piaops.reports.oscal.assessment import (
 )
 from piaops.reports.oscal.common import (
     Doc,
+    NothingToExport,
     day_end,
     line,
     metadata,
@@ -119,6 +120,10 @@ def build(report: AssessmentReport, *, fiscal_year: int, now: dt.datetime) -> Do
         .prefetch_related("followup__updates")
         .order_by("fiscal_year", "unit__path", "id")
     )
+
+    if not findings:
+        # OSCAL requires at least one poam-item; an invented placeholder item would read as an open finding.
+        raise NothingToExport(f"{fiscal_year}年度までの未完了の指摘事項がないため、POA&M は出力できません。")
 
     def ids(kind: str) -> list[int]:
         return [f.source_id for f in findings if f.source_type == kind and f.source_id is not None]

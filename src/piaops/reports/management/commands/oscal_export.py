@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from piaops.assessments.models import AssessmentReport
 from piaops.lib.fiscal import fiscal_year
-from piaops.reports.oscal import MODELS, export
+from piaops.reports.oscal import MODELS, NothingToExport, export
 
 
 class Command(BaseCommand):
@@ -30,6 +30,9 @@ class Command(BaseCommand):
             raise CommandError(f"ID {options['assessment']} の評価書が見つかりません。")
         now = timezone.now()
         fy = options["fy"] or fiscal_year(timezone.localdate())
-        file = export(report, model=options["model"], fiscal_year=fy, now=now)
+        try:
+            file = export(report, model=options["model"], fiscal_year=fy, now=now)
+        except NothingToExport as exc:
+            raise CommandError(str(exc)) from exc
         Path(options["out"]).write_bytes(file.content)
         self.stdout.write(f"{options['out']} に出力しました（OSCAL {options['model']}、{len(file.content)} バイト）。")
