@@ -243,3 +243,16 @@ def test_the_demo_exports_read_with_trestle(db: None, tmp_path: Path) -> None:
         elif model == "poam":
             body = doc["plan-of-action-and-milestones"]
             assert body["poam-items"] and any("remediations" in r for r in body["risks"])
+
+
+def test_nothing_of_another_tenant_appears(year: Year, world: World) -> None:
+    from piaops.findings.services import finding_create
+    from tests.selfcheck.helpers import make_campaign
+
+    marker = "東京都だけの記録B"
+    make_campaign(world.b, [world.root_b])
+    finding_create(unit=world.root_b, fiscal_year=2026, title=marker, description=marker, source="audit")
+    for model, doc in docs(year).items():
+        text = to_json(doc).decode("utf-8")
+        assert marker not in text and "東京都" not in text, model
+        assert unit_uuid(world.root_b) not in text, model
