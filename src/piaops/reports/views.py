@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from piaops.assessments.models import AssessmentReport
 from piaops.lib.fiscal import fiscal_year, wareki_fiscal_year
 from piaops.reports import charts
 from piaops.reports.dashboard import build
@@ -63,17 +64,11 @@ def _roster(unit_id: object, as_of: str) -> str:
 @tenant_view(Perm.REPORTS_VIEW)
 def section4(request: HttpRequest, pk: int) -> HttpResponse:
     """The Section Ⅳ evidence report of one assessment report (municipality-wide roles only: it covers them all)."""
-    from django.core.exceptions import PermissionDenied
-
-    from piaops.assessments.models import AssessmentReport
     from piaops.reports import section4 as s4mod
-    from piaops.reports.dashboard import is_wide
+    from piaops.reports.oscal import LABELS
     from piaops.reports.section4_export import FORMATS, export
-    from piaops.tenancy.access import get_or_404
 
-    report = get_or_404(request.user, AssessmentReport.objects.select_related("municipality"), pk=pk)
-    if not is_wide(request.user):
-        raise PermissionDenied("この操作を行う権限がありません。")
+    report = _wide_report(request, pk)
     today = timezone.localdate()
     fy = _fy(request, fiscal_year(today))
     data = s4mod.build(report, fiscal_year=fy, today=today)
@@ -83,4 +78,45 @@ def section4(request: HttpRequest, pk: int) -> HttpResponse:
         response = HttpResponse(file.content, content_type=file.content_type)
         response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
         return response
-    return render(request, "reports/section4.html", {"s4": data, "fy": fy, "formats": FORMATS})
+    return render(
+        request, "reports/section4.html", {"s4": data, "fy": fy, "formats": FORMATS, "oscal_models": LABELS.items()}
+    )
+
+
+def _wide_report(request: HttpRequest, pk: int) -> AssessmentReport:
+    """The tenant's assessment report ``pk`` (404 for another tenant's), for municipality-wide roles (403 for a
+    unit role: the evidence covers every unit)."""
+    from django.core.exceptions import PermissionDenied
+
+    from piaops.reports.dashboard import is_wide
+    from piaops.tenancy.access import get_or_404
+
+    report = get_or_404(request.user, AssessmentReport.objects.select_related("municipality"), pk=pk)
+    if not is_wide(request.user):
+        raise PermissionDenied("この操作を行う権限がありません。")
+    return report
+
+
+@tenant_view(Perm.REPORTS_VIEW)
+def oscal(request: HttpRequest, pk: int, model: str) -> HttpResponse:
+    """The OSCAL document ``model`` of the report and the 年度 (``?fy=``) as a JSON download (same access as the
+    Section Ⅳ page)."""
+    from django.contrib import messages
+    from django.http import Http404
+    from django.shortcuts import redirect
+    from django.urls import reverse
+
+    from piaops.reports.oscal import MODELS, NothingToExport, export
+
+    if model not in MODELS:
+        raise Http404("OSCAL のモデルが見つかりません。")
+    report = _wide_report(request, pk)
+    fy = _fy(request, fiscal_year(timezone.localdate()))
+    try:
+        file = export(report, model=model, fiscal_year=fy, now=timezone.now())
+    except NothingToExport as exc:
+        messages.info(request, str(exc))
+        return redirect(f"{reverse('reports:section4', args=[report.pk])}?fy={fy}")
+    response = HttpResponse(file.content, content_type=file.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    return response
