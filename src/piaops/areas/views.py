@@ -51,10 +51,15 @@ def _save_form(request: HttpRequest, form: BaseForm, message: str) -> bool:
     return False
 
 
+def may_open_index(user: Any) -> bool:
+    """Whether ``user`` may open the list of areas: a reader role, or a unit role that signs off some area."""
+    return bool(access.roles(user) & READER_ROLES) or _readable_areas(user).exists()
+
+
 @tenant_view(Perm.VIEW)
 def index(request: HttpRequest) -> HttpResponse:
     areas = _readable_areas(request.user)
-    if not areas.exists() and not access.roles(request.user) & READER_ROLES:
+    if not may_open_index(request.user):
         raise PermissionDenied("管理区域を閲覧する権限がありません。")
     return render(
         request,

@@ -21,10 +21,14 @@ from piaops.assurance.models import (
     Responsibility,
     Subcontract,
 )
+from piaops.tenancy.admin import TenantScopedAdmin, TenantScopedInline
 
 
-class ServiceAdmin(admin.ModelAdmin):
-    """Saves through ``save_with`` (a service) and records deletions in the audit trail."""
+class ServiceAdmin(TenantScopedAdmin):
+    """Saves through ``save_with`` (a service) and records deletions in the audit trail.
+
+    A staff user of a municipality sees only its own rows; the ASP operator sees every tenant (``TenantScopedAdmin``).
+    """
 
     def save_with(self, obj: Any) -> None:
         services._save(obj, summary="管理画面で保存")
@@ -43,7 +47,7 @@ class ServiceAdmin(admin.ModelAdmin):
             self.delete_model(request, obj)
 
 
-class SubcontractInline(admin.TabularInline):
+class SubcontractInline(TenantScopedInline):
     model = Subcontract
     extra = 0
     fk_name = "contract"
@@ -71,7 +75,7 @@ class SubcontractAdmin(ServiceAdmin):
         services.subcontract_save(subcontract=obj)
 
 
-class EventInline(admin.TabularInline):
+class EventInline(TenantScopedInline):
     model = ObligationEvent
     extra = 0
     can_delete = False
@@ -97,7 +101,7 @@ class ObligationAdmin(ServiceAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(TenantScopedAdmin):
     """Read-only: evidence is received and reviewed on the pages, where the file is checked and hashed."""
 
     list_display = ["file_name", "obligation", "received_on", "conclusion", "reviewer"]

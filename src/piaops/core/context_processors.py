@@ -1,11 +1,63 @@
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, resolve, reverse
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from piaops.lib.fiscal import fiscal_year, wareki, wareki_fiscal_year
+from piaops.tenancy import access
+
+# The main menu: each app's index page, in this order. A link is shown only to a user who holds the permission the
+# page's own ``tenant_view`` asks for, and passes the page's own further rule where it has one (``NAV_RULES``), so no
+# menu link answers 403.
+NAV: list[tuple[str, Promise]] = [
+    ("reports:index", _("ダッシュボード")),
+    ("assessments:index", _("評価書")),
+    ("selfcheck:index", _("自己点検")),
+    ("audits:index", _("監査")),
+    ("findings:index", _("指摘事項")),
+    ("training:index", _("研修")),
+    ("assurance:index", _("委託先・クラウド")),
+    ("incidents:index", _("障害・事故")),
+    ("areas:index", _("管理区域")),
+    ("tenancy:index", _("組織・職員")),
+    ("audittrail:index", _("監査証跡")),
+]
+NAV_RULES: dict[str, str] = {
+    "areas:index": "piaops.areas.views.may_open_index",  # unit roles: only when they sign off some area
+}
+
+
+@functools.cache
+def _nav_targets() -> list[tuple[str, Promise, access.Perm | None, Callable[[Any], bool] | None]]:
+    """(url, label, permission of the page, further rule) of each menu entry whose app defines it (read once)."""
+    targets = []
+    for name, label in NAV:
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        rule = import_string(NAV_RULES[name]) if name in NAV_RULES else None
+        targets.append((url, label, getattr(resolve(url).func, "required_perm", None), rule))
+    return targets
+
+
+def nav_links(user: Any) -> list[tuple[str, Promise]]:
+    """The menu entries ``user`` may open: (url, label)."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "municipality_id", None) is None:
+        return []
+    return [
+        (url, label)
+        for url, label, perm, rule in _nav_targets()
+        if (perm is None or access.has_perm_somewhere(user, perm)) and (rule is None or rule(user))
+    ]
 
 
 def piaops(request: HttpRequest) -> dict[str, Any]:
@@ -16,4 +68,6 @@ def piaops(request: HttpRequest) -> dict[str, Any]:
         "today_wareki": wareki(today),
         "current_fy": fy,
         "current_fy_wareki": wareki_fiscal_year(fy),
+        # A callable: the template evaluates it only where the menu is drawn.
+        "nav_links": functools.partial(nav_links, getattr(request, "user", None)),
     }

@@ -6,6 +6,9 @@ Rules:
 - A user's rights are the union of their role grants. 所属長・所属担当者 grants hold for a unit *subtree*;
   事業者担当 grants for one party; the other roles for the whole municipality.
 - A right the user lacks on an object they may see answers 403.
+- Order: the object named in the URL is looked up in the user's municipality *before* the view's permission is
+  held against the user, so another tenant's id answers 404 for every persona, a read-only one included (see
+  ``tenant_view``).
 
 Each domain app names its capabilities in ``POLICY`` below (one table, so who-may-do-what reads in one place).
 """
@@ -13,13 +16,14 @@ Each domain app names its capabilities in ``POLICY`` below (one table, so who-ma
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from enum import StrEnum
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 
 from piaops.tenancy.models import Municipality, OrgUnit, Role, RoleGrant, User
@@ -135,12 +139,25 @@ def scoped(user: Any, model_or_qs: type[M] | models.QuerySet[M]) -> models.Query
     return qs.filter(municipality_id=municipality_of(user).pk)
 
 
+# Set by ``tenant_view`` while a view runs only to resolve the object of its URL for a user who lacks the view's
+# permission: the first object found in the user's municipality turns into this 403 (see ``tenant_view``).
+_deferred_denial: ContextVar[PermissionDenied | None] = ContextVar("piaops_deferred_denial", default=None)
+
+
 def get_or_404(user: Any, model_or_qs: type[M] | models.QuerySet[M], **lookup: Any) -> M:
-    """One object of the user's municipality, or 404 (also for an id that exists in another municipality)."""
+    """One object of the user's municipality, or 404 (also for an id that exists in another municipality).
+
+    Inside a view the user may not use (``tenant_view``'s deferred denial), a found object raises that 403 instead
+    of being returned, so the view stops at its first lookup.
+    """
     try:
-        return scoped(user, model_or_qs).get(**lookup)
+        found = scoped(user, model_or_qs).get(**lookup)
     except (models.ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404("見つかりません。") from exc
+    denial = _deferred_denial.get()
+    if denial is not None:
+        raise denial
+    return found
 
 
 def visible_units(user: Any) -> models.QuerySet[OrgUnit]:
@@ -159,10 +176,33 @@ def visible_units(user: Any) -> models.QuerySet[OrgUnit]:
 View = Callable[..., HttpResponse]
 
 
+def names_an_object(kwargs: dict[str, Any]) -> bool:
+    """Whether a URL's parameters name an object: ``pk``, ``…_pk`` or ``…_id`` (``fy``, ``fmt``, ``name`` do not)."""
+    return any(k == "pk" or k.endswith(("_pk", "_id")) for k in kwargs)
+
+
+def _resolve_then_deny(view: View, request: HttpRequest, args: Any, kwargs: Any, denial: PermissionDenied) -> NoReturn:
+    """Run ``view`` only as far as its first ``get_or_404``: 404 if the object is not the tenant's, else ``denial``.
+
+    The view runs in a transaction that is always rolled back, and a view that returns without looking anything up
+    answers ``denial`` too, so a user without the permission never changes anything.
+    """
+    token = _deferred_denial.set(denial)
+    try:
+        with transaction.atomic():
+            view(request, *args, **kwargs)
+            raise denial
+    finally:
+        _deferred_denial.reset(token)
+
+
 def tenant_view(perm: Perm | None = None) -> Callable[[View], View]:
     """Decorator: logged in, belongs to a municipality (else 404), and holds ``perm`` somewhere (else 403).
 
-    Object-level checks (``require(user, perm, unit=obj.unit)``) stay in the view, after ``get_or_404``.
+    When the user lacks ``perm`` and the URL names an object (``names_an_object``), the object is resolved first:
+    another municipality's id answers 404 for every persona, and only an object of the user's own municipality
+    answers 403 (see ``_resolve_then_deny``). Object-level checks (``require(user, perm, unit=obj.unit)``) stay in
+    the view, after ``get_or_404``. The wrapped view carries ``perm`` as ``required_perm`` (the menu reads it).
     """
 
     def decorate(view: View) -> View:
@@ -171,10 +211,14 @@ def tenant_view(perm: Perm | None = None) -> Callable[[View], View]:
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user: User = request.user  # type: ignore[assignment]
             municipality_of(user)
-            if perm is not None:
-                require(user, perm)
+            if perm is not None and not has_perm_somewhere(user, perm):
+                denial = PermissionDenied("この操作を行う権限がありません。")
+                if names_an_object(kwargs):
+                    _resolve_then_deny(view, request, args, kwargs, denial)
+                raise denial
             return view(request, *args, **kwargs)
 
+        wrapped.required_perm = perm  # type: ignore[attr-defined]
         return wrapped
 
     return decorate
