@@ -56,3 +56,18 @@ def setup_django(database_url: str | None = None) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+
+
+def logged_in_client(user: object) -> object:
+    """A Django test client logged in as ``user`` with the second factor done (as ``tests/conftest.py`` does):
+    without it an admin's every page redirects to the TOTP step and the bench would time the redirect."""
+    from django.test import Client
+
+    from piaops.accounts.session import OTP_VERIFIED
+
+    client = Client(SERVER_NAME="localhost")  # in ALLOWED_HOSTS by default
+    client.force_login(user)  # type: ignore[arg-type]
+    session = client.session
+    session[OTP_VERIFIED] = user.pk  # type: ignore[attr-defined]
+    session.save()
+    return client

@@ -1,0 +1,66 @@
+"""The home page of the demo admin: its reminders are collected for the user's tenant only, next to the same
+page when the reminders of *every* tenant are collected and then filtered (what the page did before).
+
+Sizes from the environment: ``BENCH_HOME_PEOPLE`` (default 2,000: the default demo), ``BENCH_HOME_REPEAT``
+(default 5), ``BENCH_HOME_DATABASE_URL`` (a throw-away PostgreSQL database; default a fresh SQLite file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+from bench.harness import Figure, logged_in_client, median_seconds, setup_django
+
+TODAY = dt.date(2026, 11, 25)
+
+
+def run() -> list[Figure]:
+    setup_django(os.environ.get("BENCH_HOME_DATABASE_URL"))
+    import time_machine
+    from django.core.management import call_command
+    from django.urls import reverse
+
+    from piaops.core import reminders, views
+    from piaops.tenancy.models import Municipality, User
+
+    people = int(os.environ.get("BENCH_HOME_PEOPLE", 2000))
+    repeat = int(os.environ.get("BENCH_HOME_REPEAT", 5))
+    call_command("demo", people=people, today=TODAY.isoformat(), verbosity=0)
+    admin = User.objects.get(username="demo-admin")
+    client: Any = logged_in_client(admin)
+    home = reverse("home")
+    tenants = Municipality.objects.count()
+
+    def every_tenant(
+        *, today: dt.date, municipality_id: int | None = None, unit_ids: object = None
+    ) -> list[reminders.Reminder]:
+        """The old page: every tenant's reminders, then kept by municipality (and unit) in Python."""
+        found = reminders.collect_all(today=today)
+        return [
+            r for r in found if r.municipality_id == municipality_id and (unit_ids is None or r.unit_id in unit_ids)
+        ]  # type: ignore[operator]
+
+    def old_page() -> None:
+        original = views.collect_all
+        views.collect_all = every_tenant  # type: ignore[assignment]
+        try:
+            client.get(home)
+        finally:
+            views.collect_all = original
+
+    with time_machine.travel(dt.datetime(2026, 11, 25, 10, tzinfo=dt.UTC), tick=False):
+        shown = len(views.pending_reminders(admin))
+        response = client.get(home)
+        assert response.status_code == 200 and shown and response.content.count(b"<li") >= shown, response
+        ours = median_seconds(lambda: client.get(home), repeat=repeat)
+        baseline = median_seconds(old_page, repeat=repeat)
+    return [
+        Figure(
+            name=f"GET / as demo-admin ({people:,} people, {tenants} tenants, {shown} reminders shown)",
+            ours=ours,
+            baseline=baseline,
+            baseline_name="same page collecting every tenant's reminders, then filtering",
+        )
+    ]
