@@ -51,7 +51,8 @@ def run() -> list[Figure]:
     call_command("demo", people=people, years=years, today=TODAY.isoformat(), verbosity=0, stdout=open(os.devnull, "w"))
     built = time.perf_counter() - started
     admin = User.objects.get(username="demo-admin")
-    m = admin.municipality_id
+    assert admin.municipality_id is not None
+    m: int = admin.municipality_id
     print(
         f"  demo: {Person.objects.filter(municipality_id=m).count():,} people, "
         f"{Record.objects.filter(municipality_id=m).count():,} training records, {years} 年度, built in {built:.1f} s",

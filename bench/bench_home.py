@@ -51,7 +51,7 @@ def run() -> list[Figure]:
 
         def old_page(client: Any = client) -> None:
             original = views.collect_all
-            views.collect_all = every_tenant  # type: ignore[assignment]
+            views.collect_all = every_tenant
             try:
                 client.get(home)
             finally:
