@@ -8,6 +8,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -56,3 +57,18 @@ def setup_django(database_url: str | None = None) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+
+
+def logged_in_client(user: Any) -> Any:
+    """A Django test client logged in as ``user`` with the second factor done (as ``tests/conftest.py`` does):
+    without it an admin's every page redirects to the TOTP step and the bench would time the redirect."""
+    from django.test import Client
+
+    from piaops.accounts.session import OTP_VERIFIED
+
+    client = Client(SERVER_NAME="localhost")  # in ALLOWED_HOSTS by default
+    client.force_login(user)
+    session = client.session
+    session[OTP_VERIFIED] = user.pk
+    session.save()
+    return client

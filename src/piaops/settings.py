@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "piaops.reports",
     "piaops.accounts",
     "piaops.api",
+    "piaops.calendarfeed",
 ]
 
 MIDDLEWARE = [

@@ -21,4 +21,5 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("accounts/", include("piaops.accounts.urls")),
     path("api/", include("piaops.api.urls")),
+    path("calendar/", include("piaops.calendarfeed.urls")),
 ]

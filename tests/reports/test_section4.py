@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -93,3 +94,22 @@ def test_the_page_is_for_the_municipality_wide_roles_only(world: World) -> None:
     assert login(world.user_b).get(url).status_code == 404
     download = login(world.auditor_a).get(url, {"fy": "2026", "format": "text"})
     assert "[十分に行っている]" in download.content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_dashboard_links_each_published_report_to_its_section4_page(world: World) -> None:
+    report = _report(world)
+    AssessmentReport.objects.filter(pk=report.pk).update(
+        status=AssessmentReport.Status.PUBLISHED, published_on=dt.date(2024, 4, 1)
+    )
+    for user in (world.admin_a, world.viewer_a):
+        client = login(user)
+        dashboard = client.get(reverse("reports:index"), {"fy": "2026"}).content.decode()
+        link = re.search(rf'<a href="([^"]+)" data-section4="{report.pk}">', dashboard)
+        assert link, dashboard
+        page = client.get(link.group(1).replace("&amp;", "&"))
+        assert page.status_code == 200 and "災害対応" in page.content.decode()
+    head = login(world.head_a).get(reverse("reports:index")).content.decode()  # a 所属長 may not open it
+    assert "data-section4" not in head
+    outsider = login(world.user_b).get(reverse("reports:index")).content.decode()
+    assert "data-section4" not in outsider

@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Min
 from django.test import Client
 
 from piaops.audittrail.models import AuditEntry
 from piaops.core.demo import DEMO_CODE, DEMO_PASSWORD
 from piaops.tenancy import access
 from piaops.tenancy.models import Assignment, OrgUnit, Party, Person, Role, RoleGrant, User, Work
+from piaops.training.models import Record
 
 
 def _demo(people: int = 120) -> str:
@@ -69,3 +73,16 @@ def test_every_demo_login_works_and_the_second_municipality_sees_only_its_own_un
     tokyo_admin = User.objects.get(username="tokyo-admin")
     visible = set(access.scoped(tokyo_admin, OrgUnit).values_list("municipality__code", flat=True))
     assert visible == {"130001"}
+
+
+def test_years_sets_how_far_back_the_people_and_their_training_go(db: None) -> None:
+    call_command("demo", people=200, years=2, today="2026-11-25", stdout=io.StringIO())
+    sapporo = Assignment.objects.filter(municipality__code=DEMO_CODE)
+    assert sapporo.aggregate(first=Min("start_date"))["first"].isoformat() == "2024-04-01"  # 令和6年度 = 2 年度 back
+    first_record = Record.objects.filter(municipality__code=DEMO_CODE).aggregate(first=Min("completed_on"))["first"]
+    assert first_record is not None and first_record.year >= 2024
+
+
+def test_years_out_of_range_is_refused(db: None) -> None:
+    with pytest.raises(CommandError, match="--years"):
+        call_command("demo", years=0, stdout=io.StringIO())

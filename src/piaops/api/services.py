@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
-import secrets
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,14 +13,11 @@ from django.utils import timezone
 from piaops.api.models import ApiToken, RateWindow, Scope
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record, record_create
+from piaops.lib.tokens import digest_of, new_token
 from piaops.tenancy.access import municipality_of
 from piaops.tenancy.models import User
 
 TOKEN_PREFIX = "piaops_"
-
-
-def digest_of(raw: str) -> str:
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 @transaction.atomic
@@ -30,7 +25,7 @@ def token_create(
     *, user: User, name: str, scope: str = Scope.READ, expires_at: dt.datetime | None = None
 ) -> tuple[ApiToken, str]:
     """Create a token for ``user``; returns it with the raw token, which is never stored and cannot be shown again."""
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)  # 256 bits of randomness
+    raw = new_token(TOKEN_PREFIX)  # 256 bits of randomness
     token = ApiToken(
         municipality=municipality_of(user),
         user=user,

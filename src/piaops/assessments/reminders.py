@@ -8,12 +8,12 @@ does not send three at once). Importing a newer version supersedes the report an
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 from django.urls import reverse
 
 from piaops.assessments.models import AssessmentReport
-from piaops.core.reminders import Reminder
+from piaops.core.reminders import Deadline, Reminder
 from piaops.lib.fiscal import wareki
 from piaops.tenancy.models import OrgUnit, Role, RoleGrant
 
@@ -25,18 +25,29 @@ def _stage(today: dt.date, due: dt.date) -> tuple[str, int] | None:
     return reached[-1] if reached else None
 
 
-def collect(*, today: dt.date) -> Iterable[Reminder]:
-    return list(_collect(today))
+def collect(
+    *, today: dt.date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+) -> Iterable[Reminder]:
+    """The re-assessment reminders (of one municipality when given; with ``unit_ids``, only when the governance
+    unit, which these reminders belong to, is one of them)."""
+    return list(_collect(today, municipality_id, unit_ids))
 
 
-def _collect(today: dt.date) -> Iterator[Reminder]:
-    reports = (
-        AssessmentReport.objects.current()
-        .filter(status=AssessmentReport.Status.PUBLISHED, published_on__isnull=False)
-        .order_by("municipality_id", "pk")
+def _collect(today: dt.date, municipality_id: int | None, unit_ids: Collection[int] | None) -> Iterator[Reminder]:
+    reports = AssessmentReport.objects.current().filter(
+        status=AssessmentReport.Status.PUBLISHED, published_on__isnull=False
     )
+    units = OrgUnit.objects.filter(is_governance=True)
+    if municipality_id is not None:
+        reports = reports.filter(municipality_id=municipality_id)
+        units = units.filter(municipality_id=municipality_id)
     admins: dict[int, tuple[str, ...]] = {}
-    governance: dict[int, int] = dict(OrgUnit.objects.filter(is_governance=True).values_list("municipality_id", "pk"))
+    governance: dict[int, int] = dict(units.values_list("municipality_id", "pk"))
+    if unit_ids is not None:
+        wanted = set(unit_ids)
+        governance = {m: u for m, u in governance.items() if u in wanted}
+        reports = reports.filter(municipality_id__in=list(governance))
+    reports = reports.order_by("municipality_id", "pk")
     for report in reports:
         due = report.next_full_reassessment_due
         assert due is not None
@@ -75,4 +86,35 @@ def _collect(today: dt.date) -> Iterator[Reminder]:
             url=reverse("assessments:detail", args=[report.pk]),
             unit_id=governance.get(report.municipality_id),
             overdue=overdue,
+        )
+
+
+def deadlines(
+    *, today: dt.date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+) -> Iterator[Deadline]:
+    """The full re-assessment due date of every current published report (on the governance unit, as
+    ``collect``)."""
+    reports = AssessmentReport.objects.current().filter(
+        status=AssessmentReport.Status.PUBLISHED, published_on__isnull=False
+    )
+    units = OrgUnit.objects.filter(is_governance=True)
+    if municipality_id is not None:
+        reports = reports.filter(municipality_id=municipality_id)
+        units = units.filter(municipality_id=municipality_id)
+    governance: dict[int, int] = dict(units.values_list("municipality_id", "pk"))
+    if unit_ids is not None:
+        wanted = set(unit_ids)
+        governance = {m: u for m, u in governance.items() if u in wanted}
+        reports = reports.filter(municipality_id__in=list(governance))
+    for report in reports.order_by("pk"):
+        due = report.next_full_reassessment_due
+        assert due is not None
+        yield Deadline(
+            uid=f"assessments-reassessment-{report.pk}",
+            municipality_id=report.municipality_id,
+            start=due,
+            summary=f"【全項目評価の再実施期限】{report.title}",
+            description=f"評価書「{report.title}」（第{report.version}版、公表日 {report.published_on}）の公表から5年",
+            url=reverse("assessments:detail", args=[report.pk]),
+            unit_id=governance.get(report.municipality_id),
         )

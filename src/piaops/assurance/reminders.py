@@ -12,24 +12,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
 
 from django.urls import reverse
 
 from piaops.assurance.models import CloudService, IsmapSettings, Obligation
-from piaops.core.reminders import Reminder
+from piaops.core.reminders import Deadline, Reminder
 from piaops.tenancy.models import Role, RoleGrant
 
 DUE_SOON_DAYS = 14
 
 
-def _recipients() -> tuple[dict[int, set[str]], dict[int, set[str]]]:
-    """(municipality id → admin e-mails, party id → contractor e-mails)."""
+def _recipients(municipality_id: int | None) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
+    """(municipality id → admin e-mails, party id → contractor e-mails), of one municipality when given."""
     admins: dict[int, set[str]] = defaultdict(set)
     contractors: dict[int, set[str]] = defaultdict(set)
     grants = RoleGrant.objects.filter(role__in=[Role.ADMIN, Role.CONTRACTOR], user__is_active=True).exclude(
         user__email=""
     )
+    if municipality_id is not None:
+        grants = grants.filter(municipality_id=municipality_id)
     for role, municipality_id, party_id, email in grants.values_list(
         "role", "municipality_id", "party_id", "user__email"
     ):
@@ -40,10 +42,22 @@ def _recipients() -> tuple[dict[int, set[str]], dict[int, set[str]]]:
     return admins, contractors
 
 
-def collect(*, today: dt.date) -> Iterable[Reminder]:
-    admins, contractors = _recipients()
+def collect(
+    *, today: dt.date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+) -> Iterable[Reminder]:
+    """Obligation and ISMAP reminders (of one municipality when given). They belong to no unit, so a
+    ``unit_ids`` filter (a unit role's home page) leaves them all out."""
+    if unit_ids is not None:
+        return
+    admins, contractors = _recipients(municipality_id)
     soon = today + dt.timedelta(days=DUE_SOON_DAYS)
     obligations = Obligation.objects.filter(is_active=True, next_due__lte=soon).select_related("party")
+    services = CloudService.objects.exclude(registration_number="")
+    settings = IsmapSettings.objects.all()
+    if municipality_id is not None:
+        obligations = obligations.filter(municipality_id=municipality_id)
+        services = services.filter(municipality_id=municipality_id)
+        settings = settings.filter(municipality_id=municipality_id)
     for o in obligations.order_by("municipality_id", "next_due", "id"):
         overdue = o.next_due < today
         to = tuple(sorted(admins[o.municipality_id] | contractors[o.party_id]))
@@ -62,8 +76,8 @@ def collect(*, today: dt.date) -> Iterable[Reminder]:
             url=reverse("assurance:obligation_detail", args=[o.pk]),
             overdue=overdue,
         )
-    warn_days = dict(IsmapSettings.objects.values_list("municipality_id", "warn_days"))
-    for s in CloudService.objects.exclude(registration_number="").order_by("municipality_id", "id"):
+    warn_days = dict(settings.values_list("municipality_id", "warn_days"))
+    for s in services.order_by("municipality_id", "id"):
         days = warn_days.get(s.municipality_id, 90)
         url = reverse("assurance:ismap_register")
         to = tuple(sorted(admins[s.municipality_id]))
@@ -91,4 +105,39 @@ def collect(*, today: dt.date) -> Iterable[Reminder]:
             ),
             url=url,
             overdue=overdue,
+        )
+
+
+def deadlines(
+    *, today: dt.date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+) -> Iterator[Deadline]:
+    """Every active obligation's next due date and every registered cloud service's ISMAP expiry (municipality
+    wide: none for a ``unit_ids`` filter, as with ``collect``)."""
+    if unit_ids is not None:
+        return
+    obligations = Obligation.objects.filter(is_active=True, next_due__isnull=False).select_related("party")
+    services = CloudService.objects.exclude(registration_number="").filter(expires_on__isnull=False)
+    if municipality_id is not None:
+        obligations = obligations.filter(municipality_id=municipality_id)
+        services = services.filter(municipality_id=municipality_id)
+    for o in obligations.order_by("pk"):
+        yield Deadline(
+            uid=f"assurance-obligation-{o.pk}",
+            municipality_id=o.municipality_id,
+            start=o.next_due,
+            summary=f"【保証義務】{o.party}：{o.title}",
+            description=f"求める証跡: {o.evidence_expected or '（記載なし）'}",
+            url=reverse("assurance:obligation_detail", args=[o.pk]),
+        )
+    for s in services.order_by("pk"):
+        if s.delisted_on is not None and s.delisted_on <= today:
+            continue  # removed from the list: nothing left to renew
+        assert s.expires_on is not None
+        yield Deadline(
+            uid=f"assurance-ismap-{s.pk}",
+            municipality_id=s.municipality_id,
+            start=s.expires_on,
+            summary=f"【ISMAP】登録の有効期限：{s.service_name}",
+            description=f"クラウドサービス「{s.provider} {s.service_name}」（登録番号 {s.registration_number}）",
+            url=reverse("assurance:ismap_register"),
         )

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
 
-from piaops.core.reminders import Reminder
+from piaops.audits.models import Audit, AuditStatus
+from piaops.core.reminders import Deadline, Reminder
 from piaops.findings.models import Finding, FindingStatus, FollowUp
 from piaops.lib.fiscal import add_office_days, wareki
 from piaops.tenancy.models import Role, RoleGrant
@@ -51,12 +52,15 @@ def _recipients(municipality_ids: set[int]) -> tuple[dict[int, list[tuple[str, s
     return heads, {m: tuple(sorted(v)) for m, v in governance.items()}
 
 
-def collect(*, today: dt.date) -> Iterator[Reminder]:
-    findings = list(
-        Finding.objects.filter(source_type="audits.item", status__in=[FindingStatus.OPEN, FindingStatus.PLANNED])
-        .select_related("unit")
-        .order_by("pk")
-    )
+def collect(
+    *, today: dt.date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+) -> Iterator[Reminder]:
+    qs = Finding.objects.filter(source_type="audits.item", status__in=[FindingStatus.OPEN, FindingStatus.PLANNED])
+    if municipality_id is not None:
+        qs = qs.filter(municipality_id=municipality_id)
+    if unit_ids is not None:
+        qs = qs.filter(unit_id__in=list(unit_ids))
+    findings = list(qs.select_related("unit").order_by("pk"))
     followups = {f.finding_id: f for f in FollowUp.objects.filter(finding__in=findings, completed_on__isnull=True)}
     heads, governance = _recipients({f.municipality_id for f in findings})
     for finding in findings:
@@ -105,3 +109,25 @@ def collect(*, today: dt.date) -> Iterator[Reminder]:
                 f"担当者: {fu.responsible or '未設定'}\n",
                 **common,
             )
+
+
+def deadlines(
+    *, today: dt.date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+) -> Iterator[Deadline]:
+    """The planned days of every audit not yet completed (an all-day span, on the audited unit's calendar)."""
+    qs = Audit.objects.filter(status__in=[AuditStatus.PLANNED, AuditStatus.IN_PROGRESS])
+    if municipality_id is not None:
+        qs = qs.filter(municipality_id=municipality_id)
+    if unit_ids is not None:
+        qs = qs.filter(unit_id__in=list(unit_ids))
+    for a in qs.select_related("unit").order_by("pk"):
+        yield Deadline(
+            uid=f"audits-audit-{a.pk}",
+            municipality_id=a.municipality_id,
+            start=a.planned_start,
+            end=a.planned_end,
+            summary=f"【監査】{a.get_audit_type_display()}（{a.unit.name}）",
+            description=f"{a.unit.name} の{a.get_audit_type_display()}の実施予定日",
+            url=reverse("audits:audit", args=[a.pk]),
+            unit_id=a.unit_id,
+        )

@@ -1,7 +1,9 @@
 """The demo municipality is built by steps, one per app, in dependency order.
 
 Each step is a module with ``build(*, municipality: Municipality, people: int, today: date) -> None`` (the first,
-``piaops.tenancy.demo``, creates the municipality itself through ``create_municipality``). Every step is idempotent
+``piaops.tenancy.demo``, creates the municipality itself through ``create_municipality``). A step whose ``build``
+also takes ``years`` gets ``piaops demo --years N`` (the 年度 of history; today the people step uses it, and the
+training history follows the people's start dates). Every step is idempotent
 on its own: it checks whether its data is there and returns if so, so ``piaops demo`` can run again after a new
 module is added. Steps are deterministic (a seeded ``random.Random``), never the wall clock except ``today``.
 """

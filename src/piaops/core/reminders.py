@@ -1,15 +1,25 @@
 """Reminders: what ``piaops remind`` (run daily by cron or a systemd timer) sends.
 
 Each domain app that has deadlines provides a module ``piaops.<app>.reminders`` with
-``collect(*, today: date) -> Iterable[Reminder]``: every reminder that is due *today or earlier and not yet
-resolved*. The command sends each one whose ``key`` has not been sent before and records it; a failed send is
-retried on the next run. So ``collect`` never needs to remember what it sent: a stable ``key`` is enough.
+``collect(*, today: date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None)
+-> Iterable[Reminder]``: every reminder that is due *today or earlier and not yet resolved*. The filters are
+pushed into the app's queries: ``municipality_id`` keeps one tenant's reminders, ``unit_ids`` only those whose
+``unit_id`` is one of them (a reminder without a unit is then left out); ``None`` means all (``piaops remind``).
+The command sends each one whose ``key`` has not been sent before and records it; a failed send is retried on
+the next run. So ``collect`` never needs to remember what it sent: a stable ``key`` is enough.
+
+The same module may also provide ``deadlines(*, today, municipality_id=None, unit_ids=None) -> Iterable[Deadline]``
+with the same filters: every *unresolved* deadline, whatever its date (a reminder exists only from a few days
+before it; a calendar shows it all the time). The iCalendar feed (``piaops.calendarfeed``) reads them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
+from types import ModuleType
+from typing import Any
 
 REMINDER_SOURCES = [
     "piaops.selfcheck.reminders",
@@ -34,17 +44,75 @@ class Reminder:
     overdue: bool = False
 
 
-def collect_all(*, today: date) -> list[Reminder]:
-    """Every due reminder of every source module that exists (later modules plug in by existing)."""
+@dataclass(frozen=True)
+class Deadline:
+    uid: str  # stable per object and kind (not per date): a moved deadline updates the same calendar event
+    municipality_id: int
+    start: date
+    summary: str  # Japanese
+    url: str = ""  # path of the page to act on
+    unit_id: int | None = None
+    end: date | None = None  # last day (inclusive) of a span, e.g. an audit's planned days
+    description: str = ""
+
+
+def _sources() -> list[ModuleType]:
     import importlib
 
-    found: list[Reminder] = []
+    modules: list[ModuleType] = []
     for name in REMINDER_SOURCES:
         try:
-            module = importlib.import_module(name)
+            modules.append(importlib.import_module(name))
         except ModuleNotFoundError as exc:
-            if exc.name == name:  # the app has no reminders (yet)
-                continue
-            raise
-        found.extend(module.collect(today=today))
+            if exc.name != name:  # the app has no reminders (yet) when the module itself is missing
+                raise
+    return modules
+
+
+def collect_deadlines(
+    *, today: date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+) -> list[Deadline]:
+    """Every unresolved deadline of every source that has ``deadlines`` (filtered as ``collect_all`` is)."""
+    found: list[Deadline] = []
+    for module in _sources():
+        source = getattr(module, "deadlines", None)
+        if source is not None:
+            found.extend(source(today=today, municipality_id=municipality_id, unit_ids=unit_ids))
     return found
+
+
+def collect_all(
+    *, today: date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+) -> list[Reminder]:
+    """Every due reminder of every source module that exists (later modules plug in by existing), filtered as
+    each ``collect`` filters (see the module docstring)."""
+    found: list[Reminder] = []
+    for module in _sources():
+        found.extend(module.collect(today=today, municipality_id=municipality_id, unit_ids=unit_ids))
+    return found
+
+
+def reminder_scope(user: Any) -> tuple[int, list[int] | None] | None:
+    """Which reminders concern ``user``: (municipality id, unit ids or None for the whole municipality).
+
+    The 番号制度総括管理者 sees the whole municipality; a unit role its grants' subtrees; anyone else (and a user
+    of no municipality) nothing — None.
+    """
+    from django.db.models import Q
+
+    from piaops.tenancy import access
+    from piaops.tenancy.models import OrgUnit
+
+    municipality_id = getattr(user, "municipality_id", None)
+    if municipality_id is None:
+        return None
+    if access.has_perm_somewhere(user, access.Perm.MANAGE):
+        return municipality_id, None
+    grant_paths = {g.unit.path for g in access.grants(user) if g.role in access.UNIT_ROLES and g.unit is not None}
+    if not grant_paths:
+        return None
+    condition = Q(pk__in=[])
+    for path in grant_paths:
+        condition |= Q(path__startswith=path)
+    units = OrgUnit.objects.filter(condition, municipality_id=municipality_id).values_list("pk", flat=True)
+    return municipality_id, sorted(units)

@@ -7,9 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from piaops.core.reminders import Reminder, collect_all
+from piaops.core.reminders import Reminder, collect_all, reminder_scope
 from piaops.tenancy import access
-from piaops.tenancy.models import OrgUnit
 
 log = logging.getLogger(__name__)
 
@@ -30,18 +29,17 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def pending_reminders(user: object) -> list[Reminder]:
-    """Due reminders of the user's municipality: all of them for the admin, else those of the user's units."""
-    municipality_id = getattr(user, "municipality_id", None)
-    if municipality_id is None:
+    """Due reminders of the user's municipality: all of them for the admin, else those of the user's units.
+
+    Only the user's tenant (and units) is asked for: each source pushes the filter into its queries.
+    """
+    scope = reminder_scope(user)
+    if scope is None:
         return []
+    municipality_id, unit_ids = scope
     try:
-        due = collect_all(today=timezone.localdate())
+        mine = collect_all(today=timezone.localdate(), municipality_id=municipality_id, unit_ids=unit_ids)
     except Exception:  # a broken reminder source must not take the start page down; `piaops remind` will fail loudly
         log.exception("collecting reminders for the home page failed")
         return []
-    mine = [r for r in due if r.municipality_id == municipality_id]
-    if not access.has_perm_somewhere(user, access.Perm.MANAGE):
-        grant_paths = [g.unit.path for g in access.grants(user) if g.role in access.UNIT_ROLES and g.unit is not None]
-        paths = dict(OrgUnit.objects.filter(pk__in={r.unit_id for r in mine}).values_list("pk", "path"))
-        mine = [r for r in mine if any(paths.get(r.unit_id or 0, "").startswith(p) for p in grant_paths)]
     return sorted(mine, key=lambda r: (not r.overdue, r.subject))[:50]

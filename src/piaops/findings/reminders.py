@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from django.urls import reverse
 
-from piaops.core.reminders import Reminder
+from piaops.core.reminders import Deadline, Reminder
 from piaops.findings.models import FindingStatus, FollowUp
 from piaops.lib.fiscal import add_office_days, wareki
 
 NOTICE_OFFICE_DAYS = 5
 
 
-def collect(*, today: dt.date) -> Iterator[Reminder]:
+def collect(
+    *, today: dt.date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+) -> Iterator[Reminder]:
     from piaops.selfcheck.reminders import addresses_for, unit_recipients
 
-    followups = list(
-        FollowUp.objects.filter(finding__status=FindingStatus.PLANNED, completed_on__isnull=True).select_related(
-            "finding", "finding__unit"
-        )
-    )
+    qs = FollowUp.objects.filter(finding__status=FindingStatus.PLANNED, completed_on__isnull=True)
+    if municipality_id is not None:
+        qs = qs.filter(municipality_id=municipality_id)
+    if unit_ids is not None:
+        qs = qs.filter(finding__unit_id__in=list(unit_ids))
+    followups = list(qs.select_related("finding", "finding__unit"))
     recipients = unit_recipients({f.municipality_id for f in followups})
     for f in followups:
         finding = f.finding
@@ -49,3 +52,24 @@ def collect(*, today: dt.date) -> Iterator[Reminder]:
                 body=f"{unit.name} 御中\n\n指摘事項「{finding.title}」の改善の完了予定日は {due} です。\n",
                 **common,
             )
+
+
+def deadlines(
+    *, today: dt.date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+) -> Iterator[Deadline]:
+    """The due date of every improvement plan not yet completed."""
+    qs = FollowUp.objects.filter(finding__status=FindingStatus.PLANNED, completed_on__isnull=True)
+    if municipality_id is not None:
+        qs = qs.filter(municipality_id=municipality_id)
+    if unit_ids is not None:
+        qs = qs.filter(finding__unit_id__in=list(unit_ids))
+    for f in qs.select_related("finding", "finding__unit").order_by("pk"):
+        yield Deadline(
+            uid=f"findings-followup-{f.pk}",
+            municipality_id=f.municipality_id,
+            start=f.due_date,
+            summary=f"【改善計画】完了予定日（{f.finding.unit.name}）",
+            description=f"指摘事項「{f.finding.title}」の改善の完了予定日",
+            url=reverse("findings:detail", args=[f.finding_id]),
+            unit_id=f.finding.unit_id,
+        )

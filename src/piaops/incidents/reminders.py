@@ -4,11 +4,12 @@ would spam; one key per stage is enough: the before-stage and the overdue-stage 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
+from django.db.models import Q
 from django.urls import reverse
 
-from piaops.core.reminders import Reminder
+from piaops.core.reminders import Deadline, Reminder
 from piaops.incidents.models import Incident
 from piaops.lib.fiscal import add_office_days
 from piaops.tenancy.models import Role, User
@@ -26,12 +27,19 @@ def _admins(municipality_id: int) -> tuple[str, ...]:
     return tuple(sorted(emails))
 
 
-def collect(*, today: dt.date) -> Iterator[Reminder]:
-    """Every PPC report that is due within two 開庁日 or overdue and not yet made."""
+def collect(
+    *, today: dt.date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+) -> Iterator[Reminder]:
+    """Every PPC report that is due within two 開庁日 or overdue and not yet made (of one municipality / incidents
+    reported by those units when given)."""
     horizon = add_office_days(today, WARN_OFFICE_DAYS)
     incidents = Incident.objects.ppc_reportable().open().filter(
         ppc_prompt_reported_on__isnull=True, ppc_prompt_due__lte=horizon
     ) | Incident.objects.ppc_reportable().filter(ppc_final_reported_on__isnull=True, ppc_final_due__lte=horizon)
+    if municipality_id is not None:
+        incidents = incidents.filter(municipality_id=municipality_id)
+    if unit_ids is not None:
+        incidents = incidents.filter(reporting_unit_id__in=list(unit_ids))
     recipients: dict[int, tuple[str, ...]] = {}
     for incident in incidents.order_by("pk"):
         for stage, label, due, done in (
@@ -58,4 +66,34 @@ def collect(*, today: dt.date) -> Iterator[Reminder]:
                 url=reverse("incidents:detail", args=[incident.pk]),
                 unit_id=incident.reporting_unit_id,
                 overdue=overdue,
+            )
+
+
+def deadlines(
+    *, today: dt.date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+) -> Iterator[Deadline]:
+    """The PPC 速報 and 確報 due dates of every reportable incident, until each report is made."""
+    qs = Incident.objects.ppc_reportable().filter(
+        Q(ppc_prompt_reported_on__isnull=True, ppc_prompt_due__isnull=False)
+        | Q(ppc_final_reported_on__isnull=True, ppc_final_due__isnull=False)
+    )
+    if municipality_id is not None:
+        qs = qs.filter(municipality_id=municipality_id)
+    if unit_ids is not None:
+        qs = qs.filter(reporting_unit_id__in=list(unit_ids))
+    for incident in qs.order_by("pk"):
+        for stage, label, due, done in (
+            ("prompt", "速報", incident.ppc_prompt_due, incident.ppc_prompt_reported_on),
+            ("final", "確報", incident.ppc_final_due, incident.ppc_final_reported_on),
+        ):
+            if due is None or done is not None:
+                continue
+            yield Deadline(
+                uid=f"incidents-{incident.pk}-ppc-{stage}",
+                municipality_id=incident.municipality_id,
+                start=due,
+                summary=f"【個人情報保護委員会への{label}】期限：{incident.title}",
+                description=f"事故「{incident.title}」の個人情報保護委員会への{label}の期限",
+                url=reverse("incidents:detail", args=[incident.pk]),
+                unit_id=incident.reporting_unit_id,
             )

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from django.urls import reverse
 
-from piaops.core.reminders import Reminder
+from piaops.core.reminders import Deadline, Reminder
 from piaops.lib.fiscal import add_office_days, wareki
 from piaops.selfcheck.models import EDITABLE, CampaignStatus, Checklist, ChecklistStatus
 from piaops.tenancy.models import OrgUnit, Role, RoleGrant
@@ -38,12 +38,16 @@ def addresses_for(unit: OrgUnit, recipients: list[tuple[str, str]]) -> tuple[str
     return tuple(sorted({email for path, email in recipients if unit.path.startswith(path)}))
 
 
-def collect(*, today: dt.date) -> Iterator[Reminder]:
-    checklists = list(
-        Checklist.objects.filter(campaign__status=CampaignStatus.LAUNCHED, status__in=EDITABLE).select_related(
-            "campaign", "unit"
-        )
-    )
+def collect(
+    *, today: dt.date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+) -> Iterator[Reminder]:
+    """Open checklists of launched campaigns (of one municipality / those units when given)."""
+    qs = Checklist.objects.filter(campaign__status=CampaignStatus.LAUNCHED, status__in=EDITABLE)
+    if municipality_id is not None:
+        qs = qs.filter(municipality_id=municipality_id)
+    if unit_ids is not None:
+        qs = qs.filter(unit_id__in=list(unit_ids))
+    checklists = list(qs.select_related("campaign", "unit"))
     recipients = unit_recipients({c.municipality_id for c in checklists})
     for c in checklists:
         campaign = c.campaign
@@ -90,3 +94,25 @@ def collect(*, today: dt.date) -> Iterator[Reminder]:
                 ),
                 **common,
             )
+
+
+def deadlines(
+    *, today: dt.date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+) -> Iterator[Deadline]:
+    """The submission deadline of every open checklist of a launched campaign (``today`` is not needed: an open
+    checklist stays on the calendar past its deadline)."""
+    qs = Checklist.objects.filter(campaign__status=CampaignStatus.LAUNCHED, status__in=EDITABLE)
+    if municipality_id is not None:
+        qs = qs.filter(municipality_id=municipality_id)
+    if unit_ids is not None:
+        qs = qs.filter(unit_id__in=list(unit_ids))
+    for c in qs.select_related("campaign", "unit").order_by("pk"):
+        yield Deadline(
+            uid=f"selfcheck-checklist-{c.pk}",
+            municipality_id=c.municipality_id,
+            start=c.campaign.deadline,
+            summary=f"【自己点検】提出期限（{c.unit.name}）",
+            description=f"{c.campaign}の自己点検票の提出期限。現在の状態: {ChecklistStatus(c.status).label}",
+            url=reverse("selfcheck:checklist", args=[c.pk]),
+            unit_id=c.unit_id,
+        )

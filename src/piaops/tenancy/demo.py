@@ -28,6 +28,8 @@ from piaops.tenancy.models import Municipality, OrgUnit, Party, Role, RoleGrant,
 SECOND_CODE = "130001"
 
 # (code, name, parent code, kind, flag) — flag: "gov" 番号制度総括部門, "it" 情報システム部門.
+DEFAULT_YEARS = 5  # 年度 of history of the default demo (``piaops demo --years N``)
+
 UNITS: list[tuple[str, str, str, str, str]] = [
     ("100000", "総務局", "", "局", ""),
     ("110000", "行政部", "100000", "部", ""),
@@ -173,8 +175,13 @@ def _units_csv(units: list[tuple[str, str, str, str, str]]) -> bytes:
     return _csv(header, rows)
 
 
-def _people_rows(people: int, today: dt.date) -> tuple[list[list[str]], list[list[str]], dict[str, str]]:
-    """(roster of last year, this April's transfers, the staff number of each demo account's person)."""
+def _people_rows(
+    people: int, today: dt.date, years: int = DEFAULT_YEARS
+) -> tuple[list[list[str]], list[list[str]], dict[str, str]]:
+    """(roster of last year, this April's transfers, the staff number of each demo account's person).
+
+    Regular staff joined up to ``years`` 年度 ago, so their assignment and training history spans that long.
+    """
     rng = random.Random(20260401)
     fy = fiscal_year(today)
     april = fiscal_year_start(fy)
@@ -219,11 +226,11 @@ def _people_rows(people: int, today: dt.date) -> tuple[list[list[str]], list[lis
         unit = rng.choices(leaves, weights)[0][0]
         draw = rng.random()
         if draw < 0.66:
-            since = april.replace(year=fy - rng.randint(0, 5))
+            since = april.replace(year=fy - rng.randint(0, years))
             title = rng.choice(["主事", "主事", "主任", "主任", "係長", "課長"])
             if since.year == fy and rng.random() < 0.6:  # transferred this April: last year somewhere else
                 before = rng.choices(leaves, weights)[0][0]
-                first = april.replace(year=fy - rng.randint(1, 4))
+                first = april.replace(year=fy - rng.randint(1, max(1, years - 1)))
                 roster.append(row(number, "正規職員", before, title, first, None))
                 transfers.append([*roster[-1][:4], unit, title, since.isoformat(), "", *roster[-1][8:]])
                 transfers[-1][8] = "有" if unit in handling and rng.random() < 0.8 else "無"
@@ -241,7 +248,7 @@ def _people_rows(people: int, today: dt.date) -> tuple[list[list[str]], list[lis
         elif draw < 0.90:
             roster.append(row(number, "派遣職員", unit, "派遣職員", april, None, party="株式会社道央人材サービス"))
         elif draw < 0.92:  # retired last March: kept on the roster with their history
-            since = april.replace(year=fy - 4)
+            since = april.replace(year=fy - max(1, years - 1))
             last = april - dt.timedelta(days=1)
             roster.append(row(number, "正規職員", unit, "主任", since, last, employed_to=last.isoformat()))
         else:
@@ -264,7 +271,7 @@ def _people_rows(people: int, today: dt.date) -> tuple[list[list[str]], list[lis
 
 
 @transaction.atomic
-def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
+def build(*, municipality: Municipality, people: int, today: dt.date, years: int = DEFAULT_YEARS) -> None:
     """Build the demo data of ``municipality`` (札幌市) and of 東京都; does nothing if it is already there."""
     if municipality.code == DEMO_CODE and not User.objects.filter(username="tokyo-admin").exists():
         _build_second(today=today)
@@ -272,7 +279,7 @@ def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
         return
     for name, kind, note in PARTIES:
         Party.objects.get_or_create(municipality=municipality, name=name, defaults={"kind": kind, "note": note})
-    roster, transfers, accounts = _people_rows(people, today)
+    roster, transfers, accounts = _people_rows(people, today, years)
     fy = fiscal_year(today)
     people_import_commit(
         municipality=municipality,

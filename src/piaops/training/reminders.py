@@ -8,30 +8,43 @@ units above). Keys carry the deadline, so a new cycle (next period, new assignme
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Iterator
 
 from django.urls import reverse
 
-from piaops.core.reminders import Reminder
+from piaops.core.reminders import Deadline, Reminder
 from piaops.tenancy.models import Assignment, Municipality, OrgUnit, Person, Role, RoleGrant
 from piaops.training.compliance import Status, active_requirements, status_rows
 
 BEFORE_DAYS = 14
 
 
-def collect(*, today: dt.date) -> Iterable[Reminder]:
-    for municipality in Municipality.objects.order_by("pk"):
-        yield from _for_municipality(municipality, today)
+def collect(
+    *, today: dt.date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+) -> Iterable[Reminder]:
+    """Training reminders (of one municipality when given; with ``unit_ids``, of the people whose current unit
+    is one of them — the SQL only computes people assigned to those units on the day)."""
+    municipalities = Municipality.objects.order_by("pk")
+    if municipality_id is not None:
+        municipalities = municipalities.filter(pk=municipality_id)
+    wanted = None if unit_ids is None else sorted(set(unit_ids))
+    for municipality in municipalities:
+        yield from _for_municipality(municipality, today, wanted)
 
 
-def _for_municipality(municipality: Municipality, today: dt.date) -> Iterable[Reminder]:
+def _for_municipality(municipality: Municipality, today: dt.date, unit_ids: list[int] | None) -> Iterable[Reminder]:
+    if unit_ids is not None and not unit_ids:
+        return
     requirements = active_requirements(municipality)
     if not requirements:
         return
+    due_rows = status_rows(
+        requirements=requirements, as_of=today, unit_ids=unit_ids, statuses=[Status.PENDING, Status.OVERDUE]
+    )
     rows = [
         r
-        for r in status_rows(requirements=requirements, as_of=today, statuses=[Status.PENDING, Status.OVERDUE])
+        for r in due_rows
         if r.status == Status.OVERDUE or (r.due is not None and r.due - dt.timedelta(days=BEFORE_DAYS) <= today)
     ]
     if not rows:
@@ -56,9 +69,12 @@ def _for_municipality(municipality: Municipality, today: dt.date) -> Iterable[Re
         if email:
             heads[path].append(email)
     by_id = {r.pk: r for r in requirements}
+    in_units = None if unit_ids is None else set(unit_ids)
     for row in rows:
         person, req = people[row.person_id], by_id[row.requirement_id]
         unit_id = current_unit.get(row.person_id)
+        if in_units is not None and unit_id not in in_units:
+            continue  # assigned to one of the units too, but their current unit is elsewhere
         own = (person.email,) if person.email else ()
         due = row.due.isoformat() if row.due else ""
         url = reverse("training:person", args=[person.pk])
@@ -92,4 +108,46 @@ def _for_municipality(municipality: Municipality, today: dt.date) -> Iterable[Re
                 ),
                 url=url,
                 unit_id=unit_id,
+            )
+
+
+def deadlines(
+    *, today: dt.date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+) -> Iterator[Deadline]:
+    """Training due dates of people not yet trained: one event per requirement and due date with the number of
+    people (one per person would drown a 所属長's calendar); with ``unit_ids``, people whose current unit is one of
+    them."""
+    municipalities = Municipality.objects.order_by("pk")
+    if municipality_id is not None:
+        municipalities = municipalities.filter(pk=municipality_id)
+    wanted = None if unit_ids is None else sorted(set(unit_ids))
+    for municipality in municipalities:
+        if wanted is not None and not wanted:
+            return
+        requirements = active_requirements(municipality)
+        rows = status_rows(
+            requirements=requirements, as_of=today, unit_ids=wanted, statuses=[Status.PENDING, Status.OVERDUE]
+        )
+        if wanted is not None and rows:
+            in_units = set(wanted)
+            current_unit: dict[int, int] = {}
+            for person_id, unit_id in (
+                Assignment.objects.on(today)
+                .filter(municipality=municipality, person_id__in={r.person_id for r in rows})
+                .order_by("start_date", "id")
+                .values_list("person_id", "unit_id")
+            ):
+                current_unit[person_id] = unit_id  # the latest start wins
+            rows = [r for r in rows if current_unit.get(r.person_id) in in_units]
+        counts = Counter((r.requirement_id, r.due) for r in rows if r.due is not None)
+        by_id = {r.pk: r for r in requirements}
+        for (req_id, due), n in sorted(counts.items(), key=lambda item: (item[0][1], item[0][0])):
+            req = by_id[req_id]
+            yield Deadline(
+                uid=f"training-{req.pk}-{due.isoformat()}",
+                municipality_id=municipality.pk,
+                start=due,
+                summary=f"【研修】受講期限：{req.name}（未受講 {n}名）",
+                description=f"要件：{req.timing_text()}",
+                url=reverse("training:index"),
             )

@@ -1,0 +1,57 @@
+"""The home page lists the reminders of the user's own tenant (and, for a unit role, of their units) only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import time_machine
+
+from piaops.core.reminders import collect_all
+from piaops.findings import services as findings
+from piaops.findings.models import Source
+from piaops.tenancy.models import OrgUnit
+from tests import factories as f
+from tests.conftest import World, login
+
+TODAY = dt.datetime(2027, 2, 9, 10, tzinfo=dt.UTC)
+
+
+def _late_followup(unit: OrgUnit, title: str) -> None:
+    finding = findings.finding_create(unit=unit, fiscal_year=2026, title=title, source=Source.SELF_INSPECTION)
+    findings.followup_plan(finding=finding, plan="改善する", due_date=dt.date(2027, 1, 29))
+
+
+def _home(user: object) -> str:
+    with time_machine.travel(TODAY, tick=False):
+        return login(user).get("/").content.decode()  # type: ignore[arg-type]
+
+
+def test_home_shows_own_tenants_reminders_and_never_the_other_tenants(world: World) -> None:
+    _late_followup(world.tax_section_a, "台帳の施錠A")
+    _late_followup(world.other_a, "持出簿の整備A")
+    _late_followup(world.root_b, "東京の指摘B")
+    expected = "改善計画】完了予定日を過ぎています"
+    admin_a = _home(world.admin_a)
+    assert f"{expected}（税制係）" in admin_a and f"{expected}（保険年金課）" in admin_a
+    assert "（総務局）" not in admin_a  # B's unit of the same name as A's root: B's follow-up is not listed
+    user_b = _home(world.user_b)
+    assert f"{expected}（総務局）" in user_b
+    assert "税制係" not in user_b and "保険年金課" not in user_b
+    head_a = _home(world.head_a)  # 所属長 of 税政課: its subtree (税制係), not 保険年金課
+    assert f"{expected}（税制係）" in head_a and "保険年金課" not in head_a and "（総務局）" not in head_a
+    viewer = _home(world.viewer_a)  # a read-only persona has no reminders of its own
+    assert expected not in viewer
+
+
+def test_the_filters_keep_what_the_unfiltered_run_finds(world: World) -> None:
+    """``piaops remind`` (no filter) and the per-tenant calls partition the same reminders."""
+    _late_followup(world.tax_section_a, "A1")
+    _late_followup(world.root_b, "B1")
+    f.unit(world.b, "区役所", code="B200")
+    today = dt.date(2027, 2, 9)
+    everyone = {r.key for r in collect_all(today=today)}
+    per_tenant = {r.key for m in (world.a, world.b) for r in collect_all(today=today, municipality_id=m.pk)}
+    assert everyone == per_tenant and len(everyone) == 2
+    tax_only = collect_all(today=today, municipality_id=world.a.pk, unit_ids=[world.tax_section_a.pk])
+    assert [r.unit_id for r in tax_only] == [world.tax_section_a.pk]
+    assert collect_all(today=today, municipality_id=world.a.pk, unit_ids=[world.other_a.pk]) == []
