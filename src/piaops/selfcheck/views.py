@@ -410,14 +410,14 @@ def checklist_detail(request: HttpRequest, pk: int) -> HttpResponse:
         action = request.POST.get("action", "save")
         require(user, Perm.SELFCHECK_CERTIFY if action == "submit" else Perm.SELFCHECK_ANSWER, unit=checklist.unit)
         # The version the re-shown form carries: the one the user loaded, until their own save moves it.
-        version = _version(request)
+        version, saved = _version(request), False
         answers, problems = _parse_answers(request, checklist)
         if problems:
             _errors(request, problems)
             return _rerender(request, pk, user, version)
         try:
             services.checklist_save_answers(checklist=checklist, answers=answers, by=user, expected_version=version)
-            version = checklist.version
+            version, saved = checklist.version, True
             if action == "submit":
                 # The save above moved the version; submitting from any other version means someone came between.
                 services.checklist_submit(checklist=checklist, by=user, expected_version=version)
@@ -425,7 +425,7 @@ def checklist_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "下書きを保存しました。")
         except ConflictError as exc:
-            return _conflict(request, pk, user, exc)
+            return _conflict(request, pk, user, exc, saved=saved)
         except ChecklistInvalid as exc:
             _errors(request, exc.problems)
             return _rerender(request, pk, user, version)
@@ -456,11 +456,12 @@ def _rerender(request: HttpRequest, pk: int, user: User, version: int | None) ->
     return render(request, "selfcheck/checklist_detail.html", ctx, status=400)
 
 
-def _conflict(request: HttpRequest, pk: int, user: User, exc: ConflictError) -> HttpResponse:
+def _conflict(request: HttpRequest, pk: int, user: User, exc: ConflictError, *, saved: bool = False) -> HttpResponse:
     """Someone saved the checklist since the user loaded it: nothing of the user's was saved. Show, per item that
     differs, what is stored now (and who saved it, when) next to what the user typed, which stays in the form.
 
-    The form now carries the current version: saving again, after seeing both, keeps the user's answers."""
+    The form now carries the current version: saving again, after seeing both, keeps the user's answers. ``saved``:
+    the user's answers were saved, and someone saved between that and the submission (which was not made)."""
     checklist = _checklist(request, pk)
     ctx = checklist_context(checklist, user)
     labels = {**dict(AnswerValue.choices), "": "未回答"}
@@ -479,7 +480,10 @@ def _conflict(request: HttpRequest, pk: int, user: User, exc: ConflictError) -> 
                 }
             )  # fmt: skip
     ctx["conflict"] = {
-        "message": str(exc),
+        "message": "あなたの回答は保存しましたが、提出の直前に他の利用者が保存したため、提出していません。"
+        "最新の内容を確認してから提出してください。"
+        if saved
+        else str(exc),
         "expected": exc.expected,
         "current": checklist.version,
         "last": last_change(checklist),
