@@ -43,7 +43,7 @@ def test_a_stale_version_answers_409_with_both_versions_and_changes_nothing(
     late = second.patch(f"/incidents/incidents/{incident.pk}", {"version": 1, "title": "後の変更"})
     assert late.status_code == 409
     error = late.json()["error"]
-    assert error["code"] == "conflict" and "他の利用者によって更新されています" in error["message"]
+    assert error["code"] == "conflict" and "他の利用者によって" in error["message"]
     (detail,) = error["details"]
     assert (detail["your_version"], detail["current_version"]) == (1, 2)
     assert (detail["current"]["title"], detail["current"]["version"]) == ("先の変更", 2)

@@ -131,6 +131,8 @@ PAGE_IDS: dict[str, dict[str, Param]] = {
     "areas:import": {"pk": "area"},
     "areas:review": {"pk": "area", "year": Year, "month": Month},
     "reports:section4": {"pk": "report"},
+    "reports:oscal": {"pk": "report", "model": Lit("catalog")},
+    "calendarfeed:revoke": {"pk": "calendar_token"},
     "api:revoke": {"pk": "api_token"},
 }
 
@@ -209,6 +211,7 @@ PAGE_SCANS: dict[str, tuple[dict[str, Param], list[str]]] = {
     "accounts:otp_remove": ({}, [""]),
     "accounts:password_change": ({}, [""]),
     "api:index": ({}, [""]),
+    "calendarfeed:index": ({}, [""]),
 }
 
 # Not requested, with the reason.
@@ -218,6 +221,9 @@ NOT_APPLICABLE: dict[str, str] = {
     "set_language": "switches the language (POST) and redirects; shows no data",
     "tenancy_import:example": "the example CSV files shipped with the app (README), the same for every tenant",
     "api-v1:api-root": "django-ninja's root (the docs page is off): no operation",
+    "api/^v1/(?P<rest>.*)$": "the API's catch-all: the JSON 404 for any URL under /api/v1/ that no operation answers",
+    "calendarfeed:feed": "the token in the URL is the credential (no session): whoever holds a user's token reads that"
+    " user's feed by design; unknown, revoked and other tenants' events are proven in tests/calendarfeed",
 }
 
 # The Django admin and the ninja API: every pattern under these namespaces is proven by their own tests.

@@ -27,6 +27,7 @@ from piaops.api.services import token_create
 from piaops.audittrail.context import Actor, acting_as
 from piaops.audittrail.models import Action, AuditEntry
 from piaops.audittrail.services import record
+from piaops.calendarfeed.services import token_create as calendar_token_create
 from piaops.core.demo import DEMO_STEPS
 from piaops.lib.checkdigits import local_government_code_check_digit
 from piaops.lib.fields import GuardedCharField, GuardedTextField
@@ -125,6 +126,7 @@ def _b_extras(b: Municipality, admin_b: User, today: dt.date) -> None:
     unit = OrgUnit.objects.filter(municipality=b).order_by("pk").first()
     record(action=Action.UPDATE, municipality_id=b.pk, obj=unit, summary=f"{MARKER} 監査証跡（B の記録）")
     token_create(user=admin_b, name=f"{MARKER} token", scope=Scope.READ_WRITE)
+    calendar_token_create(user=admin_b)
     _b_ratings_and_reviews(b, admin_b, today)
 
 
@@ -209,6 +211,11 @@ def ids_of(b: Municipality, *, every_kind: bool = True) -> dict[str, int]:
         "incident": _first("incidents.Incident", b),
         "area": _first("areas.Area", b),
         "api_token": _first("api.ApiToken", b),
+        "calendar_token": _first("calendarfeed.CalendarToken", b),
+        "audit_item": _first("audits.AuditItem", b),
+        "followup": _first("findings.FollowUp", b),
+        "training_session": _first("training.Session", b),
+        "training_record": _first("training.Record", b),
     }
     found["people_import"] = (
         AuditEntry.objects.filter(municipality_id=b.pk, action=Action.IMPORT, object_type="tenancy.PeopleImport")

@@ -6,13 +6,15 @@ on PostgreSQL; ``env_for`` is ``tests.live.piaops_env`` pointed at a ``DATABASE_
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import psycopg
 from django.conf import settings
 from psycopg import sql
 
-from tests.live import piaops_env
+from tests.live import PIAOPS, piaops_env
 
 
 def on_postgres() -> bool:
@@ -49,3 +51,22 @@ def env_for(var_dir: Path, database_url: str | None = None) -> dict[str, str]:
     if database_url:
         env["DATABASE_URL"] = database_url
     return env
+
+
+def run(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``piaops ARGS`` in a subprocess on the database of ``env``."""
+    return subprocess.run([*PIAOPS, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def python(env: dict[str, str], code: str) -> str:
+    """Run ``code`` after ``django.setup()`` in a subprocess on the database of ``env``; return what it printed."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\n" + code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()

@@ -8,89 +8,27 @@ hold the rows of the full run or none of them, and ``piaops audit-log verify`` m
 
 from __future__ import annotations
 
-import shutil
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from tests.live import PIAOPS
-from tests.trust.scratch import _server, env_for, on_postgres, scratch_postgres
-
-TODAY = "2026-10-15"
-PEOPLE = 10
-
-
-def run(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*PIAOPS, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False)
-
-
-def python(env: dict[str, str], code: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()\n" + code],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
-
-
-@dataclass
-class Databases:
-    """Fresh copies of one demo database: ``fresh(tag)`` returns the environment of a new copy."""
-
-    fresh: Callable[[str], dict[str, str]]
-    template: dict[str, str]
-
-
-@pytest.fixture(scope="module")
-def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
-    base = tmp_path_factory.mktemp("crash")
-    url = scratch_postgres("trust_crash_template") if on_postgres() else None
-    template = env_for(base / "template", url)
-    (base / "template").mkdir()
-    for args in (("migrate", "--no-input", "-v0"), ("demo", "--people", str(PEOPLE), "--today", TODAY)):
-        done = run(template, *args)
-        assert done.returncode == 0, done.stderr
-
-    def fresh(tag: str) -> dict[str, str]:
-        var_dir = base / tag
-        if url is None:
-            shutil.copytree(base / "template", var_dir)
-            return env_for(var_dir)
-        var_dir.mkdir()
-        server = _server()
-        name = f"{server['dbname']}_trust_crash_{tag}"
-        with psycopg.connect(
-            host=server["host"], port=server["port"], user=server["user"], password=server["password"],
-            dbname="postgres", autocommit=True,
-        ) as conn:  # fmt: skip
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            conn.execute(
-                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                    sql.Identifier(name), sql.Identifier(url.rsplit("/", 1)[1])
-                )
-            )
-        return env_for(var_dir, url.rsplit("/", 1)[0] + "/" + name)
-
-    yield Databases(fresh=fresh, template=template)
+from tests.trust.conftest import TODAY, Databases
+from tests.trust.scratch import python, run
 
 
 @dataclass
 class Importer:
     name: str
-    count: str  # Python expression printing the number of rows the import adds
+    count: str  # imports ``M``, the model whose rows the import adds (or changes)
     make: Callable[[dict[str, str], Path], list[str]]  # writes the file, returns the CLI arguments
+    where: str = ""  # filter() arguments selecting the rows the import leaves, when it changes rows
 
 
 def door_log(env: dict[str, str], tmp: Path) -> list[str]:
@@ -145,15 +83,77 @@ def people(env: dict[str, str], tmp: Path) -> list[str]:
     return ["import", "people", str(path), "--municipality", "011002"]
 
 
+def ismap(env: dict[str, str], tmp: Path) -> list[str]:
+    rows = ["ISMAPクラウドサービスリスト", "登録番号,サービス名称,クラウドサービス事業者名,登録日,有効期限"]
+    rows += [f"C90-{i:04d}-1,試験サービス{i},試験事業者{i % 50}株式会社,2024/4/1,2027/3/31" for i in range(6000)]
+    path = tmp / "ismap.csv"
+    path.write_text("\r\n".join(rows) + "\r\n", encoding="utf-8")
+    return ["ismap", "import", str(path), "--municipality", "011002", "--date", TODAY]
+
+
+def assessment(env: dict[str, str], tmp: Path) -> list[str]:
+    # A third version of the demo's report: its text with one more sentence (the same text would be refused).
+    path = tmp / "assessment.md"
+    python(
+        env,
+        "from pathlib import Path; from piaops.assessments.demo import revised_text\n"
+        "t = revised_text().replace('現地監査を、3年度に1回以上', '現地監査を、2年度に1回以上', 1)\n"
+        f"Path({str(path)!r}).write_text(t, encoding='utf-8')",
+    )
+    return ["assessment", "import", str(path), "--municipality", "011002", "--work", "地方税賦課徴収事務"]
+
+
+MARKER = "SIGKILL試験の回答"
+
+
+def checklist_xlsx(env: dict[str, str], tmp: Path) -> list[str]:
+    """Every open checklist's workbook, downloaded as a unit would and filled in: はい and a comment on every row."""
+    names = python(
+        env,
+        "import io; from pathlib import Path; from openpyxl import load_workbook\n"
+        "from piaops.selfcheck import xlsx; from piaops.selfcheck.models import Checklist, EDITABLE\n"
+        "for c in Checklist.objects.filter(status__in=EDITABLE, campaign__status='launched').order_by('pk'):\n"
+        "    wb = load_workbook(io.BytesIO(xlsx.checklist_workbook(c)))\n"
+        "    ws = wb[xlsx.SHEET]\n"
+        "    for r in range(xlsx.FIRST_ROW, ws.max_row + 1):\n"
+        "        if ws.cell(row=r, column=3).value:\n"
+        f"            ws.cell(row=r, column=4, value='はい'); ws.cell(row=r, column=5, value={MARKER!r})\n"
+        f"    path = Path({str(tmp)!r}) / f'checklist-{{c.pk}}.xlsx'; wb.save(path); print(path)",
+    )
+    return ["selfcheck", "import-xlsx", *names.split()]
+
+
 IMPORTERS = [
     Importer("door_log", "from piaops.areas.models import DoorEvent as M", door_log),
     Importer("training", "from piaops.training.models import Record as M", training),
     Importer("people", "from piaops.tenancy.models import Person as M", people),
+    Importer("ismap", "from piaops.assurance.models import IsmapListEntry as M", ismap),
+    Importer("assessment", "from piaops.assessments.models import Commitment as M", assessment),
+    Importer(
+        "checklist_xlsx", "from piaops.selfcheck.models import Answer as M", checklist_xlsx, f"comment={MARKER!r}"
+    ),
 ]
 
 
 def rows(env: dict[str, str], importer: Importer) -> int:
-    return int(python(env, importer.count + "; print(M.objects.count())"))
+    return int(python(env, importer.count + f"; print(M.objects.filter({importer.where}).count())"))
+
+
+def writing(url: str, process: subprocess.Popen[bytes]) -> bool:
+    """Wait until ``process``'s connection to the database at ``url`` is in a transaction that has written a row;
+    False if the process ends first."""
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url, autocommit=True) as conn:
+        while process.poll() is None:
+            found = conn.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
+                "AND backend_xid IS NOT NULL",
+                (name,),
+            ).fetchone()
+            if found:
+                return True
+            time.sleep(0.002)
+    return False
 
 
 @pytest.mark.parametrize("importer", IMPORTERS, ids=lambda i: i.name)
@@ -174,9 +174,14 @@ def test_a_killed_import_leaves_all_rows_or_none_and_the_audit_chain_verifies(
     process = subprocess.Popen(
         [*PIAOPS, *args], env=killed, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
-    # Late in the run, where the rows are being written (validation comes first). On a loaded machine the run may
-    # end before the kill: then the check below still requires all the rows.
-    time.sleep(took * 0.7)
+    if "DATABASE_URL" in killed:
+        # PostgreSQL shows when the importer is inside a transaction that has written something (its backend has a
+        # transaction id): the kill lands there, however fast or slow the machine is.
+        assert writing(killed["DATABASE_URL"], process), "the import ended before it was seen writing"
+    else:
+        # Late in the run, where the rows are being written (validation comes first). On a loaded machine the run
+        # may end before the kill: then the check below still requires all the rows.
+        time.sleep(took * 0.7)
     process.send_signal(signal.SIGKILL)
     assert process.wait(timeout=30) in (-signal.SIGKILL, 0)
 

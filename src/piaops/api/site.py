@@ -19,7 +19,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from piaops.api.framework import ApiError, TokenAuth
-from piaops.lib.conflicts import ConflictError
+from piaops.lib.versioning import ConflictError
 
 logger = logging.getLogger("piaops.api")
 
@@ -81,13 +81,13 @@ def _conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
     """409 with the version the client sent and the stored one (and the stored record when the app gave it)."""
     detail: dict[str, Any] = {
         "field": "version",
-        "message": exc.message,
-        "your_version": exc.expected_version,
-        "current_version": exc.current_version,
+        "message": str(exc),
+        "your_version": exc.expected,
+        "current_version": exc.current,
     }
-    if exc.current is not None:
-        detail["current"] = exc.current
-    return error_response(request, 409, "conflict", exc.message, [detail])
+    if exc.stored is not None:
+        detail["current"] = exc.stored
+    return error_response(request, 409, "conflict", str(exc), [detail])
 
 
 @api.exception_handler(PermissionDenied)

@@ -219,6 +219,15 @@ def record_export(
     )
 
 
+def last_change(obj: models.Model) -> AuditEntry | None:
+    """The newest entry about ``obj`` (who changed it last, and when): what a conflict message shows."""
+    rows = AuditEntry.objects.filter(object_type=obj._meta.label, object_id=str(obj.pk)).exclude(action=Action.EXPORT)
+    # The municipality leads the (municipality, object_type, object_id) index.
+    mid = getattr(obj, "municipality_id", None)
+    rows = rows.filter(municipality_id=mid) if mid is not None else rows.filter(municipality__isnull=True)
+    return rows.order_by("-seq", "-id").first()
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     """The outcome for one chain. When broken, ``broken_seq`` is the first entry that is wrong or missing."""

@@ -96,6 +96,9 @@ class FollowUp(TenantOwned):
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Moves forward on every change (piaops.lib.versioning): two people revising the plan at once cannot
+    # overwrite each other.
+    version = models.PositiveIntegerField("版数", default=1)
 
     objects = TenantQuerySet.as_manager()
 

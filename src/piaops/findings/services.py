@@ -30,6 +30,7 @@ from piaops.findings.models import (
     Source,
 )
 from piaops.lib.fiscal import is_office_day
+from piaops.lib.versioning import ConflictError, claim_version, conflict_message
 from piaops.tenancy.models import OrgUnit
 
 
@@ -98,6 +99,9 @@ def finding_create(
     return finding
 
 
+FOLLOWUP = "この改善計画"
+
+
 def followup_plan(
     *,
     finding: Finding,
@@ -106,16 +110,28 @@ def followup_plan(
     by: Any = None,
     actions: str = "",
     responsible: str = "",
+    expected_version: int | None = None,
 ) -> FollowUp:
-    """Propose (or revise) the improvement plan. An open finding becomes 改善中."""
+    """Propose (or revise) the improvement plan. An open finding becomes 改善中.
+
+    ``expected_version`` is the version of the plan the user edited, ``0`` when they saw none yet: if someone saved
+    (or first proposed) a plan since, this raises :class:`~piaops.lib.versioning.ConflictError` and saves nothing.
+    None: no check.
+    """
     if not plan.strip():
         raise ValidationError({"plan": "改善計画を入力してください。"})
     _check_due(due_date)
-    if finding.status == FindingStatus.VERIFIED:
-        raise ValidationError("確認済みの指摘事項の改善計画は変更できません。")
     with transaction.atomic():
+        # The finding's row lock orders two first proposals (the second then finds the first's plan).
+        finding.status = Finding.objects.select_for_update().values_list("status", flat=True).get(pk=finding.pk)
+        if finding.status == FindingStatus.VERIFIED:
+            raise ValidationError("確認済みの指摘事項の改善計画は変更できません。")
         followup = FollowUp.objects.filter(finding=finding).first()
         if followup is None:
+            if expected_version:
+                raise ConflictError(
+                    conflict_message(FOLLOWUP, expected=expected_version, current=None), expected=expected_version
+                )
             followup = FollowUp.objects.create(
                 municipality_id=finding.municipality_id,
                 finding=finding,
@@ -126,6 +142,14 @@ def followup_plan(
             )
             record_create(followup, municipality_id=finding.municipality_id, summary="改善計画を登録")
         else:
+            if expected_version == 0:  # the user proposed a first plan, but one was proposed meanwhile
+                raise ConflictError(
+                    conflict_message(FOLLOWUP, expected=None, current=followup.version),
+                    expected=0,
+                    current=followup.version,
+                )
+            version = claim_version(FollowUp, pk=followup.pk, expected_version=expected_version, what=FOLLOWUP)
+            followup.refresh_from_db()
             before = snapshot(followup)
             followup.plan, followup.actions, followup.responsible, followup.due_date = (
                 plan,
@@ -133,7 +157,8 @@ def followup_plan(
                 responsible,
                 due_date,
             )
-            followup.save()
+            followup.version = version
+            followup.save(update_fields=["plan", "actions", "responsible", "due_date"])
             record_update(followup, before=before, municipality_id=finding.municipality_id, summary="改善計画を変更")
         if finding.status == FindingStatus.OPEN:
             finding.status = FindingStatus.PLANNED
@@ -161,6 +186,7 @@ def followup_complete(*, followup: FollowUp, completed_on: dt.date, note: str, b
     if not note.strip():
         raise ValidationError({"note": "完了報告の内容を入力してください。"})
     with transaction.atomic():
+        followup.version = claim_version(FollowUp, pk=followup.pk, expected_version=None, what=FOLLOWUP)
         before = snapshot(followup)
         followup.completed_on, followup.completion_note = completed_on, note
         followup.save(update_fields=["completed_on", "completion_note"])
@@ -179,6 +205,7 @@ def followup_verify(*, followup: FollowUp, accept: bool, by: Any = None, note: s
     if not accept and not note.strip():
         raise ValidationError({"note": "差し戻す理由を入力してください。"})
     with transaction.atomic():
+        followup.version = claim_version(FollowUp, pk=followup.pk, expected_version=None, what=FOLLOWUP)
         before = snapshot(followup)
         if accept:
             followup.verified_at = timezone.now()

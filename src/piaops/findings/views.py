@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,8 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from piaops.audittrail.services import last_change
 from piaops.findings import services
 from piaops.findings.models import Finding, FindingStatus, FollowUp, Source
+from piaops.lib.versioning import ConflictError
 from piaops.tenancy.access import Perm, get_or_404, has_perm, require, roles, scoped, tenant_view, visible_units
 from piaops.tenancy.models import Role, User
 
@@ -53,24 +56,47 @@ def _finding(request: HttpRequest, pk: int) -> Finding:
     return finding
 
 
+def _context(user: User, finding: Finding) -> dict[str, Any]:
+    followup = FollowUp.objects.filter(finding=finding).first()
+    return {
+        "finding": finding,
+        "followup": followup,
+        "updates": followup.updates.select_related("by") if followup else [],
+        "events": finding.events.select_related("by"),
+        "can_propose": has_perm(user, Perm.FOLLOWUP_PROPOSE, unit=finding.unit)
+        and finding.status != FindingStatus.VERIFIED,
+        "can_verify": can_verify(user, finding) and finding.status == FindingStatus.COMPLETED,
+        # The plan form carries the version it shows; 0 = no plan yet (piaops.lib.versioning).
+        "plan_version": followup.version if followup else 0,
+        "typed": {
+            "plan": followup.plan if followup else "",
+            "actions": followup.actions if followup else "",
+            "responsible": followup.responsible if followup else "",
+            "due_date": followup.due_date.isoformat() if followup else "",
+        },
+    }
+
+
 @tenant_view(Perm.FINDINGS_VIEW)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _u(request)
+    return render(request, "findings/detail.html", _context(_u(request), _finding(request, pk)))
+
+
+def _conflict(request: HttpRequest, pk: int, exc: ConflictError) -> HttpResponse:
+    """The plan changed since the user loaded it: nothing of theirs was saved. Show the stored plan (who saved it,
+    when) next to what they typed, which stays in the form; the form now carries the current version."""
     finding = _finding(request, pk)
-    followup = FollowUp.objects.filter(finding=finding).first()
-    return render(
-        request,
-        "findings/detail.html",
-        {
-            "finding": finding,
-            "followup": followup,
-            "updates": followup.updates.select_related("by") if followup else [],
-            "events": finding.events.select_related("by"),
-            "can_propose": has_perm(user, Perm.FOLLOWUP_PROPOSE, unit=finding.unit)
-            and finding.status != FindingStatus.VERIFIED,
-            "can_verify": can_verify(user, finding) and finding.status == FindingStatus.COMPLETED,
-        },
-    )
+    ctx = _context(_u(request), finding)
+    typed = {k: request.POST.get(k, "") for k in ("plan", "actions", "responsible", "due_date")}
+    ctx["conflict"] = {
+        "message": str(exc),
+        "expected": exc.expected,
+        "theirs": ctx["typed"],
+        "yours": typed,
+        "last": last_change(ctx["followup"]) if ctx["followup"] else None,
+    }
+    ctx["typed"] = typed
+    return render(request, "findings/detail.html", ctx, status=409)
 
 
 def _date(value: str) -> dt.date:
@@ -98,6 +124,7 @@ def action(request: HttpRequest, pk: int) -> HttpResponse:
                 responsible=post.get("responsible", ""),
                 due_date=_date(post.get("due_date", "")),
                 by=user,
+                expected_version=int(v) if (v := post.get("version", "")).isdigit() else None,
             )
         elif what in ("progress", "complete", "accept", "reopen"):
             followup = FollowUp.objects.filter(finding=finding).first()
@@ -120,6 +147,8 @@ def action(request: HttpRequest, pk: int) -> HttpResponse:
                 services.followup_verify(followup=followup, accept=what == "accept", note=post.get("note", ""), by=user)
         else:
             raise ValidationError("不明な操作です。")
+    except ConflictError as exc:
+        return _conflict(request, pk, exc)
     except ValidationError as exc:
         for msg in exc.messages:
             messages.error(request, msg)

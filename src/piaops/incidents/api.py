@@ -161,7 +161,7 @@ def incident_update(request: HttpRequest, incident_id: int, payload: IncidentPat
         services.incident_update(incident=found, user=api_user(request), expected_version=payload.version, **fields)
     except services.ConflictError as exc:
         current = _get(request, incident_id)
-        exc.current = IncidentDetailOut.from_orm(current).model_dump(mode="json")
+        exc.stored = IncidentDetailOut.from_orm(current).model_dump(mode="json")
         raise
     return _get(request, incident_id)
 

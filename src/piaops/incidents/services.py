@@ -18,7 +18,7 @@ from piaops.audittrail.models import Action
 from piaops.audittrail.services import record, record_create, record_update, snapshot
 from piaops.incidents import ppc, routing
 from piaops.incidents.models import Cause, Consultation, Incident, IncidentEvent, IncidentWork, Status
-from piaops.lib.conflicts import ConflictError as BaseConflictError
+from piaops.lib import versioning
 from piaops.tenancy.models import Municipality, OrgUnit, Party, User, Work
 
 
@@ -26,8 +26,9 @@ class IncidentError(Exception):
     """A request the rules refuse; ``str()`` is the Japanese message for the user."""
 
 
-class ConflictError(IncidentError, BaseConflictError):
-    """Someone else saved the incident since the caller loaded it (the shared optimistic-locking error)."""
+class ConflictError(IncidentError, versioning.ConflictError):
+    """Someone else saved the incident since the caller loaded it (also a :class:`piaops.lib.versioning.ConflictError`,
+    which views of every app catch)."""
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,12 @@ def _apply_deadlines(incident: Incident) -> None:
 
 
 def _check_version(incident: Incident, expected_version: int | None) -> None:
+    """``incident`` is the row locked by :func:`_locked`, so the check and the save that follows are atomic."""
     if expected_version is not None and incident.version != expected_version:
         raise ConflictError(
-            "この事故記録は、あなたが開いた後に他の利用者によって更新されています。最新の内容を確認してから、もう一度保存してください。",
-            expected_version=expected_version,
-            current_version=incident.version,
+            versioning.conflict_message("この事故記録", expected=expected_version, current=incident.version),
+            expected=expected_version,
+            current=incident.version,
         )
 
 

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from piaops.audittrail.services import last_change
 from piaops.incidents import routing, services
 from piaops.incidents.forms import ConsultationForm, IncidentForm, NoteForm, PpcReportForm, RoutingForm, TransitionForm
 from piaops.incidents.models import Incident, IncidentQuerySet, Status
@@ -122,9 +123,8 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         except services.ConflictError as exc:
             current = Incident.objects.get(pk=incident.pk)
             form.add_error(None, str(exc))
-            return render(
-                request, "incidents/form.html", {"form": form, "incident": incident, "current": current}, status=409
-            )
+            ctx = {"form": form, "incident": incident, "current": current, "last": last_change(current)}
+            return render(request, "incidents/form.html", ctx, status=409)
         messages.success(request, "事故の内容を更新しました。")
         return redirect("incidents:detail", pk=incident.pk)
     return render(request, "incidents/form.html", {"form": form, "incident": incident})

@@ -216,6 +216,9 @@ class Checklist(TenantOwned):
     first_submitted_at = models.DateTimeField("初回提出日時", null=True, blank=True)
     submitted_at = models.DateTimeField("提出日時", null=True, blank=True)
     accepted_at = models.DateTimeField("確認日時", null=True, blank=True)
+    # Moves forward on every save of answers or status (piaops.lib.versioning): two people saving the same
+    # checklist from one version cannot overwrite each other.
+    version = models.PositiveIntegerField("版数", default=1)
 
     objects = ChecklistQuerySet.as_manager()
 

@@ -25,6 +25,7 @@ from piaops.findings.models import Severity, Source
 from piaops.findings.services import finding_create, followup_plan
 from piaops.lib.fiscal import fiscal_year, is_office_day, next_office_day
 from piaops.lib.mynumber import contains_my_number
+from piaops.lib.versioning import claim_version
 from piaops.selfcheck.errors import ChecklistInvalid, Problem
 from piaops.selfcheck.general import GENERAL_ITEMS
 from piaops.selfcheck.models import (
@@ -529,37 +530,56 @@ def _transition(checklist: Checklist, *, to: str, by: Any, note: str = "", extra
     )
 
 
+CHECKLIST = "この自己点検票"
+
+
+def _claim(checklist: Checklist, expected_version: int | None) -> None:
+    """Move the checklist's version forward (or raise ConflictError) and reload its status under the row lock."""
+    checklist.version = claim_version(Checklist, pk=checklist.pk, expected_version=expected_version, what=CHECKLIST)
+    checklist.status, checklist.round = Checklist.objects.values_list("status", "round").get(pk=checklist.pk)
+
+
 def checklist_save_answers(
-    *, checklist: Checklist, answers: Mapping[int, AnswerInput], by: Any = None, source: str = "画面"
+    *,
+    checklist: Checklist,
+    answers: Mapping[int, AnswerInput],
+    by: Any = None,
+    source: str = "画面",
+    expected_version: int | None = None,
 ) -> int:
     """Save draft answers (item id → input). Values are checked; completeness only on submit.
 
+    ``expected_version`` is the checklist version the user loaded: if someone saved since, this raises
+    :class:`~piaops.lib.versioning.ConflictError` and saves nothing (None: no check). Every call moves the version.
     Returns how many answers changed. A checklist that is submitted or accepted refuses (nothing saved).
     """
     if checklist.campaign.status != CampaignStatus.LAUNCHED:
         raise ChecklistInvalid([Problem("", "この自己点検は実施中ではないため、回答を変更できません。")])
-    if not checklist.is_editable:
-        raise ChecklistInvalid([Problem("", "提出済みの自己点検票は変更できません。")])
-    problems = []
-    rows = {a.item_id: a for a in checklist.campaign.sort_answers(checklist.answers.select_related("item"))}
-    for item_id, given in answers.items():
-        if item_id not in rows:
-            problems.append(Problem("", f"この自己点検票にない項目です（ID {item_id}）。"))
-        else:
-            where = f"項目{rows[item_id].number}"
-            if given.value and given.value not in AnswerValue.values:
-                problems.append(Problem(where, "回答は「はい」「いいえ」「該当なし」から選んでください。"))
-            for label, text in (("コメント", given.comment), ("改善計画", given.improvement_plan)):
-                if contains_my_number(text):
-                    problems.append(
-                        Problem(where, f"{label}に個人番号と思われる12桁の数字が含まれています。削除してください。")
-                    )
-    if problems:
-        raise ChecklistInvalid(problems)
-    now = timezone.now()
-    changed_rows = []
-    fields = ("value", "comment", "improvement_plan", "target_date")
     with transaction.atomic():
+        # First the claim: everything below reads the answers as they are under the lock, and an error rolls the
+        # claim back with the rest.
+        _claim(checklist, expected_version)
+        if not checklist.is_editable:
+            raise ChecklistInvalid([Problem("", "提出済みの自己点検票は変更できません。")])
+        problems = []
+        rows = {a.item_id: a for a in checklist.campaign.sort_answers(checklist.answers.select_related("item"))}
+        for item_id, given in answers.items():
+            if item_id not in rows:
+                problems.append(Problem("", f"この自己点検票にない項目です（ID {item_id}）。"))
+            else:
+                where = f"項目{rows[item_id].number}"
+                if given.value and given.value not in AnswerValue.values:
+                    problems.append(Problem(where, "回答は「はい」「いいえ」「該当なし」から選んでください。"))
+                for label, text in (("コメント", given.comment), ("改善計画", given.improvement_plan)):
+                    if contains_my_number(text):
+                        problems.append(
+                            Problem(where, f"{label}に個人番号と思われる12桁の数字が含まれています。削除してください。")
+                        )
+        if problems:
+            raise ChecklistInvalid(problems)
+        now = timezone.now()
+        changed_rows = []
+        fields = ("value", "comment", "improvement_plan", "target_date")
         for item_id, given in answers.items():
             row = rows[item_id]
             new = (given.value, given.comment, given.improvement_plan, given.target_date)
@@ -590,22 +610,26 @@ def checklist_save_answers(
     return len(changed_rows)
 
 
-def checklist_submit(*, checklist: Checklist, by: Any = None) -> Submission:
-    """所属長 certifies and submits: every item must be complete. The checklist is locked until reviewed."""
+def checklist_submit(*, checklist: Checklist, by: Any = None, expected_version: int | None = None) -> Submission:
+    """所属長 certifies and submits: every item must be complete. The checklist is locked until reviewed.
+
+    ``expected_version`` as for :func:`checklist_save_answers`.
+    """
     if checklist.campaign.status != CampaignStatus.LAUNCHED:
         raise ChecklistInvalid([Problem("", "この自己点検は実施中ではないため、提出できません。")])
-    if not checklist.is_editable:
-        raise ChecklistInvalid([Problem("", "この自己点検票はすでに提出されています。")])
-    answers = checklist.campaign.sort_answers(checklist.answers.select_related("item"))
-    problems = [
-        Problem(f"項目{a.number}", msg)
-        for a in answers
-        for msg in answer_problems(AnswerInput(a.value, a.comment, a.improvement_plan, a.target_date))
-    ]
-    if problems:
-        raise ChecklistInvalid(problems)
-    now = timezone.now()
     with transaction.atomic():
+        _claim(checklist, expected_version)
+        if not checklist.is_editable:
+            raise ChecklistInvalid([Problem("", "この自己点検票はすでに提出されています。")])
+        answers = checklist.campaign.sort_answers(checklist.answers.select_related("item"))
+        problems = [
+            Problem(f"項目{a.number}", msg)
+            for a in answers
+            for msg in answer_problems(AnswerInput(a.value, a.comment, a.improvement_plan, a.target_date))
+        ]
+        if problems:
+            raise ChecklistInvalid(problems)
+        now = timezone.now()
         submission = Submission.objects.create(
             municipality_id=checklist.municipality_id,
             checklist=checklist,
@@ -637,14 +661,16 @@ def checklist_review(
 
     Accepting turns every いいえ into a finding with its improvement plan (once per answer).
     """
-    if checklist.status != ChecklistStatus.SUBMITTED:
-        raise ValidationError("提出済みの自己点検票だけ確認できます。")
     comments = {k: v for k, v in (comments or {}).items() if v.strip()}
     if not accept and not comments and not note.strip():
         raise ValidationError("差し戻す場合は、項目ごとのコメントか全体コメントを入力してください。")
-    submission = checklist.submissions.get(round=checklist.round)
     now = timezone.now()
     with transaction.atomic():
+        # Two reviewers at once: the second waits here for the first, then sees the new status and refuses.
+        _claim(checklist, None)
+        if checklist.status != ChecklistStatus.SUBMITTED:
+            raise ValidationError("提出済みの自己点検票だけ確認できます。")
+        submission = checklist.submissions.get(round=checklist.round)
         submission.reviewed_at, submission.reviewed_by, submission.review_note = now, _user(by), note
         item_ids = set(checklist.answers.values_list("item_id", flat=True))
         ReviewComment.objects.bulk_create(

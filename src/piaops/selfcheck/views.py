@@ -16,12 +16,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from piaops.assessments.vocab import SectionIVRating
+from piaops.audittrail.services import last_change
+from piaops.lib.versioning import ConflictError
 from piaops.selfcheck import results, services
 from piaops.selfcheck.errors import ChecklistInvalid, Problem
 from piaops.selfcheck.evidence import evidence_add
 from piaops.selfcheck.forms import CampaignForm, ItemForm, RatingForm, TemplateForm, UploadForm
 from piaops.selfcheck.models import (
     Answer,
+    AnswerValue,
     Campaign,
     CampaignStatus,
     Checklist,
@@ -387,9 +390,16 @@ def checklist_context(checklist: Checklist, user: User) -> dict[str, Any]:
         "can_answer": open_ and has_perm(user, Perm.SELFCHECK_ANSWER, unit=unit),
         "can_certify": open_ and has_perm(user, Perm.SELFCHECK_CERTIFY, unit=unit),
         "can_review": checklist.status == ChecklistStatus.SUBMITTED and has_perm(user, Perm.SELFCHECK_MANAGE),
+        "form_version": checklist.version,
         "upload_form": UploadForm(),
         "choices": [("yes", "はい"), ("no", "いいえ"), ("na", "該当なし")],
     }
+
+
+def _version(request: HttpRequest) -> int | None:
+    """The checklist version the form was loaded at (None when the form carries none, e.g. an old page)."""
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else None
 
 
 @tenant_view(Perm.SELFCHECK_VIEW)
@@ -399,35 +409,87 @@ def checklist_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "save")
         require(user, Perm.SELFCHECK_CERTIFY if action == "submit" else Perm.SELFCHECK_ANSWER, unit=checklist.unit)
+        # The version the re-shown form carries: the one the user loaded, until their own save moves it.
+        version, saved = _version(request), False
         answers, problems = _parse_answers(request, checklist)
         if problems:
             _errors(request, problems)
-            return _rerender(request, checklist, user)
+            return _rerender(request, pk, user, version)
         try:
-            services.checklist_save_answers(checklist=checklist, answers=answers, by=user)
+            services.checklist_save_answers(checklist=checklist, answers=answers, by=user, expected_version=version)
+            version, saved = checklist.version, True
             if action == "submit":
-                services.checklist_submit(checklist=checklist, by=user)
+                # The save above moved the version; submitting from any other version means someone came between.
+                services.checklist_submit(checklist=checklist, by=user, expected_version=version)
                 messages.success(request, "提出しました。番号制度総括部門の確認をお待ちください。")
             else:
                 messages.success(request, "下書きを保存しました。")
+        except ConflictError as exc:
+            return _conflict(request, pk, user, exc, saved=saved)
         except ChecklistInvalid as exc:
             _errors(request, exc.problems)
-            return _rerender(request, checklist, user)
+            return _rerender(request, pk, user, version)
         return redirect("selfcheck:checklist", pk=pk)
     return render(request, "selfcheck/checklist_detail.html", checklist_context(checklist, user))
 
 
-def _rerender(request: HttpRequest, checklist: Checklist, user: User) -> HttpResponse:
-    """Show the page again with what the user typed (nothing of it is lost)."""
-    ctx = checklist_context(checklist, user)
+def _typed(request: HttpRequest, row: dict[str, Any]) -> bool:
+    """Put what the user typed for ``row``'s item into the row; False when the form did not carry the item."""
+    i = row["item"].pk
+    if f"v{i}" not in request.POST:
+        return False
+    row["value"] = request.POST.get(f"v{i}", "")
+    row["comment"] = request.POST.get(f"c{i}", "")
+    row["plan"] = request.POST.get(f"p{i}", "")
+    row["date"] = request.POST.get(f"d{i}", "")
+    return True
+
+
+def _rerender(request: HttpRequest, pk: int, user: User, version: int | None) -> HttpResponse:
+    """Show the page again (as stored now) with what the user typed (nothing of it is lost), the form carrying
+    ``version`` so that a change someone made meanwhile is still noticed on the next save."""
+    ctx = checklist_context(_checklist(request, pk), user)
+    if version is not None:
+        ctx["form_version"] = version
     for row in ctx["rows"]:
-        i = row["item"].pk
-        if f"v{i}" in request.POST:
-            row["value"] = request.POST.get(f"v{i}", "")
-            row["comment"] = request.POST.get(f"c{i}", "")
-            row["plan"] = request.POST.get(f"p{i}", "")
-            row["date"] = request.POST.get(f"d{i}", "")
+        _typed(request, row)
     return render(request, "selfcheck/checklist_detail.html", ctx, status=400)
+
+
+def _conflict(request: HttpRequest, pk: int, user: User, exc: ConflictError, *, saved: bool = False) -> HttpResponse:
+    """Someone saved the checklist since the user loaded it: nothing of the user's was saved. Show, per item that
+    differs, what is stored now (and who saved it, when) next to what the user typed, which stays in the form.
+
+    The form now carries the current version: saving again, after seeing both, keeps the user's answers. ``saved``:
+    the user's answers were saved, and someone saved between that and the submission (which was not made)."""
+    checklist = _checklist(request, pk)
+    ctx = checklist_context(checklist, user)
+    labels = {**dict(AnswerValue.choices), "": "未回答"}
+    differences = []
+    for row in ctx["rows"]:
+        theirs = (row["value"], row["comment"], row["plan"], row["date"])
+        if _typed(request, row) and (row["value"], row["comment"], row["plan"], row["date"]) != theirs:
+            differences.append(
+                {
+                    "number": row["number"],
+                    "text": row["item"].text,
+                    "theirs": {"value": labels.get(theirs[0], theirs[0]), "comment": theirs[1], "plan": theirs[2],
+                               "date": theirs[3]},
+                    "yours": {"value": labels.get(row["value"], row["value"]), "comment": row["comment"],
+                              "plan": row["plan"], "date": row["date"]},
+                }
+            )  # fmt: skip
+    ctx["conflict"] = {
+        "message": "あなたの回答は保存しましたが、提出の直前に他の利用者が保存したため、提出していません。"
+        "最新の内容を確認してから提出してください。"
+        if saved
+        else str(exc),
+        "expected": exc.expected,
+        "current": checklist.version,
+        "last": last_change(checklist),
+        "differences": differences,
+    }
+    return render(request, "selfcheck/checklist_detail.html", ctx, status=409)
 
 
 @require_POST
