@@ -57,8 +57,11 @@ tests-postgres: dev
 
 test: lint types migrations-check tests-sqlite tests-postgres
 
+# The load test (bench/load: locust, gunicorn, PostgreSQL at PIAOPS_LOAD_DATABASE_URL) exits non-zero on any
+# error or lost answer; PIAOPS_LOAD_SECONDS sets how long the 55 users work (default 60).
 bench: dev
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.test import Client
 
 from piaops.audits import reports as rep
 from piaops.audits import services
 from piaops.audits.models import AuditItem, AuditProgramme, AuditStatus, ItemResult, ProgrammeStatus
-from piaops.findings.models import Finding
+from piaops.findings import services as findings
+from piaops.findings.models import Finding, Source
 from tests.audits.helpers import FY, approved_audit, audit, programme, works
 from tests.conftest import World
 
@@ -113,3 +116,18 @@ def test_the_auditor_schedules_a_re_audit_of_a_finding_and_is_its_auditor(world:
     new = a.programme.audits.get(reaudit_of=finding)
     assert response["Location"] == f"/audits/{new.pk}/"
     assert [x.user for x in new.auditors.all()] == [world.auditor_a] and new.unit == world.tax_a
+
+
+def test_the_programme_lists_the_years_findings_with_their_follow_up(
+    world: World, as_auditor: Client, as_outsider: Client
+) -> None:
+    p = programme(world)
+    own = findings.finding_create(
+        unit=world.tax_a, fiscal_year=FY, title="持出簿の記録漏れ", source=Source.SELF_INSPECTION
+    )
+    findings.followup_plan(finding=own, plan="毎日確認する", due_date=dt.date(2027, 1, 29))
+    findings.finding_create(unit=world.tax_a, fiscal_year=FY - 1, title="前年度の指摘", source=Source.AUDIT)
+    page = as_auditor.get(f"/audits/programmes/{p.pk}/").content.decode()
+    assert f'href="/findings/{own.pk}/"' in page and "持出簿の記録漏れ" in page and "自己点検" in page
+    assert "改善中" in page and "前年度の指摘" not in page
+    assert as_outsider.get(f"/audits/programmes/{p.pk}/").status_code == 404

@@ -92,3 +92,17 @@ def test_the_list_shows_a_unit_only_its_own_findings(world: World, as_head: Clie
     head_page = as_head.get("/findings/").content.decode()
     assert "持出簿が記録されていない" in head_page and "保険年金課の指摘" not in head_page
     assert "保険年金課の指摘" in as_auditor.get("/findings/").content.decode()
+
+
+def test_an_auditor_may_verify_a_self_inspection_follow_up_the_unit_may_not(
+    world: World, as_auditor: Client, as_head: Client, as_viewer: Client
+) -> None:
+    finding = _finding(world)
+    followup = services.followup_plan(finding=finding, plan="x", due_date=dt.date(2027, 1, 29))
+    services.followup_complete(followup=followup, completed_on=dt.date(2027, 1, 20), note="done")
+    url = f"/findings/{finding.pk}/action/"
+    assert as_head.post(url, {"action": "accept"}).status_code == 403
+    assert as_viewer.post(url, {"action": "accept"}).status_code == 403
+    as_auditor.post(url, {"action": "accept"})
+    finding.refresh_from_db()
+    assert finding.status == FindingStatus.VERIFIED

@@ -98,6 +98,12 @@ def programme(request: HttpRequest, pk: int) -> HttpResponse:
             "works": scoped(user, Work).filter(is_active=True).order_by("name"),
             "auditors": scoped(user, User).filter(grants__role=Role.AUDITOR, is_active=True).distinct(),
             "types": AuditType.choices,
+            # The year's findings (self-inspection and audit) with their follow-up: what the auditors plan
+            # around, and where they open a follow-up to verify it.
+            "findings": scoped(user, Finding)
+            .filter(fiscal_year=prog.fiscal_year)
+            .select_related("unit", "followup")
+            .order_by("unit__path", "source", "id"),
         },
     )
 

@@ -27,10 +27,11 @@ def _u(request: HttpRequest) -> User:
 
 
 def can_verify(user: User, finding: Finding) -> bool:
-    """Auditors verify audit findings; the governance division verifies self-inspection findings."""
+    """Auditors verify audit findings; self-inspection findings are verified by the governance division or by an
+    auditor (the audit follows up the self-inspection's improvement plans). A unit never verifies itself."""
     if finding.source == Source.AUDIT:
         return has_perm(user, Perm.AUDIT_PERFORM)
-    return has_perm(user, Perm.SELFCHECK_MANAGE)
+    return has_perm(user, Perm.SELFCHECK_MANAGE) or has_perm(user, Perm.AUDIT_PERFORM)
 
 
 @tenant_view(Perm.FINDINGS_VIEW)

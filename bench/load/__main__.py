@@ -1,0 +1,242 @@
+"""``python -m bench.load``: 50 所属長 answer and submit checklists while 5 admins open dashboards, on PostgreSQL
+under gunicorn, driven by locust (headless, loopback, bounded in time); then every submitted answer is checked.
+
+Steps: a database of its own (dropped and created: ``--database-url``), migrated, the demo data (``--people``),
+the load users and a campaign (``bench.load.db prepare``); gunicorn with production settings (DEBUG off) on a
+free loopback port; a baseline run (one 所属長 and one admin, so the same pages unloaded) and the load run; p50/p95
+per page for both; ``bench.load.db verify``. Exit status 1 when any request failed or any answer was lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+CHECKLIST_PAGES = ("自己点検票", "自己点検票 下書き保存", "自己点検票 提出")
+TARGET_P95_MS = 300
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _recreate_database(url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin_url = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _env(database_url: str, var_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIAOPS_", "DJANGO_")) and k != "DATABASE_URL"}
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "piaops.settings",
+        "DATABASE_URL": database_url,
+        "PIAOPS_VAR_DIR": str(var_dir),
+        "PIAOPS_DEBUG": "0",
+        "PIAOPS_SECRET_KEY": secrets.token_urlsafe(40),
+        # Plain HTTP on loopback: no TLS redirect, no Secure-only cookies, no HSTS.
+        "PIAOPS_SSL_REDIRECT": "0",
+        "PIAOPS_SECURE_COOKIES": "0",
+        "PIAOPS_HSTS_SECONDS": "0",
+        "PIAOPS_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH")) if p),
+    }
+    return env
+
+
+def _run(args: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    if done.stdout.strip():
+        print("  " + done.stdout.strip().splitlines()[-1], flush=True)
+
+
+def _ms(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:  # "N/A" when a name has no request
+        return 0.0
+
+
+def _locust(
+    *,
+    url: str,
+    env: dict[str, str],
+    out: Path,
+    heads: int,
+    admins: int,
+    first_head: int,
+    first_admin: int,
+    seconds: int,
+) -> dict[str, dict[str, float]]:
+    """Run locust headless; returns per request name: count, failures, p50 and p95 (ms)."""
+    env = env | {
+        "PIAOPS_LOAD_HEADS": str(heads),
+        "PIAOPS_LOAD_ADMINS": str(admins),
+        "PIAOPS_LOAD_FIRST_HEAD": str(first_head),
+        "PIAOPS_LOAD_FIRST_ADMIN": str(first_admin),
+        "PIAOPS_LOAD_SECONDS": str(seconds),
+    }
+    users = heads + admins  # all spawned at once; they log in, then work together for ``seconds``
+    args = [
+        sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless", "--host", url,
+        "-u", str(users), "-r", str(users), "-t", f"{seconds + 300}s", "--stop-timeout", "10",
+        "--csv", str(out), "--only-summary", "--loglevel", "WARNING",
+    ]  # fmt: skip
+    done = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    stats_file = Path(f"{out}_stats.csv")
+    if not stats_file.exists():
+        raise SystemExit(f"locust failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    stats: dict[str, dict[str, float]] = {}
+    with stats_file.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            stats[row["Name"]] = {
+                "count": float(row["Request Count"]),
+                "failures": float(row["Failure Count"]),
+                "p50": _ms(row["50%"]),
+                "p95": _ms(row["95%"]),
+            }
+    exceptions_file = Path(f"{out}_exceptions.csv")
+    if exceptions_file.exists():
+        raised = list(csv.DictReader(exceptions_file.open(encoding="utf-8")))
+        for row in raised[:5]:
+            print(f"  例外: {row.get('Message')} ×{row.get('Count')}")
+        stats["(例外)"] = {
+            "count": 0.0,
+            "failures": float(sum(int(r.get("Count") or 1) for r in raised)),
+            "p50": 0.0,
+            "p95": 0.0,
+        }
+    failures_file = Path(f"{out}_failures.csv")
+    if failures_file.exists():
+        for row in list(csv.DictReader(failures_file.open(encoding="utf-8")))[:10]:
+            print(f"  失敗: {row.get('Name')} {row.get('Error')} ×{row.get('Occurrences')}")
+    return stats
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("PIAOPS_LOAD_SECONDS", "60")))
+    parser.add_argument("--heads", type=int, default=50)
+    parser.add_argument("--admins", type=int, default=5)
+    parser.add_argument("--people", type=int, default=2000, help="demo size (people)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("PIAOPS_LOAD_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/piaops_load"),
+        help="PostgreSQL database of the load test (dropped and created)",
+    )
+    parser.add_argument("--home", action="store_true", help="admins also open the home page")
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="piaops-load-"))
+    env = _env(args.database_url, work / "var")
+    if args.home:
+        env["PIAOPS_LOAD_HOME"] = "1"
+    (work / "var").mkdir()
+    plan, expected = work / "plan.json", work / "submitted.jsonl"
+    env |= {"PIAOPS_LOAD_PLAN": str(plan), "PIAOPS_LOAD_EXPECTED": str(expected)}
+    piaops = [sys.executable, "-m", "piaops.cli"]
+    print(f"== load: {args.heads} 所属長 + {args.admins} 管理者, {args.seconds} s, demo {args.people} 人", flush=True)
+    _recreate_database(args.database_url)
+    _run([*piaops, "migrate", "--no-input", "-v0"], env)
+    _run([*piaops, "demo", "--people", str(args.people)], env)
+    # One more 所属長 and admin than the load uses: they make the unloaded baseline run.
+    _run([sys.executable, "-m", "bench.load.db", "prepare", str(plan), str(args.heads + 1), str(args.admins + 1)], env)
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (work / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "piaops.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(args.workers), "--timeout", "60"],
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/login/", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn did not answer:\n{(work / 'gunicorn.log').read_text()[-3000:]}")
+            time.sleep(0.3)
+        print(f"  gunicorn: {args.workers} workers on {url}", flush=True)
+        base = _locust(
+            url=url, env=env, out=work / "baseline", heads=1, admins=1,
+            first_head=args.heads, first_admin=args.admins, seconds=20,
+        )  # fmt: skip
+        load = _locust(
+            url=url, env=env, out=work / "load", heads=args.heads, admins=args.admins,
+            first_head=0, first_admin=0, seconds=args.seconds,
+        )  # fmt: skip
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+    print(f"  {'page':<22} {'requests':>8} {'errors':>6} {'p50 ms':>7} {'p95 ms':>7}   baseline p50/p95 ms (1+1 users)")
+    errors = 0
+    slow = []
+    for name, s in sorted(load.items()):
+        if name == "Aggregated":
+            continue
+        b = base.get(name, {})
+        errors += int(s["failures"])
+        mark = ""
+        if name in CHECKLIST_PAGES and s["p95"] >= TARGET_P95_MS:
+            slow.append(name)
+            mark = f"  (target p95 < {TARGET_P95_MS} ms)"
+        print(
+            f"  {name:<22} {int(s['count']):>8} {int(s['failures']):>6} {s['p50']:>7.0f} {s['p95']:>7.0f}"
+            f"   {b.get('p50', 0):.0f}/{b.get('p95', 0):.0f}{mark}"
+        )
+    errors += sum(int(s["failures"]) for n, s in base.items() if n != "Aggregated")
+    load_avg = os.getloadavg()
+    print(f"  load average after the run: {load_avg[0]:.1f} (2 cores); gunicorn errors in log: ", end="")
+    server_errors = sum(1 for line in (work / "gunicorn.log").read_text().splitlines() if "Traceback" in line)
+    print(server_errors)
+    submitted = len(expected.read_text().splitlines()) if expected.exists() else 0
+    print(f"  submitted: {submitted} of {args.heads + 1} checklists (load + baseline)")
+    verified = subprocess.run(
+        [sys.executable, "-m", "bench.load.db", "verify", str(plan), str(expected)], env=env, cwd=ROOT, check=False
+    )
+    ok = errors == 0 and server_errors == 0 and verified.returncode == 0 and submitted == args.heads + 1
+    print(f"  result: {'OK' if ok else 'FAILED'}" + (f"; p95 over target: {', '.join(slow)}" if slow else ""))
+    if ok:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print(f"  files kept in {work}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
