@@ -165,3 +165,21 @@ def test_a_my_number_is_refused_with_400_naming_the_field_not_the_number(world: 
     note = api.post(f"/incidents/incidents/{incident['id']}/timeline", {"text": f"番号{MY_NUMBER}に連絡"})
     assert note.status_code == 400
     assert MY_NUMBER not in note.content.decode()
+
+
+def test_every_api_schema_has_its_own_name_in_the_openapi_document() -> None:
+    """django-ninja names OpenAPI components by class name: two apps' ``CompleteIn`` made one operation document the
+    other's body, so clients (and schemathesis) sent the wrong fields."""
+    import inspect
+    from importlib import import_module
+
+    from ninja import Schema
+
+    from piaops.api.site import ROUTERS
+
+    owners: dict[str, list[str]] = {}
+    for _prefix, module_name in ROUTERS:
+        for name, obj in inspect.getmembers(import_module(module_name), inspect.isclass):
+            if issubclass(obj, Schema) and obj.__module__ == module_name:
+                owners.setdefault(name, []).append(module_name)
+    assert {name: where for name, where in owners.items() if len(where) > 1} == {}

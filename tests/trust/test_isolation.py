@@ -299,7 +299,7 @@ def example(schema: dict[str, Any], doc: dict[str, Any]) -> Any:
         props = schema.get("properties", {})
         return {name: example(props[name], doc) for name in schema.get("required", [])}
     if kind == "array":
-        return []
+        return [example(schema["items"], doc) for _ in range(int(schema.get("minItems", 0)))]
     if kind == "string":
         fmt = schema.get("format", "")
         value = {"date": "2026-04-01", "date-time": "2026-04-01T09:00:00+09:00"}.get(fmt, "x")

@@ -117,7 +117,7 @@ class AuditDetailOut(AuditOut):
         return list(obj.events.order_by("at", "pk"))
 
 
-class ReportOut(Schema):
+class AuditReportOut(Schema):
     id: int
     fiscal_year: int
     kind: str
@@ -132,7 +132,7 @@ class ReportOut(Schema):
     xlsx_sha256: str
 
 
-class ReportDetailOut(ReportOut):
+class AuditReportDetailOut(AuditReportOut):
     data: dict[str, Any] = Field(..., description="提出したときの内容（凍結）")
 
 
@@ -144,7 +144,7 @@ class ResultIn(Schema):
     working_paper: str = Field("", description="監査調書")
 
 
-class CompleteIn(Schema):
+class AuditCompleteIn(Schema):
     summary: str = Field("", description="監査の所見（総括）")
 
 
@@ -190,14 +190,14 @@ def audit(request: HttpRequest, audit_id: int) -> Audit:
     return _get(request, audit_id)
 
 
-@router.get("/reports", response=list[ReportOut], summary="提出された監査報告（監査結果・フォローアップ結果）")
+@router.get("/reports", response=list[AuditReportOut], summary="提出された監査報告（監査結果・フォローアップ結果）")
 @paginate(CursorPagination)
 def reports(request: HttpRequest, fiscal_year: int | None = None) -> QuerySet[AuditReport]:
     qs = access.scoped(_view(request), AuditReport)
     return qs if fiscal_year is None else qs.filter(fiscal_year=fiscal_year)
 
 
-@router.get("/reports/{report_id}", response=ReportDetailOut, summary="提出された監査報告（内容つき）")
+@router.get("/reports/{report_id}", response=AuditReportDetailOut, summary="提出された監査報告（内容つき）")
 def report(request: HttpRequest, report_id: int) -> AuditReport:
     return access.get_or_404(_view(request), AuditReport, pk=report_id)
 
@@ -235,6 +235,6 @@ def item_result(request: HttpRequest, audit_id: int, item_id: int, payload: Resu
     response=AuditDetailOut,
     summary="監査を完了する（実施中 → 完了。不適合を指摘事項として登録し、以後は訂正のみ）",
 )
-def audit_complete(request: HttpRequest, audit_id: int, payload: CompleteIn) -> Audit:
+def audit_complete(request: HttpRequest, audit_id: int, payload: AuditCompleteIn) -> Audit:
     services.audit_complete(audit=_work(request, audit_id), summary=payload.summary, by=api_user(request))
     return _get(request, audit_id)

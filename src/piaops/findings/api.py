@@ -119,7 +119,7 @@ class ProgressIn(Schema):
     note: str = Field(..., description="進捗（報告日は今日）")
 
 
-class CompleteIn(Schema):
+class FollowUpCompleteIn(Schema):
     completed_on: dt.date
     note: str = Field(..., description="完了報告")
 
@@ -224,7 +224,7 @@ def followup_progress(request: HttpRequest, finding_id: int, payload: ProgressIn
 
 
 @router.post("/findings/{finding_id}/followup/complete", response=FindingDetailOut, summary="改善の完了を報告する")
-def followup_complete(request: HttpRequest, finding_id: int, payload: CompleteIn) -> Finding:
+def followup_complete(request: HttpRequest, finding_id: int, payload: FollowUpCompleteIn) -> Finding:
     found = _proposer(request, finding_id)
     services.followup_complete(followup=_followup_of(found), by=api_user(request), **payload.dict())
     return _get(request, finding_id)

@@ -231,7 +231,10 @@ def templates(request: HttpRequest) -> QuerySet[ChecklistTemplate]:
 
 @router.get("/templates/{template_id}", response=TemplateDetailOut, summary="自己点検票（点検項目つき）")
 def template(request: HttpRequest, template_id: int) -> ChecklistTemplate:
-    return access.get_or_404(request.user, _templates(request), pk=template_id)
+    # Looked up before the right is weighed: another municipality's id answers 404 for every role.
+    found = access.get_or_404(request.user, ChecklistTemplate, pk=template_id)
+    _view(request, Perm.SELFCHECK_MANAGE)
+    return found
 
 
 @router.get("/campaigns", response=list[CampaignOut], summary="自己点検の実施の一覧")
