@@ -44,9 +44,7 @@ def xlsx(cells: dict[tuple[str, str], object], *, comment: str = "") -> bytes:
 def docx(paragraphs: list[list[str]], *, footer: str = "") -> bytes:
     """A minimal WordprocessingML package: each paragraph a list of runs (Word splits text into runs freely)."""
     ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
-    body = "".join(
-        "<w:p>" + "".join(f"<w:r><w:t>{run}</w:t></w:r>" for run in runs) + "</w:p>" for runs in paragraphs
-    )
+    body = "".join("<w:p>" + "".join(f"<w:r><w:t>{run}</w:t></w:r>" for run in runs) + "</w:p>" for runs in paragraphs)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
         z.writestr("[Content_Types].xml", "<Types/>")

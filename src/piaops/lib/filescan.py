@@ -256,7 +256,9 @@ def _scan_pdf(name: str, data: bytes) -> ScanResult:
         raise _unreadable(name, "PDF として読み取れない") from exc
     if blank:
         pages = "、".join(str(n) for n in blank[:10]) + ("…" if len(blank) > 10 else "")
-        return ScanResult("pdf", f"テキストを含まないページ（{pages}ページ目）は個人番号検査を行っていません（OCRなし）")
+        return ScanResult(
+            "pdf", f"テキストを含まないページ（{pages}ページ目）は個人番号検査を行っていません（OCRなし）"
+        )
     return ScanResult("pdf")
 
 
