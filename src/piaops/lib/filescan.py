@@ -290,3 +290,14 @@ def check_text(text: str, *, name: str) -> None:
     line = _first_line(text)
     if line is not None:
         raise _found(name, f"{line}行目")
+
+
+def my_number_refusal(name: str, data: bytes) -> str | None:
+    """For importers, after their own reading found nothing: the refusal message when a candidate sits anywhere in
+    the file (another sheet, an unused column, a comment), else ``None``. A file the scan cannot read gives ``None``:
+    the importer's own reader has already decided what it accepts."""
+    try:
+        scan(name, data)
+    except FileRefused as exc:
+        return str(exc) if exc.code == "my_number" else None
+    return None
