@@ -5,15 +5,10 @@ from __future__ import annotations
 import io
 import zipfile
 
-import openpyxl
 import pytest
 
 from piaops.lib.filescan import IMAGE_NOTE, FileRefused, ScanResult, scan
-
-# Published test vectors (pia-domain.md §5), as in tests/lib/test_checkdigits.py.
-VECTORS = ["123456789018", "111111111118", "000111111111", "548836529885", "983205673214", "465281266333"]
-NUMBER = VECTORS[0]
-NOT_A_MY_NUMBER = "123456789012"  # 12 digits with a wrong check digit: an order number must stay writable
+from tests.samples import NOT_A_MY_NUMBER, NUMBER, VECTORS, docx, pdf, xlsx
 
 
 def refused(name: str, data: bytes) -> FileRefused:
@@ -24,41 +19,6 @@ def refused(name: str, data: bytes) -> FileRefused:
     for vector in VECTORS:
         assert vector not in message.replace(" ", "").replace("-", "")
     return caught.value
-
-
-def xlsx(cells: dict[tuple[str, str], object], *, comment: str = "") -> bytes:
-    book = openpyxl.Workbook()
-    book.active.title = "一覧"  # type: ignore[union-attr]
-    for (sheet_name, ref), value in cells.items():
-        sheet = book[sheet_name] if sheet_name in book.sheetnames else book.create_sheet(sheet_name)
-        sheet[ref] = value
-    if comment:
-        from openpyxl.comments import Comment
-
-        book["一覧"]["A1"].comment = Comment(comment, "作成者")
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def docx(paragraphs: list[list[str]], *, footer: str = "") -> bytes:
-    """A minimal WordprocessingML package: each paragraph a list of runs (Word splits text into runs freely)."""
-    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
-    body = "".join("<w:p>" + "".join(f"<w:r><w:t>{run}</w:t></w:r>" for run in runs) + "</w:p>" for runs in paragraphs)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("word/document.xml", f"<w:document {ns}><w:body>{body}</w:body></w:document>")
-        if footer:
-            z.writestr("word/footer1.xml", f"<w:ftr {ns}><w:p><w:r><w:t>{footer}</w:t></w:r></w:p></w:ftr>")
-    return out.getvalue()
-
-
-def pdf(pages: list[str]) -> bytes:
-    from weasyprint import HTML
-
-    html = "".join(f'<p style="page-break-after: always">{text}</p>' for text in pages)
-    return HTML(string=f"<html lang='ja'><body>{html}</body></html>").write_pdf()  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize("number", VECTORS)
