@@ -216,6 +216,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
 
 # Uploaded evidence and import files: bigger ones are refused with a clear message.
+# What a 個人番号 typed into a form or an API field does: REJECT (refused with a message naming the field) or MASK
+# (replaced by a marker and saved). Uploaded files and imports are always refused (piaops.lib.filescan).
+PIAOPS_MYNUMBER_POLICY = envchoice("PIAOPS_MYNUMBER_POLICY", "reject", ("REJECT", "MASK")).lower()
 PIAOPS_MAX_UPLOAD_BYTES = envint("PIAOPS_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = PIAOPS_MAX_UPLOAD_BYTES
 
