@@ -145,7 +145,17 @@ MIDDLEWARE = [
     "piaops.core.middleware.AuditContextMiddleware",
     "piaops.core.security.ContentSecurityPolicyMiddleware",
     "piaops.accounts.middleware.AccountSecurityMiddleware",
+    "piaops.accounts.throttle.IpThrottleMiddleware",
 ]
+
+# Per-IP throttling (piaops.accounts.throttle): failures counted in a database cache table shared by every worker.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "piaops_throttle"},
+}
+PIAOPS_THROTTLE_WINDOW_SECONDS = envint("PIAOPS_THROTTLE_WINDOW_SECONDS", 900)
+PIAOPS_LOGIN_IP_FAILURES = envint("PIAOPS_LOGIN_IP_FAILURES", 30)
+PIAOPS_API_IP_FAILURES = envint("PIAOPS_API_IP_FAILURES", 60)
 
 ROOT_URLCONF = "piaops.urls"
 WSGI_APPLICATION = "piaops.wsgi.application"
