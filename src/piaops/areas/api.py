@@ -1,6 +1,6 @@
 """Server-room (管理区域) API: areas, and a month's exceptions with its review status.
 
-Visibility is the pages' ``views._readable_areas``; exceptions come from ``reconcile.reconcile`` as on the page.
+Visibility is the pages' ``services.readable_areas``; exceptions come from ``reconcile.reconcile`` as on the page.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ninja.pagination import paginate
 from piaops.api.framework import ApiError, CursorPagination
 from piaops.areas.models import Area, MonthlyReview
 from piaops.areas.reconcile import reconcile
-from piaops.areas.views import _readable_areas
+from piaops.areas.services import readable_areas
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm
 
@@ -56,7 +56,7 @@ class MonthOut(Schema):
 def _areas(request: HttpRequest) -> Any:
     access.municipality_of(request.user)
     access.require(request.user, Perm.VIEW)
-    return _readable_areas(request.user)
+    return readable_areas(request.user)
 
 
 @router.get("/areas", response=list[AreaOut], summary="管理区域の一覧")

@@ -22,20 +22,13 @@ from piaops.areas.models import Area, Card, DoorLogImport, DoorLogMapping, Month
 from piaops.areas.reconcile import ExceptionKind, reconcile
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm, tenant_view
-from piaops.tenancy.models import Person, Role
+from piaops.tenancy.models import Person
 
-READER_ROLES = {Role.ADMIN, Role.AUDITOR, Role.VIEWER}
-
-
-def _readable_areas(user: Any) -> Any:
-    areas = access.scoped(user, Area).select_related("managing_unit")
-    if access.roles(user) & READER_ROLES:
-        return areas
-    return areas.filter(pk__in=[a.pk for a in areas if services.can_sign_off(user, a)])
+READER_ROLES = services.READER_ROLES
 
 
 def _area(request: HttpRequest, pk: int) -> Area:
-    return access.get_or_404(request.user, _readable_areas(request.user), pk=pk)
+    return access.get_or_404(request.user, services.readable_areas(request.user), pk=pk)
 
 
 def _manage_only(request: HttpRequest) -> None:
@@ -53,7 +46,7 @@ def _save_form(request: HttpRequest, form: BaseForm, message: str) -> bool:
 
 @tenant_view(Perm.VIEW)
 def index(request: HttpRequest) -> HttpResponse:
-    areas = _readable_areas(request.user)
+    areas = services.readable_areas(request.user)
     if not areas.exists() and not access.roles(request.user) & READER_ROLES:
         raise PermissionDenied("管理区域を閲覧する権限がありません。")
     return render(
