@@ -6,6 +6,8 @@ import io
 import zipfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from piaops.lib.filescan import IMAGE_NOTE, FileRefused, ScanResult, scan
 from tests.samples import NOT_A_MY_NUMBER, NUMBER, VECTORS, docx, pdf, xlsx
@@ -111,3 +113,22 @@ def test_each_member_of_a_plain_zip_is_scanned() -> None:
         z.writestr("b/台帳.xlsx", xlsx({("一覧", "D4"): NUMBER}))
     message = str(refused("証跡.zip", out.getvalue()))
     assert "b/台帳.xlsx" in message and "セル D4" in message
+
+
+@given(st.binary(max_size=400), st.sampled_from([b"PK\x03\x04", b"%PDF-1.7\n", b"", b"\xef\xbb\xbf"]))
+@settings(max_examples=150, deadline=None)
+def test_any_bytes_are_either_accepted_or_refused_never_an_other_error(data: bytes, prefix: bytes) -> None:
+    try:
+        scan("x.bin", prefix + data)
+    except FileRefused as exc:
+        assert exc.code in ("my_number", "unreadable")
+
+
+@given(st.integers(min_value=0, max_value=2000))
+@settings(max_examples=60, deadline=None)
+def test_a_truncated_workbook_is_refused_or_read_never_an_other_error(cut: int) -> None:
+    data = xlsx({("一覧", "A1"): "見出し", ("一覧", "A2"): NOT_A_MY_NUMBER})
+    try:
+        scan("x.xlsx", data[: len(data) - cut])
+    except FileRefused as exc:
+        assert exc.code in ("my_number", "unreadable")

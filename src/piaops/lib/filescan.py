@@ -264,7 +264,17 @@ def _scan_pdf(name: str, data: bytes) -> ScanResult:
 
 def scan(name: str, data: bytes, *, depth: int = 0) -> ScanResult:
     """Scan the bytes of an uploaded file named ``name``; raise :class:`FileRefused` if it holds a 個人番号 candidate
-    or cannot be read (see the module docstring for what is read and what is accepted unread)."""
+    or cannot be read (see the module docstring for what is read and what is accepted unread). Nothing else is
+    raised: a damaged file fails in many ways inside zipfile, zlib, openpyxl or pypdf, and each is a refusal."""
+    try:
+        return _scan(name, data, depth=depth)
+    except FileRefused:
+        raise
+    except Exception as exc:  # see the docstring: what cannot be read is refused, never a 500
+        raise _unreadable(name, "壊れているか、読み取れない形式である") from exc
+
+
+def _scan(name: str, data: bytes, *, depth: int) -> ScanResult:
     if data[:4] == b"PK\x03\x04" or data[:4] == b"PK\x05\x06":
         return _scan_zip(name, data, depth=depth)
     if data[:5] == b"%PDF-":
