@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from piaops.assurance import services
 from piaops.assurance.ismap_list import IsmapListError, parse_list
 from piaops.assurance.models import Evidence
 from piaops.tenancy.models import Party
 from tests import factories as f
 from tests.assurance.helpers import obligation
+from tests.assurance.test_obligations import _submit as submit
 from tests.conftest import World
 from tests.samples import VECTORS, docx, not_echoed, xlsx
 
@@ -23,15 +23,7 @@ def _submit(world: World, name: str, data: bytes) -> Evidence:
     jlis = Party.objects.filter(municipality=world.a, name="J-LIS").first() or f.party(
         world.a, "J-LIS", Party.Kind.INTERMEDIATE_SERVER
     )
-    return services.evidence_submit(
-        obligation=obligation(world.a, jlis, due=D(2026, 6, 30)),
-        file_name=name,
-        content=data,
-        period_from=D(2025, 4, 1),
-        period_to=D(2026, 3, 31),
-        received_on=D(2026, 4, 10),
-        submitted_by=None,
-    )
+    return submit(obligation(world.a, jlis, due=D(2026, 6, 30)), content=data, name=name)
 
 
 @pytest.mark.parametrize("number", VECTORS)
