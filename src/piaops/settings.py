@@ -156,6 +156,8 @@ CACHES = {
 PIAOPS_THROTTLE_WINDOW_SECONDS = envint("PIAOPS_THROTTLE_WINDOW_SECONDS", 900)
 PIAOPS_LOGIN_IP_FAILURES = envint("PIAOPS_LOGIN_IP_FAILURES", 30)
 PIAOPS_API_IP_FAILURES = envint("PIAOPS_API_IP_FAILURES", 60)
+# Addresses of the reverse proxies in front of piaops (comma-separated): behind them the client is X-Forwarded-For.
+PIAOPS_TRUSTED_PROXIES = tuple(a.strip() for a in os.environ.get("PIAOPS_TRUSTED_PROXIES", "").split(",") if a.strip())
 
 ROOT_URLCONF = "piaops.urls"
 WSGI_APPLICATION = "piaops.wsgi.application"

@@ -89,3 +89,16 @@ def test_the_api_answers_429_in_its_error_format_after_repeated_bad_tokens(
     neighbour = token_for(world.admin_a)
     neighbour.client = Client(REMOTE_ADDR=NEIGHBOUR)
     assert neighbour.get("/tenancy/units").status_code == 200
+
+
+def test_behind_a_trusted_proxy_each_client_is_counted_on_its_own(world: World, limits: None, settings: Any) -> None:
+    settings.PIAOPS_TRUSTED_PROXIES = ("127.0.0.1",)
+    proxy = Client(REMOTE_ADDR="127.0.0.1")
+    for _ in range(3):
+        # The client's own forged entry on the left is ignored: the proxy appended the real address on the right.
+        forwarded = {"X-Forwarded-For": f"{NEIGHBOUR}, {ATTACKER}"}
+        proxy.post("/login/", {"username": "nobody", "password": "x"}, headers=forwarded)
+    blocked = proxy.post("/login/", {"username": "head_a", "password": GOOD}, headers={"X-Forwarded-For": ATTACKER})
+    assert blocked.status_code == 429
+    other = proxy.post("/login/", {"username": "head_a", "password": GOOD}, headers={"X-Forwarded-For": NEIGHBOUR})
+    assert other.status_code == 302
