@@ -146,7 +146,19 @@ MIDDLEWARE = [
     "piaops.core.middleware.AuditContextMiddleware",
     "piaops.core.security.ContentSecurityPolicyMiddleware",
     "piaops.accounts.middleware.AccountSecurityMiddleware",
+    "piaops.accounts.throttle.IpThrottleMiddleware",
 ]
+
+# Per-IP throttling (piaops.accounts.throttle): failures counted in a database cache table shared by every worker.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "piaops_throttle"},
+}
+PIAOPS_THROTTLE_WINDOW_SECONDS = envint("PIAOPS_THROTTLE_WINDOW_SECONDS", 900)
+PIAOPS_LOGIN_IP_FAILURES = envint("PIAOPS_LOGIN_IP_FAILURES", 30)
+PIAOPS_API_IP_FAILURES = envint("PIAOPS_API_IP_FAILURES", 60)
+# Addresses of the reverse proxies in front of piaops (comma-separated): behind them the client is X-Forwarded-For.
+PIAOPS_TRUSTED_PROXIES = tuple(a.strip() for a in os.environ.get("PIAOPS_TRUSTED_PROXIES", "").split(",") if a.strip())
 
 ROOT_URLCONF = "piaops.urls"
 WSGI_APPLICATION = "piaops.wsgi.application"
@@ -217,6 +229,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
 
 # Uploaded evidence and import files: bigger ones are refused with a clear message.
+# What a 個人番号 typed into a form or an API field does: REJECT (refused with a message naming the field) or MASK
+# (replaced by a marker and saved). Uploaded files and imports are always refused (piaops.lib.filescan).
+PIAOPS_MYNUMBER_POLICY = envchoice("PIAOPS_MYNUMBER_POLICY", "reject", ("REJECT", "MASK")).lower()
 PIAOPS_MAX_UPLOAD_BYTES = envint("PIAOPS_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = PIAOPS_MAX_UPLOAD_BYTES
 

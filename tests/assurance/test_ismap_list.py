@@ -86,7 +86,7 @@ def test_it_refuses_a_my_number_without_echoing_it() -> None:
     ("content", "name", "message"),
     [
         (b"", "a.csv", "ファイルが空です。"),
-        (b"\x81\xff\xfe\x80" * 10, "a.csv", "文字コードを判別できません"),
+        (b"\x81\xff\xfe\x80" * 10, "a.csv", "文字コードを読み取れません"),
         (b"PK\x03\x04broken", "a.xlsx", "XLSX ファイルとして読めません"),
         ("登録番号,サービス名称,クラウドサービス事業者名\r\n".encode(), "a.csv", "サービスの行がありません"),
         ("名前,住所\r\n山田,札幌\r\n".encode(), "a.csv", "見出し行が見つかりません"),

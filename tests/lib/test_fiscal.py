@@ -132,3 +132,28 @@ def test_add_years_keeps_the_day_and_turns_29_february_into_28_february() -> Non
     assert fiscal.add_years(D(2024, 2, 29), 4) == D(2028, 2, 29)
     assert fiscal.add_years(D(2026, 4, 1), 5) == D(2031, 4, 1)
     assert fiscal.add_years(D(2026, 4, 1), -1) == D(2025, 4, 1)
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (dt.date(2026, 1, 31), 1, dt.date(2026, 2, 28)),  # a day the month lacks: its last day
+        (dt.date(2027, 8, 31), 6, dt.date(2028, 2, 29)),  # leap year
+        (dt.date(2026, 4, 1), 12, dt.date(2027, 4, 1)),
+        (dt.date(2026, 3, 31), -1, dt.date(2026, 2, 28)),  # backwards
+        (dt.date(2026, 1, 15), -13, dt.date(2024, 12, 15)),  # across years backwards
+        (dt.date(2025, 3, 31), 16, dt.date(2026, 7, 31)),  # ISMAP's 1 year 4 months
+    ],
+)
+def test_add_months_keeps_the_day_or_takes_the_months_last(day: dt.date, months: int, expected: dt.date) -> None:
+    assert fiscal.add_months(day, months) == expected
+
+
+def test_add_months_never_goes_backwards_as_the_day_advances() -> None:
+    day = dt.date(2023, 1, 1)
+    previous = fiscal.add_months(day, 1)
+    while day < dt.date(2029, 1, 1):
+        day += dt.timedelta(days=1)
+        current = fiscal.add_months(day, 1)
+        assert current >= previous
+        previous = current

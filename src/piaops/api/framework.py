@@ -21,16 +21,18 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 from ninja.security import HttpBearer
+from pydantic import model_validator
 
 from piaops.api.models import ApiToken, Scope
 from piaops.api.services import rate_hit, token_lookup
 from piaops.audittrail.context import Actor, _current
-from piaops.lib.fields import refuse_my_number
+from piaops.lib.fields import MyNumberRefused, guard_text, refuse_my_number
 from piaops.tenancy.access import Perm, require
 from piaops.tenancy.models import OrgUnit, User
 
@@ -222,3 +224,27 @@ def import_rejected(errors: Iterable[Any], *, total: int | None = None) -> ApiEr
         else f"取り込めません（誤り {count} 件）。details の各行を直してから、もう一度送ってください。"
     )
     return ApiError(422, "import_rejected", message or "取り込めません。", details)
+
+
+class GuardedSchema(Schema):
+    """Base of every API input with text: each ``str`` field (also optional, and each item of a ``list[str]``)
+    refuses a 個人番号 — or masks it under ``PIAOPS_MYNUMBER_POLICY=mask`` — before the operation runs.
+
+    The refusal is a Django ``ValidationError`` keyed by the field, so the answer is the one error format's
+    ``invalid`` with the field's ``title`` (else its name) in the Japanese message and never the value.
+    ``tests/lib/test_every_input_is_guarded.py`` proves every input schema of the API is one of these.
+    """
+
+    @model_validator(mode="after")
+    def _guard_my_numbers(self) -> GuardedSchema:
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name, None)
+            label = field.title or name
+            try:
+                if isinstance(value, str):
+                    setattr(self, name, guard_text(value, field_label=label))
+                elif isinstance(value, list):
+                    setattr(self, name, [guard_text(v, field_label=label) if isinstance(v, str) else v for v in value])
+            except MyNumberRefused as exc:
+                raise DjangoValidationError({name: exc.messages}) from None
+        return self

@@ -1,6 +1,6 @@
 """Server-room (管理区域) API: areas, and a month's exceptions with its review status; import a door log.
 
-Visibility is the pages' ``views._readable_areas``; exceptions come from ``reconcile.reconcile`` as on the page.
+Visibility is the pages' ``services.readable_areas``; exceptions come from ``reconcile.reconcile`` as on the page.
 The door-log import (Perm.AREA_MANAGE) goes through ``importing.door_log_import``, as on the page.
 """
 
@@ -26,7 +26,7 @@ from piaops.api.framework import (
 from piaops.areas.importing import DoorLogError, door_log_import
 from piaops.areas.models import Area, DoorLogMapping, MonthlyReview
 from piaops.areas.reconcile import reconcile
-from piaops.areas.views import _readable_areas
+from piaops.areas.services import readable_areas
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm
 
@@ -92,7 +92,7 @@ class DoorLogOut(Schema):
 def _areas(request: HttpRequest) -> Any:
     access.municipality_of(request.user)
     access.require(request.user, Perm.VIEW)
-    return _readable_areas(request.user)
+    return readable_areas(request.user)
 
 
 @router.get("/areas", response=list[AreaOut], summary="管理区域の一覧")

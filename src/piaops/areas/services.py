@@ -51,6 +51,18 @@ def can_sign_off(user: Any, area: Area) -> bool:
     )
 
 
+READER_ROLES = {Role.ADMIN, Role.AUDITOR, Role.VIEWER}
+
+
+def readable_areas(user: Any) -> models.QuerySet[Area]:
+    """The areas ``user`` may read (pages and API alike): every area of the tenant for the reading roles, else
+    those whose monthly review the user may sign (the 所属長 of the managing unit)."""
+    areas = access.scoped(user, Area).select_related("managing_unit")
+    if access.roles(user) & READER_ROLES:
+        return areas
+    return areas.filter(pk__in=[a.pk for a in areas if can_sign_off(user, a)])
+
+
 def review_for(*, area: Area, month: dt.date) -> MonthlyReview:
     """The review of ``area`` for the month (created, unsigned, on first use)."""
     start, _ = month_bounds(month)

@@ -22,20 +22,13 @@ from piaops.areas.models import Area, Card, DoorLogImport, DoorLogMapping, Month
 from piaops.areas.reconcile import ExceptionKind, reconcile
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm, tenant_view
-from piaops.tenancy.models import Person, Role
+from piaops.tenancy.models import Person
 
-READER_ROLES = {Role.ADMIN, Role.AUDITOR, Role.VIEWER}
-
-
-def _readable_areas(user: Any) -> Any:
-    areas = access.scoped(user, Area).select_related("managing_unit")
-    if access.roles(user) & READER_ROLES:
-        return areas
-    return areas.filter(pk__in=[a.pk for a in areas if services.can_sign_off(user, a)])
+READER_ROLES = services.READER_ROLES
 
 
 def _area(request: HttpRequest, pk: int) -> Area:
-    return access.get_or_404(request.user, _readable_areas(request.user), pk=pk)
+    return access.get_or_404(request.user, services.readable_areas(request.user), pk=pk)
 
 
 def _manage_only(request: HttpRequest) -> None:
@@ -53,12 +46,12 @@ def _save_form(request: HttpRequest, form: BaseForm, message: str) -> bool:
 
 def may_open_index(user: Any) -> bool:
     """Whether ``user`` may open the list of areas: a reader role, or a unit role that signs off some area."""
-    return bool(access.roles(user) & READER_ROLES) or _readable_areas(user).exists()
+    return bool(access.roles(user) & READER_ROLES) or services.readable_areas(user).exists()
 
 
 @tenant_view(Perm.VIEW)
 def index(request: HttpRequest) -> HttpResponse:
-    areas = _readable_areas(request.user)
+    areas = services.readable_areas(request.user)
     if not may_open_index(request.user):
         raise PermissionDenied("管理区域を閲覧する権限がありません。")
     return render(

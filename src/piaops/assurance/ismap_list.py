@@ -17,7 +17,9 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from piaops.lib.filescan import my_number_refusal
 from piaops.lib.mynumber import contains_my_number
+from piaops.lib.textfiles import UndecodableFile, decode_text
 
 MAX_ERRORS = 50
 
@@ -98,20 +100,16 @@ def normalise_mapping(mapping: dict[str, Any] | None) -> dict[str, list[str]]:
 
 
 def _rows_from_csv(data: bytes) -> tuple[list[list[str]], str]:
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        try:
-            return [list(r) for r in csv.reader(io.StringIO(text, newline=""))], (
-                "utf-8" if encoding == "utf-8-sig" else encoding
-            )
-        except csv.Error as exc:
-            raise IsmapListError([f"CSV として読めません（{exc}）。ファイルの形式を確認してください。"]) from exc
-    raise IsmapListError(
-        ["文字コードを判別できません。UTF-8 または Shift_JIS（CP932）で保存した CSV を指定してください。"]
-    )
+    try:
+        text, encoding = decode_text(data, what="ISMAPリストのファイル")
+    except UndecodableFile as exc:
+        raise IsmapListError([str(exc)]) from exc
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text, newline=""))], (
+            "utf-8" if encoding == "utf-8-sig" else encoding
+        )
+    except csv.Error as exc:
+        raise IsmapListError([f"CSV として読めません（{exc}）。ファイルの形式を確認してください。"]) from exc
 
 
 def _cell_text(value: Any) -> str:
@@ -270,6 +268,9 @@ def _parse(data: bytes, *, filename: str, mapping: dict[str, Any] | None) -> Par
                 audit_period_end=dates.get("audit_period_end"),
             )
         )
+    refusal = None if errors else my_number_refusal(filename or "ISMAPリスト", data)  # rows before the header…
+    if refusal:
+        errors.append(refusal)
     if errors:
         raise IsmapListError(errors)
     if not entries:

@@ -16,6 +16,7 @@ from piaops.assessments.models import Commitment
 from piaops.assessments.vocab import CommitmentKind
 from piaops.assurance.rules import Cadence, ismap_is_valid
 from piaops.lib.fields import GuardedCharField, GuardedTextField
+from piaops.tenancy.evidence import StoredFile
 from piaops.tenancy.models import Municipality, Party, TenantOwned, TenantQuerySet, Work
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -163,8 +164,11 @@ class Obligation(TenantOwned):
         return self.is_active and self.next_due < today
 
 
-class Evidence(TenantOwned):
-    """A document received for an obligation: file with its SHA-256, period covered, and the review's conclusion."""
+class Evidence(StoredFile):
+    """A document received for an obligation: file with its SHA-256 and size (see :mod:`piaops.tenancy.evidence`),
+    period covered, and the review's conclusion."""
+
+    display_name_field = "file_name"
 
     class Conclusion(models.TextChoices):
         PENDING = "pending", "確認待ち"
@@ -174,8 +178,6 @@ class Evidence(TenantOwned):
     obligation = models.ForeignKey(Obligation, on_delete=models.PROTECT, related_name="evidence", verbose_name="義務")
     file = models.FileField("ファイル", upload_to="assurance/evidence/%Y/")
     file_name = GuardedCharField("ファイル名", max_length=255)
-    sha256 = models.CharField("SHA-256", max_length=64)
-    size = models.PositiveBigIntegerField("サイズ（バイト）", default=0)
     period_from = models.DateField("対象期間（開始）")
     period_to = models.DateField("対象期間（終了）")
     received_on = models.DateField("受領日")

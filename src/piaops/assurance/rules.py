@@ -10,18 +10,10 @@ import datetime as dt
 
 from django.db import models
 
-from piaops.lib.fiscal import fiscal_year, fiscal_year_end, next_office_day
+from piaops.lib.fiscal import add_months, fiscal_year, fiscal_year_end, next_office_day
 
 # ISMAP基本規程 3.5: 「登録の有効期限は、登録の対象となった監査の対象期間の末日の翌日から1年4ヶ月後までとする」.
 ISMAP_VALIDITY_MONTHS = 16
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later; a day the target month lacks becomes its last day (1/31 + 1 → 2/28 or 2/29)."""
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return dt.date(year, month + 1, min(day.day, last))
 
 
 def ismap_expiry(audit_period_end: dt.date) -> dt.date:

@@ -33,10 +33,10 @@ from piaops.assurance.models import (
     Responsibility,
     Subcontract,
 )
-from piaops.assurance.scan import check_file
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import changed, record
 from piaops.audittrail.services import snapshot as _field_snapshot
+from piaops.tenancy.evidence import store_file
 from piaops.tenancy.models import Municipality, Party, User, Work
 
 OBLIGATION_KINDS = (
@@ -281,23 +281,25 @@ def evidence_submit(
     summary: str = "",
 ) -> Evidence:
     """Receive a document for an obligation (状態: 確認待ち). Refused, with nothing saved, if it holds a 個人番号."""
-    check_file(file_name, content)
     if period_to < period_from:
         raise ValidationError({"period_to": "対象期間の終了日は開始日以降の日付を入力してください。"})
     evidence = Evidence(
         municipality_id=obligation.municipality_id,
         obligation=obligation,
-        file_name=file_name[-255:],
-        sha256=hashlib.sha256(content).hexdigest(),
-        size=len(content),
         period_from=period_from,
         period_to=period_to,
         received_on=received_on,
         submitted_by=submitted_by,
         summary=summary,
     )
-    evidence.file.save(file_name[-100:], ContentFile(content), save=False)
-    _save(evidence, summary="証跡を受領")
+    store_file(
+        instance=evidence,
+        name=file_name,
+        data=content,
+        summary="証跡を受領",
+        storage_name=file_name[-100:],
+        full_clean=True,
+    )
     _event(obligation, ObligationEvent.Kind.SUBMITTED, actor=submitted_by, evidence=evidence)
     return evidence
 

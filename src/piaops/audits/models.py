@@ -20,6 +20,7 @@ from piaops.assessments.models import Commitment
 from piaops.assessments.vocab import SectionIVRating
 from piaops.findings.models import Finding
 from piaops.lib.fields import GuardedCharField, GuardedTextField
+from piaops.tenancy.evidence import EvidenceFile
 from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, Work
 
 
@@ -201,16 +202,11 @@ def evidence_path(instance: AuditEvidence, filename: str) -> str:
     return f"audits/{instance.municipality_id}/{instance.sha256[:2]}/{instance.sha256}"
 
 
-class AuditEvidence(TenantOwned):
+class AuditEvidence(EvidenceFile):
+    """A file attached to an audit item (see :mod:`piaops.tenancy.evidence`)."""
+
     item = models.ForeignKey(AuditItem, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(upload_to=evidence_path, max_length=300)
-    name = GuardedCharField("ファイル名", max_length=255)
-    size = models.PositiveBigIntegerField("サイズ")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
     objects = TenantQuerySet.as_manager()
 
@@ -218,9 +214,6 @@ class AuditEvidence(TenantOwned):
         verbose_name = "監査調書の証跡"
         verbose_name_plural = "監査調書の証跡"
         ordering = ["item", "id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ReportKind(models.TextChoices):

@@ -8,12 +8,9 @@ approvable). Audit: planned ──start──▶ in_progress ──complete─�
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -40,7 +37,7 @@ from piaops.audittrail.services import record, record_create, record_update, sna
 from piaops.findings.models import Finding, Severity, Source
 from piaops.findings.services import finding_create
 from piaops.lib.fiscal import add_years, next_office_day, wareki_fiscal_year
-from piaops.lib.mynumber import contains_my_number
+from piaops.tenancy.evidence import store_file, too_large
 from piaops.tenancy.models import Municipality, OrgUnit, User, Work
 
 # General items used when no commitment of the assessment reports concerns the audited unit and works.
@@ -357,56 +354,16 @@ def item_record(*, item: AuditItem, result: str, notes: str = "", working_paper:
     return item
 
 
-def file_contains_my_number(data: bytes) -> bool:
-    """The file's bytes as UTF-8 and CP932 text, and each text part of an Office/zip file."""
-    import io
-    import zipfile
-
-    texts = [data.decode("utf-8", errors="ignore"), data.decode("cp932", errors="ignore")]
-    if data[:2] == b"PK":
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as z:
-                texts += [
-                    z.read(n).decode("utf-8", errors="ignore")
-                    for n in z.namelist()
-                    if n.endswith((".xml", ".txt", ".csv"))
-                ]
-        except zipfile.BadZipFile:
-            pass
-    return any(contains_my_number(t) for t in texts)
-
-
 def evidence_add(*, item: AuditItem, upload: UploadedFile, by: Any = None) -> AuditEvidence:
-    limit = settings.PIAOPS_MAX_UPLOAD_BYTES
+    """Attach a file to an item of an audit in progress (:func:`piaops.tenancy.evidence.store_file`)."""
     name = upload.name or "file"
     if item.audit.status != AuditStatus.IN_PROGRESS:
         raise ValidationError("実施中の監査だけ証跡を追加できます。")
-    data = upload.read()
-    if len(data) > limit:
-        raise ValidationError(f"ファイル「{name}」は大きすぎます（上限 {limit // (1024 * 1024)} MB）。")
-    if file_contains_my_number(data):
-        raise ValidationError(
-            f"ファイル「{name}」に個人番号と思われる12桁の数字が含まれています。個人番号を含むファイルは登録できません。"
-        )
-    digest = hashlib.sha256(data).hexdigest()
-    with transaction.atomic():
-        evidence = AuditEvidence(
-            municipality_id=item.municipality_id,
-            item=item,
-            name=name[:255],
-            size=len(data),
-            sha256=digest,
-            uploaded_by=_by(by),
-        )
-        evidence.file.save(name, ContentFile(data), save=False)
-        evidence.save()
-        record(
-            action=Action.CREATE,
-            municipality_id=item.municipality_id,
-            obj=evidence,
-            after={**snapshot(evidence, exclude=("file",)), "file": evidence.file.name},
-            summary="監査調書の証跡を登録",
-        )
+    error = too_large(name, upload.size)
+    if error is not None:
+        raise error
+    evidence = AuditEvidence(municipality_id=item.municipality_id, item=item, uploaded_by=_by(by))
+    store_file(instance=evidence, name=name, data=upload.read(), summary="監査調書の証跡を登録")
     return evidence
 
 

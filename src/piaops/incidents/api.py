@@ -13,7 +13,7 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from piaops.api.framework import ApiError, CursorPagination, api_user, require_write
+from piaops.api.framework import ApiError, CursorPagination, GuardedSchema, api_user, require_write
 from piaops.incidents import services
 from piaops.incidents.models import Incident, IncidentEvent, IncidentQuerySet
 from piaops.incidents.views import visible_incidents
@@ -72,13 +72,13 @@ class IncidentDetailOut(IncidentOut):
         return list(obj.events.order_by("at", "pk"))
 
 
-class IncidentIn(Schema):
-    title: str = Field(..., min_length=1, max_length=200)
-    description: str = Field(..., min_length=1)
+class IncidentIn(GuardedSchema):
+    title: str = Field(..., min_length=1, max_length=200, title="件名")
+    description: str = Field(..., min_length=1, title="内容")
     detected_at: dt.datetime
     occurred_at: dt.datetime | None = None
     reporting_unit_id: int | None = None
-    systems: str = ""
+    systems: str = Field("", title="影響を受けたシステム")
     work_ids: list[int] = []
     personal_info_involved: bool = False
     leaked: bool = False
@@ -88,7 +88,7 @@ class IncidentIn(Schema):
     unlawful_purpose: bool = False
 
 
-class IncidentPatchIn(Schema):
+class IncidentPatchIn(GuardedSchema):
     """The facts to change (those left out stay) and the ``version`` the client read (409 when it is stale)."""
 
     version: int = Field(..., ge=1)
@@ -98,8 +98,8 @@ class IncidentPatchIn(Schema):
     people_affected: int | None = Field(None, ge=0)
 
 
-class NoteIn(Schema):
-    text: str = Field(..., min_length=1)
+class NoteIn(GuardedSchema):
+    text: str = Field(..., min_length=1, title="内容")
 
 
 def _visible(request: HttpRequest) -> IncidentQuerySet:

@@ -38,6 +38,22 @@ def refuse_nul(value: Any, *, field_label: str | None = None) -> None:
         raise ValidationError(message, code="null_characters_not_allowed")
 
 
+def mask_policy() -> bool:
+    """True when ``PIAOPS_MYNUMBER_POLICY`` is ``mask``: typed text has its candidates masked instead of refused."""
+    from django.conf import settings
+
+    return getattr(settings, "PIAOPS_MYNUMBER_POLICY", "reject") == "mask"
+
+
+def guard_text(value: str, *, field_label: str | None = None) -> str:
+    """``value`` as it may be stored: masked under the mask policy, else unchanged or refused
+    (:class:`MyNumberRefused` naming ``field_label``). For text typed by a person or sent by a system, not files."""
+    if mask_policy():
+        return mask_my_numbers(value)
+    refuse_my_number(value, field_label=field_label)
+    return value
+
+
 class MyNumberValidator:
     """Field validator; ``deconstruct`` keeps migrations stable."""
 
@@ -104,8 +120,13 @@ class MyNumberFormFieldMixin:
     """Refuses a candidate with a message naming the field, and re-renders the input with it masked.
 
     A refused form is shown again with the user's text (nothing typed is lost) but the number is replaced by
-    :data:`piaops.lib.mynumber.MASK`, so the page never echoes it.
+    :data:`piaops.lib.mynumber.MASK`, so the page never echoes it. Under ``PIAOPS_MYNUMBER_POLICY=mask`` the
+    cleaned value is the masked text instead, and the form is accepted.
     """
+
+    def to_python(self, value: Any) -> Any:
+        value = super().to_python(value)  # type: ignore[misc]
+        return mask_my_numbers(value) if isinstance(value, str) and mask_policy() else value
 
     def validate(self, value: Any) -> None:
         super().validate(value)  # type: ignore[misc]

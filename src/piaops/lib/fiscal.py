@@ -6,6 +6,7 @@ the year-end closure 12/29–1/3 (行政機関の休日に関する法律).
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 import jpholiday
@@ -120,3 +121,11 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (or earlier, when negative); a day the target month lacks becomes its last day
+    (1/31 + 1 → 2/28 or 2/29; 8/31 + 6 → 2/28 or 2/29)."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))

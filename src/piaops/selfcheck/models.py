@@ -20,6 +20,7 @@ from django.db import models
 from piaops.assessments.models import AssessmentReport, Commitment
 from piaops.assessments.vocab import SectionIVRating
 from piaops.lib.fields import GuardedCharField, GuardedTextField
+from piaops.tenancy.evidence import EvidenceFile
 from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet
 
 
@@ -266,16 +267,11 @@ def evidence_path(instance: Evidence, filename: str) -> str:
     return f"selfcheck/{instance.municipality_id}/{instance.sha256[:2]}/{instance.sha256}"
 
 
-class Evidence(TenantOwned):
+class Evidence(EvidenceFile):
+    """A file attached to an answer (see :mod:`piaops.tenancy.evidence`)."""
+
     answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(upload_to=evidence_path, max_length=300)
-    name = GuardedCharField("ファイル名", max_length=255)
-    size = models.PositiveBigIntegerField("サイズ")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
     objects = TenantQuerySet.as_manager()
 
@@ -283,9 +279,6 @@ class Evidence(TenantOwned):
         verbose_name = "証跡ファイル"
         verbose_name_plural = "証跡ファイル"
         ordering = ["answer", "id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Submission(TenantOwned):

@@ -26,6 +26,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from piaops.lib.filescan import my_number_refusal
 from piaops.lib.fiscal import wareki
 from piaops.lib.mynumber import contains_my_number
 from piaops.selfcheck import results
@@ -328,6 +329,9 @@ def parse_workbook(
             if target is None and not bad_date:
                 problems.append(Problem(at("G", r), "「いいえ」の場合は改善予定日を入力してください。"))
         parsed[item_id] = AnswerInput(value=value, comment=comment, improvement_plan=plan, target_date=target)
+    refusal = None if problems else my_number_refusal(fname, data)  # any other cell, sheet or comment
+    if refusal:
+        problems.append(Problem(fname, refusal))
     if problems:
         raise ChecklistInvalid(problems)
     return Parsed(checklist=checklist, answers=parsed, filename=fname)

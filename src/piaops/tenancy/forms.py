@@ -217,6 +217,7 @@ class UserCreateForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["username", "display_name", "email", "person"]
+        field_classes = {"username": GuardedFormCharField}  # the log-in name is stored: no 個人番号 in it
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -16,7 +16,9 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Literal
 
+from piaops.lib.filescan import my_number_refusal
 from piaops.lib.mynumber import contains_my_number
+from piaops.lib.textfiles import UndecodableFile, decode_text
 
 TableKind = Literal["units", "people"]
 Cell = str | dt.date
@@ -130,23 +132,20 @@ ENCODING_MESSAGE = (
 )
 
 
+_ENCODING_LABELS = {"utf-8-sig": "UTF-8（BOM付き）", "utf-8": "UTF-8", "cp932": "Shift_JIS（CP932）"}
+
+
 def decode_csv(name: str, content: bytes) -> tuple[str, str]:
-    """The text of a CSV file and the encoding found: UTF-8 (with or without BOM), else CP932; else refused."""
-    if content.startswith(b"\xef\xbb\xbf"):
-        try:
-            return content[3:].decode("utf-8"), "UTF-8（BOM付き）"
-        except UnicodeDecodeError:
-            raise ImportFileError([Issue(name, None, "", ENCODING_MESSAGE)]) from None
-    if b"\x00" in content:  # UTF-16/32 text or a binary file
+    """The text of a CSV file and the encoding found (:func:`piaops.lib.textfiles.decode_text`); else refused."""
+    if b"\x00" in content:  # UTF-16/32 text or a binary file, wherever the NUL is
         raise ImportFileError([Issue(name, None, "", ENCODING_MESSAGE)])
+    if not content.strip():
+        return "", "UTF-8"  # no header row: refused as such by the caller
     try:
-        return content.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("cp932"), "Shift_JIS（CP932）"
-    except UnicodeDecodeError:
+        text, encoding = decode_text(content, what=f"「{name}」")
+    except UndecodableFile:
         raise ImportFileError([Issue(name, None, "", ENCODING_MESSAGE)]) from None
+    return text, _ENCODING_LABELS[encoding]
 
 
 # ---- cells -----------------------------------------------------------------------------------------------------
@@ -356,6 +355,10 @@ def read_file(name: str, content: bytes) -> tuple[list[Table], list[Issue], str]
         file_format = f"CSV（{encoding}）"
     if not tables:
         raise ImportFileError([Issue(name, None, "", NO_HEADER_MESSAGE)])
+    if not any("個人番号" in i.message for i in issues):
+        refusal = my_number_refusal(name, content)  # other sheets, unused columns, comments
+        if refusal:
+            issues.append(Issue(name, None, "", refusal))
     return tables, issues, file_format
 
 

@@ -8,12 +8,14 @@ People and users have their own modules (``views_people``, ``views_users``). Eve
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,6 +39,31 @@ def can_manage(user: User) -> bool:
 def editable(obj: Any) -> Any:
     """A copy for a ModelForm to write into, so the service still sees the stored values (for the audit 'before')."""
     return copy.copy(obj)
+
+
+def form_page(
+    request: HttpRequest,
+    form: BaseForm,
+    *,
+    save: Callable[[dict[str, Any]], Any],
+    done: Callable[[Any], tuple[str, str]],
+    title: str,
+    back_url: str,
+    **context: Any,
+) -> HttpResponse:
+    """The body of every create/edit page here: on a valid POST, ``save(cleaned_data)`` (one service call) and
+    redirect to ``done(result)``'s URL with its message; a service's ``ValidationError`` goes back onto the form;
+    otherwise ``tenancy/form.html``."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = save(form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            url, message = done(result)
+            messages.success(request, message)
+            return redirect(url)
+    return render(request, "tenancy/form.html", {"form": form, "title": title, "back_url": back_url, **context})
 
 
 @tenant_view(Perm.VIEW)
@@ -71,19 +98,13 @@ def municipality_detail(request: HttpRequest) -> HttpResponse:
 @tenant_view(Perm.MANAGE)
 def municipality_edit(request: HttpRequest) -> HttpResponse:
     _, municipality = acting(request)
-    form = MunicipalityForm(request.POST or None, instance=editable(municipality))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.municipality_update(municipality=municipality, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, "団体の設定を保存しました。")
-            return redirect("tenancy:municipality")
-    return render(
+    return form_page(
         request,
-        "tenancy/form.html",
-        {"form": form, "title": "団体の設定を変更", "back_url": reverse("tenancy:municipality")},
+        MunicipalityForm(request.POST or None, instance=editable(municipality)),
+        save=lambda data: services.municipality_update(municipality=municipality, **data),
+        done=lambda _: (reverse("tenancy:municipality"), "団体の設定を保存しました。"),
+        title="団体の設定を変更",
+        back_url=reverse("tenancy:municipality"),
     )
 
 
@@ -146,17 +167,13 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_create(request: HttpRequest) -> HttpResponse:
     _, municipality = acting(request)
     initial = {"parent": request.GET.get("parent")} if request.GET.get("parent") else None
-    form = UnitForm(request.POST or None, initial=initial, municipality=municipality)
-    if request.method == "POST" and form.is_valid():
-        try:
-            unit = services.unit_create(municipality=municipality, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, f"組織「{unit.name}」を作成しました。")
-            return redirect("tenancy:unit_detail", pk=unit.pk)
-    return render(
-        request, "tenancy/form.html", {"form": form, "title": "組織を作成", "back_url": reverse("tenancy:units")}
+    return form_page(
+        request,
+        UnitForm(request.POST or None, initial=initial, municipality=municipality),
+        save=lambda data: services.unit_create(municipality=municipality, **data),
+        done=lambda unit: (unit_url(unit), f"組織「{unit.name}」を作成しました。"),
+        title="組織を作成",
+        back_url=reverse("tenancy:units"),
     )
 
 
@@ -164,19 +181,13 @@ def unit_create(request: HttpRequest) -> HttpResponse:
 def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user, municipality = acting(request)
     unit = access.get_or_404(user, OrgUnit, pk=pk)
-    form = UnitForm(request.POST or None, instance=editable(unit), municipality=municipality, with_parent=False)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.unit_update(unit=unit, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, f"組織「{unit.name}」を保存しました。")
-            return redirect("tenancy:unit_detail", pk=unit.pk)
-    return render(
+    return form_page(
         request,
-        "tenancy/form.html",
-        {"form": form, "title": f"組織「{unit.name}」を編集", "back_url": unit_url(unit)},
+        UnitForm(request.POST or None, instance=editable(unit), municipality=municipality, with_parent=False),
+        save=lambda data: services.unit_update(unit=unit, **data),
+        done=lambda _: (unit_url(unit), f"組織「{unit.name}」を保存しました。"),
+        title=f"組織「{unit.name}」を編集",
+        back_url=unit_url(unit),
     )
 
 
@@ -188,25 +199,15 @@ def unit_url(unit: OrgUnit) -> str:
 def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
     user, municipality = acting(request)
     unit = access.get_or_404(user, OrgUnit, pk=pk)
-    form = UnitMoveForm(request.POST or None, initial={"parent": unit.parent_id}, municipality=municipality)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.unit_move(unit=unit, parent=form.cleaned_data["parent"])
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, f"組織「{unit.name}」を移動しました。")
-            return redirect("tenancy:unit_detail", pk=unit.pk)
-    return render(
+    return form_page(
         request,
-        "tenancy/form.html",
-        {
-            "form": form,
-            "title": f"組織「{unit.name}」を移動",
-            "intro": "下位組織もまとめて移動します。自分自身や下位組織の下には移動できません。",
-            "submit": "移動する",
-            "back_url": unit_url(unit),
-        },
+        UnitMoveForm(request.POST or None, initial={"parent": unit.parent_id}, municipality=municipality),
+        save=lambda data: services.unit_move(unit=unit, parent=data["parent"]),
+        done=lambda _: (unit_url(unit), f"組織「{unit.name}」を移動しました。"),
+        title=f"組織「{unit.name}」を移動",
+        back_url=unit_url(unit),
+        intro="下位組織もまとめて移動します。自分自身や下位組織の下には移動できません。",
+        submit="移動する",
     )
 
 
@@ -246,19 +247,13 @@ def work_list(request: HttpRequest) -> HttpResponse:
 @tenant_view(Perm.MANAGE)
 def work_create(request: HttpRequest) -> HttpResponse:
     _, municipality = acting(request)
-    form = WorkForm(request.POST or None, municipality=municipality)
-    if request.method == "POST" and form.is_valid():
-        try:
-            work = services.work_create(municipality=municipality, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, f"事務「{work.name}」を登録しました。")
-            return redirect("tenancy:works")
-    return render(
+    return form_page(
         request,
-        "tenancy/form.html",
-        {"form": form, "title": "個人番号利用事務を登録", "back_url": reverse("tenancy:works")},
+        WorkForm(request.POST or None, municipality=municipality),
+        save=lambda data: services.work_create(municipality=municipality, **data),
+        done=lambda work: (reverse("tenancy:works"), f"事務「{work.name}」を登録しました。"),
+        title="個人番号利用事務を登録",
+        back_url=reverse("tenancy:works"),
     )
 
 
@@ -266,24 +261,14 @@ def work_create(request: HttpRequest) -> HttpResponse:
 def work_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user, municipality = acting(request)
     work = access.get_or_404(user, Work, pk=pk)
-    form = WorkForm(request.POST or None, instance=editable(work), municipality=municipality)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.work_update(work=work, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, f"事務「{work.name}」を保存しました。")
-            return redirect("tenancy:works")
-    return render(
+    return form_page(
         request,
-        "tenancy/form.html",
-        {
-            "form": form,
-            "title": f"事務「{work.name}」を編集",
-            "back_url": reverse("tenancy:works"),
-            "deactivate_work": work,
-        },
+        WorkForm(request.POST or None, instance=editable(work), municipality=municipality),
+        save=lambda data: services.work_update(work=work, **data),
+        done=lambda _: (reverse("tenancy:works"), f"事務「{work.name}」を保存しました。"),
+        title=f"事務「{work.name}」を編集",
+        back_url=reverse("tenancy:works"),
+        deactivate_work=work,
     )
 
 
@@ -310,19 +295,13 @@ def party_list(request: HttpRequest) -> HttpResponse:
 @tenant_view(Perm.MANAGE)
 def party_create(request: HttpRequest) -> HttpResponse:
     _, municipality = acting(request)
-    form = PartyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            party = services.party_create(municipality=municipality, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, f"「{party.name}」を登録しました。")
-            return redirect("tenancy:parties")
-    return render(
+    return form_page(
         request,
-        "tenancy/form.html",
-        {"form": form, "title": "措置主体・関係事業者を登録", "back_url": reverse("tenancy:parties")},
+        PartyForm(request.POST or None),
+        save=lambda data: services.party_create(municipality=municipality, **data),
+        done=lambda party: (reverse("tenancy:parties"), f"「{party.name}」を登録しました。"),
+        title="措置主体・関係事業者を登録",
+        back_url=reverse("tenancy:parties"),
     )
 
 
@@ -330,17 +309,11 @@ def party_create(request: HttpRequest) -> HttpResponse:
 def party_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user, _ = acting(request)
     party = access.get_or_404(user, Party, pk=pk)
-    form = PartyForm(request.POST or None, instance=editable(party))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.party_update(party=party, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, f"「{party.name}」を保存しました。")
-            return redirect("tenancy:parties")
-    return render(
+    return form_page(
         request,
-        "tenancy/form.html",
-        {"form": form, "title": f"「{party.name}」を編集", "back_url": reverse("tenancy:parties")},
+        PartyForm(request.POST or None, instance=editable(party)),
+        save=lambda data: services.party_update(party=party, **data),
+        done=lambda _: (reverse("tenancy:parties"), f"「{party.name}」を保存しました。"),
+        title=f"「{party.name}」を編集",
+        back_url=reverse("tenancy:parties"),
     )

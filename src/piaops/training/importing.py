@@ -21,7 +21,9 @@ from django.utils import timezone
 
 from piaops.audittrail import services as audit
 from piaops.audittrail.models import Action
+from piaops.lib.filescan import my_number_refusal
 from piaops.lib.mynumber import contains_my_number
+from piaops.lib.textfiles import UndecodableFile, decode_text
 from piaops.tenancy.models import Municipality, Person
 from piaops.training.models import Course, Record, Result, Session
 from piaops.training.services import result_for
@@ -87,12 +89,10 @@ class ImportResult:
 
 
 def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError("文字コードを判別できません。UTF-8 または Shift_JIS（CP932）で保存してください。")
+    try:
+        return decode_text(data, what="ファイル")[0]
+    except UndecodableFile as exc:
+        raise ImportFileError(str(exc)) from exc
 
 
 def read_table(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
@@ -274,6 +274,9 @@ def import_records(
         progress(checked % 1000)
     if pending:
         _refuse_existing(municipality, keys, errors)
+    refusal = None if errors else my_number_refusal(Path(filename).name, data)  # other sheets, unused columns
+    if refusal:
+        errors.append(refusal)
     result.error_count = len(errors)
     if len(errors) > MAX_ERRORS_SHOWN:
         more = len(errors) - MAX_ERRORS_SHOWN

@@ -6,11 +6,10 @@ SQLite and PostgreSQL do differently at month ends) is done once, in Python, the
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from piaops.lib.fiscal import fiscal_year, fiscal_year_start
+from piaops.lib.fiscal import add_months, fiscal_year, fiscal_year_start
 
 EPOCH = dt.date(1970, 1, 1)
 _EPOCH_ORDINAL = EPOCH.toordinal()
@@ -23,13 +22,6 @@ def day_number(day: dt.date) -> int:
 
 def from_day_number(n: int) -> dt.date:
     return dt.date.fromordinal(n + _EPOCH_ORDINAL)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Same day ``months`` later; a day that does not exist becomes the month's last (8/31 + 6 → 2/28 or 2/29)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def latest_with_months_not_after(limit: dt.date, months: int) -> dt.date:

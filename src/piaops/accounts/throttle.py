@@ -1,0 +1,113 @@
+"""Per-IP throttling of the log-in pages and the API: too many failures from one address → 429 for a while.
+
+The per-user-name lockout (``accounts.services``) stops guessing one account's password; this stops one address
+from trying many accounts (or many API tokens). A failure is a log-in or second-factor POST answered with the form
+again (200: a success redirects), or an API request refused as unauthenticated (401).
+
+Counts live in the ``throttle`` cache, a database cache table (``piaops_throttle``, created by a migration): the
+default LocMem cache is per process, so under gunicorn each worker would count on its own and the limit would be
+multiplied by the number of workers. The counter is read-then-written (Django's database cache has no atomic
+increment): two concurrent failures may count as one, which only ever lets an attacker a few tries more.
+
+Behind the municipality's reverse proxy every request comes from the proxy's address: list the proxies in
+``PIAOPS_TRUSTED_PROXIES`` and the client's address is then read from ``X-Forwarded-For`` (:func:`client_addr`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+LOGIN_MESSAGE = (
+    "このネットワークアドレスからのログインの失敗が続いたため、しばらくログインできません。"
+    "{minutes}分ほど待ってから、もう一度お試しください。"
+)
+API_MESSAGE = "このネットワークアドレスからの認証の失敗が続いたため、しばらく API を利用できません。"
+
+
+def client_addr(request: HttpRequest) -> str:
+    """The client's address: ``REMOTE_ADDR``, or, when that is a trusted proxy (``PIAOPS_TRUSTED_PROXIES``), the
+    right-most ``X-Forwarded-For`` entry that is not one (the left-most entries are whatever the client sent)."""
+    addr = request.META.get("REMOTE_ADDR", "") or "unknown"
+    trusted = set(getattr(settings, "PIAOPS_TRUSTED_PROXIES", ()))
+    if addr not in trusted:
+        return addr
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop
+    return addr
+
+
+def _window() -> int:
+    return int(getattr(settings, "PIAOPS_THROTTLE_WINDOW_SECONDS", 900))
+
+
+def _key(scope: str, addr: str, now: float) -> tuple[str, int]:
+    """The counter's key for the current fixed window, and the seconds until that window ends."""
+    window = _window()
+    index = int(now // window)
+    return f"ip-failures:{scope}:{addr}:{index}", int((index + 1) * window - now) + 1
+
+
+def retry_after(scope: str, addr: str, limit: int, *, now: float | None = None) -> int | None:
+    """Seconds to wait when ``addr`` has reached ``limit`` failures in this window, else None."""
+    key, left = _key(scope, addr, time.time() if now is None else now)
+    count = caches["throttle"].get(key, 0)
+    return left if count >= limit else None
+
+
+def failure(scope: str, addr: str, *, now: float | None = None) -> None:
+    key, left = _key(scope, addr, time.time() if now is None else now)
+    cache = caches["throttle"]
+    cache.set(key, int(cache.get(key, 0)) + 1, timeout=left)
+
+
+class IpThrottleMiddleware:
+    """Answer 429 (Japanese message, ``Retry-After``) to an address over its failure limit on the log-in pages
+    (``PIAOPS_LOGIN_IP_FAILURES``) or the API (``PIAOPS_API_IP_FAILURES``) per ``PIAOPS_THROTTLE_WINDOW_SECONDS``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self._login_paths: frozenset[str] | None = None
+
+    def login_paths(self) -> frozenset[str]:
+        if self._login_paths is None:
+            self._login_paths = frozenset(reverse(name) for name in ("login", "accounts:otp_verify", "admin:login"))
+        return self._login_paths
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        addr = client_addr(request)
+        if request.path_info.startswith("/api/"):
+            return self._guard(request, "api", addr, int(settings.PIAOPS_API_IP_FAILURES), failed=(401,))
+        if request.method == "POST" and request.path_info in self.login_paths():
+            return self._guard(request, "login", addr, int(settings.PIAOPS_LOGIN_IP_FAILURES), failed=(200,))
+        return self.get_response(request)
+
+    def _guard(
+        self, request: HttpRequest, scope: str, addr: str, limit: int, *, failed: tuple[int, ...]
+    ) -> HttpResponse:
+        wait = retry_after(scope, addr, limit)
+        if wait is not None:
+            return _too_many(scope, wait)
+        response = self.get_response(request)
+        if response.status_code in failed:
+            failure(scope, addr)
+        return response
+
+
+def _too_many(scope: str, wait: int) -> HttpResponse:
+    if scope == "api":
+        body = {"error": {"code": "rate_limited", "message": API_MESSAGE, "details": []}}
+        response = HttpResponse(json.dumps(body, ensure_ascii=False), status=429, content_type="application/json")
+    else:
+        message = LOGIN_MESSAGE.format(minutes=max(1, (wait + 59) // 60))
+        response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(wait)
+    return response
