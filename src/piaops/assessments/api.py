@@ -5,7 +5,7 @@ the next version of its series, with a preview (Perm.MANAGE_ASSESSMENTS; ``servi
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
@@ -15,6 +15,7 @@ from ninja.responses import Status
 from piaops.api.framework import (
     ApiError,
     CursorPagination,
+    GuardedSchema,
     api_user,
     check_day,
     import_rejected,
@@ -58,8 +59,11 @@ class CommitmentOut(Schema):
     end_line: int
 
 
-class ReportImportIn(Schema):
+class ReportImportIn(GuardedSchema):
     """The report as text (the markdown/HTML form or text taken from its PDF) and the works it assesses."""
+
+    # The report's text is scanned by the importer, which names the line of a 個人番号.
+    unguarded_fields: ClassVar[frozenset[str]] = frozenset({"text"})
 
     text: str = Field(..., min_length=1, description="評価書のテキスト")
     file_name: str = Field("hyoukasho.txt", min_length=1, max_length=255, description="ファイル名（記録用）")

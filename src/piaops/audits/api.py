@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
-from piaops.api.framework import CursorPagination, api_user, require_write
+from piaops.api.framework import CursorPagination, GuardedSchema, api_user, require_write
 from piaops.audits import services
 from piaops.audits.models import Audit, AuditAuditor, AuditEvent, AuditItem, AuditProgramme, AuditReport
 from piaops.audits.views import _is_auditor_of
@@ -136,7 +136,7 @@ class AuditReportDetailOut(AuditReportOut):
     data: dict[str, Any] = Field(..., description="提出したときの内容（凍結）")
 
 
-class ResultIn(Schema):
+class ResultIn(GuardedSchema):
     result: str = Field(
         ..., description="conforming（適合）/ minor（軽微な不適合）/ major（重大な不適合）/ observation"
     )
@@ -144,7 +144,7 @@ class ResultIn(Schema):
     working_paper: str = Field("", description="監査調書")
 
 
-class AuditCompleteIn(Schema):
+class AuditCompleteIn(GuardedSchema):
     summary: str = Field("", description="監査の所見（総括）")
 
 
@@ -161,8 +161,17 @@ def _audits(request: HttpRequest) -> QuerySet[Audit]:
     return access.scoped(_view(request), Audit).prefetch_related("audit_works", "auditors")
 
 
+def _found(request: HttpRequest, model_or_qs: Any, pk: int) -> Any:
+    """The tenant's object, looked up before the right is weighed: another municipality's id answers 404 to every
+    role, and only the tenant's own object answers 403 to a role without the right."""
+    found = access.get_or_404(request.user, model_or_qs, pk=pk)
+    _view(request)
+    return found
+
+
 def _get(request: HttpRequest, audit_id: int) -> Audit:
-    return access.get_or_404(request.user, _audits(request).select_related("programme", "unit"), pk=audit_id)
+    audits = Audit.objects.prefetch_related("audit_works", "auditors").select_related("programme", "unit")
+    return _found(request, audits, audit_id)
 
 
 @router.get("/programmes", response=list[ProgrammeOut], summary="監査計画の一覧")
@@ -173,7 +182,7 @@ def programmes(request: HttpRequest) -> QuerySet[AuditProgramme]:
 
 @router.get("/programmes/{programme_id}", response=ProgrammeOut, summary="監査計画")
 def programme(request: HttpRequest, programme_id: int) -> AuditProgramme:
-    return access.get_or_404(_view(request), AuditProgramme, pk=programme_id)
+    return _found(request, AuditProgramme, programme_id)
 
 
 @router.get("/audits", response=list[AuditOut], summary="監査の一覧")
@@ -199,7 +208,7 @@ def reports(request: HttpRequest, fiscal_year: int | None = None) -> QuerySet[Au
 
 @router.get("/reports/{report_id}", response=AuditReportDetailOut, summary="提出された監査報告（内容つき）")
 def report(request: HttpRequest, report_id: int) -> AuditReport:
-    return access.get_or_404(_view(request), AuditReport, pk=report_id)
+    return _found(request, AuditReport, report_id)
 
 
 # ------------------------------------------------------------------------------------------------ writes

@@ -22,7 +22,7 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from piaops.api.framework import ApiError, CursorPagination, api_user, require_write
+from piaops.api.framework import ApiError, CursorPagination, GuardedSchema, api_user, require_write
 from piaops.findings import services
 from piaops.findings.models import Finding, FindingEvent, FindingStatus, FollowUp, ProgressUpdate
 from piaops.findings.views import WIDE, _finding, can_verify
@@ -108,23 +108,23 @@ class FindingDetailOut(FindingOut):
         return list(obj.events.order_by("at", "pk"))
 
 
-class PlanIn(Schema):
+class PlanIn(GuardedSchema):
     plan: str = Field(..., description="改善計画")
     due_date: dt.date = Field(..., description="完了予定日（開庁日）")
     actions: str = Field("", description="具体的な措置")
     responsible: str = Field("", max_length=100, description="担当者")
 
 
-class ProgressIn(Schema):
+class ProgressIn(GuardedSchema):
     note: str = Field(..., description="進捗（報告日は今日）")
 
 
-class FollowUpCompleteIn(Schema):
+class FollowUpCompleteIn(GuardedSchema):
     completed_on: dt.date
     note: str = Field(..., description="完了報告")
 
 
-class VerifyIn(Schema):
+class VerifyIn(GuardedSchema):
     note: str = Field("", description="コメント（差し戻すときは理由が必須）")
 
 

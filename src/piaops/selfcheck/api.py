@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
-from piaops.api.framework import ApiError, CursorPagination, api_user, require_write
+from piaops.api.framework import ApiError, CursorPagination, GuardedSchema, api_user, require_write
 from piaops.selfcheck import services
 from piaops.selfcheck.errors import ChecklistInvalid
 from piaops.selfcheck.models import (
@@ -181,7 +181,7 @@ class ChecklistDetailOut(ChecklistOut):
         return list(obj.events.order_by("at", "pk"))
 
 
-class AnswerIn(Schema):
+class AnswerIn(GuardedSchema):
     item_id: int = Field(..., description="点検項目の ID（answers[].item_id）")
     value: str = Field("", description="yes（はい）/ no（いいえ）/ na（該当なし）/ 空（未回答）")
     comment: str = Field("", description="コメント（「いいえ」「該当なし」は提出時に必須）")
@@ -189,7 +189,7 @@ class AnswerIn(Schema):
     target_date: dt.date | None = Field(None, description="改善予定日（「いいえ」は提出時に必須）")
 
 
-class AnswersIn(Schema):
+class AnswersIn(GuardedSchema):
     answers: list[AnswerIn] = Field(..., min_length=1, description="回答する項目（指定しない項目は変わらない）")
 
 

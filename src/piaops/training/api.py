@@ -24,6 +24,7 @@ from ninja.responses import Status
 from piaops.api.framework import (
     CursorPagination,
     FileIn,
+    GuardedSchema,
     api_user,
     check_day,
     cursor_page,
@@ -153,7 +154,7 @@ class RosterOut(Schema):
     next_cursor: str | None = None
 
 
-class RecordIn(Schema):
+class RecordIn(GuardedSchema):
     person_id: int
     course_id: int
     session_id: int | None = None
