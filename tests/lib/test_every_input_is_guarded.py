@@ -51,6 +51,9 @@ FORM_NOT_FREE_TEXT: dict[str, str] = {
 # API string fields that are not free text stored by piaops.
 API_NOT_FREE_TEXT: dict[str, str] = {
     "piaops.api.framework.CursorPagination.Input.cursor": "an opaque cursor, decoded to a primary key or refused",
+    "piaops.selfcheck.api.AnswerIn.value": "a choice (yes/no/na/empty) checked by the checklist service",
+    "piaops.selfcheck.api.AnswerIn.comment": "refused by the checklist service item by item, naming 項目N",
+    "piaops.selfcheck.api.AnswerIn.improvement_plan": "refused by the checklist service item by item, naming 項目N",
 }
 
 

@@ -140,8 +140,8 @@ class ResultIn(GuardedSchema):
     result: str = Field(
         ..., description="conforming（適合）/ minor（軽微な不適合）/ major（重大な不適合）/ observation"
     )
-    notes: str = Field("", description="所見（不適合は必須）")
-    working_paper: str = Field("", description="監査調書")
+    notes: str = Field("", title="所見", description="所見（不適合は必須）")
+    working_paper: str = Field("", title="監査調書", description="監査調書")
 
 
 class AuditCompleteIn(GuardedSchema):

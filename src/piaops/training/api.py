@@ -161,7 +161,7 @@ class RecordIn(GuardedSchema):
     completed_on: dt.date
     result: Result | None = Field(None, description="省略時は得点と合格点から（得点がなければ修了）")
     score: int | None = Field(None, ge=0, le=1000)
-    evidence: str = Field("", max_length=300)
+    evidence: str = Field("", max_length=300, title="証跡")
 
 
 class RecordImportIn(FileIn):
