@@ -11,8 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from piaops.api.models import ApiToken, RateWindow, Scope
-from piaops.audittrail.models import Action
-from piaops.audittrail.services import record, record_create
+from piaops.audittrail.services import record_create, revoke
 from piaops.lib.tokens import digest_of, new_token
 from piaops.tenancy.access import municipality_of
 from piaops.tenancy.models import User
@@ -43,17 +42,7 @@ def token_create(
 @transaction.atomic
 def token_revoke(*, token: ApiToken) -> ApiToken:
     """Revoke ``token`` (idempotent: a revoked token stays revoked at its first time)."""
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-        record(
-            action=Action.UPDATE,
-            municipality_id=token.municipality_id,
-            obj=token,
-            before={"revoked_at": None},
-            after={"revoked_at": token.revoked_at},
-            summary="APIトークンを失効",
-        )
+    revoke(token, summary="APIトークンを失効")
     return token
 
 

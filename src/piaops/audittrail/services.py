@@ -191,6 +191,23 @@ def record_update(
     )
 
 
+def revoke(obj: Any, *, summary: str) -> None:
+    """Stamp ``obj.revoked_at`` (a credential: API or calendar token) with now and record it, once: revoking again
+    keeps the first time and records nothing. Must run inside the caller's transaction."""
+    if obj.revoked_at is not None:
+        return
+    obj.revoked_at = timezone.now()
+    obj.save(update_fields=["revoked_at"])
+    record(
+        action=Action.UPDATE,
+        municipality_id=obj.municipality_id,
+        obj=obj,
+        before={"revoked_at": None},
+        after={"revoked_at": obj.revoked_at},
+        summary=summary,
+    )
+
+
 def record_delete(obj: models.Model, *, municipality_id: int | None, summary: str = "") -> AuditEntry:
     return record(action=Action.DELETE, municipality_id=municipality_id, obj=obj, before=snapshot(obj), summary=summary)
 

@@ -6,10 +6,9 @@ The audit entries leave out the digest: it is not a secret one could use, but it
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
 from piaops.audittrail.models import Action
-from piaops.audittrail.services import record, snapshot
+from piaops.audittrail.services import record, revoke, snapshot
 from piaops.calendarfeed.models import CalendarToken
 from piaops.lib.tokens import digest_of, new_token
 from piaops.tenancy.access import municipality_of
@@ -41,17 +40,7 @@ def token_create(*, user: User) -> tuple[CalendarToken, str]:
 @transaction.atomic
 def token_revoke(*, token: CalendarToken) -> CalendarToken:
     """Revoke ``token`` (idempotent: a revoked token keeps its first revocation time)."""
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-        record(
-            action=Action.UPDATE,
-            municipality_id=token.municipality_id,
-            obj=token,
-            before={"revoked_at": None},
-            after={"revoked_at": token.revoked_at},
-            summary="カレンダー配信トークンを失効",
-        )
+    revoke(token, summary="カレンダー配信トークンを失効")
     return token
 
 
