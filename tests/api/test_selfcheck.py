@@ -258,3 +258,12 @@ def test_a_version_does_not_open_the_checklist_to_outsiders_or_read_only_tokens(
     assert read_only.post(f"/selfcheck/checklists/{checklist.pk}/submit", {"version": 1}).status_code == 403
     checklist.refresh_from_db()
     assert checklist.version == 1 and _values(checklist) == {""}
+
+
+def test_a_submit_without_a_body_still_submits(world: World, checklist: Checklist, token_for: TokenFor) -> None:
+    head = token_for(world.head_a)
+    head.post(_answers_path(checklist), _complete(_items(checklist)))
+    path = f"/api/v1/selfcheck/checklists/{checklist.pk}/submit"
+    bare = head.client.post(path, "", content_type="application/json", headers=head._headers())
+    assert bare.status_code == 200, bare.content
+    assert bare.json()["status"] == "submitted"

@@ -326,9 +326,10 @@ def checklist_answer(request: HttpRequest, checklist_id: int, payload: AnswersIn
     response=ChecklistDetailOut,
     summary="所属長として確認し提出する（未回答・記入漏れがあれば提出しない）",
 )
-def checklist_submit(request: HttpRequest, checklist_id: int, payload: SubmitIn) -> Checklist:
+def checklist_submit(request: HttpRequest, checklist_id: int, payload: SubmitIn | None = None) -> Checklist:
     found = _get_checklist(request, checklist_id)
     require_write(request, Perm.SELFCHECK_CERTIFY, unit=found.unit)
+    version = payload.version if payload else None  # a body is optional: submitting needs no input
     with _problems():
-        services.checklist_submit(checklist=found, by=api_user(request), expected_version=payload.version)
+        services.checklist_submit(checklist=found, by=api_user(request), expected_version=version)
     return _get_checklist(request, checklist_id)
