@@ -147,3 +147,39 @@ def test_audit_findings_are_verified_by_auditors_not_the_governance_division(wor
     services.followup_complete(followup=followup, completed_on=dt.date(2027, 1, 20), note="済")
     assert token_for(world.admin_a).post(_path(finding, "accept"), {}).status_code == 403
     assert token_for(world.auditor_a).post(_path(finding, "accept"), {}).json()["status"] == "verified"
+
+
+def test_a_stale_plan_version_is_refused_with_both_versions_and_nothing_is_saved(
+    world: World, finding: Finding, token_for: TokenFor
+) -> None:
+    head = token_for(world.head_a)
+    first = head.post(_path(finding, "plan"), {**PLAN, "version": 0})
+    assert first.status_code == 200, first.content
+    loaded = first.json()["followup"]["version"]
+    revised = head.post(_path(finding, "plan"), {**PLAN, "plan": "持出簿を週次で確認する", "version": loaded})
+    assert revised.status_code == 200 and revised.json()["followup"]["version"] == loaded + 1
+
+    conflict = head.post(_path(finding, "plan"), {**PLAN, "plan": "古い画面からの計画", "version": loaded})
+    assert conflict.status_code == 409
+    error = conflict.json()["error"]
+    assert error["code"] == "conflict" and "保存していません" in error["message"]
+    assert (error["details"][0]["your_version"], error["details"][0]["current_version"]) == (loaded, loaded + 1)
+    second_first = head.post(_path(finding, "plan"), {**PLAN, "plan": "最初の計画のつもり", "version": 0})
+    assert second_first.status_code == 409
+    followup = FollowUp.objects.get(finding=finding)
+    assert followup.plan == "持出簿を週次で確認する" and followup.version == loaded + 1
+
+    unchecked = head.post(_path(finding, "plan"), {**PLAN, "plan": "毎日確認する"})
+    assert unchecked.status_code == 200 and unchecked.json()["followup"]["version"] == loaded + 2
+    assert head.get(f"/findings/followups/{followup.pk}").json()["plan"] == "毎日確認する"
+
+
+def test_a_plan_version_does_not_open_the_finding_to_outsiders_or_read_only_tokens(
+    world: World, finding: Finding, token_for: TokenFor
+) -> None:
+    services.followup_plan(finding=finding, plan="棚卸し", due_date=dt.date(2027, 1, 29))
+    payload = {**PLAN, "version": 1}
+    assert token_for(world.user_b).post(_path(finding, "plan"), payload).status_code == 404
+    assert token_for(world.admin_a, scope=Scope.READ).post(_path(finding, "plan"), payload).status_code == 403
+    followup = FollowUp.objects.get(finding=finding)
+    assert followup.plan == "棚卸し" and followup.version == 1

@@ -215,3 +215,55 @@ def test_who_may_answer_and_submit_is_the_pages_rule(world: World, checklist: Ch
     other.refresh_from_db()
     assert checklist.status == ChecklistStatus.DRAFT and other.status == ChecklistStatus.NOT_STARTED
     assert _values(other) == {""}
+
+
+def test_a_stale_version_is_refused_with_both_versions_and_nothing_is_saved(
+    world: World, checklist: Checklist, token_for: TokenFor
+) -> None:
+    head = token_for(world.head_a)
+    first, second = _items(checklist)
+    loaded = head.get(f"/selfcheck/checklists/{checklist.pk}").json()["version"]
+    saved = head.post(_answers_path(checklist), {"answers": [{"item_id": first, "value": "yes"}], "version": loaded})
+    assert saved.status_code == 200 and saved.json()["version"] == loaded + 1
+
+    stale = {"answers": [{"item_id": second, "value": "na", "comment": "古い画面から"}], "version": loaded}
+    conflict = head.post(_answers_path(checklist), stale)
+    assert conflict.status_code == 409
+    error = conflict.json()["error"]
+    assert error["code"] == "conflict" and "保存していません" in error["message"]
+    assert (error["details"][0]["your_version"], error["details"][0]["current_version"]) == (loaded, loaded + 1)
+    assert _values(checklist) == {"yes", ""}
+    late_submit = head.post(f"/selfcheck/checklists/{checklist.pk}/submit", {"version": loaded})
+    assert late_submit.status_code == 409
+    checklist.refresh_from_db()
+    assert checklist.status == ChecklistStatus.DRAFT and checklist.version == loaded + 1
+
+    unchecked = head.post(_answers_path(checklist), {"answers": [{"item_id": second, "value": "yes"}]})
+    assert unchecked.status_code == 200 and unchecked.json()["version"] == loaded + 2
+    head.post(_answers_path(checklist), _complete([first, second]))
+    current = head.get(f"/selfcheck/checklists/{checklist.pk}").json()["version"]
+    submitted = head.post(f"/selfcheck/checklists/{checklist.pk}/submit", {"version": current})
+    assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
+
+
+def test_a_version_does_not_open_the_checklist_to_outsiders_or_read_only_tokens(
+    world: World, checklist: Checklist, token_for: TokenFor
+) -> None:
+    items = _items(checklist)
+    payload = {**_complete(items), "version": checklist.version}
+    outsider, read_only = token_for(world.user_b), token_for(world.head_a, scope=Scope.READ)
+    assert outsider.post(_answers_path(checklist), payload).status_code == 404
+    assert outsider.post(f"/selfcheck/checklists/{checklist.pk}/submit", {"version": 1}).status_code == 404
+    assert read_only.post(_answers_path(checklist), payload).status_code == 403
+    assert read_only.post(f"/selfcheck/checklists/{checklist.pk}/submit", {"version": 1}).status_code == 403
+    checklist.refresh_from_db()
+    assert checklist.version == 1 and _values(checklist) == {""}
+
+
+def test_a_submit_without_a_body_still_submits(world: World, checklist: Checklist, token_for: TokenFor) -> None:
+    head = token_for(world.head_a)
+    head.post(_answers_path(checklist), _complete(_items(checklist)))
+    path = f"/api/v1/selfcheck/checklists/{checklist.pk}/submit"
+    bare = head.client.post(path, "", content_type="application/json", headers=head._headers())
+    assert bare.status_code == 200, bare.content
+    assert bare.json()["status"] == "submitted"

@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from piaops.areas.importing import DoorLogError, door_log_import
 from piaops.areas.models import DoorEvent, DoorLogImport, DoorLogMapping
 from piaops.audittrail.models import Action, AuditEntry
 from tests.areas.conftest import Room, csv_bytes
 from tests.conftest import World
+from tests.dbstats import analyze_count
 
 
 def test_a_good_file_is_imported_with_local_day_time_and_card_holder(room: Room, world: World) -> None:
@@ -156,3 +159,19 @@ def test_random_input_raises_only_the_importers_error_and_never_saves_partially(
         assert DoorEvent.objects.count() == before
     else:
         assert DoorEvent.objects.count() == before + batch.rows
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statistics are PostgreSQL's")
+def test_the_events_table_is_analysed_once_the_import_commits(
+    room: Room, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    before = analyze_count(DoorEvent)
+    with django_capture_on_commit_callbacks(execute=True):
+        door_log_import(
+            area=room.area,
+            data=csv_bytes("2026-11-02 08:15:00,A1,入室"),
+            file_name="log.csv",
+            mapping=room.mapping,
+            user=None,
+        )
+    assert analyze_count(DoorEvent) == before + 1

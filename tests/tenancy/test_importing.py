@@ -7,6 +7,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.db import connection
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from piaops.audittrail.models import Action, AuditEntry
 from piaops.tenancy.import_tables import ImportFileError, ValueProblem, parse_date
@@ -14,6 +16,7 @@ from piaops.tenancy.importing import people_import_commit, people_import_plan
 from piaops.tenancy.models import Assignment, EmploymentType, OrgUnit, Person
 from tests import factories as f
 from tests.conftest import World
+from tests.dbstats import analyze_count
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "piaops" / "tenancy" / "data"
 HEADER = "職員番号,氏名,氏名カナ,雇用形態,所属組織コード,職名,配属開始日,配属終了日,特定個人情報取扱"
@@ -264,3 +267,14 @@ def test_more_rows_than_one_batch_are_created_then_transferred(world: World) -> 
     assert plan.counts.assignments_closed == plan.counts.assignments_created == 2100
     assert Assignment.objects.filter(municipality=world.a, end_date=dt.date(2026, 3, 31)).count() == 2100
     assert Assignment.objects.filter(municipality=world.a, unit=world.other_a, end_date=None).count() == 2100
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statistics are PostgreSQL's")
+def test_the_tables_an_import_wrote_are_analysed_once_it_commits(
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    files = [(p.name, p.read_bytes()) for p in (DATA / "units-example.csv", DATA / "people-example.csv")]
+    before = {model: analyze_count(model) for model in (OrgUnit, Person, Assignment)}
+    with django_capture_on_commit_callbacks(execute=True):
+        people_import_commit(municipality=world.a, files=files)
+    assert {model: analyze_count(model) for model in before} == {model: n + 1 for model, n in before.items()}

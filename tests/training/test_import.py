@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from openpyxl import Workbook
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from piaops.audittrail.models import AuditEntry
 from piaops.tenancy.models import Person
@@ -17,6 +19,7 @@ from piaops.training.importing import ImportFileError, import_records
 from piaops.training.models import Record, Result, Trigger
 from tests import factories as f
 from tests.conftest import World
+from tests.dbstats import analyze_count
 from tests.training import makers as t
 
 D = dt.date
@@ -163,3 +166,13 @@ def test_the_status_command_prints_counts_per_status(
     call_command("training_status", "--municipality", "011002", "--as-of", "2026-10-15")
     out = capsys.readouterr().out
     assert "初任者研修" in out and "期限超過" in out
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statistics are PostgreSQL's")
+def test_the_records_table_is_analysed_once_the_import_commits(
+    world: World, staff: list[Person], django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    before = analyze_count(Record)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert import_records(municipality=world.a, data=csv_bytes(GOOD), filename="el.csv", today=TODAY).ok
+    assert analyze_count(Record) == before + 1

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from piaops.areas.models import Area, Card, DoorEvent, DoorLogImport, DoorLogMapping
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
+from piaops.lib.dbstats import analyze_after_commit
 from piaops.lib.mynumber import find_my_numbers
 from piaops.lib.textfiles import UndecodableFile, decode_text
 from piaops.tenancy.models import User
@@ -275,6 +276,7 @@ def door_log_import(
     with transaction.atomic():
         batch.save()
         _insert_events(area, batch, parsed.rows)
+        analyze_after_commit(DoorEvent)
         record(
             action=Action.IMPORT,
             municipality_id=area.municipality_id,

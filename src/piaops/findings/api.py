@@ -63,6 +63,7 @@ class FollowUpOut(Schema):
     completion_note: str
     verified_at: dt.datetime | None
     verified_by_id: int | None
+    version: int = Field(..., description="版（保存のたびに1つ進む。計画の変更で送ると他の人の保存を上書きしない）")
     progress: list[ProgressOut]
     history: list[FindingEventOut] = Field(..., description="指摘事項の状態の履歴")
 
@@ -113,6 +114,11 @@ class PlanIn(GuardedSchema):
     due_date: dt.date = Field(..., description="完了予定日（開庁日）")
     actions: str = Field("", description="具体的な措置")
     responsible: str = Field("", max_length=100, description="担当者")
+    version: int | None = Field(
+        None,
+        description="読み込んだ改善計画の版（まだ計画がなければ 0）。その後に他の人が保存していれば何も保存せず 409"
+        " を返す（省略: 確認しない）",
+    )
 
 
 class ProgressIn(GuardedSchema):
@@ -210,7 +216,8 @@ def _followup_of(finding: Finding) -> FollowUp:
 @router.post("/findings/{finding_id}/followup/plan", response=FindingDetailOut, summary="改善計画を提出・変更する")
 def followup_plan(request: HttpRequest, finding_id: int, payload: PlanIn) -> Finding:
     found = _proposer(request, finding_id)
-    services.followup_plan(finding=found, by=api_user(request), **payload.dict())
+    fields = payload.dict()
+    services.followup_plan(finding=found, by=api_user(request), expected_version=fields.pop("version"), **fields)
     return _get(request, finding_id)
 
 

@@ -4,8 +4,10 @@ Facts, transitions, routing, consultations and PPC dates: Perm.INCIDENT_MANAGE (
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -185,43 +187,31 @@ def _invalid(request: HttpRequest, incident: Incident, form: Any) -> HttpRespons
     return redirect("incidents:detail", pk=incident.pk)
 
 
+def _form_action(
+    request: HttpRequest, pk: int, form_class: type[forms.Form], action: Callable[..., Any]
+) -> HttpResponse:
+    """Validate ``form_class`` from the POST, then ``action(incident=…, user=…, **cleaned_data)``; either way back to
+    the incident's page, with the form's or the service's errors as messages (nothing saved then)."""
+    incident = _get(request, pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _invalid(request, incident, form)
+    return _post_action(request, incident, lambda: action(incident=incident, user=request.user, **form.cleaned_data))
+
+
 @require_POST
 @tenant_view(Perm.INCIDENT_MANAGE)
 def route(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _get(request, pk)
-    form = RoutingForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, incident, form)
-    return _post_action(
-        request,
-        incident,
-        lambda: services.incident_route(incident=incident, user=request.user, **form.cleaned_data),  # type: ignore[arg-type]
-    )
+    return _form_action(request, pk, RoutingForm, services.incident_route)
 
 
 @require_POST
 @tenant_view(Perm.INCIDENT_MANAGE)
 def consultation(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _get(request, pk)
-    form = ConsultationForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, incident, form)
-    return _post_action(
-        request,
-        incident,
-        lambda: services.consultation_record(incident=incident, user=request.user, **form.cleaned_data),  # type: ignore[arg-type]
-    )
+    return _form_action(request, pk, ConsultationForm, services.consultation_record)
 
 
 @require_POST
 @tenant_view(Perm.INCIDENT_MANAGE)
 def ppc_report(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _get(request, pk)
-    form = PpcReportForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, incident, form)
-    return _post_action(
-        request,
-        incident,
-        lambda: services.ppc_report_record(incident=incident, user=request.user, **form.cleaned_data),  # type: ignore[arg-type]
-    )
+    return _form_action(request, pk, PpcReportForm, services.ppc_report_record)

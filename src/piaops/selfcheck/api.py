@@ -41,6 +41,8 @@ from piaops.tenancy.access import Perm
 
 router = Router(tags=["selfcheck"])
 
+VERSION_IN = "読み込んだときの版（version）。その後に他の人が保存していれば何も保存せず 409 を返す（省略: 確認しない）"
+
 
 # ------------------------------------------------------------------------------------------------ schemas
 
@@ -110,6 +112,7 @@ class ChecklistOut(Schema):
     first_submitted_at: dt.datetime | None
     submitted_at: dt.datetime | None
     accepted_at: dt.datetime | None
+    version: int = Field(..., description="版（保存のたびに1つ進む。保存・提出で送ると他の人の保存を上書きしない）")
 
 
 class AnswerOut(Schema):
@@ -194,6 +197,11 @@ class AnswerIn(Schema):
 
 class AnswersIn(GuardedSchema):
     answers: list[AnswerIn] = Field(..., min_length=1, description="回答する項目（指定しない項目は変わらない）")
+    version: int | None = Field(None, description=VERSION_IN)
+
+
+class SubmitIn(GuardedSchema):
+    version: int | None = Field(None, description=VERSION_IN)
 
 
 # ------------------------------------------------------------------------------------------------ reads
@@ -310,7 +318,9 @@ def checklist_answer(request: HttpRequest, checklist_id: int, payload: AnswersIn
     require_write(request, Perm.SELFCHECK_ANSWER, unit=found.unit)
     answers = _inputs(payload)
     with _problems():
-        services.checklist_save_answers(checklist=found, answers=answers, by=api_user(request), source="API")
+        services.checklist_save_answers(
+            checklist=found, answers=answers, by=api_user(request), source="API", expected_version=payload.version
+        )
     return _get_checklist(request, checklist_id)
 
 
@@ -319,9 +329,10 @@ def checklist_answer(request: HttpRequest, checklist_id: int, payload: AnswersIn
     response=ChecklistDetailOut,
     summary="所属長として確認し提出する（未回答・記入漏れがあれば提出しない）",
 )
-def checklist_submit(request: HttpRequest, checklist_id: int) -> Checklist:
+def checklist_submit(request: HttpRequest, checklist_id: int, payload: SubmitIn | None = None) -> Checklist:
     found = _get_checklist(request, checklist_id)
     require_write(request, Perm.SELFCHECK_CERTIFY, unit=found.unit)
+    version = payload.version if payload else None  # a body is optional: submitting needs no input
     with _problems():
-        services.checklist_submit(checklist=found, by=api_user(request))
+        services.checklist_submit(checklist=found, by=api_user(request), expected_version=version)
     return _get_checklist(request, checklist_id)

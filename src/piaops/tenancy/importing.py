@@ -30,6 +30,7 @@ from django.db.models import QuerySet
 
 from piaops.audittrail.models import Action, AuditEntry
 from piaops.audittrail.services import record
+from piaops.lib.dbstats import analyze_after_commit
 from piaops.tenancy.import_tables import (
     Cell,
     ImportFileError,
@@ -722,6 +723,7 @@ def people_import_commit(
             raise ImportFileError(plan.issues)
         _apply_units(plan, municipality)
         _apply_people(plan, municipality, progress)
+        analyze_after_commit(OrgUnit, Person, Assignment)
         entry = record(
             action=Action.IMPORT,
             municipality_id=municipality.pk,

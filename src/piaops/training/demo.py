@@ -215,29 +215,24 @@ def _requirements(m: Municipality, c: dict[str, Course], party: Party, work: Wor
         req.courses.set([c[code] for code in codes])
 
 
+# (course, days into the month, place, trainer, months held: None = every month)
+SESSIONS: list[tuple[str, int, str, str, tuple[int, ...] | None]] = [
+    ("PRV-INIT", 9, "本庁舎 研修室", "番号制度推進課", None),
+    ("MIDSRV-SEC", 14, "中間サーバー拠点", "J-LIS", (5, 11)),
+]
+
+
 def _sessions(m: Municipality, c: dict[str, Course], today: dt.date) -> dict[tuple[int, dt.date], Session]:
     """Classroom sessions of the initial course every month, and of the J-LIS course twice a year."""
     out: dict[tuple[int, dt.date], Session] = {}
-    start = fiscal_year_start(fiscal_year(today) - 3)
-    day = start
+    day = fiscal_year_start(fiscal_year(today) - 3)
     while day <= today:
-        session = Session.objects.create(
-            municipality=m,
-            course=c["PRV-INIT"],
-            date=day + dt.timedelta(days=9),
-            place="本庁舎 研修室",
-            trainer="番号制度推進課",
-        )
-        out[(c["PRV-INIT"].pk, session.date)] = session
-        if day.month in (5, 11):
-            s = Session.objects.create(
-                municipality=m,
-                course=c["MIDSRV-SEC"],
-                date=day + dt.timedelta(days=14),
-                place="中間サーバー拠点",
-                trainer="J-LIS",
-            )
-            out[(c["MIDSRV-SEC"].pk, s.date)] = s
+        for code, offset, place, trainer, months in SESSIONS:
+            if months is None or day.month in months:
+                session = Session.objects.create(
+                    municipality=m, course=c[code], date=day + dt.timedelta(days=offset), place=place, trainer=trainer
+                )
+                out[(c[code].pk, session.date)] = session
         day = add_months(day, 1)
     return out
 

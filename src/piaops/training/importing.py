@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from piaops.audittrail import services as audit
 from piaops.audittrail.models import Action
+from piaops.lib.dbstats import analyze_after_commit
 from piaops.lib.filescan import my_number_refusal
 from piaops.lib.mynumber import contains_my_number
 from piaops.lib.textfiles import UndecodableFile, decode_text
@@ -286,6 +287,7 @@ def import_records(
         return result
     with transaction.atomic():
         bulk_insert_records(pending, progress=progress)
+        analyze_after_commit(Record)
         audit.record(
             action=Action.IMPORT,
             municipality_id=municipality.pk,
