@@ -160,3 +160,16 @@ def test_random_bytes_are_refused_with_the_importers_own_error(
     checklist: Checklist, world: World, content: bytes
 ) -> None:
     _import_and_check(checklist, world, content)
+
+
+@pytest.mark.parametrize("row_number", [0, -3, 2_000_000, FIRST_ROW - 1])
+def test_a_damaged_row_number_in_the_hidden_sheet_is_refused_not_a_crash(
+    checklist: Checklist, world: World, row_number: int
+) -> None:
+    """Found by the fuzzer: a row number of 0 in the hidden sheet made openpyxl raise ValueError (a 500)."""
+    wb = load_workbook(io.BytesIO(checklist_workbook(checklist)))
+    wb[META]["A10"] = row_number
+    out = io.BytesIO()
+    wb.save(out)
+    with pytest.raises(ChecklistInvalid, match="様式の情報が壊れています"):
+        import_workbooks([("点検票.xlsx", out.getvalue())], municipality=world.a, expected=checklist)

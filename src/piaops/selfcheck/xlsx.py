@@ -41,6 +41,16 @@ FORMAT = "piaops-selfcheck-2"
 # Workbooks written before a campaign could have several templates; still read for single-template campaigns.
 OLD_FORMATS = ("piaops-selfcheck-1",)
 FIRST_ROW = 7
+MAX_SHEET_ROW = 1_048_576  # the last row of an XLSX sheet
+
+
+def _echo_version(value: Any) -> str:
+    """A version number read from a file, as it may be echoed in a message: a short number, else 「?」 (a damaged
+    cell could hold anything, a 個人番号 included, and messages never echo one)."""
+    text = "" if value is None else str(value).strip()
+    return text if text.isdigit() and len(text) <= 4 else "?"
+
+
 LABELS = {v.label: v.value for v in AnswerValue}  # はい → yes
 VALUE_LABELS = {v.value: v.label for v in AnswerValue}
 CATEGORY_LABELS = dict(Category.choices)
@@ -253,7 +263,8 @@ def parse_workbook(
     template = templates[0]
     if _text(meta.get("template")) != str(template.pk) or _text(meta.get("version")) != str(template.version):
         raise fail(
-            f"自己点検票の版が違います（ファイル: 第{_text(meta.get('version'))}版、現在: 第{template.version}版）。"
+            f"自己点検票の版が違います（ファイル: 第{_echo_version(meta.get('version'))}版、"
+            f"現在: 第{template.version}版）。"
             "最新の自己点検票をダウンロードし直してください。"
         )
     if file_format in OLD_FORMATS and len(templates) > 1:
@@ -271,6 +282,10 @@ def parse_workbook(
         ]
     except ValueError as exc:
         raise fail("様式の情報が壊れています。ダウンロードし直してください。") from exc
+    # A row number outside the answer area (0, negative, beyond the sheet) would make openpyxl raise, not refuse.
+    row_numbers = [r for r, _, _, _ in meta_rows]
+    if any(not FIRST_ROW <= r <= MAX_SHEET_ROW for r in row_numbers) or len(set(row_numbers)) != len(row_numbers):
+        raise fail("様式の情報が壊れています。ダウンロードし直してください。")
     if len(meta_rows) != len(answers) or {i for _, i, _, _ in meta_rows} != set(answers):
         raise fail("点検項目の構成が現在の自己点検票と一致しません。ダウンロードし直してください。")
     ws = wb[SHEET]
@@ -290,7 +305,7 @@ def parse_workbook(
                     Problem(
                         at("A", r),
                         f"No.{answers[item_id].number} の様式「{own.title}」の版が違います"
-                        f"（ファイル: 第{file_version or '?'}版、現在: 第{own.version}版）。"
+                        f"（ファイル: 第{_echo_version(file_version)}版、現在: 第{own.version}版）。"
                         "最新の自己点検票をダウンロードし直してください。",
                     )
                 )
