@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 
 import jpholiday
 
@@ -73,8 +74,12 @@ def is_year_end_closure(day: dt.date) -> bool:
     return (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_office_day(day: dt.date) -> bool:
-    """True on a 開庁日."""
+    """True on a 開庁日.
+
+    Cached: the answer depends on the date alone (jpholiday's table is fixed for the process), and a holiday lookup
+    costs tens of microseconds, which the deadline and due-date loops would otherwise pay per day walked."""
     return day.weekday() < 5 and not jpholiday.is_holiday(day) and not is_year_end_closure(day)
 
 

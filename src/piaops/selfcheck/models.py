@@ -317,6 +317,7 @@ class ReviewComment(TenantOwned):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="comments")
     item = models.ForeignKey(TemplateItem, on_delete=models.PROTECT, related_name="+")
     comment = GuardedTextField("指摘")
+    number: int | None = None  # the item's No. on the checklist, set by the checklist page's context
 
     objects = TenantQuerySet.as_manager()
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -354,16 +354,26 @@ def _parse_answers(request: HttpRequest, checklist: Checklist) -> tuple[dict[int
 
 
 def checklist_context(checklist: Checklist, user: User) -> dict[str, Any]:
-    answers = checklist.campaign.sort_answers(
-        checklist.answers.select_related("item", "item__commitment").prefetch_related(
-            Prefetch("evidence", queryset=Evidence.objects.order_by("id"))
-        )
-    )
+    answers = checklist.campaign.sort_answers(checklist.answers.select_related("item"))
     numbers = {a.item_id: a.number for a in answers}
-    last_returned = checklist.submissions.filter(outcome=Submission.Outcome.RETURNED).order_by("-round").first()
+    # The checklist's files in one query by checklist (a prefetch would send every answer's id, a statement whose
+    # compilation grows with the number of items).
+    evidence: dict[int, list[Evidence]] = {}
+    for e in Evidence.objects.filter(municipality_id=checklist.municipality_id, answer__checklist=checklist).order_by(
+        "id"
+    ):
+        evidence.setdefault(e.answer_id, []).append(e)
+    # One read of the rounds (with their comments) serves both the history table and the last return's comments;
+    # each comment carries the No. of its item, so the template does not search ``numbers`` per comment.
+    submissions = list(checklist.submissions.prefetch_related("comments").select_related("submitted_by", "reviewed_by"))
     comments: dict[int, str] = {}
-    if last_returned is not None:
-        comments = dict(last_returned.comments.values_list("item_id", "comment"))
+    returned = [s for s in submissions if s.outcome == Submission.Outcome.RETURNED]
+    for s in submissions:
+        for rc in s.comments.all():
+            rc.number = numbers.get(rc.item_id)
+    if returned:
+        last_returned = max(returned, key=lambda s: s.round)
+        comments = {rc.item_id: rc.comment for rc in last_returned.comments.all()}
     unit = checklist.unit
     open_ = checklist.is_editable and checklist.campaign.status == CampaignStatus.LAUNCHED
     return {
@@ -379,12 +389,11 @@ def checklist_context(checklist: Checklist, user: User) -> dict[str, Any]:
                 "date": a.target_date.isoformat() if a.target_date else "",
                 "review": comments.get(a.item_id, ""),
                 "number": a.number,
+                "evidence": evidence.get(a.pk, []),
             }
             for a in answers
         ],
-        "submissions": checklist.submissions.prefetch_related("comments", "comments__item").select_related(
-            "submitted_by", "reviewed_by"
-        ),
+        "submissions": submissions,
         "numbers": numbers,
         "events": checklist.events.select_related("by"),
         "can_answer": open_ and has_perm(user, Perm.SELFCHECK_ANSWER, unit=unit),
