@@ -149,17 +149,26 @@ def main(argv: list[str]) -> int:
         help="PostgreSQL database of the load test (dropped and created)",
     )
     parser.add_argument("--home", action="store_true", help="admins also open the home page")
+    parser.add_argument(
+        "--burst", action="store_true", help="save each form the instant it arrives (worst case, not the target's)"
+    )
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="piaops-load-"))
     env = _env(args.database_url, work / "var")
     if args.home:
         env["PIAOPS_LOAD_HOME"] = "1"
+    if args.burst:
+        env["PIAOPS_LOAD_BURST"] = "1"
     (work / "var").mkdir()
     plan, expected = work / "plan.json", work / "submitted.jsonl"
     env |= {"PIAOPS_LOAD_PLAN": str(plan), "PIAOPS_LOAD_EXPECTED": str(expected)}
     piaops = [sys.executable, "-m", "piaops.cli"]
-    print(f"== load: {args.heads} 所属長 + {args.admins} 管理者, {args.seconds} s, demo {args.people} 人", flush=True)
+    pacing = "burst: forms saved the instant they arrive" if args.burst else "1–3 s to fill in each form"
+    print(
+        f"== load: {args.heads} 所属長 + {args.admins} 管理者, {args.seconds} s, demo {args.people} 人, {pacing}",
+        flush=True,
+    )
     _recreate_database(args.database_url)
     _run([*piaops, "migrate", "--no-input", "-v0"], env)
     _run([*piaops, "demo", "--people", str(args.people)], env)
@@ -230,7 +239,10 @@ def main(argv: list[str]) -> int:
         [sys.executable, "-m", "bench.load.db", "verify", str(plan), str(expected)], env=env, cwd=ROOT, check=False
     )
     ok = errors == 0 and server_errors == 0 and verified.returncode == 0 and submitted == args.heads + 1
-    print(f"  result: {'OK' if ok else 'FAILED'}" + (f"; p95 over target: {', '.join(slow)}" if slow else ""))
+    target = f"p95 target (< {TARGET_P95_MS} ms, checklist pages): " + (
+        f"missed by {', '.join(slow)}" if slow else "met"
+    )
+    print(f"  result: {'OK' if ok else 'FAILED'} (no error, no lost answer); {target}")
     if ok:
         shutil.rmtree(work, ignore_errors=True)
     else:
