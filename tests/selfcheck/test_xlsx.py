@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -12,9 +13,11 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from openpyxl import load_workbook
 
+from piaops.audittrail.models import AuditEntry
 from piaops.selfcheck.models import Checklist, ChecklistStatus
 from piaops.selfcheck.xlsx import FIRST_ROW, META, SHEET
-from tests.conftest import World
+from tests import factories as f
+from tests.conftest import World, login
 from tests.selfcheck.helpers import make_campaign
 
 
@@ -50,6 +53,19 @@ def _upload(client: Client, checklist: Checklist, data: bytes, name: str = "回�
     return response.content.decode()
 
 
+def _web_save(client: Client, checklist: Checklist, item_id: int, value: str, comment: str = "") -> None:
+    """Save one answer on the web page, as loaded now (its version in the form)."""
+    body = client.get(f"/selfcheck/checklists/{checklist.pk}/").content.decode()
+    version = re.search(r'name="version" value="(\d+)"', body)
+    assert version is not None
+    data = {"action": "save", "version": version.group(1), f"v{item_id}": value, f"c{item_id}": comment}
+    assert client.post(f"/selfcheck/checklists/{checklist.pk}/", data).status_code == 302
+
+
+def _answers(checklist: Checklist) -> list[tuple[str, str]]:
+    return list(checklist.answers.order_by("item__order").values_list("value", "comment"))
+
+
 def test_the_workbook_has_a_drop_down_protected_cells_and_hidden_ids(
     checklists: tuple[Checklist, Checklist], as_head: Client
 ) -> None:
@@ -63,8 +79,8 @@ def test_the_workbook_has_a_drop_down_protected_cells_and_hidden_ids(
     assert validation.formula1 == '"はい,いいえ,該当なし"'
     assert f"D{FIRST_ROW}" in str(validation.sqref)
     assert wb[META].sheet_state == "veryHidden"
-    meta = {r[0]: r[1] for r in wb[META].iter_rows(max_row=6, values_only=True)}
-    assert meta["checklist"] == checklist.pk and meta["version"] == 1
+    meta = {r[0]: r[1] for r in wb[META].iter_rows(max_row=8, max_col=2, values_only=True)}
+    assert meta["checklist"] == checklist.pk and meta["version"] == 1 and meta["checklist_version"] == 1
     assert meta["template"] == checklist.campaign.template_id
 
 
@@ -183,3 +199,112 @@ def test_the_cli_exports_imports_all_or_nothing_and_reports_status(
     data = json.loads(capsys.readouterr().out)
     assert data["counts"]["draft"] == 2
     assert [(u["unit"], u["status_label"]) for u in data["units"]] == [("税政課", "作成中"), ("保険年金課", "作成中")]
+
+
+def test_an_upload_after_someone_saved_on_the_web_saves_nothing_and_shows_both(
+    world: World, checklists: tuple[Checklist, Checklist], as_head: Client
+) -> None:
+    """Monday the 所属長 downloads; Tuesday a colleague answers on the web; Wednesday the upload must not overwrite."""
+    checklist = checklists[0]
+    first, second = checklist.answers.order_by("item__order").values_list("item_id", flat=True)
+    downloaded = _download(as_head, checklist)
+    staff = login(f.user(world.a, "staff_a", f.Role.UNIT_STAFF, unit=world.tax_a))
+    _web_save(staff, checklist, first, "na", "窓口業務なし")
+    entries = AuditEntry.objects.count()
+
+    data = _fill(downloaded, {f"D{FIRST_ROW}": "はい", f"D{FIRST_ROW + 1}": "はい"})
+    response = as_head.post(
+        f"/selfcheck/checklists/{checklist.pk}/upload/", {"file": SimpleUploadedFile("月曜.xlsx", data)}
+    )
+
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "ダウンロードした後に保存されています" in body
+    assert "月曜.xlsx: この自己点検票は、このファイルをダウンロードした後に保存されています" in body
+    assert "ファイルの版: 第1版、現在の版: 第2版" in body
+    assert re.search(r"最新の内容: 第2版（\d{4}-\d{2}-\d{2} \d{2}:\d{2} staff_aが保存：", body)  # who saved last, when
+    table = body[body.index("<table>") : body.index("</table>")]
+    assert "窓口業務なし" in table and "ファイルの内容" in table  # No.1: stored 該当なし vs the file's はい
+    assert table.count("<tr><td>") == 2  # and No.2: stored 未回答 vs the file's はい
+    assert "ダウンロードし直し" in body and "お手元のファイルはそのままです" in body
+    assert _answers(checklist) == [("na", "窓口業務なし"), ("", "")]  # the web answers stand
+    assert AuditEntry.objects.count() == entries  # the refused upload left no trace of a save
+    checklist.refresh_from_db()
+    assert checklist.version == 2
+
+    # The form below holds the file's answers at the current version: saving it, having seen both, is the user's
+    # explicit choice (the only way the file's answers get in; there is no "upload anyway").
+    form_version = re.search(r'name="version" value="(\d+)"', body)
+    assert form_version is not None and form_version.group(1) == "2"
+    assert re.search(rf'name="v{first}" value="yes" checked', body)
+    saved = as_head.post(
+        f"/selfcheck/checklists/{checklist.pk}/",
+        {"action": "save", "version": "2", f"v{first}": "yes", f"v{second}": "yes"},
+    )
+    assert saved.status_code == 302
+    assert _answers(checklist) == [("yes", ""), ("yes", "")]
+
+
+def test_an_upload_without_anyone_saving_in_between_is_saved_and_moves_the_version(
+    checklists: tuple[Checklist, Checklist], as_head: Client, as_admin: Client
+) -> None:
+    checklist = checklists[0]
+    data = _fill(_download(as_head, checklist), {f"D{FIRST_ROW}": "はい"})
+    as_admin.get(f"/selfcheck/checklists/{checklist.pk}/checklist.xlsx")  # someone else's download changes nothing
+    assert "を取り込みました" in _upload(as_head, checklist, data)
+    assert _answers(checklist)[0] == ("yes", "")
+    checklist.refresh_from_db()
+    assert checklist.version == 2
+    assert AuditEntry.objects.filter(summary__startswith="回答を保存（Excel取込 回答.xlsx").count() == 1
+
+
+def test_a_workbook_of_the_format_before_the_version_check_is_refused(
+    checklists: tuple[Checklist, Checklist], as_head: Client
+) -> None:
+    """Refused rather than accepted with a warning: it cannot be told whether someone saved after its download."""
+    checklist = checklists[0]
+    wb = load_workbook(io.BytesIO(_download(as_head, checklist)))
+    wb[META]["B1"] = "piaops-selfcheck-2"
+    wb[META].delete_rows(8)  # the checklist_version row did not exist
+    wb[SHEET][f"D{FIRST_ROW}"] = "はい"
+    out = io.BytesIO()
+    wb.save(out)
+    body = _upload(as_head, checklist, out.getvalue())
+    assert "何も保存していません" in body
+    assert "以前の形式の自己点検票のため" in body and "最新の自己点検票をダウンロードし直し" in body
+    assert not checklist.answers.exclude(value="").exists()
+
+
+@pytest.mark.parametrize("cell", ["123456789018", "第1版", -1, 0, 2, 1.5, None])
+def test_a_damaged_checklist_version_is_refused_without_echoing_it(
+    checklists: tuple[Checklist, Checklist], as_head: Client, cell: object
+) -> None:
+    """2 is beyond the stored version 1: no download could have written it."""
+    checklist = checklists[0]
+    data = _fill(_download(as_head, checklist), {f"{META}!B8": cell, f"D{FIRST_ROW}": "はい"})
+    body = _upload(as_head, checklist, data)
+    assert "様式の情報（自己点検票の版数）が壊れています。ダウンロードし直してください。" in body
+    assert "123456789018" not in body
+    assert not checklist.answers.exclude(value="").exists()
+
+
+def test_the_cli_imports_nothing_when_a_checklist_was_saved_after_the_export(
+    world: World, checklists: tuple[Checklist, Checklist], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mine, other = checklists
+    call_command("selfcheck_export_xlsx", str(mine.campaign_id), "--out", str(tmp_path))
+    _web_save(
+        login(world.head_a), mine, mine.answers.order_by("item__order").values_list("item_id", flat=True)[0], "yes"
+    )
+    tax = tmp_path / "2026_A210_税政課.xlsx"
+    ins = tmp_path / "2026_A300_保険年金課.xlsx"
+    tax.write_bytes(_fill(tax.read_bytes(), {f"D{FIRST_ROW}": "該当なし", f"E{FIRST_ROW}": "窓口業務なし"}))
+    ins.write_bytes(_fill(ins.read_bytes(), {f"D{FIRST_ROW}": "はい"}))
+    with pytest.raises(CommandError, match="何も取り込みませんでした"):
+        call_command("selfcheck_import_xlsx", str(ins), str(tax))
+    assert (
+        "2026_A210_税政課.xlsx: この自己点検票は、このファイルをダウンロードした後に保存されています"
+        in capsys.readouterr().err
+    )
+    assert _answers(mine)[0] == ("yes", "")
+    assert not other.answers.exclude(value="").exists()  # the other, valid file is not saved either

@@ -1,6 +1,7 @@
 """Fuzzing the checklist-XLSX importer: whatever is done to a downloaded workbook, the import either saves exactly
-what the file says or raises ``ChecklistInvalid`` (with messages) and saves nothing. Never another exception, never
-part of a file, never a 個人番号.
+what the file says or raises ``ChecklistInvalid`` (with messages) or ``WorkbookConflict`` (a checklist version in the
+file older than the stored one) and saves nothing. Never another exception, never part of a file, never a 個人番号,
+never a save over a version other than the file's.
 
 The workbooks start from a real download and are mutated the way people damage them: random values in random cells
 (text, huge text, numbers, dates, booleans, a 個人番号), rows deleted or inserted, sheets removed or renamed, and bytes
@@ -24,7 +25,7 @@ from piaops.audittrail.models import AuditEntry
 from piaops.lib.mynumber import contains_my_number
 from piaops.selfcheck.errors import ChecklistInvalid
 from piaops.selfcheck.models import Checklist
-from piaops.selfcheck.xlsx import FIRST_ROW, META, SHEET, checklist_workbook, import_workbooks
+from piaops.selfcheck.xlsx import FIRST_ROW, META, SHEET, WorkbookConflict, checklist_workbook, import_workbooks
 from tests.conftest import World
 from tests.selfcheck.helpers import make_campaign
 
@@ -58,8 +59,9 @@ def mutation(draw: st.DrawFn) -> Mutation:
         return lambda wb: wb[SHEET].__setitem__(f"{col}{FIRST_ROW + row % 4}", value) if SHEET in wb else None
     if kind in ("cell", "meta"):
         sheet = SHEET if kind == "cell" else META
-        # The format's own cells: its values (B1-B7) and the item table (A/B from row 10) most of the time.
-        meta_row = draw(st.integers(1, 7) | st.integers(10, 14))
+        # The format's own cells: its values (B1-B8, the checklist version in B8) and the item table (A/B from row
+        # 10) most of the time.
+        meta_row = draw(st.integers(1, 8) | st.integers(10, 14))
         col, value = draw(st.integers(1, 2) | st.integers(1, 8)), draw(values)
 
         def set_cell(wb: Workbook) -> None:
@@ -105,6 +107,12 @@ def _state(checklist: Checklist) -> tuple[list[tuple[Any, ...]], int, int]:
     return answers, version, AuditEntry.objects.count()
 
 
+def _download(checklist: Checklist) -> bytes:
+    """The workbook as downloaded now: the examples share one checklist, whose version each saved import moves."""
+    checklist.refresh_from_db()
+    return checklist_workbook(checklist)
+
+
 def _import_and_check(checklist: Checklist, world: World, data: bytes) -> None:
     before = _state(checklist)
     try:
@@ -115,7 +123,13 @@ def _import_and_check(checklist: Checklist, world: World, data: bytes) -> None:
             assert not contains_my_number(str(p))
         assert _state(checklist) == before  # nothing saved, not even an audit entry
         return
+    except WorkbookConflict as exc:  # a smaller (older) checklist version written into the file
+        assert exc.expected is not None and exc.expected < before[1] and exc.current == before[1]
+        assert not contains_my_number(str(exc))
+        assert _state(checklist) == before
+        return
     answers, _, _ = _state(checklist)
+    assert parsed[0].version == before[1]  # saved only over the very version the file was downloaded at
     given = parsed[0].answers
     assert len(answers) == len(before[0])
     for item_id, value, comment, plan, target in answers:
@@ -130,7 +144,7 @@ def _import_and_check(checklist: Checklist, world: World, data: bytes) -> None:
 def test_a_mutated_workbook_is_saved_whole_or_refused_with_nothing_saved(
     checklist: Checklist, world: World, mutations: list[Mutation]
 ) -> None:
-    wb = load_workbook(io.BytesIO(checklist_workbook(checklist)))
+    wb = load_workbook(io.BytesIO(_download(checklist)))
     for mutate in mutations:
         mutate(wb)
     out = io.BytesIO()
@@ -146,7 +160,7 @@ def test_a_mutated_workbook_is_saved_whole_or_refused_with_nothing_saved(
 def test_a_workbook_with_damaged_bytes_is_saved_whole_or_refused(
     checklist: Checklist, world: World, changes: list[tuple[int, int]], cut: int | None
 ) -> None:
-    data = bytearray(checklist_workbook(checklist))
+    data = bytearray(_download(checklist))
     for position, byte in changes:
         data[position % len(data)] = byte
     if cut is not None:
@@ -167,7 +181,7 @@ def test_a_damaged_row_number_in_the_hidden_sheet_is_refused_not_a_crash(
     checklist: Checklist, world: World, row_number: int
 ) -> None:
     """Found by the fuzzer: a row number of 0 in the hidden sheet made openpyxl raise ValueError (a 500)."""
-    wb = load_workbook(io.BytesIO(checklist_workbook(checklist)))
+    wb = load_workbook(io.BytesIO(_download(checklist)))
     wb[META]["A10"] = row_number
     out = io.BytesIO()
     wb.save(out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -434,7 +435,7 @@ def checklist_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "下書きを保存しました。")
         except ConflictError as exc:
-            return _conflict(request, pk, user, exc, saved=saved)
+            return conflict_page(request, pk, user, exc, saved=saved)
         except ChecklistInvalid as exc:
             _errors(request, exc.problems)
             return _rerender(request, pk, user, version)
@@ -442,16 +443,34 @@ def checklist_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "selfcheck/checklist_detail.html", checklist_context(checklist, user))
 
 
-def _typed(request: HttpRequest, row: dict[str, Any]) -> bool:
-    """Put what the user typed for ``row``'s item into the row; False when the form did not carry the item."""
+# One item's answer as the form shows it: value, comment, improvement plan, target date (YYYY-MM-DD or "").
+Typed = tuple[str, str, str, str]
+
+
+def _typed(request: HttpRequest, row: dict[str, Any]) -> Typed | None:
+    """What the user typed for ``row``'s item; None when the form did not carry the item."""
     i = row["item"].pk
     if f"v{i}" not in request.POST:
-        return False
-    row["value"] = request.POST.get(f"v{i}", "")
-    row["comment"] = request.POST.get(f"c{i}", "")
-    row["plan"] = request.POST.get(f"p{i}", "")
-    row["date"] = request.POST.get(f"d{i}", "")
-    return True
+        return None
+    return (
+        request.POST.get(f"v{i}", ""),
+        request.POST.get(f"c{i}", ""),
+        request.POST.get(f"p{i}", ""),
+        request.POST.get(f"d{i}", ""),
+    )
+
+
+def typed_answer(a: services.AnswerInput) -> Typed:
+    """An answer read from elsewhere (an uploaded workbook) as the form would show it."""
+    return (a.value, a.comment, a.improvement_plan, a.target_date.isoformat() if a.target_date else "")
+
+
+def _shown(row: dict[str, Any]) -> Typed:
+    return (row["value"], row["comment"], row["plan"], row["date"])
+
+
+def _show(row: dict[str, Any], typed: Typed) -> None:
+    row["value"], row["comment"], row["plan"], row["date"] = typed
 
 
 def _rerender(request: HttpRequest, pk: int, user: User, version: int | None) -> HttpResponse:
@@ -461,23 +480,38 @@ def _rerender(request: HttpRequest, pk: int, user: User, version: int | None) ->
     if version is not None:
         ctx["form_version"] = version
     for row in ctx["rows"]:
-        _typed(request, row)
+        if (typed := _typed(request, row)) is not None:
+            _show(row, typed)
     return render(request, "selfcheck/checklist_detail.html", ctx, status=400)
 
 
-def _conflict(request: HttpRequest, pk: int, user: User, exc: ConflictError, *, saved: bool = False) -> HttpResponse:
+def conflict_page(
+    request: HttpRequest,
+    pk: int,
+    user: User,
+    exc: ConflictError,
+    *,
+    saved: bool = False,
+    upload: Mapping[int, Typed] | None = None,
+) -> HttpResponse:
     """Someone saved the checklist since the user loaded it: nothing of the user's was saved. Show, per item that
     differs, what is stored now (and who saved it, when) next to what the user typed, which stays in the form.
 
     The form now carries the current version: saving again, after seeing both, keeps the user's answers. ``saved``:
-    the user's answers were saved, and someone saved between that and the submission (which was not made)."""
+    the user's answers were saved, and someone saved between that and the submission (which was not made).
+    ``upload``: the answers of an uploaded workbook (item id → answer), shown and put into the form instead of what
+    was posted; nothing of the file is saved until the user, having seen both, saves the form."""
     checklist = _checklist(request, pk)
     ctx = checklist_context(checklist, user)
     labels = {**dict(AnswerValue.choices), "": "未回答"}
     differences = []
     for row in ctx["rows"]:
-        theirs = (row["value"], row["comment"], row["plan"], row["date"])
-        if _typed(request, row) and (row["value"], row["comment"], row["plan"], row["date"]) != theirs:
+        theirs = _shown(row)
+        yours = _typed(request, row) if upload is None else upload.get(row["item"].pk)
+        if yours is None:
+            continue
+        _show(row, yours)
+        if yours != theirs:
             differences.append(
                 {
                     "number": row["number"],
@@ -497,6 +531,7 @@ def _conflict(request: HttpRequest, pk: int, user: User, exc: ConflictError, *, 
         "current": checklist.version,
         "last": last_change(checklist),
         "differences": differences,
+        "upload": upload is not None,
     }
     return render(request, "selfcheck/checklist_detail.html", ctx, status=409)
 

@@ -2,10 +2,14 @@
 
 A checklist workbook has the sheet 自己点検票 (answers chosen from a drop-down list, every other cell protected)
 and a very hidden sheet ``_piaops`` holding the checklist id, the unit code, the first template's id and version,
-every template as ``id:version`` (row ``templates``) and, per item row, the item id with its template's id and
-version. A campaign with several templates gives one sheet whose No. runs across them. Import checks every cell
-first and reports each problem with its cell (Japanese); nothing is saved unless the whole file (or, for several
-files, every file) is valid.
+every template as ``id:version`` (row ``templates``), the checklist's own version when it was downloaded (row
+``checklist_version``) and, per item row, the item id with its template's id and version. A campaign with several
+templates gives one sheet whose No. runs across them. Import checks every cell first and reports each problem with
+its cell (Japanese); nothing is saved unless the whole file (or, for several files, every file) is valid.
+
+The checklist version makes the round trip as safe as the web form: if anyone saved the checklist after the
+download, the import saves nothing and raises :class:`WorkbookConflict` (the file's answers attached, so that the
+page can show both side by side). Workbooks of the older formats carry no checklist version and are refused.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from piaops.lib.filescan import my_number_refusal
 from piaops.lib.fiscal import wareki
 from piaops.lib.mynumber import contains_my_number
+from piaops.lib.versioning import ConflictError
 from piaops.selfcheck import results
 from piaops.selfcheck.errors import ChecklistInvalid, Problem
 from piaops.selfcheck.models import Answer, AnswerValue, Campaign, Category, Checklist, ChecklistStatus
@@ -37,9 +42,11 @@ from piaops.tenancy.models import Municipality
 
 SHEET = "自己点検票"
 META = "_piaops"
-FORMAT = "piaops-selfcheck-2"
-# Workbooks written before a campaign could have several templates; still read for single-template campaigns.
-OLD_FORMATS = ("piaops-selfcheck-1",)
+FORMAT = "piaops-selfcheck-3"
+# Workbooks written before the checklist version was in the file (1: single template, 2: several). Refused: the
+# import could not tell whether someone saved after the download, and would silently overwrite what they saved.
+OLD_FORMATS = ("piaops-selfcheck-1", "piaops-selfcheck-2")
+META_ROWS = 9  # the named rows (format … checklist_version) come first; the item rows start at row 10
 FIRST_ROW = 7
 MAX_SHEET_ROW = 1_048_576  # the last row of an XLSX sheet
 
@@ -155,6 +162,7 @@ def checklist_workbook(checklist: Checklist, answers: list[Answer] | None = None
     meta.append(["version", template.version])
     meta.append(["items", len(answers)])
     meta.append(["templates", ",".join(f"{t.pk}:{t.version}" for t in templates)])
+    meta.append(["checklist_version", checklist.version])
     for n, a in enumerate(answers):
         meta.cell(row=10 + n, column=1, value=FIRST_ROW + n)
         meta.cell(row=10 + n, column=2, value=a.item_id)
@@ -195,6 +203,25 @@ class Parsed:
     checklist: Checklist
     answers: dict[int, AnswerInput]
     filename: str
+    version: int  # the checklist's version when the workbook was downloaded
+
+
+class WorkbookConflict(ConflictError):
+    """The checklist was saved (by anyone, on the web, by the API or by another upload) after the workbook was
+    downloaded: nothing of the file was saved. ``parsed`` is what the file says, to be shown next to what is stored.
+    """
+
+    def __init__(self, exc: ConflictError, parsed: Parsed) -> None:
+        versions = (
+            f"（ファイルの版: 第{exc.expected}版、現在の版: 第{exc.current}版）" if exc.expected and exc.current else ""
+        )
+        super().__init__(
+            f"{parsed.filename}: この自己点検票は、このファイルをダウンロードした後に保存されています{versions}。"
+            "上書きしないよう、ファイルの内容は何も保存していません。",
+            expected=exc.expected,
+            current=exc.current,
+        )
+        self.parsed = parsed
 
 
 def _text(value: Any) -> str:
@@ -239,7 +266,7 @@ def parse_workbook(
         raise fail("Excel ファイル（.xlsx）として読み込めません。") from exc
     if META not in wb.sheetnames or SHEET not in wb.sheetnames:
         raise fail("piaops から出力した自己点検票ではありません（様式の情報がありません）。")
-    meta = {_text(r[0]): r[1] for r in wb[META].iter_rows(min_row=1, max_row=7, max_col=2, values_only=True)}
+    meta = {_text(r[0]): r[1] for r in wb[META].iter_rows(min_row=1, max_row=META_ROWS, max_col=2, values_only=True)}
     file_format = _text(meta.get("format"))
     if file_format != FORMAT and file_format not in OLD_FORMATS:
         raise fail("piaops から出力した自己点検票ではありません（様式の情報が読めません）。")
@@ -259,6 +286,16 @@ def parse_workbook(
         raise fail(
             f"別の所属（{checklist.unit.name}）の自己点検票です。{expected.unit.name}の自己点検票をアップロードしてください。"
         )
+    if file_format in OLD_FORMATS:
+        raise fail(
+            "以前の形式の自己点検票のため、ダウンロードした後に他の人が保存した内容を上書きしないか確認できません。"
+            "取り込まずにそのままにしています。最新の自己点検票をダウンロードし直し、記入内容を写してからアップロードしてください。"
+        )
+    # The checklist's version at the download: a positive whole number no greater than the stored one (a version
+    # from the future cannot come from a download). Anything else is damage, refused without echoing the cell.
+    raw_version = _text(meta.get("checklist_version"))
+    if not raw_version.isdigit() or not 1 <= int(raw_version) <= checklist.version:
+        raise fail("様式の情報（自己点検票の版数）が壊れています。ダウンロードし直してください。")
     templates = checklist.campaign.template_list()
     template = templates[0]
     if _text(meta.get("template")) != str(template.pk) or _text(meta.get("version")) != str(template.version):
@@ -267,8 +304,6 @@ def parse_workbook(
             f"現在: 第{template.version}版）。"
             "最新の自己点検票をダウンロードし直してください。"
         )
-    if file_format in OLD_FORMATS and len(templates) > 1:
-        raise fail("古い形式の自己点検票です。最新の自己点検票をダウンロードし直してください。")
     if not checklist.is_editable:
         label = ChecklistStatus(checklist.status).label
         raise fail(f"この自己点検票は「{label}」のため、取り込めません。")
@@ -296,21 +331,20 @@ def parse_workbook(
         return f"{fname}!{SHEET}!{col}{r}"
 
     rows = [(r, item_id) for r, item_id, _, _ in meta_rows]
-    if file_format == FORMAT:
-        # Each row names its template and version: a row of another version is refused at its cell.
-        for r, item_id, file_template, file_version in meta_rows:
-            own = versions[answers[item_id].item.template_id]
-            if file_template != str(own.pk) or file_version != str(own.version):
-                problems.append(
-                    Problem(
-                        at("A", r),
-                        f"No.{answers[item_id].number} の様式「{own.title}」の版が違います"
-                        f"（ファイル: 第{_echo_version(file_version)}版、現在: 第{own.version}版）。"
-                        "最新の自己点検票をダウンロードし直してください。",
-                    )
+    # Each row names its template and version: a row of another version is refused at its cell.
+    for r, item_id, file_template, file_version in meta_rows:
+        own = versions[answers[item_id].item.template_id]
+        if file_template != str(own.pk) or file_version != str(own.version):
+            problems.append(
+                Problem(
+                    at("A", r),
+                    f"No.{answers[item_id].number} の様式「{own.title}」の版が違います"
+                    f"（ファイル: 第{_echo_version(file_version)}版、現在: 第{own.version}版）。"
+                    "最新の自己点検票をダウンロードし直してください。",
                 )
-        if problems:
-            raise ChecklistInvalid(problems)
+            )
+    if problems:
+        raise ChecklistInvalid(problems)
 
     for r, item_id in rows:
         item = answers[item_id].item
@@ -349,7 +383,7 @@ def parse_workbook(
         problems.append(Problem(fname, refusal))
     if problems:
         raise ChecklistInvalid(problems)
-    return Parsed(checklist=checklist, answers=parsed, filename=fname)
+    return Parsed(checklist=checklist, answers=parsed, filename=fname, version=int(raw_version))
 
 
 def import_workbooks(
@@ -361,6 +395,8 @@ def import_workbooks(
 ) -> list[Parsed]:
     """Check every file, then save them all in one transaction (or nothing, with every problem listed).
 
+    Each file is saved with the checklist version it was downloaded at as ``expected_version``: if anyone saved a
+    checklist since, :class:`WorkbookConflict` is raised (for the first such file) and nothing of any file is saved.
     Without ``municipality`` (the CLI), each file's checklist is looked up by its id in any municipality.
     """
     problems: list[Problem] = []
@@ -385,14 +421,25 @@ def import_workbooks(
         raise ChecklistInvalid(problems)
     with transaction.atomic():
         for p in parsed:
-            checklist_save_answers(checklist=p.checklist, answers=p.answers, by=by, source=f"Excel取込 {p.filename}")
+            try:
+                checklist_save_answers(
+                    checklist=p.checklist,
+                    answers=p.answers,
+                    by=by,
+                    source=f"Excel取込 {p.filename}",
+                    expected_version=p.version,
+                )
+            except ConflictError as exc:  # rolls back the files saved before this one too
+                raise WorkbookConflict(exc, p) from exc
     return parsed
 
 
 def _municipality_of(data: bytes) -> int | None:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True)
-        meta = {_text(r[0]): r[1] for r in wb[META].iter_rows(min_row=1, max_row=7, max_col=2, values_only=True)}
+        meta = {
+            _text(r[0]): r[1] for r in wb[META].iter_rows(min_row=1, max_row=META_ROWS, max_col=2, values_only=True)
+        }
         checklist = Checklist.objects.filter(pk=int(_text(meta.get("checklist")))).first()
     except Exception:  # not ours: reported by the caller
         return None

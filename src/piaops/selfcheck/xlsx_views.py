@@ -15,7 +15,7 @@ from piaops.audittrail.services import record
 from piaops.selfcheck import pdf, xlsx
 from piaops.selfcheck.errors import ChecklistInvalid
 from piaops.selfcheck.models import Campaign
-from piaops.selfcheck.views import _checklist, _u, checklist_context, sees_all
+from piaops.selfcheck.views import _checklist, _u, checklist_context, conflict_page, sees_all, typed_answer
 from piaops.tenancy.access import Perm, get_or_404, tenant_view
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -65,6 +65,10 @@ def checklist_upload(request: HttpRequest, pk: int) -> HttpResponse:
             expected=checklist,
             by=user,
         )
+    except xlsx.WorkbookConflict as exc:
+        # Saved since the download: nothing saved; the page shows both per item, the form holds the file's answers.
+        upload_answers = {i: typed_answer(a) for i, a in exc.parsed.answers.items()}
+        return conflict_page(request, pk, user, exc, upload=upload_answers)
     except ChecklistInvalid as exc:
         ctx = checklist_context(checklist, user)
         ctx["import_problems"] = exc.problems

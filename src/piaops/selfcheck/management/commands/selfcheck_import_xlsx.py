@@ -1,4 +1,5 @@
-"""``piaops selfcheck import-xlsx FILE...``: check every file, then save all of them or none."""
+"""``piaops selfcheck import-xlsx FILE...``: check every file, then save all of them or none (none, too, when a
+checklist was saved after its file was exported)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from piaops.audittrail.context import Actor, acting_as
 from piaops.selfcheck.errors import ChecklistInvalid
-from piaops.selfcheck.xlsx import import_workbooks
+from piaops.selfcheck.xlsx import WorkbookConflict, import_workbooks
 
 
 class Command(BaseCommand):
@@ -28,6 +29,12 @@ class Command(BaseCommand):
         try:
             with acting_as(Actor(user=None, name="cli")):
                 parsed = import_workbooks(files)
+        except WorkbookConflict as exc:
+            self.stderr.write(str(exc))
+            raise CommandError(
+                "何も取り込みませんでした。最新の自己点検票を出力し直し（selfcheck export-xlsx）、"
+                "記入内容を写してから取り込んでください。"
+            ) from exc
         except ChecklistInvalid as exc:
             for problem in exc.problems:
                 self.stderr.write(str(problem))
