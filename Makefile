@@ -7,7 +7,7 @@ PIAOPS := $(BIN)/piaops
 export PIAOPS_DEBUG ?= 1
 PIAOPS_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/piaops_test
 
-.PHONY: run test lint types tests tests-sqlite tests-postgres bench install dev clean
+.PHONY: run test lint types tests tests-sqlite tests-postgres bench install dev clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ types: dev
 migrations-check: dev
 	mkdir -p var
 	$(PIAOPS) makemigrations --check --dry-run
+
+# The English catalogue (Japanese is the source text): extract, then compile. File names only in the source
+# comments (--add-location file): with line numbers every template edit made them stale.
+messages: dev
+	cd src/piaops && $(abspath $(PIAOPS)) makemessages -l en --no-obsolete --add-location file
+	cd src/piaops && $(abspath $(PIAOPS)) compilemessages -l en
 
 tests-sqlite: dev
 	$(BIN)/pytest

@@ -152,13 +152,19 @@ def test_a_dry_run_validates_and_saves_nothing(room: Room) -> None:
 )
 def test_random_input_raises_only_the_importers_error_and_never_saves_partially(room: Room, lines: list[str]) -> None:
     data = csv_bytes(*lines)
-    before = DoorEvent.objects.count()
+    events, batches, audit = (model.objects.count() for model in (DoorEvent, DoorLogImport, AuditEntry))
     try:
         batch = door_log_import(area=room.area, data=data, file_name="x", mapping=room.mapping, user=None)
     except DoorLogError:
-        assert DoorEvent.objects.count() == before
+        # Nothing saved: no event, no import record, no audit entry.
+        assert (DoorEvent.objects.count(), DoorLogImport.objects.count(), AuditEntry.objects.count()) == (
+            events,
+            batches,
+            audit,
+        )
     else:
-        assert DoorEvent.objects.count() == before + batch.rows
+        assert DoorEvent.objects.count() == events + batch.rows == events + batch.events.count()
+        assert DoorLogImport.objects.count() == batches + 1 and AuditEntry.objects.count() > audit
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="statistics are PostgreSQL's")

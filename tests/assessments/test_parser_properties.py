@@ -1,14 +1,23 @@
-"""Property-based: random and mutated text never makes the parser fail with anything but ReportParseError."""
+"""Property-based: random and mutated text never makes the parser fail with anything but ReportParseError, and the
+import of a mutated report saves all of what was parsed or nothing."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from piaops.assessments.models import AssessmentReport, Commitment, Item, MeasureBlock, ReportWork, Section
 from piaops.assessments.parsed import ParsedReport, ReportParseError
 from piaops.assessments.parser import decode_report, parse_report, render_text
+from piaops.assessments.services import ReportImportError, report_import, report_read
 from piaops.assessments.vocab import Cadence, CommitmentKind
+from piaops.audittrail.models import AuditEntry
+from piaops.lib.mynumber import contains_my_number
+from piaops.tenancy.models import Work
+from tests import factories as f
 from tests.assessments.parser_support import fixture_text, reference_text, structure
+from tests.conftest import World
 
 SOURCES = [
     reference_text().splitlines(),
@@ -153,3 +162,51 @@ def test_random_bytes_are_decoded_or_refused_cleanly(data: bytes) -> None:
     else:
         assert encoding in {"utf-8", "utf-8-sig", "cp932"}
         _check(text)
+
+
+# ---- the import itself: a mutated report is saved whole (what was parsed) or refused with nothing saved ----------
+
+IMPORT_SETTINGS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+TABLES = (AssessmentReport, ReportWork, Section, Item, MeasureBlock, Commitment, AuditEntry)
+
+
+@pytest.fixture
+def work(world: World) -> Work:
+    return f.work(world.a, units=(world.tax_a,))
+
+
+def _saved() -> tuple[int, ...]:
+    """Row counts of everything an import writes, and how many reports are the current version."""
+    current = AssessmentReport.objects.filter(status=AssessmentReport.Status.DRAFT).count()
+    return (*(model.objects.count() for model in TABLES), current)
+
+
+@IMPORT_SETTINGS
+@given(text=mutated(), encoding=st.sampled_from(["utf-8", "cp932"]))
+def test_a_mutated_report_is_saved_whole_or_refused_with_nothing_saved(
+    world: World, work: Work, text: str, encoding: str
+) -> None:
+    data = text.encode(encoding, errors="replace")
+    before = _saved()
+    try:
+        expected: ParsedReport | None = report_read(data=data, filename="report.md").parsed
+    except ReportImportError:
+        expected = None
+    try:
+        report = report_import(municipality=world.a, works=[work], data=data, filename="report.md", user=None)
+    except ReportImportError as error:
+        event("refused")
+        assert error.message.strip() and not contains_my_number(error.message)
+        assert _saved() == before  # no report, no row of it, no 旧版 mark, no audit entry
+        return
+    event("saved")
+    assert expected is not None, "the import saved a file the reader refuses"
+    stored = [(i.number_path, i.title, i.selected_choice) for i in report.items.order_by("order")]
+    assert stored == [(i.number_path, i.title, i.selected) for i in expected.items()]
+    commitments = [c.text for c in report.commitments.order_by("item__order", "order")]
+    assert commitments == [c.text for i in expected.items() for b in i.blocks for c in b.commitments]
+    assert AssessmentReport.objects.count() == before[0] + 1
+    assert Commitment.objects.count() == before[TABLES.index(Commitment)] + len(commitments)
+    assert AuditEntry.objects.filter(object_id=str(report.pk)).exists()

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 from typing import Any
 
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from piaops.assurance import services
@@ -13,6 +14,23 @@ from piaops.assurance.models import CloudService, Obligation
 from piaops.tenancy.models import Municipality, Party
 
 HEADER = ["登録番号", "サービス名称", "クラウドサービス事業者名", "登録日", "有効期限"]
+
+# List cells for the fuzz tests: random text, and the values that matter to the checks (an impossible date, a known
+# registration number, a NUL, an over-long number, a 個人番号 test vector, CSV quoting).
+cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(
+    ["2024/2/30", "令和99年1月1日", "2025/6/15", "C21-0001-1", "C21-0005-1", "", "\x00", "9" * 40, "123456789018"]
+    + ['"', "\r\n"]
+)
+
+xlsx_cells = (
+    st.none()
+    | st.integers(min_value=-(10**12), max_value=10**12)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(2100, 1, 1))
+    | st.text(
+        alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x9FFF, blacklist_categories=("Cs",)), max_size=10
+    )
+)
 
 
 def csv_bytes(

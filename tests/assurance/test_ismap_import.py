@@ -5,13 +5,16 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from piaops.assurance import services
-from piaops.assurance.ismap_list import IsmapListError
+from piaops.assurance.ismap_list import IsmapListError, ParsedList, parse_list
 from piaops.assurance.models import CloudService, IsmapAlert, IsmapListEntry, IsmapSnapshot
 from piaops.audittrail.models import Action, AuditEntry
-from tests.assurance.helpers import cloud_service, csv_bytes
+from tests.assurance.helpers import HEADER, cells, cloud_service, csv_bytes, xlsx_bytes, xlsx_cells
 from tests.conftest import World
+from tests.fuzzing import mutated_bytes
 
 D = dt.date
 LIST_DATE = D(2025, 6, 1)
@@ -30,16 +33,15 @@ def register(world: World) -> dict[str, CloudService]:
     }
 
 
-LIST = csv_bytes(
-    [
-        ["C21-0001-1", "steady", "A社", "", "2026/8/1"],
-        ["C21-0003-1", "expired", "A社", "", "2025/5/1"],
-        ["C21-0004-1", "pending", "A社", "", "2025/5/1"],
-        ["C21-0005-1", "expiring", "A社", "", "2025/6/15"],
-        ["C21-0006-1", "renewed", "A社", "", "2026/5/1"],
-        ["C99-0001-1", "not ours", "B社", "", "2026/5/1"],
-    ]
-)
+LIST_ROWS = [
+    ["C21-0001-1", "steady", "A社", "", "2026/8/1"],
+    ["C21-0003-1", "expired", "A社", "", "2025/5/1"],
+    ["C21-0004-1", "pending", "A社", "", "2025/5/1"],
+    ["C21-0005-1", "expiring", "A社", "", "2025/6/15"],
+    ["C21-0006-1", "renewed", "A社", "", "2026/5/1"],
+    ["C99-0001-1", "not ours", "B社", "", "2026/5/1"],
+]
+LIST = csv_bytes(LIST_ROWS)
 
 
 def test_comparing_a_snapshot_raises_removed_expired_expiring_and_renewed(
@@ -138,6 +140,145 @@ def test_the_command_lists_every_problem_and_saves_nothing(world: World, tmp_pat
     assert not IsmapSnapshot.objects.exists()
     with pytest.raises(CommandError, match="団体コード 999999"):
         _run(path, "--municipality", "999999")
+
+
+@pytest.mark.parametrize("name", [" ", ".", "..", "a/", "../list.csv"])
+def test_any_file_name_a_client_sends_is_kept_with_the_snapshot(world: World, name: str) -> None:
+    """Found by the fuzzer: the API passes the file name as sent, and the storage could not derive a name from " "
+    (SuspiciousFileOperation, a 500 after the file had been checked)."""
+    result = services.ismap_import(municipality=world.a, content=LIST, file_name=name, list_date=LIST_DATE)
+    assert result.snapshot is not None and result.snapshot.file_name == name
+    assert IsmapSnapshot.objects.get().file.read() == LIST
+
+
+# ---- fuzzing the import itself: whatever the file, all of it is stored or nothing is ---------------------------
+
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Names as they reach the service: the page passes the upload's base name, the API whatever the client sent
+# (1-255 characters), the command the file's name. The extension decides CSV or XLSX.
+FILE_NAMES = st.sampled_from(
+    ["list.csv", "リスト.CSV", "list.xlsx", "list", "", " ", ".csv", "../list.csv", "a/b/list.csv", "x" * 250 + ".csv"]
+)
+LIST_DATES = st.dates(min_value=D(2019, 1, 1), max_value=D(2030, 12, 31))
+
+
+def _state() -> tuple[object, ...]:
+    """Everything an ISMAP import writes: snapshots, their rows, alerts, the register and the audit trail."""
+    register = list(
+        CloudService.objects.order_by("pk").values_list(
+            "pk", "delisted_on", "expires_on", "audit_period_end", "registered_on", "renewal_applied_on"
+        )
+    )
+    counts = (m.objects.count() for m in (IsmapSnapshot, IsmapListEntry, IsmapAlert, AuditEntry))
+    return (*counts, register)
+
+
+def _import_and_check(world: World, content: bytes, file_name: str, list_date: dt.date) -> None:
+    before = _state()
+    try:
+        expected: ParsedList | None = parse_list(
+            content, filename=file_name, mapping=services.ismap_settings_for(world.a).mapping
+        )
+    except IsmapListError:
+        expected = None
+    try:
+        result = services.ismap_import(municipality=world.a, content=content, file_name=file_name, list_date=list_date)
+    except IsmapListError as exc:
+        event("refused")
+        assert expected is None, "the service refused a file its parser accepts"
+        assert exc.errors and all(isinstance(e, str) and e.strip() for e in exc.errors)
+        assert _state() == before  # nothing saved: no snapshot, no row, no alert, no register change, no audit
+        return
+    event("stored")
+    assert expected is not None
+    snap = result.snapshot
+    assert snap is not None
+    stored = IsmapListEntry.objects.filter(snapshot=snap).order_by("line")
+    fields = ("line", "registration_number", "service_name", "provider", "program")
+    fields += ("registered_on", "expires_on", "audit_period_end")
+    assert list(stored.values_list(*fields)) == [tuple(getattr(e, f) for f in fields) for e in expected.entries]
+    assert snap.entry_count == len(expected.entries) and snap.encoding == expected.encoding
+    assert snap.list_date == list_date and snap.file.read() == content
+    snapshots, entries, alerts, audit, _ = before
+    assert IsmapSnapshot.objects.count() == snapshots + 1
+    assert IsmapListEntry.objects.count() == entries + len(expected.entries)
+    assert IsmapAlert.objects.filter(snapshot=snap).count() == len(result.outcomes)
+    assert IsmapAlert.objects.count() == alerts + len(result.outcomes)
+    assert AuditEntry.objects.filter(action=Action.IMPORT, object_id=str(snap.pk)).count() == 1
+    assert AuditEntry.objects.count() > audit
+    for outcome in result.outcomes:  # and the register follows the list, every change of every outcome
+        service = CloudService.objects.get(pk=outcome.service.pk)
+        assert {name: getattr(service, name) for name in outcome.changes} == outcome.changes
+
+
+@FUZZ
+@given(
+    content=mutated_bytes(LIST, text=cells, edits=(0, 3)),
+    file_name=st.just("list.csv") | FILE_NAMES,
+    list_date=LIST_DATES,
+)
+def test_a_mutated_list_is_stored_whole_or_refused_with_nothing_saved(
+    world: World, register: dict[str, CloudService], content: bytes, file_name: str, list_date: dt.date
+) -> None:
+    _import_and_check(world, content, file_name, list_date)
+
+
+@st.composite
+def mutated_rows(draw: st.DrawFn) -> list[list[str]]:
+    """The example list with cells replaced and rows deleted or repeated: mostly still importable, so that the
+    examples reach the write as often as the refusal."""
+    rows = [list(row) for row in LIST_ROWS]
+    for _ in range(draw(st.integers(0, 4))):
+        if not rows:
+            break
+        i, op = draw(st.integers(0, len(rows) - 1)), draw(st.sampled_from(["cell", "cell", "delete", "repeat"]))
+        if op == "cell":
+            rows[i][draw(st.integers(0, len(HEADER) - 1))] = draw(cells)
+        elif op == "delete":
+            del rows[i]
+        else:
+            rows.insert(i, list(rows[i]))
+    return rows
+
+
+@FUZZ
+@given(
+    rows=mutated_rows(),
+    header=st.sampled_from([HEADER, HEADER[:3], HEADER[::-1], ["x", "y"]]),
+    encoding=st.sampled_from(["utf-8", "cp932"]),
+    list_date=LIST_DATES,
+)
+def test_a_list_with_changed_rows_is_stored_whole_or_refused_with_nothing_saved(
+    world: World,
+    register: dict[str, CloudService],
+    rows: list[list[str]],
+    header: list[str],
+    encoding: str,
+    list_date: dt.date,
+) -> None:
+    text = "\r\n".join(",".join(r) for r in [header, *rows])
+    _import_and_check(world, text.encode(encoding, errors="replace"), "list.csv", list_date)
+
+
+@FUZZ
+@given(
+    rows=st.lists(st.lists(xlsx_cells, max_size=6), max_size=3),
+    header=st.sampled_from([HEADER, HEADER[:3], []]),
+    keep_example=st.booleans(),
+)
+def test_a_random_workbook_is_stored_whole_or_refused_with_nothing_saved(
+    world: World, register: dict[str, CloudService], rows: list[list[object]], header: list[str], keep_example: bool
+) -> None:
+    example: list[list[object]] = [list(r) for r in LIST_ROWS] if keep_example else []
+    _import_and_check(world, xlsx_bytes([*example, *rows], header=header), "list.xlsx", LIST_DATE)
+
+
+@settings(FUZZ, max_examples=30)
+@given(content=st.binary(max_size=400) | st.binary(max_size=200).map(lambda b: b"PK\x03\x04" + b), name=FILE_NAMES)
+def test_random_bytes_are_refused_with_nothing_saved(
+    world: World, register: dict[str, CloudService], content: bytes, name: str
+) -> None:
+    _import_and_check(world, content, name, LIST_DATE)
 
 
 def _run(*args: object) -> str:

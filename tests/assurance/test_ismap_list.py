@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from piaops.assurance.ismap_list import IsmapListError, parse_date, parse_list
-from tests.assurance.helpers import HEADER, csv_bytes, xlsx_bytes
+from tests.assurance.helpers import HEADER, cells, csv_bytes, xlsx_bytes, xlsx_cells
 
 D = dt.date
 ROWS = [
@@ -115,11 +115,6 @@ def test_it_reads_the_date_forms_seen_in_lists(text: str, day: D | None) -> None
     assert parse_date(text) == day
 
 
-cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(
-    ["2024/2/30", "令和99年1月1日", "C21-0001-1", "", "\x00", "9" * 40, "123456789018", '"', "\r\n"]
-)
-
-
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rows=st.lists(st.lists(cells, max_size=7), max_size=6),
@@ -137,17 +132,6 @@ def test_random_lists_raise_nothing_but_the_importers_own_error(
         assert exc.errors and all(isinstance(e, str) and e for e in exc.errors)
     else:
         assert all(e.registration_number and e.service_name and e.provider for e in parsed.entries)
-
-
-xlsx_cells = (
-    st.none()
-    | st.integers(min_value=-(10**12), max_value=10**12)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.dates(min_value=D(1900, 3, 1), max_value=D(2100, 1, 1))
-    | st.text(
-        alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x9FFF, blacklist_categories=("Cs",)), max_size=10
-    )
-)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

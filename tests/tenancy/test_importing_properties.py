@@ -1,17 +1,21 @@
-"""Whatever the bytes, the importer answers with its own error type (or a plan listing issues), never a crash."""
+"""Whatever the bytes, the importer answers with its own error type (or a plan listing issues), never a crash; and
+the import itself saves everything the plan counted or, refused, nothing at all."""
 
 from __future__ import annotations
 
 import io
 
 import openpyxl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from piaops.audittrail.models import Action, AuditEntry
+from piaops.lib.mynumber import contains_my_number
 from piaops.tenancy.import_tables import ImportFileError, read_files
-from piaops.tenancy.importing import people_import_plan
-from piaops.tenancy.models import Person
+from piaops.tenancy.importing import people_import_commit, people_import_plan
+from piaops.tenancy.models import Assignment, OrgUnit, Person
 from tests.conftest import World
+from tests.fuzzing import mutated_bytes
 
 # Rows that the ``world`` fixture's units make valid, so that mutants reach every check, not only the header.
 EXAMPLE = (
@@ -55,25 +59,6 @@ def test_random_bytes_raise_nothing_but_the_importers_error(name: str, content: 
         assert exc.issues and all(i.message for i in exc.issues)
 
 
-@st.composite
-def mutated_csv(draw: st.DrawFn) -> bytes:
-    """The example file with bytes replaced, inserted or deleted, and text cells swapped for random text."""
-    data = bytearray(EXAMPLE)
-    for _ in range(draw(st.integers(0, 6))):
-        position = draw(st.integers(0, len(data)))
-        action = draw(st.sampled_from(["replace", "insert", "delete", "text"]))
-        if action == "replace" and position < len(data):
-            data[position] = draw(st.integers(0, 255))
-        elif action == "insert":
-            data[position:position] = draw(st.binary(min_size=1, max_size=8))
-        elif action == "delete":
-            del data[position : position + draw(st.integers(1, 20))]
-        else:
-            chunk = draw(st.text(alphabet=st.characters(codec="utf-8"), max_size=30)).encode()
-            data[position:position] = chunk
-    return bytes(data)
-
-
 @settings(max_examples=40, deadline=None)
 @given(content=mutated_xlsx())
 def test_a_damaged_workbook_raises_nothing_but_the_importers_error(content: bytes) -> None:
@@ -83,10 +68,43 @@ def test_a_damaged_workbook_raises_nothing_but_the_importers_error(content: byte
         assert exc.issues
 
 
+MUTATED_CSV = mutated_bytes(EXAMPLE, text=st.text(alphabet=st.characters(codec="utf-8"), max_size=30), edits=(0, 6))
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(content=mutated_csv())
+@given(content=MUTATED_CSV)
 def test_a_mutated_export_is_answered_with_issues_or_a_plan(world: World, content: bytes) -> None:
     plan = people_import_plan(municipality=world.a, files=[("people.csv", content)])
 
     assert all(issue.message for issue in plan.issues)
     assert not Person.objects.filter(municipality=world.a).exists()
+
+
+def _saved() -> tuple[object, ...]:
+    """What a people import writes: units, people, assignments (every column) and the audit trail."""
+    tables = (OrgUnit, Person, Assignment)
+    rows = tuple(sorted(map(repr, model.objects.values_list())) for model in tables)
+    return (*rows, AuditEntry.objects.count())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(file=st.tuples(st.just("people.csv"), MUTATED_CSV) | st.tuples(st.just("people.xlsx"), mutated_xlsx()))
+def test_a_mutated_export_is_imported_whole_or_refused_with_nothing_saved(
+    world: World, file: tuple[str, bytes]
+) -> None:
+    before = _saved()
+    people, assignments = Person.objects.count(), Assignment.objects.count()
+    try:
+        plan, entry = people_import_commit(municipality=world.a, files=[file])
+    except ImportFileError as exc:
+        event("refused")
+        assert exc.issues and all(i.message.strip() and not contains_my_number(i.message) for i in exc.issues)
+        assert _saved() == before  # no unit, person or assignment touched, no audit entry
+        return
+    event("imported")
+    c = plan.counts
+    assert Person.objects.count() == people + c.people_created
+    assert Assignment.objects.count() == assignments + c.assignments_created
+    staff = set(Person.objects.filter(municipality=world.a).values_list("staff_number", flat=True))
+    assert {spec.staff_number for spec in plan._people_new} <= staff
+    assert AuditEntry.objects.filter(pk=entry.pk, action=Action.IMPORT).exists()

@@ -21,6 +21,7 @@ from piaops.training.importing import ImportFileError, import_records
 from piaops.training.models import Record
 from tests import factories as f
 from tests.conftest import World
+from tests.fuzzing import mutated_bytes
 from tests.training import makers as t
 
 D = dt.date
@@ -71,26 +72,8 @@ def _import_and_check(world: World, data: bytes, filename: str) -> None:
     assert not any(contains_my_number(e) for e in Record.objects.values_list("evidence", flat=True))
 
 
-@st.composite
-def mutated_csv(draw: st.DrawFn) -> bytes:
-    """The example with bytes replaced, inserted or deleted and random text spliced in."""
-    data = bytearray(EXAMPLE)
-    for _ in range(draw(st.integers(1, 6))):
-        position = draw(st.integers(0, len(data)))
-        action = draw(st.sampled_from(["replace", "insert", "delete", "text"]))
-        if action == "replace" and position < len(data):
-            data[position] = draw(st.integers(0, 255))
-        elif action == "insert":
-            data[position:position] = draw(st.binary(min_size=1, max_size=8))
-        elif action == "delete":
-            del data[position : position + draw(st.integers(1, 20))]
-        else:
-            data[position:position] = draw(text).encode(draw(st.sampled_from(["utf-8", "cp932"])), errors="ignore")
-    return bytes(data)
-
-
 @FUZZ
-@given(content=mutated_csv(), encoding_name=st.sampled_from(["records.csv", "records.txt"]))
+@given(content=mutated_bytes(EXAMPLE, text=text), encoding_name=st.sampled_from(["records.csv", "records.txt"]))
 def test_a_mutated_csv_is_imported_whole_or_not_at_all(
     world: World, staff: list[Person], content: bytes, encoding_name: str
 ) -> None:

@@ -36,7 +36,7 @@ from piaops.assurance.models import (
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import changed, record
 from piaops.audittrail.services import snapshot as _field_snapshot
-from piaops.tenancy.evidence import store_file
+from piaops.tenancy.evidence import safe_storage_name, store_file
 from piaops.tenancy.models import Municipality, Party, User, Work
 
 OBLIGATION_KINDS = (
@@ -297,7 +297,6 @@ def evidence_submit(
         name=file_name,
         data=content,
         summary="証跡を受領",
-        storage_name=file_name[-100:],
         full_clean=True,
     )
     _event(obligation, ObligationEvent.Kind.SUBMITTED, actor=submitted_by, evidence=evidence)
@@ -504,7 +503,7 @@ def ismap_import(
             entry_count=len(parsed.entries),
             imported_by=imported_by,
         )
-        snap.file.save(file_name[-100:] or "ismap-list", ContentFile(content), save=False)
+        snap.file.save(safe_storage_name(file_name, fallback="ismap-list"), ContentFile(content), save=False)
         snap.save()
         IsmapListEntry.objects.bulk_create(
             IsmapListEntry(

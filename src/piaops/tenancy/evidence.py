@@ -13,9 +13,10 @@ import hashlib
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
+from django.utils.text import get_valid_filename
 
 from piaops.lib.fields import GuardedCharField
 from piaops.lib.filescan import FileRefused, ScanResult, scan
@@ -76,13 +77,22 @@ def scan_upload(name: str, data: bytes) -> ScanResult:
         raise ValidationError(str(exc), code=exc.code) from exc
 
 
+def safe_storage_name(name: str, *, fallback: str = "file") -> str:
+    """The last part of ``name`` (at most 100 characters) as the storage will keep it, or ``fallback`` when nothing
+    of it is usable. The API takes any file name (" ", "..", "a/"), and the storage raises
+    ``SuspiciousFileOperation`` (a 500) for one it cannot derive a name from; the name as sent is kept elsewhere."""
+    try:
+        return get_valid_filename(name.replace("\\", "/").rsplit("/", 1)[-1][-100:])
+    except SuspiciousFileOperation:
+        return fallback
+
+
 def store_file(
     *,
     instance: StoredFile,
     name: str,
     data: bytes,
     summary: str,
-    storage_name: str | None = None,
     full_clean: bool = False,
 ) -> StoredFile:
     """Store ``data`` as ``instance``'s file and save the row, with one CREATE entry in the audit trail.
@@ -90,7 +100,7 @@ def store_file(
     ``instance`` is unsaved, with every field but the file's set by the caller (owner, tenant, uploader, dates).
     Refused with a ``ValidationError`` and nothing saved when the file is too large, holds a 個人番号 candidate or
     cannot be read (see :mod:`piaops.lib.filescan`); an image or a PDF page without text is stored with the scan's
-    note in the audit entry. ``storage_name`` is the name given to the storage (default: ``name``).
+    note in the audit entry. The storage gets :func:`safe_storage_name` of ``name``.
     """
     from piaops.audittrail.models import Action
     from piaops.audittrail.services import record, snapshot
@@ -100,7 +110,7 @@ def store_file(
     instance.size = len(data)
     setattr(instance, instance.display_name_field, name[-255:])
     with transaction.atomic():
-        instance.file.save(storage_name or name, ContentFile(data), save=False)
+        instance.file.save(safe_storage_name(name), ContentFile(data), save=False)
         if full_clean:
             instance.full_clean()
         instance.save()
