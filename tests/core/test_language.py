@@ -39,3 +39,29 @@ def test_an_unknown_language_cookie_falls_back_to_japanese(db: None) -> None:
     client = Client()
     client.cookies["django_language"] = "fr"
     assert '<html lang="ja">' in client.get("/login/").content.decode()
+
+
+def test_every_string_in_the_english_catalogue_is_translated() -> None:
+    """A string marked for translation but left empty shows Japanese in the English UI: name each one."""
+    from pathlib import Path
+
+    import piaops
+
+    po = Path(piaops.__file__).parent / "locale" / "en" / "LC_MESSAGES" / "django.po"
+    lines = po.read_text(encoding="utf-8").splitlines()
+    untranslated = [
+        lines[n - 1]
+        for n, line in enumerate(lines)
+        if line == 'msgstr ""'
+        and lines[n - 1] != 'msgid ""'  # the header
+        and not (n + 1 < len(lines) and lines[n + 1].startswith('"'))  # a multi-line translation
+    ]
+    assert untranslated == []
+
+
+def test_the_menu_names_secure_areas_in_english(world: World) -> None:
+    client = Client()
+    client.force_login(world.admin_a)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    body = client.get("/").content.decode()
+    assert "Secure areas" in body and "管理区域" not in body
