@@ -258,6 +258,26 @@ def test_an_upload_without_anyone_saving_in_between_is_saved_and_moves_the_versi
     assert AuditEntry.objects.filter(summary__startswith="回答を保存（Excel取込 回答.xlsx").count() == 1
 
 
+def test_the_same_file_uploaded_again_changes_nothing_but_an_edited_one_conflicts(
+    checklists: tuple[Checklist, Checklist], as_head: Client
+) -> None:
+    """The first upload moved the version. Uploading the same file again would overwrite nothing, so it is no
+    conflict; a file edited after that upload cannot be told apart from a colleague's save, so it is one."""
+    checklist = checklists[0]
+    data = _fill(_download(as_head, checklist), {f"D{FIRST_ROW}": "はい"})
+    assert "を取り込みました" in _upload(as_head, checklist, data)
+    entries = AuditEntry.objects.count()
+
+    assert "を取り込みました" in _upload(as_head, checklist, data)
+    assert AuditEntry.objects.count() == entries  # nothing changed, nothing recorded
+    checklist.refresh_from_db()
+    assert checklist.version == 2
+
+    edited = _fill(data, {f"D{FIRST_ROW + 1}": "はい"})
+    assert "ダウンロードした後に保存されています" in _upload(as_head, checklist, edited)
+    assert _answers(checklist) == [("yes", ""), ("", "")]
+
+
 def test_a_workbook_of_the_format_before_the_version_check_is_refused(
     checklists: tuple[Checklist, Checklist], as_head: Client
 ) -> None:

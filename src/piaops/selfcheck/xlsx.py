@@ -396,7 +396,8 @@ def import_workbooks(
     """Check every file, then save them all in one transaction (or nothing, with every problem listed).
 
     Each file is saved with the checklist version it was downloaded at as ``expected_version``: if anyone saved a
-    checklist since, :class:`WorkbookConflict` is raised (for the first such file) and nothing of any file is saved.
+    checklist since, :class:`WorkbookConflict` is raised (for the first such file) and nothing of any file is saved,
+    unless the checklist now holds exactly the file's answers (the same file uploaded twice): that file changes nothing.
     Without ``municipality`` (the CLI), each file's checklist is looked up by its id in any municipality.
     """
     problems: list[Problem] = []
@@ -429,9 +430,22 @@ def import_workbooks(
                     source=f"Excel取込 {p.filename}",
                     expected_version=p.version,
                 )
-            except ConflictError as exc:  # rolls back the files saved before this one too
-                raise WorkbookConflict(exc, p) from exc
+            except ConflictError as exc:
+                # Saved since the download, but to exactly what the file says (typically: the same file uploaded
+                # again): nothing would be overwritten, so there is nothing to refuse.
+                if _stored_as_in(p):
+                    continue
+                raise WorkbookConflict(exc, p) from exc  # rolls back the files saved before this one too
     return parsed
+
+
+def _stored_as_in(p: Parsed) -> bool:
+    """Whether every answer the file gives is what the checklist holds now."""
+    stored = {
+        a.item_id: AnswerInput(a.value, a.comment, a.improvement_plan, a.target_date)
+        for a in p.checklist.answers.filter(item_id__in=list(p.answers))
+    }
+    return all(stored.get(item_id) == given for item_id, given in p.answers.items())
 
 
 def _municipality_of(data: bytes) -> int | None:
