@@ -10,7 +10,8 @@ multiplied by the number of workers. The counter is read-then-written (Django's 
 increment): two concurrent failures may count as one, which only ever lets an attacker a few tries more.
 
 Behind the municipality's reverse proxy every request comes from the proxy's address: list the proxies in
-``PIAOPS_TRUSTED_PROXIES`` and the client's address is then read from ``X-Forwarded-For`` (:func:`client_addr`).
+``PIAOPS_TRUSTED_PROXIES`` and the client's address is then read from ``X-Forwarded-For``
+(:func:`piaops.lib.clientaddr.client_addr`, the address the audit trail records too).
 """
 
 from __future__ import annotations
@@ -24,25 +25,13 @@ from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
+from piaops.lib.clientaddr import client_addr
+
 LOGIN_MESSAGE = (
     "このネットワークアドレスからのログインの失敗が続いたため、しばらくログインできません。"
     "{minutes}分ほど待ってから、もう一度お試しください。"
 )
 API_MESSAGE = "このネットワークアドレスからの認証の失敗が続いたため、しばらく API を利用できません。"
-
-
-def client_addr(request: HttpRequest) -> str:
-    """The client's address: ``REMOTE_ADDR``, or, when that is a trusted proxy (``PIAOPS_TRUSTED_PROXIES``), the
-    right-most ``X-Forwarded-For`` entry that is not one (the left-most entries are whatever the client sent)."""
-    addr = request.META.get("REMOTE_ADDR", "") or "unknown"
-    trusted = set(getattr(settings, "PIAOPS_TRUSTED_PROXIES", ()))
-    if addr not in trusted:
-        return addr
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-    for hop in reversed(hops):
-        if hop not in trusted:
-            return hop
-    return addr
 
 
 def _window() -> int:
@@ -83,7 +72,7 @@ class IpThrottleMiddleware:
         return self._login_paths
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        addr = client_addr(request)
+        addr = client_addr(request) or "unknown"
         if request.path_info.startswith("/api/"):
             return self._guard(request, "api", addr, int(settings.PIAOPS_API_IP_FAILURES), failed=(401,))
         if request.method == "POST" and request.path_info in self.login_paths():
