@@ -149,11 +149,8 @@ MIDDLEWARE = [
     "piaops.accounts.throttle.IpThrottleMiddleware",
 ]
 
-# Per-IP throttling (piaops.accounts.throttle): failures counted in a database cache table shared by every worker.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "throttle": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "piaops_throttle"},
-}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Per-IP throttling (piaops.accounts.throttle): failures counted in the database, shared by every worker.
 PIAOPS_THROTTLE_WINDOW_SECONDS = envint("PIAOPS_THROTTLE_WINDOW_SECONDS", 900)
 PIAOPS_LOGIN_IP_FAILURES = envint("PIAOPS_LOGIN_IP_FAILURES", 30)
 PIAOPS_API_IP_FAILURES = envint("PIAOPS_API_IP_FAILURES", 60)

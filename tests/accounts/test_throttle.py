@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.cache import CacheHandler
 from django.test import Client
 
 from piaops.accounts import throttle
+from piaops.accounts.models import IpFailureWindow
 from tests.api.conftest import TokenFor, token_for  # noqa: F401 (fixture)
 from tests.conftest import World
 
@@ -56,13 +56,19 @@ def test_the_django_admin_log_in_is_throttled_too(world: World, limits: None) ->
 
 
 def test_the_count_is_shared_by_every_worker_process(world: World, limits: None) -> None:
-    """The counter is in the database cache table, not in one process's memory: a new cache connection (as in
-    another gunicorn worker) sees the failures."""
+    """The counter is a row of the database, not in one process's memory: another gunicorn worker reads it there."""
     for _ in range(3):
         _login("nobody", "wrong-password", ATTACKER)
-    other_worker = CacheHandler().create_connection("throttle")
-    key, _left = throttle._key("login", ATTACKER, __import__("time").time())
-    assert other_worker.get(key) == 3
+    stored = IpFailureWindow.objects.get(scope="login", addr=ATTACKER)
+    assert stored.count == 3 == throttle.failures("login", ATTACKER)
+
+
+def test_past_windows_are_deleted_when_a_new_one_starts(world: World) -> None:
+    start = 1_800_000_000.0 - 1_800_000_000.0 % 900
+    throttle.failure("login", ATTACKER, now=start + 10)
+    throttle.failure("api", NEIGHBOUR, now=start + 10)
+    assert throttle.failure("login", ATTACKER, now=start + 900 + 1) == 1
+    assert list(IpFailureWindow.objects.values_list("scope", "addr", "count")) == [("login", ATTACKER, 1)]
 
 
 def test_failures_of_a_past_window_do_not_count(world: World, limits: None) -> None:

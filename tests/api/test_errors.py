@@ -1,7 +1,9 @@
-"""Two more answers in the one error format: 409 for a stale version (with both versions), and a JSON 404 for any
-URL under /api/v1/ that no operation answers."""
+"""More answers in the one error format: 409 for a stale version (with both versions), a JSON 404 for any URL under
+/api/v1/ that no operation answers, and a JSON 405 for a method a path does not declare."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from django.test import Client
@@ -75,6 +77,44 @@ def test_an_unknown_url_under_the_api_answers_a_json_404(world: World, token_for
     anonymous = Client().get("/api/v1/nothing-here")
     assert anonymous.status_code == 404 and anonymous.json()["error"]["code"] == "not_found"
     assert ApiClient("nope").get("/tenancy/units").status_code == 401  # real operations still ask for a token
+
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def test_every_path_answers_a_method_it_does_not_declare_with_a_json_405_and_allow(
+    world: World, token_for: TokenFor
+) -> None:
+    """Every path of the OpenAPI document (a new operation is covered without touching this test), with every
+    method it does not declare: the error format with a Japanese message, and ``Allow`` listing the declared ones."""
+    api = token_for(world.admin_a)
+    document = api.get("/openapi.json").json()
+    assert len(document["paths"]) > 20  # the whole API, not an empty document
+    checked = 0
+    for template, operations in document["paths"].items():
+        declared = sorted(m.upper() for m in operations if m.upper() in METHODS)
+        url = re.sub(r"\{[^}]+\}", "1", template)  # every path parameter (int or str) accepts "1"
+        for method in (m for m in METHODS if m not in declared):
+            response = api.client.generic(method, url, headers={"Authorization": f"Bearer {api.raw}"})
+            where = f"{method} {template}"
+            assert response.status_code == 405, where
+            assert response["Content-Type"].startswith("application/json"), where
+            error = response.json()["error"]
+            assert error["code"] == "method_not_allowed" and "使えるメソッド" in error["message"], where
+            assert sorted(m.strip() for m in response["Allow"].split(",")) == declared, where
+            checked += 1
+    assert checked > 50
+
+
+def test_a_wrong_method_changes_nothing_and_still_answers_without_a_token(
+    world: World, incident: Incident, token_for: TokenFor
+) -> None:
+    api = token_for(world.admin_a)
+    path = f"/api/v1/incidents/incidents/{incident.pk}"
+    deleted = api.client.delete(path, headers={"Authorization": f"Bearer {api.raw}"})
+    assert deleted.status_code == 405 and Incident.objects.filter(pk=incident.pk).exists()
+    anonymous = Client().put(path, "{}", content_type="application/json")
+    assert anonymous.status_code == 405 and anonymous.json()["error"]["code"] == "method_not_allowed"
 
 
 def test_an_id_beyond_64_bits_is_the_clients_error_not_a_500(world: World, token_for: TokenFor) -> None:

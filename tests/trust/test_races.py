@@ -4,6 +4,8 @@ gets the conflict, and nothing is silently overwritten.
 Two real processes, each with its own PostgreSQL connection, load the same record at the same version, wait at a
 barrier (each says "ready" and waits for "go" on its stdin) and then call the service at once with that version.
 The database is a copy of the demo database (``tests/trust/conftest.py``), committed data that both connections see.
+
+Also: failed log-ins from one address, counted by several processes at once, all count (the per-IP throttle).
 """
 
 from __future__ import annotations
@@ -97,32 +99,40 @@ STORED = {
 }
 
 
-def race(env: dict[str, str], kind: str, pk: int, version: int, extra: list[str]) -> dict[str, str]:
-    """Start both workers, release them together, and return each tag's outcome ("won" or "conflict")."""
-    tags = [f"{kind}: 利用者Aの保存", f"{kind}: 利用者Bの保存"]
-    workers = {
-        tag: subprocess.Popen(
-            [sys.executable, "-c", WORKER, kind, str(pk), str(version), tag, *extra],
+def together(env: dict[str, str], code: str, argvs: list[list[str]]) -> list[str]:
+    """Start one worker running ``code`` per argument list, release them together once every one has said "ready",
+    and return what each printed after that."""
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, *argv],
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for tag in tags
-    }
-    for tag, worker in workers.items():
-        assert worker.stdout is not None and worker.stdout.readline().strip() == "ready", tag
-    for worker in workers.values():  # the barrier: both have loaded the record; now both save
+        for argv in argvs
+    ]
+    for argv, worker in zip(argvs, workers, strict=True):
+        assert worker.stdout is not None and worker.stdout.readline().strip() == "ready", argv
+    for worker in workers:  # the barrier: every worker is ready; now all go
         assert worker.stdin is not None
         worker.stdin.write("go\n")
         worker.stdin.flush()
-    outcomes = {}
-    for tag, worker in workers.items():
+    outputs = []
+    for worker in workers:
         out, err = worker.communicate(timeout=120)
         assert worker.returncode == 0, err[-2000:]
-        outcomes[tag] = out.strip()
-    return outcomes
+        outputs.append(out.strip())
+    return outputs
+
+
+def race(env: dict[str, str], kind: str, pk: int, version: int, extra: list[str]) -> dict[str, str]:
+    """Start both workers (each has loaded the record when ready), release them together, and return each tag's
+    outcome ("won" or "conflict")."""
+    tags = [f"{kind}: 利用者Aの保存", f"{kind}: 利用者Bの保存"]
+    outcomes = together(env, WORKER, [[kind, str(pk), str(version), tag, *extra] for tag in tags])
+    return dict(zip(tags, outcomes, strict=True))
 
 
 @pytest.mark.parametrize("kind", ["checklist", "followup", "incident"])
@@ -148,3 +158,31 @@ def test_two_saves_from_one_version_at_once_one_wins_and_the_other_gets_the_conf
     assert python(env, entries.format(loser)) == "0"  # the loser's save left no trace, not even in the trail
     verified = run(env, "audit-log", "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+# Each worker: say "ready", wait for "go", then count failures of one address in one window as fast as it can.
+FAILING = """
+import django; django.setup()
+import sys
+from piaops.accounts import throttle
+times, now = int(sys.argv[1]), float(sys.argv[2])
+print("ready", flush=True)
+sys.stdin.readline()
+for _ in range(times):
+    throttle.failure("login", "203.0.113.7", now=now)
+print("done", flush=True)
+"""
+
+
+def test_failed_log_ins_from_one_address_at_the_same_moment_all_count(databases: Databases) -> None:
+    """The per-IP throttle counts every failure even when they arrive together (the first ones racing to create the
+    window's row, the rest to add to it): an attacker firing guesses in parallel gets no more tries."""
+    env = databases.fresh("race_throttle")
+    workers, times, now = 6, 10, "1800000010"  # one fixed window, whatever the clock says meanwhile
+
+    assert together(env, FAILING, [[str(times), now]] * workers) == ["done"] * workers
+
+    counted = python(
+        env, f"from piaops.accounts import throttle; print(throttle.failures('login', '203.0.113.7', now={now}))"
+    )
+    assert int(counted) == workers * times

@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from piaops.accounts import services
 from piaops.core.forms import AdminLoginForm, LoginForm
+from piaops.lib.clientaddr import client_addr
 from piaops.lib.fields import GuardedFormCharField
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ class LockoutMixin(_FormBase):
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
         if username is not None and password:
-            addr = (self.request.META.get("REMOTE_ADDR", "") if self.request else "") or ""
+            addr = client_addr(self.request)
             if services.locked_until(username) is not None:
                 services.login_locked_record(username=username, remote_addr=addr)
                 raise forms.ValidationError(services.LOCKED_MESSAGE, code="locked")

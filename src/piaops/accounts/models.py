@@ -1,4 +1,5 @@
-"""Second factor (TOTP) devices, recovery codes and failed log-ins per user name (for the lockout)."""
+"""Second factor (TOTP) devices, recovery codes, failed log-ins per user name (for the lockout) and per network
+address (for the per-IP throttle)."""
 
 from __future__ import annotations
 
@@ -61,3 +62,24 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class IpFailureWindow(models.Model):
+    """Failures from one network address in one fixed time window (``piaops.accounts.throttle``).
+
+    ``scope`` is "login" (the log-in pages) or "api" (unauthenticated API requests). The count is only ever added to
+    with ``piaops.lib.counters.count_up`` (an atomic ``count = count + 1``); past windows are deleted.
+    """
+
+    scope = models.CharField("対象", max_length=8, choices=[("login", "ログイン"), ("api", "API")])
+    addr = models.CharField("接続元", max_length=64)
+    window_start = models.DateTimeField("期間の開始", db_index=True)
+    count = models.PositiveIntegerField("失敗回数", default=0)
+
+    class Meta:
+        verbose_name = "接続元ごとの認証失敗"
+        verbose_name_plural = "接続元ごとの認証失敗"
+        constraints = [models.UniqueConstraint(fields=["scope", "addr", "window_start"], name="ipfailurewindow_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.addr}@{self.window_start}: {self.count}"

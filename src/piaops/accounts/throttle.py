@@ -4,25 +4,31 @@ The per-user-name lockout (``accounts.services``) stops guessing one account's p
 from trying many accounts (or many API tokens). A failure is a log-in or second-factor POST answered with the form
 again (200: a success redirects), or an API request refused as unauthenticated (401).
 
-Counts live in the ``throttle`` cache, a database cache table (``piaops_throttle``, created by a migration): the
-default LocMem cache is per process, so under gunicorn each worker would count on its own and the limit would be
-multiplied by the number of workers. The counter is read-then-written (Django's database cache has no atomic
-increment): two concurrent failures may count as one, which only ever lets an attacker a few tries more.
+Counts live in the database (``IpFailureWindow``, one row per scope, address and window), shared by every gunicorn
+worker: a per-process count would multiply the limit by the number of workers. Each failure is one atomic
+``count = count + 1`` (``piaops.lib.counters``), so concurrent failures all count: an attacker firing many guesses
+at once gets no more tries than one firing them in turn. (The database cache used before had no atomic increment:
+its ``incr`` is a read and a write, and concurrent failures counted as one.)
 
 Behind the municipality's reverse proxy every request comes from the proxy's address: list the proxies in
-``PIAOPS_TRUSTED_PROXIES`` and the client's address is then read from ``X-Forwarded-For`` (:func:`client_addr`).
+``PIAOPS_TRUSTED_PROXIES`` and the client's address is then read from ``X-Forwarded-For``
+(:func:`piaops.lib.clientaddr.client_addr`, the address the audit trail records too).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+
+from piaops.accounts.models import IpFailureWindow
+from piaops.lib.clientaddr import client_addr
+from piaops.lib.counters import count_up
 
 LOGIN_MESSAGE = (
     "このネットワークアドレスからのログインの失敗が続いたため、しばらくログインできません。"
@@ -31,42 +37,38 @@ LOGIN_MESSAGE = (
 API_MESSAGE = "このネットワークアドレスからの認証の失敗が続いたため、しばらく API を利用できません。"
 
 
-def client_addr(request: HttpRequest) -> str:
-    """The client's address: ``REMOTE_ADDR``, or, when that is a trusted proxy (``PIAOPS_TRUSTED_PROXIES``), the
-    right-most ``X-Forwarded-For`` entry that is not one (the left-most entries are whatever the client sent)."""
-    addr = request.META.get("REMOTE_ADDR", "") or "unknown"
-    trusted = set(getattr(settings, "PIAOPS_TRUSTED_PROXIES", ()))
-    if addr not in trusted:
-        return addr
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-    for hop in reversed(hops):
-        if hop not in trusted:
-            return hop
-    return addr
+def _window(now: float | None) -> tuple[dt.datetime, int]:
+    """The start of the fixed window holding ``now`` (default: the present), and the seconds until it ends."""
+    seconds = int(getattr(settings, "PIAOPS_THROTTLE_WINDOW_SECONDS", 900))
+    now = time.time() if now is None else now
+    start = int(now // seconds) * seconds
+    return dt.datetime.fromtimestamp(start, tz=dt.UTC), int(start + seconds - now) + 1
 
 
-def _window() -> int:
-    return int(getattr(settings, "PIAOPS_THROTTLE_WINDOW_SECONDS", 900))
+def _key(scope: str, addr: str, start: dt.datetime) -> dict[str, object]:
+    return {"scope": scope, "addr": addr[:64], "window_start": start}
 
 
-def _key(scope: str, addr: str, now: float) -> tuple[str, int]:
-    """The counter's key for the current fixed window, and the seconds until that window ends."""
-    window = _window()
-    index = int(now // window)
-    return f"ip-failures:{scope}:{addr}:{index}", int((index + 1) * window - now) + 1
+def failures(scope: str, addr: str, *, now: float | None = None) -> int:
+    """The failures counted for ``addr`` in the window holding ``now``."""
+    start, _left = _window(now)
+    found = IpFailureWindow.objects.filter(**_key(scope, addr, start)).values_list("count", flat=True).first()
+    return found or 0
 
 
 def retry_after(scope: str, addr: str, limit: int, *, now: float | None = None) -> int | None:
     """Seconds to wait when ``addr`` has reached ``limit`` failures in this window, else None."""
-    key, left = _key(scope, addr, time.time() if now is None else now)
-    count = caches["throttle"].get(key, 0)
-    return left if count >= limit else None
+    _start, left = _window(now)
+    return left if failures(scope, addr, now=now) >= limit else None
 
 
-def failure(scope: str, addr: str, *, now: float | None = None) -> None:
-    key, left = _key(scope, addr, time.time() if now is None else now)
-    cache = caches["throttle"]
-    cache.set(key, int(cache.get(key, 0)) + 1, timeout=left)
+def failure(scope: str, addr: str, *, now: float | None = None) -> int:
+    """Count one failure of ``addr`` (atomically: see the module's docstring); return the window's count so far."""
+    start, _left = _window(now)
+    count, created = count_up(IpFailureWindow, **_key(scope, addr, start))
+    if created:  # once per address and window: past windows are of no use
+        IpFailureWindow.objects.filter(window_start__lt=start).delete()
+    return count
 
 
 class IpThrottleMiddleware:
@@ -83,7 +85,7 @@ class IpThrottleMiddleware:
         return self._login_paths
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        addr = client_addr(request)
+        addr = client_addr(request) or "unknown"
         if request.path_info.startswith("/api/"):
             return self._guard(request, "api", addr, int(settings.PIAOPS_API_IP_FAILURES), failed=(401,))
         if request.method == "POST" and request.path_info in self.login_paths():

@@ -17,6 +17,7 @@ from piaops.accounts.forms import OtpForm
 from piaops.accounts.session import OTP_FAILURES, is_otp_verified, mark_otp_verified
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
+from piaops.lib.clientaddr import client_addr
 from piaops.tenancy.models import User
 
 # Wrong second-factor codes allowed in one session before it is logged out (the password must be given again).
@@ -30,10 +31,6 @@ def _next(request: HttpRequest) -> str:
     return "/"
 
 
-def _addr(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or ""
-
-
 @login_required
 def otp_verify(request: HttpRequest) -> HttpResponse:
     """The second step of a log-in: a TOTP code or a recovery code."""
@@ -44,7 +41,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:otp_setup")
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.otp_verify(user=user, code=form.cleaned_data["code"], remote_addr=_addr(request)):
+        if services.otp_verify(user=user, code=form.cleaned_data["code"], remote_addr=client_addr(request)):
             mark_otp_verified(request)
             left = services.recovery_codes_left(user)
             if left <= 2:

@@ -32,6 +32,7 @@ from pydantic import model_validator
 from piaops.api.models import ApiToken, Scope
 from piaops.api.services import rate_hit, token_lookup
 from piaops.audittrail.context import Actor, _current
+from piaops.lib.clientaddr import client_addr
 from piaops.lib.fields import MyNumberRefused, guard_text, refuse_my_number
 from piaops.tenancy.access import Perm, require
 from piaops.tenancy.models import OrgUnit, User
@@ -76,8 +77,8 @@ class TokenAuth(HttpBearer):
         request.user = api_token.user
         request.api_token = api_token  # type: ignore[attr-defined]
         # The audit trail names the token's user (the session middleware saw an anonymous request).
-        addr = request.META.get("REMOTE_ADDR", "") or ""
-        _current.set(Actor(user=api_token.user, name=f"{api_token.user.get_username()}（API）", remote_addr=addr))
+        name = f"{api_token.user.get_username()}（API）"
+        _current.set(Actor(user=api_token.user, name=name, remote_addr=client_addr(request)))
         return api_token
 
 

@@ -6,12 +6,12 @@ import datetime as dt
 import math
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 
 from piaops.api.models import ApiToken, RateWindow, Scope
 from piaops.audittrail.services import record_create, revoke
+from piaops.lib.counters import count_up
 from piaops.lib.tokens import digest_of, new_token
 from piaops.tenancy.access import municipality_of
 from piaops.tenancy.models import User
@@ -68,17 +68,10 @@ def rate_hit(token: ApiToken, *, now: dt.datetime | None = None) -> int | None:
     now = now or timezone.now()
     window = now.replace(second=0, microsecond=0)
     with transaction.atomic():
-        updated = RateWindow.objects.filter(token=token, window_start=window).update(count=F("count") + 1)
-        if not updated:
-            try:
-                with transaction.atomic():
-                    RateWindow.objects.create(token=token, window_start=window, count=1)
-            except IntegrityError:  # a concurrent first request in this minute created it
-                RateWindow.objects.filter(token=token, window_start=window).update(count=F("count") + 1)
-            # Old windows are of no use: drop them once a minute per token.
+        count, created = count_up(RateWindow, token=token, window_start=window)
+        if created:  # old windows are of no use: drop them once a minute per token
             RateWindow.objects.filter(token=token, window_start__lt=window).delete()
-        count = RateWindow.objects.filter(token=token, window_start=window).values_list("count", flat=True).first()
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    if count is not None and count > rate_limit_per_minute():
+    if count > rate_limit_per_minute():
         return max(1, math.ceil(60 - (now - window).total_seconds()))
     return None

@@ -7,12 +7,16 @@ To add an app: write ``piaops/<app>/api.py`` with ``router = Router(tags=["<app>
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import wraps
 from importlib import import_module
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -163,6 +167,38 @@ def unknown_url(request: HttpRequest, rest: str = "") -> HttpResponse:
     return error_response(
         request, 404, "not_found", "このURLのAPIはありません。/api/v1/openapi.json で操作の一覧を確認してください。"
     )
+
+
+def _json_not_allowed(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """``view`` (one path of the API), with ninja's empty 405 for a method the path does not declare turned into the
+    error format, keeping the ``Allow`` header. No operation returns a 405 itself, so only ninja's is converted."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if not isinstance(response, HttpResponseNotAllowed):
+            return response
+        allowed = ", ".join(sorted(m.strip() for m in response["Allow"].split(",") if m.strip()))
+        # The method is not echoed: it is whatever the client sent.
+        answer = error_response(
+            request,
+            405,
+            "method_not_allowed",
+            f"このURLではこのHTTPメソッドは使えません（使えるメソッド: {allowed}）。",
+        )
+        answer["Allow"] = allowed
+        return answer
+
+    return wrapped
+
+
+def api_urls() -> tuple[list[Any], str, str]:
+    """``api.urls`` (for ``include``), each path answering a wrong method with the JSON 405 of the error format."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            pattern.callback = _json_not_allowed(pattern.callback)
+    return patterns, app_name, namespace
 
 
 for prefix, module in ROUTERS:

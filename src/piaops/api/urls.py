@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.urls import include, path, re_path
 
 from piaops.api import views
-from piaops.api.site import api, unknown_url
+from piaops.api.site import api_urls, unknown_url
 
 token_patterns = [
     path("", views.index, name="index"),
@@ -14,7 +14,7 @@ token_patterns = [
 ]
 
 urlpatterns = [
-    path("v1/", api.urls),
+    path("v1/", api_urls()),  # a wrong method on a path: the JSON 405 of the API
     re_path(r"^v1/(?P<rest>.*)$", unknown_url),  # after every operation: the JSON 404 of the API
     path("tokens/", include((token_patterns, "api"))),
 ]

@@ -11,15 +11,12 @@ from django.http import HttpRequest
 from piaops.audittrail.context import Actor
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
-
-
-def _addr(request: HttpRequest | None) -> str:
-    return (request.META.get("REMOTE_ADDR", "") if request is not None else "") or ""
+from piaops.lib.clientaddr import client_addr
 
 
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    actor = Actor(user=user, name=user.get_username(), remote_addr=_addr(request))
+    actor = Actor(user=user, name=user.get_username(), remote_addr=client_addr(request))
     record(action=Action.LOGIN, municipality_id=user.municipality_id, obj=user, actor=actor)
 
 
@@ -27,7 +24,7 @@ def _logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: An
 def _logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if user is None:
         return
-    actor = Actor(user=user, name=user.get_username(), remote_addr=_addr(request))
+    actor = Actor(user=user, name=user.get_username(), remote_addr=client_addr(request))
     record(action=Action.LOGOUT, municipality_id=user.municipality_id, obj=user, actor=actor)
 
 
@@ -37,7 +34,7 @@ def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest
 
     username = str(credentials.get("username", ""))[:150]
     known = get_user_model().objects.filter(username=username).only("pk", "municipality_id").first()
-    actor = Actor(user=None, name=username, remote_addr=_addr(request))
+    actor = Actor(user=None, name=username, remote_addr=client_addr(request))
     record(
         action=Action.LOGIN_FAILED,
         municipality_id=getattr(known, "municipality_id", None),

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from piaops.audittrail.context import SYSTEM, Actor, acting_as
+from piaops.lib.clientaddr import client_addr
 
 
 class AuditContextMiddleware:
@@ -17,7 +18,7 @@ class AuditContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        addr = request.META.get("REMOTE_ADDR", "") or ""
+        addr = client_addr(request)
         if user is not None and user.is_authenticated:
             actor = Actor(user=user, name=user.get_username(), remote_addr=addr)
         else:
