@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import typing
+from typing import Any
 
 import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from pydantic import BaseModel
 
+from piaops.api.framework import OutSchema
+from piaops.assurance.models import Contract
 from piaops.incidents.models import Incident
-from piaops.tenancy.models import Assignment, EmploymentType, Person
+from piaops.tenancy.models import Assignment, EmploymentType, Person, Work
+from tests import factories as f
 from tests.api.conftest import ApiClient, TokenFor
 from tests.conftest import World
+from tests.training import makers as training_makers
 
 MY_NUMBER = "123456789018"  # published test vector (valid check digit)
 
@@ -81,6 +88,60 @@ def test_queries_per_page_do_not_grow_with_the_page_size(
             assert len(api.get("/tenancy/people", limit=limit).json()["items"]) == limit
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_related_rows_of_a_list_are_read_once_per_page_not_once_per_row(world: World, token_for: TokenFor) -> None:
+    """Each item's related ids come from the page's one prefetch: reading them per row (a prefetch that missed
+    its ``related()``) would add a query per item."""
+    course = training_makers.course(world.a)
+    for i in range(3):
+        f.work(world.a, f"事務{i}", units=(world.tax_a, world.other_a))
+        contract = Contract.objects.create(
+            municipality=world.a, party=f.party(world.a, f"事業者{i}"), title=f"委託{i}", start_date=dt.date(2025, 4, 1)
+        )
+        contract.works.set(Work.objects.filter(municipality=world.a))
+        training_makers.requirement(world.a, course, name=f"要件{i}")
+    api = token_for(world.admin_a)
+    api.get("/tenancy/units")  # opens the token's rate window for this minute
+    for path, related in (
+        ("/tenancy/works", "unit_ids"),
+        ("/assurance/contracts", "work_ids"),
+        ("/training/requirements", "course_ids"),
+    ):
+        counts = []
+        for limit in (1, 3):
+            with CaptureQueriesContext(connection) as queries:
+                items = api.get(path, limit=limit).json()["items"]
+            assert len(items) == limit and all(item[related] for item in items), path
+            counts.append(len(queries))
+        assert counts[0] == counts[1], path
+
+
+def _schemas(annotation: Any, seen: set[type[BaseModel]]) -> None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel) and annotation not in seen:
+        seen.add(annotation)
+        for field in annotation.model_fields.values():
+            _schemas(field.annotation, seen)
+    for arg in typing.get_args(annotation):
+        _schemas(arg, seen)
+
+
+def test_every_response_schema_derives_from_out_schema() -> None:
+    """A response schema derived from ninja's ``Schema`` alone would answer the same, but read each field of each
+    row through ninja's Python getter: every schema an operation answers with, nested ones included, is an
+    ``OutSchema`` (ninja's container of the response aside)."""
+    from piaops.api.site import api
+
+    seen: set[type[BaseModel]] = set()
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                for container in operation.response_models.values():
+                    if isinstance(container, type) and issubclass(container, BaseModel):
+                        _schemas(container.model_fields["response"].annotation, seen)
+    names = {f"{schema.__module__}.{schema.__qualname__}": schema for schema in seen}
+    assert "piaops.tenancy.api.AssignmentOut" in names  # nested in PersonOut
+    assert sorted(name for name, schema in names.items() if not issubclass(schema, OutSchema)) == []
 
 
 def test_the_limit_is_capped_and_a_bad_cursor_is_refused(world: World, token_for: TokenFor) -> None:

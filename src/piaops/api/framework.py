@@ -2,7 +2,9 @@
 
 An app's ``api.py`` defines ``router = Router(tags=[...])`` with operations that
 - read through ``piaops.tenancy.access`` (``scoped``, ``get_or_404``, ``visible_units``) with ``request.user``,
-- list with ``@paginate(CursorPagination)`` over a queryset (stable order by primary key),
+- answer with schemas derived from ``OutSchema`` (read straight from the row; see there),
+- list with ``@paginate(CursorPagination)`` over a queryset (stable order by primary key), a related list with
+  ``prefetch(...)`` and read it in a resolver with ``related(...)``,
 - write only through the app's ``services`` after ``require_write(request, perm, unit=...)``;
 - import a file through the app's own importer: ``FileIn`` / ``file_bytes`` for the body, ``import_rejected`` for
   the importer's row errors (422, one detail per line).
@@ -15,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import inspect
 import json
 import re
 from collections.abc import Iterable
@@ -23,11 +26,14 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute, ForwardManyToOneDescriptor
+from django.db.models.query_utils import DeferredAttribute
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
+from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer
-from pydantic import model_validator
+from pydantic import ModelWrapValidatorHandler, ValidationInfo, model_validator
 
 from piaops.api.models import ApiToken, Scope
 from piaops.api.services import rate_hit, token_lookup
@@ -114,6 +120,88 @@ def decode_cursor(cursor: str) -> int:
         ) from exc
 
 
+# --- output ----------------------------------------------------------------------------------------------------
+
+# Class attributes of a model whose value, read on a row, is the stored value (or the related row): never a manager,
+# a callable or a file, so ninja's getter would hand it over unchanged. Exact types: a FileField's descriptor is a
+# subclass of DeferredAttribute and answers a FieldFile (ninja turns it into its URL).
+_PLAIN_DESCRIPTORS = (DeferredAttribute, ForeignKeyDeferredAttribute, ForwardManyToOneDescriptor)
+_Plan = tuple[tuple[str, ...], tuple[str, ...]] | None
+_plans: dict[tuple[type, type], _Plan] = {}
+
+
+def _plan(schema: type[Schema], model: type[models.Model]) -> _Plan:
+    """How ``schema`` reads a ``model`` row: (fields read as plain attributes, fields of resolvers), or None when
+    some field needs ninja's getter (a property, a method, a manager, a file, an alias)."""
+    key = (schema, model)
+    if key not in _plans:
+        resolvers = schema._ninja_resolvers
+        plain, resolved = [], []
+        plan: _Plan = None
+        for name, field in schema.model_fields.items():
+            if name in resolvers:
+                resolved.append(name)
+            elif (
+                field.alias is None
+                and field.validation_alias is None
+                and (type(inspect.getattr_static(model, name, None)) in _PLAIN_DESCRIPTORS)
+            ):
+                plain.append(name)
+            else:
+                break
+        else:
+            plan = (tuple(plain), tuple(resolved))
+        _plans[key] = plan
+    return _plans[key]
+
+
+class OutSchema(Schema):
+    """Base of every API response schema: the same fields, resolvers and OpenAPI document as ninja's ``Schema``,
+    read faster from a model row.
+
+    Ninja reads every field of every row through its Python ``DjangoGetter`` (a lookup, four type checks and a
+    call per field): about half the time of a 200-row page of training records. When each field of the schema is
+    a column or a forward relation of the row's model, or has a ``resolve_*``, pydantic reads the columns itself
+    and only the resolvers run in Python (through ninja's getter, so they answer exactly as before). Any other
+    field (a property, a method, a manager, a file) keeps ninja's way for the whole row; so do dicts and other
+    objects.
+    """
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo) -> Any:
+        if isinstance(values, models.Model) and (plan := _plan(cls, type(values))) is not None:
+            plain, resolved = plan
+            if not resolved:
+                return handler(values)
+            getter = DjangoGetter(values, cls, info.context)
+            data = {name: getattr(values, name) for name in plain}
+            for name in resolved:
+                data[name] = getattr(getter, name)
+            return handler(data)
+        return super()._run_root_validator(values, handler, info)  # type: ignore[operator]  # pydantic's proxy
+
+
+def prefetch(lookup: str, queryset: models.QuerySet[Any] | None = None) -> models.Prefetch[Any, Any, Any]:
+    """``prefetch_related`` of a list's related rows, read back with ``related(row, lookup)`` (for ``"a__b"``:
+    ``related(row.a, "b")``).
+
+    The rows land in a plain list: Django's default builds a filtered queryset per row to hold them, which cost
+    more than the rest of a 200-row page of people or contracts.
+    """
+    return models.Prefetch(lookup, queryset=queryset, to_attr=_prefetched(lookup.rsplit("__", 1)[-1]))
+
+
+def related(row: models.Model, lookup: str) -> list[Any]:
+    """The rows of ``lookup`` fetched by ``prefetch(lookup)`` (in its queryset's order); without it, one query."""
+    found: list[Any] | None = getattr(row, _prefetched(lookup), None)
+    return found if found is not None else list(getattr(row, lookup).all())
+
+
+def _prefetched(lookup: str) -> str:
+    return f"_api_prefetched_{lookup}"
+
+
 class CursorPagination(PaginationBase):
     """Opaque cursor over the primary key (a stable order: new rows land at the end, none is seen twice)."""
 
@@ -121,7 +209,7 @@ class CursorPagination(PaginationBase):
         cursor: str | None = Field(None, description="前の応答の next_cursor（最初のページでは省略）")
         limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"1ページの件数（最大 {MAX_LIMIT}）")
 
-    class Output(Schema):
+    class Output(OutSchema):
         items: list[Any]
         next_cursor: str | None = None
 

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Path, Router, Schema
+from ninja import Field, Path, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
@@ -18,6 +18,7 @@ from piaops.api.framework import (
     ApiError,
     CursorPagination,
     FileIn,
+    OutSchema,
     api_user,
     file_bytes,
     import_rejected,
@@ -33,7 +34,7 @@ from piaops.tenancy.access import Perm
 router = Router(tags=["areas"])
 
 
-class AreaOut(Schema):
+class AreaOut(OutSchema):
     id: int
     name: str
     code: str
@@ -53,7 +54,7 @@ class AreaOut(Schema):
         return obj.hours_end.isoformat()
 
 
-class ExceptionOut(Schema):
+class ExceptionOut(OutSchema):
     key: str
     kind: str
     label: str
@@ -64,7 +65,7 @@ class ExceptionOut(Schema):
     comment: str
 
 
-class MonthOut(Schema):
+class MonthOut(OutSchema):
     area_id: int
     month: dt.date
     review_status: str
@@ -79,7 +80,7 @@ class DoorLogIn(FileIn):
     mapping_id: int | None = Field(None, description="列の対応（省略時は 日時・カード番号・入退）")
 
 
-class DoorLogOut(Schema):
+class DoorLogOut(OutSchema):
     id: int | None = Field(..., description="取込の番号（dry_run では null）")
     area_id: int
     dry_run: bool

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
@@ -16,6 +16,7 @@ from piaops.api.framework import (
     ApiError,
     CursorPagination,
     GuardedSchema,
+    OutSchema,
     api_user,
     check_day,
     import_rejected,
@@ -32,7 +33,7 @@ from piaops.tenancy.models import Work
 router = Router(tags=["assessments"])
 
 
-class ReportOut(Schema):
+class ReportOut(OutSchema):
     id: int
     series: str
     version: int
@@ -45,7 +46,7 @@ class ReportOut(Schema):
     imported_at: dt.datetime
 
 
-class CommitmentOut(Schema):
+class CommitmentOut(OutSchema):
     id: int
     item_id: int
     block_id: int | None
@@ -73,19 +74,19 @@ class ReportImportIn(GuardedSchema):
     dry_run: bool = Field(False, description="true なら確認（プレビュー）だけして保存しない")
 
 
-class WarningOut(Schema):
+class WarningOut(OutSchema):
     line: int
     message: str
 
 
-class PartyRowOut(Schema):
+class PartyRowOut(OutSchema):
     label: str
     name: str
     party_id: int | None
     blocks: int
 
 
-class ReportPreviewOut(Schema):
+class ReportPreviewOut(OutSchema):
     dry_run: bool
     title: str
     series: str

@@ -14,17 +14,20 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
 from piaops.api.framework import (
     CursorPagination,
     FileIn,
+    OutSchema,
     api_user,
     check_day,
     file_bytes,
     import_rejected,
+    prefetch,
+    related,
     require_write,
 )
 from piaops.assurance import services
@@ -47,7 +50,7 @@ from piaops.tenancy.access import Perm
 router = Router(tags=["assurance"])
 
 
-class SubcontractOut(Schema):
+class SubcontractOut(OutSchema):
     """One link of the chain: ``depth`` 1 is a 再委託, 2 a 再々委託…; ``parent_id`` names the link above."""
 
     id: int
@@ -61,7 +64,7 @@ class SubcontractOut(Schema):
     approved_by: str
 
 
-class ContractOut(Schema):
+class ContractOut(OutSchema):
     id: int
     party_id: int
     title: str
@@ -75,7 +78,7 @@ class ContractOut(Schema):
 
     @staticmethod
     def resolve_work_ids(obj: Contract) -> list[int]:
-        return sorted(w.pk for w in obj.works.all())
+        return sorted(w.pk for w in related(obj, "works"))
 
 
 class ContractDetailOut(ContractOut):
@@ -86,7 +89,7 @@ class ContractDetailOut(ContractOut):
         return _chain(obj)
 
 
-class ObligationOut(Schema):
+class ObligationOut(OutSchema):
     id: int
     party_id: int
     contract_id: int | None
@@ -105,7 +108,7 @@ class ObligationOut(Schema):
         return obj.is_overdue(timezone.localdate())
 
 
-class EvidenceOut(Schema):
+class EvidenceOut(OutSchema):
     id: int
     file_name: str
     sha256: str
@@ -120,7 +123,7 @@ class EvidenceOut(Schema):
     reviewed_at: dt.datetime | None
 
 
-class ObligationEventOut(Schema):
+class ObligationEventOut(OutSchema):
     id: int
     kind: str
     at: dt.datetime
@@ -144,7 +147,7 @@ class ObligationDetailOut(ObligationOut):
         return list(obj.events.order_by("at", "pk"))
 
 
-class CloudServiceOut(Schema):
+class CloudServiceOut(OutSchema):
     id: int
     party_id: int | None
     provider: str
@@ -168,7 +171,7 @@ class CloudServiceOut(Schema):
         return obj.is_valid(timezone.localdate())
 
 
-class AlertOut(Schema):
+class AlertOut(OutSchema):
     id: int
     service_id: int
     kind: str
@@ -177,7 +180,7 @@ class AlertOut(Schema):
     acknowledged_at: dt.datetime | None
 
 
-class SnapshotOut(Schema):
+class SnapshotOut(OutSchema):
     id: int
     list_date: dt.date
     file_name: str
@@ -196,7 +199,7 @@ class SnapshotDetailOut(SnapshotOut):
         return list(obj.alerts.order_by("pk"))
 
 
-class EntryOut(Schema):
+class EntryOut(OutSchema):
     id: int
     line: int
     registration_number: str
@@ -214,7 +217,7 @@ class IsmapImportIn(FileIn):
     list_date: dt.date = Field(..., description="リストの日付（公表日）")
 
 
-class OutcomeOut(Schema):
+class OutcomeOut(OutSchema):
     service_id: int
     kind: str
     label: str
@@ -222,7 +225,7 @@ class OutcomeOut(Schema):
     expires_on: dt.date | None
 
 
-class IsmapPreviewOut(Schema):
+class IsmapPreviewOut(OutSchema):
     dry_run: bool
     entry_count: int
     encoding: str
@@ -273,7 +276,7 @@ def _register_view(request: HttpRequest) -> Any:
 
 def _contracts(request: HttpRequest) -> Any:
     user = _view(request)
-    return _mine(user, Contract).for_parties(party_scope(user)).prefetch_related("works")
+    return _mine(user, Contract).for_parties(party_scope(user)).prefetch_related(prefetch("works"))
 
 
 def _obligations(request: HttpRequest) -> Any:

@@ -14,10 +14,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 from ninja.pagination import paginate
 
-from piaops.api.framework import CursorPagination, GuardedSchema, api_user, require_write
+from piaops.api.framework import CursorPagination, GuardedSchema, OutSchema, api_user, prefetch, related, require_write
 from piaops.audits import services
 from piaops.audits.models import Audit, AuditAuditor, AuditEvent, AuditItem, AuditProgramme, AuditReport
 from piaops.audits.views import _is_auditor_of
@@ -31,7 +31,7 @@ router = Router(tags=["audits"])
 # ------------------------------------------------------------------------------------------------ schemas
 
 
-class ProgrammeOut(Schema):
+class ProgrammeOut(OutSchema):
     id: int
     fiscal_year: int
     title: str
@@ -42,12 +42,12 @@ class ProgrammeOut(Schema):
     created_at: dt.datetime
 
 
-class AuditorOut(Schema):
+class AuditorOut(OutSchema):
     user_id: int
     exception_reason: str = Field(..., description="独立性の例外の理由（例外でなければ空）")
 
 
-class AuditOut(Schema):
+class AuditOut(OutSchema):
     id: int
     programme_id: int
     unit_id: int
@@ -64,14 +64,14 @@ class AuditOut(Schema):
 
     @staticmethod
     def resolve_work_ids(obj: Audit) -> list[int]:
-        return sorted(aw.work_id for aw in obj.audit_works.all())
+        return sorted(aw.work_id for aw in related(obj, "audit_works"))
 
     @staticmethod
     def resolve_auditors(obj: Audit) -> list[AuditAuditor]:
-        return sorted(obj.auditors.all(), key=lambda a: a.pk)
+        return sorted(related(obj, "auditors"), key=lambda a: a.pk)
 
 
-class ItemOut(Schema):
+class ItemOut(OutSchema):
     id: int
     order: int
     commitment_id: int | None
@@ -84,7 +84,7 @@ class ItemOut(Schema):
     updated_at: dt.datetime | None
 
 
-class AuditEventOut(Schema):
+class AuditEventOut(OutSchema):
     id: int
     from_status: str
     to_status: str
@@ -117,7 +117,7 @@ class AuditDetailOut(AuditOut):
         return list(obj.events.order_by("at", "pk"))
 
 
-class AuditReportOut(Schema):
+class AuditReportOut(OutSchema):
     id: int
     fiscal_year: int
     kind: str
@@ -158,7 +158,7 @@ def _view(request: HttpRequest) -> Any:
 
 
 def _audits(request: HttpRequest) -> QuerySet[Audit]:
-    return access.scoped(_view(request), Audit).prefetch_related("audit_works", "auditors")
+    return access.scoped(_view(request), Audit).prefetch_related(prefetch("audit_works"), prefetch("auditors"))
 
 
 def _found(request: HttpRequest, model_or_qs: Any, pk: int) -> Any:
@@ -170,7 +170,9 @@ def _found(request: HttpRequest, model_or_qs: Any, pk: int) -> Any:
 
 
 def _get(request: HttpRequest, audit_id: int) -> Audit:
-    audits = Audit.objects.prefetch_related("audit_works", "auditors").select_related("programme", "unit")
+    audits = Audit.objects.prefetch_related(prefetch("audit_works"), prefetch("auditors")).select_related(
+        "programme", "unit"
+    )
     return _found(request, audits, audit_id)
 
 

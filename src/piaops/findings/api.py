@@ -18,11 +18,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from piaops.api.framework import ApiError, CursorPagination, GuardedSchema, api_user, require_write
+from piaops.api.framework import (
+    ApiError,
+    CursorPagination,
+    GuardedSchema,
+    OutSchema,
+    api_user,
+    prefetch,
+    related,
+    require_write,
+)
 from piaops.findings import services
 from piaops.findings.models import Finding, FindingEvent, FindingStatus, FollowUp, ProgressUpdate
 from piaops.findings.views import WIDE, _finding, can_verify
@@ -35,7 +44,7 @@ router = Router(tags=["findings"])
 # ------------------------------------------------------------------------------------------------ schemas
 
 
-class FindingEventOut(Schema):
+class FindingEventOut(OutSchema):
     id: int
     from_status: str
     to_status: str
@@ -44,14 +53,14 @@ class FindingEventOut(Schema):
     note: str
 
 
-class ProgressOut(Schema):
+class ProgressOut(OutSchema):
     id: int
     on: dt.date
     note: str
     by_id: int | None
 
 
-class FollowUpOut(Schema):
+class FollowUpOut(OutSchema):
     id: int
     finding_id: int
     status: str = Field(..., description="指摘事項の状態（open / planned / completed / verified）")
@@ -73,14 +82,14 @@ class FollowUpOut(Schema):
 
     @staticmethod
     def resolve_progress(obj: FollowUp) -> list[ProgressUpdate]:
-        return sorted(obj.updates.all(), key=lambda u: (u.on, u.pk))
+        return sorted(related(obj, "updates"), key=lambda u: (u.on, u.pk))
 
     @staticmethod
     def resolve_history(obj: FollowUp) -> list[FindingEvent]:
-        return sorted(obj.finding.events.all(), key=lambda e: (e.at, e.pk))
+        return sorted(related(obj.finding, "events"), key=lambda e: (e.at, e.pk))
 
 
-class FindingOut(Schema):
+class FindingOut(OutSchema):
     id: int
     fiscal_year: int
     unit_id: int
@@ -144,7 +153,7 @@ def _view(request: HttpRequest) -> Any:
 
 
 def _followups() -> QuerySet[FollowUp]:
-    return FollowUp.objects.select_related("finding").prefetch_related("updates", "finding__events")
+    return FollowUp.objects.select_related("finding").prefetch_related(prefetch("updates"), prefetch("finding__events"))
 
 
 def _visible(request: HttpRequest) -> QuerySet[Finding]:

@@ -9,11 +9,20 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from piaops.api.framework import ApiError, CursorPagination, GuardedSchema, api_user, require_write
+from piaops.api.framework import (
+    ApiError,
+    CursorPagination,
+    GuardedSchema,
+    OutSchema,
+    api_user,
+    prefetch,
+    related,
+    require_write,
+)
 from piaops.incidents import services
 from piaops.incidents.models import Incident, IncidentEvent, IncidentQuerySet
 from piaops.incidents.views import visible_incidents
@@ -24,7 +33,7 @@ from piaops.tenancy.models import OrgUnit, Work
 router = Router(tags=["incidents"])
 
 
-class IncidentOut(Schema):
+class IncidentOut(OutSchema):
     id: int
     title: str
     description: str
@@ -49,7 +58,7 @@ class IncidentOut(Schema):
     version: int
 
 
-class EventOut(Schema):
+class EventOut(OutSchema):
     id: int
     at: dt.datetime
     kind: str
@@ -65,7 +74,7 @@ class IncidentDetailOut(IncidentOut):
 
     @staticmethod
     def resolve_work_ids(obj: Incident) -> list[int]:
-        return [iw.work_id for iw in obj.incident_works.all()]
+        return [iw.work_id for iw in related(obj, "incident_works")]
 
     @staticmethod
     def resolve_timeline(obj: Incident) -> list[IncidentEvent]:
@@ -109,7 +118,9 @@ def _visible(request: HttpRequest) -> IncidentQuerySet:
 
 
 def _get(request: HttpRequest, incident_id: int) -> Incident:
-    return access.get_or_404(request.user, _visible(request).prefetch_related("incident_works"), pk=incident_id)
+    return access.get_or_404(
+        request.user, _visible(request).prefetch_related(prefetch("incident_works")), pk=incident_id
+    )
 
 
 @router.get("/incidents", response=list[IncidentOut], summary="事故の一覧")

@@ -22,7 +22,16 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
-from piaops.api.framework import ApiError, CursorPagination, GuardedSchema, api_user, require_write
+from piaops.api.framework import (
+    ApiError,
+    CursorPagination,
+    GuardedSchema,
+    OutSchema,
+    api_user,
+    prefetch,
+    related,
+    require_write,
+)
 from piaops.selfcheck import services
 from piaops.selfcheck.errors import ChecklistInvalid
 from piaops.selfcheck.models import (
@@ -47,7 +56,7 @@ VERSION_IN = "読み込んだときの版（version）。その後に他の人�
 # ------------------------------------------------------------------------------------------------ schemas
 
 
-class TemplateOut(Schema):
+class TemplateOut(OutSchema):
     id: int
     code: str
     version: int
@@ -58,7 +67,7 @@ class TemplateOut(Schema):
     created_at: dt.datetime
 
 
-class TemplateItemOut(Schema):
+class TemplateItemOut(OutSchema):
     id: int
     order: int
     category: str
@@ -76,7 +85,7 @@ class TemplateDetailOut(TemplateOut):
         return list(obj.items.order_by("order", "id"))
 
 
-class CampaignOut(Schema):
+class CampaignOut(OutSchema):
     id: int
     fiscal_year: int
     title: str
@@ -91,7 +100,7 @@ class CampaignOut(Schema):
 
     @staticmethod
     def resolve_template_ids(obj: Campaign) -> list[int]:
-        links = sorted(obj.campaign_templates.all(), key=lambda link: (link.position, link.pk))
+        links = sorted(related(obj, "campaign_templates"), key=lambda link: (link.position, link.pk))
         return [link.template_id for link in links] or [obj.template_id]
 
 
@@ -100,10 +109,10 @@ class CampaignDetailOut(CampaignOut):
 
     @staticmethod
     def resolve_target_unit_ids(obj: Campaign) -> list[int]:
-        return sorted(t.unit_id for t in obj.campaign_targets.all())
+        return sorted(t.unit_id for t in related(obj, "campaign_targets"))
 
 
-class ChecklistOut(Schema):
+class ChecklistOut(OutSchema):
     id: int
     campaign_id: int
     unit_id: int
@@ -115,7 +124,7 @@ class ChecklistOut(Schema):
     version: int = Field(..., description="版（保存のたびに1つ進む。保存・提出で送ると他の人の保存を上書きしない）")
 
 
-class AnswerOut(Schema):
+class AnswerOut(OutSchema):
     id: int
     item_id: int
     number: int = Field(..., description="点検票での項目番号（1から）")
@@ -136,12 +145,12 @@ class AnswerOut(Schema):
         return obj.item.text
 
 
-class ReviewCommentOut(Schema):
+class ReviewCommentOut(OutSchema):
     item_id: int
     comment: str
 
 
-class SubmissionOut(Schema):
+class SubmissionOut(OutSchema):
     id: int
     round: int
     submitted_at: dt.datetime
@@ -154,10 +163,10 @@ class SubmissionOut(Schema):
 
     @staticmethod
     def resolve_comments(obj: Submission) -> list[Any]:
-        return list(obj.comments.all())
+        return related(obj, "comments")
 
 
-class ChecklistEventOut(Schema):
+class ChecklistEventOut(OutSchema):
     id: int
     from_status: str
     to_status: str
@@ -177,7 +186,7 @@ class ChecklistDetailOut(ChecklistOut):
 
     @staticmethod
     def resolve_submissions(obj: Checklist) -> list[Submission]:
-        return list(obj.submissions.prefetch_related("comments").order_by("round"))
+        return list(obj.submissions.prefetch_related(prefetch("comments")).order_by("round"))
 
     @staticmethod
     def resolve_history(obj: Checklist) -> list[ChecklistEvent]:
@@ -219,7 +228,7 @@ def _templates(request: HttpRequest) -> QuerySet[ChecklistTemplate]:
 
 def _campaigns(request: HttpRequest) -> QuerySet[Campaign]:
     user = _view(request)
-    qs = access.scoped(user, Campaign).prefetch_related("campaign_templates", "campaign_targets")
+    qs = access.scoped(user, Campaign).prefetch_related(prefetch("campaign_templates"), prefetch("campaign_targets"))
     return qs if sees_all(user) else qs.exclude(status=CampaignStatus.DRAFT)
 
 
@@ -258,7 +267,9 @@ def campaigns(request: HttpRequest, fiscal_year: int | None = None) -> QuerySet[
 @router.get("/campaigns/{campaign_id}", response=CampaignDetailOut, summary="自己点検の実施（対象所属つき）")
 def campaign(request: HttpRequest, campaign_id: int) -> Campaign:
     user = _view(request)
-    found: Campaign = access.get_or_404(user, Campaign.objects.prefetch_related("campaign_templates"), pk=campaign_id)
+    found: Campaign = access.get_or_404(
+        user, Campaign.objects.prefetch_related(prefetch("campaign_templates")), pk=campaign_id
+    )
     if found.status == CampaignStatus.DRAFT and not sees_all(user):
         raise PermissionDenied("準備中の自己点検です。")
     return found

@@ -10,13 +10,13 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router
 from ninja.pagination import paginate
 
-from piaops.api.framework import CursorPagination
+from piaops.api.framework import CursorPagination, OutSchema, prefetch, related
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm
 from piaops.tenancy.models import Assignment, Municipality, OrgUnit, Party, Person, Work
@@ -25,14 +25,14 @@ from piaops.tenancy.views_people import visible_people
 router = Router(tags=["tenancy"])
 
 
-class MunicipalityOut(Schema):
+class MunicipalityOut(OutSchema):
     id: int
     name: str
     code: str
     onsite_audit_cycle_years: int
 
 
-class UnitOut(Schema):
+class UnitOut(OutSchema):
     id: int
     parent_id: int | None
     name: str
@@ -45,7 +45,7 @@ class UnitOut(Schema):
     is_active: bool
 
 
-class AssignmentOut(Schema):
+class AssignmentOut(OutSchema):
     id: int
     unit_id: int
     title: str
@@ -54,7 +54,7 @@ class AssignmentOut(Schema):
     handles_specific_personal_info: bool
 
 
-class PersonOut(Schema):
+class PersonOut(OutSchema):
     id: int
     staff_number: str
     name: str
@@ -68,10 +68,10 @@ class PersonOut(Schema):
 
     @staticmethod
     def resolve_assignments(obj: Person) -> list[Assignment]:
-        return list(obj.assignments.all())
+        return related(obj, "assignments")
 
 
-class WorkOut(Schema):
+class WorkOut(OutSchema):
     id: int
     name: str
     legal_basis: str
@@ -80,10 +80,10 @@ class WorkOut(Schema):
 
     @staticmethod
     def resolve_unit_ids(obj: Work) -> list[int]:
-        return [wu.unit_id for wu in obj.work_units.all()]
+        return [wu.unit_id for wu in related(obj, "work_units")]
 
 
-class PartyOut(Schema):
+class PartyOut(OutSchema):
     id: int
     name: str
     kind: str
@@ -117,7 +117,7 @@ def unit(request: HttpRequest, unit_id: int) -> OrgUnit:
 def _people(request: HttpRequest) -> QuerySet[Person]:
     user = _view(request, Perm.VIEW_PEOPLE)
     today = timezone.localdate()
-    return visible_people(user, today).prefetch_related(Prefetch("assignments", Assignment.objects.order_by("pk")))
+    return visible_people(user, today).prefetch_related(prefetch("assignments", Assignment.objects.order_by("pk")))
 
 
 @router.get("/people", response=list[PersonOut], summary="職員等（配属つき。所属の役割は配下の組織のみ）")
@@ -139,12 +139,12 @@ def person(request: HttpRequest, person_id: int) -> Person:
 @router.get("/works", response=list[WorkOut], summary="個人番号利用事務")
 @paginate(CursorPagination)
 def works(request: HttpRequest) -> QuerySet[Work]:
-    return access.scoped(_view(request), Work).prefetch_related("work_units")
+    return access.scoped(_view(request), Work).prefetch_related(prefetch("work_units"))
 
 
 @router.get("/works/{work_id}", response=WorkOut, summary="個人番号利用事務")
 def work(request: HttpRequest, work_id: int) -> Work:
-    return access.get_or_404(_view(request), Work.objects.prefetch_related("work_units"), pk=work_id)
+    return access.get_or_404(_view(request), Work.objects.prefetch_related(prefetch("work_units")), pk=work_id)
 
 
 @router.get("/parties", response=list[PartyOut], summary="措置主体・関係事業者")

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
@@ -25,11 +25,14 @@ from piaops.api.framework import (
     CursorPagination,
     FileIn,
     GuardedSchema,
+    OutSchema,
     api_user,
     check_day,
     cursor_page,
     file_bytes,
     import_rejected,
+    prefetch,
+    related,
     require_write,
 )
 from piaops.tenancy import access
@@ -45,7 +48,7 @@ from piaops.training.views import _municipality_wide, _require_person_visible
 router = Router(tags=["training"])
 
 
-class CourseOut(Schema):
+class CourseOut(OutSchema):
     id: int
     code: str
     title: str
@@ -62,7 +65,7 @@ class CourseOut(Schema):
     is_active: bool
 
 
-class SessionOut(Schema):
+class SessionOut(OutSchema):
     id: int
     course_id: int
     date: dt.date
@@ -72,7 +75,7 @@ class SessionOut(Schema):
     note: str
 
 
-class RequirementOut(Schema):
+class RequirementOut(OutSchema):
     id: int
     name: str
     course_ids: list[int]
@@ -93,7 +96,7 @@ class RequirementOut(Schema):
 
     @staticmethod
     def resolve_course_ids(obj: Requirement) -> list[int]:
-        return sorted(c.pk for c in obj.courses.all())
+        return sorted(c.pk for c in related(obj, "courses"))
 
     @staticmethod
     def resolve_timing(obj: Requirement) -> str:
@@ -104,7 +107,7 @@ class RequirementOut(Schema):
         return obj.scope_text()
 
 
-class RecordOut(Schema):
+class RecordOut(OutSchema):
     id: int
     person_id: int
     course_id: int
@@ -118,7 +121,7 @@ class RecordOut(Schema):
     recorded_at: dt.datetime
 
 
-class StatusOut(Schema):
+class StatusOut(OutSchema):
     """A person against a requirement on the day: 受講済 (done), 期限内 (pending), 期限超過 (overdue), 対象外 (na)."""
 
     requirement_id: int
@@ -130,14 +133,14 @@ class StatusOut(Schema):
     untrained_access: bool = Field(False, description="未受講のまま特定個人情報を取り扱っている")
 
 
-class PersonStatusOut(Schema):
+class PersonStatusOut(OutSchema):
     person_id: int
     as_of: dt.date
     statuses: list[StatusOut]
     records: list[RecordOut]
 
 
-class RosterRowOut(Schema):
+class RosterRowOut(OutSchema):
     person_id: int
     staff_number: str
     name: str
@@ -146,7 +149,7 @@ class RosterRowOut(Schema):
     statuses: list[StatusOut]
 
 
-class RosterOut(Schema):
+class RosterOut(OutSchema):
     unit_id: int
     as_of: dt.date
     requirement_ids: list[int]
@@ -168,7 +171,7 @@ class RecordImportIn(FileIn):
     """A CSV (UTF-8 or CP932) or XLSX export with the columns 職員番号, 研修コード, 受講日 (結果, 得点, 証跡)."""
 
 
-class RecordImportOut(Schema):
+class RecordImportOut(OutSchema):
     dry_run: bool
     rows: int
     created: int
@@ -230,12 +233,12 @@ def session(request: HttpRequest, session_id: int) -> Session:
 @paginate(CursorPagination)
 def requirements(request: HttpRequest) -> QuerySet[Requirement]:
     qs = access.scoped(_view(request), Requirement).select_related("unit", "work", "party")
-    return qs.prefetch_related("courses")
+    return qs.prefetch_related(prefetch("courses"))
 
 
 @router.get("/requirements/{requirement_id}", response=RequirementOut, summary="受講要件")
 def requirement(request: HttpRequest, requirement_id: int) -> Requirement:
-    qs = Requirement.objects.select_related("unit", "work", "party").prefetch_related("courses")
+    qs = Requirement.objects.select_related("unit", "work", "party").prefetch_related(prefetch("courses"))
     return access.get_or_404(_view(request), qs, pk=requirement_id)
 
 
