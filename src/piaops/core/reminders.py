@@ -15,11 +15,15 @@ before it; a calendar shows it all the time). The iCalendar feed (``piaops.calen
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from piaops.tenancy.models import OrgUnit
 
 REMINDER_SOURCES = [
     "piaops.selfcheck.reminders",
@@ -116,3 +120,27 @@ def reminder_scope(user: Any) -> tuple[int, list[int] | None] | None:
         condition |= Q(path__startswith=path)
     units = OrgUnit.objects.filter(condition, municipality_id=municipality_id).values_list("pk", flat=True)
     return municipality_id, sorted(units)
+
+
+def unit_recipients(municipality_ids: set[int]) -> dict[int, list[tuple[str, str]]]:
+    """Per municipality: (unit path, e-mail) of every active 所属長・所属担当者 with an address (the user's own
+    address, else their person's); pass each list to :func:`addresses_for` to address one unit's reminder."""
+    from piaops.tenancy.models import Role, RoleGrant
+
+    found: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    grants = RoleGrant.objects.filter(
+        municipality_id__in=municipality_ids,
+        role__in=[Role.UNIT_HEAD, Role.UNIT_STAFF],
+        user__is_active=True,
+        unit__isnull=False,
+    ).select_related("unit", "user", "user__person")
+    for g in grants:
+        email = g.user.email or (g.user.person.email if g.user.person else "")
+        if email and g.unit is not None:
+            found[g.municipality_id].append((g.unit.path, email))
+    return found
+
+
+def addresses_for(unit: OrgUnit, recipients: list[tuple[str, str]]) -> tuple[str, ...]:
+    """The sorted, distinct addresses of ``recipients`` whose grant covers ``unit`` (its own unit or one above)."""
+    return tuple(sorted({email for path, email in recipients if unit.path.startswith(path)}))

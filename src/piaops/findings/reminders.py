@@ -8,7 +8,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from piaops.core.reminders import Deadline, Reminder
+from piaops.core.reminders import Deadline, Reminder, addresses_for, unit_recipients
 from piaops.findings.models import FindingStatus, FollowUp
 from piaops.lib.fiscal import add_office_days, wareki
 
@@ -18,8 +18,6 @@ NOTICE_OFFICE_DAYS = 5
 def collect(
     *, today: dt.date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
 ) -> Iterator[Reminder]:
-    from piaops.selfcheck.reminders import addresses_for, unit_recipients
-
     qs = FollowUp.objects.filter(finding__status=FindingStatus.PLANNED, completed_on__isnull=True)
     if municipality_id is not None:
         qs = qs.filter(municipality_id=municipality_id)

@@ -6,36 +6,14 @@ Recipients are the 所属長 and 所属担当者 whose grant covers the unit (th
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Collection, Iterator
 from typing import Any
 
 from django.urls import reverse
 
-from piaops.core.reminders import Deadline, Reminder
+from piaops.core.reminders import Deadline, Reminder, addresses_for, unit_recipients
 from piaops.lib.fiscal import add_office_days, wareki
 from piaops.selfcheck.models import EDITABLE, CampaignStatus, Checklist, ChecklistStatus
-from piaops.tenancy.models import OrgUnit, Role, RoleGrant
-
-
-def unit_recipients(municipality_ids: set[int]) -> dict[int, list[tuple[str, str]]]:
-    """Per municipality: (unit path, e-mail) of every active unit-role user with an address."""
-    found: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    grants = RoleGrant.objects.filter(
-        municipality_id__in=municipality_ids,
-        role__in=[Role.UNIT_HEAD, Role.UNIT_STAFF],
-        user__is_active=True,
-        unit__isnull=False,
-    ).select_related("unit", "user", "user__person")
-    for g in grants:
-        email = g.user.email or (g.user.person.email if g.user.person else "")
-        if email and g.unit is not None:
-            found[g.municipality_id].append((g.unit.path, email))
-    return found
-
-
-def addresses_for(unit: OrgUnit, recipients: list[tuple[str, str]]) -> tuple[str, ...]:
-    return tuple(sorted({email for path, email in recipients if unit.path.startswith(path)}))
 
 
 def collect(

@@ -1,0 +1,300 @@
+"""The layering rules of the developers' guide, enforced on the source (no Django, no database).
+
+Every module under ``src/piaops`` (migrations excluded) is parsed; every ``import x`` and ``from x import y`` in it —
+at the top, inside functions and under ``if TYPE_CHECKING`` alike — is an edge from that module to a piaops
+module. The rules, in the order a layer may stand on another::
+
+    lib  ←  base  ←  assessments  ←  domain apps  ←  reports  ←  wiring (settings, urls, cli, wsgi)
+
+1. ``piaops.lib`` imports no piaops app: only ``piaops.lib`` itself (and Django or any other library).
+2. The base (``LAYERS`` below) imports only ``lib`` and the base: never ``assessments``, a domain app or reports.
+3. A domain app imports ``lib``, the base and ``assessments``. Of another domain app it never imports the
+   presentation (``views``, ``api``, ``forms``, ``urls``, ``admin``, ``reports`` and their variants such as
+   ``report_views`` or ``import_urls``), nor helper modules: only its ``models`` and ``services``, and each such
+   edge is listed, with its reason, in ``DOMAIN_TO_DOMAIN`` (a new one is a decision, not an accident).
+4. ``reports`` may import everything; nothing imports ``reports`` (nor names ``"piaops.reports…"`` in a string,
+   the way ``include()`` and ``INSTALLED_APPS`` do) except the wiring.
+5. No module in ``src/piaops`` (migrations excluded) is over ``MAX_LINES`` lines: split it.
+
+Base modules that must know the domain apps do it by *registry* (dotted names in a string, imported when used):
+``core.reminders.REMINDER_SOURCES``, ``core.demo.DEMO_STEPS``, ``api.site.ROUTERS`` and the menu's
+``core.context_processors.NAV_RULES``. A new domain app plugs in there; the base itself never imports it.
+
+Exceptions are in ``ALLOWED`` with the reason they are not fixed yet; an entry that no longer matches anything
+fails the test, so the list only shrinks.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+PACKAGE = SRC / "piaops"
+MAX_LINES = 800
+
+# Layer of each app (the first part after ``piaops.``) and of each top-level module.
+LAYERS: dict[str, str] = {
+    "lib": "lib",
+    # Base: tenants, roles and access (tenancy), the audit trail, the site frame (core: home, menu, middleware,
+    # reminders and demo registries, backup), log-in and sessions (accounts), the API framework and tokens (api).
+    "tenancy": "base",
+    "audittrail": "base",
+    "core": "base",
+    "accounts": "base",
+    "api": "base",
+    # The PIA document itself: what every domain app's records refer to.
+    "assessments": "assessments",
+    "selfcheck": "domain",
+    "findings": "domain",
+    "audits": "domain",
+    "training": "domain",
+    "assurance": "domain",
+    "areas": "domain",
+    "incidents": "domain",
+    "calendarfeed": "domain",  # reads deadlines through core.reminders, imports no domain app
+    "reports": "reports",
+    # Wiring: the project's entry points, which name every app.
+    "__init__": "wiring",
+    "settings": "wiring",
+    "urls": "wiring",
+    "cli": "wiring",
+    "wsgi": "wiring",
+    "dbcheck": "wiring",
+}
+
+# Which layers each layer may import (domain → domain is further limited by rule 3).
+MAY_IMPORT: dict[str, set[str]] = {
+    "lib": {"lib"},
+    "base": {"lib", "base"},
+    "assessments": {"lib", "base", "assessments"},
+    "domain": {"lib", "base", "assessments", "domain"},
+    "reports": {"lib", "base", "assessments", "domain", "reports"},
+    "wiring": {"lib", "base", "assessments", "domain", "reports", "wiring"},
+}
+
+# The models/services of another domain app that a domain app uses (rule 3), keyed by
+# (importing app, imported module relative to piaops).
+DOMAIN_TO_DOMAIN: dict[tuple[str, str], str] = {
+    ("audits", "findings.models"): "an audit's 指摘 are Findings (source 監査); its report and rating read them",
+    ("audits", "findings.services"): "an audit records its 指摘 through findings.services.finding_create",
+    ("audits", "selfcheck.models"): "the audit preparation page shows the audited unit's self-inspection answers",
+    ("selfcheck", "findings.models"): "a self-inspection's results list the Findings and follow-ups it raised",
+    ("selfcheck", "findings.services"): "an answer 要改善 becomes a Finding with its improvement plan",
+}
+
+# Known violations, keyed by (importing module, imported module), with why they are not fixed yet.
+ALLOWED: dict[tuple[str, str], str] = {
+    # The ledger of sent reminders lives in findings only because findings was the first app with reminders.
+    # It belongs to core (next to core.reminders); moving it is a cross-app model move (SeparateDatabaseAndState
+    # migrations in core and findings, the isolation and guarded-field lists) — a change of its own.
+    ("piaops.core.management.commands.remind", "piaops.findings.models"): "SentReminder still lives in findings",
+}
+
+WIRING_HINT = "piaops.urls (include), piaops.settings (INSTALLED_APPS)"
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str  # importing module, e.g. piaops.audits.views
+    target: str  # imported piaops module, e.g. piaops.findings.models
+    path: Path
+    line: int
+
+    @property
+    def where(self) -> str:
+        return f"{self.path.relative_to(SRC.parent)}:{self.line}"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {
+        _module_name(p): p for p in sorted(PACKAGE.rglob("*.py")) if "migrations" not in p.relative_to(PACKAGE).parts
+    }
+
+
+MODULES = _modules()
+PACKAGES = {name for name, path in MODULES.items() if path.name == "__init__.py"}
+
+
+def _resolve(node: ast.ImportFrom, importer: str) -> str:
+    if not node.level:
+        return node.module or ""
+    package = importer if importer in PACKAGES else importer.rpartition(".")[0]
+    base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+    return ".".join([*base, node.module] if node.module else base)
+
+
+def _edges(module: str, path: Path) -> list[Edge]:
+    found: list[Edge] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = _resolve(node, module)
+            # ``from piaops.findings import services`` imports the submodule, not the package.
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base for a in node.names]
+        found.extend(Edge(module, t, path, node.lineno) for t in dict.fromkeys(targets) if t.split(".")[0] == "piaops")
+    return found
+
+
+EDGES = [edge for module, path in MODULES.items() for edge in _edges(module, path)]
+
+
+def _app(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _layer(module: str) -> str:
+    app = _app(module)
+    assert app in LAYERS, f"{module}: the app {app!r} has no layer; add it to LAYERS in tests/test_architecture.py"
+    return LAYERS[app]
+
+
+def _is_presentation(module: str) -> bool:
+    """views, api, forms, urls, admin, reports, templatetags and their variants (report_views, import_urls...)."""
+    inner = module.split(".")[2:]
+    return any(
+        part in {"api", "forms", "admin", "reports", "templatetags"} or "views" in part or "urls" in part
+        for part in inner
+    )
+
+
+def _allowed(edge: Edge) -> bool:
+    return any(edge.source == s and (edge.target == t or edge.target.startswith(t + ".")) for s, t in ALLOWED)
+
+
+def _problem(edge: Edge) -> str | None:
+    """Why this edge breaks a rule, as a sentence a developer can act on; None when it is fine."""
+    src_app, dst_app = _app(edge.source), _app(edge.target)
+    if src_app == dst_app:
+        return None
+    src_layer, dst_layer = _layer(edge.source), _layer(edge.target)
+    if dst_layer == "reports" and src_layer != "wiring":
+        return (
+            "rule 4: nothing imports piaops.reports (it reads every app; it is wired only by "
+            f"{WIRING_HINT}). Move what you need from reports into your own app's services, or into lib."
+        )
+    if src_layer == "lib":
+        return (
+            "rule 1: piaops.lib imports no piaops app. Pass the value in as an argument, or move the code out of lib "
+            "into the app that owns the data."
+        )
+    if dst_layer not in MAY_IMPORT[src_layer]:
+        if src_layer == "base":
+            return (
+                f"rule 2: the base ({src_app}) must not import the {dst_layer} layer ({dst_app}). Move the shared "
+                "piece into the base or lib, or let the app plug in by a registry of dotted names "
+                "(as REMINDER_SOURCES, DEMO_STEPS, api.site.ROUTERS and NAV_RULES do)."
+            )
+        return f"the {src_layer} layer ({src_app}) must not import the {dst_layer} layer ({dst_app})."
+    if src_layer == dst_layer == "domain":
+        if _is_presentation(edge.target):
+            return (
+                f"rule 3: a domain app never imports another domain app's views, api, forms, urls nor reports. Call "
+                f"{dst_app}.services (or read {dst_app}.models) instead; move a shared helper into "
+                f"{dst_app}.services, the base or lib."
+            )
+        kind = edge.target.split(".")[2] if edge.target.count(".") >= 2 else ""
+        if kind not in {"models", "services"}:
+            return (
+                f"rule 3: of another domain app only its models and services may be imported, not {edge.target}. "
+                f"Move the helper into {dst_app}.services (its public face) or, if it is not {dst_app}'s own "
+                "business, into the base (core, tenancy) or lib."
+            )
+        key = (src_app, edge.target.removeprefix("piaops."))
+        if key not in DOMAIN_TO_DOMAIN:
+            return (
+                f"rule 3: {src_app} → {key[1]} is a new dependency between domain apps. If it is right, add "
+                f"{key!r} with its reason to DOMAIN_TO_DOMAIN in tests/test_architecture.py; otherwise go through "
+                "the base or assessments."
+            )
+    return None
+
+
+def test_every_app_has_a_layer() -> None:
+    missing = sorted({_app(m) for m in MODULES} - set(LAYERS))
+    assert not missing, f"apps without a layer (add them to LAYERS in tests/test_architecture.py): {missing}"
+
+
+def test_imports_follow_the_layers() -> None:
+    broken = [
+        f"{edge.where}: {edge.source} imports {edge.target} — {problem}"
+        for edge in EDGES
+        if (problem := _problem(edge)) is not None and not _allowed(edge)
+    ]
+    assert not broken, "layering rules broken (see tests/test_architecture.py):\n" + "\n".join(broken)
+
+
+def test_no_module_names_reports_in_a_string_except_the_wiring() -> None:
+    """``include("piaops.reports.urls")`` and ``importlib.import_module`` are imports too (rule 4)."""
+    broken = []
+    for module, path in MODULES.items():
+        if _layer(module) in {"wiring", "reports"}:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if node.value == "piaops.reports" or node.value.startswith("piaops.reports."):
+                    broken.append(
+                        f"{path.relative_to(SRC.parent)}:{node.lineno}: {module} names {node.value!r} — rule 4: "
+                        f"only the wiring ({WIRING_HINT}) refers to piaops.reports."
+                    )
+    assert not broken, "\n".join(broken)
+
+
+def test_domain_to_domain_edges_are_the_listed_ones() -> None:
+    """Every (app, models/services module) pair of DOMAIN_TO_DOMAIN is still used: the list is the truth."""
+    used: dict[tuple[str, str], list[str]] = {}
+    for edge in EDGES:
+        key = (_app(edge.source), edge.target.removeprefix("piaops."))
+        if key in DOMAIN_TO_DOMAIN:
+            used.setdefault(key, []).append(edge.where)
+    stale = sorted(set(DOMAIN_TO_DOMAIN) - set(used))
+    assert not stale, f"no longer used; remove from DOMAIN_TO_DOMAIN in tests/test_architecture.py: {stale}"
+    for key, places in sorted(used.items()):  # the known allowance, shown by ``pytest -rP`` or ``-s``
+        print(f"allowed domain→domain {key[0]} → {key[1]} ({len(places)}x): {DOMAIN_TO_DOMAIN[key]}")
+
+
+def test_allowed_exceptions_are_still_needed() -> None:
+    """An ALLOWED entry that matches no import (or an import that breaks no rule) must go."""
+    stale = [
+        key
+        for key in ALLOWED
+        if not any(
+            edge.source == key[0]
+            and (edge.target == key[1] or edge.target.startswith(key[1] + "."))
+            and _problem(edge) is not None
+            for edge in EDGES
+        )
+    ]
+    assert not stale, f"fixed; remove from ALLOWED in tests/test_architecture.py: {stale}"
+
+
+def test_no_module_is_over_the_size_limit() -> None:
+    too_long = []
+    for module, path in MODULES.items():
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_LINES:
+            too_long.append(
+                f"{path.relative_to(SRC.parent)}: {lines} lines (limit {MAX_LINES}) — rule 5: split {module} "
+                "by concern (e.g. services into services/ and a sibling module, views by page group)."
+            )
+    assert not too_long, "\n".join(too_long)
+
+
+def test_the_parser_sees_function_level_and_relative_imports() -> None:
+    """The rules are only as good as the edge finder: it must see imports inside functions, too."""
+    edges = {e.target for e in EDGES if e.source == "piaops.core.management.commands.demo"}
+    assert "piaops.tenancy.demo" in edges  # imported inside Command.handle
+    node = ast.parse("from .models import X").body[0]
+    assert isinstance(node, ast.ImportFrom)
+    assert _resolve(node, "piaops.audits.views") == "piaops.audits.models"
