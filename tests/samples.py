@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 import zipfile
 
 import openpyxl
@@ -49,6 +51,10 @@ def pdf(pages: list[str]) -> bytes:
 
 
 def not_echoed(text: str) -> bool:
-    """No published vector appears in ``text``, however it is spaced or hyphenated."""
-    flat = "".join(ch for ch in text if ch.isdigit())
-    return not any(vector in flat for vector in VECTORS)
+    """No published vector appears in ``text``, however it is spaced or hyphenated (full-width digits included).
+
+    Only separators a person writes inside a number are closed up: dropping every non-digit of a page would join
+    unrelated numbers (ids, dates, a CSRF token) into a low-entropy vector such as 000111111111 now and then.
+    """
+    runs = re.sub(r"(?<=\d)[\s\-‐－ー]+(?=\d)", "", unicodedata.normalize("NFKC", text))
+    return not any(vector in run for run in re.findall(r"\d+", runs) for vector in VECTORS)
