@@ -21,7 +21,7 @@ from piaops.assessments.vocab import SectionIVRating
 from piaops.findings.models import Finding
 from piaops.lib.fields import GuardedCharField, GuardedTextField
 from piaops.tenancy.evidence import EvidenceFile
-from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, Work
+from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, TransitionEvent, Work
 
 
 class ProgrammeStatus(models.TextChoices):
@@ -128,27 +128,16 @@ class AuditAuditor(TenantOwned):
         return f"{self.audit_id}:{self.user_id}"
 
 
-class AuditEvent(TenantOwned):
+class AuditEvent(TransitionEvent):
     """History row of one audit status transition."""
 
-    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=20, blank=True, default="")
-    to_status = models.CharField(max_length=20)
-    at = models.DateTimeField()
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    note = GuardedTextField("コメント", blank=True, default="")
+    subject_field = "audit"
+    statuses = AuditStatus
 
-    objects = TenantQuerySet.as_manager()
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="events")
 
     class Meta:
         ordering = ["audit", "at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.audit_id}: {self.from_status}→{self.to_status}"
-
-    @property
-    def to_label(self) -> str:
-        return str(AuditStatus(self.to_status).label)
 
 
 class ItemResult(models.TextChoices):
