@@ -17,8 +17,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import models
 
-from piaops.assessments.models import AssessmentReport, Commitment
-from piaops.assessments.vocab import SectionIVRating
+from piaops.assessments.models import AssessmentReport, Commitment, SectionIVDecision
 from piaops.lib.fields import GuardedCharField, GuardedTextField
 from piaops.tenancy.evidence import EvidenceFile
 from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, TransitionEvent
@@ -340,20 +339,10 @@ class ChecklistEvent(TransitionEvent):
         ordering = ["checklist", "at", "id"]
 
 
-class RatingDecision(TenantOwned):
+class RatingDecision(SectionIVDecision):
     """The admin's choice for Ⅳ-1① from a campaign, next to the suggested one, the numbers and the reason."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="rating_decisions")
-    suggested = models.CharField("提案された評価", max_length=20, choices=SectionIVRating.choices)
-    chosen = models.CharField("採用した評価", max_length=20, choices=SectionIVRating.choices)
-    reason = GuardedTextField("理由", blank=True, default="")
-    numbers = models.JSONField(default=dict)
-    decided_at = models.DateTimeField()
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["campaign", "-decided_at", "-id"]
