@@ -13,7 +13,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 
-from piaops.assessments.vocab import Cadence, CommitmentKind, Tier
+from piaops.assessments.vocab import Cadence, CommitmentKind, SectionIVRating, Tier
 from piaops.lib.fields import GuardedCharField, GuardedTextField
 from piaops.lib.fiscal import add_years
 from piaops.tenancy.models import OrgUnit, Party, TenantOwned, TenantQuerySet, Work
@@ -220,3 +220,27 @@ class Commitment(TenantOwned):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class SectionIVDecision(TenantOwned):
+    """Base of the admin's recorded rating of a Section Ⅳ item (Ⅳ-1① 自己点検, Ⅳ-1② 監査): the suggested and the
+    chosen rating, the reason when they differ, and the numbers the suggestion rested on with its conditions
+    (:meth:`piaops.assessments.suggestion.Suggestion.decision_numbers`).
+
+    The concrete model adds what was rated and its ordering. The columns are those each decision table had before
+    this base existed, so it changes no schema.
+    """
+
+    suggested = models.CharField("提案された評価", max_length=20, choices=SectionIVRating.choices)
+    chosen = models.CharField("採用した評価", max_length=20, choices=SectionIVRating.choices)
+    reason = GuardedTextField("理由", blank=True, default="")
+    numbers = models.JSONField(default=dict)
+    decided_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True

@@ -11,6 +11,7 @@ from piaops.assessments.vocab import CommitmentKind
 from piaops.assurance import rules, services
 from piaops.assurance.models import CloudService, Contract, Program, Subcontract
 from piaops.audittrail.services import record_create
+from piaops.lib.fiscal import add_months
 from piaops.tenancy.models import Municipality, Party, Work
 
 DEMO_PARTIES: dict[str, str] = {
@@ -56,7 +57,7 @@ def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
             title="標準準拠システム（税務）運用保守業務委託",
             number="R-DEMO-001",
             start_date=fy_start,
-            end_date=rules.add_months(fy_start, 12) - dt.timedelta(days=1),
+            end_date=add_months(fy_start, 12) - dt.timedelta(days=1),
             scope="ガバメントクラウド上の税務システムの運用保守、障害対応",
             data_concerned="個人住民税・固定資産税の賦課情報（特定個人情報を含む）",
         ),
@@ -162,8 +163,8 @@ def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
 
     # 3. ISMAP register and a list snapshot: one service removed, one expiring, the others valid.
     csp = parties[Party.Kind.CSP]
-    long_end = rules.add_months(today, -4)
-    soon_end = rules.add_months(today + dt.timedelta(days=45), -16) - dt.timedelta(days=1)
+    long_end = add_months(today, -4)
+    soon_end = add_months(today + dt.timedelta(days=45), -16) - dt.timedelta(days=1)
     register = [
         ("C21-0001-1", "デモクラウド IaaS", csp.name, Program.ISMAP, long_end, "税務システム（ガバメントクラウド）"),
         ("C22-0042-1", "デモ文書管理SaaS", "文書管理サービス株式会社", Program.ISMAP, soon_end, "文書管理システム"),
@@ -180,8 +181,8 @@ def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
                 service_name=name,
                 program=program,
                 registration_number=number,
-                registered_on=rules.add_months(end, -30),
-                audit_period_start=rules.add_months(end, -12) + dt.timedelta(days=1),
+                registered_on=add_months(end, -30),
+                audit_period_start=add_months(end, -12) + dt.timedelta(days=1),
                 audit_period_end=end,
                 auditor="デモ監査法人",
                 auditor_listed=True,

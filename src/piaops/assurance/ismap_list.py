@@ -20,6 +20,7 @@ from typing import Any
 from piaops.lib.filescan import my_number_refusal
 from piaops.lib.mynumber import contains_my_number
 from piaops.lib.textfiles import UndecodableFile, decode_text
+from piaops.lib.xlsxfiles import UnreadableWorkbook, cell_text, xlsx_sheets
 
 MAX_ERRORS = 50
 
@@ -112,32 +113,14 @@ def _rows_from_csv(data: bytes) -> tuple[list[list[str]], str]:
         raise IsmapListError([f"CSV として読めません（{exc}）。ファイルの形式を確認してください。"]) from exc
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _rows_from_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds (zip, XML, key errors) for a damaged file
+        [(_, rows)] = xlsx_sheets(data, first_only=True)
+    except UnreadableWorkbook as exc:
+        if exc.opened:
+            raise IsmapListError(["XLSX ファイルの1枚目のシートを読めません。"]) from exc
         raise IsmapListError(["XLSX ファイルとして読めません。ファイルが壊れていないか確認してください。"]) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(min_row=1, values_only=True)]
-    except Exception as exc:
-        raise IsmapListError(["XLSX ファイルの1枚目のシートを読めません。"]) from exc
-    finally:
-        workbook.close()
+    return [[cell_text(v) for v in row] for row in rows]
 
 
 _WAREKI = {"令和": 2018, "平成": 1988, "R": 2018, "H": 1988}

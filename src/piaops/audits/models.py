@@ -16,12 +16,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from piaops.assessments.models import Commitment
-from piaops.assessments.vocab import SectionIVRating
+from piaops.assessments.models import Commitment, SectionIVDecision
 from piaops.findings.models import Finding
 from piaops.lib.fields import GuardedCharField, GuardedTextField
 from piaops.tenancy.evidence import EvidenceFile
-from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, Work
+from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, TransitionEvent, Work
 
 
 class ProgrammeStatus(models.TextChoices):
@@ -128,27 +127,16 @@ class AuditAuditor(TenantOwned):
         return f"{self.audit_id}:{self.user_id}"
 
 
-class AuditEvent(TenantOwned):
+class AuditEvent(TransitionEvent):
     """History row of one audit status transition."""
 
-    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=20, blank=True, default="")
-    to_status = models.CharField(max_length=20)
-    at = models.DateTimeField()
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    note = GuardedTextField("コメント", blank=True, default="")
+    subject_field = "audit"
+    statuses = AuditStatus
 
-    objects = TenantQuerySet.as_manager()
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="events")
 
     class Meta:
         ordering = ["audit", "at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.audit_id}: {self.from_status}→{self.to_status}"
-
-    @property
-    def to_label(self) -> str:
-        return str(AuditStatus(self.to_status).label)
 
 
 class ItemResult(models.TextChoices):
@@ -264,20 +252,10 @@ class AuditReport(TenantOwned):
         return f"{self.fiscal_year}年度 {self.get_kind_display()}（{self.as_of}）"
 
 
-class AuditRatingDecision(TenantOwned):
+class AuditRatingDecision(SectionIVDecision):
     """The admin's choice for Ⅳ-1② (監査) of a 年度, next to the suggestion, the numbers and the reason."""
 
     fiscal_year = models.PositiveSmallIntegerField("年度")
-    suggested = models.CharField("提案された評価", max_length=20, choices=SectionIVRating.choices)
-    chosen = models.CharField("採用した評価", max_length=20, choices=SectionIVRating.choices)
-    reason = GuardedTextField("理由", blank=True, default="")
-    numbers = models.JSONField(default=dict)
-    decided_at = models.DateTimeField()
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-fiscal_year", "-decided_at", "-id"]

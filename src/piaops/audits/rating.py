@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from piaops.assessments.vocab import SectionIVRating
+from piaops.assessments.suggestion import Condition, Suggestion, checked_choice
 from piaops.audits import rules
 from piaops.audits.models import (
     AuditProgramme,
@@ -25,25 +23,6 @@ from piaops.audits.reports import audit_findings
 from piaops.audittrail.services import record_create
 from piaops.findings.models import FindingStatus, FollowUp
 from piaops.tenancy.models import Municipality
-
-
-@dataclass(frozen=True)
-class Condition:
-    label: str
-    ok: bool
-    detail: str
-
-
-@dataclass
-class Suggestion:
-    rating: SectionIVRating
-    numbers: dict[str, Any]
-    sufficient: list[Condition] = field(default_factory=list)
-    special: list[Condition] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return str(self.rating.label)
 
 
 def _submitted(municipality: Municipality, fy: int, kind: str) -> bool:
@@ -116,22 +95,18 @@ def suggest_rating(*, municipality: Municipality, fiscal_year: int, today: dt.da
         Condition("完了報告された改善を監査人がすべて確認", verified == done, f"{verified} / {done} 件"),
         Condition("フォローアップ結果報告書も提出", followup_sent, "提出済" if followup_sent else "未提出"),
     ]
-    if all(c.ok for c in sufficient):
-        rating = SectionIVRating.SPECIAL_EFFORT if all(c.ok for c in special) else SectionIVRating.SUFFICIENT
-    else:
-        rating = SectionIVRating.INSUFFICIENT
-    return Suggestion(rating=rating, numbers=numbers, sufficient=sufficient, special=special)
+    return Suggestion.from_conditions(numbers=numbers, sufficient=sufficient, special=special)
 
 
 def rating_decide(
     *, municipality: Municipality, fiscal_year: int, chosen: str, reason: str = "", today: dt.date, by: Any = None
 ) -> AuditRatingDecision:
     """Record the admin's rating. Choosing other than the suggestion needs a reason."""
-    if chosen not in SectionIVRating.values:
-        raise ValidationError({"chosen": "評価を選んでください。"})
-    suggestion = suggest_rating(municipality=municipality, fiscal_year=fiscal_year, today=today)
-    if chosen != suggestion.rating and not reason.strip():
-        raise ValidationError({"reason": "提案と異なる評価を選ぶ場合は、その理由を入力してください。"})
+    suggestion = checked_choice(
+        chosen=chosen,
+        reason=reason,
+        suggest=lambda: suggest_rating(municipality=municipality, fiscal_year=fiscal_year, today=today),
+    )
     with transaction.atomic():
         decision = AuditRatingDecision.objects.create(
             municipality=municipality,
@@ -139,10 +114,7 @@ def rating_decide(
             suggested=suggestion.rating,
             chosen=chosen,
             reason=reason,
-            numbers={
-                **suggestion.numbers,
-                "conditions": [asdict(c) for c in suggestion.sufficient + suggestion.special],
-            },
+            numbers=suggestion.decision_numbers(),
             decided_at=timezone.now(),
             decided_by=by if getattr(by, "pk", None) else None,
         )

@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from piaops.assessments.models import Commitment
 from piaops.lib.fields import GuardedCharField, GuardedTextField
-from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet
+from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, TransitionEvent
 
 
 class Severity(models.TextChoices):
@@ -127,27 +127,16 @@ class ProgressUpdate(TenantOwned):
         return f"{self.on}: {self.note[:40]}"
 
 
-class FindingEvent(TenantOwned):
+class FindingEvent(TransitionEvent):
     """History row of one status transition."""
 
-    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=20, blank=True, default="")
-    to_status = models.CharField(max_length=20)
-    at = models.DateTimeField()
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    note = GuardedTextField("コメント", blank=True, default="")
+    subject_field = "finding"
+    statuses = FindingStatus
 
-    objects = TenantQuerySet.as_manager()
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="events")
 
     class Meta:
         ordering = ["finding", "at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.finding_id}: {self.from_status}→{self.to_status}"
-
-    @property
-    def to_label(self) -> str:
-        return str(FindingStatus(self.to_status).label)
 
 
 class SentReminder(TenantOwned):

@@ -17,11 +17,10 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import models
 
-from piaops.assessments.models import AssessmentReport, Commitment
-from piaops.assessments.vocab import SectionIVRating
+from piaops.assessments.models import AssessmentReport, Commitment, SectionIVDecision
 from piaops.lib.fields import GuardedCharField, GuardedTextField
 from piaops.tenancy.evidence import EvidenceFile
-from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet
+from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, TransitionEvent
 
 
 class Category(models.TextChoices):
@@ -328,43 +327,22 @@ class ReviewComment(TenantOwned):
         return self.comment[:40]
 
 
-class ChecklistEvent(TenantOwned):
+class ChecklistEvent(TransitionEvent):
     """History row of one checklist status transition."""
 
-    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=20, blank=True, default="")
-    to_status = models.CharField(max_length=20)
-    at = models.DateTimeField()
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    note = GuardedTextField("コメント", blank=True, default="")
+    subject_field = "checklist"
+    statuses = ChecklistStatus
 
-    objects = TenantQuerySet.as_manager()
+    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="events")
 
     class Meta:
         ordering = ["checklist", "at", "id"]
 
-    def __str__(self) -> str:
-        return f"{self.checklist_id}: {self.from_status}→{self.to_status}"
 
-    @property
-    def to_label(self) -> str:
-        return str(ChecklistStatus(self.to_status).label)
-
-
-class RatingDecision(TenantOwned):
+class RatingDecision(SectionIVDecision):
     """The admin's choice for Ⅳ-1① from a campaign, next to the suggested one, the numbers and the reason."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="rating_decisions")
-    suggested = models.CharField("提案された評価", max_length=20, choices=SectionIVRating.choices)
-    chosen = models.CharField("採用した評価", max_length=20, choices=SectionIVRating.choices)
-    reason = GuardedTextField("理由", blank=True, default="")
-    numbers = models.JSONField(default=dict)
-    decided_at = models.DateTimeField()
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["campaign", "-decided_at", "-id"]

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from piaops.assessments.vocab import SectionIVRating
+from piaops.assessments.suggestion import Condition, Suggestion, checked_choice
 from piaops.audittrail.services import record_create
 from piaops.findings.models import Finding, FollowUp
 from piaops.selfcheck.models import (
@@ -90,25 +89,6 @@ def campaign_findings(campaign: Campaign) -> Any:
     )
 
 
-@dataclass(frozen=True)
-class Condition:
-    label: str
-    ok: bool
-    detail: str
-
-
-@dataclass
-class Suggestion:
-    rating: SectionIVRating
-    numbers: dict[str, int]
-    sufficient: list[Condition] = field(default_factory=list)
-    special: list[Condition] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return str(self.rating.label)
-
-
 def _local_date(value: dt.datetime | None) -> dt.date | None:
     return timezone.localtime(value).date() if value else None
 
@@ -161,22 +141,14 @@ def suggest_rating(campaign: Campaign, *, today: dt.date) -> Suggestion:
         Condition("期日の来た改善がすべて期日までに完了", due_on_time == len(due), f"{due_on_time} / {len(due)} 件"),
         Condition("評価書の記載事項を点検項目に含む", report_items > 0, f"{report_items} 項目"),
     ]
-    if all(c.ok for c in sufficient):
-        rating = SectionIVRating.SPECIAL_EFFORT if all(c.ok for c in special) else SectionIVRating.SUFFICIENT
-    else:
-        rating = SectionIVRating.INSUFFICIENT
-    return Suggestion(rating=rating, numbers=numbers, sufficient=sufficient, special=special)
+    return Suggestion.from_conditions(numbers=numbers, sufficient=sufficient, special=special)
 
 
 def rating_decide(
     *, campaign: Campaign, chosen: str, reason: str = "", today: dt.date, by: Any = None
 ) -> RatingDecision:
     """Record the admin's rating. Choosing other than the suggestion needs a reason."""
-    if chosen not in SectionIVRating.values:
-        raise ValidationError({"chosen": "評価を選んでください。"})
-    suggestion = suggest_rating(campaign, today=today)
-    if chosen != suggestion.rating and not reason.strip():
-        raise ValidationError({"reason": "提案と異なる評価を選ぶ場合は、その理由を入力してください。"})
+    suggestion = checked_choice(chosen=chosen, reason=reason, suggest=lambda: suggest_rating(campaign, today=today))
     with transaction.atomic():
         decision = RatingDecision.objects.create(
             municipality_id=campaign.municipality_id,
@@ -184,10 +156,7 @@ def rating_decide(
             suggested=suggestion.rating,
             chosen=chosen,
             reason=reason,
-            numbers={
-                **suggestion.numbers,
-                "conditions": [asdict(c) for c in suggestion.sufficient + suggestion.special],
-            },
+            numbers=suggestion.decision_numbers(),
             decided_at=timezone.now(),
             decided_by=by if getattr(by, "pk", None) else None,
         )

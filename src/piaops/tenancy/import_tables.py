@@ -19,6 +19,7 @@ from typing import Literal
 from piaops.lib.filescan import my_number_refusal
 from piaops.lib.mynumber import contains_my_number
 from piaops.lib.textfiles import UndecodableFile, decode_text
+from piaops.lib.xlsxfiles import UnreadableWorkbook, xlsx_sheets
 
 TableKind = Literal["units", "people"]
 Cell = str | dt.date
@@ -184,42 +185,19 @@ def _rows_from_csv(name: str, text: str) -> list[tuple[int, list[Cell]]]:
 
 
 def _sheets_from_xlsx(name: str, content: bytes) -> list[tuple[str, list[tuple[int, list[Cell]]]]]:
-    import openpyxl
-
     try:
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a damaged or foreign file
-        raise ImportFileError(
-            [
-                Issue(
-                    name,
-                    None,
-                    "",
-                    "Excel ファイル（.xlsx）として読めません。ファイルが壊れていないか確認してください。",
-                )
-            ]
-        ) from None
-    sheets = []
-    try:
-        for sheet in book.worksheets:
-            rows = [
-                (i, [_cell(v) for v in values]) for i, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-            ]
-            sheets.append((f"{name}［{sheet.title}］", rows))
-    except Exception:
-        raise ImportFileError(
-            [
-                Issue(
-                    name,
-                    None,
-                    "",
-                    "Excel ファイル（.xlsx）の内容を読み取れません。ファイルが壊れていないか確認してください。",
-                )
-            ]
-        ) from None
-    finally:
-        book.close()
-    return sheets
+        sheets = xlsx_sheets(content)
+    except UnreadableWorkbook as exc:
+        message = (
+            "Excel ファイル（.xlsx）の内容を読み取れません。ファイルが壊れていないか確認してください。"
+            if exc.opened
+            else "Excel ファイル（.xlsx）として読めません。ファイルが壊れていないか確認してください。"
+        )
+        raise ImportFileError([Issue(name, None, "", message)]) from None
+    return [
+        (f"{name}［{title}］", [(i, [_cell(v) for v in values]) for i, values in enumerate(rows, start=1)])
+        for title, rows in sheets
+    ]
 
 
 # ---- tables ----------------------------------------------------------------------------------------------------

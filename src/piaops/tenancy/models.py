@@ -7,8 +7,9 @@ municipality without joins, and the data can later be split by municipality.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -68,6 +69,36 @@ class TenantOwned(models.Model):
 
     class Meta:
         abstract = True
+
+
+class TransitionEvent(TenantOwned):
+    """Base of a history row of one named status transition (audit, checklist, finding).
+
+    The concrete model adds the foreign key to its subject (``related_name="events"``), names it in
+    ``subject_field``, sets ``statuses`` to the subject's status choices and orders by subject, ``at``, ``id``.
+    The columns are those each event table had before this base existed, so it changes no schema.
+    """
+
+    subject_field: ClassVar[str]
+    statuses: ClassVar[type[models.TextChoices]]
+
+    from_status = models.CharField(max_length=20, blank=True, default="")
+    to_status = models.CharField(max_length=20)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = GuardedTextField("コメント", blank=True, default="")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{getattr(self, self.subject_field + '_id')}: {self.from_status}→{self.to_status}"
+
+    @property
+    def to_label(self) -> str:
+        return str(self.statuses(self.to_status).label)
 
 
 class OrgUnitQuerySet(TenantQuerySet):

@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
 from piaops.tenancy import access, services
 from piaops.tenancy.access import POLICY, UNIT_ROLES, Perm, tenant_view
-from piaops.tenancy.forms import AssignmentEndForm, AssignmentForm, PersonFilterForm, PersonForm, attach_errors
+from piaops.tenancy.forms import AssignmentEndForm, AssignmentForm, PersonFilterForm, PersonForm
 from piaops.tenancy.models import Assignment, OrgUnit, Person, User
-from piaops.tenancy.views import acting, can_manage, editable
+from piaops.tenancy.views import acting, can_manage, editable, form_page
 
 PAGE_SIZE = 50
 
@@ -121,20 +120,20 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _person_url(pk: int) -> str:
+    return reverse("tenancy:person_detail", kwargs={"pk": pk})
+
+
 @tenant_view(Perm.MANAGE)
 def person_create(request: HttpRequest) -> HttpResponse:
     _, municipality = acting(request)
-    form = PersonForm(request.POST or None, municipality=municipality)
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.person_create(municipality=municipality, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, f"{person} を登録しました。続けて配属を登録してください。")
-            return redirect("tenancy:person_detail", pk=person.pk)
-    return render(
-        request, "tenancy/form.html", {"form": form, "title": "職員等を登録", "back_url": reverse("tenancy:people")}
+    return form_page(
+        request,
+        PersonForm(request.POST or None, municipality=municipality),
+        save=lambda data: services.person_create(municipality=municipality, **data),
+        done=lambda person: (_person_url(person.pk), f"{person} を登録しました。続けて配属を登録してください。"),
+        title="職員等を登録",
+        back_url=reverse("tenancy:people"),
     )
 
 
@@ -142,23 +141,13 @@ def person_create(request: HttpRequest) -> HttpResponse:
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user, municipality = acting(request)
     person = access.get_or_404(user, Person, pk=pk)
-    form = PersonForm(request.POST or None, instance=editable(person), municipality=municipality)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.person_update(person=person, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, f"{person} を保存しました。")
-            return redirect("tenancy:person_detail", pk=person.pk)
-    return render(
+    return form_page(
         request,
-        "tenancy/form.html",
-        {
-            "form": form,
-            "title": f"{person} を編集",
-            "back_url": reverse("tenancy:person_detail", kwargs={"pk": person.pk}),
-        },
+        PersonForm(request.POST or None, instance=editable(person), municipality=municipality),
+        save=lambda data: services.person_update(person=person, **data),
+        done=lambda _: (_person_url(person.pk), f"{person} を保存しました。"),
+        title=f"{person} を編集",
+        back_url=_person_url(person.pk),
     )
 
 
@@ -166,23 +155,13 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def assignment_create(request: HttpRequest, pk: int) -> HttpResponse:
     user, municipality = acting(request)
     person = access.get_or_404(user, Person, pk=pk)
-    form = AssignmentForm(request.POST or None, municipality=municipality)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.assignment_create(person=person, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, f"{person} の配属を登録しました。")
-            return redirect("tenancy:person_detail", pk=person.pk)
-    return render(
+    return form_page(
         request,
-        "tenancy/form.html",
-        {
-            "form": form,
-            "title": f"{person} の配属を登録",
-            "back_url": reverse("tenancy:person_detail", kwargs={"pk": person.pk}),
-        },
+        AssignmentForm(request.POST or None, municipality=municipality),
+        save=lambda data: services.assignment_create(person=person, **data),
+        done=lambda _: (_person_url(person.pk), f"{person} の配属を登録しました。"),
+        title=f"{person} の配属を登録",
+        back_url=_person_url(person.pk),
     )
 
 
@@ -191,23 +170,13 @@ def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
     user, _ = acting(request)
     assignment = access.get_or_404(user, Assignment.objects.select_related("person", "unit"), pk=pk)
     initial = None if assignment.end_date else {"end_date": timezone.localdate()}
-    form = AssignmentEndForm(request.POST or None, instance=editable(assignment), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.assignment_end(assignment=assignment, end_date=form.cleaned_data["end_date"])
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, f"{assignment.unit.name} への配属を終了しました。")
-            return redirect("tenancy:person_detail", pk=assignment.person_id)
-    return render(
+    return form_page(
         request,
-        "tenancy/form.html",
-        {
-            "form": form,
-            "title": f"{assignment.person} の配属（{assignment.unit.name}）を終了",
-            "intro": f"開始日：{assignment.start_date:%Y-%m-%d}",
-            "submit": "終了日を保存",
-            "back_url": reverse("tenancy:person_detail", kwargs={"pk": assignment.person_id}),
-        },
+        AssignmentEndForm(request.POST or None, instance=editable(assignment), initial=initial),
+        save=lambda data: services.assignment_end(assignment=assignment, end_date=data["end_date"]),
+        done=lambda _: (_person_url(assignment.person_id), f"{assignment.unit.name} への配属を終了しました。"),
+        title=f"{assignment.person} の配属（{assignment.unit.name}）を終了",
+        back_url=_person_url(assignment.person_id),
+        intro=f"開始日：{assignment.start_date:%Y-%m-%d}",
+        submit="終了日を保存",
     )

@@ -19,7 +19,7 @@ from piaops.tenancy import access, services
 from piaops.tenancy.access import Perm, tenant_view
 from piaops.tenancy.forms import RoleGrantForm, UserCreateForm, UserEditForm, attach_errors
 from piaops.tenancy.models import RoleGrant, User
-from piaops.tenancy.views import acting, editable
+from piaops.tenancy.views import acting, editable, form_page
 
 PAGE_SIZE = 50
 _search = GuardedFormCharField(required=False, label="ユーザー名・表示名")
@@ -49,19 +49,23 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @tenant_view(Perm.MANAGE)
 def user_create(request: HttpRequest) -> HttpResponse:
     _, municipality = acting(request)
-    form = UserCreateForm(request.POST or None, municipality=municipality)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "password_confirm"}
-        try:
-            new_user = services.user_create(municipality=municipality, **data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, f"利用者「{new_user.username}」を作成しました。役割を付与してください。")
-            return redirect("tenancy:user_detail", pk=new_user.pk)
-    return render(
-        request, "tenancy/form.html", {"form": form, "title": "利用者を作成", "back_url": reverse("tenancy:users")}
+    return form_page(
+        request,
+        UserCreateForm(request.POST or None, municipality=municipality),
+        save=lambda data: services.user_create(
+            municipality=municipality, **{k: v for k, v in data.items() if k != "password_confirm"}
+        ),
+        done=lambda new_user: (
+            _user_url(new_user.pk),
+            f"利用者「{new_user.username}」を作成しました。役割を付与してください。",
+        ),
+        title="利用者を作成",
+        back_url=reverse("tenancy:users"),
     )
+
+
+def _user_url(pk: int) -> str:
+    return reverse("tenancy:user_detail", kwargs={"pk": pk})
 
 
 @tenant_view(Perm.MANAGE)
@@ -76,23 +80,13 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user, municipality = acting(request)
     target = access.get_or_404(user, User, pk=pk)
-    form = UserEditForm(request.POST or None, instance=editable(target), municipality=municipality)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_update(user=target, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, f"利用者「{target.username}」を保存しました。")
-            return redirect("tenancy:user_detail", pk=target.pk)
-    return render(
+    return form_page(
         request,
-        "tenancy/form.html",
-        {
-            "form": form,
-            "title": f"利用者「{target.username}」を編集",
-            "back_url": reverse("tenancy:user_detail", kwargs={"pk": target.pk}),
-        },
+        UserEditForm(request.POST or None, instance=editable(target), municipality=municipality),
+        save=lambda data: services.user_update(user=target, **data),
+        done=lambda _: (_user_url(target.pk), f"利用者「{target.username}」を保存しました。"),
+        title=f"利用者「{target.username}」を編集",
+        back_url=_user_url(target.pk),
     )
 
 

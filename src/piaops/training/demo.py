@@ -19,10 +19,10 @@ from django.db import transaction
 
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
-from piaops.lib.fiscal import fiscal_year, fiscal_year_start
+from piaops.lib.fiscal import add_months, fiscal_year, fiscal_year_start
 from piaops.tenancy.models import Assignment, EmploymentType, Municipality, OrgUnit, Party, Person, Work
 from piaops.training.models import Course, Delivery, Record, Requirement, Result, Session, Topic, Trigger
-from piaops.training.periods import add_months, period_of
+from piaops.training.periods import period_of
 
 SEED = 20260406
 

@@ -25,6 +25,7 @@ from piaops.lib.dbstats import analyze_after_commit
 from piaops.lib.filescan import my_number_refusal
 from piaops.lib.mynumber import contains_my_number
 from piaops.lib.textfiles import UndecodableFile, decode_text
+from piaops.lib.xlsxfiles import UnreadableWorkbook, cell_text, xlsx_sheets
 from piaops.tenancy.models import Municipality, Person
 from piaops.training.models import Course, Record, Result, Session
 from piaops.training.services import result_for
@@ -99,32 +100,16 @@ def _decode(data: bytes) -> str:
 def read_table(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
     """(line number, cells as text) of each row, the header included (line 1)."""
     if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
         try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a damaged file
+            [(_, rows)] = xlsx_sheets(data, first_only=True)
+        except UnreadableWorkbook as exc:
             raise ImportFileError("XLSXファイルを読み取れません。Excel形式（.xlsx）で保存し直してください。") from exc
-        sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_cell_text(v) for v in values]
-        workbook.close()
+        for number, values in enumerate(rows, start=1):
+            yield number, [cell_text(v).strip() for v in values]
         return
     text = _decode(data)
     for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
         yield number, [c.strip() for c in cells]
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def _header_map(header: list[str]) -> dict[str, int]:

@@ -8,9 +8,8 @@ control characters, which a real report does not contain.
 from __future__ import annotations
 
 from piaops.assessments.parsed import ReportParseError
+from piaops.lib.textfiles import UndecodableFile, decode_text
 
-_UTF8_BOM = b"\xef\xbb\xbf"
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _ALLOWED_CONTROLS = {"\t", "\n", "\r", "\f"}
 _HINT = "UTF-8 または Shift_JIS (CP932) のテキストで保存し直してください。"
 
@@ -35,39 +34,31 @@ def _looks_like_text(text: str, *, legacy: bool) -> bool:
     return True
 
 
+_REFUSED = {
+    "empty": "ファイルが空です。評価書のテキストを含むファイルを選んでください。",
+    "utf16": "UTF-16 のファイルは読み込めません。" + _HINT,
+    "binary": "バイナリファイル（PDF・Word・画像など）は読み込めません。" + _HINT,
+    "broken_bom": "UTF-8 (BOM付き) として読めない部分があります。" + _HINT,
+    "unknown": "文字コードを判別できません。" + _HINT,
+}
+
+
 def decode_report(data: bytes) -> tuple[str, str]:
-    """Return ``(text, encoding)`` with encoding ``"utf-8-sig"``, ``"utf-8"`` or ``"cp932"``.
+    """Return ``(text, encoding)`` with encoding ``"utf-8-sig"``, ``"utf-8"`` or ``"cp932"``
+    (:func:`piaops.lib.textfiles.decode_text`, then the plausibility check above).
 
     Raises ``ReportParseError`` (Japanese message) for empty, binary, UTF-16 or undecodable input.
     """
-    if not data or not data.strip():
-        raise ReportParseError("ファイルが空です。評価書のテキストを含むファイルを選んでください。")
-    if data.startswith(_UTF16_BOMS):
-        raise ReportParseError("UTF-16 のファイルは読み込めません。" + _HINT)
+    # A PDF or Office file may hold no NUL in its first bytes; it is named as such rather than decoded.
     if data.startswith(b"%PDF") or data.startswith(b"PK\x03\x04"):
         raise ReportParseError("PDF・Office 形式のファイルは直接読み込めません。テキストに書き出してから" + _HINT)
-    if b"\x00" in data[:4096]:
-        raise ReportParseError("バイナリファイル（PDF・Word・画像など）は読み込めません。" + _HINT)
-    if data.startswith(_UTF8_BOM):
-        try:
-            text = data[len(_UTF8_BOM) :].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ReportParseError("UTF-8 (BOM付き) として読めない部分があります。" + _HINT) from exc
-        if not _looks_like_text(text, legacy=False):
-            raise ReportParseError("テキストファイルではないようです。" + _HINT)
-        return text, "utf-8-sig"
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        if not _looks_like_text(text, legacy=False):
-            raise ReportParseError("テキストファイルではないようです。" + _HINT)
-        return text, "utf-8"
-    try:
-        text = data.decode("cp932")
-    except UnicodeDecodeError as exc:
-        raise ReportParseError("文字コードを判別できません。" + _HINT) from exc
-    if not _looks_like_text(text, legacy=True):
-        raise ReportParseError("文字コードを判別できません（EUC-JP などの可能性があります）。" + _HINT)
-    return text, "cp932"
+        text, encoding = decode_text(data)
+    except UndecodableFile as exc:
+        raise ReportParseError(_REFUSED[exc.reason]) from exc
+    if encoding == "cp932":
+        if not _looks_like_text(text, legacy=True):
+            raise ReportParseError("文字コードを判別できません（EUC-JP などの可能性があります）。" + _HINT)
+    elif not _looks_like_text(text, legacy=False):
+        raise ReportParseError("テキストファイルではないようです。" + _HINT)
+    return text, encoding
