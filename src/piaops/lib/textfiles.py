@@ -9,7 +9,7 @@ from __future__ import annotations
 
 class UndecodableFile(ValueError):
     """The bytes are not UTF-8 or CP932 text. ``str()`` is a Japanese message for the user; ``reason`` says why, for
-    a caller that words its own message: ``"empty"``, ``"utf16"``, ``"binary"`` (a NUL byte in the first 4 KiB),
+    a caller that words its own message: ``"empty"``, ``"utf16"``, ``"binary"`` (a NUL byte anywhere),
     ``"broken_bom"`` (a UTF-8 BOM, then bytes that are not UTF-8) or ``"unknown"`` (neither UTF-8 nor CP932)."""
 
     def __init__(self, message: str, *, reason: str) -> None:
@@ -21,8 +21,8 @@ def decode_text(data: bytes, *, what: str = "ファイル") -> tuple[str, str]:
     """(text, encoding name) of ``data``; UTF-8 first (it rarely decodes by accident), then CP932.
 
     The encoding name is ``"utf-8-sig"`` (BOM, removed from the text), ``"utf-8"`` or ``"cp932"``. Checked in this
-    order, each failure an :class:`UndecodableFile`: empty (white space only), UTF-16 BOM, NUL byte in the first
-    4 KiB, UTF-8 after a BOM, then UTF-8, then CP932. The text is not checked for plausibility: CP932 decodes most
+    order, each failure an :class:`UndecodableFile`: empty (white space only), UTF-16 BOM, a NUL byte anywhere (no
+    text file holds one, and PostgreSQL cannot store it), UTF-8 after a BOM, then UTF-8, then CP932. The text is not checked for plausibility: CP932 decodes most
     byte strings, so a caller that may receive EUC-JP or binary data checks the text itself.
     """
     if not data.strip():
@@ -32,7 +32,7 @@ def decode_text(data: bytes, *, what: str = "ファイル") -> tuple[str, str]:
             f"{what}は UTF-16 で保存されています。UTF-8 または Shift_JIS（CP932）で保存し直してください。",
             reason="utf16",
         )
-    if b"\x00" in data[:4096]:
+    if b"\x00" in data:
         raise UndecodableFile(
             f"{what}はテキストファイルではありません（UTF-8 または Shift_JIS の CSV を指定してください）。",
             reason="binary",
