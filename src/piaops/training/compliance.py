@@ -1,7 +1,8 @@
 """The compliance engine: the status of every person against every requirement on any date, set-based in SQL.
 
-One SQL statement answers all requirements at once (one ``WITH`` block per requirement, joined by ``UNION ALL``);
-the number of queries does not depend on the head count. The statement is portable SQL with window functions;
+One SQL statement answers all requirements at once (the stints of each distinct scope and the completions of each
+requirement in ``WITH`` blocks, one ``SELECT`` per requirement joined by ``UNION ALL``); the number of queries does
+not depend on the head count. The statement is portable SQL with window functions;
 only the "day number" of a date (days since 1970-01-01, for date + N days) is spelled per database.
 
 Rules (``D`` is the as-of date; "in scope" = employed on D, matching the requirement's person filters, and holding
@@ -115,20 +116,33 @@ class _Sql:
         return "".join(self.parts)
 
 
-def _requirement_ctes(
+def _scope(req: Requirement) -> tuple[Any, ...]:
+    """What decides which assignments are in a requirement's scope: requirements alike in it share their stints."""
+    units = _unit_ids(req)
+    return (
+        int(req.municipality_id),
+        bool(req.handling_only),
+        None if units is None else tuple(sorted(units)),
+        tuple(sorted(req.employment_types or ())),
+        int(req.party_id) if req.party_id else None,
+        tuple(sorted(req.roles or ())),
+    )
+
+
+def _scope_ctes(
     sql: _Sql,
-    i: int,
+    k: int,
     req: Requirement,
-    course_ids: Sequence[int],
+    units: Sequence[int] | None,
     as_of: dt.date,
     person_sql: str,
     person_params: list[Any],
 ) -> None:
-    """Append the CTEs ``qa_i`` (in-scope assignments), ``w_i``, ``sc_i`` (one row per in-scope person) and
-    ``lc_i`` (their counting completions) for one requirement."""
+    """Append the CTEs ``qa_k`` (in-scope assignments), ``w_k`` and ``sc_k`` (one row per in-scope person) of scope
+    ``k``, written from its first requirement ``req``."""
     dn_d = day_number(as_of)
     sql.add(
-        f"qa_{i} AS (SELECT a.id, a.person_id, a.start_date, {_dn('a.start_date')} AS s, "
+        f"qa_{k} AS (SELECT a.id, a.person_id, a.start_date, {_dn('a.start_date')} AS s, "
         f"COALESCE({_dn('a.end_date')}, {NO_END}) AS e "
         "FROM tenancy_assignment a JOIN tenancy_person p ON p.id = a.person_id "
         f"WHERE a.municipality_id = {int(req.municipality_id)} AND a.start_date <= %s "
@@ -139,7 +153,6 @@ def _requirement_ctes(
     )
     if req.handling_only:
         sql.add(" AND a.handles_specific_personal_info = %s", True)
-    units = _unit_ids(req)
     if units is not None:
         sql.add(f" AND a.unit_id IN ({_ints(units)})")
     if req.employment_types:
@@ -157,16 +170,20 @@ def _requirement_ctes(
     sql.add("), ")
     # Stints (gaps and islands): an assignment starts a stint unless an earlier one reaches its eve.
     sql.add(
-        f"w_{i} AS (SELECT person_id, start_date, s, e, "
+        f"w_{k} AS (SELECT person_id, start_date, s, e, "
         "MAX(e) OVER (PARTITION BY person_id ORDER BY s, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) "
-        f"AS prev_e FROM qa_{i}), "
+        f"AS prev_e FROM qa_{k}), "
     )
     sql.add(
-        f"sc_{i} AS (SELECT person_id, "
+        f"sc_{k} AS (SELECT person_id, "
         "MAX(CASE WHEN prev_e IS NULL OR s > prev_e + 1 THEN start_date END) AS anchor, "
         f"MAX(CASE WHEN e >= {dn_d} THEN start_date END) AS latest "
-        f"FROM w_{i} GROUP BY person_id HAVING MAX(e) >= {dn_d}), "
+        f"FROM w_{k} GROUP BY person_id HAVING MAX(e) >= {dn_d})"
     )
+
+
+def _completion_cte(sql: _Sql, i: int, k: int, req: Requirement, course_ids: Sequence[int], as_of: dt.date) -> None:
+    """Append ``lc_i``: the counting completions of requirement ``i`` by the people of its scope ``k``."""
     base = "latest" if req.trigger == Trigger.ON_ASSIGNMENT else "anchor"
     flags = ""
     flag_params: list[Any] = []
@@ -180,7 +197,7 @@ def _requirement_ctes(
         flag_params = [current.start, previous.start, previous.end]
     sql.add(
         f"lc_{i} AS (SELECT sc.person_id, MAX(r.completed_on) AS last_c{flags} "
-        f"FROM sc_{i} sc JOIN training_record r ON r.person_id = sc.person_id AND r.completed_on >= sc.{base} "
+        f"FROM sc_{k} sc JOIN training_record r ON r.person_id = sc.person_id AND r.completed_on >= sc.{base} "
         f"WHERE r.municipality_id = {int(req.municipality_id)} AND r.course_id IN ({_ints(course_ids)}) "
         f"AND r.result IN ({','.join(['%s'] * len(COMPLETING_RESULTS))}) AND r.completed_on <= %s "
         "GROUP BY sc.person_id)",
@@ -190,7 +207,7 @@ def _requirement_ctes(
     )
 
 
-def _requirement_select(sql: _Sql, i: int, req: Requirement, as_of: dt.date) -> None:
+def _requirement_select(sql: _Sql, i: int, k: int, req: Requirement, as_of: dt.date) -> None:
     """Append the SELECT of one requirement's rows (in-scope people only)."""
     dn_d = day_number(as_of)
     base = "sc.latest" if req.trigger == Trigger.ON_ASSIGNMENT else "sc.anchor"
@@ -237,7 +254,7 @@ def _requirement_select(sql: _Sql, i: int, req: Requirement, as_of: dt.date) -> 
         f"SELECT {int(req.pk)} AS requirement_id, sc.person_id AS person_id, {status} AS status, "
         f"{_dn('sc.anchor')} AS anchor_dn, {_dn(base)} AS base_dn, {_dn('lc.last_c')} AS last_dn, "
         f"{due} AS due_dn, {untrained} AS untrained "
-        f"FROM sc_{i} sc LEFT JOIN lc_{i} lc ON lc.person_id = sc.person_id",
+        f"FROM sc_{k} sc LEFT JOIN lc_{i} lc ON lc.person_id = sc.person_id",
         *params,
     )
 
@@ -246,17 +263,28 @@ def _statement(
     requirements: Sequence[Requirement], as_of: dt.date, person_sql: str = "", person_params: Sequence[Any] = ()
 ) -> _Sql:
     courses = _course_ids(requirements)
+    # Requirements whose scope is the same (e.g. an initial and an on-assignment course for the same staff) share
+    # one stint computation: it is the costly part (a window over every in-scope assignment).
+    scopes: dict[tuple[Any, ...], int] = {}
+    scope_of: list[int] = []
     sql = _Sql()
     sql.add("WITH ")
+    for req in requirements:
+        scope = _scope(req)
+        if scope not in scopes:
+            scopes[scope] = len(scopes)
+            _scope_ctes(sql, scopes[scope], req, scope[2], as_of, person_sql, list(person_params))
+            sql.add(", ")
+        scope_of.append(scopes[scope])
     for i, req in enumerate(requirements):
         if i:
             sql.add(", ")
-        _requirement_ctes(sql, i, req, courses[req.pk], as_of, person_sql, list(person_params))
+        _completion_cte(sql, i, scope_of[i], req, courses[req.pk], as_of)
     sql.add(" ")
     for i, req in enumerate(requirements):
         if i:
             sql.add(" UNION ALL ")
-        _requirement_select(sql, i, req, as_of)
+        _requirement_select(sql, i, scope_of[i], req, as_of)
     return sql
 
 
