@@ -142,7 +142,7 @@ def _scope_ctes(
     ``k``, written from its first requirement ``req``."""
     dn_d = day_number(as_of)
     sql.add(
-        f"qa_{k} AS (SELECT a.id, a.person_id, a.start_date, {_dn('a.start_date')} AS s, "
+        f"qa_{k} AS (SELECT a.id, a.person_id, a.start_date, p.employment_type, {_dn('a.start_date')} AS s, "
         f"COALESCE({_dn('a.end_date')}, {NO_END}) AS e "
         "FROM tenancy_assignment a JOIN tenancy_person p ON p.id = a.person_id "
         f"WHERE a.municipality_id = {int(req.municipality_id)} AND a.start_date <= %s "
@@ -170,14 +170,14 @@ def _scope_ctes(
     sql.add("), ")
     # Stints (gaps and islands): an assignment starts a stint unless an earlier one reaches its eve.
     sql.add(
-        f"w_{k} AS (SELECT person_id, start_date, s, e, "
+        f"w_{k} AS (SELECT person_id, start_date, employment_type, s, e, "
         "MAX(e) OVER (PARTITION BY person_id ORDER BY s, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) "
         f"AS prev_e FROM qa_{k}), "
     )
     sql.add(
         f"sc_{k} AS (SELECT person_id, "
         "MAX(CASE WHEN prev_e IS NULL OR s > prev_e + 1 THEN start_date END) AS anchor, "
-        f"MAX(CASE WHEN e >= {dn_d} THEN start_date END) AS latest "
+        f"MAX(CASE WHEN e >= {dn_d} THEN start_date END) AS latest, MAX(employment_type) AS employment_type "
         f"FROM w_{k} GROUP BY person_id HAVING MAX(e) >= {dn_d})"
     )
 
@@ -253,7 +253,7 @@ def _requirement_select(sql: _Sql, i: int, k: int, req: Requirement, as_of: dt.d
     sql.add(
         f"SELECT {int(req.pk)} AS requirement_id, sc.person_id AS person_id, {status} AS status, "
         f"{_dn('sc.anchor')} AS anchor_dn, {_dn(base)} AS base_dn, {_dn('lc.last_c')} AS last_dn, "
-        f"{due} AS due_dn, {untrained} AS untrained "
+        f"{due} AS due_dn, {untrained} AS untrained, sc.employment_type AS employment_type "
         f"FROM sc_{k} sc LEFT JOIN lc_{i} lc ON lc.person_id = sc.person_id",
         *params,
     )
@@ -367,7 +367,7 @@ def status_rows(
     rows: list[Row] = []
     with connection.cursor() as cursor:
         cursor.execute(text, params)
-        for req_id, person_id, status, anchor_dn, base_dn, last_dn, due_dn, untrained in cursor.fetchall():
+        for req_id, person_id, status, anchor_dn, base_dn, last_dn, due_dn, untrained, _ in cursor.fetchall():
             req = by_id[req_id]
             anchor = from_day_number(int(anchor_dn))
             last = from_day_number(int(last_dn)) if last_dn is not None else None
@@ -420,13 +420,13 @@ def group_counts(*, requirements: Sequence[Requirement], as_of: dt.date) -> list
         return []
     sql = _statement(requirements, as_of)
     text = (
-        "SELECT t.requirement_id, cu.unit_id, p.employment_type, t.status, COUNT(*) "
-        f"FROM ({sql.text()}) t JOIN tenancy_person p ON p.id = t.person_id "
+        "SELECT t.requirement_id, cu.unit_id, t.employment_type, t.status, COUNT(*) "
+        f"FROM ({sql.text()}) t "
         "LEFT JOIN (SELECT person_id, unit_id FROM (SELECT x.person_id, x.unit_id, ROW_NUMBER() OVER "
         "(PARTITION BY x.person_id ORDER BY x.start_date DESC, x.id DESC) AS rn FROM tenancy_assignment x "
         "WHERE x.start_date <= %s AND (x.end_date IS NULL OR x.end_date >= %s)) z WHERE rn = 1) cu "
         "ON cu.person_id = t.person_id "
-        "GROUP BY t.requirement_id, cu.unit_id, p.employment_type, t.status"
+        "GROUP BY t.requirement_id, cu.unit_id, t.employment_type, t.status"
     )
     with connection.cursor() as cursor:
         cursor.execute(text, [*sql.params, as_of, as_of])
