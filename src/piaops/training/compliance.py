@@ -182,26 +182,35 @@ def _scope_ctes(
     )
 
 
-def _completion_cte(sql: _Sql, i: int, k: int, req: Requirement, course_ids: Sequence[int], as_of: dt.date) -> None:
-    """Append ``lc_i``: the counting completions of requirement ``i`` by the people of its scope ``k``."""
-    base = "latest" if req.trigger == Trigger.ON_ASSIGNMENT else "anchor"
-    flags = ""
-    flag_params: list[Any] = []
-    if req.trigger == Trigger.PER_FISCAL_YEAR:
-        current = period_of(as_of, req.times_per_year)
-        previous = previous_period(current)
-        flags = (
-            ", MAX(CASE WHEN r.completed_on >= %s THEN 1 ELSE 0 END) AS done_c"
-            ", MAX(CASE WHEN r.completed_on >= %s AND r.completed_on <= %s THEN 1 ELSE 0 END) AS done_p"
-        )
-        flag_params = [current.start, previous.start, previous.end]
+def _completions_cte(
+    sql: _Sql, k: int, members: Sequence[tuple[int, Requirement]], courses: dict[int, list[int]], as_of: dt.date
+) -> None:
+    """Append ``lc_k``: per person of scope ``k``, the counting completions of each of its requirements ``i`` in one
+    pass over the records: ``last_i`` (the latest since the requirement's base day) and, for 年度 kinds,
+    ``done_c_i`` / ``done_p_i`` (one in the current / previous period). The base day is never before the anchor."""
+    municipality_id = int(members[0][1].municipality_id)
+    all_courses = sorted({c for _, req in members for c in courses[req.pk]})
+    sql.add(f"lc_{k} AS (SELECT sc.person_id")
+    for i, req in members:
+        base = "latest" if req.trigger == Trigger.ON_ASSIGNMENT else "anchor"
+        counts = f"r.course_id IN ({_ints(courses[req.pk])}) AND r.completed_on >= sc.{base}"
+        sql.add(f", MAX(CASE WHEN {counts} THEN r.completed_on END) AS last_{i}")
+        if req.trigger == Trigger.PER_FISCAL_YEAR:
+            current = period_of(as_of, req.times_per_year)
+            previous = previous_period(current)
+            sql.add(
+                f", MAX(CASE WHEN {counts} AND r.completed_on >= %s THEN 1 ELSE 0 END) AS done_c_{i}"
+                f", MAX(CASE WHEN {counts} AND r.completed_on >= %s AND r.completed_on <= %s THEN 1 ELSE 0 END) "
+                f"AS done_p_{i}",
+                current.start,
+                previous.start,
+                previous.end,
+            )
     sql.add(
-        f"lc_{i} AS (SELECT sc.person_id, MAX(r.completed_on) AS last_c{flags} "
-        f"FROM sc_{k} sc JOIN training_record r ON r.person_id = sc.person_id AND r.completed_on >= sc.{base} "
-        f"WHERE r.municipality_id = {int(req.municipality_id)} AND r.course_id IN ({_ints(course_ids)}) "
+        f" FROM sc_{k} sc JOIN training_record r ON r.person_id = sc.person_id AND r.completed_on >= sc.anchor "
+        f"WHERE r.municipality_id = {municipality_id} AND r.course_id IN ({_ints(all_courses)}) "
         f"AND r.result IN ({','.join(['%s'] * len(COMPLETING_RESULTS))}) AND r.completed_on <= %s "
         "GROUP BY sc.person_id)",
-        *flag_params,
         *COMPLETING_RESULTS,
         as_of,
     )
@@ -216,19 +225,19 @@ def _requirement_select(sql: _Sql, i: int, k: int, req: Requirement, as_of: dt.d
     if req.trigger in (Trigger.INITIAL, Trigger.ON_ASSIGNMENT):
         window = int(req.within_days) + int(req.grace_days)
         status = (
-            f"CASE WHEN lc.last_c IS NOT NULL THEN 'done' WHEN {_dn(base)} + {window} >= {dn_d} THEN 'pending' "
+            f"CASE WHEN lc.last_{i} IS NOT NULL THEN 'done' WHEN {_dn(base)} + {window} >= {dn_d} THEN 'pending' "
             "ELSE 'overdue' END"
         )
         due = f"{_dn(base)} + {window}"
         params = []
         if req.trigger == Trigger.INITIAL:
-            untrained = "CASE WHEN lc.last_c IS NULL THEN 1 ELSE 0 END"
+            untrained = f"CASE WHEN lc.last_{i} IS NULL THEN 1 ELSE 0 END"
     elif req.trigger == Trigger.EVERY_MONTHS:
         months = int(req.every_months)
         holds_after = latest_with_months_not_after(as_of, months)
         open_after = latest_with_months_not_after(as_of - dt.timedelta(days=int(req.grace_days) + 1), months)
         status = (
-            "CASE WHEN lc.last_c > %s THEN 'done' WHEN COALESCE(lc.last_c, sc.anchor) > %s THEN 'pending' "
+            f"CASE WHEN lc.last_{i} > %s THEN 'done' WHEN COALESCE(lc.last_{i}, sc.anchor) > %s THEN 'pending' "
             "ELSE 'overdue' END"
         )
         params = [holds_after, open_after]
@@ -238,23 +247,23 @@ def _requirement_select(sql: _Sql, i: int, k: int, req: Requirement, as_of: dt.d
         current = period_of(as_of, req.times_per_year)
         previous = previous_period(current)
         following = next_period(current)
-        previous_missed = "sc.anchor <= %s AND COALESCE(lc.done_p, 0) = 0"
+        previous_missed = f"sc.anchor <= %s AND COALESCE(lc.done_p_{i}, 0) = 0"
         past_deadline = "1 = 1" if dn_d > day_number(previous.end) + grace else "1 = 0"
         status = (
-            f"CASE WHEN COALESCE(lc.done_c, 0) = 1 THEN 'done' WHEN {previous_missed} AND {past_deadline} "
+            f"CASE WHEN COALESCE(lc.done_c_{i}, 0) = 1 THEN 'done' WHEN {previous_missed} AND {past_deadline} "
             "THEN 'overdue' ELSE 'pending' END"
         )
         due = (
-            f"CASE WHEN COALESCE(lc.done_c, 0) = 1 THEN {day_number(following.end) + grace} "
+            f"CASE WHEN COALESCE(lc.done_c_{i}, 0) = 1 THEN {day_number(following.end) + grace} "
             f"WHEN {previous_missed} THEN {day_number(previous.end) + grace} ELSE {day_number(current.end) + grace} END"
         )
         params = [previous.end, previous.end]
     # Parameter order follows the text: status, then due.
     sql.add(
         f"SELECT {int(req.pk)} AS requirement_id, sc.person_id AS person_id, {status} AS status, "
-        f"{_dn('sc.anchor')} AS anchor_dn, {_dn(base)} AS base_dn, {_dn('lc.last_c')} AS last_dn, "
+        f"{_dn('sc.anchor')} AS anchor_dn, {_dn(base)} AS base_dn, {_dn(f'lc.last_{i}')} AS last_dn, "
         f"{due} AS due_dn, {untrained} AS untrained, sc.employment_type AS employment_type "
-        f"FROM sc_{k} sc LEFT JOIN lc_{i} lc ON lc.person_id = sc.person_id",
+        f"FROM sc_{k} sc LEFT JOIN lc_{k} lc ON lc.person_id = sc.person_id",
         *params,
     )
 
@@ -276,10 +285,10 @@ def _statement(
             _scope_ctes(sql, scopes[scope], req, scope[2], as_of, person_sql, list(person_params))
             sql.add(", ")
         scope_of.append(scopes[scope])
-    for i, req in enumerate(requirements):
-        if i:
+    for k in range(len(scopes)):
+        if k:
             sql.add(", ")
-        _completion_cte(sql, i, scope_of[i], req, courses[req.pk], as_of)
+        _completions_cte(sql, k, [(i, req) for i, req in enumerate(requirements) if scope_of[i] == k], courses, as_of)
     sql.add(" ")
     for i, req in enumerate(requirements):
         if i:
