@@ -1,9 +1,10 @@
 """The compliance engine: the status of every person against every requirement on any date, set-based in SQL.
 
-One SQL statement answers all requirements at once (the stints of each distinct scope and the completions of each
-requirement in ``WITH`` blocks, one ``SELECT`` per requirement joined by ``UNION ALL``); the number of queries does
-not depend on the head count. The statement is portable SQL with window functions;
-only the "day number" of a date (days since 1970-01-01, for date + N days) is spelled per database.
+One SQL statement answers all requirements at once: requirements with the same scope (who, which assignments)
+share one computation of the stints and one pass over the records (``WITH`` blocks per distinct scope), then one
+``SELECT`` per requirement joined by ``UNION ALL``; the number of queries does not depend on the head count. The
+statement is portable SQL with window functions; only the "day number" of a date (days since 1970-01-01, for
+date + N days) is spelled per database.
 
 Rules (``D`` is the as-of date; "in scope" = employed on D, matching the requirement's person filters, and holding
 an in-scope assignment on D):
