@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import pytest
 import time_machine
+from django.urls import get_script_prefix, reverse, set_script_prefix
 
-from piaops.core.reminders import collect_all
+from piaops.core.reminders import collect_all, pk_path
 from piaops.findings import services as findings
 from piaops.findings.models import Source
 from piaops.tenancy.models import OrgUnit
@@ -14,6 +18,17 @@ from tests import factories as f
 from tests.conftest import World, login
 
 TODAY = dt.datetime(2027, 2, 9, 10, tzinfo=dt.UTC)
+
+
+@contextmanager
+def script_prefix(prefix: str) -> Iterator[None]:
+    """The prefix a deployment under a sub-path (SCRIPT_NAME) gives every ``reverse`` of a request."""
+    previous = get_script_prefix()
+    set_script_prefix(prefix)
+    try:
+        yield
+    finally:
+        set_script_prefix(previous)
 
 
 def _late_followup(unit: OrgUnit, title: str) -> None:
@@ -55,3 +70,15 @@ def test_the_filters_keep_what_the_unfiltered_run_finds(world: World) -> None:
     tax_only = collect_all(today=today, municipality_id=world.a.pk, unit_ids=[world.tax_section_a.pk])
     assert [r.unit_id for r in tax_only] == [world.tax_section_a.pk]
     assert collect_all(today=today, municipality_id=world.a.pk, unit_ids=[world.other_a.pk]) == []
+
+
+@pytest.mark.parametrize("prefix", ["/", "/piaops/"])
+@pytest.mark.parametrize(
+    "view", ["training:person", "findings:detail", "selfcheck:checklist", "incidents:detail", "audits:audit"]
+)
+def test_a_reminders_link_is_the_pages_own_path_under_any_script_prefix(view: str, prefix: str) -> None:
+    """``pk_path`` resolves the pattern once and fills in each id: the same path ``reverse`` gives, per id."""
+    with script_prefix(prefix):
+        path_of = pk_path(view)
+        for pk in (1, 7, 10, 987654, 2**31 - 1):
+            assert path_of(pk) == reverse(view, args=[pk])

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
-from piaops.tenancy.models import Assignment, EmploymentType, Person
-from piaops.training.compliance import Status, status_rows
+from piaops.tenancy.models import Assignment, EmploymentType, Person, Role, RoleGrant
+from piaops.training.compliance import Status, group_counts, status_rows
 from piaops.training.models import COMPLETING_RESULTS, Record, Requirement, Result, Trigger
 from piaops.training.periods import add_months, period_of, previous_period
 from tests import factories as f
@@ -77,11 +80,20 @@ def oracle(req: Requirement, person: Person, unit_ids: set[int] | None, day: dt.
     return Status.PENDING, (previous.end if missed else current.end) + grace
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_the_engine_agrees_with_a_per_person_reading_of_the_rules(world: World, seed: int) -> None:
+@dataclass
+class Roster:
+    requirements: list[Requirement]
+    people: list[Person]
+    unit_ids: dict[int, set[int]]  # requirement → the units whose assignments are in scope (absent: all)
+    days: list[dt.date]
+
+
+def roster(world: World, seed: int) -> Roster:
+    """A random roster over several units: regular staff and 会計年度任用職員, transfers, gaps and returns, leavers,
+    passed/failed records, one requirement per trigger plus an employment-type and a role filter."""
     rng = random.Random(seed)
     c1, c2 = t.course(world.a, code="C1"), t.course(world.a, code="C2")
-    units = [world.tax_a, world.tax_section_a, world.other_a]
+    units = [world.tax_a, world.tax_section_a, world.other_a, world.governance_a]
 
     def day_between(a: dt.date, b: dt.date) -> dt.date:
         return a + dt.timedelta(days=rng.randint(0, max(0, (b - a).days)))
@@ -99,6 +111,7 @@ def test_the_engine_agrees_with_a_per_person_reading_of_the_rules(world: World, 
             handling_only=False,
             employment_types=[EmploymentType.FISCAL_YEAR],
         ),
+        t.requirement(world.a, c2, Trigger.EVERY_MONTHS, every_months=12, roles=[Role.UNIT_HEAD]),
     ]
     requirements[2].courses.add(c2)
     people = []
@@ -125,14 +138,70 @@ def test_the_engine_agrees_with_a_per_person_reading_of_the_rules(world: World, 
                 rng.choice([Result.COMPLETED, Result.PASSED, Result.PASSED, Result.FAILED]),
             )
         people.append(person)
+    for i, person in enumerate(rng.sample(people, 4)):
+        user = f.user(world.a, f"head{seed}_{i}", Role.UNIT_HEAD if i % 2 == 0 else Role.UNIT_STAFF, unit=world.tax_a)
+        user.person = person
+        user.save()
+    # Someone of the other tenant in scope the whole time: never counted in tenant a.
+    outsider = f.person(world.b, employment_type=EmploymentType.FISCAL_YEAR)
+    f.assignment(outsider, world.root_b, start=D(2023, 1, 1))
     unit_ids = {requirements[1].pk: {world.tax_a.pk, world.tax_section_a.pk}}
-    for day in [day_between(D(2023, 6, 1), D(2027, 4, 30)) for _ in range(6)] + [D(2026, 9, 30), D(2026, 10, 1)]:
+    days = [day_between(D(2023, 6, 1), D(2027, 4, 30)) for _ in range(6)] + [D(2026, 9, 30), D(2026, 10, 1)]
+    return Roster(requirements, people, unit_ids, days)
+
+
+def in_role_scope(req: Requirement, person: Person) -> bool:
+    if not req.roles:
+        return True
+    return RoleGrant.objects.filter(user__person=person, role__in=req.roles).exists()
+
+
+def expected_status(r: Roster, req: Requirement, person: Person, day: dt.date) -> tuple[str, dt.date | None]:
+    if not in_role_scope(req, person):
+        return Status.NOT_APPLICABLE, None
+    return oracle(req, person, r.unit_ids.get(req.pk), day)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_engine_agrees_with_a_per_person_reading_of_the_rules(world: World, seed: int) -> None:
+    r = roster(world, seed)
+    for day in r.days:
         engine = {
-            (r.requirement_id, r.person_id): (r.status, r.due)
-            for r in status_rows(requirements=requirements, as_of=day)
+            (row.requirement_id, row.person_id): (row.status, row.due)
+            for row in status_rows(requirements=r.requirements, as_of=day)
         }
-        for req in requirements:
-            for person in people:
-                expected = oracle(req, person, unit_ids.get(req.pk), day)
+        for req in r.requirements:
+            for person in r.people:
                 got = engine.get((req.pk, person.pk), (Status.NOT_APPLICABLE, None))
-                assert got == expected, (day, req.trigger, person.pk)
+                assert got == expected_status(r, req, person, day), (day, req.trigger, person.pk)
+
+
+def current_unit(person: Person, day: dt.date) -> int | None:
+    """The unit of the person's latest assignment active on the day (any unit, handling or not)."""
+    active = [a for a in Assignment.objects.filter(person=person) if a.start_date <= day <= (a.end_date or FAR)]
+    return max(active, key=lambda a: (a.start_date, a.pk)).unit_id if active else None
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_group_counts_agree_with_counting_the_per_person_reading(world: World, seed: int) -> None:
+    r = roster(world, seed)
+    for day in r.days:
+        expected: Counter[tuple[int, int | None, str, str]] = Counter()
+        for req in r.requirements:
+            for person in r.people:
+                status, _due = expected_status(r, req, person, day)
+                if status != Status.NOT_APPLICABLE:
+                    expected[(req.pk, current_unit(person, day), person.employment_type, status)] += 1
+        got = group_counts(requirements=r.requirements, as_of=day)
+        assert len(got) == len(expected), day  # one row per group, none empty
+        assert {(g.requirement_id, g.unit_id, g.employment_type, g.status): g.count for g in got} == dict(expected), day
+
+
+def test_group_counts_is_one_query_whatever_the_number_of_requirements(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    r = roster(world, 5)
+    for requirements in (r.requirements[:2], r.requirements):
+        # The requirements' courses, the units of the one requirement bound to a unit, then the counts.
+        with django_assert_num_queries(3):
+            group_counts(requirements=requirements, as_of=D(2026, 10, 1))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from unittest import mock
 
 import pytest
+from django.urls import reverse
 
 from piaops.training.models import Trigger
 from piaops.training.reminders import collect
@@ -49,3 +51,15 @@ def test_people_of_every_municipality_are_collected_with_their_own_municipality(
     reminders = list(collect(today=D(2026, 4, 20)))
     assert sorted(r.municipality_id for r in reminders) == sorted([world.a.pk, world.b.pk])
     assert all(r.overdue and r.recipients == () for r in reminders)
+
+
+def test_each_reminder_links_to_its_persons_page_with_one_url_lookup_for_all(world: World) -> None:
+    c = t.course(world.a)
+    t.requirement(world.a, c, Trigger.INITIAL, within_days=10)
+    people = [f.person(world.a) for _ in range(5)]
+    for p in people:
+        f.assignment(p, world.tax_a, start=D(2026, 4, 1))
+    with mock.patch("piaops.core.reminders.reverse", wraps=reverse) as lookups:
+        reminders = list(collect(today=D(2026, 4, 20)))
+    assert {r.url for r in reminders} == {reverse("training:person", args=[p.pk]) for p in people}
+    assert lookups.call_count == 1  # not one per person: the home page lists hundreds

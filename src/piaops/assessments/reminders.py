@@ -10,10 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable, Iterator
 
-from django.urls import reverse
-
 from piaops.assessments.models import AssessmentReport
-from piaops.core.reminders import Deadline, Reminder
+from piaops.core.reminders import Deadline, Reminder, pk_path
 from piaops.lib.fiscal import wareki
 from piaops.tenancy.models import OrgUnit, Role, RoleGrant
 
@@ -48,6 +46,7 @@ def _collect(today: dt.date, municipality_id: int | None, unit_ids: Collection[i
         governance = {m: u for m, u in governance.items() if u in wanted}
         reports = reports.filter(municipality_id__in=list(governance))
     reports = reports.order_by("municipality_id", "pk")
+    detail_path = pk_path("assessments:detail")
     for report in reports:
         due = report.next_full_reassessment_due
         assert due is not None
@@ -83,7 +82,7 @@ def _collect(today: dt.date, municipality_id: int | None, unit_ids: Collection[i
             recipients=admins[report.municipality_id],
             subject=subject,
             body=body,
-            url=reverse("assessments:detail", args=[report.pk]),
+            url=detail_path(report.pk),
             unit_id=governance.get(report.municipality_id),
             overdue=overdue,
         )
@@ -106,6 +105,7 @@ def deadlines(
         wanted = set(unit_ids)
         governance = {m: u for m, u in governance.items() if u in wanted}
         reports = reports.filter(municipality_id__in=list(governance))
+    detail_path = pk_path("assessments:detail")
     for report in reports.order_by("pk"):
         due = report.next_full_reassessment_due
         assert due is not None
@@ -115,6 +115,6 @@ def deadlines(
             start=due,
             summary=f"【全項目評価の再実施期限】{report.title}",
             description=f"評価書「{report.title}」（第{report.version}版、公表日 {report.published_on}）の公表から5年",
-            url=reverse("assessments:detail", args=[report.pk]),
+            url=detail_path(report.pk),
             unit_id=governance.get(report.municipality_id),
         )

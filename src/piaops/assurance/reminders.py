@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable, Iterator
 from django.urls import reverse
 
 from piaops.assurance.models import CloudService, IsmapSettings, Obligation
-from piaops.core.reminders import Deadline, Reminder
+from piaops.core.reminders import Deadline, Reminder, pk_path
 from piaops.tenancy.models import Role, RoleGrant
 
 DUE_SOON_DAYS = 14
@@ -58,6 +58,7 @@ def collect(
         obligations = obligations.filter(municipality_id=municipality_id)
         services = services.filter(municipality_id=municipality_id)
         settings = settings.filter(municipality_id=municipality_id)
+    obligation_path = pk_path("assurance:obligation_detail")
     for o in obligations.order_by("municipality_id", "next_due", "id"):
         overdue = o.next_due < today
         to = tuple(sorted(admins[o.municipality_id] | contractors[o.party_id]))
@@ -73,13 +74,13 @@ def collect(
                 f"求める証跡: {o.evidence_expected or '（記載なし）'}\n"
                 "証跡を提出し、総括部門の確認を受けてください。"
             ),
-            url=reverse("assurance:obligation_detail", args=[o.pk]),
+            url=obligation_path(o.pk),
             overdue=overdue,
         )
     warn_days = dict(settings.values_list("municipality_id", "warn_days"))
+    url = reverse("assurance:ismap_register")
     for s in services.order_by("municipality_id", "id"):
         days = warn_days.get(s.municipality_id, 90)
-        url = reverse("assurance:ismap_register")
         to = tuple(sorted(admins[s.municipality_id]))
         if s.delisted_on is not None and s.delisted_on <= today:
             text, overdue = f"ISMAPリストから削除されました（{s.delisted_on.isoformat()}）", True
@@ -120,6 +121,7 @@ def deadlines(
     if municipality_id is not None:
         obligations = obligations.filter(municipality_id=municipality_id)
         services = services.filter(municipality_id=municipality_id)
+    obligation_path = pk_path("assurance:obligation_detail")
     for o in obligations.order_by("pk"):
         yield Deadline(
             uid=f"assurance-obligation-{o.pk}",
@@ -127,8 +129,9 @@ def deadlines(
             start=o.next_due,
             summary=f"【保証義務】{o.party}：{o.title}",
             description=f"求める証跡: {o.evidence_expected or '（記載なし）'}",
-            url=reverse("assurance:obligation_detail", args=[o.pk]),
+            url=obligation_path(o.pk),
         )
+    register = reverse("assurance:ismap_register")
     for s in services.order_by("pk"):
         if s.delisted_on is not None and s.delisted_on <= today:
             continue  # removed from the list: nothing left to renew
@@ -139,5 +142,5 @@ def deadlines(
             start=s.expires_on,
             summary=f"【ISMAP】登録の有効期限：{s.service_name}",
             description=f"クラウドサービス「{s.provider} {s.service_name}」（登録番号 {s.registration_number}）",
-            url=reverse("assurance:ismap_register"),
+            url=register,
         )

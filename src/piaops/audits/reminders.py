@@ -15,11 +15,10 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from django.urls import reverse
 from django.utils import timezone
 
 from piaops.audits.models import Audit, AuditStatus
-from piaops.core.reminders import Deadline, Reminder
+from piaops.core.reminders import Deadline, Reminder, pk_path
 from piaops.findings.models import Finding, FindingStatus, FollowUp
 from piaops.lib.fiscal import add_office_days, wareki
 from piaops.tenancy.models import Role, RoleGrant
@@ -63,9 +62,10 @@ def collect(
     findings = list(qs.select_related("unit").order_by("pk"))
     followups = {f.finding_id: f for f in FollowUp.objects.filter(finding__in=findings, completed_on__isnull=True)}
     heads, governance = _recipients({f.municipality_id for f in findings})
+    finding_path = pk_path("findings:detail")
     for finding in findings:
         unit = finding.unit
-        url = reverse("findings:detail", args=[finding.pk])
+        url = finding_path(finding.pk)
         to_head = tuple(sorted({e for path, e in heads[finding.municipality_id] if unit.path.startswith(path)}))
         to_gov = governance.get(finding.municipality_id, ())
         common: dict[str, Any] = {
@@ -120,6 +120,7 @@ def deadlines(
         qs = qs.filter(municipality_id=municipality_id)
     if unit_ids is not None:
         qs = qs.filter(unit_id__in=list(unit_ids))
+    audit_path = pk_path("audits:audit")
     for a in qs.select_related("unit").order_by("pk"):
         yield Deadline(
             uid=f"audits-audit-{a.pk}",
@@ -128,6 +129,6 @@ def deadlines(
             end=a.planned_end,
             summary=f"【監査】{a.get_audit_type_display()}（{a.unit.name}）",
             description=f"{a.unit.name} の{a.get_audit_type_display()}の実施予定日",
-            url=reverse("audits:audit", args=[a.pk]),
+            url=audit_path(a.pk),
             unit_id=a.unit_id,
         )

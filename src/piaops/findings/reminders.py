@@ -6,9 +6,7 @@ import datetime as dt
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from django.urls import reverse
-
-from piaops.core.reminders import Deadline, Reminder, addresses_for, unit_recipients
+from piaops.core.reminders import Deadline, Reminder, addresses_for, pk_path, unit_recipients
 from piaops.findings.models import FindingStatus, FollowUp
 from piaops.lib.fiscal import add_office_days, wareki
 
@@ -25,13 +23,14 @@ def collect(
         qs = qs.filter(finding__unit_id__in=list(unit_ids))
     followups = list(qs.select_related("finding", "finding__unit"))
     recipients = unit_recipients({f.municipality_id for f in followups})
+    finding_path = pk_path("findings:detail")
     for f in followups:
         finding = f.finding
         unit = finding.unit
         common: dict[str, Any] = {
             "municipality_id": f.municipality_id,
             "recipients": addresses_for(unit, recipients[f.municipality_id]),
-            "url": reverse("findings:detail", args=[finding.pk]),
+            "url": finding_path(finding.pk),
             "unit_id": unit.pk,
         }
         due = f"{wareki(f.due_date)}（{f.due_date.isoformat()}）"
@@ -61,6 +60,7 @@ def deadlines(
         qs = qs.filter(municipality_id=municipality_id)
     if unit_ids is not None:
         qs = qs.filter(finding__unit_id__in=list(unit_ids))
+    finding_path = pk_path("findings:detail")
     for f in qs.select_related("finding", "finding__unit").order_by("pk"):
         yield Deadline(
             uid=f"findings-followup-{f.pk}",
@@ -68,6 +68,6 @@ def deadlines(
             start=f.due_date,
             summary=f"【改善計画】完了予定日（{f.finding.unit.name}）",
             description=f"指摘事項「{f.finding.title}」の改善の完了予定日",
-            url=reverse("findings:detail", args=[f.finding_id]),
+            url=finding_path(f.finding_id),
             unit_id=f.finding.unit_id,
         )

@@ -7,9 +7,8 @@ import datetime as dt
 from collections.abc import Collection, Iterator
 
 from django.db.models import Q
-from django.urls import reverse
 
-from piaops.core.reminders import Deadline, Reminder
+from piaops.core.reminders import Deadline, Reminder, pk_path
 from piaops.incidents.models import Incident
 from piaops.lib.fiscal import add_office_days
 from piaops.tenancy.models import Role, User
@@ -41,6 +40,7 @@ def collect(
     if unit_ids is not None:
         incidents = incidents.filter(reporting_unit_id__in=list(unit_ids))
     recipients: dict[int, tuple[str, ...]] = {}
+    detail_path = pk_path("incidents:detail")
     for incident in incidents.order_by("pk"):
         for stage, label, due, done in (
             ("prompt", "速報", incident.ppc_prompt_due, incident.ppc_prompt_reported_on),
@@ -63,7 +63,7 @@ def collect(
                     f"事故「{incident.title}」の個人情報保護委員会への{label}の期限は{due.isoformat()}です。"
                     f"{state}。報告後、piaops に報告日を記録してください。"
                 ),
-                url=reverse("incidents:detail", args=[incident.pk]),
+                url=detail_path(incident.pk),
                 unit_id=incident.reporting_unit_id,
                 overdue=overdue,
             )
@@ -81,6 +81,7 @@ def deadlines(
         qs = qs.filter(municipality_id=municipality_id)
     if unit_ids is not None:
         qs = qs.filter(reporting_unit_id__in=list(unit_ids))
+    detail_path = pk_path("incidents:detail")
     for incident in qs.order_by("pk"):
         for stage, label, due, done in (
             ("prompt", "速報", incident.ppc_prompt_due, incident.ppc_prompt_reported_on),
@@ -94,6 +95,6 @@ def deadlines(
                 start=due,
                 summary=f"【個人情報保護委員会への{label}】期限：{incident.title}",
                 description=f"事故「{incident.title}」の個人情報保護委員会への{label}の期限",
-                url=reverse("incidents:detail", args=[incident.pk]),
+                url=detail_path(incident.pk),
                 unit_id=incident.reporting_unit_id,
             )

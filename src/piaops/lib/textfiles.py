@@ -22,8 +22,9 @@ def decode_text(data: bytes, *, what: str = "ファイル") -> tuple[str, str]:
 
     The encoding name is ``"utf-8-sig"`` (BOM, removed from the text), ``"utf-8"`` or ``"cp932"``. Checked in this
     order, each failure an :class:`UndecodableFile`: empty (white space only), UTF-16 BOM, a NUL byte anywhere (no
-    text file holds one, and PostgreSQL cannot store it), UTF-8 after a BOM, then UTF-8, then CP932. The text is not checked for plausibility: CP932 decodes most
-    byte strings, so a caller that may receive EUC-JP or binary data checks the text itself.
+    text file holds one, and PostgreSQL cannot store it), UTF-8 after a BOM, then UTF-8, then CP932. The text is
+    not checked for plausibility: CP932 decodes most byte strings, so a caller that may receive EUC-JP or binary
+    data checks the text itself.
     """
     if not data.strip():
         raise UndecodableFile(f"{what}が空です。", reason="empty")

@@ -9,9 +9,7 @@ import datetime as dt
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from django.urls import reverse
-
-from piaops.core.reminders import Deadline, Reminder, addresses_for, unit_recipients
+from piaops.core.reminders import Deadline, Reminder, addresses_for, pk_path, unit_recipients
 from piaops.lib.fiscal import add_office_days, wareki
 from piaops.selfcheck.models import EDITABLE, CampaignStatus, Checklist, ChecklistStatus
 
@@ -27,10 +25,11 @@ def collect(
         qs = qs.filter(unit_id__in=list(unit_ids))
     checklists = list(qs.select_related("campaign", "unit"))
     recipients = unit_recipients({c.municipality_id for c in checklists})
+    checklist_path = pk_path("selfcheck:checklist")
     for c in checklists:
         campaign = c.campaign
         to = addresses_for(c.unit, recipients[c.municipality_id])
-        url = reverse("selfcheck:checklist", args=[c.pk])
+        url = checklist_path(c.pk)
         deadline = f"{wareki(campaign.deadline)}（{campaign.deadline.isoformat()}）"
         common: dict[str, Any] = {
             "municipality_id": c.municipality_id,
@@ -84,6 +83,7 @@ def deadlines(
         qs = qs.filter(municipality_id=municipality_id)
     if unit_ids is not None:
         qs = qs.filter(unit_id__in=list(unit_ids))
+    checklist_path = pk_path("selfcheck:checklist")
     for c in qs.select_related("campaign", "unit").order_by("pk"):
         yield Deadline(
             uid=f"selfcheck-checklist-{c.pk}",
@@ -91,6 +91,6 @@ def deadlines(
             start=c.campaign.deadline,
             summary=f"【自己点検】提出期限（{c.unit.name}）",
             description=f"{c.campaign}の自己点検票の提出期限。現在の状態: {ChecklistStatus(c.status).label}",
-            url=reverse("selfcheck:checklist", args=[c.pk]),
+            url=checklist_path(c.pk),
             unit_id=c.unit_id,
         )

@@ -1,8 +1,10 @@
 """The compliance engine: the status of every person against every requirement on any date, set-based in SQL.
 
-One SQL statement answers all requirements at once (one ``WITH`` block per requirement, joined by ``UNION ALL``);
-the number of queries does not depend on the head count. The statement is portable SQL with window functions;
-only the "day number" of a date (days since 1970-01-01, for date + N days) is spelled per database.
+One SQL statement answers all requirements at once: requirements with the same scope (who, which assignments)
+share one computation of the stints and one pass over the records (``WITH`` blocks per distinct scope), then one
+``SELECT`` per requirement joined by ``UNION ALL``; the number of queries does not depend on the head count. The
+statement is portable SQL with window functions; only the "day number" of a date (days since 1970-01-01, for
+date + N days) is spelled per database.
 
 Rules (``D`` is the as-of date; "in scope" = employed on D, matching the requirement's person filters, and holding
 an in-scope assignment on D):
@@ -115,20 +117,33 @@ class _Sql:
         return "".join(self.parts)
 
 
-def _requirement_ctes(
+def _scope(req: Requirement) -> tuple[Any, ...]:
+    """What decides which assignments are in a requirement's scope: requirements alike in it share their stints."""
+    units = _unit_ids(req)
+    return (
+        int(req.municipality_id),
+        bool(req.handling_only),
+        None if units is None else tuple(sorted(units)),
+        tuple(sorted(req.employment_types or ())),
+        int(req.party_id) if req.party_id else None,
+        tuple(sorted(req.roles or ())),
+    )
+
+
+def _scope_ctes(
     sql: _Sql,
-    i: int,
+    k: int,
     req: Requirement,
-    course_ids: Sequence[int],
+    units: Sequence[int] | None,
     as_of: dt.date,
     person_sql: str,
     person_params: list[Any],
 ) -> None:
-    """Append the CTEs ``qa_i`` (in-scope assignments), ``w_i``, ``sc_i`` (one row per in-scope person) and
-    ``lc_i`` (their counting completions) for one requirement."""
+    """Append the CTEs ``qa_k`` (in-scope assignments), ``w_k`` and ``sc_k`` (one row per in-scope person) of scope
+    ``k``, written from its first requirement ``req``."""
     dn_d = day_number(as_of)
     sql.add(
-        f"qa_{i} AS (SELECT a.id, a.person_id, a.start_date, {_dn('a.start_date')} AS s, "
+        f"qa_{k} AS (SELECT a.id, a.person_id, a.start_date, p.employment_type, {_dn('a.start_date')} AS s, "
         f"COALESCE({_dn('a.end_date')}, {NO_END}) AS e "
         "FROM tenancy_assignment a JOIN tenancy_person p ON p.id = a.person_id "
         f"WHERE a.municipality_id = {int(req.municipality_id)} AND a.start_date <= %s "
@@ -139,7 +154,6 @@ def _requirement_ctes(
     )
     if req.handling_only:
         sql.add(" AND a.handles_specific_personal_info = %s", True)
-    units = _unit_ids(req)
     if units is not None:
         sql.add(f" AND a.unit_id IN ({_ints(units)})")
     if req.employment_types:
@@ -157,40 +171,53 @@ def _requirement_ctes(
     sql.add("), ")
     # Stints (gaps and islands): an assignment starts a stint unless an earlier one reaches its eve.
     sql.add(
-        f"w_{i} AS (SELECT person_id, start_date, s, e, "
+        f"w_{k} AS (SELECT person_id, start_date, employment_type, s, e, "
         "MAX(e) OVER (PARTITION BY person_id ORDER BY s, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) "
-        f"AS prev_e FROM qa_{i}), "
+        f"AS prev_e FROM qa_{k}), "
     )
     sql.add(
-        f"sc_{i} AS (SELECT person_id, "
+        f"sc_{k} AS (SELECT person_id, "
         "MAX(CASE WHEN prev_e IS NULL OR s > prev_e + 1 THEN start_date END) AS anchor, "
-        f"MAX(CASE WHEN e >= {dn_d} THEN start_date END) AS latest "
-        f"FROM w_{i} GROUP BY person_id HAVING MAX(e) >= {dn_d}), "
+        f"MAX(CASE WHEN e >= {dn_d} THEN start_date END) AS latest, MAX(employment_type) AS employment_type "
+        f"FROM w_{k} GROUP BY person_id HAVING MAX(e) >= {dn_d})"
     )
-    base = "latest" if req.trigger == Trigger.ON_ASSIGNMENT else "anchor"
-    flags = ""
-    flag_params: list[Any] = []
-    if req.trigger == Trigger.PER_FISCAL_YEAR:
-        current = period_of(as_of, req.times_per_year)
-        previous = previous_period(current)
-        flags = (
-            ", MAX(CASE WHEN r.completed_on >= %s THEN 1 ELSE 0 END) AS done_c"
-            ", MAX(CASE WHEN r.completed_on >= %s AND r.completed_on <= %s THEN 1 ELSE 0 END) AS done_p"
-        )
-        flag_params = [current.start, previous.start, previous.end]
+
+
+def _completions_cte(
+    sql: _Sql, k: int, members: Sequence[tuple[int, Requirement]], courses: dict[int, list[int]], as_of: dt.date
+) -> None:
+    """Append ``lc_k``: per person of scope ``k``, the counting completions of each of its requirements ``i`` in one
+    pass over the records: ``last_i`` (the latest since the requirement's base day) and, for 年度 kinds,
+    ``done_c_i`` / ``done_p_i`` (one in the current / previous period). The base day is never before the anchor."""
+    municipality_id = int(members[0][1].municipality_id)
+    all_courses = sorted({c for _, req in members for c in courses[req.pk]})
+    sql.add(f"lc_{k} AS (SELECT sc.person_id")
+    for i, req in members:
+        base = "latest" if req.trigger == Trigger.ON_ASSIGNMENT else "anchor"
+        counts = f"r.course_id IN ({_ints(courses[req.pk])}) AND r.completed_on >= sc.{base}"
+        sql.add(f", MAX(CASE WHEN {counts} THEN r.completed_on END) AS last_{i}")
+        if req.trigger == Trigger.PER_FISCAL_YEAR:
+            current = period_of(as_of, req.times_per_year)
+            previous = previous_period(current)
+            sql.add(
+                f", MAX(CASE WHEN {counts} AND r.completed_on >= %s THEN 1 ELSE 0 END) AS done_c_{i}"
+                f", MAX(CASE WHEN {counts} AND r.completed_on >= %s AND r.completed_on <= %s THEN 1 ELSE 0 END) "
+                f"AS done_p_{i}",
+                current.start,
+                previous.start,
+                previous.end,
+            )
     sql.add(
-        f"lc_{i} AS (SELECT sc.person_id, MAX(r.completed_on) AS last_c{flags} "
-        f"FROM sc_{i} sc JOIN training_record r ON r.person_id = sc.person_id AND r.completed_on >= sc.{base} "
-        f"WHERE r.municipality_id = {int(req.municipality_id)} AND r.course_id IN ({_ints(course_ids)}) "
+        f" FROM sc_{k} sc JOIN training_record r ON r.person_id = sc.person_id AND r.completed_on >= sc.anchor "
+        f"WHERE r.municipality_id = {municipality_id} AND r.course_id IN ({_ints(all_courses)}) "
         f"AND r.result IN ({','.join(['%s'] * len(COMPLETING_RESULTS))}) AND r.completed_on <= %s "
         "GROUP BY sc.person_id)",
-        *flag_params,
         *COMPLETING_RESULTS,
         as_of,
     )
 
 
-def _requirement_select(sql: _Sql, i: int, req: Requirement, as_of: dt.date) -> None:
+def _requirement_select(sql: _Sql, i: int, k: int, req: Requirement, as_of: dt.date) -> None:
     """Append the SELECT of one requirement's rows (in-scope people only)."""
     dn_d = day_number(as_of)
     base = "sc.latest" if req.trigger == Trigger.ON_ASSIGNMENT else "sc.anchor"
@@ -199,19 +226,19 @@ def _requirement_select(sql: _Sql, i: int, req: Requirement, as_of: dt.date) -> 
     if req.trigger in (Trigger.INITIAL, Trigger.ON_ASSIGNMENT):
         window = int(req.within_days) + int(req.grace_days)
         status = (
-            f"CASE WHEN lc.last_c IS NOT NULL THEN 'done' WHEN {_dn(base)} + {window} >= {dn_d} THEN 'pending' "
+            f"CASE WHEN lc.last_{i} IS NOT NULL THEN 'done' WHEN {_dn(base)} + {window} >= {dn_d} THEN 'pending' "
             "ELSE 'overdue' END"
         )
         due = f"{_dn(base)} + {window}"
         params = []
         if req.trigger == Trigger.INITIAL:
-            untrained = "CASE WHEN lc.last_c IS NULL THEN 1 ELSE 0 END"
+            untrained = f"CASE WHEN lc.last_{i} IS NULL THEN 1 ELSE 0 END"
     elif req.trigger == Trigger.EVERY_MONTHS:
         months = int(req.every_months)
         holds_after = latest_with_months_not_after(as_of, months)
         open_after = latest_with_months_not_after(as_of - dt.timedelta(days=int(req.grace_days) + 1), months)
         status = (
-            "CASE WHEN lc.last_c > %s THEN 'done' WHEN COALESCE(lc.last_c, sc.anchor) > %s THEN 'pending' "
+            f"CASE WHEN lc.last_{i} > %s THEN 'done' WHEN COALESCE(lc.last_{i}, sc.anchor) > %s THEN 'pending' "
             "ELSE 'overdue' END"
         )
         params = [holds_after, open_after]
@@ -221,23 +248,23 @@ def _requirement_select(sql: _Sql, i: int, req: Requirement, as_of: dt.date) -> 
         current = period_of(as_of, req.times_per_year)
         previous = previous_period(current)
         following = next_period(current)
-        previous_missed = "sc.anchor <= %s AND COALESCE(lc.done_p, 0) = 0"
+        previous_missed = f"sc.anchor <= %s AND COALESCE(lc.done_p_{i}, 0) = 0"
         past_deadline = "1 = 1" if dn_d > day_number(previous.end) + grace else "1 = 0"
         status = (
-            f"CASE WHEN COALESCE(lc.done_c, 0) = 1 THEN 'done' WHEN {previous_missed} AND {past_deadline} "
+            f"CASE WHEN COALESCE(lc.done_c_{i}, 0) = 1 THEN 'done' WHEN {previous_missed} AND {past_deadline} "
             "THEN 'overdue' ELSE 'pending' END"
         )
         due = (
-            f"CASE WHEN COALESCE(lc.done_c, 0) = 1 THEN {day_number(following.end) + grace} "
+            f"CASE WHEN COALESCE(lc.done_c_{i}, 0) = 1 THEN {day_number(following.end) + grace} "
             f"WHEN {previous_missed} THEN {day_number(previous.end) + grace} ELSE {day_number(current.end) + grace} END"
         )
         params = [previous.end, previous.end]
     # Parameter order follows the text: status, then due.
     sql.add(
         f"SELECT {int(req.pk)} AS requirement_id, sc.person_id AS person_id, {status} AS status, "
-        f"{_dn('sc.anchor')} AS anchor_dn, {_dn(base)} AS base_dn, {_dn('lc.last_c')} AS last_dn, "
-        f"{due} AS due_dn, {untrained} AS untrained "
-        f"FROM sc_{i} sc LEFT JOIN lc_{i} lc ON lc.person_id = sc.person_id",
+        f"{_dn('sc.anchor')} AS anchor_dn, {_dn(base)} AS base_dn, {_dn(f'lc.last_{i}')} AS last_dn, "
+        f"{due} AS due_dn, {untrained} AS untrained, sc.employment_type AS employment_type "
+        f"FROM sc_{k} sc LEFT JOIN lc_{k} lc ON lc.person_id = sc.person_id",
         *params,
     )
 
@@ -246,17 +273,28 @@ def _statement(
     requirements: Sequence[Requirement], as_of: dt.date, person_sql: str = "", person_params: Sequence[Any] = ()
 ) -> _Sql:
     courses = _course_ids(requirements)
+    # Requirements whose scope is the same (e.g. an initial and an on-assignment course for the same staff) share
+    # one stint computation: it is the costly part (a window over every in-scope assignment).
+    scopes: dict[tuple[Any, ...], int] = {}
+    scope_of: list[int] = []
     sql = _Sql()
     sql.add("WITH ")
-    for i, req in enumerate(requirements):
-        if i:
+    for req in requirements:
+        scope = _scope(req)
+        if scope not in scopes:
+            scopes[scope] = len(scopes)
+            _scope_ctes(sql, scopes[scope], req, scope[2], as_of, person_sql, list(person_params))
             sql.add(", ")
-        _requirement_ctes(sql, i, req, courses[req.pk], as_of, person_sql, list(person_params))
+        scope_of.append(scopes[scope])
+    for k in range(len(scopes)):
+        if k:
+            sql.add(", ")
+        _completions_cte(sql, k, [(i, req) for i, req in enumerate(requirements) if scope_of[i] == k], courses, as_of)
     sql.add(" ")
     for i, req in enumerate(requirements):
         if i:
             sql.add(" UNION ALL ")
-        _requirement_select(sql, i, req, as_of)
+        _requirement_select(sql, i, scope_of[i], req, as_of)
     return sql
 
 
@@ -339,7 +377,7 @@ def status_rows(
     rows: list[Row] = []
     with connection.cursor() as cursor:
         cursor.execute(text, params)
-        for req_id, person_id, status, anchor_dn, base_dn, last_dn, due_dn, untrained in cursor.fetchall():
+        for req_id, person_id, status, anchor_dn, base_dn, last_dn, due_dn, untrained, _ in cursor.fetchall():
             req = by_id[req_id]
             anchor = from_day_number(int(anchor_dn))
             last = from_day_number(int(last_dn)) if last_dn is not None else None
@@ -392,13 +430,13 @@ def group_counts(*, requirements: Sequence[Requirement], as_of: dt.date) -> list
         return []
     sql = _statement(requirements, as_of)
     text = (
-        "SELECT t.requirement_id, cu.unit_id, p.employment_type, t.status, COUNT(*) "
-        f"FROM ({sql.text()}) t JOIN tenancy_person p ON p.id = t.person_id "
+        "SELECT t.requirement_id, cu.unit_id, t.employment_type, t.status, COUNT(*) "
+        f"FROM ({sql.text()}) t "
         "LEFT JOIN (SELECT person_id, unit_id FROM (SELECT x.person_id, x.unit_id, ROW_NUMBER() OVER "
         "(PARTITION BY x.person_id ORDER BY x.start_date DESC, x.id DESC) AS rn FROM tenancy_assignment x "
         "WHERE x.start_date <= %s AND (x.end_date IS NULL OR x.end_date >= %s)) z WHERE rn = 1) cu "
         "ON cu.person_id = t.person_id "
-        "GROUP BY t.requirement_id, cu.unit_id, p.employment_type, t.status"
+        "GROUP BY t.requirement_id, cu.unit_id, t.employment_type, t.status"
     )
     with connection.cursor() as cursor:
         cursor.execute(text, [*sql.params, as_of, as_of])

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Iterator
 
 from django.urls import reverse
 
-from piaops.core.reminders import Deadline, Reminder
+from piaops.core.reminders import Deadline, Reminder, pk_path
 from piaops.tenancy.models import Assignment, Municipality, OrgUnit, Person, Role, RoleGrant
 from piaops.training.compliance import Status, active_requirements, status_rows
 
@@ -70,6 +70,7 @@ def _for_municipality(municipality: Municipality, today: dt.date, unit_ids: list
             heads[path].append(email)
     by_id = {r.pk: r for r in requirements}
     in_units = None if unit_ids is None else set(unit_ids)
+    person_path = pk_path("training:person")
     for row in rows:
         person, req = people[row.person_id], by_id[row.requirement_id]
         unit_id = current_unit.get(row.person_id)
@@ -77,7 +78,7 @@ def _for_municipality(municipality: Municipality, today: dt.date, unit_ids: list
             continue  # assigned to one of the units too, but their current unit is elsewhere
         own = (person.email,) if person.email else ()
         due = row.due.isoformat() if row.due else ""
-        url = reverse("training:person", args=[person.pk])
+        url = person_path(person.pk)
         if row.status == Status.OVERDUE:
             unit_path = paths.get(unit_id or 0, "")
             chiefs = sorted({e for path, emails in heads.items() if unit_path.startswith(path) for e in emails})
@@ -121,6 +122,7 @@ def deadlines(
     if municipality_id is not None:
         municipalities = municipalities.filter(pk=municipality_id)
     wanted = None if unit_ids is None else sorted(set(unit_ids))
+    index = reverse("training:index")
     for municipality in municipalities:
         if wanted is not None and not wanted:
             return
@@ -149,5 +151,5 @@ def deadlines(
                 start=due,
                 summary=f"【研修】受講期限：{req.name}（未受講 {n}名）",
                 description=f"要件：{req.timing_text()}",
-                url=reverse("training:index"),
+                url=index,
             )
