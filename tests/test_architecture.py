@@ -85,12 +85,7 @@ DOMAIN_TO_DOMAIN: dict[tuple[str, str], str] = {
 }
 
 # Known violations, keyed by (importing module, imported module), with why they are not fixed yet.
-ALLOWED: dict[tuple[str, str], str] = {
-    # The ledger of sent reminders lives in findings only because findings was the first app with reminders.
-    # It belongs to core (next to core.reminders); moving it is a cross-app model move (SeparateDatabaseAndState
-    # migrations in core and findings, the isolation and guarded-field lists) — a change of its own.
-    ("piaops.core.management.commands.remind", "piaops.findings.models"): "SentReminder still lives in findings",
-}
+ALLOWED: dict[tuple[str, str], str] = {}
 
 WIRING_HINT = "piaops.urls (include), piaops.settings (INSTALLED_APPS)"
 

@@ -8,10 +8,12 @@ import io
 
 import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from piaops.audittrail.context import Actor
 from piaops.audittrail.models import Action, AuditEntry
-from piaops.audittrail.services import record
+from piaops.audittrail.services import record, record_create
+from piaops.core.models import SentReminder
 from tests.conftest import World
 
 URL = "/audit-log/"
@@ -143,3 +145,32 @@ def test_csv_cells_that_look_like_formulas_are_defused(world: World, as_admin: C
 
 def test_the_nav_links_to_the_page_for_those_who_may_see_it(world: World, as_admin: Client) -> None:
     assert 'href="/audit-log/"' in as_admin.get("/").content.decode()
+
+
+def test_entries_of_a_moved_model_keep_its_name_and_are_found_with_the_new_ones(
+    world: World, as_admin: Client, as_outsider: Client
+) -> None:
+    """Reminders were recorded as ``findings.SentReminder`` before the ledger moved to core: the stored label (part of
+    the hash) stays, yet the page names the model and filters old and new entries together."""
+    sent = SentReminder.objects.create(
+        municipality=world.a, key="followup:1:before-5", sent_at=timezone.now(), subject="改善計画の期限"
+    )
+    old = record(
+        action=Action.CREATE,
+        municipality_id=world.a.pk,
+        object_type="findings.SentReminder",
+        object_id="1",
+        object_repr="followup:1:before-3",
+        after={"subject": "期限の3開庁日前"},
+    )
+    new = record_create(sent, municipality_id=world.a.pk, summary="リマインダーを送信")
+    assert new.object_type == "core.SentReminder"
+    response = as_admin.get(URL)
+    body = response.content.decode()
+    choices = [c for c in response.context["form"].fields["object_type"].choices if "SentReminder" in c[0]]
+    assert choices == [("core.SentReminder", "送信済みリマインダー")]
+    assert "findings.SentReminder" not in body
+    assert '<th scope="row">件名</th><td><del></del></td><td><ins>期限の3開庁日前</ins></td>' in body
+    shown = {e.pk for e, _, _ in as_admin.get(URL, {"object_type": "core.SentReminder"}).context["rows"]}
+    assert shown == {old.pk, new.pk}
+    assert "followup:1:before" not in as_outsider.get(URL).content.decode()

@@ -36,7 +36,7 @@ NOT_FREE_TEXT: dict[str, str] = {
     "findings.Finding.source_type": "a code naming the kind of source record, set by the services",
     "findings.FindingEvent.from_status": "a status code, set by the transition services",
     "findings.FindingEvent.to_status": "a status code, set by the transition services",
-    "findings.SentReminder.key": "a reminder's stable key, built by each app's reminders.collect",
+    "core.SentReminder.key": "a reminder's stable key, built by each app's reminders.collect",
     "selfcheck.ChecklistEvent.from_status": "a status code, set by the transition services",
     "selfcheck.ChecklistEvent.to_status": "a status code, set by the transition services",
     "selfcheck.Evidence.sha256": "SHA-256 hex digest",

@@ -12,7 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import CommandError, call_command
 
-from piaops.findings.models import SentReminder
+from piaops.core.models import SentReminder
 from piaops.selfcheck.models import Checklist
 from tests import factories as f
 from tests.conftest import World, login

@@ -3,22 +3,21 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.apps import apps
 from django.db.models import Q, QuerySet
 
+from piaops.audittrail.labels import current_label, labels_of, model_of
 from piaops.audittrail.models import Action, AuditEntry
 from piaops.lib.fields import GuardedFormCharField
 from piaops.tenancy.models import User
 
 
 def object_type_label(label: str) -> str:
-    """``tenancy.Party`` → ``措置主体・関係事業者``; unknown labels (``export``, removed models) stay as they are."""
+    """``tenancy.Party`` → ``措置主体・関係事業者`` (also under a label the model had before it moved); unknown
+    labels (``export``, removed models) stay as they are."""
     if label == "export":
         return "出力"
-    try:
-        return str(apps.get_model(label)._meta.verbose_name)
-    except (LookupError, ValueError):
-        return label
+    model = model_of(label)
+    return label if model is None else str(model._meta.verbose_name)
 
 
 class AuditFilterForm(forms.Form):
@@ -34,10 +33,12 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args: Any, entries: QuerySet[AuditEntry], users: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["actor"].queryset = users.order_by("username")  # type: ignore[attr-defined]
-        types = entries.exclude(object_type="").order_by("object_type").values_list("object_type", flat=True)
+        stored = entries.exclude(object_type="").order_by().values_list("object_type", flat=True).distinct()
+        # One choice per model, under its current label, even when older entries carry a label from before a move.
+        types = sorted({current_label(t) for t in stored})
         self.fields["object_type"].choices = [  # type: ignore[attr-defined]
             ("", "すべて"),
-            *((t, object_type_label(t)) for t in types.distinct()),
+            *((t, object_type_label(t)) for t in types),
         ]
 
     def clean(self) -> dict[str, Any]:
@@ -58,7 +59,7 @@ class AuditFilterForm(forms.Form):
         if data.get("action"):
             entries = entries.filter(action=data["action"])
         if data.get("object_type"):
-            entries = entries.filter(object_type=data["object_type"])
+            entries = entries.filter(object_type__in=labels_of(data["object_type"]))
         if q := (data.get("q") or "").strip():
             entries = entries.filter(
                 Q(object_repr__icontains=q)

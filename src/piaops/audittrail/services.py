@@ -24,6 +24,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from piaops.audittrail.context import Actor, current_actor
+from piaops.audittrail.labels import labels_of
 from piaops.audittrail.models import Action, AuditEntry, ChainHead
 from piaops.lib.mynumber import mask_my_numbers
 
@@ -238,7 +239,9 @@ def record_export(
 
 def last_change(obj: models.Model) -> AuditEntry | None:
     """The newest entry about ``obj`` (who changed it last, and when): what a conflict message shows."""
-    rows = AuditEntry.objects.filter(object_type=obj._meta.label, object_id=str(obj.pk)).exclude(action=Action.EXPORT)
+    rows = AuditEntry.objects.filter(object_type__in=labels_of(obj._meta.label), object_id=str(obj.pk)).exclude(
+        action=Action.EXPORT
+    )
     # The municipality leads the (municipality, object_type, object_id) index.
     mid = getattr(obj, "municipality_id", None)
     rows = rows.filter(municipality_id=mid) if mid is not None else rows.filter(municipality__isnull=True)

@@ -7,7 +7,6 @@ import json
 from dataclasses import dataclass
 from typing import Any, cast
 
-from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -15,6 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from piaops.audittrail.forms import AuditFilterForm, object_type_label
+from piaops.audittrail.labels import model_of
 from piaops.audittrail.models import AuditEntry
 from piaops.audittrail.services import record_export
 from piaops.lib.mynumber import mask_my_numbers
@@ -43,9 +43,9 @@ def _text(value: Any) -> str:
 
 def _label(object_type: str, key: str) -> str:
     """The field's Japanese name when the model still has it (``unit_id`` → ``所属``), else the key."""
-    try:
-        model = apps.get_model(object_type)
-    except (LookupError, ValueError):
+    # Any: get_field() may return a relation, which has no verbose_name (the AttributeError below).
+    model: Any = model_of(object_type)
+    if model is None:
         return key
     for field in model._meta.concrete_fields:
         if key in (field.name, field.attname):

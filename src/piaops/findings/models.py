@@ -4,8 +4,6 @@ A finding names the unit and, when known, the commitment of the assessment repor
 says where it came from (a self-inspection answer or an audit item); ``source_type``/``source_id`` point at that
 row without a foreign key, so that ``findings`` stays below the apps that create findings. Status changes are the
 named transitions of :mod:`piaops.findings.services`, each with a :class:`FindingEvent` row.
-
-This app also keeps :class:`SentReminder`, the ledger of ``piaops remind`` (one row per reminder key sent).
 """
 
 from __future__ import annotations
@@ -137,26 +135,3 @@ class FindingEvent(TransitionEvent):
 
     class Meta:
         ordering = ["finding", "at", "id"]
-
-
-class SentReminder(TenantOwned):
-    """One reminder key that ``piaops remind`` has delivered (so it is never sent twice).
-
-    A row is written only after the mail server accepted the message (or when there is nobody to mail), so a
-    server that is down leaves no row and the next run sends it.
-    """
-
-    key = models.CharField(max_length=200)
-    sent_at = models.DateTimeField()
-    recipients = GuardedTextField("宛先", blank=True, default="")
-    subject = GuardedCharField("件名", max_length=300, blank=True, default="")
-
-    objects = TenantQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "送信済みリマインダー"
-        verbose_name_plural = "送信済みリマインダー"
-        constraints = [models.UniqueConstraint(fields=["key"], name="sentreminder_key_unique")]
-
-    def __str__(self) -> str:
-        return self.key

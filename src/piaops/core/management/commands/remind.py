@@ -1,6 +1,6 @@
 """``piaops remind``: send every due reminder once (run daily by cron or a systemd timer; see README).
 
-Each reminder has a stable key. A key is recorded in ``findings.SentReminder`` only after the mail server
+Each reminder has a stable key. A key is recorded in ``core.SentReminder`` only after the mail server
 accepted the message, so running twice never mails twice, and a server that is down leaves the reminder for the
 next run. Reminders without recipients are recorded at once (they only show on the home page).
 The key is claimed (inserted) before the mail is sent and the claim is rolled back if sending fails, so two runs
@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from piaops.audittrail.context import Actor, acting_as
 from piaops.audittrail.services import record_create
+from piaops.core.models import SentReminder
 from piaops.core.reminders import Reminder, collect_all
-from piaops.findings.models import SentReminder
 
 log = logging.getLogger(__name__)
 
