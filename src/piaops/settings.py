@@ -274,6 +274,10 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # WeasyPrint logs every rendering step of every PDF at INFO ("Step 1 - Fetching and parsing HTML"...), and
+        # fontTools its subsetting: noise in an operator's log. Their warnings still show.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
