@@ -161,12 +161,9 @@ def _is_auditor_of(user: User, audit: Audit) -> bool:
 def _selfcheck_answers(audit: Audit) -> dict[int, list[Answer]]:
     """The unit's self-inspection answers of the same 年度, by commitment id."""
     found: dict[int, list[Answer]] = defaultdict(list)
-    answers = Answer.objects.filter(
-        municipality_id=audit.municipality_id,
-        checklist__unit=audit.unit,
-        checklist__campaign__fiscal_year=audit.programme.fiscal_year,
-        item__commitment__isnull=False,
-    ).select_related("item", "checklist")
+    answers = Answer.objects.for_municipality(audit.municipality_id).on_commitments_of(
+        audit.unit, audit.programme.fiscal_year
+    )
     for a in answers:
         if a.item.commitment_id is not None:
             found[a.item.commitment_id].append(a)

@@ -195,7 +195,7 @@ def build(user: Any, *, fiscal_year: int, today: dt.date) -> Dashboard:
     as_of = min(today, fiscal_year_end(fiscal_year))
     obligations = Obligation.objects.for_municipality(m)
     services = CloudService.objects.for_municipality(m)
-    incidents: IncidentQuerySet = Incident.objects.for_municipality(m)  # type: ignore[assignment]
+    incidents: IncidentQuerySet = Incident.objects.for_municipality(m)
     if not wide:
         incidents = incidents.filter(reporting_unit__in=units)
     month_start = today.replace(day=1)

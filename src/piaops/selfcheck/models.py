@@ -239,6 +239,15 @@ class Checklist(TenantOwned):
         return self.status in EDITABLE and today > self.campaign.deadline
 
 
+class AnswerQuerySet(TenantQuerySet):
+    def on_commitments_of(self, unit: OrgUnit, fiscal_year: int) -> AnswerQuerySet:
+        """The answers of ``unit``'s checklists of ``fiscal_year`` to items derived from a commitment (what an
+        auditor compares with the audit's items), with their item and checklist."""
+        return self.filter(
+            checklist__unit=unit, checklist__campaign__fiscal_year=fiscal_year, item__commitment__isnull=False
+        ).select_related("item", "checklist")
+
+
 class Answer(TenantOwned):
     checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="answers")
     item = models.ForeignKey(TemplateItem, on_delete=models.PROTECT, related_name="answers")

@@ -7,7 +7,7 @@ municipality without joins, and the data can later be split by municipality.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -58,7 +58,7 @@ class Municipality(models.Model):
 
 
 class TenantQuerySet(models.QuerySet[Any]):
-    def for_municipality(self, municipality: Municipality | int) -> TenantQuerySet:
+    def for_municipality(self, municipality: Municipality | int) -> Self:
         return self.filter(municipality=municipality)
 
 
