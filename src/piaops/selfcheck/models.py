@@ -257,7 +257,7 @@ class Answer(TenantOwned):
     target_date = models.DateField("改善予定日", null=True, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TenantQuerySet.as_manager()
+    objects = AnswerQuerySet.as_manager()
 
     number: int = 0  # the item's No. on the checklist, set by Campaign.sort_answers
 
