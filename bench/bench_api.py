@@ -109,7 +109,8 @@ def _small_requests(m: Any, client: Any, headers: dict[str, str]) -> Figure:
         baseline_name="the view's own ORM work: grants and the course, two queries each",
         unit_count=SMALL,
     )
-    print(f"  fixed cost per request above the view's ORM work: {(figure.ours - figure.baseline) / SMALL * 1000:.2f} ms")
+    fixed = (figure.ours - figure.baseline) / SMALL * 1000
+    print(f"  fixed cost per request above the view's ORM work: {fixed:.2f} ms")
     return figure
 
 
