@@ -28,16 +28,15 @@ def count_up(model: type[M], **key: Any) -> tuple[int, bool]:
     count = _add_one(rows)
     if count is not None:
         return count, False
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                model._default_manager.create(**key, count=1)
-            return 1, True
-        except IntegrityError:  # a concurrent first addition created the row meanwhile
-            count = _add_one(rows)
-            if count is None:  # pragma: no cover - the row's creator rolled back between our insert and update
-                raise
-            return count, False
+    try:
+        with transaction.atomic():  # a savepoint inside the caller's transaction: the failed insert rolls back alone
+            model._default_manager.create(**key, count=1)
+        return 1, True
+    except IntegrityError:  # a concurrent first addition created the row meanwhile
+        count = _add_one(rows)
+        if count is None:  # pragma: no cover - only if that row was deleted since: no window deletes its own row
+            raise
+        return count, False
 
 
 def _add_one(rows: models.QuerySet[Any]) -> int | None:
