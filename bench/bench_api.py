@@ -1,7 +1,12 @@
 """API list endpoints paged over 10,000 rows (200 per page), each next to the plain ORM ``values()`` of the same rows
 in the same run: people (with assignments), training records, contracts (with their works) and the entries of an
 ISMAP list snapshot. Prints the queries per page for two page sizes: they must be equal.
-``PIAOPS_BENCH_API_PEOPLE`` sets the number of rows of each list (default 10,000)."""
+
+Then the fixed cost every request pays (token lookup, rate limit, ``last_used_at``): ``SMALL`` GETs of a one-row
+detail endpoint (a training course) next to that view's own ORM work (the user's role grants and the course, two
+queries) in the same run; prints the queries per request and which of them write.
+``PIAOPS_BENCH_API_PEOPLE`` sets the number of rows of each list (default 10,000); ``PIAOPS_BENCH_DATABASE_URL``
+runs on PostgreSQL instead of a fresh SQLite file."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from bench.harness import Figure, median_seconds, setup_django
 PEOPLE = int(os.environ.get("PIAOPS_BENCH_API_PEOPLE", "10000"))
 ROWS = PEOPLE
 LIMIT = 200
+SMALL = 500
 
 
 def _build() -> tuple[Any, str, int]:
@@ -68,6 +74,46 @@ def _build() -> tuple[Any, str, int]:
     return m, raw, snapshot.pk
 
 
+def _small_requests(m: Any, client: Any, headers: dict[str, str]) -> Figure:
+    """``SMALL`` GETs of one course: what is left above the view's own two queries is the per-request fixed cost."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from piaops.tenancy.models import RoleGrant, User
+    from piaops.training.models import Course
+
+    course = Course.objects.filter(municipality=m).get()
+    path = f"/api/v1/training/courses/{course.pk}"
+    user_id = User.objects.get(username="bench-admin").pk
+
+    def requests() -> None:
+        for _ in range(SMALL):
+            assert client.get(path, headers=headers).status_code == 200
+
+    def orm() -> None:
+        for _ in range(SMALL):
+            # What the view reads itself: the user's grants (with their units, as ``access.grants``) and the row.
+            assert list(RoleGrant.objects.filter(user_id=user_id).select_related("unit"))
+            Course.objects.filter(municipality=m).get(pk=course.pk)
+
+    client.get(path, headers=headers)  # the minute's rate window exists
+    with CaptureQueriesContext(connection) as queries:
+        client.get(path, headers=headers)
+    sql = [q["sql"].split(None, 1)[0].upper() for q in queries.captured_queries]
+    writes = sum(word in {"UPDATE", "INSERT", "DELETE"} for word in sql)
+    print(f"  GET {path}: {len(sql)} statements per request ({writes} writes): {' '.join(sql)}")
+    figure = Figure(
+        name=f"{SMALL} × GET {path} (one row)",
+        ours=median_seconds(requests, repeat=3),
+        baseline=median_seconds(orm, repeat=3),
+        baseline_name="the view's own ORM work: grants and the course, two queries each",
+        unit_count=SMALL,
+    )
+    fixed = (figure.ours - figure.baseline) / SMALL * 1000
+    print(f"  fixed cost per request above the view's ORM work: {fixed:.2f} ms")
+    return figure
+
+
 def _walk(client: Any, headers: dict[str, str], path: str, limit: int) -> int:
     rows, cursor = 0, None
     while True:
@@ -90,7 +136,7 @@ def _queries_per_page(client: Any, headers: dict[str, str], path: str, limit: in
 
 
 def run() -> list[Figure]:
-    setup_django()
+    setup_django(os.environ.get("PIAOPS_BENCH_DATABASE_URL"))
     from django.conf import settings
     from django.test import Client
 
@@ -138,4 +184,5 @@ def run() -> list[Figure]:
                 unit_count=count,
             )
         )
+    figures.append(_small_requests(m, client, headers))
     return figures

@@ -6,7 +6,9 @@ import datetime as dt
 import hashlib
 
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from piaops.api import services
@@ -76,6 +78,44 @@ def test_use_stamps_last_used(world: World) -> None:
     ApiClient(raw).get("/tenancy/units")
     token.refresh_from_db()
     assert token.last_used_at is not None
+
+
+def test_last_used_is_accurate_to_a_minute_and_not_written_by_every_request(world: World, as_admin: Client) -> None:
+    """The token page's「最終利用日時」moves on first use and once more than a minute has passed; the requests in
+    between write nothing to the token (a read request then writes only its rate-limit count)."""
+    token, raw = services.token_create(user=world.admin_a, name="連携")
+    api = ApiClient(raw)
+    first = dt.datetime(2026, 11, 25, 10, 0, 5, tzinfo=dt.UTC)
+    with time_machine.travel(first, tick=False):
+        assert api.get("/tenancy/municipality").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at == first
+
+    with time_machine.travel(first + dt.timedelta(seconds=59), tick=False):
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/tenancy/municipality").status_code == 200
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('UPDATE "api_apitoken"')]
+    token.refresh_from_db()
+    assert token.last_used_at == first
+
+    later = first + dt.timedelta(minutes=1)
+    with time_machine.travel(later, tick=False):
+        assert api.get("/tenancy/municipality").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at == later
+    assert "2026-11-25 19:01" in as_admin.get("/api/tokens/").content.decode()  # the token page, in Asia/Tokyo
+
+
+def test_stamping_last_used_is_not_in_the_audit_trail(world: World) -> None:
+    """Using a token is not a change of it: the trail holds its creation only, however often it is used."""
+    _token, raw = services.token_create(user=world.admin_a, name="連携")
+    api = ApiClient(raw)
+    start = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
+    for minutes in (0, 0, 2):
+        with time_machine.travel(start + dt.timedelta(minutes=minutes), tick=False):
+            assert api.get("/tenancy/municipality").status_code == 200
+    summaries = list(AuditEntry.objects.filter(object_type="api.ApiToken").values_list("summary", flat=True))
+    assert summaries == ["APIトークンを作成"]
 
 
 def test_a_read_token_cannot_write_even_for_an_admin(world: World, token_for: TokenFor) -> None:
