@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -385,3 +386,16 @@ def test_the_matrix_is_editable(data: Data, as_admin: Client) -> None:
     assert as_admin.post(reverse("assurance:matrix_row_delete", args=[data.row.pk])).status_code == 302
     assert not Responsibility.objects.filter(pk=data.row.pk).exists()
     assert AuditEntry.objects.filter(action=Action.DELETE, object_type="assurance.Responsibility").exists()
+
+
+def test_a_contractor_is_not_offered_the_municipality_wide_pages(data: Data, as_admin: Client) -> None:
+    """ISMAP台帳 and 責任分界表 cover every party (403 to a 事業者担当): their menu leaves them out."""
+    contractor = login(data.contractor)
+    html = contractor.get(reverse("assurance:obligation_list")).content.decode()
+    menu = re.search(r'<div class="actions">(.*?)</div>', html, re.S)
+    assert menu is not None
+    links = re.findall(r'href="([^"]+)"', menu.group(1))
+    assert links and reverse("assurance:ismap_register") not in links and reverse("assurance:matrix") not in links
+    for href in links:
+        assert contractor.get(href).status_code == 200, href
+    assert reverse("assurance:matrix") in as_admin.get(reverse("assurance:obligation_list")).content.decode()

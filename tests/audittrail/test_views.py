@@ -174,3 +174,17 @@ def test_entries_of_a_moved_model_keep_its_name_and_are_found_with_the_new_ones(
     shown = {e.pk for e, _, _ in as_admin.get(URL, {"object_type": "core.SentReminder"}).context["rows"]}
     assert shown == {old.pk, new.pk}
     assert "followup:1:before" not in as_outsider.get(URL).content.decode()
+
+
+def test_every_kind_of_record_is_named_in_japanese(world: World, as_admin: Client) -> None:
+    """The 対象の種類 filter lists what was recorded: never a class name like ``door log import``."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if model.__module__.startswith("piaops."):
+            assert not str(model._meta.verbose_name).isascii(), model._meta.label
+    for object_type in ("areas.DoorLogImport", "tenancy.PeopleImport"):
+        record(action=Action.IMPORT, municipality_id=world.a.pk, object_type=object_type, object_id="1")
+    labels = dict(as_admin.get(URL).context["form"].fields["object_type"].choices)
+    assert labels["areas.DoorLogImport"] == "入退室ログの取込"
+    assert labels["tenancy.PeopleImport"] == "組織・職員の取込"

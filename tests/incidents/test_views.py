@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from piaops.incidents import services
 from piaops.incidents.models import Cause, Incident, Status
 from piaops.tenancy.models import Party
+from tests import factories as f
 from tests.conftest import World, login
 from tests.incidents.conftest import at
 
@@ -145,3 +148,17 @@ def test_two_editors_saving_at_once_gets_a_conflict_with_both_versions(as_admin:
     assert "最初の編集者の内容" in body and "二人目の編集者の内容" in body
     leak.refresh_from_db()
     assert leak.description == "最初の編集者の内容"
+
+
+def test_the_form_names_each_checkbox_beside_it_and_the_affected_works_as_a_group(
+    as_head: Client, world: World
+) -> None:
+    """A checkbox's label sits beside it (not on the next line, where it reads as the next box's), and the list of
+    affected works is a group with its name above it, not a label trailing after the last box."""
+    f.work(world.a, "地方税賦課徴収事務")
+    html = as_head.get("/incidents/new/").content.decode()
+    assert 'class="inline-label">漏えい</label>' in html
+    assert re.search(r"<fieldset><legend>影響を受けた事務</legend>.*地方税賦課徴収事務.*</fieldset>", html, re.S)
+    assert not re.search(r"地方税賦課徴収事務.*<label[^>]*>影響を受けた事務</label>", html, re.S)
+    css = (settings.BASE_DIR / "core/static/piaops/app.css").read_text(encoding="utf-8")
+    assert ".form label.inline-label { display:inline; }" in css  # beats ``.form label { display:block }``

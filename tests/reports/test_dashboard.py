@@ -107,3 +107,14 @@ def test_the_number_of_queries_does_not_grow_with_units(world: World) -> None:
     small = _queries(world, 3)
     large = _queries(world, 30)
     assert small == large
+
+
+def test_a_unit_head_is_shown_the_audit_figures_without_links_they_may_not_open(world: World) -> None:
+    """The 監査 panel's links lead to the audit pages, which a 所属長 may not open (403): the figures stay, unlinked."""
+    head = login(world.head_a)
+    html = head.get(URL).content.decode()
+    assert 'data-count="audit-coverage">' in html and "この年度の監査計画はまだありません。" in html
+    assert 'href="/audits/' not in html
+    for href in set(re.findall(r'href="(/[^"#]*)"', html)) - {"/logout/"}:
+        assert head.get(href, follow=True).status_code == 200, href
+    assert 'href="/audits/"' in login(world.admin_a).get(URL).content.decode()

@@ -64,7 +64,7 @@ def test_the_xlsx_carries_the_rule_numbers_and_reason(world: World) -> None:
     ws = wb["Ⅳ 評価"]
     rows = {r[0]: r for r in ws.iter_rows(min_row=3, values_only=True)}
     assert rows["Ⅳ-1-①"][3] == "十分に行っている" and "災害対応" in rows["Ⅳ-1-①"][4]
-    assert "十分に行っている when" in rows["Ⅳ-1-①"][7]  # the rule, from the app's own function
+    assert "「十分に行っている」: (1)" in rows["Ⅳ-1-①"][7]  # the rule, from the app's own function
     assert "受講率" in rows["Ⅳ-2"][6]
     assert "自己点検の実施" in wb.sheetnames
     assert AuditEntry.objects.filter(object_type="export").count() == before + 1
@@ -113,3 +113,15 @@ def test_the_dashboard_links_each_published_report_to_its_section4_page(world: W
     assert "data-section4" not in head
     outsider = login(world.user_b).get(reverse("reports:index")).content.decode()
     assert "data-section4" not in outsider
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_rules_are_shown_in_japanese(world: World) -> None:
+    """The rule under each rating is read by the 番号制度総括部門: in Japanese, not the developers' English."""
+    report = _report(world)
+    html = login(world.admin_a).get(reverse("reports:section4", args=[report.pk]), {"fy": "2026"}).content.decode()
+    rules = re.findall(r"<dt>ルール</dt><dd>(.*?)</dd>", html, re.S)
+    assert len(rules) == 3
+    for rule in rules:
+        assert "「十分に行っている」" in rule or "十分に行っている:" in rule
+        assert not re.search(r"\b(when|Otherwise|every|the)\b", rule), rule

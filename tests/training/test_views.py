@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from piaops.audittrail.models import AuditEntry
 from piaops.tenancy.models import EmploymentType, Person
 from piaops.training.models import Course, RatingDecision, Record, Requirement, Session, Trigger
 from tests import factories as f
-from tests.conftest import World
+from tests.conftest import World, login
 from tests.training import makers as t
 
 D = dt.date
@@ -246,3 +248,17 @@ def test_a_roster_on_an_earlier_date_shows_who_was_in_the_unit_then(as_head: Cli
     url = f"/training/units/{world.tax_a.pk}/"
     assert "異動 した" in as_head.get(url, {"as_of": "2026-03-31"}).content.decode()
     assert "異動 した" not in as_head.get(url, {"as_of": "2026-04-01"}).content.decode()
+
+
+def test_the_training_menu_offers_a_unit_head_only_the_pages_they_may_open(world: World) -> None:
+    """受講記録 and Ⅳ-2 評価 are municipality-wide pages (403 to a 所属長): the menu leaves them out for them."""
+    head = login(world.head_a)
+    html = head.get(reverse("training:courses")).content.decode()
+    menu = re.search(r'<nav class="actions" aria-label="研修メニュー">(.*?)</nav>', html, re.S)
+    assert menu is not None
+    links = re.findall(r'href="([^"]+)"', menu.group(1))
+    assert reverse("training:records") not in links and reverse("training:rating") not in links
+    for href in links:
+        assert head.get(href, follow=True).status_code == 200, href
+    admin_html = login(world.admin_a).get(reverse("training:courses")).content.decode()
+    assert f'href="{reverse("training:records")}"' in admin_html and "Ⅳ-2 評価" in admin_html

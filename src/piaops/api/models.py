@@ -57,6 +57,8 @@ class RateWindow(models.Model):
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = "API の呼出し回数（1分ごと）"
+        verbose_name_plural = "API の呼出し回数（1分ごと）"
         constraints = [models.UniqueConstraint(fields=["token", "window_start"], name="ratewindow_unique")]
 
     def __str__(self) -> str:

@@ -161,6 +161,8 @@ class DoorLogImport(TenantOwned):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "入退室ログの取込"
+        verbose_name_plural = "入退室ログの取込"
         ordering = ["-imported_at"]
 
     def __str__(self) -> str:
@@ -186,6 +188,8 @@ class DoorEvent(TenantOwned):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "入退室の記録"
+        verbose_name_plural = "入退室の記録"
         ordering = ["area", "at"]
         indexes = [
             models.Index(fields=["area", "day"]),
@@ -216,6 +220,8 @@ class MonthlyReview(TenantOwned):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "管理区域の月次確認"
+        verbose_name_plural = "管理区域の月次確認"
         ordering = ["area", "-month"]
         constraints = [models.UniqueConstraint(fields=["area", "month"], name="monthlyreview_unique")]
 
@@ -235,6 +241,8 @@ class ReviewComment(TenantOwned):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "月次確認の確認結果"
+        verbose_name_plural = "月次確認の確認結果"
         constraints = [models.UniqueConstraint(fields=["review", "exception_key"], name="reviewcomment_unique")]
 
     def __str__(self) -> str:

@@ -91,6 +91,8 @@ class ReportWork(TenantOwned):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "評価書の対象事務"
+        verbose_name_plural = "評価書の対象事務"
         constraints = [models.UniqueConstraint(fields=["report", "work"], name="reportwork_unique")]
 
     def __str__(self) -> str:
@@ -166,6 +168,8 @@ class MeasureBlock(TenantOwned):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "措置の記載"
+        verbose_name_plural = "措置の記載"
         ordering = ["item", "order"]
 
     def __str__(self) -> str:

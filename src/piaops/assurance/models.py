@@ -381,6 +381,8 @@ class IsmapListEntry(TenantOwned):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "ISMAPリストの行"
+        verbose_name_plural = "ISMAPリストの行"
         ordering = ["snapshot", "line"]
         constraints = [
             models.UniqueConstraint(fields=["snapshot", "registration_number"], name="ismapentry_number_unique")

@@ -103,6 +103,8 @@ class AuditWork(TenantOwned):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "監査の対象事務"
+        verbose_name_plural = "監査の対象事務"
         constraints = [models.UniqueConstraint(fields=["audit", "work"], name="auditwork_unique")]
 
     def __str__(self) -> str:
@@ -136,6 +138,8 @@ class AuditEvent(TransitionEvent):
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="events")
 
     class Meta:
+        verbose_name = "監査の状態履歴"
+        verbose_name_plural = "監査の状態履歴"
         ordering = ["audit", "at", "id"]
 
 
@@ -258,6 +262,8 @@ class AuditRatingDecision(SectionIVDecision):
     fiscal_year = models.PositiveSmallIntegerField("年度")
 
     class Meta:
+        verbose_name = "Ⅳ-1② 監査の評価の決定"
+        verbose_name_plural = "Ⅳ-1② 監査の評価の決定"
         ordering = ["-fiscal_year", "-decided_at", "-id"]
 
     def __str__(self) -> str:

@@ -31,15 +31,16 @@ def _submitted(municipality: Municipality, fy: int, kind: str) -> bool:
     ).exists()
 
 
+# This docstring is the rule shown under the rating on the Ⅳ pages (reports.section4): hence in Japanese.
 def suggest_rating(*, municipality: Municipality, fiscal_year: int, today: dt.date) -> Suggestion:
-    """The rule, in full (each condition is shown with its numbers):
+    """判定の規則（各条件は数値とともに示します）:
 
-    十分に行っている when (1) the 年度's programme is approved and covers every active 個人番号利用事務 (100%),
-    (2) every unit due a 現地監査 (rotation) has one in the programme, (3) every audit follow-up whose due date has
-    come was completed on or before it, and (4) the 監査結果報告書 was submitted (and not returned).
-    特に力を入れて行っている when, in addition, (5) every planned audit is completed, (6) every audit finding
-    completed by the unit was verified by an auditor, and (7) the フォローアップ結果報告書 was submitted too.
-    Otherwise 十分に行っていない.
+    「十分に行っている」: (1) その年度の監査計画が承認済で、現行の個人番号利用事務をすべて（100%）対象にし、
+    (2) 現地監査の周期が来た所属すべてについて計画に現地監査があり、(3) 期日の来た監査のフォローアップが
+    すべて期日までに完了し、(4) 監査結果報告書を提出済（差戻しされていない）。
+    「特に力を入れて行っている」: さらに (5) 計画した監査がすべて完了し、(6) 所属が完了報告した監査の指摘事項を
+    監査人がすべて確認し、(7) フォローアップ結果報告書も提出済。
+    それ以外は「十分に行っていない」。
     """
     programme = AuditProgramme.objects.filter(municipality=municipality, fiscal_year=fiscal_year).first()
     if programme is not None:

@@ -10,12 +10,15 @@ from piaops.audittrail.models import Action, AuditEntry
 from piaops.lib.fields import GuardedFormCharField
 from piaops.tenancy.models import User
 
+# Entries whose ``object_type`` names no model: an export, and a whole import of the organisation and people.
+NON_MODEL_LABELS: dict[str, str] = {"export": "出力", "tenancy.PeopleImport": "組織・職員の取込"}
+
 
 def object_type_label(label: str) -> str:
     """``tenancy.Party`` → ``措置主体・関係事業者`` (also under a label the model had before it moved); unknown
     labels (``export``, removed models) stay as they are."""
-    if label == "export":
-        return "出力"
+    if label in NON_MODEL_LABELS:
+        return NON_MODEL_LABELS[label]
     model = model_of(label)
     return label if model is None else str(model._meta.verbose_name)
 

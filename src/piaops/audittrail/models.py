@@ -88,5 +88,9 @@ class ChainHead(models.Model):
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
 
+    class Meta:
+        verbose_name = "監査証跡の連鎖の末尾"
+        verbose_name_plural = "監査証跡の連鎖の末尾"
+
     def __str__(self) -> str:
         return f"chain {self.municipality_id} @ {self.seq}"

@@ -134,4 +134,6 @@ class FindingEvent(TransitionEvent):
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="events")
 
     class Meta:
+        verbose_name = "指摘事項の状態履歴"
+        verbose_name_plural = "指摘事項の状態履歴"
         ordering = ["finding", "at", "id"]

@@ -110,6 +110,8 @@ class IncidentWork(TenantOwned):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "障害・事故の関係事務"
+        verbose_name_plural = "障害・事故の関係事務"
         constraints = [models.UniqueConstraint(fields=["incident", "work"], name="incidentwork_unique")]
 
     def __str__(self) -> str:
@@ -139,6 +141,8 @@ class IncidentEvent(TenantOwned):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "障害・事故の経過"
+        verbose_name_plural = "障害・事故の経過"
         ordering = ["incident", "at", "id"]
 
     def __str__(self) -> str:
@@ -158,6 +162,8 @@ class Consultation(TenantOwned):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "原因の協議"
+        verbose_name_plural = "原因の協議"
         ordering = ["incident", "held_on"]
 
     def __str__(self) -> str:

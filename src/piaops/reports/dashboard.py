@@ -22,7 +22,7 @@ from piaops.findings.models import OPEN_STATUSES, Finding, FindingStatus, Follow
 from piaops.incidents.models import Incident, IncidentQuerySet
 from piaops.lib.fiscal import fiscal_year_end, fiscal_year_start
 from piaops.selfcheck.models import EDITABLE, Campaign, Checklist, ChecklistStatus
-from piaops.tenancy.access import UNIT_ROLES, grants, municipality_of, visible_units
+from piaops.tenancy.access import UNIT_ROLES, Perm, grants, has_perm_somewhere, municipality_of, visible_units
 from piaops.tenancy.models import EmploymentType, Municipality, OrgUnit, Work, WorkUnit
 from piaops.training.compliance import active_requirements, group_counts
 from piaops.training.summary import Tally
@@ -114,9 +114,11 @@ def _selfcheck(m: Municipality, fy: int, today: dt.date, units: QuerySet[OrgUnit
     )
 
 
-def _audits(m: Municipality, fy: int, units: QuerySet[OrgUnit], wide: bool) -> AuditPanel:
+def _audits(m: Municipality, fy: int, units: QuerySet[OrgUnit], wide: bool, *, linkable: bool) -> AuditPanel:
     """Coverage = works in scope of an audit of the 年度's programme / all active works (for a 所属長: the works
-    assigned to their subtree); rotation = handling units due a 現地監査 without one in the programme."""
+    assigned to their subtree); rotation = handling units due a 現地監査 without one in the programme.
+    ``href`` is empty when the reader may not open the audit pages (``linkable`` false: a 所属長 sees the figures
+    for their subtree, but the programme itself answers 403 to them)."""
     try:
         from piaops.audits import rules
         from piaops.audits.models import AuditProgramme, AuditType, AuditWork
@@ -132,7 +134,7 @@ def _audits(m: Municipality, fy: int, units: QuerySet[OrgUnit], wide: bool) -> A
         programme=programme,
         works_total=works.count(),
         works_covered=covered.values("work_id").distinct().count(),
-        href=_url("audits:programme", programme.pk) if programme else _url("audits:index"),
+        href=(_url("audits:programme", programme.pk) if programme else _url("audits:index")) if linkable else "",
     )
     visible = set(units.values_list("pk", flat=True))
     due = [(u, last) for u, last in rules.units_due_onsite(m, fy) if u.pk in visible]
@@ -251,7 +253,7 @@ def build(user: Any, *, fiscal_year: int, today: dt.date) -> Dashboard:
         as_of=as_of,
         wide=wide,
         selfcheck=_selfcheck(m, fiscal_year, today, units),
-        audits=_audits(m, fiscal_year, units, wide),
+        audits=_audits(m, fiscal_year, units, wide, linkable=has_perm_somewhere(user, Perm.AUDIT_VIEW)),
         findings=_findings(m, today, units),
         training=_training(m, as_of, units, wide),
         third_parties=third,

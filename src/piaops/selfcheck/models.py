@@ -169,6 +169,8 @@ class CampaignTemplate(TenantOwned):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "自己点検で使う点検票テンプレート"
+        verbose_name_plural = "自己点検で使う点検票テンプレート"
         ordering = ["campaign", "position", "id"]
         constraints = [models.UniqueConstraint(fields=["campaign", "template"], name="campaigntemplate_unique")]
 
@@ -183,6 +185,8 @@ class CampaignTarget(TenantOwned):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "自己点検の対象所属"
+        verbose_name_plural = "自己点検の対象所属"
         constraints = [models.UniqueConstraint(fields=["campaign", "unit"], name="campaigntarget_unique")]
 
     def __str__(self) -> str:
@@ -314,6 +318,8 @@ class Submission(TenantOwned):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "自己点検票の提出"
+        verbose_name_plural = "自己点検票の提出"
         ordering = ["checklist", "round"]
         constraints = [models.UniqueConstraint(fields=["checklist", "round"], name="submission_round")]
 
@@ -330,6 +336,8 @@ class ReviewComment(TenantOwned):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "自己点検票への指摘"
+        verbose_name_plural = "自己点検票への指摘"
         ordering = ["submission", "item__order"]
 
     def __str__(self) -> str:
@@ -345,6 +353,8 @@ class ChecklistEvent(TransitionEvent):
     checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="events")
 
     class Meta:
+        verbose_name = "自己点検票の状態履歴"
+        verbose_name_plural = "自己点検票の状態履歴"
         ordering = ["checklist", "at", "id"]
 
 
@@ -354,6 +364,8 @@ class RatingDecision(SectionIVDecision):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="rating_decisions")
 
     class Meta:
+        verbose_name = "Ⅳ-1① 自己点検の評価の決定"
+        verbose_name_plural = "Ⅳ-1① 自己点検の評価の決定"
         ordering = ["campaign", "-decided_at", "-id"]
 
     def __str__(self) -> str:

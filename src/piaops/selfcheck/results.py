@@ -93,14 +93,15 @@ def _local_date(value: dt.datetime | None) -> dt.date | None:
     return timezone.localtime(value).date() if value else None
 
 
+# This docstring is the rule shown under the rating on the Ⅳ pages (reports.section4): hence in Japanese.
 def suggest_rating(campaign: Campaign, *, today: dt.date) -> Suggestion:
-    """The rule, in full (each condition is shown with its numbers):
+    """判定の規則（各条件は数値とともに示します）:
 
-    十分に行っている when (1) every target unit's checklist is accepted, (2) every unit first submitted on or
-    before the deadline, and (3) every いいえ has an improvement plan and a target date.
-    特に力を入れて行っている when, in addition, (4) every follow-up whose due date has come was completed on or
-    before it, and (5) the checklist checks the assessment report's own commitments (not only general items).
-    Otherwise 十分に行っていない.
+    「十分に行っている」: (1) 全対象所属の点検票が確認済、(2) 全所属が期限までに初回提出、
+    (3) 「いいえ」すべてに改善計画と改善予定日がある。
+    「特に力を入れて行っている」: さらに (4) 期日の来た改善がすべて期日までに完了し、
+    (5) 点検票が評価書の記載事項（一般的な項目だけでなく）を点検している。
+    それ以外は「十分に行っていない」。
     """
     checklists = list(campaign.checklists.all())
     targets = len(checklists)

@@ -298,6 +298,8 @@ class WorkUnit(TenantOwned):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "事務の担当所属"
+        verbose_name_plural = "事務の担当所属"
         constraints = [models.UniqueConstraint(fields=["work", "unit"], name="workunit_unique")]
 
     def __str__(self) -> str:

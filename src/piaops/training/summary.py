@@ -96,13 +96,14 @@ class Suggestion:
         return str(Rating(self.rating).label)
 
 
+# This docstring is the rule shown under the rating on the Ⅳ pages (reports.section4): hence in Japanese.
 def suggest_rating(municipality: Municipality, as_of: dt.date) -> Suggestion:
-    """Ⅳ-2 従業者に対する教育・啓発, from the records:
+    """Ⅳ-2 従業者に対する教育・啓発の判定の規則（受講記録から）:
 
-    - 1 特に力を入れて行っている: overall rate ≥ 95%, every requirement ≥ 90%, and nobody handles 特定個人情報
-      without the initial course past its deadline (no 期限超過 on an 初任時 requirement);
-    - 2 十分に行っている: overall rate ≥ 80%;
-    - 3 十分に行っていない: otherwise, or when no requirement is defined.
+    - 1 特に力を入れて行っている: 全体の受講率 95% 以上、全要件の受講率 90% 以上、かつ初任時研修を期限までに
+      受講しないまま特定個人情報を取り扱う者がいない（初任時の要件に期限超過がない）;
+    - 2 十分に行っている: 全体の受講率 80% 以上;
+    - 3 十分に行っていない: それ以外、または受講要件が定められていないとき。
     """
     data = overview(municipality, as_of)
     total = data.total
