@@ -88,6 +88,13 @@ def test_a_unit_head_lands_on_their_unit_roster_with_each_persons_status(
     assert "期限超過" in page and "受講済" in page
 
 
+def test_a_unit_head_sent_to_the_overview_with_a_date_keeps_that_date(as_head: Client, world: World) -> None:
+    """A dashboard link chooses a 基準日; the 所属長 is redirected to their roster, which must show that date."""
+    response = as_head.get("/training/?as_of=2026-04-01")
+    assert response["Location"] == f"/training/units/{world.tax_a.pk}/?as_of=2026-04-01"
+    assert 'value="2026-04-01"' in as_head.get(response["Location"]).content.decode()
+
+
 def test_a_unit_head_cannot_see_another_units_roster_or_people(as_head: Client, data: Data, world: World) -> None:
     assert as_head.get(f"/training/units/{world.other_a.pk}/").status_code == 403
     assert as_head.get(f"/training/people/{data.elsewhere.pk}/").status_code == 403

@@ -7,12 +7,14 @@ import datetime as dt
 import io
 from collections import defaultdict
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from piaops.tenancy import access
@@ -53,7 +55,11 @@ def index(request: HttpRequest) -> HttpResponse:
         unit = next((g.unit for g in access.grants(user) if g.role in access.UNIT_ROLES and g.unit), None)
         if unit is None:
             raise PermissionDenied("この操作を行う権限がありません。")
-        return redirect("training:roster", unit_id=unit.pk)
+        roster = reverse("training:roster", kwargs={"unit_id": unit.pk})
+        # Keep the 基準日 a link (e.g. from the dashboard) chose: the roster reads the same parameter.
+        return redirect(
+            f"{roster}?{urlencode({'as_of': request.GET['as_of']})}" if request.GET.get("as_of") else roster
+        )
     as_of, form = _as_of(request)
     municipality = access.municipality_of(user)
     data = overview(municipality, as_of)
