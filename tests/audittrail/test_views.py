@@ -136,6 +136,16 @@ def test_the_csv_export_is_itself_recorded(world: World, as_admin: Client) -> No
     assert export.after == {"format": "CSV", "rows": 1, "criteria": {"action": "update"}}
 
 
+def test_an_export_entry_names_its_items_in_japanese(world: World, as_admin: Client) -> None:
+    """An export describes an action, not a model: its keys still show as 形式, 件数 and 条件, never raw."""
+    as_admin.get(URL + "export.csv", {"action": "update"})
+    body = as_admin.get(URL, {"action": "export"}).content.decode()
+    for label in ("形式", "件数", "条件"):
+        assert f'<th scope="row">{label}</th>' in body
+    for key in ("format", "rows", "criteria"):
+        assert f'<th scope="row">{key}</th>' not in body
+
+
 def test_csv_cells_that_look_like_formulas_are_defused(world: World, as_admin: Client) -> None:
     record(action=Action.UPDATE, municipality_id=world.a.pk, object_repr='=HYPERLINK("x")', summary="+1")
     response = as_admin.get(URL + "export.csv", {"action": "update"})

@@ -41,19 +41,45 @@ def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+# Keys of entries that describe an action rather than a model's fields (exports, imports, transitions), or that
+# name no field of the model (its id lists, counts): their Japanese names, so that no raw key reaches the page.
+ACTION_KEYS = {
+    "format": "形式",
+    "rows": "件数",
+    "count": "件数",
+    "criteria": "条件",
+    "bytes": "サイズ（バイト）",
+    "filename": "ファイル名",
+    "file_name": "ファイル名",
+    "file": "ファイル",
+    "note": "備考",
+    "from": "変更前",
+    "to": "変更後",
+    "targets": "対象",
+    "works": "個人番号利用事務",
+    "courses": "研修",
+    "alerts": "警告",
+    "exception_count": "例外の件数",
+    "list_date": "リストの日付",
+    "copied_from": "複写元",
+    "check": "確認",
+}
+
+
 def _label(object_type: str, key: str) -> str:
-    """The field's Japanese name when the model still has it (``unit_id`` → ``所属``), else the key."""
+    """The field's Japanese name when the model still has it (``unit_id`` → ``所属``), else the name of a known
+    action key (``rows`` → ``件数``), else the key."""
     # Any: get_field() may return a relation, which has no verbose_name (the AttributeError below).
     model: Any = model_of(object_type)
     if model is None:
-        return key
+        return ACTION_KEYS.get(key, key)
     for field in model._meta.concrete_fields:
         if key in (field.name, field.attname):
             return str(field.verbose_name)
     try:
         return str(model._meta.get_field(key).verbose_name)
     except (FieldDoesNotExist, AttributeError):
-        return key
+        return ACTION_KEYS.get(key, key)
 
 
 def diff(entry: AuditEntry) -> list[DiffRow]:
