@@ -8,7 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from piaops.accounts import services
 from piaops.core.forms import AdminLoginForm, LoginForm
-from piaops.lib.clientaddr import client_addr
+from piaops.lib.clientaddr import client_addr, proxy_addr
 from piaops.lib.fields import GuardedFormCharField
 
 if TYPE_CHECKING:
@@ -29,9 +29,10 @@ class LockoutMixin(_FormBase):
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
         if username is not None and password:
-            addr = client_addr(self.request)
             if services.locked_until(username) is not None:
-                services.login_locked_record(username=username, remote_addr=addr)
+                services.login_locked_record(
+                    username=username, remote_addr=client_addr(self.request), proxy_addr=proxy_addr(self.request)
+                )
                 raise forms.ValidationError(services.LOCKED_MESSAGE, code="locked")
             self.user_cache = authenticate(self.request, username=username, password=password)
             if self.user_cache is None:

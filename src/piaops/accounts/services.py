@@ -68,7 +68,7 @@ def login_failures_clear(*, username: str) -> None:
     LoginFailure.objects.filter(username=_key(username)).delete()
 
 
-def login_locked_record(*, username: str, remote_addr: str) -> None:
+def login_locked_record(*, username: str, remote_addr: str, proxy_addr: str = "") -> None:
     """Audit a log-in refused because the user name is locked (same shape as Django's failed log-in entry)."""
     known = get_user_model().objects.filter(username=username[:150]).only("pk", "municipality_id").first()
     record(
@@ -78,7 +78,7 @@ def login_locked_record(*, username: str, remote_addr: str) -> None:
         object_id=str(known.pk) if known else "",
         object_repr=username[:150],
         summary="ロック中のため拒否",
-        actor=Actor(user=None, name=username[:150], remote_addr=remote_addr),
+        actor=Actor(user=None, name=username[:150], remote_addr=remote_addr, proxy_addr=proxy_addr),
     )
 
 
@@ -154,13 +154,15 @@ def recovery_codes_left(user: User) -> int:
     return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
 
 
-def otp_verify(*, user: User, code: str, remote_addr: str = "", now: dt.datetime | None = None) -> bool:
+def otp_verify(
+    *, user: User, code: str, remote_addr: str = "", proxy_addr: str = "", now: dt.datetime | None = None
+) -> bool:
     """Check a TOTP code (each time step accepted once) or an unused recovery code (then spent).
 
     A failure is written to the audit trail, as a failed log-in.
     """
     now = now or timezone.now()
-    actor = Actor(user=user, name=user.get_username(), remote_addr=remote_addr)
+    actor = Actor(user=user, name=user.get_username(), remote_addr=remote_addr, proxy_addr=proxy_addr)
     with transaction.atomic():
         device = OtpDevice.objects.select_for_update().filter(user=user, confirmed_at__isnull=False).first()
         if device is not None:

@@ -17,7 +17,7 @@ from piaops.accounts.forms import OtpForm
 from piaops.accounts.session import OTP_FAILURES, is_otp_verified, mark_otp_verified
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
-from piaops.lib.clientaddr import client_addr
+from piaops.lib.clientaddr import client_addr, proxy_addr
 from piaops.tenancy.models import User
 
 # Wrong second-factor codes allowed in one session before it is logged out (the password must be given again).
@@ -41,7 +41,12 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:otp_setup")
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.otp_verify(user=user, code=form.cleaned_data["code"], remote_addr=client_addr(request)):
+        if services.otp_verify(
+            user=user,
+            code=form.cleaned_data["code"],
+            remote_addr=client_addr(request),
+            proxy_addr=proxy_addr(request),
+        ):
             mark_otp_verified(request)
             left = services.recovery_codes_left(user)
             if left <= 2:

@@ -8,15 +8,14 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from piaops.audittrail.context import Actor
+from piaops.audittrail.context import request_actor
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
-from piaops.lib.clientaddr import client_addr
 
 
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    actor = Actor(user=user, name=user.get_username(), remote_addr=client_addr(request))
+    actor = request_actor(request, user=user, name=user.get_username())
     record(action=Action.LOGIN, municipality_id=user.municipality_id, obj=user, actor=actor)
 
 
@@ -24,7 +23,7 @@ def _logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: An
 def _logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if user is None:
         return
-    actor = Actor(user=user, name=user.get_username(), remote_addr=client_addr(request))
+    actor = request_actor(request, user=user, name=user.get_username())
     record(action=Action.LOGOUT, municipality_id=user.municipality_id, obj=user, actor=actor)
 
 
@@ -34,7 +33,7 @@ def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest
 
     username = str(credentials.get("username", ""))[:150]
     known = get_user_model().objects.filter(username=username).only("pk", "municipality_id").first()
-    actor = Actor(user=None, name=username, remote_addr=client_addr(request))
+    actor = request_actor(request, user=None, name=username)
     record(
         action=Action.LOGIN_FAILED,
         municipality_id=getattr(known, "municipality_id", None),

@@ -8,12 +8,22 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from django.http import HttpRequest
+
+from piaops.lib.clientaddr import client_addr, proxy_addr
+
 
 @dataclass(frozen=True)
 class Actor:
     user: Any | None  # a tenancy.User, or None for the system / an anonymous caller
     name: str
-    remote_addr: str = ""
+    remote_addr: str = ""  # the client's address (behind a trusted proxy: the one it forwarded)
+    proxy_addr: str = ""  # the trusted proxy the request came through, if any
+
+
+def request_actor(request: HttpRequest | None, *, user: Any | None, name: str) -> Actor:
+    """The actor of a web or API request: the client's address and the proxy's (``piaops.lib.clientaddr``)."""
+    return Actor(user=user, name=name, remote_addr=client_addr(request), proxy_addr=proxy_addr(request))
 
 
 SYSTEM = Actor(user=None, name="system")

@@ -70,5 +70,6 @@ class AuditFilterForm(forms.Form):
                 | Q(actor_name__icontains=q)
                 | Q(object_id=q)
                 | Q(remote_addr=q)
+                | Q(proxy_addr=q)
             )
         return entries

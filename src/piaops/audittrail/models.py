@@ -62,6 +62,8 @@ class AuditEntry(models.Model):
     before = models.JSONField("変更前", null=True, blank=True)
     after = models.JSONField("変更後", null=True, blank=True)
     remote_addr = models.CharField("接続元", max_length=64, blank=True, default="")
+    # Behind a trusted reverse proxy: the proxy's address (``remote_addr`` is then the client it forwarded).
+    proxy_addr = models.CharField("経由したプロキシ", max_length=64, blank=True, default="")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 

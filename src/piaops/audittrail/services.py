@@ -82,27 +82,26 @@ def changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, An
 
 def _entry_payload(entry: AuditEntry) -> str:
     at = entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    return json.dumps(
-        {
-            "seq": entry.seq,
-            "at": at,
-            "municipality": entry.municipality_id,
-            "actor": entry.actor_id,
-            "actor_name": entry.actor_name,
-            "action": entry.action,
-            "object_type": entry.object_type,
-            "object_id": entry.object_id,
-            "object_repr": entry.object_repr,
-            "summary": entry.summary,
-            "before": entry.before,
-            "after": entry.after,
-            "remote_addr": entry.remote_addr,
-            "prev_hash": entry.prev_hash,
-        },
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    payload: dict[str, Any] = {
+        "seq": entry.seq,
+        "at": at,
+        "municipality": entry.municipality_id,
+        "actor": entry.actor_id,
+        "actor_name": entry.actor_name,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "object_repr": entry.object_repr,
+        "summary": entry.summary,
+        "before": entry.before,
+        "after": entry.after,
+        "remote_addr": entry.remote_addr,
+        "prev_hash": entry.prev_hash,
+    }
+    # Hashed only when there is one: entries written before the field existed keep the hash they were given.
+    if entry.proxy_addr:
+        payload["proxy_addr"] = entry.proxy_addr
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def entry_hash(entry: AuditEntry) -> str:
@@ -166,6 +165,7 @@ def record(
             before=jsonable(before),
             after=jsonable(after),
             remote_addr=actor.remote_addr[:64],
+            proxy_addr=actor.proxy_addr[:64],
             prev_hash=head.hash,
         )
         entry.hash = entry_hash(entry)

@@ -156,6 +156,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
         "変更前",
         "変更後",
         "接続元",
+        "経由したプロキシ",
         "ハッシュ",
     ]
 
@@ -176,6 +177,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
                     _text(e.before),
                     _text(e.after),
                     e.remote_addr,
+                    e.proxy_addr,
                     e.hash,
                 ]
             )

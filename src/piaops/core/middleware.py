@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-from piaops.audittrail.context import SYSTEM, Actor, acting_as
+from piaops.audittrail.context import SYSTEM, acting_as, request_actor
 from piaops.lib.clientaddr import client_addr
 
 
@@ -18,11 +18,11 @@ class AuditContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        addr = client_addr(request)
         if user is not None and user.is_authenticated:
-            actor = Actor(user=user, name=user.get_username(), remote_addr=addr)
+            actor = request_actor(request, user=user, name=user.get_username())
         else:
-            actor = Actor(user=None, name=SYSTEM.name if not addr else "anonymous", remote_addr=addr)
+            name = SYSTEM.name if not client_addr(request) else "anonymous"
+            actor = request_actor(request, user=None, name=name)
         with acting_as(actor):
             return self.get_response(request)
 

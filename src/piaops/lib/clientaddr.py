@@ -3,6 +3,7 @@
 Behind the municipality's reverse proxy every request comes from the proxy's address: list the proxies in
 ``PIAOPS_TRUSTED_PROXIES`` and the client's address is then read from ``X-Forwarded-For``. From any other peer the
 header is ignored (anyone can send it), so a client cannot choose the address the trail records or the throttle counts.
+The trail keeps the proxy's own address alongside the client's (:func:`proxy_addr`).
 """
 
 from __future__ import annotations
@@ -25,3 +26,12 @@ def client_addr(request: HttpRequest | None) -> str:
         if hop not in trusted:
             return hop
     return addr
+
+
+def proxy_addr(request: HttpRequest | None) -> str:
+    """The trusted proxy the request came through (``REMOTE_ADDR``) when :func:`client_addr` read the client from
+    ``X-Forwarded-For``; "" when the peer is the client itself (or the proxy forwarded no client address)."""
+    if request is None:
+        return ""
+    addr: str = request.META.get("REMOTE_ADDR", "") or ""
+    return addr if client_addr(request) != addr else ""
