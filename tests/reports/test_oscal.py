@@ -256,3 +256,72 @@ def test_nothing_of_another_tenant_appears(year: Year, world: World) -> None:
         text = to_json(doc).decode("utf-8")
         assert marker not in text and "東京都" not in text, model
         assert unit_uuid(world.root_b) not in text, model
+
+
+def _control_ids(doc: dict[str, Any]) -> set[str]:
+    return {v for k, v in walk(doc) if k == "id" and str(v).startswith("cmt-") and not str(v).endswith("_smt")}
+
+
+def _referenced(doc: dict[str, Any]) -> set[str]:
+    """Every control a document points at: included controls, ``control-id`` properties and finding targets."""
+    out = {v for k, v in walk(doc) if k == "control-id"}
+    out |= {p["value"] for k, v in walk(doc) if k == "props" for p in v if p["name"] == "control-id"}
+    out |= {v.removesuffix("_smt") for k, v in walk(doc) if k == "target-id" and v.startswith("cmt-")}
+    return out
+
+
+def test_after_a_new_version_the_exports_point_at_its_catalog_or_name_the_version_that_has_the_control(
+    year: Year, world: World
+) -> None:
+    """The 年度's findings, answers and audit items were made with version 1's commitments. Exported with version
+    2, each points at its counterpart in version 2's catalog (followed through ``previous``); a commitment that
+    version 2 dropped keeps its id, and the export says it is version 1's and not a control of this catalog."""
+    from tests.selfcheck.helpers import COMMITMENTS, make_report
+
+    kept = tuple(c for c in COMMITMENTS if not c[0].startswith("特定個人情報を扱う端末"))
+    v2 = make_report(world.a, version=2, previous=year.report, commitments=kept)
+    exported = {m: build(v2, model=m, fiscal_year=2026, now=NOW) for m in MODELS}
+    for model, doc in exported.items():
+        read_with_trestle(model, doc)
+    in_catalog = _control_ids(exported["catalog"])
+    mfa = f"cmt-{year.mfa.pk}"  # version 1's; version 2 has no counterpart
+    assert mfa not in in_catalog
+    # Version 1's commitments version 2 does not carry on: the MFA one, and the J-LIS one the helper never links.
+    dropped = {f"cmt-{c.pk}" for c in year.report.commitments.filter(successors__isnull=True)}
+    assert mfa in dropped and len(dropped) < year.report.commitments.count()
+    for model in ("assessment-results", "poam"):  # the self-inspection finding points at version 1's control
+        assert mfa in _referenced(exported[model]) - in_catalog <= dropped, model
+    for model in ("assessment-plan", "assessment-results"):
+        assert _referenced(exported[model]) & in_catalog, model  # the others were mapped, not dropped
+    plan_step = next(
+        step
+        for step in exported["assessment-plan"]["assessment-plan"]["local-definitions"]["activities"][0]["steps"]
+        if step["description"] == year.mfa.text
+    )
+    assert plan_step["reviewed-controls"]["control-selections"] == [
+        {
+            "description": "この点検項目で確かめる約束",
+            "remarks": f"この版のカタログにない約束：{mfa}（地方税に関する事務 全項目評価書（第1版））",
+        }
+    ]
+
+    [result] = exported["assessment-results"]["assessment-results"]["results"]
+    finding = next(f for f in result["findings"] if f["title"] == year.selfcheck_finding.title)
+    assert finding["target"]["target-id"] == f"{mfa}_smt"
+    assert finding["target"]["status"]["remarks"] == (
+        "地方税に関する事務 全項目評価書（第1版）の約束です（この版のカタログに対応する約束はありません）。"
+    )
+    named = {p["name"]: p["value"] for p in finding["props"]}
+    assert named["control-catalog"] == "地方税に関する事務 全項目評価書（第1版）"
+    assert named["control-catalog-uuid"] == docs(year)["catalog"]["catalog"]["uuid"]
+    [selection] = result["reviewed-controls"]["control-selections"]
+    assert {"control-id": mfa} not in selection["include-controls"]
+    assert f"{mfa}（地方税に関する事務 全項目評価書（第1版））" in selection["remarks"]
+
+    # The audit's commitments were all kept: its observations point at version 2's controls.
+    audit_finding = next(f for f in result["findings"] if f["title"] == year.audit_finding.title)
+    assert audit_finding["target"]["target-id"].removesuffix("_smt") in in_catalog
+    assert "remarks" not in audit_finding["target"]["status"]
+
+    # Exported with version 1 (a past 年度's view), version 1's own ids stay as they were.
+    assert _referenced(docs(year)["assessment-results"]) <= _control_ids(docs(year)["catalog"])

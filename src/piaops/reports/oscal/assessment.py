@@ -18,7 +18,7 @@ from piaops.assessments.models import AssessmentReport
 from piaops.audits.models import Audit, AuditItem
 from piaops.findings.models import Finding, FindingStatus
 from piaops.lib.fiscal import fiscal_year_end, fiscal_year_start
-from piaops.reports.oscal.catalog import control_id, statement_id
+from piaops.reports.oscal.catalog import Controls
 from piaops.reports.oscal.common import (
     Doc,
     day_end,
@@ -48,6 +48,7 @@ class Scope:
     fiscal_year: int
     campaigns: list[Campaign]
     audits: list[Audit]
+    controls: Controls
     units: dict[int, OrgUnit] = field(default_factory=dict)
 
     def unit(self, unit: OrgUnit) -> OrgUnit:
@@ -63,28 +64,13 @@ def scope(report: AssessmentReport, fiscal_year: int) -> Scope:
         .select_related("unit", "programme")
         .order_by("planned_start", "id")
     )
-    return Scope(report, fiscal_year, campaigns, audits)
-
-
-def _controls(commitment_ids: Iterable[int | None]) -> list[Doc]:
-    ids = sorted({c for c in commitment_ids if c})
-    return [{"control-id": control_id(c)} for c in ids]
-
-
-def _reviewed(commitment_ids: Iterable[int | None], description: str) -> Doc:
-    controls = _controls(commitment_ids)
-    selection: Doc = {"description": description}
-    if controls:
-        selection["include-controls"] = controls
-    else:
-        selection["include-all"] = {}
-    return {"control-selections": [selection]}
+    return Scope(report, fiscal_year, campaigns, audits, Controls(report))
 
 
 # ------------------------------------------------------------------------------------------------- observations
 
 
-def answer_observation(a: Answer, number: int, collected: dt.datetime) -> Doc:
+def answer_observation(a: Answer, number: int, collected: dt.datetime, controls: Controls) -> Doc:
     """One checklist answer (with ``item`` and ``checklist__unit`` loaded) as an observation."""
     unit = a.checklist.unit
     text = [a.item.text, f"回答：{a.get_value_display()}"]
@@ -105,8 +91,8 @@ def answer_observation(a: Answer, number: int, collected: dt.datetime) -> Doc:
             prop("answer", a.value, cls=a.value),
             prop("answer-label", a.get_value_display()),
             prop("checklist-status", a.checklist.get_status_display()),
-            prop("control-id", control_id(a.item.commitment_id) if a.item.commitment_id else ""),
-        ),
+        )
+        + controls.props(a.item.commitment_id),
         "methods": ["INTERVIEW"],
         "types": ["control-objective"],
         "subjects": [unit_subject(unit)],
@@ -115,7 +101,7 @@ def answer_observation(a: Answer, number: int, collected: dt.datetime) -> Doc:
     return obs
 
 
-def audit_observation(i: AuditItem, collected: dt.datetime) -> Doc:
+def audit_observation(i: AuditItem, collected: dt.datetime, controls: Controls) -> Doc:
     """One audit item (with ``audit__unit`` loaded, and its evidence) as an observation."""
     audit = i.audit
     text = [i.text, f"結果：{i.get_result_display()}"]
@@ -130,8 +116,8 @@ def audit_observation(i: AuditItem, collected: dt.datetime) -> Doc:
             prop("audit-type", audit.get_audit_type_display()),
             prop("result", i.result, cls=i.result),
             prop("result-label", i.get_result_display()),
-            prop("control-id", control_id(i.commitment_id) if i.commitment_id else ""),
-        ),
+        )
+        + controls.props(i.commitment_id),
         "methods": ["EXAMINE", "INTERVIEW"] if audit.audit_type == "onsite" else ["EXAMINE"],
         "types": ["control-objective"],
         "subjects": [unit_subject(audit.unit)],
@@ -146,7 +132,7 @@ def audit_observation(i: AuditItem, collected: dt.datetime) -> Doc:
     return obs
 
 
-def answer_observations(answers: Iterable[Answer], now: dt.datetime) -> dict[int, Doc]:
+def answer_observations(answers: Iterable[Answer], now: dt.datetime, controls: Controls) -> dict[int, Doc]:
     """Observations of ``answers`` by answer id, numbered as on the unit's checklist."""
     numbers: dict[int, dict[int, int]] = {}
     out: dict[int, Doc] = {}
@@ -155,7 +141,7 @@ def answer_observations(answers: Iterable[Answer], now: dt.datetime) -> dict[int
         if campaign.pk not in numbers:
             numbers[campaign.pk] = campaign.item_numbers()
         collected = a.checklist.submitted_at or a.updated_at or now
-        out[a.pk] = answer_observation(a, numbers[campaign.pk].get(a.item_id, 0), collected)
+        out[a.pk] = answer_observation(a, numbers[campaign.pk].get(a.item_id, 0), collected, controls)
     return out
 
 
@@ -179,18 +165,21 @@ def audit_items_query(**filters: object) -> Iterable[AuditItem]:
     )
 
 
-def audit_observations(items: Iterable[AuditItem], now: dt.datetime) -> dict[int, Doc]:
-    return {i.pk: audit_observation(i, i.updated_at or i.audit.completed_at or now) for i in items}
+def audit_observations(items: Iterable[AuditItem], now: dt.datetime, controls: Controls) -> dict[int, Doc]:
+    return {i.pk: audit_observation(i, i.updated_at or i.audit.completed_at or now, controls) for i in items}
 
 
-def finding_target(f: Finding) -> Doc:
+def finding_target(f: Finding, controls: Controls) -> Doc:
     state = "satisfied" if f.status == FindingStatus.VERIFIED else "not-satisfied"
     if f.commitment_id:
+        status: Doc = {"state": state}
+        if elsewhere := controls.elsewhere(f.commitment_id):
+            status["remarks"] = f"{elsewhere}の約束です（この版のカタログに対応する約束はありません）。"
         return {
             "type": "statement-id",
-            "target-id": statement_id(f.commitment_id),
-            "title": line(f.commitment.text, limit=80) if f.commitment else control_id(f.commitment_id),
-            "status": {"state": state},
+            "target-id": controls.statement_id(f.commitment_id),
+            "title": line(f.commitment.text, limit=80) if f.commitment else controls.control_id(f.commitment_id),
+            "status": status,
         }
     return {
         "type": "objective-id",
@@ -200,15 +189,14 @@ def finding_target(f: Finding) -> Doc:
     }
 
 
-def finding_props(f: Finding) -> list[Doc]:
+def finding_props(f: Finding, controls: Controls) -> list[Doc]:
     return props(
         prop("unit", f.unit.name),
         prop("fiscal-year", f.fiscal_year),
         prop("severity", f.get_severity_display(), cls=f.severity),
         prop("status", f.get_status_display(), cls=f.status),
         prop("source", f.get_source_display(), cls=f.source),
-        prop("control-id", control_id(f.commitment_id) if f.commitment_id else ""),
-    )
+    ) + controls.props(f.commitment_id)
 
 
 def source_observation(f: Finding, answers: dict[int, Doc], items: dict[int, Doc]) -> Doc | None:
@@ -222,13 +210,13 @@ def source_observation(f: Finding, answers: dict[int, Doc], items: dict[int, Doc
     return None
 
 
-def finding_doc(f: Finding, observation: Doc | None) -> Doc:
+def finding_doc(f: Finding, observation: Doc | None, controls: Controls) -> Doc:
     doc: Doc = {
         "uuid": stable_uuid(f.municipality_id, "finding", f.pk),
         "title": line(f.title) or f"指摘事項 {f.pk}",
         "description": f.description.strip() or f.title,
-        "props": finding_props(f),
-        "target": finding_target(f),
+        "props": finding_props(f, controls),
+        "target": finding_target(f, controls),
     }
     if observation is not None:
         doc["related-observations"] = [{"observation-uuid": observation["uuid"]}]
@@ -240,7 +228,7 @@ def finding_doc(f: Finding, observation: Doc | None) -> Doc:
 # --------------------------------------------------------------------------------------------------------- plan
 
 
-def _campaign_activity(c: Campaign) -> tuple[Doc, list[int | None]]:
+def _campaign_activity(c: Campaign, controls: Controls) -> tuple[Doc, list[int | None]]:
     items: list[TemplateItem] = c.items()
     steps = []
     for n, item in enumerate(items, start=1):
@@ -251,7 +239,7 @@ def _campaign_activity(c: Campaign) -> tuple[Doc, list[int | None]]:
             "props": props(prop("item-number", n), prop("category", item.get_category_display(), cls=item.category)),
         }
         if item.commitment_id:
-            step["reviewed-controls"] = _reviewed([item.commitment_id], "この点検項目で確かめる約束")
+            step["reviewed-controls"] = controls.reviewed([item.commitment_id], "この点検項目で確かめる約束")
         if item.guidance.strip():
             step["remarks"] = item.guidance
         steps.append(step)
@@ -265,7 +253,7 @@ def _campaign_activity(c: Campaign) -> tuple[Doc, list[int | None]]:
     return activity, [i.commitment_id for i in items]
 
 
-def _audit_activity(a: Audit) -> tuple[Doc, list[int | None]]:
+def _audit_activity(a: Audit, controls: Controls) -> tuple[Doc, list[int | None]]:
     items = list(a.items.current().order_by("order", "id"))
     steps = []
     for item in items:
@@ -275,7 +263,7 @@ def _audit_activity(a: Audit) -> tuple[Doc, list[int | None]]:
             "description": item.text,
         }
         if item.commitment_id:
-            step["reviewed-controls"] = _reviewed([item.commitment_id], "この監査項目で確かめる約束")
+            step["reviewed-controls"] = controls.reviewed([item.commitment_id], "この監査項目で確かめる約束")
         steps.append(step)
     works = "、".join(w.name for w in a.works.all().order_by("name"))
     activity: Doc = {
@@ -306,7 +294,7 @@ def _plan_parts(s: Scope) -> tuple[list[Doc], list[Doc], list[int | None], list[
     reviewed: list[int | None] = []
     all_units: list[OrgUnit] = []
     for c in s.campaigns:
-        activity, commitment_ids = _campaign_activity(c)
+        activity, commitment_ids = _campaign_activity(c, s.controls)
         activities.append(activity)
         reviewed += commitment_ids
         units = [s.unit(t.unit) for t in c.campaign_targets.select_related("unit").order_by("unit__path")]
@@ -329,7 +317,7 @@ def _plan_parts(s: Scope) -> tuple[list[Doc], list[Doc], list[int | None], list[
             ]
         tasks.append(task)
     for a in s.audits:
-        activity, commitment_ids = _audit_activity(a)
+        activity, commitment_ids = _audit_activity(a, s.controls)
         activities.append(activity)
         reviewed += commitment_ids
         all_units.append(s.unit(a.unit))
@@ -368,7 +356,9 @@ def build_plan(report: AssessmentReport, *, fiscal_year: int, now: dt.datetime) 
         ),
         # The report plays the part of the system security plan: it describes the system and its measures.
         "import-ssp": {"href": f"#{report_resource_uuid(report)}", "remarks": "特定個人情報保護評価書"},
-        "reviewed-controls": _reviewed(reviewed, "評価書の約束（コミットメント）のうち点検・監査で確かめるもの"),
+        "reviewed-controls": s.controls.reviewed(
+            reviewed, "評価書の約束（コミットメント）のうち点検・監査で確かめるもの"
+        ),
     }
     if activities:
         body["local-definitions"] = {"activities": activities}
@@ -388,8 +378,8 @@ def build_results(report: AssessmentReport, *, fiscal_year: int, now: dt.datetim
     m = report.municipality
     answer_rows = list(answers_query(checklist__campaign__in=s.campaigns, checklist__status__in=DONE))
     item_rows = list(audit_items_query(audit__in=s.audits))
-    answers = answer_observations(answer_rows, now)
-    items = audit_observations(item_rows, now)
+    answers = answer_observations(answer_rows, now, s.controls)
+    items = audit_observations(item_rows, now, s.controls)
     checked = [a.item.commitment_id for a in answer_rows] + [i.commitment_id for i in item_rows]
     findings = list(
         Finding.objects.for_municipality(m)
@@ -409,12 +399,12 @@ def build_results(report: AssessmentReport, *, fiscal_year: int, now: dt.datetim
             "観察は提出・確認済みの自己点検票の回答と監査項目の結果、発見事項は指摘事項です。"
         ),
         "start": day_start(start),
-        "reviewed-controls": _reviewed(checked, "点検・監査で確かめた約束"),
+        "reviewed-controls": s.controls.reviewed(checked, "点検・監査で確かめた約束"),
     }
     if end >= start:
         result["end"] = day_end(end)
     with_list(result, "observations", [*answers.values(), *items.values()])
-    with_list(result, "findings", [finding_doc(f, source_observation(f, answers, items)) for f in findings])
+    with_list(result, "findings", [finding_doc(f, source_observation(f, answers, items), s.controls) for f in findings])
     body: Doc = {
         "uuid": stable_uuid(m.pk, "assessment-results", report.pk, fiscal_year),
         "metadata": metadata(

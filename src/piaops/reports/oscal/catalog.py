@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 
 from piaops.assessments.models import AssessmentReport, Commitment, Item, Section
 from piaops.reports.oscal.common import (
@@ -31,6 +32,113 @@ def control_id(commitment_id: int) -> str:
 
 def statement_id(commitment_id: int) -> str:
     return f"cmt-{commitment_id}_smt"
+
+
+class Controls:
+    """The control ids of commitments as the catalog of ``report`` names them, for the documents exported with it.
+
+    Findings, checklist items and audit items keep pointing at the commitment of the version they were made
+    with; after a new version is imported, that commitment is not in the current catalog. Such a commitment is
+    followed along the ``previous`` chain (backwards and forwards) to its counterpart in ``report``. One that has
+    none (dropped or rewritten in ``report``'s version, or of another report) keeps its own id, and
+    :meth:`props` says which version's catalog holds it.
+    """
+
+    def __init__(self, report: AssessmentReport) -> None:
+        self.report = report
+        rows = Commitment.objects.filter(
+            municipality_id=report.municipality_id, report__series=report.series
+        ).values_list("id", "previous_id", "report_id")
+        self._previous: dict[int, int | None] = {}
+        self._report_of: dict[int, int] = {}
+        self._successors: dict[int, list[int]] = defaultdict(list)
+        for pk, previous_id, report_id in rows:
+            self._previous[pk] = previous_id
+            self._report_of[pk] = report_id
+            if previous_id:
+                self._successors[previous_id].append(pk)
+        self._resolved: dict[int, int | None] = {}
+        self._catalogs: dict[int, AssessmentReport] = {}
+
+    def current(self, commitment_id: int) -> int | None:
+        """The id of ``commitment_id``'s counterpart in the report's catalog, or None when it has none."""
+        if commitment_id not in self._resolved:
+            self._resolved[commitment_id] = self._follow(commitment_id)
+        return self._resolved[commitment_id]
+
+    def _follow(self, start: int) -> int | None:
+        here = self.report.pk
+        pk: int | None = start
+        while pk is not None and pk in self._report_of:  # backwards: a newer version's commitment
+            if self._report_of[pk] == here:
+                return pk
+            pk = self._previous.get(pk)
+        frontier = [start]  # forwards: an older version's commitment, to its successor(s) in the report
+        while frontier:
+            frontier = sorted(s for pk in frontier for s in self._successors.get(pk, []))
+            for pk in frontier:
+                if self._report_of[pk] == here:
+                    return pk
+        return None
+
+    def in_catalog(self, commitment_id: int) -> bool:
+        return self.current(commitment_id) is not None
+
+    def control_id(self, commitment_id: int) -> str:
+        return control_id(self.current(commitment_id) or commitment_id)
+
+    def statement_id(self, commitment_id: int) -> str:
+        return statement_id(self.current(commitment_id) or commitment_id)
+
+    def catalog_of(self, commitment_id: int) -> AssessmentReport:
+        """The report (version) whose catalog holds the commitment ``commitment_id`` itself."""
+        if commitment_id not in self._catalogs:
+            self._catalogs[commitment_id] = AssessmentReport.objects.get(
+                municipality_id=self.report.municipality_id, commitments__pk=commitment_id
+            )
+        return self._catalogs[commitment_id]
+
+    def elsewhere(self, commitment_id: int) -> str:
+        """ "" for a commitment in the report's catalog; else the report and version whose catalog holds it."""
+        if self.in_catalog(commitment_id):
+            return ""
+        other = self.catalog_of(commitment_id)
+        return f"{other.title}（第{other.version}版）"
+
+    def props(self, commitment_id: int | None) -> list[Doc]:
+        """``control-id`` and, for a commitment without a counterpart in the report, the catalog that holds it
+        (``control-catalog``: report and version, ``control-catalog-uuid``: that catalog's UUID)."""
+        if not commitment_id:
+            return []
+        out = [prop("control-id", self.control_id(commitment_id))]
+        if not self.in_catalog(commitment_id):
+            other = self.catalog_of(commitment_id)
+            out += [
+                prop("control-catalog", self.elsewhere(commitment_id)),
+                prop("control-catalog-uuid", catalog_uuid(other)),
+            ]
+        return props(*out)
+
+    def reviewed(self, commitment_ids: Iterable[int | None], description: str) -> Doc:
+        """``reviewed-controls`` of ``commitment_ids``: those in the report's catalog as included controls; those
+        of another version's catalog named in the remarks (they are not controls of this catalog)."""
+        ids = {c for c in commitment_ids if c}
+        selection: Doc = {"description": description}
+        included = sorted({current for c in ids if (current := self.current(c)) is not None})
+        if included:
+            selection["include-controls"] = [{"control-id": control_id(c)} for c in included]
+        elif not ids:
+            selection["include-all"] = {}
+        others = sorted(c for c in ids if not self.in_catalog(c))
+        if others:
+            selection["remarks"] = "この版のカタログにない約束：" + "、".join(
+                f"{control_id(c)}（{self.elsewhere(c)}）" for c in others
+            )
+        return {"control-selections": [selection]}
+
+
+def catalog_uuid(report: AssessmentReport) -> str:
+    return stable_uuid(report.municipality_id, "catalog", report.pk)
 
 
 def _source_link(report: AssessmentReport, where: str) -> Doc:
@@ -133,7 +241,7 @@ def build(report: AssessmentReport, *, now: dt.datetime) -> Doc:
         ]
         groups.append(_section_group(report, section, item_groups))
     body: Doc = {
-        "uuid": stable_uuid(m.pk, "catalog", report.pk),
+        "uuid": catalog_uuid(report),
         "metadata": metadata(
             title=f"{report.title}（第{report.version}版）の約束",
             now=now,

@@ -23,6 +23,7 @@ from piaops.reports.oscal.assessment import (
     finding_props,
     source_observation,
 )
+from piaops.reports.oscal.catalog import Controls
 from piaops.reports.oscal.common import (
     Doc,
     NothingToExport,
@@ -92,14 +93,14 @@ def _remediation(fu: FollowUp) -> Doc:
     return doc
 
 
-def _risk(f: Finding, observation: Doc | None) -> Doc:
+def _risk(f: Finding, observation: Doc | None, controls: Controls) -> Doc:
     fu: FollowUp | None = getattr(f, "followup", None)
     risk: Doc = {
         "uuid": stable_uuid(f.municipality_id, "risk", f.pk),
         "title": line(f.title) or f"指摘事項 {f.pk}",
         "description": f.description.strip() or f.title,
         "statement": f.evidence.strip() or f.description.strip() or f.title,
-        "props": finding_props(f),
+        "props": finding_props(f, controls),
         "status": RISK_STATUS.get(FindingStatus(f.status), "open"),
     }
     if fu is not None:
@@ -128,18 +129,19 @@ def build(report: AssessmentReport, *, fiscal_year: int, now: dt.datetime) -> Do
     def ids(kind: str) -> list[int]:
         return [f.source_id for f in findings if f.source_type == kind and f.source_id is not None]
 
-    answers = answer_observations(answers_query(pk__in=ids(SELFCHECK_SOURCE)), now)
-    items = audit_observations(audit_items_query(pk__in=ids(AUDIT_SOURCE)), now)
+    controls = Controls(report)
+    answers = answer_observations(answers_query(pk__in=ids(SELFCHECK_SOURCE)), now, controls)
+    items = audit_observations(audit_items_query(pk__in=ids(AUDIT_SOURCE)), now, controls)
     risks, poam_items = [], []
     for f in findings:
         observation = source_observation(f, answers, items)
-        risk = _risk(f, observation)
+        risk = _risk(f, observation, controls)
         risks.append(risk)
         item: Doc = {
             "uuid": stable_uuid(m.pk, "poam-item", f.pk),
             "title": risk["title"],
             "description": risk["description"],
-            "props": finding_props(f),
+            "props": finding_props(f, controls),
             "related-risks": [{"risk-uuid": risk["uuid"]}],
         }
         if observation is not None:
