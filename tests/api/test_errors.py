@@ -74,12 +74,40 @@ def test_an_unknown_url_under_the_api_answers_a_json_404(world: World, token_for
         assert response["Content-Type"].startswith("application/json")
         error = response.json()["error"]
         assert error["code"] == "not_found" and "openapi.json" in error["message"]
-    anonymous = Client().get("/api/v1/nothing-here")
-    assert anonymous.status_code == 404 and anonymous.json()["error"]["code"] == "not_found"
+    for path in ("/api/v1/nothing-here", "/api/v1/", "/api/", "/api/v2/units"):  # the API's root, and beside it
+        anonymous = getattr(Client(), method)(path)
+        assert anonymous.status_code == 404, path
+        assert anonymous.json()["error"]["code"] == "not_found", path
+    assert Client().get("/api/tokens/").status_code == 302  # the token page stays a page (log-in first)
     assert ApiClient("nope").get("/tenancy/units").status_code == 401  # real operations still ask for a token
 
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def test_the_openapi_document_declares_the_error_responses_in_the_error_format(
+    world: World, token_for: TokenFor
+) -> None:
+    """Every operation declares what it may answer besides success (400, 401, 403, 404, 429; writes 409; imports 413
+    and 422), each with the one error format; schemathesis checks the real answers against it
+    (``tests/api/test_schemathesis.py``)."""
+    document = token_for(world.admin_a).get("/openapi.json").json()
+    error = document["components"]["schemas"]["Error"]
+    assert error["required"] == ["error"]
+    assert error["properties"]["error"]["required"] == ["code", "message", "details"]
+    imports = 0
+    for template, operations in document["paths"].items():
+        for method, operation in operations.items():
+            declared = {s for s in operation["responses"] if s.startswith("4")}
+            expected = {"400", "401", "403", "404", "429"} | ({"409"} if method != "get" else set())
+            if template.endswith("/import") or (template.endswith("/door-logs") and method == "post"):
+                expected |= {"413", "422"}
+                imports += 1
+            assert expected <= declared, f"{method} {template}"
+            for status in declared:
+                schema = operation["responses"][status]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Error"}, f"{method} {template} {status}"
+    assert imports >= 3
 
 
 def test_every_path_answers_a_method_it_does_not_declare_with_a_json_405_and_allow(

@@ -2,7 +2,8 @@
 
 The server runs in a subprocess (``piaops runserver --noreload``) on a SQLite file of its own, migrated and seeded
 with a small municipality and a read-write token (the audit-trail triggers forbid pytest-django's live server).
-Checks: no 5xx, and every documented response conforms to the schema. Few examples per operation keep it bounded.
+Checks: no 5xx, every status answered is declared (errors too), and every response conforms to its schema. Few
+examples per operation keep it bounded.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from tests.live import PIAOPS, piaops_env, run_piaops
 
@@ -124,7 +125,7 @@ def test_every_operation_answers_without_5xx_and_as_documented(live_api: tuple[s
             response = case.call_and_validate(
                 base_url=base,
                 headers={"Authorization": f"Bearer {token}"},
-                checks=[not_a_server_error, response_schema_conformance],
+                checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
             )
             statuses.append(response.status_code)
 

@@ -39,7 +39,73 @@ ROUTERS: list[tuple[str, str]] = [
     ("/assurance/", "piaops.assurance.api"),
 ]
 
-api = NinjaAPI(
+# The error statuses an operation may answer, declared in the OpenAPI document with the one error format (so that
+# a client, and schemathesis's conformance checks, know them). Every operation: the request may be malformed (400),
+# the token missing or revoked (401), the role or the token's scope short (403), an id unknown or another
+# municipality's (404), the token over its rate (429). Writes also: a stale ``version`` (409). Imports (a body with a
+# file): the file too large (413) or refused line by line (422).
+ERRORS_OF_EVERY_OPERATION = {
+    "400": "リクエストの内容に誤りがある",
+    "401": "有効なAPIトークンがない",
+    "403": "権限またはトークンの範囲が足りない",
+    "404": "指定されたものが見つからない（他の団体のものを含む）",
+    "429": "リクエストの回数が上限を超えた",
+}
+ERRORS_OF_WRITES = {"409": "別の更新と競合した（version が古い）"}
+ERRORS_OF_IMPORTS = {"413": "ファイルが大きすぎる", "422": "ファイルの内容を取り込めない（行ごとの理由つき）"}
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": {"type": "string", "description": "機械が読むための種類（not_found, conflict など）"},
+                "message": {"type": "string", "description": "日本語の説明"},
+                "details": {"type": "array", "items": {}, "description": "項目ごとの誤り（ないときは空）"},
+            },
+        }
+    },
+}
+
+
+class PiaopsAPI(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document declares the error responses (ninja declares only the success)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Error"] = ERROR_SCHEMA
+        for operations in document["paths"].values():
+            for method, operation in operations.items():
+                errors = dict(ERRORS_OF_EVERY_OPERATION)
+                if method.lower() != "get":
+                    errors |= ERRORS_OF_WRITES
+                if _takes_a_file(operation, schemas):
+                    errors |= ERRORS_OF_IMPORTS
+                responses = operation.setdefault("responses", {})
+                for status, description in errors.items():
+                    responses.setdefault(
+                        status,
+                        {
+                            "description": description,
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                        },
+                    )
+        return document
+
+
+def _takes_a_file(operation: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    """Whether the operation's body is a file to import: ``FileIn`` and the report's text both name the file."""
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    ref = str(body.get("$ref", ""))
+    fields = schemas.get(ref.rsplit("/", 1)[-1], {}).get("properties", {}) if ref else body.get("properties", {})
+    return "file_name" in fields
+
+
+api = PiaopsAPI(
     title="piaops API",
     version="1",
     description="特定個人情報保護評価の運用記録を読み書きする API。認証は `Authorization: Bearer <APIトークン>`。",
@@ -193,11 +259,15 @@ def _json_not_allowed(view: Callable[..., HttpResponseBase]) -> Callable[..., Ht
 
 
 def api_urls() -> tuple[list[Any], str, str]:
-    """``api.urls`` (for ``include``), each path answering a wrong method with the JSON 405 of the error format."""
+    """``api.urls`` (for ``include``), each path answering a wrong method with the JSON 405 of the error format, and
+    ``/api/v1/`` itself (ninja's root, an HTML 404 with the docs off) with the JSON 404."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
         if isinstance(pattern, URLPattern):
-            pattern.callback = _json_not_allowed(pattern.callback)
+            if pattern.name == "api-root":
+                pattern.callback = unknown_url
+            else:
+                pattern.callback = _json_not_allowed(pattern.callback)
     return patterns, app_name, namespace
 
 
