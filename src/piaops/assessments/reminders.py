@@ -11,9 +11,9 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Iterator
 
 from piaops.assessments.models import AssessmentReport
-from piaops.core.reminders import Deadline, Reminder, pk_path
+from piaops.core.reminders import Deadline, Reminder, admin_addresses, pk_path
 from piaops.lib.fiscal import wareki
-from piaops.tenancy.models import OrgUnit, Role, RoleGrant
+from piaops.tenancy.models import OrgUnit
 
 STAGES: list[tuple[str, int]] = [("before-365", 365), ("before-180", 180), ("before-90", 90), ("overdue", 0)]
 
@@ -55,13 +55,7 @@ def _collect(today: dt.date, municipality_id: int | None, unit_ids: Collection[i
             continue
         name, _ = stage
         if report.municipality_id not in admins:
-            emails = (
-                RoleGrant.objects.filter(municipality_id=report.municipality_id, role=Role.ADMIN)
-                .exclude(user__email="")
-                .values_list("user__email", flat=True)
-                .distinct()
-            )
-            admins[report.municipality_id] = tuple(sorted(emails))
+            admins[report.municipality_id] = admin_addresses([report.municipality_id])[report.municipality_id]
         overdue = name == "overdue"
         when = f"{due.isoformat()}（{wareki(due)}）"
         subject = (

@@ -27,14 +27,15 @@ def _recipients(municipality_id: int | None) -> tuple[dict[int, set[str]], dict[
     """(municipality id → admin e-mails, party id → contractor e-mails), of one municipality when given."""
     admins: dict[int, set[str]] = defaultdict(set)
     contractors: dict[int, set[str]] = defaultdict(set)
-    grants = RoleGrant.objects.filter(role__in=[Role.ADMIN, Role.CONTRACTOR], user__is_active=True).exclude(
-        user__email=""
-    )
+    grants = RoleGrant.objects.filter(role__in=[Role.ADMIN, Role.CONTRACTOR], user__is_active=True)
     if municipality_id is not None:
         grants = grants.filter(municipality_id=municipality_id)
-    for role, municipality_id, party_id, email in grants.values_list(
-        "role", "municipality_id", "party_id", "user__email"
+    for role, municipality_id, party_id, own, person in grants.values_list(
+        "role", "municipality_id", "party_id", "user__email", "user__person__email"
     ):
+        email = own or person  # the user's own address, else their person's (as for every reminder)
+        if not email:
+            continue
         if role == Role.ADMIN:
             admins[municipality_id].add(email)
         elif party_id is not None:

@@ -156,6 +156,22 @@ def unit_recipients(municipality_ids: set[int]) -> dict[int, list[tuple[str, str
     return found
 
 
-def addresses_for(unit: OrgUnit, recipients: list[tuple[str, str]]) -> tuple[str, ...]:
-    """The sorted, distinct addresses of ``recipients`` whose grant covers ``unit`` (its own unit or one above)."""
-    return tuple(sorted({email for path, email in recipients if unit.path.startswith(path)}))
+def admin_addresses(municipality_ids: Collection[int]) -> dict[int, tuple[str, ...]]:
+    """Per municipality: the sorted addresses of its active 番号制度総括管理者 (the user's own address, else their
+    person's, as for the units); a municipality without any maps to ()."""
+    from piaops.tenancy.models import Role, RoleGrant
+
+    found: dict[int, set[str]] = defaultdict(set)
+    grants = RoleGrant.objects.filter(
+        municipality_id__in=list(municipality_ids), role=Role.ADMIN, user__is_active=True
+    ).values_list("municipality_id", "user__email", "user__person__email")
+    for municipality_id, own, person in grants:
+        if own or person:
+            found[municipality_id].add(own or person)
+    return defaultdict(tuple, {m: tuple(sorted(v)) for m, v in found.items()})
+
+
+def addresses_for(unit: OrgUnit, recipients: list[tuple[str, str]], fallback: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The sorted, distinct addresses of ``recipients`` whose grant covers ``unit`` (its own unit or one above);
+    ``fallback`` (the 番号制度総括管理者, who chase a unit that piaops cannot reach) when there is none."""
+    return tuple(sorted({email for path, email in recipients if unit.path.startswith(path)})) or fallback

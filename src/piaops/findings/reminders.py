@@ -1,4 +1,6 @@
-"""Reminders of follow-ups: N 開庁日 before the due date of an improvement plan, and when it is overdue."""
+"""Reminders of follow-ups: N 開庁日 before the due date of an improvement plan, and when it is overdue.
+
+Recipients: the unit's 所属長 and 所属担当者; for a unit without any (with an address), the 番号制度総括管理者."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import datetime as dt
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from piaops.core.reminders import Deadline, Reminder, addresses_for, pk_path, unit_recipients
+from piaops.core.reminders import Deadline, Reminder, addresses_for, admin_addresses, pk_path, unit_recipients
 from piaops.findings.models import FindingStatus, FollowUp
 from piaops.lib.fiscal import add_office_days, wareki
 
@@ -23,13 +25,14 @@ def collect(
         qs = qs.filter(finding__unit_id__in=list(unit_ids))
     followups = list(qs.select_related("finding", "finding__unit"))
     recipients = unit_recipients({f.municipality_id for f in followups})
+    admins = admin_addresses({f.municipality_id for f in followups})
     finding_path = pk_path("findings:detail")
     for f in followups:
         finding = f.finding
         unit = finding.unit
         common: dict[str, Any] = {
             "municipality_id": f.municipality_id,
-            "recipients": addresses_for(unit, recipients[f.municipality_id]),
+            "recipients": addresses_for(unit, recipients[f.municipality_id], admins[f.municipality_id]),
             "url": finding_path(finding.pk),
             "unit_id": unit.pk,
         }

@@ -8,22 +8,15 @@ from collections.abc import Collection, Iterator
 
 from django.db.models import Q
 
-from piaops.core.reminders import Deadline, Reminder, pk_path
+from piaops.core.reminders import Deadline, Reminder, admin_addresses, pk_path
 from piaops.incidents.models import Incident
 from piaops.lib.fiscal import add_office_days
-from piaops.tenancy.models import Role, User
 
 WARN_OFFICE_DAYS = 2
 
 
 def _admins(municipality_id: int) -> tuple[str, ...]:
-    emails = (
-        User.objects.filter(municipality_id=municipality_id, is_active=True, grants__role=Role.ADMIN)
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .distinct()
-    )
-    return tuple(sorted(emails))
+    return admin_addresses([municipality_id])[municipality_id]
 
 
 def collect(

@@ -1,6 +1,7 @@
 """Reminders of self-inspection: N 開庁日 before the deadline, when overdue, and when a checklist is returned.
 
-Recipients are the 所属長 and 所属担当者 whose grant covers the unit (their own unit or one above it).
+Recipients are the 所属長 and 所属担当者 whose grant covers the unit (their own unit or one above it); for a unit
+without any (with an address), the 番号制度総括管理者.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import datetime as dt
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from piaops.core.reminders import Deadline, Reminder, addresses_for, pk_path, unit_recipients
+from piaops.core.reminders import Deadline, Reminder, addresses_for, admin_addresses, pk_path, unit_recipients
 from piaops.lib.fiscal import add_office_days, wareki
 from piaops.selfcheck.models import EDITABLE, CampaignStatus, Checklist, ChecklistStatus
 
@@ -25,10 +26,11 @@ def collect(
         qs = qs.filter(unit_id__in=list(unit_ids))
     checklists = list(qs.select_related("campaign", "unit"))
     recipients = unit_recipients({c.municipality_id for c in checklists})
+    admins = admin_addresses({c.municipality_id for c in checklists})
     checklist_path = pk_path("selfcheck:checklist")
     for c in checklists:
         campaign = c.campaign
-        to = addresses_for(c.unit, recipients[c.municipality_id])
+        to = addresses_for(c.unit, recipients[c.municipality_id], admins[c.municipality_id])
         url = checklist_path(c.pk)
         deadline = f"{wareki(campaign.deadline)}（{campaign.deadline.isoformat()}）"
         common: dict[str, Any] = {

@@ -45,7 +45,8 @@ class Command(BaseCommand):
         pending = [r for r in reminders if r.key not in done]
         if options["dry_run"]:
             for r in pending:
-                self.stdout.write(f"{r.key}\t{','.join(r.recipients)}\t{r.subject}")
+                to = ",".join(r.recipients) or "（宛先なし：ホーム画面にのみ表示）"
+                self.stdout.write(f"{r.key}\t{to}\t{r.subject}")
             return
         sent = failed = 0
         connection = get_connection(fail_silently=False)
