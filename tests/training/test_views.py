@@ -269,3 +269,49 @@ def test_the_training_menu_offers_a_unit_head_only_the_pages_they_may_open(world
         assert head.get(href, follow=True).status_code == 200, href
     admin_html = login(world.admin_a).get(reverse("training:courses")).content.decode()
     assert f'href="{reverse("training:records")}"' in admin_html and "Ⅳ-2 評価" in admin_html
+
+
+def _row(page: str, label: str) -> list[str]:
+    """The cells of the overview's table row whose first cell is ``label`` (tags stripped)."""
+    for row in re.findall(r"<tr>(.*?)</tr>", page, flags=re.S):
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
+        if cells and cells[0] == label:
+            return cells
+    raise AssertionError(f"no row {label}")
+
+
+def test_the_overview_counts_people_and_person_requirement_pairs_apart(
+    as_admin: Client, data: Data, world: World
+) -> None:
+    """Two requirements for the same people: the employment-type and unit rows show each person once (人) and the
+    pairs they are counted in (件), not the pairs as if they were people."""
+    t.requirement(world.a, data.course, Trigger.PER_FISCAL_YEAR, name="年次研修")
+    page = as_admin.get("/training/").content.decode()
+    regular = _row(page, "正規職員")  # 研修 済子, 未受 講太, 保険 年金
+    people, pairs, done, pending, overdue = regular[1:6]
+    assert people == "3人"
+    assert pairs == f"{int(done[:-1]) + int(pending[:-1]) + int(overdue[:-1])}件"
+    assert int(pairs[:-1]) > 3  # each regular is counted once per requirement that applies to them
+    tax = _row(page, "税政課")  # 研修 済子 and 会計 年度 (未受 講太 is in the 税制係 below it)
+    assert tax[1] == "2人"
+    assert "人 × その人に適用される受講要件" in page
+
+
+WORD = "未受講（期限内）"  # trained neither yet nor late: one word on every page
+
+
+def test_not_yet_trained_but_not_yet_due_reads_the_same_on_every_page(
+    as_admin: Client, data: Data, world: World
+) -> None:
+    from tests.selfcheck.helpers import make_report
+
+    report = make_report(world.a)
+    with time_machine.travel(dt.datetime(2026, 4, 15, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=9))), tick=False):
+        overview_page = as_admin.get("/training/").content.decode()
+        person_page = as_admin.get(f"/training/people/{data.untrained.pk}/").content.decode()
+        dashboard = as_admin.get("/reports/").content.decode()
+        section4 = as_admin.get(f"/reports/assessments/{report.pk}/section4/").content.decode()
+    for page in (overview_page, person_page, dashboard, section4):
+        assert WORD in page
+        assert "期限内</" not in page.replace(WORD, "")  # the old word is gone, not kept beside the new
+        assert "未受講</" not in page.replace(WORD, "")

@@ -190,7 +190,10 @@ def _evidence(report: AssessmentReport, fy: int, today: dt.date) -> list[Evidenc
     out.append(t)
 
     data = training_summary.overview(m, min(today, end))
-    t = EvidenceTable("教育・啓発の受講状況（雇用形態別・所属別）", ["区分", "受講済", "未受講", "期限超過", "受講率"])
+    t = EvidenceTable(
+        "教育・啓発の受講状況（雇用形態別・所属別、人×受講要件の延べ件数）",
+        ["区分", "受講済", "未受講（期限内）", "期限超過", "受講率"],
+    )
     for tally in [*data.by_employment, *data.by_unit, data.total]:
         t.rows.append([tally.label, str(tally.done), str(tally.pending), str(tally.overdue), tally.rate_text])
     out.append(t)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 from urllib.parse import urlencode
 
@@ -68,12 +68,15 @@ def index(request: HttpRequest) -> HttpResponse:
     overdue = status_rows(requirements=requirements, as_of=as_of, statuses=[Status.OVERDUE], limit=LIST_LIMIT)
     people = _people(user, {r.person_id for r in untrained + overdue})
     by_id = {r.pk: r for r in requirements}
+    by_unit, by_type = _headcounts(municipality.pk, as_of)
     return render(
         request,
         "training/index.html",
         {
             "form": form,
             "data": data,
+            "by_employment": [(t, by_type.get(str(t.key), 0)) for t in data.by_employment],
+            "by_unit": [(t, by_unit.get(t.key if isinstance(t.key, int) else None, 0)) for t in data.by_unit],
             "untrained": [(people[r.person_id], by_id[r.requirement_id], r) for r in untrained],
             "overdue": [(people[r.person_id], by_id[r.requirement_id], r) for r in overdue],
             "limit": LIST_LIMIT,
@@ -81,6 +84,24 @@ def index(request: HttpRequest) -> HttpResponse:
             "units": access.visible_units(user).filter(is_active=True),
         },
     )
+
+
+def _headcounts(municipality_id: int, as_of: dt.date) -> tuple[dict[int | None, int], dict[str, int]]:
+    """People with an assignment on the day, by current unit and by employment type: the overview's tallies count
+    person × requirement (件), these count each person once. The current unit is the latest assignment active on
+    the day, as the tallies (``compliance.group_counts``) place a person."""
+    latest: dict[int, tuple[dt.date, int, int, str]] = {}
+    rows = (
+        Assignment.objects.filter(municipality_id=municipality_id)
+        .on(as_of)
+        .values_list("person_id", "start_date", "pk", "unit_id", "person__employment_type")
+    )
+    for person_id, start, pk, unit_id, employment_type in rows:
+        if person_id not in latest or (start, pk) > latest[person_id][:2]:
+            latest[person_id] = (start, pk, unit_id, employment_type)
+    by_unit: Counter[int | None] = Counter(unit_id for _s, _pk, unit_id, _t in latest.values())
+    by_type: Counter[str] = Counter(employment_type for _s, _pk, _u, employment_type in latest.values())
+    return dict(by_unit), dict(by_type)
 
 
 def _roster(unit: OrgUnit, as_of: dt.date) -> tuple[list[Requirement], list[tuple[Person, list[Row | None]]]]:

@@ -14,7 +14,7 @@ from piaops.training.compliance import Status, municipality_counts
 
 
 class Command(BaseCommand):
-    help = "受講要件ごとに、受講済・期限内・期限超過・対象外の人数を表示します。"
+    help = "受講要件ごとに、受講済・未受講（期限内）・期限超過・対象外の人数を表示します。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--municipality", required=True, help="全国地方公共団体コード（6桁）")
