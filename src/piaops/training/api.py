@@ -122,7 +122,8 @@ class RecordOut(OutSchema):
 
 
 class StatusOut(OutSchema):
-    """A person against a requirement on the day: 受講済 (done), 未受講（期限内） (pending), 期限超過 (overdue), 対象外 (na)."""
+    """A person against a requirement on the day: 受講済 (done), 未受講（期限内） (pending), 期限超過 (overdue),
+    対象外 (na)."""
 
     requirement_id: int
     status: str
