@@ -131,3 +131,44 @@ def test_the_programme_lists_the_years_findings_with_their_follow_up(
     assert f'href="/findings/{own.pk}/"' in page and "持出簿の記録漏れ" in page and "自己点検" in page
     assert "改善中" in page and "前年度の指摘" not in page
     assert as_outsider.get(f"/audits/programmes/{p.pk}/").status_code == 404
+
+
+def test_each_self_inspection_of_the_year_shows_its_answer_under_its_name(world: World, as_auditor: Client) -> None:
+    """Two campaigns of the 年度 for the audited unit: the audit page shows each campaign's answer apart, named,
+    not run together (「はい未回答」)."""
+    from piaops.assessments.models import ReportWork
+    from piaops.selfcheck import services as selfcheck
+    from piaops.selfcheck.models import AnswerValue
+    from tests.selfcheck.helpers import make_campaign
+
+    first = make_campaign(world.a, [world.tax_a])
+    second = make_campaign(world.a, [world.tax_a])
+    second.title = "追加の自己点検（情報漏えい事案を受けて）"
+    second.save(update_fields=["title"])
+    checklist = first.checklists.get(unit=world.tax_a)
+    selfcheck.checklist_save_answers(
+        checklist=checklist,
+        answers={a.item_id: selfcheck.AnswerInput(AnswerValue.YES, "点検済み") for a in checklist.answers.all()},
+        by=world.head_a,
+    )
+    report = first.template.report
+    assert report is not None
+    tax, pension = works(world)
+    ReportWork.objects.create(municipality=world.a, report=report, work=tax)
+    p = programme(world)
+    a = audit(p, world.tax_a, [tax], auditors=[world.auditor_a])
+    audit(p, world.other_a, [pension])
+    services.programme_approve(programme=p, today=dt.date(2026, 9, 1))
+    services.audit_start(audit=a, by=world.auditor_a)
+
+    page = as_auditor.get(f"/audits/{a.pk}/").content.decode()
+    assert "はい未回答" not in page and "未回答はい" not in page
+    checked = [i for i in a.items.all() if i.commitment_id]
+    assert checked
+    for cell in page.split("<tr")[1:]:
+        if "点検済み" in cell:
+            assert '<span class="badge">令和8年度 自己点検</span> はい: 点検済み' in cell
+            assert '<br><span class="badge">追加の自己点検（情報漏えい事案を受けて）</span> 未回答' in cell
+            break
+    else:
+        raise AssertionError("no audit item shows the self-inspection answers")

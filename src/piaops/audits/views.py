@@ -159,10 +159,14 @@ def _is_auditor_of(user: User, audit: Audit) -> bool:
 
 
 def _selfcheck_answers(audit: Audit) -> dict[int, list[Answer]]:
-    """The unit's self-inspection answers of the same 年度, by commitment id."""
+    """The unit's self-inspection answers of the same 年度, by commitment id, with their campaign (a 年度 may have
+    several campaigns: each answer is shown under its campaign's name), in campaign order."""
     found: dict[int, list[Answer]] = defaultdict(list)
-    answers = Answer.objects.for_municipality(audit.municipality_id).on_commitments_of(
-        audit.unit, audit.programme.fiscal_year
+    answers = (
+        Answer.objects.for_municipality(audit.municipality_id)
+        .on_commitments_of(audit.unit, audit.programme.fiscal_year)
+        .select_related("checklist__campaign")
+        .order_by("checklist__campaign__deadline", "checklist__campaign_id", "item__order", "pk")
     )
     for a in answers:
         if a.item.commitment_id is not None:
