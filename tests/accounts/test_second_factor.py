@@ -10,6 +10,7 @@ from django.test import Client
 from piaops.accounts import services
 from piaops.accounts.models import OtpDevice, RecoveryCode
 from piaops.audittrail.models import Action, AuditEntry
+from tests import factories as f
 from tests.conftest import World, half_login
 
 T0 = dt.datetime(2026, 6, 1, 9, 0, 0, tzinfo=dt.UTC)
@@ -187,3 +188,46 @@ def test_the_second_factor_step_shows_no_menu_and_htmx_gets_a_full_redirect(worl
     response = client.get("/tenancy/", headers={"HX-Request": "true"})
     assert response.status_code == 204
     assert response["HX-Redirect"].startswith("/accounts/otp/?next=")
+
+
+def _full_login(client: Client, secret: str, at: dt.datetime) -> Client:
+    """Password, then a real TOTP code, through the pages (not the test helper's session flag)."""
+    assert client.post("/login/", {"username": "admin_a", "password": "correct-horse-battery"}).status_code == 302
+    assert client.post("/accounts/otp/", {"code": pyotp.TOTP(secret).at(at)}).status_code == 302
+    assert client.get("/tenancy/").status_code == 200
+    return client
+
+
+def test_editing_oneself_keeps_the_second_factor_and_a_new_password_ends_only_the_other_sessions(
+    world: World,
+) -> None:
+    """The decision: a session that passed both factors stays verified while its user edits their own record (name,
+    address, person, a role granted to oneself) and changes their own password: none of these weakens what the
+    session proved, and asking again would only teach users to type codes on demand. A new password ends every
+    *other* session of the user, which must log in again with the password and the second factor."""
+    secret, _ = _enrol(world.admin_a)
+    later = T0 + dt.timedelta(minutes=5)
+    with time_machine.travel(later, tick=False):
+        client = _full_login(Client(), secret, later)
+    with time_machine.travel(later + dt.timedelta(seconds=30), tick=False):
+        other = _full_login(Client(), secret, later + dt.timedelta(seconds=30))
+    with time_machine.travel(later + dt.timedelta(seconds=60), tick=False):
+        person = f.person(world.a, name="番号 花子")
+        edited = client.post(
+            f"/tenancy/users/{world.admin_a.pk}/edit/",
+            {"display_name": "番号制度 総括", "email": "bangou@city.example.jp", "person": person.pk},
+        )
+        assert edited.status_code == 302
+        assert client.post(f"/tenancy/users/{world.admin_a.pk}/roles/", {"role": "auditor"}).status_code == 302
+        world.admin_a.refresh_from_db()
+        assert (world.admin_a.display_name, world.admin_a.person_id) == ("番号制度 総括", person.pk)
+        assert client.get("/tenancy/").status_code == 200  # not sent to the second-factor step
+        assert other.get("/tenancy/").status_code == 200
+
+        new = "another-horse-battery-9"
+        changed = client.post(
+            "/accounts/password/", {"old_password": "correct-horse-battery", "new_password1": new, "new_password2": new}
+        )
+        assert changed.status_code == 302
+        assert client.get("/tenancy/").status_code == 200  # this session: still both factors
+        assert other.get("/tenancy/")["Location"].startswith("/login/")  # the other one: logged out

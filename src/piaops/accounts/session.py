@@ -24,4 +24,7 @@ def mark_otp_verified(request: HttpRequest) -> None:
 
 
 def is_otp_verified(request: HttpRequest) -> bool:
+    """Whether this session passed the second factor. Deliberately keyed on the user alone: editing one's own record
+    or password keeps it (a new password ends the user's *other* sessions through Django's session hash instead);
+    only a new log-in starts unverified (``signals``)."""
     return request.session.get(OTP_VERIFIED) == request.user.pk
