@@ -54,6 +54,13 @@ def test_the_demo_mirrors_the_reference_report_and_prints_the_logins(db: None) -
     for login in ("demo-admin", "demo-auditor", "demo-head", "demo-staff", "demo-contractor", "demo-viewer"):
         assert login in output
     assert DEMO_PASSWORD in output and "tokyo-admin" in output
+    # The internal 個人番号利用事務監査 is run by an internal-control unit, named as municipalities name it; 「監査課」
+    # (under a 監査事務局) reads as the secretariat of the statutory 監査委員, which does not run this audit.
+    names = set(sapporo.values_list("name", flat=True))
+    assert not names & {"監査課", "監査事務局", "監査委員事務局"}
+    auditor = User.objects.get(username="demo-auditor")
+    assert {a.unit.name for a in auditor.person.assignments.select_related("unit")} == {"内部統制推進課"}
+    assert "札幌市 内部統制推進課" in output
 
 
 def test_running_the_demo_twice_changes_nothing(db: None) -> None:

@@ -35,6 +35,9 @@ UNITS: list[tuple[str, str, str, str, str]] = [
     ("110000", "行政部", "100000", "部", ""),
     ("110100", "総務課", "110000", "課", ""),
     ("110200", "行政情報課", "110000", "課", ""),
+    # The unit that runs the internal 個人番号利用事務監査 (independent of the audited units). Not 「監査課」 under a
+    # 監査事務局: that name reads as the secretariat of the statutory 監査委員, which does not run this audit.
+    ("110300", "内部統制推進課", "110000", "課", ""),
     ("120000", "職員部", "100000", "部", ""),
     ("120100", "人事課", "120000", "課", ""),
     ("120200", "給与課", "120000", "課", ""),
@@ -77,8 +80,6 @@ UNITS: list[tuple[str, str, str, str, str]] = [
     ("810000", "北区市民部", "800000", "部", ""),
     ("810100", "北区戸籍住民課", "810000", "課", ""),
     ("810200", "北区保険年金課", "810000", "課", ""),
-    ("900000", "監査事務局", "", "局", ""),
-    ("900100", "監査課", "900000", "課", ""),
 ]
 _LAW = "行政手続における特定の個人を識別するための番号の利用等に関する法律 第9条第1項・別表、"
 WORKS: list[tuple[str, str, list[str]]] = [
@@ -137,7 +138,7 @@ def demo_logins() -> list[Login]:
     """The accounts ``build`` creates (printed by ``piaops demo``)."""
     return [
         Login("demo-admin", Role.ADMIN.label, "札幌市 番号制度推進課"),
-        Login("demo-auditor", Role.AUDITOR.label, "札幌市 監査課"),
+        Login("demo-auditor", Role.AUDITOR.label, "札幌市 内部統制推進課"),
         Login("demo-head", Role.UNIT_HEAD.label, "札幌市 税政課"),
         Login("demo-staff", Role.UNIT_STAFF.label, "札幌市 税政課"),
         Login("demo-contractor", Role.CONTRACTOR.label, "株式会社北海道標準システムサービス（ASP）"),
@@ -259,7 +260,7 @@ def _people_rows(
     # The demo accounts' people: fixed units so that the roles make sense.
     for username, unit, title in (
         ("demo-admin", "210100", "課長"),
-        ("demo-auditor", "900100", "監査担当係長"),
+        ("demo-auditor", "110300", "監査担当係長"),
         ("demo-head", "310100", "課長"),
         ("demo-staff", "310100", "主任"),
         ("demo-viewer", "110200", "主事"),
@@ -311,7 +312,7 @@ def _users(municipality: Municipality, accounts: dict[str, str], units: dict[str
     asp = Party.objects.get(municipality=municipality, kind=Party.Kind.ASP)
     for username, role, unit, party, display in (
         ("demo-admin", Role.ADMIN, None, None, "番号制度推進課 管理者"),
-        ("demo-auditor", Role.AUDITOR, None, None, "監査課 監査人"),
+        ("demo-auditor", Role.AUDITOR, None, None, "内部統制推進課 監査人"),
         ("demo-head", Role.UNIT_HEAD, "310100", None, "税政課長"),
         ("demo-staff", Role.UNIT_STAFF, "310100", None, "税政課 担当"),
         ("demo-contractor", Role.CONTRACTOR, None, asp, "ASP 担当者"),
