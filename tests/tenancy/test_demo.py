@@ -82,12 +82,38 @@ def test_every_demo_login_works_and_the_second_municipality_sees_only_its_own_un
     assert visible == {"130001"}
 
 
-def test_years_sets_how_far_back_the_people_and_their_training_go(db: None) -> None:
-    call_command("demo", people=200, years=2, today="2026-11-25", stdout=io.StringIO())
-    sapporo = Assignment.objects.filter(municipality__code=DEMO_CODE)
-    assert sapporo.aggregate(first=Min("start_date"))["first"].isoformat() == "2024-04-01"  # 令和6年度 = 2 年度 back
-    first_record = Record.objects.filter(municipality__code=DEMO_CODE).aggregate(first=Min("completed_on"))["first"]
-    assert first_record is not None and first_record.year >= 2024
+def test_years_gives_every_module_that_many_years_of_history(db: None) -> None:
+    """``--years 3`` on 2026-11-25 (令和8年度): three past 年度 (令和5・6・7) and the current one, of people and
+    training, self-inspections, audit programmes and their findings, incidents and door logs — nothing earlier."""
+    from piaops.areas.models import DoorEvent
+    from piaops.audits.models import AuditProgramme, AuditReport
+    from piaops.findings.models import Finding, FindingStatus
+    from piaops.incidents.models import Incident
+    from piaops.lib.fiscal import fiscal_year
+    from piaops.selfcheck.models import Campaign, CampaignStatus
+
+    call_command("demo", people=120, years=3, today="2026-11-25", stdout=io.StringIO())
+    m = {"municipality__code": DEMO_CODE}
+    sapporo = Assignment.objects.filter(**m)
+    assert sapporo.aggregate(first=Min("start_date"))["first"].isoformat() == "2023-04-01"  # 令和5年度 = 3 年度 back
+    first_record = Record.objects.filter(**m).aggregate(first=Min("completed_on"))["first"]
+    assert first_record is not None and first_record.year >= 2023
+    years = {2023, 2024, 2025, 2026}
+
+    campaigns = dict(Campaign.objects.filter(**m).values_list("fiscal_year", "status"))
+    assert set(campaigns) == years
+    assert campaigns[2023] == campaigns[2024] == campaigns[2025] == CampaignStatus.CLOSED
+    assert set(AuditProgramme.objects.filter(**m).values_list("fiscal_year", flat=True)) == years
+    assert set(AuditReport.objects.filter(**m).values_list("fiscal_year", flat=True)) == {2023, 2024, 2025}
+    findings = Finding.objects.filter(**m)
+    assert set(findings.values_list("fiscal_year", flat=True)) == years
+    for source in ("self_inspection", "audit"):  # every past 年度 has findings of both kinds, all verified in 2023
+        assert findings.filter(fiscal_year=2023, source=source).exists(), source
+    assert set(findings.filter(fiscal_year=2023).values_list("status", flat=True)) == {FindingStatus.VERIFIED}
+    incidents = Incident.objects.filter(**m)
+    assert {fiscal_year(i.detected_at.date()) for i in incidents} == years
+    door = DoorEvent.objects.filter(**m)
+    assert {fiscal_year(e.at.date()) for e in door.only("at")} == years
 
 
 def test_years_out_of_range_is_refused(db: None) -> None:

@@ -1,4 +1,5 @@
-"""Demo server room: authorised staff with cards, visitors, and last month's door log with one of each exception."""
+"""Demo server room: authorised staff with cards, visitors, and last month's door log with one of each exception;
+for each of the ``years`` past 年度, the door log of the same month then (ordinary entries and exits)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,28 @@ from django.utils import timezone
 
 from piaops.areas.importing import door_log_import
 from piaops.areas.models import Area, Authorization, Card, DoorLogMapping, Visit
+from piaops.lib.fiscal import fiscal_year
 from piaops.tenancy.models import Municipality, OrgUnit, Person
 
 
-def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
+def _ordinary_month(month_start: dt.date, rng: random.Random, cards: int) -> list[str]:
+    """Every weekday of the month, four authorised card holders in and out once during office hours."""
+    rows: list[str] = []
+    day = month_start
+    while day.month == month_start.month:
+        if day.weekday() < 5:
+            for i in rng.sample(range(cards), 4):
+                start = dt.datetime.combine(day, dt.time(rng.randint(9, 15), rng.randint(0, 59)))
+                end = start + dt.timedelta(minutes=rng.randint(10, 90))
+                rows += [f"{start:%Y-%m-%d %H:%M:%S},C{10000 + i},入室", f"{end:%Y-%m-%d %H:%M:%S},C{10000 + i},退室"]
+        day += dt.timedelta(days=1)
+    return rows
+
+
+def build(*, municipality: Municipality, people: int, today: dt.date, years: int = 0) -> None:
     if Area.objects.for_municipality(municipality).exists():
         return
+    since = min(dt.date(2024, 4, 1), dt.date(fiscal_year(today) - years, 4, 1))  # cards and rights back then
     staff = list(Person.objects.for_municipality(municipality).order_by("staff_number")[:14])
     if len(staff) < 4:
         return  # the tenancy step has not created people
@@ -29,32 +46,31 @@ def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
     month_start = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     authorised = staff[:12]  # staff[12] has a card but no authorisation
     for i, person in enumerate(staff):
-        Card.objects.create(
-            municipality=municipality, card_id=f"C{10000 + i}", person=person, valid_from=dt.date(2024, 4, 1)
-        )
+        Card.objects.create(municipality=municipality, card_id=f"C{10000 + i}", person=person, valid_from=since)
     for person in authorised:
         Authorization.objects.create(
             municipality=municipality,
             area=area,
             person=person,
-            valid_from=dt.date(2024, 4, 1),
+            valid_from=since,
             purpose="サーバー保守・運用",
         )
-    Card.objects.create(
-        municipality=municipality, card_id="V001", label="来訪者用カード1", valid_from=dt.date(2024, 4, 1)
-    )
+    Card.objects.create(municipality=municipality, card_id="V001", label="来訪者用カード1", valid_from=since)
     DoorLogMapping.objects.create(municipality=municipality, name="標準")
 
+    mapping = DoorLogMapping.objects.get(municipality=municipality, name="標準")
+    for back in range(years, 0, -1):
+        then = month_start.replace(year=month_start.year - back)
+        rows = ["日時,カード番号,入退", *_ordinary_month(then, random.Random(f"{municipality.code}-{then}"), 12)]
+        door_log_import(
+            area=area,
+            data="\n".join(rows).encode("cp932"),
+            file_name=f"入退室ログ_{then:%Y%m}.csv",
+            mapping=mapping,
+            user=None,
+        )
     rng = random.Random(11002)
-    rows = ["日時,カード番号,入退"]
-    day = month_start
-    while day.month == month_start.month:
-        if day.weekday() < 5:
-            for i in rng.sample(range(len(authorised)), 4):
-                start = dt.datetime.combine(day, dt.time(rng.randint(9, 15), rng.randint(0, 59)))
-                end = start + dt.timedelta(minutes=rng.randint(10, 90))
-                rows += [f"{start:%Y-%m-%d %H:%M:%S},C{10000 + i},入室", f"{end:%Y-%m-%d %H:%M:%S},C{10000 + i},退室"]
-        day += dt.timedelta(days=1)
+    rows = ["日時,カード番号,入退", *_ordinary_month(month_start, rng, len(authorised))]
     d = month_start + dt.timedelta(days=9)
     rows += [
         f"{d:%Y-%m-%d} 10:00:00,C{10012},入室",  # not authorised
@@ -83,6 +99,6 @@ def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
         area=area,
         data="\n".join(rows).encode("cp932"),
         file_name=f"入退室ログ_{month_start:%Y%m}.csv",
-        mapping=DoorLogMapping.objects.get(municipality=municipality, name="標準"),
+        mapping=mapping,
         user=None,
     )

@@ -1,5 +1,6 @@
 """Demo step: last 年度's audit programme (done, reported) and this 年度's (approved, audits in several states),
-with findings and follow-ups in every state, some overdue.
+with findings and follow-ups in every state, some overdue; before them, ``years - 1`` earlier 年度 of programmes
+done the same way with every follow-up verified (each 年度 copied from the one before, on-site audits rotating).
 
 Needs the tenancy step's works; without them it does nothing. Idempotent: returns when the municipality already
 has a programme for the 年度 of ``today``. Deterministic (no randomness; everything is ordered).
@@ -79,13 +80,50 @@ def _perform(audit: Audit, results: list[ItemResult]) -> list[Finding]:
     return services.audit_complete(audit=audit, summary="監査項目を確認した。指摘事項は別紙のとおり。")
 
 
-def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
+def _closed_year(
+    source: AuditProgramme | None, municipality: Municipality, fy: int, works: list[Work]
+) -> AuditProgramme:
+    """A past 年度 done and closed: every audit performed (a few 指摘), each followed up and verified, reported."""
+    day = dt.date(fy, 4, 1)
+    if source is None:
+        programme = _programme(municipality, fy, works, day)
+    else:
+        programme = services.programme_copy(source=source, fiscal_year=fy)
+        services.programme_propose_onsite(programme=programme, today=day)
+        for audit in programme.audits.filter(auditors__isnull=True):
+            _assign(audit, _auditors(municipality), day)
+    services.programme_approve(programme=programme, today=day)
+    for n, audit in enumerate(programme.audits.order_by("planned_start", "id")):
+        for finding in _perform(audit, [ItemResult.MINOR] if (n + fy) % 4 == 0 else []):
+            due = next_office_day(dt.date(fy, 12, 1))
+            fu = findings.followup_plan(
+                finding=finding, plan="手順書を改訂し、所属内で周知する。", responsible="担当係長", due_date=due
+            )
+            findings.followup_complete(
+                followup=fu, completed_on=add_office_days(due, -5), note="改訂版で運用している。"
+            )
+            findings.followup_verify(followup=fu, accept=True, note="運用記録を確認した。")
+    report = reports.report_submit(municipality=municipality, fiscal_year=fy, kind="results")
+    reports.report_review(report=report, accept=True, comment="受理しました。")
+    return programme
+
+
+def build(*, municipality: Municipality, people: int, today: dt.date, years: int = 1) -> None:
     works = list(Work.objects.filter(municipality=municipality, is_active=True).order_by("name"))
     fy = fiscal_year(today)
     if not works or AuditProgramme.objects.filter(municipality=municipality, fiscal_year=fy).exists():
         return
+    earlier: AuditProgramme | None = None
+    for closed in range(fy - years, fy - 1):
+        earlier = _closed_year(earlier, municipality, closed, works)
     # Last 年度: approved, every audit done, findings followed up (one overdue), results reported and received.
-    last = _programme(municipality, fy - 1, works, today)
+    if earlier is None:
+        last = _programme(municipality, fy - 1, works, today)
+    else:
+        last = services.programme_copy(source=earlier, fiscal_year=fy - 1)
+        services.programme_propose_onsite(programme=last, today=dt.date(fy - 1, 4, 1))
+        for audit in last.audits.filter(auditors__isnull=True):
+            _assign(audit, _auditors(municipality), today)
     services.programme_approve(programme=last, today=today)
     past = list(last.audits.order_by("planned_start", "id"))
     found: list[Finding] = []

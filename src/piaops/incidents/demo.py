@@ -1,5 +1,6 @@
 """Demo incidents: one caused by the Government Cloud (routed to the State), one by the ASP's application
-(routed to the ASP, with 特定個人情報 involved and its PPC reports partly made), one under consultation."""
+(routed to the ASP, with 特定個人情報 involved and its PPC reports partly made), one under consultation; and for
+each of ``years`` past 年度, two closed ones (a 誤送付 with both PPC reports made, a short system outage)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from piaops.incidents import services
 from piaops.incidents.models import Cause, Incident
+from piaops.lib.fiscal import fiscal_year
 from piaops.tenancy.models import Municipality, Party, Work
 
 _PARTIES = {
@@ -21,7 +23,56 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
 
 
-def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
+def _past_year(municipality: Municipality, fy: int, works: list[Work]) -> None:
+    """Two incidents of a past 年度, both closed: a 誤送付 involving 特定個人情報 reported to the PPC in time, and an
+    outage of the ASP's application."""
+    day = dt.date(fy, 9, 10)
+    sent = services.incident_record(
+        municipality=municipality,
+        user=None,
+        title="住民税の特別徴収税額通知書の誤送付",
+        description="封入時の確認漏れにより、通知書2件が別の事業所に送付された。回収し、対象者に謝罪した。",
+        detected_at=_at(day, 10),
+        occurred_at=_at(day - dt.timedelta(days=3), 16),
+        systems="帳票の封入封緘（手作業）",
+        works=works,
+        personal_info_involved=True,
+        leaked=True,
+        people_affected=2,
+    )
+    services.incident_route(
+        incident=sent,
+        user=None,
+        cause=Cause.MUNICIPALITY,
+        rationale="封入作業の確認手順が守られていなかった（当団体の事務処理）。",
+    )
+    services.incident_transition(incident=sent, user=None, name="start_investigation")
+    services.ppc_report_record(incident=sent, user=None, kind="prompt", reported_on=day + dt.timedelta(days=2))
+    services.ppc_report_record(incident=sent, user=None, kind="final", reported_on=day + dt.timedelta(days=20))
+    services.incident_transition(incident=sent, user=None, name="close", note="再発防止策（二人での照合）を実施した。")
+    outage = dt.date(fy, 12, 5)
+    down = services.incident_record(
+        municipality=municipality,
+        user=None,
+        title="税務システムのオンライン処理の一時停止",
+        description="ASPのバッチ処理の遅延により、午前中オンライン処理が利用できなかった。データの漏えい等はない。",
+        detected_at=_at(outage, 9),
+        occurred_at=_at(outage, 8),
+        systems="税務システム（標準準拠システム）",
+        works=works,
+    )
+    services.incident_route(
+        incident=down,
+        user=None,
+        cause=Cause.ASP,
+        rationale="ASPの障害報告により、バッチ処理の遅延が原因と確認された。",
+        contract_clause="税務システム運用保守契約 第15条（障害時の対応）",
+    )
+    services.incident_transition(incident=down, user=None, name="contain")
+    services.incident_transition(incident=down, user=None, name="close", note="復旧と再発防止策を確認した。")
+
+
+def build(*, municipality: Municipality, people: int, today: dt.date, years: int = 0) -> None:
     if Incident.objects.for_municipality(municipality).exists():
         return
     for kind, name in _PARTIES.items():
@@ -29,6 +80,9 @@ def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
             Party.objects.create(municipality=municipality, kind=kind, name=name)
     tax = Work.objects.for_municipality(municipality).filter(name__contains="地方税").first()
     works = [tax] if tax else []
+    fy = fiscal_year(today)
+    for past in range(fy - years, fy):
+        _past_year(municipality, past, works)
 
     cloud = services.incident_record(
         municipality=municipality,

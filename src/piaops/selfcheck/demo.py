@@ -1,4 +1,5 @@
-"""Demo step: a current-年度 self-inspection with a realistic mix of states.
+"""Demo step: a current-年度 self-inspection with a realistic mix of states, and ``years`` past 年度 of closed
+ones (every checklist accepted in July, each いいえ a finding whose improvement plan was carried out and verified).
 
 Needs the assessments demo step (a current report); without one it does nothing. Idempotent: returns when the
 municipality already has a campaign for the 年度 of ``today``. Deterministic (seeded ``random.Random``).
@@ -10,6 +11,8 @@ import datetime as dt
 import random
 
 from piaops.assessments.models import AssessmentReport
+from piaops.findings import services as findings
+from piaops.findings.models import Finding, Source
 from piaops.lib.fiscal import add_office_days, fiscal_year, next_office_day, wareki_fiscal_year
 from piaops.selfcheck import services
 from piaops.selfcheck.models import AnswerValue, Campaign, Checklist
@@ -19,7 +22,7 @@ from piaops.tenancy.models import Municipality, OrgUnit
 MIX = (("accepted", 0.4), ("submitted", 0.2), ("returned", 0.1), ("draft", 0.15), ("not_started", 0.15))
 
 
-def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
+def build(*, municipality: Municipality, people: int, today: dt.date, years: int = 0) -> None:
     report = AssessmentReport.objects.current().filter(municipality=municipality).order_by("pk").first()
     if report is None:
         return
@@ -35,6 +38,7 @@ def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
         )
     if not units:
         return
+    _history(municipality, report, units, range(fy - years, fy))
     # Two templates on one checklist: the report's own commitments, and the general safeguards kept apart so
     # that other reports' campaigns can use them too.
     template = services.template_create(
@@ -62,6 +66,46 @@ def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
     states = _states(len(checklists))
     for checklist, state in zip(checklists, states, strict=True):
         _play(checklist, state, rng=rng, today=today)
+
+
+def _history(municipality: Municipality, report: AssessmentReport, units: list[OrgUnit], past: range) -> None:
+    """One closed campaign per past 年度: the first created, each next one copied from it (as a municipality does)."""
+    previous: Campaign | None = None
+    for fy in past:
+        deadline = next_office_day(dt.date(fy, 7, 31))
+        if previous is None:
+            template = services.template_create(
+                municipality=municipality,
+                title=f"{wareki_fiscal_year(fy)} 個人番号利用事務 自己点検票",
+                report=report,
+                include_general=True,
+            )
+            campaign = services.campaign_create(
+                municipality=municipality,
+                fiscal_year=fy,
+                title="特定個人情報の取扱いに関する自己点検",
+                templates=[template],
+                deadline=deadline,
+                units=units,
+            )
+        else:
+            campaign = services.campaign_copy_to_next_year(campaign=previous)
+        services.campaign_launch(campaign=campaign)
+        rng = random.Random(f"selfcheck-{municipality.code}-{fy}")
+        for checklist in campaign.checklists.select_related("unit").order_by("unit__path"):
+            _play(checklist, "accepted", rng=rng, today=add_office_days(campaign.deadline, -20))
+        services.campaign_close(campaign=campaign)
+        for finding in Finding.objects.filter(
+            municipality=municipality, fiscal_year=fy, source=Source.SELF_INSPECTION
+        ).select_related("followup"):
+            fu = getattr(finding, "followup", None)
+            if fu is None:
+                continue
+            completed = min(fu.due_date, dt.date(fy + 1, 3, 1))
+            findings.followup_progress(followup=fu, note="記録様式を改め、係内で周知した。", on=completed)
+            findings.followup_complete(followup=fu, completed_on=completed, note="改善した記録様式で運用している。")
+            findings.followup_verify(followup=fu, accept=True, note="運用記録を確認した。")
+        previous = campaign
 
 
 def _states(n: int) -> list[str]:
