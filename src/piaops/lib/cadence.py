@@ -191,6 +191,14 @@ def is_value(value: str) -> bool:
     return True
 
 
+def validate(value: str) -> None:
+    """Model-field validator: "" (no cadence stated) or a value of this grammar."""
+    from django.core.exceptions import ValidationError
+
+    if value and not is_value(value):
+        raise ValidationError(f"頻度「{value}」は認識できません。")
+
+
 def label(value: str) -> str:
     """Japanese label of a machine value; "" for "" (no cadence stated), the value itself if unknown."""
     if not value:
