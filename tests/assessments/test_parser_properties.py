@@ -12,8 +12,8 @@ from piaops.assessments.parsed import ParsedReport, ReportParseError
 from piaops.assessments.parser import decode_report, parse_report, render_text
 from piaops.assessments.services import ReportImportError, report_import, report_read
 from piaops.assessments.vocab import CommitmentKind
-from piaops.lib import cadence as cadence_grammar
 from piaops.audittrail.models import AuditEntry
+from piaops.lib import cadence as cadence_grammar
 from piaops.lib.mynumber import contains_my_number
 from piaops.tenancy.models import Work
 from tests import factories as f

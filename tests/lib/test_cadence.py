@@ -27,7 +27,10 @@ VECTORS: list[tuple[str, list[str]]] = [
     ("一年に一回、契約内容を確認する。", ["annual"]),
     ("12か月ごとにパスワードを変更する。", ["annual"]),
     # twice a year — and the 年次(年2回) trap
-    ("運用規則や情報セキュリティに関する教育を年次(年2回)及び随時(新規要員着任時)実施している。", ["semiannual", "on_assignment"]),
+    (
+        "運用規則や情報セキュリティに関する教育を年次(年2回)及び随時(新規要員着任時)実施している。",
+        ["semiannual", "on_assignment"],
+    ),
     ("年次（年２回）の研修を行う。", ["semiannual"]),
     ("年2回実施する。", ["semiannual"]),
     ("年二回、訓練を行う。", ["semiannual"]),
@@ -129,7 +132,9 @@ def test_every_value_round_trips_with_its_label(
     assert cadence.label(value) == label
 
 
-@pytest.mark.parametrize("value", ["", "yearly", "per_year_0", "every_1_years", "per_year_2", "every_12_months", "every_2_months"])
+@pytest.mark.parametrize(
+    "value", ["", "yearly", "per_year_0", "every_1_years", "per_year_2", "every_12_months", "every_2_months"]
+)
 def test_a_value_the_grammar_does_not_produce_is_refused(value: str) -> None:
     # per_year_2 is spelled semiannual, every_12_months annual, every_2_months per_year_6: one value per cadence.
     assert not cadence.is_value(value)

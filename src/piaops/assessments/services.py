@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import IntegrityError, models, transaction
 
+from piaops.assessments import followers
 from piaops.assessments.matching import Key, match_commitments, normalise_party
 from piaops.assessments.models import (
     AssessmentReport,
@@ -507,6 +508,8 @@ def report_save(
             )
         counts = plan.counts
         marks = _count_marks(commitments)
+        if previous is not None:
+            followers.follow(report=report, actor=user)
         record(
             action=Action.IMPORT,
             municipality_id=m.pk,

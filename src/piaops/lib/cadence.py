@@ -8,7 +8,7 @@ A cadence has a machine value and a Japanese label:
 ========================  ========================  =====================================================
 value                     label                     phrasings
 ========================  ========================  =====================================================
-``annual``                毎年（年度ごと）          毎年・毎年度・各年度・年度ごと・年次・年1回・1年ごと・1年に1回・12か月ごと
+``annual``                毎年（年度ごと）          毎年・毎年度・各年度・年度ごと・年次・年1回・1年ごと
 ``semiannual``            年2回                     年2回・半年ごと・半期ごと・6か月ごと・年次(年2回)
 ``quarterly``             四半期ごと                四半期ごと・年4回・3か月ごと
 ``monthly``               毎月                      毎月・月次・月1回・年12回
@@ -240,12 +240,18 @@ _RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Cadence]]] = [
     # 年次(年2回): the bracket says how often.
     (re.compile(rf"年次\s*\(\s*年\s*(?P<n>{_NUMBER})\s*回(?:以上)?\s*\)"), lambda m: per_year(_number(m["n"]))),
     (re.compile(r"毎年度?|各年度|年度ごと|年度毎|年次|(?<![0-9])1年(?:ごと|毎|に1回(?:以上)?)"), lambda m: per_year(1)),
-    (re.compile(rf"(?<![0-9一二三四五六七八九十])年\s*に?\s*(?P<n>{_NUMBER})\s*回"), lambda m: per_year(_number(m["n"]))),
+    (
+        re.compile(rf"(?<![0-9一二三四五六七八九十])年\s*に?\s*(?P<n>{_NUMBER})\s*回"),
+        lambda m: per_year(_number(m["n"])),
+    ),
     (re.compile(rf"四半期(?:{_EVERY}|{_ONCE})"), lambda m: per_year(4)),
     (re.compile(rf"(?:半年|半期)(?:{_EVERY}|{_ONCE})"), lambda m: per_year(2)),
     (re.compile(r"毎月|月次|月ごと|月毎"), lambda m: every_months(1)),
     (re.compile(r"隔月"), lambda m: every_months(2)),
-    (re.compile(rf"毎?(?<![0-9一二三四五六七八九十])月\s*に?\s*(?P<n>{_NUMBER})\s*回"), lambda m: per_month(_number(m["n"]))),
+    (
+        re.compile(rf"毎?(?<![0-9一二三四五六七八九十])月\s*に?\s*(?P<n>{_NUMBER})\s*回"),
+        lambda m: per_month(_number(m["n"])),
+    ),
     (re.compile(rf"(?P<n>{_NUMBER})\s*か月(?:{_EVERY}|{_ONCE})"), lambda m: every_months(_number(m["n"]))),
     (re.compile(r"毎週|週次|週ごと|週毎"), lambda m: per_week(1)),
     (re.compile(rf"週\s*に?\s*(?P<n>{_NUMBER})\s*回"), lambda m: per_week(_number(m["n"]))),

@@ -73,6 +73,7 @@ def classify(text: str, *, default: str = "") -> str:
 
 # --- cadences ----------------------------------------------------------------------------------------------------
 
+
 def cadences(text: str) -> list[str]:
     """Every cadence ``text`` states, in order of appearance, without repeats (machine values of the one cadence
     grammar, :mod:`piaops.lib.cadence`)."""
