@@ -53,6 +53,12 @@ class CommitmentForm(forms.Form):
         owner = self.fields["owner_unit"]
         assert isinstance(owner, forms.ModelChoiceField)
         owner.queryset = OrgUnit.objects.for_municipality(municipality).filter(is_active=True)
+        current = str(self.initial.get("cadence") or "")
+        cadence = self.fields["cadence"]
+        assert isinstance(cadence, forms.ChoiceField)
+        if current and current not in dict(cadence_grammar.CHOICES):
+            # Any value the grammar read (年6回, 5年ごと…) stays choosable on its commitment.
+            cadence.choices = [(current, cadence_grammar.label(current)), *cadence_grammar.CHOICES]
 
 
 class SplitForm(forms.Form):
