@@ -19,6 +19,7 @@ from piaops.audittrail.services import record, record_create, record_update, sna
 from piaops.incidents import ppc, routing
 from piaops.incidents.models import Cause, Consultation, Incident, IncidentEvent, IncidentWork, Status
 from piaops.lib import versioning
+from piaops.lib.dates import local_date
 from piaops.tenancy.models import Municipality, OrgUnit, Party, User, Work
 
 
@@ -66,7 +67,7 @@ def _apply_deadlines(incident: Incident) -> None:
     """Set or clear the PPC due dates from the reportability questions and the day it became known (Japan time).
     A non-reportable incident has none: it is handled and closed internally."""
     if incident.ppc_report_required:
-        known_on = timezone.localtime(incident.detected_at).date()
+        known_on = local_date(incident.detected_at)
         due = ppc.deadlines(known_on=known_on, unlawful_purpose=incident.unlawful_purpose)
         incident.ppc_prompt_due = due.prompt_due
         incident.ppc_final_due = due.final_due
@@ -335,7 +336,7 @@ def ppc_report_record(*, incident: Incident, user: User | None, kind: str, repor
     if kind not in {"prompt", "final"}:
         raise IncidentError("報告の種類は速報か確報を選んでください。")
     incident = _locked(incident)
-    known_on = timezone.localtime(incident.detected_at).date()
+    known_on = local_date(incident.detected_at)
     if reported_on < known_on:
         raise IncidentError("報告日は発覚日以降の日付を入力してください。")
     if reported_on > timezone.localdate():

@@ -112,3 +112,29 @@ def local_date(value: dt.datetime | dt.date) -> dt.date:
     if isinstance(value, dt.datetime):
         return local_datetime(value).date()
     return value
+
+
+_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$")
+
+
+def japan_time_text(value: str) -> str:
+    """An ISO instant with its offset, as stored in JSON (``2026-12-06T23:45:00Z``), as Japan time for a reader
+    (``2026-12-07 08:45:00``); any other text is returned unchanged."""
+    if not _INSTANT.match(value):
+        return value
+    try:
+        instant = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return local_datetime(instant).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def japan_time_json(value: object) -> object:
+    """``value`` (JSON types) with every ISO instant in it shown as Japan time (see :func:`japan_time_text`)."""
+    if isinstance(value, str):
+        return japan_time_text(value)
+    if isinstance(value, dict):
+        return {k: japan_time_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [japan_time_json(v) for v in value]
+    return value
