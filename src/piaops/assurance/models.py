@@ -326,7 +326,7 @@ class CloudService(TenantOwned):
             expires_on=self.expires_on,
             on=on,
             renewal_applied_on=self.renewal_applied_on,
-            delisted=self.delisted_on is not None and self.delisted_on <= on,
+            delisted=self.delisted_on is not None,  # removed is removed: the register agrees with its alert
         )
 
     def renewal_pending(self, on: dt.date) -> bool:

@@ -20,7 +20,7 @@ from piaops.assessments import followers
 from piaops.assessments.models import AssessmentReport, Commitment
 from piaops.assessments.vocab import CommitmentKind
 from piaops.assurance import rules
-from piaops.assurance.ismap_list import ListEntry, ParsedList, normalise_mapping, parse_list
+from piaops.assurance.ismap_list import IsmapListError, ListEntry, ParsedList, normalise_mapping, parse_list
 from piaops.assurance.models import (
     CloudService,
     Contract,
@@ -536,8 +536,14 @@ def ismap_import(
     """Check a published-list file, then (unless ``dry_run``) store it as a dated snapshot with its entries,
     raise the comparison's alerts and bring the register up to date — all or nothing.
 
-    Raises :class:`~piaops.assurance.ismap_list.IsmapListError` with every problem; nothing is saved then.
+    Raises :class:`~piaops.assurance.ismap_list.IsmapListError` with every problem; nothing is saved then. A list
+    dated after today (Japan time) is refused: its removals would be dated in the future, and the register would
+    show as 有効 a service its own alert calls removed.
     """
+    if list_date > timezone.localdate():
+        raise IsmapListError(
+            [f"リストの日付（{list_date.isoformat()}）が未来の日付です。公表されたリストの日付を入力してください。"]
+        )
     settings_row = ismap_settings_for(municipality)
     parsed = parse_list(content, filename=file_name, mapping=settings_row.mapping)
     services = list(CloudService.objects.for_municipality(municipality).order_by("provider", "service_name", "id"))
