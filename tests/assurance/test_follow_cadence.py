@@ -17,6 +17,7 @@ from piaops.assurance.models import Obligation, ObligationEvent
 from piaops.audittrail.models import AuditEntry
 from piaops.tenancy.models import Party, Work
 from piaops.training.models import Course, Requirement, Trigger
+from piaops.training.services import timing_from_cadence
 from tests import factories as f
 from tests.conftest import World
 
@@ -131,3 +132,26 @@ def test_an_occasion_the_new_text_drops_leaves_a_note_not_a_change(world: World,
 )
 def test_the_due_date_after_a_cadence_change(nominal: D, today: D, cadence: str, after: D) -> None:
     assert services.follow_cadence(nominal_due=nominal, cadence=cadence, today=today) == after
+
+
+@pytest.mark.parametrize(
+    ("value", "timing"),
+    [
+        ("annual", {"trigger": Trigger.PER_FISCAL_YEAR, "times_per_year": 1}),
+        ("semiannual", {"trigger": Trigger.PER_FISCAL_YEAR, "times_per_year": 2}),
+        ("quarterly", {"trigger": Trigger.PER_FISCAL_YEAR, "times_per_year": 4}),
+        ("per_year_3", {"trigger": Trigger.PER_FISCAL_YEAR, "times_per_year": 3}),
+        ("monthly", {"trigger": Trigger.PER_FISCAL_YEAR, "times_per_year": 12}),
+        ("per_month_2", {"trigger": Trigger.PER_FISCAL_YEAR, "times_per_year": 12}),  # tracked monthly
+        ("biennial", {"trigger": Trigger.EVERY_MONTHS, "every_months": 24}),
+        ("every_3_fiscal_years", {"trigger": Trigger.EVERY_MONTHS, "every_months": 36}),
+        ("every_5_months", {"trigger": Trigger.EVERY_MONTHS, "every_months": 5}),
+        ("initial", {"trigger": Trigger.INITIAL}),
+        ("on_assignment", {"trigger": Trigger.ON_ASSIGNMENT}),
+        ("as_needed", None),
+        ("periodic", None),
+        ("", None),
+    ],
+)
+def test_a_cadence_gives_a_training_requirement_its_timing(value: str, timing: dict[str, object] | None) -> None:
+    assert timing_from_cadence(value) == timing
