@@ -97,11 +97,13 @@ def test_an_incident_and_a_timeline_entry_are_recorded(world: World, token_for: 
             "reporting_unit_id": world.tax_a.pk,
             "personal_info_involved": True,
             "lost": True,
+            "public_exposure": True,
         },
     )
     assert created.status_code == 201, created.content
     body = created.json()
     assert body["ppc_prompt_due"] is not None
+    assert body["ppc_report_required"] is True and "第3号" in body["ppc_report_decision"]
     note = head.post(f"/incidents/incidents/{body['id']}/timeline", {"text": "庁舎内を捜索中"})
     assert note.status_code == 201
     detail = head.get(f"/incidents/incidents/{body['id']}").json()

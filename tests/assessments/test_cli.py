@@ -98,3 +98,23 @@ def test_export_can_be_limited_to_one_municipality(world: World) -> None:
     report = AssessmentReport.objects.get()
     with pytest.raises(CommandError, match="見つかりません"):
         run("assessment_export", str(report.pk), "--municipality", "130001")
+
+
+def test_a_dry_run_lists_every_commitment_with_its_cadences(world: World) -> None:
+    f.work(world.a, WORK)
+    out = run("assessment_import", str(REFERENCE), "--municipality", "011002", "--work", WORK, "--dry-run", "--json")
+    summary = json.loads(out)
+    rows = summary["commitments"]
+    assert len(rows) == summary["counts"]["commitments"]
+    assert {"section", "item", "party", "text", "cadences"} <= set(rows[0])
+    (training,) = [r for r in rows if "年次(年2回)" in r["text"]]
+    assert training["item"] == "Ⅳ-2" and "中間サーバー" in training["party"]
+    assert training["cadences"] == [
+        {"value": "semiannual", "label": "年2回"},
+        {"value": "on_assignment", "label": "新規着任時"},
+    ]
+    (initial,) = [r for r in rows if r["text"].startswith("地方税賦課徴収事務にかかわる職員")]
+    assert [c["value"] for c in initial["cadences"]] == ["initial", "periodic"]
+    assert not AssessmentReport.objects.exists()
+    text = run("assessment_import", str(REFERENCE), "--municipality", "011002", "--work", WORK, "--dry-run")
+    assert "〔年2回・新規着任時〕" in text

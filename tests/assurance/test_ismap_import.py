@@ -13,7 +13,7 @@ from piaops.assurance.ismap_list import IsmapListError, ParsedList, parse_list
 from piaops.assurance.models import CloudService, IsmapAlert, IsmapListEntry, IsmapSnapshot
 from piaops.audittrail.models import Action, AuditEntry
 from tests.assurance.helpers import HEADER, cells, cloud_service, csv_bytes, xlsx_bytes, xlsx_cells
-from tests.conftest import World
+from tests.conftest import World, login
 from tests.fuzzing import mutated_bytes
 
 D = dt.date
@@ -159,7 +159,7 @@ FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
 FILE_NAMES = st.sampled_from(
     ["list.csv", "リスト.CSV", "list.xlsx", "list", "", " ", ".csv", "../list.csv", "a/b/list.csv", "x" * 250 + ".csv"]
 )
-LIST_DATES = st.dates(min_value=D(2019, 1, 1), max_value=D(2030, 12, 31))
+LIST_DATES = st.dates(min_value=D(2019, 1, 1), max_value=D(2026, 11, 30))  # a list is never dated in the future
 
 
 def _state() -> tuple[object, ...]:
@@ -287,3 +287,30 @@ def _run(*args: object) -> str:
     out = StringIO()
     call_command("ismap_import", *[str(a) for a in args], stdout=out)
     return out.getvalue()
+
+
+def test_a_list_dated_in_the_future_is_refused_with_nothing_saved(
+    world: World, register: dict[str, CloudService], tmp_path: Path
+) -> None:
+    tomorrow = dt.date.today() + dt.timedelta(days=2)
+    with pytest.raises(IsmapListError, match="未来の日付"):
+        services.ismap_import(municipality=world.a, content=LIST, file_name="list.csv", list_date=tomorrow)
+    assert not IsmapSnapshot.objects.exists() and not IsmapAlert.objects.exists()
+    assert CloudService.objects.filter(delisted_on__isnull=False).count() == 0
+    path = tmp_path / "list.csv"
+    path.write_bytes(LIST)
+    with pytest.raises(CommandError, match="未来の日付"):
+        call_command("ismap_import", str(path), municipality=world.a.code, date=tomorrow.isoformat())
+
+
+def test_the_register_never_shows_a_removed_service_as_valid(world: World, register: dict[str, CloudService]) -> None:
+    services.ismap_import(municipality=world.a, content=LIST, file_name="list.csv", list_date=LIST_DATE)
+    # A removal dated later than the day shown (a list stored before future dates were refused) still counts.
+    CloudService.objects.filter(pk=register["steady"].pk).update(delisted_on=dt.date.today() + dt.timedelta(days=30))
+    page = login(world.admin_a).get("/assurance/ismap/").content.decode()
+    alerts = set(IsmapAlert.objects.filter(kind=IsmapAlert.Kind.REMOVED).values_list("service_id", flat=True))
+    for pk in [*alerts, register["steady"].pk]:
+        service = CloudService.objects.get(pk=pk)
+        assert not service.is_valid(dt.date.today())
+        row = page.split(service.registration_number, 1)[1].split("</tr>", 1)[0]
+        assert "リストから削除" in row and ">有効<" not in row

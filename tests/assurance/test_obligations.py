@@ -159,3 +159,29 @@ def test_moving_the_due_date_by_hand_is_kept_in_the_history(world: World, jlis: 
     assert o.next_due == D(2026, 7, 21)
     event = o.events.get(kind=ObligationEvent.Kind.RESCHEDULED)
     assert (event.due_before, event.due_after) == (D(2026, 6, 30), D(2026, 7, 21))
+
+
+@pytest.mark.parametrize(
+    ("due", "received", "after"),
+    [
+        (D(2026, 9, 30), D(2026, 9, 20), D(2027, 3, 31)),  # on time
+        (D(2026, 9, 30), D(2027, 1, 20), D(2027, 3, 31)),  # 上期 evidence in January: the 下期 is still this 年度's
+        (D(2026, 9, 30), D(2027, 3, 30), D(2027, 3, 31)),  # very late: still the 下期 window, not 2027-09
+    ],
+)
+def test_late_evidence_of_a_twice_yearly_obligation_keeps_the_fiscal_years_windows(
+    world: World, jlis: Party, due: D, received: D, after: D
+) -> None:
+    o = obligation(world.a, jlis, due=due, cadence="semiannual")
+    evidence = services.evidence_submit(
+        obligation=o,
+        file_name="上期.txt",
+        content=b"report",
+        period_from=D(2026, 4, 1),
+        period_to=D(2026, 9, 30),
+        received_on=received,
+        submitted_by=None,
+    )
+    services.evidence_review(evidence=evidence, accept=True, reviewer=world.admin_a)
+    o.refresh_from_db()
+    assert o.next_due == after

@@ -56,13 +56,13 @@ def test_removal_from_the_list_ends_validity_even_before_expiry() -> None:
 @pytest.mark.parametrize(
     ("due", "cadence", "after"),
     [
-        (D(2026, 9, 30), rules.Cadence.SEMIANNUAL, D(2027, 3, 31)),  # month ends stay month ends
-        (D(2027, 3, 31), rules.Cadence.SEMIANNUAL, D(2027, 9, 30)),
-        (D(2027, 2, 28), rules.Cadence.ANNUAL, D(2028, 2, 29)),  # end of February in a leap year
-        (D(2026, 1, 31), rules.Cadence.MONTHLY, D(2026, 2, 28)),
-        (D(2026, 2, 28), rules.Cadence.MONTHLY, D(2026, 3, 31)),
-        (D(2026, 6, 15), rules.Cadence.QUARTERLY, D(2026, 9, 15)),  # a mid-month day keeps its day
-        (D(2026, 6, 15), rules.Cadence.BIENNIAL, D(2028, 6, 15)),
+        (D(2026, 9, 30), "semiannual", D(2027, 3, 31)),  # month ends stay month ends
+        (D(2027, 3, 31), "semiannual", D(2027, 9, 30)),
+        (D(2027, 2, 28), "annual", D(2028, 2, 29)),  # end of February in a leap year
+        (D(2026, 1, 31), "monthly", D(2026, 2, 28)),
+        (D(2026, 2, 28), "monthly", D(2026, 3, 31)),
+        (D(2026, 6, 15), "quarterly", D(2026, 9, 15)),  # a mid-month day keeps its day
+        (D(2026, 6, 15), "biennial", D(2028, 6, 15)),
     ],
 )
 def test_advancing_a_due_date_moves_it_by_one_cadence_step(due: D, cadence: str, after: D) -> None:
@@ -79,20 +79,75 @@ def test_a_due_date_on_a_closed_day_moves_to_the_next_office_day() -> None:
 @pytest.mark.parametrize(
     ("today", "cadence", "due"),
     [
-        (D(2026, 11, 25), rules.Cadence.ANNUAL, D(2027, 3, 31)),
-        (D(2026, 11, 25), rules.Cadence.SEMIANNUAL, D(2027, 3, 31)),
-        (D(2026, 5, 10), rules.Cadence.SEMIANNUAL, D(2026, 9, 30)),
-        (D(2026, 11, 25), rules.Cadence.QUARTERLY, D(2026, 12, 31)),
-        (D(2027, 1, 15), rules.Cadence.QUARTERLY, D(2027, 3, 31)),
-        (D(2026, 11, 25), rules.Cadence.MONTHLY, D(2026, 11, 30)),
-        (D(2026, 4, 1), rules.Cadence.ANNUAL, D(2027, 3, 31)),
+        (D(2026, 11, 25), "annual", D(2027, 3, 31)),
+        (D(2026, 11, 25), "semiannual", D(2027, 3, 31)),
+        (D(2026, 5, 10), "semiannual", D(2026, 9, 30)),
+        (D(2026, 11, 25), "quarterly", D(2026, 12, 31)),
+        (D(2027, 1, 15), "quarterly", D(2027, 3, 31)),
+        (D(2026, 11, 25), "monthly", D(2026, 11, 30)),
+        (D(2026, 4, 1), "annual", D(2027, 3, 31)),
     ],
 )
 def test_a_new_obligation_is_first_due_at_the_end_of_the_current_period(today: D, cadence: str, due: D) -> None:
     assert rules.first_due(today, cadence) == due
 
 
-def test_report_cadences_map_to_obligation_cadences() -> None:
-    assert rules.cadence_from_report("semiannual") == rules.Cadence.SEMIANNUAL
-    assert rules.cadence_from_report("periodic") == rules.Cadence.ANNUAL
-    assert rules.cadence_from_report("") == rules.Cadence.ANNUAL
+@pytest.mark.parametrize(
+    ("report", "obligation"),
+    [
+        ("semiannual", "semiannual"),
+        ("quarterly", "quarterly"),  # was read as 年2回 before the one grammar
+        ("monthly", "monthly"),
+        ("per_year_3", "per_year_3"),
+        ("biennial", "biennial"),
+        ("every_3_fiscal_years", "every_3_fiscal_years"),
+        ("per_month_2", "monthly"),  # finer than a month is checked monthly
+        ("weekly", "monthly"),
+        ("periodic", "annual"),  # 定期的に states no period: yearly
+        ("as_needed", "annual"),
+        ("on_assignment", "annual"),
+        ("", "annual"),
+    ],
+)
+def test_report_cadences_map_to_obligation_cadences(report: str, obligation: str) -> None:
+    assert rules.cadence_from_report(report) == obligation
+
+
+# 年2回: the two windows of the 年度 are 上期 (4/1–9/30) and 下期 (10/1–3/31). Accepting evidence moves the due date
+# to the same place in the next window, whenever the evidence came; a due date never leaves its window.
+@pytest.mark.parametrize(
+    ("nominal", "cadence", "after"),
+    [
+        (D(2026, 9, 30), "semiannual", D(2027, 3, 31)),  # 上期 → 下期 of the same 年度
+        (D(2026, 7, 15), "semiannual", D(2027, 1, 15)),  # a mid-window date stays in the 下期
+        (D(2026, 10, 27), "semiannual", D(2027, 4, 27)),  # a 下期 date moves to the next 年度's 上期 only
+        (D(2027, 3, 31), "semiannual", D(2027, 9, 30)),
+        (D(2026, 6, 30), "quarterly", D(2026, 9, 30)),
+        (D(2026, 12, 31), "quarterly", D(2027, 3, 31)),
+        (D(2026, 4, 30), "per_year_3", D(2026, 8, 31)),
+        (D(2027, 3, 31), "every_3_fiscal_years", D(2030, 3, 31)),
+    ],
+)
+def test_accepting_moves_to_the_next_window_of_the_fiscal_year(nominal: D, cadence: str, after: D) -> None:
+    assert rules.advance(nominal, cadence) == after
+    assert rules.window(after, cadence)[0] == rules.window(nominal, cadence)[1] + dt.timedelta(days=1) or (
+        cadence == "every_3_fiscal_years"
+    )
+
+
+@pytest.mark.parametrize(
+    ("nominal", "cadence", "due"),
+    [
+        (D(2029, 3, 31), "semiannual", D(2029, 3, 30)),  # Saturday 3/31: 4/2 would be the next 年度 → Friday 3/30
+        (D(2030, 3, 31), "annual", D(2030, 3, 29)),  # Sunday 3/31 → Friday 3/29, still the 年度
+        (D(2029, 9, 30), "semiannual", D(2029, 9, 28)),  # Sunday 9/30 ends the 上期 → Friday 9/28
+        (D(2029, 9, 30), "annual", D(2029, 10, 1)),  # … but a yearly window runs on: the next 開庁日
+        (D(2026, 12, 29), "annual", D(2027, 1, 4)),  # 年末年始 inside the 年度: forward
+        (D(2026, 5, 3), "semiannual", D(2026, 5, 7)),  # ゴールデンウィーク inside the 上期: forward
+        (D(2026, 11, 25), "semiannual", D(2026, 11, 25)),  # an office day stays
+    ],
+)
+def test_a_windowed_due_date_on_a_closed_day_stays_in_its_window(nominal: D, cadence: str, due: D) -> None:
+    assert rules.office_due(nominal, cadence) == due
+    start, end = rules.window(nominal, cadence)
+    assert start <= due <= end and is_office_day(due)

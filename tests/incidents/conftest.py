@@ -31,7 +31,8 @@ def parties(world: World) -> dict[str, Party]:
 
 @pytest.fixture
 def leak(world: World) -> Incident:
-    """A leak of 特定個人情報 known on Wednesday 2026-11-04, reported by 税政課."""
+    """A leak of 特定個人情報 managed in the 個人番号利用事務's system (規則第2条第1号: reportable), known on Wednesday
+    2026-11-04, reported by 税政課."""
     return services.incident_record(
         municipality=world.a,
         user=world.head_a,
@@ -42,4 +43,5 @@ def leak(world: World) -> Incident:
         personal_info_involved=True,
         leaked=True,
         people_affected=12,
+        in_network_system=True,
     )

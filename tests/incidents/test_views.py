@@ -39,6 +39,7 @@ def test_a_unit_head_records_an_incident_for_their_unit(as_head: Client, world: 
             "personal_info_involved": "on",
             "lost": "on",
             "people_affected": "40",
+            "unlawful_purpose": "on",
         },
     )
     incident = Incident.objects.get(title="USBメモリの紛失")
@@ -47,6 +48,28 @@ def test_a_unit_head_records_an_incident_for_their_unit(as_head: Client, world: 
     assert incident.ppc_prompt_due == dt.date(2026, 11, 25)
     page = as_head.get(f"/incidents/{incident.pk}/").content.decode()
     assert "USBメモリの紛失" in page and "2026-11-25" in page
+    assert "報告が必要" in page and "第2号：不正の目的をもって行われたおそれ" in page
+
+
+def test_the_page_shows_a_non_reportable_decision_and_its_reason(as_head: Client, world: World) -> None:
+    as_head.post(
+        "/incidents/new/",
+        {
+            "title": "通知書の誤送付",
+            "description": "紙の通知書3通を誤送付した。",
+            "detected_at": "2026-11-20T09:30",
+            "reporting_unit": world.tax_a.pk,
+            "personal_info_involved": "on",
+            "leaked": "on",
+            "people_affected": "3",
+        },
+    )
+    incident = Incident.objects.get(title="通知書の誤送付")
+    assert incident.ppc_prompt_due is None and incident.ppc_final_due is None
+    page = as_head.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "報告は不要（団体内で対応し終結）" in page
+    assert "規則第2条各号のいずれにも当たらない（本人の数3人）" in page
+    assert "報告日を記録" not in page
 
 
 def test_the_form_refuses_a_unit_of_another_municipality(as_head: Client, world: World) -> None:

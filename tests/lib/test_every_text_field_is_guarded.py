@@ -64,6 +64,9 @@ NOT_FREE_TEXT: dict[str, str] = {
     "tenancy.User.password": "a password hash, never the password",
     "tenancy.User.username": "log-in id (UnicodeUsernameValidator); the log-in form refuses a 個人番号",
     "tenancy.User.email": "AbstractUser's EmailField: validated as an address",
+    # Machine values of the one cadence grammar (piaops.lib.cadence.validate refuses anything else).
+    "assessments.Commitment.cadence": "a piaops.lib.cadence value (annual, per_year_3…), validated by the grammar",
+    "assurance.Obligation.cadence": "a piaops.lib.cadence value with a period, validated by the grammar",
 }
 
 # Free text in apps this test's owner does not own, left unguarded for now: each must be fixed by the app's

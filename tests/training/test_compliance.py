@@ -184,10 +184,37 @@ def test_periodic_training_clamps_month_ends_the_same_on_every_database(world: W
     req = t.requirement(world.a, c, Trigger.EVERY_MONTHS, every_months=6)
     p = f.person(world.a)
     f.assignment(p, world.tax_a, start=D(2025, 4, 1))
-    t.record(p, c, D(2025, 8, 31))  # + 6 months = 2026-02-28 (2026 is not a leap year)
-    assert status(req, p, D(2026, 2, 27)) == (Status.DONE, D(2026, 2, 28))
-    assert status(req, p, D(2026, 2, 28)) == (Status.PENDING, D(2026, 2, 28))
-    assert status(req, p, D(2026, 3, 1)) == (Status.OVERDUE, D(2026, 2, 28))
+    t.record(p, c, D(2025, 8, 31))  # + 6 months = 2026-02-28 (2026 is not a leap year), a Saturday
+    assert status(req, p, D(2026, 2, 27)) == (Status.DONE, D(2026, 3, 2))  # due on the next 開庁日, Monday 3/2
+    assert status(req, p, D(2026, 2, 28)) == (Status.PENDING, D(2026, 3, 2))
+    assert status(req, p, D(2026, 3, 2)) == (Status.PENDING, D(2026, 3, 2))
+    assert status(req, p, D(2026, 3, 3)) == (Status.OVERDUE, D(2026, 3, 2))
+
+
+# Training due dates fall on 開庁日 (行政機関の休日に関する法律 第1条・第2条: Saturdays, Sundays, national holidays and
+# 12/29–1/3 are closed): a nominal deadline on a closed day is met through the next 開庁日.
+@pytest.mark.parametrize(
+    ("trigger", "start", "kwargs", "nominal", "due"),
+    [
+        (Trigger.INITIAL, D(2026, 4, 1), {"within_days": 30}, D(2026, 5, 1), D(2026, 5, 1)),  # a Friday stays
+        (Trigger.INITIAL, D(2026, 4, 3), {"within_days": 30}, D(2026, 5, 3), D(2026, 5, 7)),  # GW → Thursday
+        (Trigger.ON_ASSIGNMENT, D(2026, 11, 29), {"within_days": 30}, D(2026, 12, 29), D(2027, 1, 4)),  # 年末年始
+        (Trigger.INITIAL, D(2026, 10, 3), {"within_days": 31}, D(2026, 11, 3), D(2026, 11, 4)),  # 文化の日
+        (Trigger.PER_FISCAL_YEAR, D(2026, 4, 1), {"times_per_year": 1}, D(2027, 3, 31), D(2027, 3, 31)),  # Wed
+        (Trigger.PER_FISCAL_YEAR, D(2027, 4, 1), {"times_per_year": 1}, D(2028, 3, 31), D(2028, 3, 31)),  # Fri
+        (Trigger.PER_FISCAL_YEAR, D(2026, 4, 1), {"times_per_year": 4}, D(2026, 6, 30), D(2026, 6, 30)),
+        (Trigger.PER_FISCAL_YEAR, D(2029, 4, 1), {"times_per_year": 2}, D(2029, 9, 30), D(2029, 10, 1)),  # Sunday
+    ],
+)
+def test_training_deadlines_fall_on_office_days(
+    world: World, trigger: str, start: D, kwargs: dict[str, int], nominal: D, due: D
+) -> None:
+    req = t.requirement(world.a, t.course(world.a), trigger, **kwargs)
+    p = f.person(world.a)
+    f.assignment(p, world.tax_a, start=start)
+    assert status(req, p, nominal) == (Status.PENDING, due)
+    assert status(req, p, due) == (Status.PENDING, due)  # the due day itself
+    assert status(req, p, due + dt.timedelta(days=1))[0] == Status.OVERDUE  # a missed period is late the day after
 
 
 def test_periodic_training_without_any_completion_is_first_due_n_months_after_the_stint_began(world: World) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from piaops.lib.fiscal import next_office_day
 from piaops.tenancy.models import Assignment, EmploymentType, Person, Role, RoleGrant
 from piaops.training.compliance import Status, group_counts, status_rows
 from piaops.training.models import COMPLETING_RESULTS, Record, Requirement, Result, Trigger
@@ -58,8 +59,10 @@ def oracle(req: Requirement, person: Person, unit_ids: set[int] | None, day: dt.
         if r.course_id in courses and r.result in COMPLETING_RESULTS and base <= r.completed_on <= day
     )
     grace = dt.timedelta(days=req.grace_days)
+    # Every deadline falls on a 開庁日: a nominal date on a closed day moves to the next one.
+    office = next_office_day
     if req.trigger in (Trigger.INITIAL, Trigger.ON_ASSIGNMENT):
-        due = base + dt.timedelta(days=req.within_days) + grace
+        due = office(base + dt.timedelta(days=req.within_days) + grace)
         if done:
             return Status.DONE, None
         return (Status.PENDING if day <= due else Status.OVERDUE), due
@@ -67,17 +70,17 @@ def oracle(req: Requirement, person: Person, unit_ids: set[int] | None, day: dt.
         last = done[-1] if done else None
         renew = add_months(last or anchor, req.every_months)
         if last and day < renew:
-            return Status.DONE, renew + grace
-        return (Status.PENDING if day <= renew + grace else Status.OVERDUE), renew + grace
+            return Status.DONE, office(renew + grace)
+        return (Status.PENDING if day <= office(renew + grace) else Status.OVERDUE), office(renew + grace)
     current = period_of(day, req.times_per_year)
     previous = previous_period(current)
     following = period_of(current.end + dt.timedelta(days=1), req.times_per_year)
     if any(c >= current.start for c in done):
-        return Status.DONE, following.end + grace
+        return Status.DONE, office(following.end + grace)
     missed = anchor <= previous.end and not any(previous.start <= c <= previous.end for c in done)
-    if missed and day > previous.end + grace:
-        return Status.OVERDUE, previous.end + grace
-    return Status.PENDING, (previous.end if missed else current.end) + grace
+    if missed and day > office(previous.end + grace):
+        return Status.OVERDUE, office(previous.end + grace)
+    return Status.PENDING, office((previous.end if missed else current.end) + grace)
 
 
 @dataclass

@@ -27,6 +27,7 @@ from piaops.assessments.parser import render_text
 from piaops.assessments.parser.structure import COVER
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
+from piaops.lib import cadence as cadence_grammar
 from piaops.tenancy.models import User
 
 FORMATS = ("text", "json", "xlsx")
@@ -49,7 +50,13 @@ def to_parsed(report: AssessmentReport) -> ParsedReport:
     for c in commitments:
         if c.block_id is not None:
             by_block.setdefault(c.block_id, []).append(
-                ParsedCommitment(text=c.text, kind=c.kind, cadence=c.cadence, span=Span(c.start_line, c.end_line))
+                ParsedCommitment(
+                    text=c.text,
+                    kind=c.kind,
+                    cadence=c.cadence,
+                    span=Span(c.start_line, c.end_line),
+                    cadences=list(c.cadences),
+                )
             )
     by_item: dict[int, list[ParsedMeasureBlock]] = {}
     for b in blocks:
@@ -118,6 +125,7 @@ def export_json(report: AssessmentReport) -> dict[str, Any]:
                 "text": c.text,
                 "kind": c.kind,
                 "cadence": c.cadence,
+                "cadences": [{"value": v, "label": cadence_grammar.label(v)} for v in c.cadences],
                 "owner_unit": c.owner_unit.name if c.owner_unit else None,
                 "source_text": c.source_text,
                 "lines": [c.start_line, c.end_line],
@@ -213,7 +221,7 @@ def export_xlsx(report: AssessmentReport) -> bytes:
                 c.party_name,
                 c.text,
                 c.get_kind_display(),
-                c.get_cadence_display() if c.cadence else "",
+                c.cadences_label,
                 c.owner_unit.name if c.owner_unit else "",
                 c.get_change_display(),
                 "はい" if c.refined else "",

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from piaops.assessments.models import Commitment
-from piaops.assessments.vocab import Cadence, CommitmentKind, Tier
+from piaops.assessments.vocab import CommitmentKind, Tier
+from piaops.lib import cadence as cadence_grammar
 from piaops.lib.fields import GuardedFormCharField
 from piaops.tenancy.models import Municipality, OrgUnit, Work
 
@@ -44,7 +45,7 @@ class UploadForm(forms.Form):
 class CommitmentForm(forms.Form):
     text = GuardedFormCharField(label="約束の内容", widget=forms.Textarea(attrs={"rows": 4}))
     kind = forms.ChoiceField(label="種類", choices=CommitmentKind.choices)
-    cadence = forms.ChoiceField(label="頻度", choices=Cadence.choices, required=False)
+    cadence = forms.ChoiceField(label="頻度", choices=cadence_grammar.CHOICES, required=False)
     owner_unit = forms.ModelChoiceField(label="担当組織", queryset=OrgUnit.objects.none(), required=False)
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
@@ -52,6 +53,12 @@ class CommitmentForm(forms.Form):
         owner = self.fields["owner_unit"]
         assert isinstance(owner, forms.ModelChoiceField)
         owner.queryset = OrgUnit.objects.for_municipality(municipality).filter(is_active=True)
+        current = str(self.initial.get("cadence") or "")
+        cadence = self.fields["cadence"]
+        assert isinstance(cadence, forms.ChoiceField)
+        if current and current not in dict(cadence_grammar.CHOICES):
+            # Any value the grammar read (年6回, 5年ごと…) stays choosable on its commitment.
+            cadence.choices = [(current, cadence_grammar.label(current)), *cadence_grammar.CHOICES]
 
 
 class SplitForm(forms.Form):

@@ -13,7 +13,8 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 
-from piaops.assessments.vocab import Cadence, CommitmentKind, SectionIVRating, Tier
+from piaops.assessments.vocab import CommitmentKind, SectionIVRating, Tier
+from piaops.lib import cadence as cadence_grammar
 from piaops.lib.fields import GuardedCharField, GuardedTextField
 from piaops.lib.fiscal import add_years
 from piaops.tenancy.models import OrgUnit, Party, TenantOwned, TenantQuerySet, Work
@@ -201,7 +202,10 @@ class Commitment(TenantOwned):
     party_name = GuardedCharField("措置主体", max_length=200, blank=True, default="")
     text = GuardedTextField("約束の内容")
     kind = models.CharField("種類", max_length=20, choices=CommitmentKind.choices, default=CommitmentKind.OTHER)
-    cadence = models.CharField("頻度", max_length=20, choices=Cadence.choices, blank=True, default=Cadence.NONE)
+    # The cadence that schedules (``piaops.lib.cadence.primary``) and every cadence the text states, as machine
+    # values of ``piaops.lib.cadence`` ("" / [] when the text states none).
+    cadence = models.CharField("頻度", max_length=30, blank=True, default="", validators=[cadence_grammar.validate])
+    cadences = models.JSONField("頻度（記載のすべて）", default=list, blank=True)
     owner_unit = models.ForeignKey(
         OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="commitments", verbose_name="担当組織"
     )
@@ -224,6 +228,16 @@ class Commitment(TenantOwned):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+    @property
+    def cadence_label(self) -> str:
+        return cadence_grammar.label(self.cadence)
+
+    @property
+    def cadences_label(self) -> str:
+        """Every stated cadence in Japanese (「四半期ごと・新規着任時」); the scheduling one when none was kept."""
+        values = self.cadences or ([self.cadence] if self.cadence else [])
+        return "・".join(cadence_grammar.label(v) for v in values)
 
 
 class SectionIVDecision(TenantOwned):

@@ -38,10 +38,10 @@ class Span:
 class ParsedCommitment:
     text: str
     kind: str  # vocab.CommitmentKind value
-    cadence: str  # vocab.Cadence value ("" when the text states none)
+    cadence: str  # piaops.lib.cadence value that schedules (first periodic, else first stated; "" when none)
     span: Span
-    # Every cadence the text states, in order of appearance (``cadence`` is the first): "年次(年2回)及び随時
-    # (新規要員着任時)" → ["semiannual", "on_assignment"].
+    # Every cadence the text states, in order of appearance: "年次(年2回)及び随時(新規要員着任時)" →
+    # ["semiannual", "on_assignment"].
     cadences: list[str] = field(default_factory=list)
 
 

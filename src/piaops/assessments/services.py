@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import IntegrityError, models, transaction
 
+from piaops.assessments import followers
 from piaops.assessments.matching import Key, match_commitments, normalise_party
 from piaops.assessments.models import (
     AssessmentReport,
@@ -27,9 +28,10 @@ from piaops.assessments.models import (
 )
 from piaops.assessments.parsed import ParsedMeasureBlock, ParsedReport, ParseWarning, ReportParseError
 from piaops.assessments.parser import decode_report, parse_report
-from piaops.assessments.vocab import Cadence, CommitmentKind, Tier
+from piaops.assessments.vocab import CommitmentKind, Tier
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record, record_create, record_delete, record_update, snapshot
+from piaops.lib import cadence as cadence_grammar
 from piaops.lib.mynumber import contains_my_number
 from piaops.tenancy.models import Municipality, OrgUnit, Party, User, Work
 
@@ -312,7 +314,7 @@ def _kind(value: str) -> str:
 
 
 def _cadence(value: str) -> str:
-    return value if value in Cadence.values else Cadence.NONE
+    return value if cadence_grammar.is_value(value) else ""
 
 
 def commitment_key(c: Commitment) -> Key:
@@ -482,6 +484,7 @@ def report_save(
                         text=pc.text,
                         kind=_kind(pc.kind),
                         cadence=_cadence(pc.cadence),
+                        cadences=[v for v in pc.cadences if cadence_grammar.is_value(v)],
                         source_text=pc.text,
                         start_line=pc.span.start_line,
                         end_line=pc.span.end_line,
@@ -505,6 +508,8 @@ def report_save(
             )
         counts = plan.counts
         marks = _count_marks(commitments)
+        if previous is not None:
+            followers.follow(report=report, actor=user)
         record(
             action=Action.IMPORT,
             municipality_id=m.pk,
@@ -596,9 +601,12 @@ def commitment_update(
             raise RefineError("種類の値が正しくありません。")
         commitment.kind = kind
     if cadence is not None:
-        if cadence not in Cadence.values:
+        if cadence and not cadence_grammar.is_value(cadence):
             raise RefineError("頻度の値が正しくありません。")
-        commitment.cadence = cadence
+        if cadence != commitment.cadence:
+            # The admin's reading replaces the parser's: the chosen cadence is then the only one stated.
+            commitment.cadence = cadence
+            commitment.cadences = [cadence] if cadence else []
     if owner_unit is not ...:
         if owner_unit is not None and owner_unit.municipality_id != commitment.municipality_id:
             raise RefineError("他の団体の組織は指定できません。")
@@ -648,6 +656,7 @@ def commitment_split(*, commitment: Commitment, texts: Sequence[str], user: User
                 text=piece,
                 kind=commitment.kind,
                 cadence=commitment.cadence,
+                cadences=list(commitment.cadences),
                 owner_unit=commitment.owner_unit,
                 source_text=commitment.source_text,
                 start_line=commitment.start_line,

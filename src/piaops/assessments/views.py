@@ -20,7 +20,8 @@ from piaops.assessments.diff import report_diff
 from piaops.assessments.exports import FORMATS, report_export
 from piaops.assessments.forms import CommitmentForm, MergeForm, SplitForm, UploadForm
 from piaops.assessments.models import AssessmentReport, Commitment, Item
-from piaops.assessments.vocab import Cadence, CommitmentKind
+from piaops.assessments.vocab import CommitmentKind
+from piaops.lib import cadence as cadence_grammar
 from piaops.tenancy.access import Perm, get_or_404, has_perm_somewhere, municipality_of, scoped, tenant_view
 from piaops.tenancy.models import Work
 
@@ -172,7 +173,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 def _preview_rows(plan: services.ImportPlan) -> list[dict[str, Any]]:
     """Items with their commitments, kinds and cadences in Japanese, for the preview page."""
-    kinds, cadences = dict(CommitmentKind.choices), dict(Cadence.choices)
+    kinds = dict(CommitmentKind.choices)
     return [
         {
             "section": section,
@@ -182,7 +183,7 @@ def _preview_rows(plan: services.ImportPlan) -> list[dict[str, Any]]:
                     "party": block.party_name,
                     "text": c.text,
                     "kind": kinds.get(c.kind, c.kind),
-                    "cadence": cadences.get(c.cadence, "") if c.cadence else "",
+                    "cadence": "・".join(cadence_grammar.label(v) for v in c.cadences),
                     "line": c.span.start_line,
                 }
                 for block in item.blocks

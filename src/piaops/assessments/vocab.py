@@ -22,16 +22,6 @@ class CommitmentKind(models.TextChoices):
     OTHER = "other", "その他"
 
 
-class Cadence(models.TextChoices):
-    NONE = "", "記載なし"
-    ANNUAL = "annual", "毎年（年度ごと）"
-    SEMIANNUAL = "semiannual", "年2回"
-    INITIAL = "initial", "初任時"
-    ON_ASSIGNMENT = "on_assignment", "新規着任時"
-    PERIODIC = "periodic", "定期的に"
-    AS_NEEDED = "as_needed", "随時"
-
-
 class SectionIVRating(models.TextChoices):
     """The three choices of a Section Ⅳ rated item, in the 様式's order."""
 

@@ -94,7 +94,7 @@ class ObligationAdmin(ServiceAdmin):
         if obj.pk is None:
             from piaops.assurance.rules import office_due
 
-            obj.next_due = office_due(obj.nominal_due)
+            obj.next_due = office_due(obj.nominal_due, obj.cadence)
             services._save(obj, summary="管理画面で保証義務を登録")
         else:
             services.obligation_update(obligation=obj)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from piaops.assessments.vocab import CommitmentKind
-from piaops.assurance import rules, services
+from piaops.assurance import services
 from piaops.assurance.models import CloudService, Contract, Program, Subcontract
 from piaops.audittrail.services import record_create
 from piaops.lib.fiscal import add_months
@@ -104,7 +104,7 @@ def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
         party=jlis,
         title="中間サーバー・プラットフォームの運用に携わる職員及び事業者の定期的な自己点検",
         kind=CommitmentKind.SELF_INSPECTION,
-        cadence=rules.Cadence.ANNUAL,
+        cadence="annual",
         evidence_expected="機構の自己点検実施報告（写し）",
         nominal_due=today - dt.timedelta(days=20),
         today=today,
@@ -124,7 +124,7 @@ def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
         party=jlis,
         title="中間サーバー・プラットフォーム運用者への教育（年2回及び新規要員着任時）",
         kind=CommitmentKind.TRAINING,
-        cadence=rules.Cadence.SEMIANNUAL,
+        cadence="semiannual",
         evidence_expected="教育の実施記録（日付・受講者数・教材）",
         nominal_due=today - dt.timedelta(days=40),
         today=today,
@@ -135,7 +135,7 @@ def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
         contract=eltax_contract,
         title="認定委託先事業者による機構の外部監査の受検",
         kind=CommitmentKind.AUDIT,
-        cadence=rules.Cadence.ANNUAL,
+        cadence="annual",
         evidence_expected="外部監査の結果通知（写し）",
         nominal_due=today + dt.timedelta(days=60),
         today=today,
@@ -155,7 +155,7 @@ def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
         contract=asp_contract,
         title="委託先の情報セキュリティ対策状況の定期報告",
         kind=CommitmentKind.THIRD_PARTY,
-        cadence=rules.Cadence.QUARTERLY,
+        cadence="quarterly",
         evidence_expected="四半期報告書（アクセスログ確認結果を含む）",
         nominal_due=today + dt.timedelta(days=12),
         today=today,

@@ -9,6 +9,7 @@ from django import forms
 from piaops.assessments.vocab import CommitmentKind
 from piaops.assurance.ismap_list import DEFAULT_MAPPING, FIELD_LABELS
 from piaops.assurance.models import CloudService, Contract, Obligation, Responsibility, Subcontract
+from piaops.lib import cadence as cadence_grammar
 from piaops.lib.fields import GuardedFormCharField
 from piaops.tenancy.models import Municipality, Party, Work
 
@@ -70,6 +71,7 @@ OBLIGATION_KIND_CHOICES = [
 
 class ObligationForm(forms.ModelForm):
     kind = forms.ChoiceField(label="種類", choices=OBLIGATION_KIND_CHOICES)
+    cadence = forms.ChoiceField(label="頻度", choices=cadence_grammar.PERIODIC_CHOICES, initial="annual")
     nominal_due = forms.DateField(
         label="次回期限",
         required=False,
@@ -85,6 +87,13 @@ class ObligationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["party"].queryset = Party.objects.for_municipality(municipality)  # type: ignore[attr-defined]
         self.fields["contract"].queryset = Contract.objects.for_municipality(municipality)  # type: ignore[attr-defined]
+        current = self.instance.cadence if self.instance.pk else ""
+        if current and current not in dict(cadence_grammar.PERIODIC_CHOICES):
+            # A cadence read from a report (e.g. 年6回) stays choosable on its obligation.
+            self.fields["cadence"].choices = [  # type: ignore[attr-defined]
+                (current, cadence_grammar.label(current)),
+                *cadence_grammar.PERIODIC_CHOICES,
+            ]
         if self.instance.pk:
             self.fields["nominal_due"].required = True
             self.fields["nominal_due"].help_text = "開庁日でない日は次の開庁日になります。"

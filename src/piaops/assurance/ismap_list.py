@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from piaops.lib.dates import read_date
 from piaops.lib.filescan import my_number_refusal
 from piaops.lib.mynumber import contains_my_number
 from piaops.lib.textfiles import UndecodableFile, decode_text
@@ -77,8 +78,6 @@ class ParsedList:
 
 
 _SPACES = re.compile(r"\s+")
-_WAREKI_DATE = re.compile(r"(令和|平成|R|H)(\d{1,2})[年.\-/](\d{1,2})[月.\-/](\d{1,2})日?")
-_WESTERN_DATE = re.compile(r"(\d{4})[年.\-/](\d{1,2})[月.\-/](\d{1,2})日?(?:T?\d{1,2}:\d{2}(?::\d{2})?)?")
 
 
 def _norm(text: str) -> str:
@@ -123,26 +122,10 @@ def _rows_from_xlsx(data: bytes) -> list[list[str]]:
     return [[cell_text(v) for v in row] for row in rows]
 
 
-_WAREKI = {"令和": 2018, "平成": 1988, "R": 2018, "H": 1988}
-
-
 def parse_date(text: str) -> dt.date | None:
-    """``2024/3/31``, ``2024-03-31``, ``2024年3月31日``, ``令和6年3月31日``, ``R6.3.31``; None for an empty cell.
-
-    Raises ValueError for anything else.
-    """
-    s = _norm(text)
-    if not s:
-        return None
-    s = s.replace("元年", "1年")
-    m = _WAREKI_DATE.fullmatch(s)
-    if m:
-        year = _WAREKI[m.group(1)] + int(m.group(2))
-        return dt.date(year, int(m.group(3)), int(m.group(4)))
-    m = _WESTERN_DATE.fullmatch(s)
-    if m:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    raise ValueError(text)
+    """A date cell of the list, by the one date reader (:func:`piaops.lib.dates.read_date`); None for an empty
+    cell. Raises ValueError (a :class:`~piaops.lib.dates.DateReadError`) for anything else."""
+    return read_date(text)
 
 
 def _program(number: str, value: str) -> str:

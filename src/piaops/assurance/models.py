@@ -14,7 +14,8 @@ from django.db.models import Q
 
 from piaops.assessments.models import Commitment
 from piaops.assessments.vocab import CommitmentKind
-from piaops.assurance.rules import Cadence, ismap_is_valid
+from piaops.assurance.rules import ismap_is_valid
+from piaops.lib import cadence as cadence_grammar
 from piaops.lib.fields import GuardedCharField, GuardedTextField
 from piaops.tenancy.evidence import StoredFile
 from piaops.tenancy.models import Municipality, Party, TenantOwned, TenantQuerySet, Work
@@ -143,7 +144,8 @@ class Obligation(TenantOwned):
     )
     title = GuardedCharField("義務の内容", max_length=300)
     kind = models.CharField("種類", max_length=20, choices=CommitmentKind.choices, default=CommitmentKind.THIRD_PARTY)
-    cadence = models.CharField("頻度", max_length=20, choices=Cadence.choices, default=Cadence.ANNUAL)
+    # A value of the one cadence grammar (piaops.lib.cadence) that has a period: 毎月, 四半期ごと, 年2回, 2年ごと…
+    cadence = models.CharField("頻度", max_length=30, default="annual", validators=[cadence_grammar.validate])
     evidence_expected = GuardedTextField("求める証跡", blank=True, default="")
     nominal_due = models.DateField("基準期限", help_text="周期で進める基準の日（開庁日でなくてもよい）")
     next_due = models.DateField("次回期限（開庁日）")
@@ -159,6 +161,10 @@ class Obligation(TenantOwned):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def cadence_label(self) -> str:
+        return cadence_grammar.label(self.cadence)
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.is_active and self.next_due < today
@@ -225,6 +231,7 @@ class ObligationEvent(TenantOwned):
         ACCEPTED = "accepted", "受理（期限を更新）"
         RETURNED = "returned", "再提出を依頼"
         RESCHEDULED = "rescheduled", "期限を変更"
+        CADENCE_CHANGED = "cadence_changed", "頻度を変更（評価書の改版）"
         RETIRED = "retired", "終了"
 
     obligation = models.ForeignKey(Obligation, on_delete=models.CASCADE, related_name="events")
@@ -319,7 +326,7 @@ class CloudService(TenantOwned):
             expires_on=self.expires_on,
             on=on,
             renewal_applied_on=self.renewal_applied_on,
-            delisted=self.delisted_on is not None and self.delisted_on <= on,
+            delisted=self.delisted_on is not None,  # removed is removed: the register agrees with its alert
         )
 
     def renewal_pending(self, on: dt.date) -> bool:

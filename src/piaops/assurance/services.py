@@ -16,10 +16,11 @@ from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils import timezone
 
-from piaops.assessments.models import Commitment
+from piaops.assessments import followers
+from piaops.assessments.models import AssessmentReport, Commitment
 from piaops.assessments.vocab import CommitmentKind
 from piaops.assurance import rules
-from piaops.assurance.ismap_list import ListEntry, ParsedList, normalise_mapping, parse_list
+from piaops.assurance.ismap_list import IsmapListError, ListEntry, ParsedList, normalise_mapping, parse_list
 from piaops.assurance.models import (
     CloudService,
     Contract,
@@ -36,6 +37,7 @@ from piaops.assurance.models import (
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import changed, record
 from piaops.audittrail.services import snapshot as _field_snapshot
+from piaops.lib import cadence as cadence_grammar
 from piaops.tenancy.evidence import safe_storage_name, store_file
 from piaops.tenancy.models import Municipality, Party, User, Work
 
@@ -175,6 +177,8 @@ def obligation_create(
     for related in (party, contract, commitment):
         if related is not None and related.municipality_id != municipality.pk:
             raise ValidationError("別の団体のデータは指定できません。")
+    if not cadence_grammar.is_value(cadence) or not cadence_grammar.from_value(cadence).is_periodic:
+        raise ValidationError({"cadence": "保証義務の頻度は周期のあるもの（毎月・年2回・毎年など）を選んでください。"})
     nominal = nominal_due or rules.first_due(today, cadence)
     obligation = Obligation(
         municipality=municipality,
@@ -186,7 +190,7 @@ def obligation_create(
         cadence=cadence,
         evidence_expected=evidence_expected,
         nominal_due=nominal,
-        next_due=rules.office_due(nominal),
+        next_due=rules.office_due(nominal, cadence),
     )
     _save(obligation, summary="保証義務を登録")
     _event(obligation, ObligationEvent.Kind.CREATED, actor=actor, due_after=obligation.next_due)
@@ -198,7 +202,7 @@ def obligation_update(*, obligation: Obligation, actor: User | None = None) -> O
     """Save edited fields; a changed nominal due date moves the 開庁日 due date with it, and switching an
     obligation off is recorded in its history as its end."""
     was = Obligation.objects.filter(pk=obligation.pk).values("is_active", "next_due").get()
-    obligation.next_due = rules.office_due(obligation.nominal_due)
+    obligation.next_due = rules.office_due(obligation.nominal_due, obligation.cadence)
     _save(obligation, summary="保証義務を変更")
     if was["is_active"] and not obligation.is_active:
         _event(obligation, ObligationEvent.Kind.RETIRED, actor=actor)
@@ -268,6 +272,54 @@ def obligations_from_commitments(
     return created
 
 
+def follow_cadence(*, nominal_due: dt.date, cadence: str, today: dt.date) -> dt.date:
+    """The nominal due date after an obligation's cadence changed to ``cadence`` on ``today``: an overdue date
+    stays (what is owed stays owed); otherwise the end of the new cadence's current window, if that is sooner."""
+    if nominal_due < today:
+        return nominal_due
+    return min(nominal_due, rules.first_due(today, cadence))
+
+
+@transaction.atomic
+def follow_report_version(*, report: AssessmentReport, actor: User | None, today: dt.date | None = None) -> int:
+    """Obligations made from a commitment of the previous version follow its successor in ``report``; when the
+    successor states another cadence, the obligation's cadence and due date follow it (audit entry, and an event
+    whose note the obligation's page shows). Rows changed."""
+    today = today or timezone.localdate()
+    successors = followers.successors(report)
+    moved = 0
+    for obligation in Obligation.objects.filter(
+        municipality_id=report.municipality_id, commitment_id__in=list(successors)
+    ).select_for_update():
+        assert obligation.commitment_id is not None
+        successor = successors[obligation.commitment_id]
+        cadence = rules.cadence_from_report(successor.cadence)
+        before_cadence, due_before = obligation.cadence, obligation.next_due
+        obligation.commitment = successor
+        if cadence == before_cadence:
+            _save(obligation, summary=f"評価書第{report.version}版の約束に付け替え")
+            moved += 1
+            continue
+        obligation.cadence = cadence
+        obligation.nominal_due = follow_cadence(nominal_due=obligation.nominal_due, cadence=cadence, today=today)
+        obligation.next_due = rules.office_due(obligation.nominal_due, cadence)
+        note = (
+            f"評価書第{report.version}版で頻度が「{cadence_grammar.label(before_cadence)}」から"
+            f"「{cadence_grammar.label(cadence)}」に変わりました。"
+        )
+        _save(obligation, summary=note)
+        _event(
+            obligation,
+            ObligationEvent.Kind.CADENCE_CHANGED,
+            actor=actor,
+            due_before=due_before,
+            due_after=obligation.next_due,
+            note=note,
+        )
+        moved += 1
+    return moved
+
+
 @transaction.atomic
 def evidence_submit(
     *,
@@ -332,7 +384,7 @@ def evidence_review(*, evidence: Evidence, accept: bool, reviewer: User | None, 
     due_before = obligation.next_due
     ob_before = snapshot(obligation)
     obligation.nominal_due = rules.advance(obligation.nominal_due, obligation.cadence)
-    obligation.next_due = rules.office_due(obligation.nominal_due)
+    obligation.next_due = rules.office_due(obligation.nominal_due, obligation.cadence)
     obligation.save(update_fields=["nominal_due", "next_due"])
     record_update(obligation, before=ob_before, municipality_id=obligation.municipality_id, summary="期限を更新")
     _event(
@@ -484,8 +536,14 @@ def ismap_import(
     """Check a published-list file, then (unless ``dry_run``) store it as a dated snapshot with its entries,
     raise the comparison's alerts and bring the register up to date — all or nothing.
 
-    Raises :class:`~piaops.assurance.ismap_list.IsmapListError` with every problem; nothing is saved then.
+    Raises :class:`~piaops.assurance.ismap_list.IsmapListError` with every problem; nothing is saved then. A list
+    dated after today (Japan time) is refused: its removals would be dated in the future, and the register would
+    show as 有効 a service its own alert calls removed.
     """
+    if list_date > timezone.localdate():
+        raise IsmapListError(
+            [f"リストの日付（{list_date.isoformat()}）が未来の日付です。公表されたリストの日付を入力してください。"]
+        )
     settings_row = ismap_settings_for(municipality)
     parsed = parse_list(content, filename=file_name, mapping=settings_row.mapping)
     services = list(CloudService.objects.for_municipality(municipality).order_by("provider", "service_name", "id"))

@@ -415,8 +415,8 @@ def ismap_register(request: HttpRequest) -> HttpResponse:
     warn_days = services.ismap_settings_for(municipality).warn_days
     rows = []
     for service in scoped(request.user, CloudService).select_related("party"):
-        if service.delisted_on is not None and service.delisted_on <= today:
-            state, css = "リストから削除（無効）", "bad"
+        if service.delisted_on is not None:  # whatever its date: the register never contradicts the alert
+            state, css = f"リストから削除（{service.delisted_on.isoformat()}・無効）", "bad"
         elif not service.is_valid(today):
             state, css = "有効期限切れ", "bad"
         elif service.renewal_pending(today):

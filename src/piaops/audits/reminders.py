@@ -15,11 +15,10 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from django.utils import timezone
-
 from piaops.audits.models import Audit, AuditStatus
 from piaops.core.reminders import Deadline, Reminder, pk_path
 from piaops.findings.models import Finding, FindingStatus, FollowUp
+from piaops.lib.dates import local_date
 from piaops.lib.fiscal import add_office_days, wareki
 from piaops.tenancy.models import Role, RoleGrant
 
@@ -75,7 +74,7 @@ def collect(
             "overdue": True,
         }
         if finding.status == FindingStatus.OPEN:
-            made = timezone.localtime(finding.created_at).date()
+            made = local_date(finding.created_at)
             plan_due = add_office_days(made, PLAN_OFFICE_DAYS)
             if today > add_office_days(plan_due, ESCALATE_OFFICE_DAYS):
                 yield Reminder(

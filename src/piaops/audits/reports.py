@@ -30,6 +30,7 @@ from piaops.audits.models import (
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record, snapshot
 from piaops.findings.models import Finding, FindingStatus, FollowUp
+from piaops.lib.dates import local_date
 from piaops.lib.fiscal import fiscal_year_end, wareki, wareki_fiscal_year
 from piaops.tenancy.models import Municipality
 
@@ -85,7 +86,7 @@ def report_data(
                 "works": "、".join(w.name for w in a.works.all()),
                 "planned": _d(a.planned_start),
                 "status": a.get_status_display(),
-                "completed": _d(timezone.localtime(a.completed_at).date()) if a.completed_at else "",
+                "completed": _d(local_date(a.completed_at)) if a.completed_at else "",
                 "auditors": "、".join(str(x.user) for x in a.auditors.all()),
                 "summary": a.summary,
             }

@@ -17,6 +17,7 @@ from piaops.audittrail.forms import AuditFilterForm, object_type_label
 from piaops.audittrail.labels import model_of
 from piaops.audittrail.models import AuditEntry
 from piaops.audittrail.services import record_export
+from piaops.lib.dates import japan_time_json
 from piaops.lib.mynumber import mask_my_numbers
 from piaops.tenancy.access import Perm, municipality_of, scoped, tenant_view
 from piaops.tenancy.models import User
@@ -34,8 +35,10 @@ class DiffRow:
 
 
 def _text(value: Any) -> str:
+    """A stored before/after value for a reader: instants (stored as UTC ISO text) in Japan time."""
     if value is None:
         return ""
+    value = japan_time_json(value)
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, sort_keys=True)

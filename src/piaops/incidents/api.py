@@ -49,6 +49,10 @@ class IncidentOut(OutSchema):
     damaged: bool
     people_affected: int | None
     unlawful_purpose: bool
+    in_network_system: bool
+    public_exposure: bool
+    ppc_report_required: bool
+    ppc_report_decision: str
     ppc_prompt_due: dt.date | None
     ppc_prompt_reported_on: dt.date | None
     ppc_final_due: dt.date | None
@@ -56,6 +60,10 @@ class IncidentOut(OutSchema):
     cause: str
     routed_party_id: int | None
     version: int
+
+    @staticmethod
+    def resolve_ppc_report_decision(obj: Incident) -> str:
+        return obj.reportability.text
 
 
 class EventOut(OutSchema):
@@ -95,6 +103,8 @@ class IncidentIn(GuardedSchema):
     damaged: bool = False
     people_affected: int | None = Field(None, ge=0)
     unlawful_purpose: bool = False
+    in_network_system: bool = False
+    public_exposure: bool = False
 
 
 class IncidentPatchIn(GuardedSchema):

@@ -1,6 +1,8 @@
-"""Demo incidents: one caused by the Government Cloud (routed to the State), one by the ASP's application
-(routed to the ASP, with 特定個人情報 involved and its PPC reports partly made), one under consultation; and for
-each of ``years`` past 年度, two closed ones (a 誤送付 with both PPC reports made, a short system outage)."""
+"""Demo incidents: one caused by the Government Cloud (routed to the State); one by the ASP's application, with
+特定個人情報 on paper for 12 people — not a 報告対象事態 (規則第2条), so handled and closed internally without a
+確報; one suspected unauthorised access to a contractor's terminal — reportable (不正の目的, the 個人番号利用事務's
+system, over 100 people), its 速報 made and its 確報 due in 60 days; one under consultation; and for each of
+``years`` past 年度, two closed ones (a 誤送付 with both PPC reports made, a short system outage)."""
 
 from __future__ import annotations
 
@@ -126,7 +128,41 @@ def build(*, municipality: Municipality, people: int, today: dt.date, years: int
     )
     services.incident_transition(incident=asp, user=None, name="start_investigation")
     services.incident_add_note(incident=asp, user=None, text="対象者への連絡と通知書の回収を開始した。")
-    services.ppc_report_record(incident=asp, user=None, kind="prompt", reported_on=today - dt.timedelta(days=2))
+    services.incident_transition(incident=asp, user=None, name="contain", note="全12件の通知書を回収した。")
+    services.incident_transition(
+        incident=asp,
+        user=None,
+        name="close",
+        note="規則第2条の報告対象事態に当たらないため、団体内で対応し終結した（本人への通知・謝罪済み）。",
+    )
+
+    breach = services.incident_record(
+        municipality=municipality,
+        user=None,
+        title="委託先端末への不正アクセスによる特定個人情報の漏えいのおそれ",
+        description=(
+            "税務システムの保守端末に外部から不正アクセスされた形跡があり、"
+            "固定資産税の課税情報（約350人分）が閲覧されたおそれがある。"
+        ),
+        detected_at=_at(today - dt.timedelta(days=6), 16),
+        occurred_at=_at(today - dt.timedelta(days=8), 2),
+        systems="税務システム（保守用端末）",
+        works=works,
+        personal_info_involved=True,
+        leaked=True,
+        people_affected=350,
+        unlawful_purpose=True,
+        in_network_system=True,
+    )
+    services.incident_route(
+        incident=breach,
+        user=None,
+        cause=Cause.ASP,
+        rationale="保守端末の管理はASPの契約上の責任範囲であるため。",
+        contract_clause="税務システム運用保守契約 第12条（情報セキュリティ）",
+    )
+    services.incident_transition(incident=breach, user=None, name="start_investigation")
+    services.ppc_report_record(incident=breach, user=None, kind="prompt", reported_on=today - dt.timedelta(days=3))
 
     unknown = services.incident_record(
         municipality=municipality,

@@ -11,6 +11,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 
+from piaops.incidents.ppc import PEOPLE_THRESHOLD, Reportability, reportability
 from piaops.lib.fields import GuardedCharField, GuardedTextField
 from piaops.tenancy.models import OrgUnit, Party, TenantOwned, TenantQuerySet, Work
 
@@ -39,7 +40,13 @@ class IncidentQuerySet(TenantQuerySet):
         return self.exclude(status=Status.CLOSED)
 
     def ppc_reportable(self) -> IncidentQuerySet:
-        return self.filter(personal_info_involved=True)
+        """Incidents a PPC report is required for (``ppc.reportability`` as a query: 規則第2条 第1号〜第4号)."""
+        return self.filter(personal_info_involved=True).filter(
+            models.Q(in_network_system=True)
+            | models.Q(unlawful_purpose=True)
+            | models.Q(public_exposure=True)
+            | models.Q(people_affected__gt=PEOPLE_THRESHOLD)
+        )
 
     def ppc_overdue(self, today: dt.date) -> IncidentQuerySet:
         """Reportable incidents with a 速報 or 確報 past its due date and not yet made."""
@@ -69,8 +76,13 @@ class Incident(TenantOwned):
     leaked = models.BooleanField("漏えい", default=False)
     lost = models.BooleanField("滅失", default=False)
     damaged = models.BooleanField("毀損", default=False)
-    people_affected = models.PositiveIntegerField("本人の数", null=True, blank=True)
-    unlawful_purpose = models.BooleanField("不正の目的をもって行われたおそれ", default=False)
+    people_affected = models.PositiveIntegerField("本人の数（100人を超えると第4号）", null=True, blank=True)
+    # The questions of 規則第2条 (see ``ppc.reportability``): any one makes the PPC report required.
+    in_network_system = models.BooleanField(
+        "情報提供ネットワークシステム等又は個人番号利用事務の情報システムで管理されていた（第1号）", default=False
+    )
+    unlawful_purpose = models.BooleanField("不正の目的をもって行われたおそれ（第2号）", default=False)
+    public_exposure = models.BooleanField("不特定多数の者に閲覧されたおそれ（第3号）", default=False)
     ppc_prompt_due = models.DateField("速報の期限", null=True, blank=True)
     ppc_prompt_reported_on = models.DateField("速報の報告日", null=True, blank=True)
     ppc_final_due = models.DateField("確報の期限", null=True, blank=True)
@@ -101,6 +113,20 @@ class Incident(TenantOwned):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def reportability(self) -> Reportability:
+        return reportability(
+            involved=self.personal_info_involved,
+            in_network_system=self.in_network_system,
+            unlawful_purpose=self.unlawful_purpose,
+            public_exposure=self.public_exposure,
+            people_affected=self.people_affected,
+        )
+
+    @property
+    def ppc_report_required(self) -> bool:
+        return self.reportability.required
 
 
 class IncidentWork(TenantOwned):

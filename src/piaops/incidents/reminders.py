@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from piaops.core.reminders import Deadline, Reminder, admin_addresses, pk_path
 from piaops.incidents.models import Incident
+from piaops.lib.dates import local_date
 from piaops.lib.fiscal import add_office_days
 
 WARN_OFFICE_DAYS = 2
@@ -53,7 +54,8 @@ def collect(
                 recipients=recipients[incident.municipality_id],
                 subject=f"【個人情報保護委員会への{label}】{state}：{incident.title}",
                 body=(
-                    f"事故「{incident.title}」の個人情報保護委員会への{label}の期限は{due.isoformat()}です。"
+                    f"事故「{incident.title}」（事態を知った日 {local_date(incident.detected_at).isoformat()}）の"
+                    f"個人情報保護委員会への{label}の期限は{due.isoformat()}です。"
                     f"{state}。報告後、piaops に報告日を記録してください。"
                 ),
                 url=detail_path(incident.pk),

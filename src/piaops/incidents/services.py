@@ -19,6 +19,7 @@ from piaops.audittrail.services import record, record_create, record_update, sna
 from piaops.incidents import ppc, routing
 from piaops.incidents.models import Cause, Consultation, Incident, IncidentEvent, IncidentWork, Status
 from piaops.lib import versioning
+from piaops.lib.dates import local_date
 from piaops.tenancy.models import Municipality, OrgUnit, Party, User, Work
 
 
@@ -63,9 +64,10 @@ def _event(incident: Incident, user: User | None, kind: str, text: str, **extra:
 
 
 def _apply_deadlines(incident: Incident) -> None:
-    """Set or clear the PPC due dates from the incident's involvement flags and the day it became known."""
-    if incident.personal_info_involved:
-        known_on = timezone.localtime(incident.detected_at).date()
+    """Set or clear the PPC due dates from the reportability questions and the day it became known (Japan time).
+    A non-reportable incident has none: it is handled and closed internally."""
+    if incident.ppc_report_required:
+        known_on = local_date(incident.detected_at)
         due = ppc.deadlines(known_on=known_on, unlawful_purpose=incident.unlawful_purpose)
         incident.ppc_prompt_due = due.prompt_due
         incident.ppc_final_due = due.final_due
@@ -106,8 +108,10 @@ def incident_record(
     damaged: bool = False,
     people_affected: int | None = None,
     unlawful_purpose: bool = False,
+    in_network_system: bool = False,
+    public_exposure: bool = False,
 ) -> Incident:
-    """Record a new incident, with PPC deadlines when 特定個人情報 may be involved."""
+    """Record a new incident, with PPC deadlines when its answers make the PPC report required."""
     incident = Incident(
         municipality=municipality,
         title=title,
@@ -123,6 +127,8 @@ def incident_record(
         damaged=damaged,
         people_affected=people_affected,
         unlawful_purpose=unlawful_purpose,
+        in_network_system=in_network_system,
+        public_exposure=public_exposure,
         created_by=user,
     )
     _apply_deadlines(incident)
@@ -147,7 +153,9 @@ UPDATABLE_FIELDS = (
     "lost",
     "damaged",
     "people_affected",
+    "in_network_system",
     "unlawful_purpose",
+    "public_exposure",
 )
 
 
@@ -210,7 +218,9 @@ def incident_transition(
     if transition.target == Status.CLOSED:
         if incident.routing_rule == "" or incident.consultation_required:
             raise IncidentError("対応する主体が決まっていないため終結できません。原因の所在を判定してください。")
-        if incident.personal_info_involved and incident.ppc_final_reported_on is None:
+        if incident.ppc_report_required and (
+            incident.ppc_final_reported_on is None or incident.ppc_final_reported_on > timezone.localdate()
+        ):
             raise IncidentError("個人情報保護委員会への確報が済んでいないため終結できません。")
     source = incident.status
     incident.status = transition.target
@@ -320,14 +330,17 @@ def consultation_record(
 @transaction.atomic
 def ppc_report_record(*, incident: Incident, user: User | None, kind: str, reported_on: dt.date) -> Incident:
     """Record the day the 速報 (``kind="prompt"``) or 確報 (``"final"``) was made to the PPC."""
-    if not incident.personal_info_involved:
-        raise IncidentError("特定個人情報の漏えい等のおそれがない事故は、個人情報保護委員会への報告の対象外です。")
+    decision = incident.reportability
+    if not decision.required:
+        raise IncidentError(f"この事故は個人情報保護委員会への報告の対象外です（{'／'.join(decision.reasons)}）。")
     if kind not in {"prompt", "final"}:
         raise IncidentError("報告の種類は速報か確報を選んでください。")
     incident = _locked(incident)
-    known_on = timezone.localtime(incident.detected_at).date()
+    known_on = local_date(incident.detected_at)
     if reported_on < known_on:
         raise IncidentError("報告日は発覚日以降の日付を入力してください。")
+    if reported_on > timezone.localdate():
+        raise IncidentError("報告日に未来の日付は入力できません。報告した後で記録してください。")
     if kind == "final" and incident.ppc_prompt_reported_on is None:
         raise IncidentError("確報の前に速報の報告日を記録してください。")
     before = snapshot(incident)

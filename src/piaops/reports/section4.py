@@ -18,6 +18,7 @@ from piaops.assessments.vocab import SectionIVRating
 from piaops.assurance.models import CloudService, Obligation
 from piaops.findings.models import Finding
 from piaops.incidents.models import Incident
+from piaops.lib.dates import local_date
 from piaops.lib.fiscal import fiscal_year_end, fiscal_year_start, wareki, wareki_fiscal_year
 from piaops.selfcheck import results
 from piaops.selfcheck.models import Campaign, RatingDecision
@@ -67,9 +68,7 @@ class Section4:
 def _d(day: dt.date | dt.datetime | None) -> str:
     if day is None:
         return "—"
-    if isinstance(day, dt.datetime):
-        day = day.date()
-    return wareki(day)
+    return wareki(local_date(day))  # an instant shows on its Japan date, never the UTC day
 
 
 def _rule(fn: Any) -> str:

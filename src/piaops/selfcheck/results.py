@@ -14,6 +14,7 @@ from django.utils import timezone
 from piaops.assessments.suggestion import Condition, Suggestion, checked_choice
 from piaops.audittrail.services import record_create
 from piaops.findings.models import Finding, FollowUp
+from piaops.lib.dates import local_date
 from piaops.selfcheck.models import (
     DONE,
     Answer,
@@ -90,7 +91,7 @@ def campaign_findings(campaign: Campaign) -> Any:
 
 
 def _local_date(value: dt.datetime | None) -> dt.date | None:
-    return timezone.localtime(value).date() if value else None
+    return local_date(value) if value else None
 
 
 # This docstring is the rule shown under the rating on the Ⅳ pages (reports.section4): hence in Japanese.

@@ -30,6 +30,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from piaops.lib.dates import read_date
 from piaops.lib.filescan import my_number_refusal
 from piaops.lib.fiscal import wareki
 from piaops.lib.mynumber import contains_my_number
@@ -237,18 +238,8 @@ def _norm(text: str) -> str:
 
 
 def _date(value: Any) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = _text(value).replace("/", "-")
-    return dt.date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else _bad_date()
-
-
-def _bad_date() -> dt.date:
-    raise ValueError
+    """A date cell (改善予定日), by the one date reader: 西暦, 和暦, an Excel date or serial; ValueError otherwise."""
+    return read_date(value)
 
 
 def parse_workbook(

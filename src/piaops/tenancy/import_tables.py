@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Literal
 
+from piaops.lib.dates import DateReadError, read_date
 from piaops.lib.filescan import my_number_refusal
 from piaops.lib.mynumber import contains_my_number
 from piaops.lib.textfiles import UndecodableFile, decode_text
@@ -366,57 +367,18 @@ def read_files(files: list[tuple[str, bytes]]) -> ReadResult:
 
 # ---- values ----------------------------------------------------------------------------------------------------
 
-_ERAS = {
-    "R": dt.date(2019, 5, 1),
-    "令和": dt.date(2019, 5, 1),
-    "H": dt.date(1989, 1, 8),
-    "平成": dt.date(1989, 1, 8),
-    "S": dt.date(1926, 12, 25),
-    "昭和": dt.date(1926, 12, 25),
-}
-_ERA_END = {
-    dt.date(1926, 12, 25): dt.date(1989, 1, 7),
-    dt.date(1989, 1, 8): dt.date(2019, 4, 30),
-    dt.date(2019, 5, 1): dt.date.max,
-}
-_WESTERN = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]0{1,2}:00(?::00)?)?$")
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_WAREKI = re.compile(r"^(R|H|S|令和|平成|昭和)\s*\.?\s*(元|\d{1,2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-DATE_HINT = "日付として読めません（例: 2026-04-01、2026/4/1、R8.4.1、令和8年4月1日）。"
-
 
 class ValueProblem(ValueError):
     """A cell's value is not acceptable; the message is the Japanese reason."""
 
 
 def parse_date(value: Cell) -> dt.date | None:
-    """A date from ISO, ``2026/4/1``, ``20260401``, ``2026年4月1日``, ``R8.4.1`` or ``令和8年4月1日``; None if empty."""
-    if isinstance(value, dt.date):
-        return value
-    text = unicodedata.normalize("NFKC", value).strip().upper().replace("元年", "1年")
-    if not text:
-        return None
-    if match := _WAREKI.match(text.replace("令和", "R").replace("平成", "H").replace("昭和", "S")):
-        era, year_text, month, day = match.groups()
-        start = _ERAS[era]
-        year = start.year + (1 if year_text == "元" else int(year_text)) - 1
-        try:
-            date = dt.date(year, int(month), int(day))
-        except ValueError:
-            raise ValueProblem("存在しない日付です。") from None
-        if not (start <= date <= _ERA_END[start]):
-            raise ValueProblem("和暦の年が元号の期間外です。") from None
-        return date
-    match = _WESTERN.match(text) or _COMPACT.match(text)
-    if not match:
-        raise ValueProblem(DATE_HINT)
-    year, month, day = (int(g) for g in match.groups())
-    if not 1900 <= year <= 2200:
-        raise ValueProblem(DATE_HINT)
+    """A date by the one date reader (:func:`piaops.lib.dates.read_date`: 西暦, 和暦 with 元年, an Excel date cell
+    or serial); None if empty; :class:`ValueProblem` with the Japanese reason otherwise."""
     try:
-        return dt.date(year, month, day)
-    except ValueError:
-        raise ValueProblem("存在しない日付です。") from None
+        return read_date(value)
+    except DateReadError as exc:
+        raise ValueProblem(str(exc)) from None
 
 
 _TRUE = {"有", "あり", "有り", "○", "〇", "◯", "1", "はい", "該当", "対象", "true", "yes", "y", "✓", "レ"}

@@ -23,6 +23,8 @@ an in-scope assignment on D):
   previous period (if the stint had begun by its last day) had no completion and its last day + grace has passed;
   otherwise 期限内 (deadline: the unmet previous period's, else the current period's last day + grace). A late
   completion within the grace window falls in the current period, so it settles both.
+- Every deadline above falls on a 開庁日: a nominal deadline on a Saturday, Sunday, national holiday or 12/29–1/3
+  moves to the next 開庁日 (期限内 through that day).
 - Everyone else is 対象外.
 """
 
@@ -37,6 +39,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q, TextChoices
 
+from piaops.lib.fiscal import next_office_day, previous_office_day
 from piaops.tenancy.models import Municipality, OrgUnit, WorkUnit
 from piaops.training.models import COMPLETING_RESULTS, Requirement, Trigger
 from piaops.training.periods import (
@@ -218,15 +221,20 @@ def _completions_cte(
 
 
 def _requirement_select(sql: _Sql, i: int, k: int, req: Requirement, as_of: dt.date) -> None:
-    """Append the SELECT of one requirement's rows (in-scope people only)."""
-    dn_d = day_number(as_of)
+    """Append the SELECT of one requirement's rows (in-scope people only).
+
+    Deadlines fall on 開庁日: a nominal deadline ``n`` is met on ``next_office_day(n)``, which is on or after D
+    exactly when ``n`` is after the last 開庁日 before D. So the SQL compares nominal dates with that day + 1
+    (``dn_t``) instead of D, and ``_due`` shows the 開庁日."""
+    threshold = previous_office_day(as_of - dt.timedelta(days=1)) + dt.timedelta(days=1)
+    dn_t = day_number(threshold)
     base = "sc.latest" if req.trigger == Trigger.ON_ASSIGNMENT else "sc.anchor"
     untrained = "0"
     params: list[Any]
     if req.trigger in (Trigger.INITIAL, Trigger.ON_ASSIGNMENT):
         window = int(req.within_days) + int(req.grace_days)
         status = (
-            f"CASE WHEN lc.last_{i} IS NOT NULL THEN 'done' WHEN {_dn(base)} + {window} >= {dn_d} THEN 'pending' "
+            f"CASE WHEN lc.last_{i} IS NOT NULL THEN 'done' WHEN {_dn(base)} + {window} >= {dn_t} THEN 'pending' "
             "ELSE 'overdue' END"
         )
         due = f"{_dn(base)} + {window}"
@@ -236,7 +244,7 @@ def _requirement_select(sql: _Sql, i: int, k: int, req: Requirement, as_of: dt.d
     elif req.trigger == Trigger.EVERY_MONTHS:
         months = int(req.every_months)
         holds_after = latest_with_months_not_after(as_of, months)
-        open_after = latest_with_months_not_after(as_of - dt.timedelta(days=int(req.grace_days) + 1), months)
+        open_after = latest_with_months_not_after(threshold - dt.timedelta(days=int(req.grace_days) + 1), months)
         status = (
             f"CASE WHEN lc.last_{i} > %s THEN 'done' WHEN COALESCE(lc.last_{i}, sc.anchor) > %s THEN 'pending' "
             "ELSE 'overdue' END"
@@ -249,7 +257,7 @@ def _requirement_select(sql: _Sql, i: int, k: int, req: Requirement, as_of: dt.d
         previous = previous_period(current)
         following = next_period(current)
         previous_missed = f"sc.anchor <= %s AND COALESCE(lc.done_p_{i}, 0) = 0"
-        past_deadline = "1 = 1" if dn_d > day_number(previous.end) + grace else "1 = 0"
+        past_deadline = "1 = 1" if dn_t > day_number(previous.end) + grace else "1 = 0"
         status = (
             f"CASE WHEN COALESCE(lc.done_c_{i}, 0) = 1 THEN 'done' WHEN {previous_missed} AND {past_deadline} "
             "THEN 'overdue' ELSE 'pending' END"
@@ -313,9 +321,11 @@ def _due(req: Requirement, status: str, anchor: dt.date, last: dt.date | None, d
     if status == Status.DONE and req.trigger in (Trigger.INITIAL, Trigger.ON_ASSIGNMENT):
         return None
     if due_dn is not None:
-        return from_day_number(int(due_dn))
+        return next_office_day(from_day_number(int(due_dn)))
     if req.trigger == Trigger.EVERY_MONTHS:
-        return add_months(last or anchor, int(req.every_months)) + dt.timedelta(days=int(req.grace_days))
+        return next_office_day(
+            add_months(last or anchor, int(req.every_months)) + dt.timedelta(days=int(req.grace_days))
+        )
     return None
 
 

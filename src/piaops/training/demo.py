@@ -17,6 +17,8 @@ from typing import Any
 
 from django.db import transaction
 
+from piaops.assessments.models import Commitment
+from piaops.assessments.vocab import CommitmentKind
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
 from piaops.lib.fiscal import add_months, fiscal_year, fiscal_year_start
@@ -209,8 +211,18 @@ def _requirements(m: Municipality, c: dict[str, Course], party: Party, work: Wor
             ["MIDSRV-SEC"],
         ),
     ]
+    # The J-LIS operators' requirements carry out the report's promise 「年次(年2回)及び随時(新規要員着任時)」: linked,
+    # they follow its cadence when a new version of the report changes it.
+    promise = (
+        Commitment.objects.filter(municipality=m, text__contains="年次(年2回)")
+        .current()
+        .of_kind(CommitmentKind.TRAINING)
+        .first()
+    )
     for fields, codes in specs:
         req = Requirement(municipality=m, **fields)
+        if fields.get("party") == party:
+            req.commitment = promise
         req.save()
         req.courses.set([c[code] for code in codes])
 

@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 
+from piaops.assessments.models import Commitment
+from piaops.assessments.vocab import CommitmentKind
 from piaops.lib.fields import GuardedFormCharField
 from piaops.tenancy.models import EmploymentType, Municipality, OrgUnit, Party, Role, Work
 from piaops.training.models import Course, Rating, Requirement, Result, Session, Topic
@@ -85,6 +87,7 @@ class RequirementForm(forms.ModelForm):
             "unit",
             "work",
             "party",
+            "commitment",
             "is_active",
         ]
 
@@ -94,6 +97,12 @@ class RequirementForm(forms.ModelForm):
         self.fields["unit"].queryset = OrgUnit.objects.for_municipality(municipality)  # type: ignore[attr-defined]
         self.fields["work"].queryset = Work.objects.for_municipality(municipality)  # type: ignore[attr-defined]
         self.fields["party"].queryset = Party.objects.for_municipality(municipality)  # type: ignore[attr-defined]
+        # The report's 教育・啓発 promises in force (and the one already linked, even from an older version).
+        commitments = Commitment.objects.filter(municipality=municipality).current().of_kind(CommitmentKind.TRAINING)
+        if self.instance.commitment_id:
+            commitments = commitments | Commitment.objects.filter(pk=self.instance.commitment_id)
+        self.fields["commitment"].queryset = commitments.select_related("item")  # type: ignore[attr-defined]
+        self.fields["commitment"].label_from_instance = lambda c: f"{c.item.number_path} {c.text[:60]}"  # type: ignore[attr-defined]
         if self.instance.pk:
             self.initial["courses"] = list(self.instance.courses.all())
 

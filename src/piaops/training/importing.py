@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from piaops.audittrail import services as audit
 from piaops.audittrail.models import Action
+from piaops.lib.dates import DateReadError, read_date
 from piaops.lib.dbstats import analyze_after_commit
 from piaops.lib.filescan import my_number_refusal
 from piaops.lib.mynumber import contains_my_number
@@ -126,13 +127,11 @@ def _header_map(header: list[str]) -> dict[str, int]:
 
 
 def parse_date(text: str) -> dt.date:
-    value = text.strip().replace("/", "-").replace(".", "-")
-    if " " in value:
-        value = value.split(" ", 1)[0]
-    parts = value.split("-")
-    if len(parts) != 3:
-        raise ValueError(text)
-    return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+    """The 受講日 of a row, by the one date reader (西暦, 和暦, Excel serial); an empty cell is an error here."""
+    day = read_date(text)
+    if day is None:
+        raise DateReadError("受講日が空です。")
+    return day
 
 
 def import_records(
@@ -206,8 +205,8 @@ def import_records(
         raw_date = cell(cells, "date")
         try:
             day = parse_date(raw_date)
-        except (ValueError, IndexError):
-            problems.append(f"受講日「{raw_date}」を日付として読めません（例：2026-04-01）")
+        except DateReadError as exc:
+            problems.append(f"受講日「{raw_date}」：{str(exc).rstrip('。')}")
         if day is not None:
             if day > today:
                 problems.append(f"受講日 {day.isoformat()} が未来の日付です")

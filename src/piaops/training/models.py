@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from piaops.assessments.models import Commitment
 from piaops.lib.fields import GuardedCharField, GuardedTextField
 from piaops.tenancy.models import EmploymentType, OrgUnit, Party, Person, Role, TenantOwned, TenantQuerySet, Work
 
@@ -129,6 +130,17 @@ class Requirement(TenantOwned):
         Party, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="所属事業者"
     )
     is_active = models.BooleanField("有効", default=True)
+    # The report's promise this requirement carries out (Ⅳ-2 教育・啓発); a new report version moves it to the
+    # successor and, when the stated cadence changed, its timing follows (see ``services.follow_report_version``).
+    commitment = models.ForeignKey(
+        Commitment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="training_requirements",
+        verbose_name="評価書の約束",
+    )
+    cadence_note = GuardedCharField("頻度の変更", max_length=300, blank=True, default="")
 
     objects = TenantQuerySet.as_manager()
 

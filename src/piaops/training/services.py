@@ -9,10 +9,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from piaops.assessments import followers
+from piaops.assessments.models import AssessmentReport
 from piaops.audittrail import services as audit
 from piaops.audittrail.models import Action
-from piaops.tenancy.models import Municipality, Person
-from piaops.training.models import Course, Rating, RatingDecision, Record, Requirement, Result, Session
+from piaops.lib import cadence as cadence_grammar
+from piaops.tenancy.models import Municipality, Person, User
+from piaops.training.models import Course, Rating, RatingDecision, Record, Requirement, Result, Session, Trigger
 
 
 def _save(obj: Course | Session | Requirement, *, summary: str) -> None:
@@ -26,6 +29,81 @@ def _save(obj: Course | Session | Requirement, *, summary: str) -> None:
     obj.full_clean()
     obj.save()
     audit.record_update(obj, before=before, municipality_id=obj.municipality_id, summary=summary)
+
+
+def timing_from_cadence(value: str) -> dict[str, Any] | None:
+    """Requirement timing fields for a cadence of the one grammar (:mod:`piaops.lib.cadence`); None when the
+    cadence does not say when to train (随時, 定期的に, unstated).
+
+    年N回 (N dividing 12) is N windows of the 年度; any other period is every N months (隔年 = 24); 初任時 and
+    新規着任時 are their triggers."""
+    if not value or not cadence_grammar.is_value(value):
+        return None
+    c = cadence_grammar.from_value(value)
+    if c == cadence_grammar.INITIAL:
+        return {"trigger": Trigger.INITIAL}
+    if c == cadence_grammar.ON_ASSIGNMENT:
+        return {"trigger": Trigger.ON_ASSIGNMENT}
+    if c.every_months is None:
+        return None
+    if c.per_year is not None and c.per_year <= 12 and c.divides_fiscal_year:
+        return {"trigger": Trigger.PER_FISCAL_YEAR, "times_per_year": c.per_year}
+    if c.per_year is not None and c.per_year > 12:
+        return {"trigger": Trigger.PER_FISCAL_YEAR, "times_per_year": 12}  # 月2回, 毎週: tracked monthly
+    return {"trigger": Trigger.EVERY_MONTHS, "every_months": c.every_months}
+
+
+_PERIODIC_TRIGGERS = (Trigger.PER_FISCAL_YEAR, Trigger.EVERY_MONTHS)
+
+
+def _timing_for(requirement: Requirement, values: list[str]) -> dict[str, Any] | None:
+    """The timing the successor's cadences give a requirement of this kind: a periodic requirement takes the
+    first period stated; an initial / on-assignment one keeps its trigger while the text still states it."""
+    for value in values:
+        timing = timing_from_cadence(value)
+        if timing is None:
+            continue
+        if requirement.trigger in _PERIODIC_TRIGGERS and timing["trigger"] in _PERIODIC_TRIGGERS:
+            return timing
+        if timing["trigger"] == requirement.trigger:
+            return timing
+    return None
+
+
+@transaction.atomic
+def follow_report_version(*, report: AssessmentReport, actor: User | None) -> int:
+    """Requirements made from a commitment of the previous version follow its successor in ``report``; a changed
+    cadence changes their timing (audit entry, and ``cadence_note`` shown on the requirements page). When the
+    successor no longer states the requirement's kind of timing, the timing stays and the note says so. Rows
+    changed."""
+    successors = followers.successors(report)
+    moved = 0
+    for requirement in Requirement.objects.filter(
+        municipality_id=report.municipality_id, commitment_id__in=list(successors)
+    ).select_for_update():
+        assert requirement.commitment_id is not None
+        successor = successors[requirement.commitment_id]
+        values = list(successor.cadences) or ([successor.cadence] if successor.cadence else [])
+        before = requirement.timing_text()
+        requirement.commitment = successor
+        timing = _timing_for(requirement, values)
+        if timing is None:
+            stated = "・".join(cadence_grammar.label(v) for v in values) or "記載なし"
+            requirement.cadence_note = (
+                f"評価書第{report.version}版の頻度（{stated}）はこの要件の時期を定めていません。"
+                "時期を確認してください。"
+            )
+        else:
+            for field, value in timing.items():
+                setattr(requirement, field, value)
+            after = requirement.timing_text()
+            if after != before:
+                requirement.cadence_note = (
+                    f"評価書第{report.version}版で時期が「{before}」から「{after}」に変わりました。"
+                )
+        _save(requirement, summary=requirement.cadence_note or f"評価書第{report.version}版の約束に付け替え")
+        moved += 1
+    return moved
 
 
 @transaction.atomic
@@ -51,6 +129,7 @@ def requirement_save(*, requirement: Requirement, courses: Iterable[Course]) -> 
     if any(c.municipality_id != requirement.municipality_id for c in courses):
         raise ValidationError("研修が見つかりません。")
     is_new = requirement.pk is None
+    requirement.cadence_note = ""  # an admin who saves the requirement has seen the note of a report change
     before_ids = [] if is_new else sorted(requirement.courses.values_list("pk", flat=True))
     _save(requirement, summary="受講要件を登録" if is_new else "受講要件を更新")
     requirement.courses.set(courses)

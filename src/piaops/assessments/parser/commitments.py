@@ -8,7 +8,7 @@ Splitting, in this order of preference:
 3. otherwise sentences, split at "。" outside brackets (``(会計年度任用職員等を含む。)`` does not end a sentence).
 
 Lead-in sentences ("内容は以下のとおり。") are not promises and are left out (they stay in the block text).
-The kind and cadence rules are the tables ``KIND_RULES``/``WEAK_KIND_RULES`` and ``CADENCE_RULES`` below.
+The kind rules are the tables ``KIND_RULES``/``WEAK_KIND_RULES`` below; cadences are read by :mod:`piaops.lib.cadence`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass
 
 from piaops.assessments.parsed import ParsedCommitment, Span
-from piaops.assessments.vocab import Cadence, CommitmentKind
+from piaops.assessments.vocab import CommitmentKind
+from piaops.lib import cadence as cadence_grammar
 
 # --- kinds -------------------------------------------------------------------------------------------------------
 
@@ -72,28 +73,11 @@ def classify(text: str, *, default: str = "") -> str:
 
 # --- cadences ----------------------------------------------------------------------------------------------------
 
-CADENCE_RULES: list[tuple[str, re.Pattern[str]]] = [
-    (Cadence.SEMIANNUAL, re.compile(r"年2回|年二回|半年ごと|半期ごと")),
-    # "年次(年2回)": the bracket says how often; "年次" alone means yearly.
-    (Cadence.ANNUAL, re.compile(r"毎年|年度ごと|年1回|年一回|1年ごと|1年に1回|年次(?!\s*\()")),
-    (Cadence.ON_ASSIGNMENT, re.compile(r"新規要員着任時|新規着任時|着任時|異動時|配属時|転入時")),
-    (Cadence.INITIAL, re.compile(r"初任時|新規採用時|採用時|入庁時")),
-    (Cadence.PERIODIC, re.compile(r"定期的|定期に|一定期間ごと")),
-    # "随時(新規要員着任時)": the bracket names the occasion, which is the cadence.
-    (Cadence.AS_NEEDED, re.compile(r"随時(?!\s*\([^()]*(?:着任|異動|配属|採用|初任))|必要に応じ")),
-]
-
 
 def cadences(text: str) -> list[str]:
-    """Every cadence ``text`` states, in order of appearance, without repeats."""
-    found: list[tuple[int, str]] = []
-    for cadence, pattern in CADENCE_RULES:
-        found.extend((m.start(), str(cadence)) for m in pattern.finditer(text))
-    out: list[str] = []
-    for _, cadence in sorted(found):
-        if cadence not in out:
-            out.append(cadence)
-    return out
+    """Every cadence ``text`` states, in order of appearance, without repeats (machine values of the one cadence
+    grammar, :mod:`piaops.lib.cadence`)."""
+    return cadence_grammar.parse_values(text)
 
 
 # --- parties -----------------------------------------------------------------------------------------------------
@@ -225,12 +209,14 @@ def extract(
         if not body:
             continue
         lead = a + (len(raw) - len(raw.lstrip()))
-        stated = cadences(body)
+        read = cadence_grammar.parse(body)
+        stated = [c.value for c in read]
+        scheduling = cadence_grammar.primary(read)
         out.append(
             ParsedCommitment(
                 text=body,
                 kind=classify(body, default=default_kind),
-                cadence=stated[0] if stated else str(Cadence.NONE),
+                cadence=scheduling.value if scheduling else "",
                 span=Span(line_at(lead), line_at(lead + len(body) - 1)),
                 cadences=stated,
             )

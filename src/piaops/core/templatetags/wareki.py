@@ -8,18 +8,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.utils import timezone
 
 from piaops.lib import fiscal
+from piaops.lib.dates import local_date
 
 register = template.Library()
 
 
 def _local_date(value: dt.date | dt.datetime) -> dt.date:
     """The calendar day in Japan: a stored datetime is UTC, and 08:59 JST is still the previous day in UTC."""
-    if isinstance(value, dt.datetime):
-        return (timezone.localtime(value) if timezone.is_aware(value) else value).date()
-    return value
+    return local_date(value)
 
 
 def _wareki_or_iso(day: dt.date) -> str:

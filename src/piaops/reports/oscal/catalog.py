@@ -207,7 +207,7 @@ def _control(report: AssessmentReport, c: Commitment, number: int) -> Doc:
         "props": props(
             prop("label", f"{item.number_path}-{number}"),
             prop("kind", c.get_kind_display()),
-            prop("cadence", c.get_cadence_display() if c.cadence else ""),
+            prop("cadence", c.cadences_label),
             prop("party", c.party_name or (c.party.name if c.party else "")),
             prop("owner-unit", c.owner_unit.name if c.owner_unit else ""),
             prop("change-from-previous-version", c.get_change_display()),

@@ -13,6 +13,7 @@ from piaops.assessments.management.commands._common import cli_actor, municipali
 from piaops.assessments.services import ImportPlan, ReportImportError, report_import, report_preview
 from piaops.assessments.vocab import Tier
 from piaops.audittrail.context import acting_as
+from piaops.lib import cadence as cadence_grammar
 from piaops.tenancy.models import Work
 
 
@@ -36,6 +37,24 @@ def plan_summary(plan: ImportPlan) -> dict[str, Any]:
                 "commitments": sum(len(b.commitments) for b in i.blocks),
             }
             for i in plan.parsed.items()
+        ],
+        # Every commitment as read, so an operator can check the reading (kind, cadences) before saving.
+        "commitments": [
+            {
+                "section": section.number,
+                "item": item.number_path,
+                "item_title": item.title,
+                "party": block.party_name or block.party_label,
+                "text": c.text,
+                "kind": c.kind,
+                "cadence": c.cadence,
+                "cadences": [{"value": v, "label": cadence_grammar.label(v)} for v in c.cadences],
+                "line": c.span.start_line,
+            }
+            for section in plan.parsed.sections
+            for item in section.items
+            for block in item.blocks
+            for c in block.commitments
         ],
         "warnings": [{"line": w.line, "message": w.message} for w in plan.warnings],
     }
@@ -118,6 +137,9 @@ class Command(BaseCommand):
         for item in summary["items"]:
             rating = f" [{item['selected']}]" if item["selected"] else ""
             self.stdout.write(f"  {item['number_path']} {item['title']}{rating}: 約束 {item['commitments']}")
+        for c in summary["commitments"]:
+            stated = "・".join(x["label"] for x in c["cadences"]) or "頻度の記載なし"
+            self.stdout.write(f"    {c['item']} {c['party']}: {c['text'][:40]} 〔{stated}〕")
         for p in summary["parties"]:
             self.stdout.write(f"  措置主体 {p['name'] or p['label']}: {'登録済み' if p['party_id'] else '未登録'}")
         for w in plan.warnings:

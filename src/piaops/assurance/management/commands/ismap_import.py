@@ -6,7 +6,6 @@ prints what it raised. A bad file prints every problem with its line number and 
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from piaops.assurance.ismap_list import IsmapListError
 from piaops.assurance.models import IsmapAlert
 from piaops.assurance.services import ismap_import
 from piaops.audittrail.context import Actor, acting_as
+from piaops.lib.dates import DateReadError, read_date
 from piaops.tenancy.models import Municipality
 
 
@@ -37,9 +37,9 @@ class Command(BaseCommand):
         if municipality is None:
             raise CommandError(f"団体コード {options['municipality']} の団体が登録されていません。")
         try:
-            list_date = dt.date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
-        except ValueError as exc:
-            raise CommandError("--date は YYYY-MM-DD の形式で指定してください。") from exc
+            list_date = read_date(options["date"]) or timezone.localdate()
+        except DateReadError as exc:
+            raise CommandError(f"--date: {exc}") from exc
         with acting_as(Actor(user=None, name="cli:ismap_import")):
             try:
                 result = ismap_import(
