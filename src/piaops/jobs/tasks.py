@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 def run_job(job_id: int) -> str:
     """Run the job once: a finished job is never run again (the returned text says what happened)."""
     with transaction.atomic():
-        job = Job.objects.select_for_update().select_related("user", "municipality").get(pk=job_id)
+        job = Job.objects.select_for_update(of=("self",)).select_related("user", "municipality").get(pk=job_id)
         if job.finished:
             return f"already {job.status}"
         job.status, job.attempts, job.started_at = JobStatus.RUNNING, job.attempts + 1, timezone.now()
