@@ -18,7 +18,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -35,12 +34,13 @@ import psycopg
 import pytest
 import requests
 from aiosmtpd.controller import Controller
+from bench.load.nginx import NGINX
+from bench.load.nginx import start as nginx_start
 
 from tests.selfcheck.test_reminders import Inbox
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 HEADER = "職員番号,氏名,雇用形態,所属組織コード,職名,配属開始日,特定個人情報取扱"
@@ -134,47 +134,6 @@ def _node_env(work: Path, name: str, database_url: str, secret: str, smtp_port: 
     }
 
 
-NGINX_CONF = """
-daemon off;
-worker_processes 1;
-{user}
-pid {work}/nginx.pid;
-error_log {work}/nginx-error.log warn;
-events {{ worker_connections 512; }}
-http {{
-    access_log {work}/nginx-access.log;
-    client_body_temp_path {work}/body;
-    proxy_temp_path {work}/proxy;
-    fastcgi_temp_path {work}/fastcgi;
-    uwsgi_temp_path {work}/uwsgi;
-    scgi_temp_path {work}/scgi;
-    client_max_body_size 25m;
-{upstream}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://piaops;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $remote_addr;
-            proxy_connect_timeout 2s;
-            proxy_next_upstream error timeout http_502 http_503;
-            proxy_next_upstream_tries 2;
-        }}
-    }}
-}}
-"""
-
-
-def _upstream(ports: list[int]) -> str:
-    """The upstream block of deploy/nginx-upstream.conf with this test's ports."""
-    text = (ROOT / "deploy" / "nginx-upstream.conf").read_text(encoding="utf-8")
-    block = text[text.index("upstream piaops") : text.index("}", text.index("upstream piaops")) + 1]
-    servers = iter(ports)
-    return re.sub(r"server 10\.0\.0\.\d+:8000", lambda _: f"server 127.0.0.1:{next(servers)}", block)
-
-
 def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -234,20 +193,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         for name, node in nodes.items():
             _wait_ready(node.url, node.server, work / f"node-{name}.log")
         port = _free_port()
-        conf = work / "nginx.conf"
-        conf.write_text(
-            NGINX_CONF.format(
-                work=work,
-                port=port,
-                user="user root;" if os.geteuid() == 0 else "",
-                upstream=_upstream([int(urlparse(n.url).port or 0) for n in nodes.values()]),
-            ),
-            encoding="utf-8",
-        )
-        nginx = subprocess.Popen(
-            [NGINX, "-p", str(work), "-c", str(conf), "-e", str(work / "nginx-error.log")],
-            stdout=subprocess.DEVNULL, stderr=(work / "nginx-start.log").open("wb"),
-        )  # fmt: skip
+        nginx = nginx_start(work, port=port, node_ports=[int(urlparse(n.url).port or 0) for n in nodes.values()])
         processes.append(nginx)
         _wait_ready(f"http://127.0.0.1:{port}", nginx, work / "nginx-start.log")
         yield Cluster(f"http://127.0.0.1:{port}", nodes, database_url, plan, inbox, work, processes)
@@ -255,7 +201,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         for process in reversed(processes):
             if process.poll() is None:
                 try:
-                    os.killpg(process.pid, signal.SIGTERM) if process.args[0] != NGINX else process.terminate()  # type: ignore[index]
+                    if process.args[0] == NGINX:  # type: ignore[index]
+                        process.terminate()
+                    else:
+                        os.killpg(process.pid, signal.SIGTERM)
                 except ProcessLookupError:
                     pass
         for process in processes:
