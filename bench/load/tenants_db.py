@@ -1,16 +1,17 @@
 """The database side of ``python -m bench.load --municipalities N``: ``python -m bench.load.tenants_db prepare OUT
 N PEOPLE USERS`` (run with the server's settings, after ``migrate``).
 
-Builds N municipalities with every demo step (``core.demo.DEMO_STEPS``, PEOPLE people each: units, people, the
-assessment report, a launched self-inspection campaign, audits, training, ...), then USERS 番号制度総括管理者
-log-ins with a confirmed TOTP device, spread evenly over the municipalities (user k in municipality k·N/USERS), and
-writes what the simulated users need: user name, TOTP secret, and a checklist of their municipality.
+Builds N municipalities with every demo step (``core.demo.DEMO_STEPS``, PEOPLE people each and one 年度 of history:
+units, people, the assessment report, a launched self-inspection campaign, audits, training, ...), then USERS
+番号制度総括管理者 log-ins with a confirmed TOTP device, spread evenly over the municipalities (user k in municipality
+k·N/USERS), and writes what the simulated users need: user name, TOTP secret, and a checklist of their municipality.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib
+import inspect
 import json
 import os
 import sys
@@ -35,7 +36,7 @@ def prepare(out: Path, *, municipalities: int, people: int, users: int) -> None:
     from piaops.lib.checkdigits import local_government_code_check_digit
     from piaops.selfcheck.models import Checklist
     from piaops.tenancy import services as tenancy
-    from piaops.tenancy.models import Municipality, Role
+    from piaops.tenancy.models import Municipality, Role, User
 
     today = timezone.localdate()
     steps = [importlib.import_module(step) for step in DEMO_STEPS]
@@ -47,7 +48,12 @@ def prepare(out: Path, *, municipalities: int, people: int, users: int) -> None:
             code = base + str(local_government_code_check_digit(base))
             m = Municipality.objects.create(name=f"負荷{n:02d}市", code=code)
             for step in steps:
-                step.build(municipality=m, people=people, today=today)
+                extra = {"years": 1} if "years" in inspect.signature(step.build).parameters else {}
+                step.build(municipality=m, people=people, today=today, **extra)
+            # The demo's log-ins have fixed names (user names are unique across tenants): keep them apart.
+            for user in User.objects.filter(municipality=m):
+                user.username = f"t{n:02d}-{user.username}"[:150]
+                user.save(update_fields=["username"])
             created.append(m)
             print(f"  団体 {n + 1}/{municipalities}（{time.perf_counter() - started:.0f} 秒）", flush=True)
         plan = []
