@@ -162,3 +162,15 @@ def test_anonymous_visitors_are_sent_to_login(db: None) -> None:
     response = Client().get("/tenancy/import/")
 
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_a_confirmed_import_whose_files_are_gone_fails_with_the_reason_and_saves_nothing(as_admin: Client) -> None:
+    response = as_admin.post("/tenancy/import/confirm/", {"token": token_in(upload(as_admin, GOOD))})
+    for key in staged():  # swept (older than an hour) before a worker took the job
+        default_storage.delete(f"{STAGING}/{key}/0")
+
+    run_jobs()
+
+    page = as_admin.get(response["Location"]).content.decode()
+    assert "失敗" in page and "取り込むファイルが見つからないか" in page and 'role="alert"' in page
+    assert not Person.objects.exists() and not AuditEntry.objects.filter(action=Action.IMPORT).exists()
