@@ -29,6 +29,8 @@ run: install
 	mkdir -p var
 	$(PIAOPS) migrate --no-input
 	$(PIAOPS) demo
+	# The background worker (imports confirmed on the web, ZIPs) runs beside the server and stops with it.
+	$(PIAOPS) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PIAOPS) runserver 127.0.0.1:$(PORT)
 
 lint: dev

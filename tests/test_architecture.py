@@ -44,6 +44,7 @@ LAYERS: dict[str, str] = {
     "core": "base",
     "accounts": "base",
     "api": "base",
+    "jobs": "base",  # background work: the job row, the task, the worker; domain apps plug in by JOB_KINDS
     # The PIA document itself: what every domain app's records refer to.
     "assessments": "assessments",
     "selfcheck": "domain",

@@ -152,7 +152,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--burst", action="store_true", help="save each form the instant it arrives (worst case, not the target's)"
     )
+    _tenant_options(parser)
     args = parser.parse_args(argv)
+    if args.municipalities:
+        return _tenants(args)
 
     work = Path(tempfile.mkdtemp(prefix="piaops-load-"))
     env = _env(args.database_url, work / "var")
@@ -248,6 +251,25 @@ def main(argv: list[str]) -> int:
     else:
         print(f"  files kept in {work}")
     return 0 if ok else 1
+
+
+def _tenant_options(parser: argparse.ArgumentParser) -> None:
+    """``--municipalities N``: the multi-tenant run of ``bench.load.tenants`` instead (one node, then two)."""
+    parser.add_argument("--municipalities", type=int, default=0, help="tenants: run bench/load/tenants.py instead")
+    parser.add_argument("--users", type=int, default=20, help="with --municipalities: simulated admins, one per tenant")
+
+
+def _tenants(args: argparse.Namespace) -> int:
+    from bench.load import tenants
+
+    return tenants.run(
+        municipalities=args.municipalities,
+        people=args.people,
+        users=args.users,
+        workers=args.workers,
+        seconds=args.seconds,
+        database_url=args.database_url,
+    )
 
 
 if __name__ == "__main__":

@@ -115,7 +115,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.admin",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "piaops.core",
+    "piaops.jobs",
     "piaops.audittrail",
     "piaops.tenancy",
     "piaops.assessments",
@@ -149,7 +152,11 @@ MIDDLEWARE = [
     "piaops.accounts.throttle.IpThrottleMiddleware",
 ]
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Nothing of a user's state lives in a node's memory (README "複数ノード"): sessions (Django's default database
+# engine), throttling counters, locks and this cache are in the database, so any node answers any request.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "piaops_cache"}}
+# Background work (piaops.jobs): tasks are rows of the database, taken by `piaops worker` on any node.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Per-IP throttling (piaops.accounts.throttle): failures counted in the database, shared by every worker.
 PIAOPS_THROTTLE_WINDOW_SECONDS = envint("PIAOPS_THROTTLE_WINDOW_SECONDS", 900)
 PIAOPS_LOGIN_IP_FAILURES = envint("PIAOPS_LOGIN_IP_FAILURES", 30)
@@ -185,6 +192,10 @@ TEMPLATES = [
 _database_url = os.environ.get("DATABASE_URL")
 if _database_url:
     DATABASES = {"default": database_from_url(_database_url)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # A second connection to the same database: a background job's progress is written through it, so that
+        # pages on every node see it while the job's own transaction is still open (piaops.jobs.progress).
+        DATABASES["progress"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 else:
     DATABASES = {
         "default": {
@@ -216,8 +227,15 @@ USE_TZ = True
 STATIC_URL = "/static/"
 # Only production collects static files (README); in development the finders serve them.
 STATIC_ROOT = os.environ.get("PIAOPS_STATIC_ROOT") or None
+# Files (evidence, staged imports, generated reports): the filesystem under var/ (one node), or with
+# PIAOPS_FILE_STORAGE=database chunks in the database, so that every node serves every file and backups carry them.
+PIAOPS_FILE_STORAGE = envchoice("PIAOPS_FILE_STORAGE", "filesystem", ("FILESYSTEM", "DATABASE")).lower()
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": "piaops.core.storage.DatabaseStorage"
+        if PIAOPS_FILE_STORAGE == "database"
+        else "django.core.files.storage.FileSystemStorage"
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Served by the app itself: finders in development, so no collectstatic step is needed to run.
@@ -287,6 +305,8 @@ LOGGING = {
 if _proxy_header := os.environ.get("PIAOPS_PROXY_SSL_HEADER", ""):
     SECURE_PROXY_SSL_HEADER = (_proxy_header, "https")
 SECURE_SSL_REDIRECT = envbool("PIAOPS_SSL_REDIRECT", not DEBUG)
+# The load balancer asks each node directly over plain HTTP (README "複数ノード").
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = envint("PIAOPS_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("PIAOPS_HSTS_INCLUDE_SUBDOMAINS", True)
 # LGWAN host names can never be on the browsers' public HSTS preload list, so preload is meaningless here.

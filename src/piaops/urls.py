@@ -22,4 +22,5 @@ urlpatterns = [
     path("accounts/", include("piaops.accounts.urls")),
     path("api/", include("piaops.api.urls")),
     path("calendar/", include("piaops.calendarfeed.urls")),
+    path("jobs/", include("piaops.jobs.urls")),
 ]

@@ -115,6 +115,6 @@ def test_the_auditor_submits_and_only_the_division_reviews_on_the_web(
     report.refresh_from_db()
     assert report.status == ReportStatus.RECEIVED
     response = as_admin.get(f"/audits/reports/file/{report.pk}/xlsx/")
-    assert response.status_code == 200 and response.content[:2] == b"PK"
+    assert response.status_code == 200 and response.getvalue()[:2] == b"PK"
     draft = as_admin.get(f"/audits/reports/{FY}/download/?kind=followup&format=pdf")
     assert draft.status_code == 200 and draft.content[:4] == b"%PDF"

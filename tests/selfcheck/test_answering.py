@@ -129,7 +129,7 @@ def test_evidence_is_stored_with_its_hash_and_a_my_number_file_is_refused(world:
     assert "個人番号と思われる" in response.content.decode()
     assert answer.evidence.count() == 1
     download = as_head.get(f"/selfcheck/evidence/{evidence.pk}/")
-    assert download.content == content
+    assert download.getvalue() == content
 
 
 def test_an_evidence_file_over_the_size_limit_is_refused(world: World, as_head: Client, settings: object) -> None:

@@ -82,6 +82,9 @@ PAGE_IDS: dict[str, dict[str, Param]] = {
     "selfcheck:results": {"pk": "campaign"},
     "selfcheck:rating": {"pk": "campaign"},
     "selfcheck:campaign_zip": {"pk": "campaign"},
+    "selfcheck:campaign_zip_start": {"pk": "campaign"},
+    "jobs:detail": {"pk": "job"},
+    "jobs:result": {"pk": "job"},
     "selfcheck:campaign_summary": {"pk": "campaign"},
     "selfcheck:campaign_summary_pdf": {"pk": "campaign"},
     "selfcheck:checklist": {"pk": "checklist"},
@@ -217,6 +220,8 @@ PAGE_SCANS: dict[str, tuple[dict[str, Param], list[str]]] = {
 # Not requested, with the reason.
 NOT_APPLICABLE: dict[str, str] = {
     "login": "the log-in form: no tenant data (the personas are logged in already)",
+    "healthz": "the load balancer's check: answers ok, no data, no log-in",
+    "readyz": "the load balancer's check: answers ok / not ready, no data, no log-in",
     "logout": "logs the persona out (POST); shows no data",
     "set_language": "switches the language (POST) and redirects; shows no data",
     "tenancy_import:example": "the example CSV files shipped with the app (README), the same for every tenant",

@@ -109,6 +109,21 @@ def _first(model_label: str, m: Municipality) -> int | None:
     return None if pk is None else int(pk)
 
 
+def _b_job(b: Municipality, admin_b: User) -> None:
+    """A finished background job of B with a result file (the job pages and the download)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from piaops.jobs.models import Job, JobStatus
+
+    job = Job.objects.create(
+        municipality=b, user=admin_b, kind="selfcheck_zip", title="ZIP", status=JobStatus.SUCCEEDED
+    )
+    job.result_name = default_storage.save(f"jobs/{job.pk}/result.txt", ContentFile(f"{MARKER} result".encode()))
+    job.result_filename, job.message = "result.txt", "done"
+    job.save()
+
+
 def _b_extras(b: Municipality, admin_b: User, today: dt.date) -> None:
     """Kinds the demo steps do not make: an evidence file on a checklist answer, audit-trail entries with MARKER."""
     from piaops.selfcheck.evidence import evidence_add
@@ -216,6 +231,7 @@ def ids_of(b: Municipality, *, every_kind: bool = True) -> dict[str, int]:
         "followup": _first("findings.FollowUp", b),
         "training_session": _first("training.Session", b),
         "training_record": _first("training.Record", b),
+        "job": _first("jobs.Job", b),
     }
     found["people_import"] = (
         AuditEntry.objects.filter(municipality_id=b.pk, action=Action.IMPORT, object_type="tenancy.PeopleImport")
@@ -249,6 +265,7 @@ def build(today: dt.date) -> IsoWorld:
             "viewer_a": f.user(a, "viewer_a", Role.VIEWER),
         }
         _b_extras(b, admin_b, today)
+        _b_job(b, admin_b)
         _mark(b)
         world = IsoWorld(
             a=a, b=b, personas=personas, admin_b=admin_b, b_ids=ids_of(b), fy=fiscal_year(today), today=today

@@ -15,7 +15,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -389,16 +389,14 @@ def evidence_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @tenant_view(Perm.VIEW)
-def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     scope = party_scope(request.user)
     qs = scoped(request.user, Evidence)
     if scope is not None:
         qs = qs.filter(obligation__party_id__in=scope)
     evidence = get_or_404(request.user, qs, pk=pk)
-    with evidence.file.open("rb") as handle:
-        body = handle.read()
-    # Small files (the upload limit bounds them), so a plain response keeps the access decorator's type.
-    response = HttpResponse(body, content_type="application/octet-stream")
+    # Streamed from the storage (a file in the database is read chunk by chunk, README "複数ノード").
+    response = FileResponse(evidence.file.open("rb"), content_type="application/octet-stream")
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=evidence.file_name) or ""
     return response
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -105,7 +105,7 @@ def submit(request: HttpRequest, fy: int) -> HttpResponse:
 
 
 @tenant_view(Perm.AUDIT_VIEW)
-def report_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def report_file(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
     report = get_or_404(_u(request), AuditReport, pk=pk)
     if fmt not in CONTENT_TYPES:
         raise Http404("形式が不正です。")
@@ -117,8 +117,7 @@ def report_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         rows=1,
         criteria={"report": report.pk},
     )
-    with field.open("rb") as fh:
-        response = HttpResponse(fh.read(), content_type=CONTENT_TYPES[fmt])
+    response = FileResponse(field.open("rb"), content_type=CONTENT_TYPES[fmt])  # streamed from the storage
     response["Content-Disposition"] = (
         f'attachment; filename="audit-{report.kind}-{report.fiscal_year}-{report.pk}.{fmt}"'
     )

@@ -32,3 +32,37 @@ class SentReminder(TenantOwned):
 
     def __str__(self) -> str:
         return self.key
+
+
+class StoredFile(models.Model):
+    """A file of :class:`piaops.core.storage.DatabaseStorage` (``PIAOPS_FILE_STORAGE=database``): its name as the
+    storage knows it, and its size; the bytes are in :class:`StoredChunk` rows, so no row holds a whole big file.
+
+    Not tenant-owned: it is storage below the models (an evidence row of a municipality names its file), and it is
+    reached only through those rows' views, which check the tenant first.
+    """
+
+    name = models.CharField(max_length=400, unique=True)
+    size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "保存ファイル"
+        verbose_name_plural = "保存ファイル"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StoredChunk(models.Model):
+    """One piece (``piaops.core.storage.CHUNK_BYTES`` at most) of a :class:`StoredFile`, in order of ``index``."""
+
+    file = models.ForeignKey(StoredFile, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["file", "index"], name="storedchunk_file_index_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.file_id}#{self.index}"

@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("campaigns/<int:pk>/results/", views.campaign_results, name="results"),
     path("campaigns/<int:pk>/rating/", views.campaign_rating, name="rating"),
     path("campaigns/<int:pk>/workbooks.zip", xlsx_views.campaign_zip, name="campaign_zip"),
+    path("campaigns/<int:pk>/workbooks-job/", xlsx_views.campaign_zip_start, name="campaign_zip_start"),
     path("campaigns/<int:pk>/summary.xlsx", xlsx_views.campaign_summary, name="campaign_summary"),
     path("campaigns/<int:pk>/summary.pdf", xlsx_views.campaign_summary_pdf, name="campaign_summary_pdf"),
     path("checklists/<int:pk>/", views.checklist_detail, name="checklist"),

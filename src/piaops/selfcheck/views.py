@@ -10,7 +10,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -576,11 +576,11 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @tenant_view(Perm.SELFCHECK_VIEW)
-def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     user = _u(request)
     evidence = get_or_404(user, Evidence.objects.select_related("answer__checklist__unit"), pk=pk)
     require(user, Perm.SELFCHECK_VIEW, unit=evidence.answer.checklist.unit)
-    with evidence.file.open("rb") as fh:
-        response = HttpResponse(fh.read(), content_type="application/octet-stream")
+    # Streamed from the storage (a file in the database is read chunk by chunk, README "複数ノード").
+    response = FileResponse(evidence.file.open("rb"), content_type="application/octet-stream")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(evidence.name)}"
     return response

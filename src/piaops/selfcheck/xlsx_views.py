@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
+from piaops.jobs.services import job_enqueue
 from piaops.selfcheck import pdf, xlsx
 from piaops.selfcheck.errors import ChecklistInvalid
 from piaops.selfcheck.models import Campaign
@@ -89,6 +90,23 @@ def campaign_zip(request: HttpRequest, pk: int) -> HttpResponse:
         summary="全所属の自己点検票をZIPで出力",
     )
     return _attachment(content, f"selfcheck_{campaign.fiscal_year}_{campaign.pk}.zip", "application/zip")
+
+
+@require_POST
+@tenant_view(Perm.SELFCHECK_MANAGE)
+def campaign_zip_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make the ZIP of every unit's workbook as a background job (hundreds of units take a while); its page
+    shows the progress, then the download."""
+    user = _u(request)
+    campaign = get_or_404(user, Campaign, pk=pk)
+    job = job_enqueue(
+        municipality=campaign.municipality,
+        user=user,
+        kind="selfcheck_zip",
+        title=f"全所属の自己点検票（ZIP）: {campaign.title}",
+        params={"campaign": campaign.pk},
+    )
+    return redirect("jobs:detail", pk=job.pk)
 
 
 @tenant_view(Perm.SELFCHECK_VIEW)

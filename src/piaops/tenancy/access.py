@@ -19,12 +19,13 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from enum import StrEnum
 from functools import wraps
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from piaops.tenancy.models import Municipality, OrgUnit, Role, RoleGrant, User
 
@@ -173,7 +174,7 @@ def visible_units(user: Any) -> models.QuerySet[OrgUnit]:
     return qs.filter(condition)
 
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]  # streamed files (FileResponse) too
 
 
 def names_an_object(kwargs: dict[str, Any]) -> bool:
@@ -196,7 +197,10 @@ def _resolve_then_deny(view: View, request: HttpRequest, args: Any, kwargs: Any,
         _deferred_denial.reset(token)
 
 
-def tenant_view(perm: Perm | None = None) -> Callable[[View], View]:
+AnyView = TypeVar("AnyView", bound=View)
+
+
+def tenant_view(perm: Perm | None = None) -> Callable[[AnyView], AnyView]:
     """Decorator: logged in, belongs to a municipality (else 404), and holds ``perm`` somewhere (else 403).
 
     When the user lacks ``perm`` and the URL names an object (``names_an_object``), the object is resolved first:
@@ -205,10 +209,10 @@ def tenant_view(perm: Perm | None = None) -> Callable[[View], View]:
     the view, after ``get_or_404``. The wrapped view carries ``perm`` as ``required_perm`` (the menu reads it).
     """
 
-    def decorate(view: View) -> View:
+    def decorate(view: AnyView) -> AnyView:
         @login_required
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             user: User = request.user  # type: ignore[assignment]
             municipality_of(user)
             if perm is not None and not has_perm_somewhere(user, perm):
@@ -219,6 +223,6 @@ def tenant_view(perm: Perm | None = None) -> Callable[[View], View]:
             return view(request, *args, **kwargs)
 
         wrapped.required_perm = perm  # type: ignore[attr-defined]
-        return wrapped
+        return cast(AnyView, wrapped)
 
     return decorate

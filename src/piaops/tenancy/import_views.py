@@ -1,9 +1,10 @@
 """Web pages of the people import: upload → preview (every issue, or the changes) → confirm → result.
 
-Between preview and confirm the uploaded bytes wait in a staging directory under ``var/`` (never in the
-database), named by a random id; the confirm form carries a signed token (user, municipality, file names and
-SHA-256), so a token cannot be replayed by someone else, and the files cannot be swapped on disk unnoticed.
-Staged files live one hour; older ones are swept at the next upload.
+Between preview and confirm the uploaded bytes wait in the default storage (``import-staging/<random id>/``: the
+filesystem under ``var/``, or the database with ``PIAOPS_FILE_STORAGE=database``); the confirm form carries a
+signed token (user, municipality, file names and SHA-256), so a token cannot be replayed by someone else, and the
+files cannot be swapped unnoticed. Confirming enqueues the commit as a background job (``import_jobs``). Staged
+files live one hour; older ones are swept at the next upload.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
-import shutil
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -21,16 +20,20 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from piaops.audittrail.models import Action, AuditEntry
+from piaops.jobs.services import job_enqueue
 from piaops.tenancy.access import Perm, get_or_404, municipality_of, scoped, tenant_view
 from piaops.tenancy.import_tables import PEOPLE_COLUMNS, UNIT_COLUMNS
-from piaops.tenancy.importing import ImportFileError, ImportPlan, people_import_commit, people_import_plan
+from piaops.tenancy.importing import ImportPlan, people_import_plan
 from piaops.tenancy.models import EmploymentType, OrgUnit, Party
 
 SALT = "piaops.tenancy.import"
@@ -64,8 +67,7 @@ CHOICE_LABELS = {
 }
 
 
-def staging_dir() -> Path:
-    return Path(getattr(settings, "PIAOPS_IMPORT_STAGING_DIR", settings.VAR_DIR / "import-staging"))
+STAGING = "import-staging"  # a folder of the default storage (README "複数ノード": any node confirms)
 
 
 class UploadForm(forms.Form):
@@ -95,27 +97,24 @@ class UploadForm(forms.Form):
 # ---- staging -----------------------------------------------------------------------------------------------------
 
 
-def _sweep(root: Path) -> None:
+def _sweep() -> None:
     """Remove staged uploads older than their lifetime (abandoned previews)."""
-    if not root.is_dir():
+    limit = timezone.now() - dt.timedelta(seconds=STAGING_SECONDS)
+    try:
+        folders = default_storage.listdir(STAGING)[0]
+    except FileNotFoundError:
         return
-    limit = time.time() - STAGING_SECONDS
-    for entry in root.iterdir():
-        try:
-            if entry.stat().st_mtime < limit:
-                shutil.rmtree(entry, ignore_errors=True)
-        except OSError:
-            continue
+    for key in folders:
+        names = default_storage.listdir(f"{STAGING}/{key}")[1]
+        if not names or default_storage.get_modified_time(f"{STAGING}/{key}/{names[0]}") < limit:
+            discard(key)
 
 
 def _stage(files: list[tuple[str, bytes]], *, user_id: int, municipality_id: int) -> str:
-    root = staging_dir()
-    _sweep(root)
+    _sweep()
     key = uuid.uuid4().hex
-    folder = root / key
-    folder.mkdir(parents=True)
     for index, (_, content) in enumerate(files):
-        (folder / str(index)).write_bytes(content)
+        default_storage.save(f"{STAGING}/{key}/{index}", ContentFile(content))
     payload = {
         "k": key,
         "u": user_id,
@@ -125,29 +124,40 @@ def _stage(files: list[tuple[str, bytes]], *, user_id: int, municipality_id: int
     return signing.dumps(payload, salt=SALT)
 
 
-def _unstage(token: str, *, user_id: int, municipality_id: int) -> tuple[str, list[tuple[str, bytes]]] | None:
-    """The staged files of ``token``; None when expired or gone. 404 when the token is not the caller's."""
+def staged_files(key: str, names_and_hashes: list[list[str]]) -> list[tuple[str, bytes]] | None:
+    """The files staged under ``key``, each checked against its SHA-256; None when one is gone or was changed."""
+    files = []
+    for index, (name, sha256) in enumerate(names_and_hashes):
+        try:
+            with default_storage.open(f"{STAGING}/{key}/{index}", "rb") as handle:
+                content = handle.read()
+        except FileNotFoundError:
+            return None
+        if hashlib.sha256(content).hexdigest() != sha256:
+            return None
+        files.append((str(name), content))
+    return files
+
+
+def _unstage(token: str, *, user_id: int, municipality_id: int) -> tuple[str, list[list[str]]] | None:
+    """The key and the names and hashes of ``token``'s files, still staged and unchanged; None when expired or
+    gone. 404 when the token is not the caller's."""
     try:
         payload = signing.loads(token, salt=SALT, max_age=STAGING_SECONDS)
     except signing.BadSignature:
         return None
     if payload.get("u") != user_id or payload.get("m") != municipality_id:
         raise Http404("見つかりません。")
-    folder = staging_dir() / str(payload["k"])
-    files = []
-    for index, (name, sha256) in enumerate(payload["f"]):
-        path = folder / str(index)
-        if not path.is_file():
-            return None
-        content = path.read_bytes()
-        if hashlib.sha256(content).hexdigest() != sha256:
-            return None
-        files.append((str(name), content))
-    return str(payload["k"]), files
+    if staged_files(str(payload["k"]), payload["f"]) is None:
+        return None
+    return str(payload["k"]), payload["f"]
 
 
-def _discard(key: str) -> None:
-    shutil.rmtree(staging_dir() / key, ignore_errors=True)
+def discard(key: str) -> None:
+    names = default_storage.listdir(f"{STAGING}/{key}")[1]
+    for name in names:
+        default_storage.delete(f"{STAGING}/{key}/{name}")
+    default_storage.delete(f"{STAGING}/{key}")  # the empty folder (nothing to do in the database storage)
 
 
 # ---- display -----------------------------------------------------------------------------------------------------
@@ -244,20 +254,17 @@ def confirm(request: HttpRequest) -> HttpResponse:
             request, "確認の有効期限（1時間）が切れたか、ファイルが見つかりません。もう一度アップロードしてください。"
         )
         return redirect("tenancy_import:upload")
-    key, files = staged
-    try:
-        plan, entry = people_import_commit(municipality=municipality, files=files)
-    except ImportFileError as exc:
-        # The data changed since the preview (another import, an edit): show why, save nothing.
-        _discard(key)
-        failed = people_import_plan(municipality=municipality, files=files)
-        if not failed.issues:
-            failed.issues = exc.issues
-        return _preview(request, failed, None)
-    _discard(key)
-    c = plan.counts
-    messages.success(request, f"取り込みました（職員 新規 {c.people_created} 件・更新 {c.people_updated} 件）。")
-    return redirect("tenancy_import:result", pk=entry.pk)
+    key, names_and_hashes = staged
+    # The commit runs as a background job (a big file outlasts the proxy's timeout); its page shows the progress,
+    # then links to the result below. The job checks the files' hashes again and commits all or nothing.
+    job = job_enqueue(
+        municipality=municipality,
+        user=user,
+        kind="people_import",
+        title="職員データの取込",
+        params={"key": key, "files": names_and_hashes},
+    )
+    return redirect("jobs:detail", pk=job.pk)
 
 
 @tenant_view(Perm.MANAGE)

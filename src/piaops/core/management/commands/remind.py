@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from piaops.audittrail.context import Actor, acting_as
 from piaops.audittrail.services import record_create
+from piaops.core.locks import exclusive
 from piaops.core.models import SentReminder
 from piaops.core.reminders import Reminder, collect_all
 
@@ -40,10 +41,22 @@ class Command(BaseCommand):
             today = dt.date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
         except ValueError as exc:
             raise CommandError("--date は YYYY-MM-DD の形式で指定してください。") from exc
+        # Cron fires on every node: the first takes the lock and sends; the others see it held and stop, so each
+        # reminder is sent once (the ledger's unique key would also refuse a second send, row by row).
+        if options["dry_run"]:
+            self._run(today, dry_run=True)
+            return
+        with exclusive("remind") as held:
+            if not held:
+                self.stdout.write("ほかのノードがリマインダーを送信中です。このノードでは送信しません。")
+                return
+            self._run(today, dry_run=False)
+
+    def _run(self, today: dt.date, *, dry_run: bool) -> None:
         reminders = collect_all(today=today)
         done = set(SentReminder.objects.filter(key__in=[r.key for r in reminders]).values_list("key", flat=True))
         pending = [r for r in reminders if r.key not in done]
-        if options["dry_run"]:
+        if dry_run:
             for r in pending:
                 to = ",".join(r.recipients) or "（宛先なし：ホーム画面にのみ表示）"
                 self.stdout.write(f"{r.key}\t{to}\t{r.subject}")

@@ -1,0 +1,36 @@
+"""The kinds of background job: a key → the dotted name of a function ``(*, job, progress) -> Outcome``.
+
+A domain app plugs its long work in here by name (the base never imports a domain app, see
+``tests/test_architecture.py``). The function does its writes in one transaction (so a killed worker leaves
+nothing half-done), reports progress with ``progress.stage(label, total)`` / ``progress.advance(n)``, raises
+:class:`JobFailed` with a Japanese reason the user should read, and returns an :class:`Outcome`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.module_loading import import_string
+
+JOB_KINDS: dict[str, str] = {
+    "people_import": "piaops.tenancy.import_jobs.people_import",
+    "selfcheck_zip": "piaops.selfcheck.jobs.campaign_zip",
+}
+
+
+class JobFailed(Exception):
+    """The job cannot be done for a reason its user can act on (the message is shown as it is)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    message: str  # the summary shown on the job's page
+    result_url: str = ""  # a page showing the result
+    result_name: str = ""  # or a file in the default storage, downloaded as result_filename
+    result_filename: str = ""
+
+
+def function(kind: str) -> Callable[..., Any]:
+    return import_string(JOB_KINDS[kind])

@@ -1,0 +1,37 @@
+"""Long self-inspection work as background jobs (``piaops.jobs.registry.JOB_KINDS``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from piaops.audittrail.models import Action
+from piaops.audittrail.services import record
+from piaops.jobs.models import Job
+from piaops.jobs.registry import Outcome
+from piaops.selfcheck import xlsx
+from piaops.selfcheck.models import Campaign
+
+
+def campaign_zip(*, job: Job, progress: Any) -> Outcome:
+    """Every unit's workbook of a campaign in one ZIP, stored as the job's result (recorded as an export)."""
+    campaign = Campaign.objects.get(pk=job.params["campaign"], municipality_id=job.municipality_id)
+    checklists = list(campaign.checklists.select_related("unit"))
+    progress.stage("自己点検票の作成", len(checklists))
+    content = xlsx.campaign_zip(campaign, checklists=checklists)
+    progress.advance(len(checklists))
+    filename = f"selfcheck_{campaign.fiscal_year}_{campaign.pk}.zip"
+    name = default_storage.save(f"jobs/{job.pk}/{filename}", ContentFile(content))
+    record(
+        action=Action.EXPORT,
+        municipality_id=campaign.municipality_id,
+        obj=campaign,
+        summary="全所属の自己点検票をZIPで出力",
+    )
+    return Outcome(
+        message=f"{len(checklists)} 所属の自己点検票をまとめました。",
+        result_name=name,
+        result_filename=filename,
+    )
