@@ -1,40 +1,234 @@
 """The My Number guard: piaops never stores, logs or echoes a 個人番号.
 
-A candidate is 12 digits (ASCII or full-width), with at most three separators (white space or any kind of hyphen
-or dash) between two digits, not part of a longer run of digits, whose last digit is a valid 個人番号 check digit.
-Numbers whose check digit fails are let through: an order number or a phone number must stay writable, and ~1/11
-of random 12-digit strings would still be caught, which is the price of never holding a real one.
+How a text is read (tested in ``tests/lib/test_mynumber.py`` and ``tests/lib/test_mynumber_properties.py``):
+
+1. **Normalised first.** Every character is read through NFKC, so full-width ``１２３``, circled ``①``, super- and
+   subscript digits and any Unicode decimal digit count as digits, and so do the kanji digits 〇一二三四五六七八九
+   (and 零). A *separator* is white space of any count (line breaks too), any hyphen, dash, minus or ー, dots
+   (``.`` ``・`` ``。``…), slashes, commas (``,`` ``、``), parentheses and brackets, and zero-width or invisible
+   characters. Anything else (a letter, ``:``, ``年``, ``～``) ends a *run* of digits and separators.
+2. **Windows of whole groups.** Inside a run, a *group* is digits written together. A candidate is any sequence of
+   consecutive groups holding exactly 12 digits whose last digit is the 検査用数字 (平成26年総務省令第85号 第5条).
+   A group of 13 digits or more is a longer number, never a 個人番号.
+3. **Ordinary data is recognised, not guessed.** A candidate that cuts through a date (``2026-01-07``), a phone
+   number (``03-1234-5678``, ``(03)1234-5678``, ``+81-3-1234-5678``), a postal code (``060-0001``), an IPv4 address
+   or a 法人番号 (13 digits with a valid check digit) is not one: that is how date ranges such as
+   ``2026-01-07 - 2027-01-06`` and lists of phone numbers are told apart (a candidate wholly *containing* such a
+   thing is still refused). Such a thing counts only when written with its own separator, different from the one
+   around it. A candidate that *is* an amount (``123,456,789,012円``, ``¥123,456,789,012``) or an IPv4 address
+   (``192.168.100.200``) is not one either: the single known blind spot, documented in the README, is a 個人番号
+   written as four dotted groups of three digits each ≤ 255.
+
+Numbers whose check digit fails are let through: an order number or a phone number must stay writable, and 1/11 of
+random 12-digit strings would still be caught, which is the price of never holding a real one.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import logging.config
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
-from piaops.lib.checkdigits import is_valid_my_number
+from piaops.lib.checkdigits import is_valid_corporate_number, is_valid_my_number
 
-# Digits: ASCII 0-9 and full-width ０-９. Separators: any white space (also the ideographic space and line breaks
-# of PDF extractions), ASCII/full-width hyphens, U+2010-2015 hyphens and dashes, U+2212 minus, and the katakana
-# prolonged sound marks ー/ｰ that Japanese IMEs often produce instead of a hyphen.
-_D = "[0-9０-９]"
-_SEP = "[\\s\\-－‐‑‒–—―−ーｰ]{0,3}"
-_CANDIDATE = re.compile(rf"(?<![0-9０-９]){_D}(?:{_SEP}{_D}){{11}}(?![0-9０-９])")
+_KANJI_DIGITS = {"〇": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7"}
+_KANJI_DIGITS |= {"八": "8", "九": "9"}
+# Separators, by family (a token's own separator is compared by family: "2026-01-07" and "2026－01－07" are alike).
+_DASHES = "-‐‑‒–—―−⁃˗﹘﹣－ーｰ─━➖"
+_DOTS = ".．・･·•‧∙⋅。｡﹒"
+_SLASHES = "/／⁄∕\\＼"
+_COMMAS = ",，、､﹐﹑"
+_BRACKETS = "()（）[]［］{}｛｝〔〕【】⦅⦆｟｠﹙﹚"
+_INVISIBLE = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c"
+_INVISIBLE += "\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\u206a\u206b\u206c\u206d\u206e"
+_INVISIBLE += "\u206f\u3164\ufeff\uffa0"
+_FAMILY = {**dict.fromkeys(_DASHES, "-"), **dict.fromkeys(_DOTS, "."), **dict.fromkeys(_SLASHES, "/")}
+_FAMILY |= {**dict.fromkeys(_COMMAS, ","), **dict.fromkeys(_BRACKETS, "(")}
 MASK = "[個人番号の可能性がある数字を伏せました]"
 
 
-def _digits(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", ch) for ch in text if ch.isdigit())
+@functools.cache
+def _compat_digits() -> dict[str, str]:
+    """Characters that are not decimal digits themselves but read as digits after NFKC (①, ², ₃, ⑫…)."""
+    found = {}
+    for code in range(0x80, 0x20000):
+        if 0xD800 <= code < 0xE000:
+            continue
+        ch = chr(code)
+        normal = unicodedata.normalize("NFKC", ch)
+        if normal and normal.isascii() and normal.isdigit() and not ch.isdecimal():
+            found[ch] = normal
+    return found
 
 
-def find_my_numbers(text: str) -> list[tuple[int, int]]:
-    """The (start, end) spans in ``text`` that look like a valid 個人番号."""
-    spans = []
-    for match in _CANDIDATE.finditer(text):
-        if is_valid_my_number(_digits(match.group())):
-            spans.append(match.span())
+@functools.cache
+def _run_pattern() -> re.Pattern[str]:
+    digit = "[" + re.escape("".join(_KANJI_DIGITS) + "".join(_compat_digits())) + r"\d]"
+    seps = "".join(_DASHES + _DOTS + _SLASHES + _COMMAS + _BRACKETS + _INVISIBLE)
+    sep = r"[\s" + re.escape(seps) + "]"
+    return re.compile(rf"{digit}(?:{sep}*{digit})*")
+
+
+def _digit(ch: str) -> str | None:
+    if "0" <= ch <= "9":
+        return ch
+    if ch in _KANJI_DIGITS:
+        return _KANJI_DIGITS[ch]
+    value = unicodedata.decimal(ch, None)
+    if value is not None:
+        return str(value)
+    return _compat_digits().get(ch)
+
+
+@dataclass
+class _Group:
+    digits: str
+    start: int
+    end: int
+
+
+def _family(separator: str) -> str:
+    """The separator's kind: ``-``, ``.``, ``/``, ``,``, ``(`` or ``" "``; mixed ones (``" - "``) keep each kind."""
+    kinds = []
+    for ch in separator:
+        kind = _FAMILY.get(ch, " " if ch.isspace() else "")
+        if kind and (not kinds or kinds[-1] != kind):
+            kinds.append(kind)
+    return "".join(kinds)
+
+
+def _groups(text: str, start: int, end: int, breaks: str) -> list[list[tuple[_Group, str]]]:
+    """The run ``text[start:end]`` as lists of (group, separator before it), split at any character of ``breaks``."""
+    parts: list[list[tuple[_Group, str]]] = [[]]
+    digits: list[str] = []
+    group_start = start
+    separator = ""
+    for index in range(start, end + 1):
+        ch = text[index] if index < end else ""
+        value = _digit(ch) if ch else None
+        if value is not None:
+            if not digits:
+                group_start = index
+            digits.append(value)
+            continue
+        if digits:
+            parts[-1].append((_Group("".join(digits), group_start, index), separator))
+            digits, separator = [], ""
+        if ch in breaks and ch:
+            if parts[-1]:
+                parts.append([])
+            separator = ""
+        elif ch:
+            separator += ch
+    return [part for part in parts if part]
+
+
+def _tokens(text: str, run: list[tuple[_Group, str]]) -> tuple[list[tuple[int, int]], set[tuple[int, int]]]:
+    """Ordinary data in a run: (first, last) group indexes of dates, phone numbers, postal codes, IPv4 addresses and
+    法人番号 (a candidate cutting through one is not a 個人番号), and of amounts and IPv4 addresses (a candidate
+    equal to one is not)."""
+    groups = [g for g, _ in run]
+    seps = [_family(s) for _, s in run] + [""]  # seps[i]: before group i; seps[n]: after the last
+    lens = [len(g.digits) for g in groups]
+    cut: list[tuple[int, int]] = []
+    whole: set[tuple[int, int]] = set()
+
+    def own(first: int, last: int, kinds: tuple[str, ...], *, mixed: bool = False) -> bool:
+        inner = {seps[i] for i in range(first + 1, last + 1)}
+        if not inner <= set(kinds) or (len(inner) != 1 and not mixed):
+            return False
+        # Written with its own separator(s): the ones around it (if any) differ.
+        return seps[first] not in inner and seps[last + 1] not in inner
+
+    n = len(groups)
+    for i in range(n):
+        d = [g.digits for g in groups[i : i + 4]]
+        if i + 2 < n and lens[i] == 4 and lens[i + 1] <= 2 and lens[i + 2] <= 2 and own(i, i + 2, ("-", "/", ".")):
+            if 1900 <= int(d[0]) <= 2099 and 1 <= int(d[1]) <= 12 and 1 <= int(d[2]) <= 31:
+                cut.append((i, i + 2))
+        if i + 2 < n and d[0].startswith("0") and 2 <= lens[i] <= 5 and lens[i + 1] <= 4 and 3 <= lens[i + 2] <= 4:
+            if 10 <= sum(lens[i : i + 3]) <= 11 and own(i, i + 2, ("-", "(", "(-", "-(", " ", "( "), mixed=True):
+                cut.append((i, i + 2))
+        if i + 3 < n and d[0] == "81" and lens[i + 3] == 4 and 10 <= sum(lens[i : i + 4]) <= 12:
+            if own(i, i + 3, ("-", " ")) and text[max(0, groups[i].start - 1) : groups[i].start] in ("+", "＋"):
+                cut.append((i, i + 3))
+                whole.add((i, i + 3))
+        if i + 1 < n and lens[i] == 3 and lens[i + 1] == 4 and own(i, i + 1, ("-",)):
+            cut.append((i, i + 1))
+        if i + 3 < n and all(lens[i + k] <= 3 and (d[k] == "0" or not d[k].startswith("0")) for k in range(4)):
+            if all(int(x) <= 255 for x in d) and own(i, i + 3, (".",)):
+                cut.append((i, i + 3))
+                whole.add((i, i + 3))
+                if i + 4 < n and seps[i + 4] == "/" and lens[i + 4] <= 2 and int(groups[i + 4].digits) <= 32:
+                    cut.append((i, i + 4))  # with its prefix length (CIDR)
+                    whole.add((i, i + 4))
+        total = 0
+        for j in range(i, n):
+            total += lens[j]
+            if total >= 13:
+                if total == 13 and is_valid_corporate_number("".join(g.digits for g in groups[i : j + 1])):
+                    if i == j or own(i, j, ("-", " ")):
+                        cut.append((i, j))
+                break
+        if 1 <= lens[i] <= 3 and not d[0].startswith("0"):
+            j = i + 1
+            while j < n and lens[j] == 3 and seps[j] == ",":
+                j += 1
+            if _currency(text, groups[i].start, groups[j - 1].end):
+                cut.append((i, j - 1))
+                whole.add((i, j - 1))
+    return cut, whole
+
+
+def _tiled(first: int, last: int, tokens: list[tuple[int, int]]) -> bool:
+    """Whether groups ``first``..``last`` are exactly two or more tokens side by side (``2026-4-1 2027-3-31``)."""
+    reach = {first: 0}  # group index -> tokens used to get there
+    for a, b in sorted(tokens):
+        if a in reach and b <= last:
+            reach[b + 1] = max(reach.get(b + 1, 0), reach[a] + 1)
+    return reach.get(last + 1, 0) >= 2
+
+
+def _currency(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - 3) : start].rstrip()
+    after = text[end : end + 3].lstrip()
+    return before.endswith(("¥", "￥", "$", "＄")) or after.startswith(("円", "千", "万", "億", "兆"))
+
+
+def find_my_numbers(text: str, *, breaks: str = "") -> list[tuple[int, int]]:
+    """The (start, end) spans in ``text`` that look like a valid 個人番号 (see the module docstring), in order and
+    not overlapping. ``breaks``: characters that end a run instead of separating groups (a CSV file's delimiter,
+    when its fields are read one by one as well)."""
+    spans: list[tuple[int, int]] = []
+    for match in _run_pattern().finditer(text):
+        for run in _groups(text, match.start(), match.end(), breaks):
+            if sum(len(g.digits) for g, _ in run) < 12:
+                continue
+            cut, whole = _tokens(text, run)
+            groups = [g for g, _ in run]
+            for i in range(len(groups)):
+                total = 0
+                for j in range(i, len(groups)):
+                    total += len(groups[j].digits)
+                    if total < 12:
+                        continue
+                    if total == 12 and is_valid_my_number("".join(g.digits for g in groups[i : j + 1])):
+                        explained = (
+                            (i, j) in whole
+                            or any(a <= j and b >= i and not (i <= a and b <= j) for a, b in cut)
+                            or _tiled(i, j, cut)
+                        )
+                        if not explained:
+                            start, end = groups[i].start, groups[j].end
+                            if spans and start < spans[-1][1]:
+                                spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+                            else:
+                                spans.append((start, end))
+                    break
     return spans
 
 
