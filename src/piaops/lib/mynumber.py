@@ -66,22 +66,25 @@ def _compat_digits() -> dict[str, str]:
 
 
 @functools.cache
-def _run_pattern() -> re.Pattern[str]:
+def _patterns(breaks: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a run of digits and separators, a group of digits), separators not including ``breaks``."""
     digit = "[" + re.escape("".join(_KANJI_DIGITS) + "".join(_compat_digits())) + r"\d]"
-    seps = "".join(_DASHES + _DOTS + _SLASHES + _COMMAS + _BRACKETS + _INVISIBLE)
-    sep = r"[\s" + re.escape(seps) + "]"
-    return re.compile(rf"{digit}(?:{sep}*{digit})*")
+    seps = "".join(ch for ch in _DASHES + _DOTS + _SLASHES + _COMMAS + _BRACKETS + _INVISIBLE if ch not in breaks)
+    space = (
+        r"\s"
+        if not any(ch.isspace() for ch in breaks)
+        else "".join(re.escape(ch) for ch in " \t\n\r\f\v\u3000\u00a0\u2028\u2029" if ch not in breaks)
+    )
+    sep = "[" + space + re.escape(seps) + "]"
+    # Runs of at least 12 digit characters (⑩-㊿ count as one: a row of them is not how a number is written).
+    return re.compile(rf"{digit}(?:{sep}*{digit}){{11,}}"), re.compile(rf"{digit}+")
 
 
-def _digit(ch: str) -> str | None:
-    if "0" <= ch <= "9":
-        return ch
+def _digit(ch: str) -> str:
     if ch in _KANJI_DIGITS:
         return _KANJI_DIGITS[ch]
     value = unicodedata.decimal(ch, None)
-    if value is not None:
-        return str(value)
-    return _compat_digits().get(ch)
+    return str(value) if value is not None else _compat_digits().get(ch, "")
 
 
 @dataclass
@@ -101,30 +104,16 @@ def _family(separator: str) -> str:
     return "".join(kinds)
 
 
-def _groups(text: str, start: int, end: int, breaks: str) -> list[list[tuple[_Group, str]]]:
-    """The run ``text[start:end]`` as lists of (group, separator before it), split at any character of ``breaks``."""
-    parts: list[list[tuple[_Group, str]]] = [[]]
-    digits: list[str] = []
-    group_start = start
-    separator = ""
-    for index in range(start, end + 1):
-        ch = text[index] if index < end else ""
-        value = _digit(ch) if ch else None
-        if value is not None:
-            if not digits:
-                group_start = index
-            digits.append(value)
-            continue
-        if digits:
-            parts[-1].append((_Group("".join(digits), group_start, index), separator))
-            digits, separator = [], ""
-        if ch in breaks and ch:
-            if parts[-1]:
-                parts.append([])
-            separator = ""
-        elif ch:
-            separator += ch
-    return [part for part in parts if part]
+def _groups(text: str, run: re.Match[str], group: re.Pattern[str]) -> list[tuple[_Group, str]]:
+    """The run as (group, separator before it)."""
+    found: list[tuple[_Group, str]] = []
+    previous = run.start()
+    for match in group.finditer(text, run.start(), run.end()):
+        raw = match.group()
+        digits = raw if raw.isascii() else "".join(_digit(ch) for ch in raw)
+        found.append((_Group(digits, match.start(), match.end()), text[previous : match.start()]))
+        previous = match.end()
+    return found
 
 
 def _tokens(text: str, run: list[tuple[_Group, str]]) -> tuple[list[tuple[int, int]], set[tuple[int, int]]]:
@@ -204,31 +193,34 @@ def find_my_numbers(text: str, *, breaks: str = "") -> list[tuple[int, int]]:
     not overlapping. ``breaks``: characters that end a run instead of separating groups (a CSV file's delimiter,
     when its fields are read one by one as well)."""
     spans: list[tuple[int, int]] = []
-    for match in _run_pattern().finditer(text):
-        for run in _groups(text, match.start(), match.end(), breaks):
-            if sum(len(g.digits) for g, _ in run) < 12:
-                continue
-            cut, whole = _tokens(text, run)
-            groups = [g for g, _ in run]
-            for i in range(len(groups)):
-                total = 0
-                for j in range(i, len(groups)):
-                    total += len(groups[j].digits)
-                    if total < 12:
-                        continue
+    run_pattern, group_pattern = _patterns(breaks)
+    for match in run_pattern.finditer(text):
+        run = _groups(text, match, group_pattern)
+        if sum(len(g.digits) for g, _ in run) < 12:
+            continue
+        groups = [g for g, _ in run]
+        windows = []
+        for i in range(len(groups)):
+            total = 0
+            for j in range(i, len(groups)):
+                total += len(groups[j].digits)
+                if total >= 12:
                     if total == 12 and is_valid_my_number("".join(g.digits for g in groups[i : j + 1])):
-                        explained = (
-                            (i, j) in whole
-                            or any(a <= j and b >= i and not (i <= a and b <= j) for a, b in cut)
-                            or _tiled(i, j, cut)
-                        )
-                        if not explained:
-                            start, end = groups[i].start, groups[j].end
-                            if spans and start < spans[-1][1]:
-                                spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
-                            else:
-                                spans.append((start, end))
+                        windows.append((i, j))
                     break
+        if not windows:
+            continue
+        cut, whole = _tokens(text, run)
+        for i, j in windows:
+            if (i, j) in whole or _tiled(i, j, cut):
+                continue
+            if any(a <= j and b >= i and not (i <= a and b <= j) for a, b in cut):
+                continue
+            start, end = groups[i].start, groups[j].end
+            if spans and start < spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+            else:
+                spans.append((start, end))
     return spans
 
 
