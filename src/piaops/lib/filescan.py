@@ -379,7 +379,7 @@ def _scan_zip(name: str, data: bytes, *, depth: int) -> ScanResult:
 
 def _pdf_strings(value: object, seen: set[int], depth: int = 0) -> Iterator[str]:
     """Every string in a PDF object (dictionaries, arrays, indirect objects), at most 8 levels deep."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, TextStringObject
+    from pypdf.generic import IndirectObject
 
     if depth > 8:
         return
@@ -388,15 +388,15 @@ def _pdf_strings(value: object, seen: set[int], depth: int = 0) -> Iterator[str]
             return
         seen.add(value.idnum)
         value = value.get_object()
-    if isinstance(value, str | TextStringObject):
+    if isinstance(value, str):
         yield str(value)
     elif isinstance(value, bytes):
         yield value.decode("latin-1")
-    elif isinstance(value, DictionaryObject):
+    elif isinstance(value, dict):
         for key, item in value.items():
             if key not in ("/Parent", "/P", "/Popup", "/Dest", "/A", "/AP", "/Font", "/Resources", "/EF"):
                 yield from _pdf_strings(item, seen, depth + 1)
-    elif isinstance(value, ArrayObject):
+    elif isinstance(value, list):
         for item in value:
             yield from _pdf_strings(item, seen, depth + 1)
 
@@ -431,7 +431,7 @@ def _scan_pdf(name: str, data: bytes, *, depth: int) -> ScanResult:
                         inner = scan(f"{name}／{spec.get('/F', '添付')}", content, depth=depth + 1)
                         notes += [inner.note] if inner.note else []
         for field in (reader.get_fields() or {}).values():
-            _check(name, "入力欄（フォーム）", _pdf_strings(dict(field), set()))
+            _check(name, "入力欄（フォーム）", _pdf_strings(field, set()))
         if reader.metadata:
             _check(name, "文書のプロパティ", (str(v) for v in reader.metadata.values()))
         root = reader.trailer["/Root"].get_object()
