@@ -113,11 +113,9 @@ def test_plain_images_pass_with_the_ocr_note() -> None:
 @pytest.mark.parametrize("name", ["メモ.txt", "メモ.csv", "メモ", "memo.dat"])
 def test_text_beginning_like_an_image_is_read_as_the_text_it_is(magic: bytes, name: str) -> None:
     data = magic + f"\n氏名,備考\n山田,{NUMBER}\n".encode()
-    if magic.startswith(b"\x89") or magic.startswith(b"\xff"):
-        # Not UTF-8/CP932 text either: refused as unreadable, never stored unread.
-        refused(name, data, "unreadable" if name.endswith((".txt", ".csv")) else "unreadable")
-    else:
-        refused(name, data, "my_number")
+    # BM and GIF89a begin text: the number is found. The PNG and JPEG signatures are not UTF-8 or CP932 text: the
+    # file is refused as unreadable. Either way it is never stored unread.
+    refused(name, data, "my_number" if magic in (b"BM", b"GIF89a") else "unreadable")
 
 
 @pytest.mark.parametrize(
