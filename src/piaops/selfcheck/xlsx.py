@@ -33,6 +33,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from piaops.lib.filescan import my_number_refusal
 from piaops.lib.fiscal import wareki
 from piaops.lib.mynumber import contains_my_number
+from piaops.lib.safeexport import workbook_bytes
 from piaops.lib.versioning import ConflictError
 from piaops.lib.xlsxfiles import UnreadableWorkbook, open_workbook
 from piaops.selfcheck import results
@@ -173,9 +174,7 @@ def checklist_workbook(checklist: Checklist, answers: list[Answer] | None = None
     meta.protection.sheet = True
     meta.protection.password = PROTECT_PASSWORD
     wb.security = WorkbookProtection(workbookPassword=PROTECT_PASSWORD, lockStructure=True)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def workbook_filename(checklist: Checklist) -> str:
@@ -538,6 +537,4 @@ def campaign_summary(campaign: Campaign, *, today: dt.date) -> bytes:
     wr.append(["Ⅳ-1①自己点検 提案", suggestion.label])
     for cond in suggestion.sufficient + suggestion.special:
         wr.append([cond.label, "○" if cond.ok else "×", cond.detail])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
