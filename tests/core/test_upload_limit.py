@@ -43,8 +43,8 @@ def _post_declaring(client: Client, url: str, length: int, content_type: str = M
 @pytest.mark.parametrize("url", ["/training/records/import/", "AREA"])
 def test_a_200_mb_upload_to_the_training_and_door_log_pages_is_refused_unread(
     as_admin: Client,
-    room: Room,
-    url: str,  # noqa: F811
+    room: Room,  # noqa: F811
+    url: str,
 ) -> None:
     url = f"/areas/{room.area.pk}/import/" if url == "AREA" else url
     response = _post_declaring(as_admin, url, 200 * 1024 * 1024)
