@@ -46,6 +46,8 @@ def disguised(draw: st.DrawFn) -> tuple[str, str]:
     assume(not dotted_quad)  # read as an IPv4 address: the README's one documented blind spot
     body = pieces[0] + "".join(sep + piece for sep, piece in zip(seps, pieces[1:], strict=True))
     prefix = draw(st.sampled_from(["", "番号：", "個人番号は", "ID ", "（備考）", "本人確認 "]))
+    # Ordinary data right beside it (a date, a postal code, a phone number, three stray digits) hides nothing.
+    prefix += draw(st.sampled_from(["", "2026-01-07 ", "〒060-0001 ", "03-1234-5678 ", "999-", "¥1,200 "]))
     suffix = draw(st.sampled_from(["", "です", "。", " 様", "）を確認"]))
     return number, prefix + body + suffix
 
@@ -117,9 +119,7 @@ def phone_numbers(draw: st.DrawFn) -> str:
 def corporate_numbers(draw: st.DrawFn) -> str:
     base = draw(st.text("0123456789", min_size=12, max_size=12))
     number = str(corporate_number_check_digit(base)) + base
-    if draw(st.booleans()):
-        return number
-    return f"{number[0]}-{number[1:5]}-{number[5:9]}-{number[9:]}"
+    return draw(st.sampled_from(["{}", "法人番号 {}", "T{}"])).format(number)  # T: an invoice registration number
 
 
 @st.composite

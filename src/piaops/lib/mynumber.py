@@ -10,14 +10,14 @@ How a text is read (tested in ``tests/lib/test_mynumber.py`` and ``tests/lib/tes
 2. **Windows of whole groups.** Inside a run, a *group* is digits written together. A candidate is any sequence of
    consecutive groups holding exactly 12 digits whose last digit is the 検査用数字 (平成26年総務省令第85号 第5条).
    A group of 13 digits or more is a longer number, never a 個人番号.
-3. **Ordinary data is recognised, not guessed.** A candidate that cuts through a date (``2026-01-07``), a phone
-   number (``03-1234-5678``, ``(03)1234-5678``, ``+81-3-1234-5678``), a postal code (``060-0001``), an IPv4 address
-   or a 法人番号 (13 digits with a valid check digit) is not one: that is how date ranges such as
-   ``2026-01-07 - 2027-01-06`` and lists of phone numbers are told apart (a candidate wholly *containing* such a
-   thing is still refused). Such a thing counts only when written with its own separator, different from the one
-   around it. A candidate that *is* an amount (``123,456,789,012円``, ``¥123,456,789,012``) or an IPv4 address
-   (``192.168.100.200``) is not one either: the single known blind spot, documented in the README, is a 個人番号
-   written as four dotted groups of three digits each ≤ 255.
+3. **Ordinary data is recognised, not guessed.** Dates (``2026-01-07``), phone numbers (``03-1234-5678``,
+   ``(03)1234-5678``, ``+81-3-1234-5678``), postal codes (``060-0001``), IPv4 addresses and amounts
+   (``123,456,789,012円``, ``¥1,234``) are found first, each only when written with its own separator, different
+   from the one around it. A candidate made only of their groups is not a 個人番号: that is how date ranges such
+   as ``2026-01-07 - 2027-01-06``, lists of phone numbers and an address line are told apart, while a candidate
+   with one group of its own (``1234-5678-2026-01-07``) is still refused. A 法人番号 is 13 digits written
+   together, never a candidate. The blind spots, documented in the README: a 個人番号 written as an amount
+   (``¥123,456,789,018``) or as four dotted groups of three digits each ≤ 255 (an IPv4 address).
 
 Numbers whose check digit fails are let through: an order number or a phone number must stay writable, and 1/11 of
 random 12-digit strings would still be caught, which is the price of never holding a real one.
@@ -33,7 +33,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from piaops.lib.checkdigits import is_valid_corporate_number, is_valid_my_number
+from piaops.lib.checkdigits import is_valid_my_number
 
 _KANJI_DIGITS = {"〇": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7"}
 _KANJI_DIGITS |= {"八": "8", "九": "9"}
@@ -118,8 +118,8 @@ def _groups(text: str, run: re.Match[str], group: re.Pattern[str]) -> list[tuple
 
 def _tokens(text: str, run: list[tuple[_Group, str]]) -> tuple[list[tuple[int, int]], set[tuple[int, int]]]:
     """Ordinary data in a run: (first, last) group indexes of dates, phone numbers, postal codes, IPv4 addresses and
-    法人番号 (a candidate cutting through one is not a 個人番号), and of amounts and IPv4 addresses (a candidate
-    equal to one is not)."""
+    amounts (a candidate made only of their groups is not a 個人番号), and of amounts, IPv4 addresses and +81 phone
+    numbers (a candidate equal to one is not)."""
     groups = [g for g, _ in run]
     seps = [_family(s) for _, s in run] + [""]  # seps[i]: before group i; seps[n]: after the last
     lens = [len(g.digits) for g in groups]
@@ -155,14 +155,6 @@ def _tokens(text: str, run: list[tuple[_Group, str]]) -> tuple[list[tuple[int, i
                 if i + 4 < n and seps[i + 4] == "/" and lens[i + 4] <= 2 and int(groups[i + 4].digits) <= 32:
                     cut.append((i, i + 4))  # with its prefix length (CIDR)
                     whole.add((i, i + 4))
-        total = 0
-        for j in range(i, n):
-            total += lens[j]
-            if total >= 13:
-                if total == 13 and is_valid_corporate_number("".join(g.digits for g in groups[i : j + 1])):
-                    if i == j or own(i, j, ("-", " ")):
-                        cut.append((i, j))
-                break
         if 1 <= lens[i] <= 3 and not d[0].startswith("0"):
             j = i + 1
             while j < n and lens[j] == 3 and seps[j] == ",":
@@ -171,15 +163,6 @@ def _tokens(text: str, run: list[tuple[_Group, str]]) -> tuple[list[tuple[int, i
                 cut.append((i, j - 1))
                 whole.add((i, j - 1))
     return cut, whole
-
-
-def _tiled(first: int, last: int, tokens: list[tuple[int, int]]) -> bool:
-    """Whether groups ``first``..``last`` are exactly two or more tokens side by side (``2026-4-1 2027-3-31``)."""
-    reach = {first: 0}  # group index -> tokens used to get there
-    for a, b in sorted(tokens):
-        if a in reach and b <= last:
-            reach[b + 1] = max(reach.get(b + 1, 0), reach[a] + 1)
-    return reach.get(last + 1, 0) >= 2
 
 
 def _currency(text: str, start: int, end: int) -> bool:
@@ -211,11 +194,10 @@ def find_my_numbers(text: str, *, breaks: str = "") -> list[tuple[int, int]]:
         if not windows:
             continue
         cut, whole = _tokens(text, run)
+        covered = {k for a, b in cut for k in range(a, b + 1)}
         for i, j in windows:
-            if (i, j) in whole or _tiled(i, j, cut):
-                continue
-            if any(a <= j and b >= i and not (i <= a and b <= j) for a, b in cut):
-                continue
+            if (i, j) in whole or all(k in covered for k in range(i, j + 1)):
+                continue  # an amount or an address, or ordinary things side by side (a date range, phone list)
             start, end = groups[i].start, groups[j].end
             if spans and start < spans[-1][1]:
                 spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
