@@ -50,6 +50,18 @@ def pdf(pages: list[str]) -> bytes:
     return HTML(string=f"<html lang='ja'><body>{html}</body></html>").write_pdf()  # type: ignore[no-any-return]
 
 
+def png(*, text: dict[str, str] | None = None, size: tuple[int, int] = (8, 8)) -> bytes:
+    """A real PNG (Pillow), with optional text chunks (what a person reads in its properties)."""
+    from PIL import Image, PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    for key, value in (text or {}).items():
+        info.add_itxt(key, value)
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, "PNG", pnginfo=info)
+    return out.getvalue()
+
+
 def not_echoed(text: str) -> bool:
     """No published vector appears in ``text``, however it is spaced or hyphenated (full-width digits included).
 

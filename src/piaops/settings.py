@@ -138,6 +138,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "piaops.core.uploads.UploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "piaops.core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -248,7 +249,14 @@ MEDIA_ROOT = VAR_DIR / "media"
 # (replaced by a marker and saved). Uploaded files and imports are always refused (piaops.lib.filescan).
 PIAOPS_MYNUMBER_POLICY = envchoice("PIAOPS_MYNUMBER_POLICY", "reject", ("REJECT", "MASK")).lower()
 PIAOPS_MAX_UPLOAD_BYTES = envint("PIAOPS_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = PIAOPS_MAX_UPLOAD_BYTES
+# Enforced before parsing by piaops.core.uploads.UploadLimitMiddleware (each file, and the whole body); a JSON body
+# may hold a file at the limit in Base64.
+DATA_UPLOAD_MAX_MEMORY_SIZE = PIAOPS_MAX_UPLOAD_BYTES * 4 // 3 + 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "piaops.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 EMAIL_HOST = os.environ.get("PIAOPS_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = envint("PIAOPS_SMTP_PORT", 25)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from piaops.lib.filescan import IMAGE_NOTE, FileRefused, ScanResult, scan
-from tests.samples import NOT_A_MY_NUMBER, NUMBER, VECTORS, docx, pdf, xlsx
+from tests.samples import NOT_A_MY_NUMBER, NUMBER, VECTORS, docx, pdf, png, xlsx
 
 
 def refused(name: str, data: bytes) -> FileRefused:
@@ -89,8 +89,7 @@ def test_a_damaged_pdf_is_refused_as_unreadable() -> None:
 
 
 def test_images_are_accepted_with_a_note_because_they_cannot_be_read_without_ocr() -> None:
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-    result = scan("施錠.png", png)
+    result = scan("施錠.png", png())
     assert result.kind == "image" and result.note == IMAGE_NOTE
 
 

@@ -12,7 +12,7 @@ from piaops.lib.filescan import IMAGE_NOTE
 from piaops.selfcheck.evidence import evidence_add
 from piaops.selfcheck.models import Answer, Checklist, Evidence
 from tests.conftest import World
-from tests.samples import VECTORS, docx, not_echoed, pdf, xlsx
+from tests.samples import VECTORS, docx, not_echoed, pdf, png, xlsx
 from tests.selfcheck.helpers import make_campaign
 
 
@@ -61,7 +61,7 @@ def test_office_files_are_read_cell_by_cell_and_paragraph_by_paragraph(
 
 def test_a_photo_is_stored_and_the_audit_trail_says_it_was_not_read(world: World, as_head: Client) -> None:
     answer = _answer(world)
-    _post(as_head, answer, "施錠.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    _post(as_head, answer, "施錠.png", png())
     evidence = answer.evidence.get()
     entry = AuditEntry.objects.get(object_type="selfcheck.Evidence", object_id=str(evidence.pk))
     assert entry.after["scan_note"] == IMAGE_NOTE

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ from piaops.assessments.parser.structure import COVER
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
 from piaops.lib import cadence as cadence_grammar
+from piaops.lib.safeexport import workbook_bytes
 from piaops.tenancy.models import User
 
 FORMATS = ("text", "json", "xlsx")
@@ -195,14 +195,6 @@ XLSX_HEADER = (
 )
 
 
-def _no_formulas(ws: Any) -> None:
-    """Text from a report that starts with ``=`` stays text: openpyxl would otherwise store it as a formula."""
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
-
-
 def export_xlsx(report: AssessmentReport) -> bytes:
     """One row per commitment (sheet 約束), and the rated items (sheet 評価)."""
     wb = Workbook()
@@ -228,7 +220,6 @@ def export_xlsx(report: AssessmentReport) -> bytes:
                 f"{c.start_line}-{c.end_line}",
             ]
         )
-    _no_formulas(ws)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for col, width in zip("ABCDEFGHIJKL", (8, 14, 24, 20, 24, 80, 14, 14, 20, 12, 10, 10), strict=True):
@@ -241,10 +232,7 @@ def export_xlsx(report: AssessmentReport) -> bytes:
     rated.append(["項目番号", "項目名", "評価", "選択肢"])
     for i in Item.objects.filter(report=report).order_by("order"):
         rated.append([i.number_path, i.title, i.selected_choice, " / ".join(i.choices)])
-    _no_formulas(rated)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)
 
 
 def _stem(report: AssessmentReport) -> str:

@@ -116,6 +116,8 @@ def _rows_from_xlsx(data: bytes) -> list[list[str]]:
     try:
         [(_, rows)] = xlsx_sheets(data, first_only=True)
     except UnreadableWorkbook as exc:
+        if exc.message:
+            raise IsmapListError([exc.message]) from exc
         if exc.opened:
             raise IsmapListError(["XLSX ファイルの1枚目のシートを読めません。"]) from exc
         raise IsmapListError(["XLSX ファイルとして読めません。ファイルが壊れていないか確認してください。"]) from exc

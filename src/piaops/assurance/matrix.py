@@ -8,7 +8,6 @@ or 運用管理補助者; doubts are settled by consultation among the municipal
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -18,6 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from piaops.assessments.models import MeasureBlock
 from piaops.assurance.models import MATRIX_PARTIES, Layer, Responsibility, Share
+from piaops.lib.safeexport import csv_writer, workbook_bytes
 from piaops.tenancy.models import Municipality, Party
 
 REPORT_DATA = (
@@ -117,7 +117,7 @@ def to_csv(municipality: Municipality) -> bytes:
     """UTF-8 with a BOM, so that Excel opens the Japanese text correctly."""
     header, rows = export_table(municipality)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8-sig")
@@ -146,6 +146,4 @@ def to_xlsx(municipality: Municipality) -> bytes:
         for cell in row_cells:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = "C4"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return workbook_bytes(workbook)

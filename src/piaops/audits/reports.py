@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -32,6 +31,7 @@ from piaops.audittrail.services import record, snapshot
 from piaops.findings.models import Finding, FindingStatus, FollowUp
 from piaops.lib.dates import local_date
 from piaops.lib.fiscal import fiscal_year_end, wareki, wareki_fiscal_year
+from piaops.lib.safeexport import workbook_bytes
 from piaops.tenancy.models import Municipality
 
 
@@ -234,9 +234,7 @@ def render_xlsx_bytes(data: dict[str, Any]) -> bytes:
         sheet("指摘事項", FINDING_COLUMNS, data["findings"])
     else:
         sheet("フォローアップ", FOLLOWUP_COLUMNS, data["followups"])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def report_submit(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from typing import Any, cast
@@ -19,6 +18,7 @@ from piaops.audittrail.models import AuditEntry
 from piaops.audittrail.services import record_export
 from piaops.lib.dates import japan_time_json
 from piaops.lib.mynumber import mask_my_numbers
+from piaops.lib.safeexport import csv_writer
 from piaops.tenancy.access import Perm, municipality_of, scoped, tenant_view
 from piaops.tenancy.models import User
 
@@ -124,13 +124,6 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -146,7 +139,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     count = entries.count()
     criteria = {k: v for k, v in request.GET.items() if k != "page" and v}
     record_export(municipality_id=municipality.pk, what="監査証跡", file_format="CSV", rows=count, criteria=criteria)
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
     header = [
         "連番",
         "日時",
@@ -167,8 +160,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
         yield "\ufeff" + writer.writerow(header)
         for e in entries.iterator(chunk_size=2000):
             yield writer.writerow(
-                _cell(v)
-                for v in [
+                [
                     e.seq,
                     timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
                     e.actor_name,

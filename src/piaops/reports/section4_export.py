@@ -3,12 +3,12 @@ the audit trail by ``export``."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
 from piaops.audittrail.services import record_export
 from piaops.core.pdf import render_pdf
+from piaops.lib.safeexport import workbook_bytes
 from piaops.reports.section4 import Section4, to_text
 
 FORMATS = ("text", "xlsx", "pdf")
@@ -53,9 +53,7 @@ def to_xlsx(s4: Section4) -> bytes:
             cell.font = Font(bold=True)
         for r in table.rows:
             sheet.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
 
 
 def to_pdf(s4: Section4) -> bytes:

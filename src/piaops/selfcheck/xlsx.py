@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -34,7 +34,9 @@ from piaops.lib.dates import read_date
 from piaops.lib.filescan import my_number_refusal
 from piaops.lib.fiscal import wareki
 from piaops.lib.mynumber import contains_my_number
+from piaops.lib.safeexport import workbook_bytes
 from piaops.lib.versioning import ConflictError
+from piaops.lib.xlsxfiles import UnreadableWorkbook, open_workbook
 from piaops.selfcheck import results
 from piaops.selfcheck.errors import ChecklistInvalid, Problem
 from piaops.selfcheck.models import Answer, AnswerValue, Campaign, Category, Checklist, ChecklistStatus
@@ -173,9 +175,7 @@ def checklist_workbook(checklist: Checklist, answers: list[Answer] | None = None
     meta.protection.sheet = True
     meta.protection.password = PROTECT_PASSWORD
     wb.security = WorkbookProtection(workbookPassword=PROTECT_PASSWORD, lockStructure=True)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def workbook_filename(checklist: Checklist) -> str:
@@ -245,16 +245,34 @@ def _date(value: Any) -> dt.date | None:
 def parse_workbook(
     data: bytes, *, municipality: Municipality | int, filename: str = "", expected: Checklist | None = None
 ) -> Parsed:
-    """Read and check one workbook. Raises :class:`ChecklistInvalid` with every problem (cell by cell)."""
+    """Read and check one workbook. Raises :class:`ChecklistInvalid` with every problem (cell by cell).
+
+    The 個人番号 scan of the whole file (every sheet, cell, comment, name…) runs whatever else is wrong with it, and
+    its finding is listed with the other problems: the user learns of both at once."""
     fname = filename or "アップロードされたファイル"
+    try:
+        parsed = _parse_workbook(data, municipality=municipality, fname=fname, expected=expected)
+        problems: list[Problem] = []
+    except ChecklistInvalid as exc:
+        parsed, problems = None, list(exc.problems)
+    if not any("個人番号" in p.message for p in problems):
+        refusal = my_number_refusal(fname, data)  # any other cell, sheet or comment
+        if refusal:
+            problems.append(Problem(fname, refusal))
+    if problems or parsed is None:
+        raise ChecklistInvalid(problems)
+    return parsed
+
+
+def _parse_workbook(data: bytes, *, municipality: Municipality | int, fname: str, expected: Checklist | None) -> Parsed:
 
     def fail(message: str, where: str = "") -> ChecklistInvalid:
         return ChecklistInvalid([Problem(f"{fname}{'!' + where if where else ''}", message)])
 
     try:
-        wb = load_workbook(io.BytesIO(data), data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise fail("Excel ファイル（.xlsx）として読み込めません。") from exc
+        wb = open_workbook(data, read_only=False)
+    except UnreadableWorkbook as exc:  # not a workbook, or one over the size limits
+        raise fail(exc.message or "Excel ファイル（.xlsx）として読み込めません。") from exc
     if META not in wb.sheetnames or SHEET not in wb.sheetnames:
         raise fail("piaops から出力した自己点検票ではありません（様式の情報がありません）。")
     meta = {_text(r[0]): r[1] for r in wb[META].iter_rows(min_row=1, max_row=META_ROWS, max_col=2, values_only=True)}
@@ -369,9 +387,6 @@ def parse_workbook(
             if target is None and not bad_date:
                 problems.append(Problem(at("G", r), "「いいえ」の場合は改善予定日を入力してください。"))
         parsed[item_id] = AnswerInput(value=value, comment=comment, improvement_plan=plan, target_date=target)
-    refusal = None if problems else my_number_refusal(fname, data)  # any other cell, sheet or comment
-    if refusal:
-        problems.append(Problem(fname, refusal))
     if problems:
         raise ChecklistInvalid(problems)
     return Parsed(checklist=checklist, answers=parsed, filename=fname, version=int(raw_version))
@@ -441,7 +456,7 @@ def _stored_as_in(p: Parsed) -> bool:
 
 def _municipality_of(data: bytes) -> int | None:
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True)
+        wb = open_workbook(data)
         meta = {
             _text(r[0]): r[1] for r in wb[META].iter_rows(min_row=1, max_row=META_ROWS, max_col=2, values_only=True)
         }
@@ -513,6 +528,4 @@ def campaign_summary(campaign: Campaign, *, today: dt.date) -> bytes:
     wr.append(["Ⅳ-1①自己点検 提案", suggestion.label])
     for cond in suggestion.sufficient + suggestion.special:
         wr.append([cond.label, "○" if cond.ok else "×", cond.detail])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)

@@ -189,7 +189,7 @@ def _sheets_from_xlsx(name: str, content: bytes) -> list[tuple[str, list[tuple[i
     try:
         sheets = xlsx_sheets(content)
     except UnreadableWorkbook as exc:
-        message = (
+        message = exc.message or (
             "Excel ファイル（.xlsx）の内容を読み取れません。ファイルが壊れていないか確認してください。"
             if exc.opened
             else "Excel ファイル（.xlsx）として読めません。ファイルが壊れていないか確認してください。"

@@ -104,7 +104,9 @@ def read_table(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
         try:
             [(_, rows)] = xlsx_sheets(data, first_only=True)
         except UnreadableWorkbook as exc:
-            raise ImportFileError("XLSXファイルを読み取れません。Excel形式（.xlsx）で保存し直してください。") from exc
+            raise ImportFileError(
+                exc.message or "XLSXファイルを読み取れません。Excel形式（.xlsx）で保存し直してください。"
+            ) from exc
         for number, values in enumerate(rows, start=1):
             yield number, [cell_text(v).strip() for v in values]
         return

@@ -4,8 +4,8 @@ records (by hand and imported), and the Ⅳ-2 rating."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections import Counter, defaultdict
+from collections import defaultdict
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from piaops.lib.safeexport import workbook_bytes
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm, get_or_404, require, scoped, tenant_view
 from piaops.tenancy.models import Assignment, OrgUnit, Person
@@ -170,10 +171,8 @@ def _roster_xlsx(
                 label = cell.status_label + ("（未受講で取扱い中）" if cell.untrained_access else "")
                 line += [label, cell.due, cell.last_completed]
         sheet.append(line)
-    buffer = io.BytesIO()
-    book.save(buffer)
     response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        workbook_bytes(book), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="training-roster-{unit.code}-{as_of.isoformat()}.xlsx"'
     return response
