@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections import defaultdict
 from typing import Any
 from urllib.parse import urlencode
 
