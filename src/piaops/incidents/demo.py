@@ -26,21 +26,21 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 
 
 def _past_year(municipality: Municipality, fy: int, works: list[Work]) -> None:
-    """Two incidents of a past 年度, both closed: a 誤送付 involving 特定個人情報 reported to the PPC in time, and an
-    outage of the ASP's application."""
+    """Two incidents of a past 年度, both closed: a 誤送付 of 特定個人情報 of more than 100 people (a 報告対象事態,
+    規則第2条) reported to the PPC in time, and an outage of the ASP's application."""
     day = dt.date(fy, 9, 10)
     sent = services.incident_record(
         municipality=municipality,
         user=None,
         title="住民税の特別徴収税額通知書の誤送付",
-        description="封入時の確認漏れにより、通知書2件が別の事業所に送付された。回収し、対象者に謝罪した。",
+        description="封入時の確認漏れにより、従業員120人分の通知書が別の事業所に送付された。回収し、対象者に謝罪した。",
         detected_at=_at(day, 10),
         occurred_at=_at(day - dt.timedelta(days=3), 16),
         systems="帳票の封入封緘（手作業）",
         works=works,
         personal_info_involved=True,
         leaked=True,
-        people_affected=2,
+        people_affected=120,
     )
     services.incident_route(
         incident=sent,
