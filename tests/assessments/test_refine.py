@@ -118,3 +118,20 @@ def test_merging_moves_references_to_the_kept_commitment(world: World, report: A
     assert follower.previous_id == kept.pk
     entry = AuditEntry.objects.filter(action=Action.UPDATE, summary="統合した約束への参照を付け替え").get()
     assert entry.after["rows"] == {"assessments.Commitment": 1}
+
+
+@pytest.mark.parametrize(
+    ("cadence", "accepted"),
+    [("quarterly", True), ("every_3_fiscal_years", True), ("per_year_3", True), ("", True), ("yearly", False)],
+)
+def test_an_admin_sets_any_cadence_of_the_grammar(
+    world: World, report: AssessmentReport, cadence: str, accepted: bool
+) -> None:
+    c = report.commitments.get(text=b.TRAINING)
+    if not accepted:
+        with pytest.raises(RefineError, match="頻度"):
+            commitment_update(commitment=c, user=world.admin_a, cadence=cadence)
+        return
+    commitment_update(commitment=c, user=world.admin_a, cadence=cadence)
+    c.refresh_from_db()
+    assert c.cadence == cadence and c.cadences == ([cadence] if cadence else [])

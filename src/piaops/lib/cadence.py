@@ -148,7 +148,20 @@ def per_week(n: int) -> Cadence:
     return Cadence(f"per_week_{n}", f"週{n}回", every_months=1, per_year=52 * n)
 
 
-_VALUE = re.compile(r"^(?:per_year|per_month|per_week|every)_(\d{1,2})(?:_(months|years|fiscal_years))?$")
+# Parametrised values: ``per_year_3``, ``per_month_2``, ``per_week_2``, ``every_5_months``, ``every_3_years``,
+# ``every_3_fiscal_years``. Each is made again from its number and must spell the same value (``per_year_2`` is
+# spelled ``semiannual``, so it is not a value).
+_VALUE = re.compile(
+    r"^(?:(?P<per>per_year|per_month|per_week)_(?P<n>\d{1,2})|every_(?P<m>\d{1,2})_(?P<unit>months|years|fiscal_years))$"
+)
+_MAKERS: dict[str, Callable[[int], Cadence]] = {
+    "per_year": per_year,
+    "per_month": per_month,
+    "per_week": per_week,
+    "months": every_months,
+    "years": every_years,
+    "fiscal_years": every_fiscal_years,
+}
 
 
 @lru_cache(maxsize=256)
@@ -163,22 +176,9 @@ def from_value(value: str) -> Cadence:
         return fixed[value]
     m = _VALUE.match(value)
     if m:
-        n, unit = int(m.group(1)), m.group(2)
-        prefix = value.split("_")[0] + "_" + value.split("_")[1]
-        made = None
-        if prefix == "per_year" and unit is None:
-            made = per_year(n)
-        elif prefix == "per_month" and unit is None:
-            made = per_month(n)
-        elif prefix == "per_week" and unit is None:
-            made = per_week(n)
-        elif value.startswith("every_") and unit == "months":
-            made = every_months(n)
-        elif value.startswith("every_") and unit == "years":
-            made = every_years(n)
-        elif value.startswith("every_") and unit == "fiscal_years":
-            made = every_fiscal_years(n)
-        if made is not None and made.value == value:
+        maker = _MAKERS[m["per"] or m["unit"]]
+        made = maker(int(m["n"] or m["m"]))
+        if made.value == value:
             return made
     raise ValueError(f"unknown cadence value: {value!r}")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from piaops.assessments.services import ImportPlan, ReportImportError, report_im
 from piaops.assessments.vocab import Tier
 from piaops.audittrail.context import acting_as
 from piaops.lib import cadence as cadence_grammar
+from piaops.lib.dates import DateReadError, read_date
 from piaops.tenancy.models import Work
 
 
@@ -67,7 +67,7 @@ class Command(BaseCommand):
         parser.add_argument("file", help="評価書のテキストファイル（UTF-8 / Shift_JIS）")
         parser.add_argument("--municipality", required=True, help="全国地方公共団体コード（例 011002）")
         parser.add_argument("--work", action="append", required=True, help="対象の個人番号利用事務（複数可）")
-        parser.add_argument("--published-on", help="公表日（YYYY-MM-DD）。評価書に記載がないとき")
+        parser.add_argument("--published-on", help="公表日（2023-03-27、令和5年3月27日など）。評価書に記載がないとき")
         parser.add_argument("--tier", choices=Tier.values, help="評価の種類")
         parser.add_argument("--dry-run", action="store_true", help="保存せずに読み取り結果だけを表示する")
         parser.add_argument("--json", action="store_true", help="結果を JSON で出力する")
@@ -88,9 +88,9 @@ class Command(BaseCommand):
         published_on = None
         if options["published_on"]:
             try:
-                published_on = dt.date.fromisoformat(options["published_on"])
-            except ValueError as exc:
-                raise CommandError("--published-on は YYYY-MM-DD の形で指定してください。") from exc
+                published_on = read_date(options["published_on"])
+            except DateReadError as exc:
+                raise CommandError(f"--published-on: {exc}") from exc
         common: dict[str, Any] = {"municipality": municipality, "works": works, "data": data, "filename": path.name}
         try:
             if options["dry_run"]:
