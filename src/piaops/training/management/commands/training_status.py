@@ -45,8 +45,8 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"{municipality} 基準日 {as_of.isoformat()}")
         # Counts first, name last: Japanese names are full-width, so a name column would not align.
-        self.stdout.write("".join(str(s.label).rjust(6, "\u3000") for s in Status) + "\u3000受講要件")
+        self.stdout.write("".join(str(s.label).rjust(8, "\u3000") for s in Status) + "\u3000受講要件")
         for r in requirements:
-            self.stdout.write("".join(str(counts[r.pk][s]).rjust(12) for s in statuses) + f"  {r.name}")
+            self.stdout.write("".join(str(counts[r.pk][s]).rjust(16) for s in statuses) + f"  {r.name}")
         if not requirements:
             self.stdout.write("有効な受講要件がありません。")
