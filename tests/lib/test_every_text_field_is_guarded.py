@@ -29,6 +29,7 @@ NOT_FREE_TEXT: dict[str, str] = {
     "audittrail.AuditEntry.object_type": "a model label (app.Model) or 'export'",
     "audittrail.AuditEntry.object_id": "a primary key",
     "audittrail.AuditEntry.remote_addr": "the client's network address (piaops.lib.clientaddr)",
+    "audittrail.AuditEntry.proxy_addr": "the trusted proxy's network address (piaops.lib.clientaddr)",
     "accounts.IpFailureWindow.addr": "the client's network address (piaops.lib.clientaddr)",
     "audittrail.AuditEntry.prev_hash": "SHA-256 hex digest",
     "audittrail.AuditEntry.hash": "SHA-256 hex digest",
