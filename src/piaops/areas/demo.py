@@ -1,4 +1,6 @@
-"""Demo server room: authorised staff with cards, visitors, and last month's door log with one of each exception."""
+"""Demo server room: authorised staff with cards, visitors, and the door logs of the last two months with one of
+each exception; the earlier month is reviewed and signed (so the import guard of a signed month can be seen), last
+month waits for its review."""
 
 from __future__ import annotations
 
@@ -8,8 +10,10 @@ import random
 from django.utils import timezone
 
 from piaops.areas.importing import door_log_import
+from piaops.areas import services
 from piaops.areas.models import Area, Authorization, Card, DoorLogMapping, Visit
-from piaops.tenancy.models import Municipality, OrgUnit, Person
+from piaops.areas.reconcile import ExceptionKind, reconcile
+from piaops.tenancy.models import Municipality, OrgUnit, Person, Role, User
 
 
 def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
@@ -26,7 +30,7 @@ def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
         location="本庁舎 地下1階",
         managing_unit=it_unit,
     )
-    month_start = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     authorised = staff[:12]  # staff[12] has a card but no authorisation
     for i, person in enumerate(staff):
         Card.objects.create(
@@ -44,8 +48,35 @@ def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
         municipality=municipality, card_id="V001", label="来訪者用カード1", valid_from=dt.date(2024, 4, 1)
     )
     DoorLogMapping.objects.create(municipality=municipality, name="標準")
-
+    earlier = (last_month - dt.timedelta(days=1)).replace(day=1)
     rng = random.Random(11002)
+    for month_start in (earlier, last_month):
+        _month_log(area=area, authorised=authorised, month_start=month_start, rng=rng)
+    _sign(area=area, month=earlier)
+
+
+def _sign(*, area: Area, month: dt.date) -> None:
+    """The review of ``month`` (by the demo admin): a comment on every exception, then the signature."""
+    signer = User.objects.filter(grants__municipality=area.municipality, grants__role=Role.ADMIN).first()
+    review = services.review_for(area=area, month=month)
+    comments = {
+        ExceptionKind.UNAUTHORISED: "許可申請の手続漏れ。申請を受け付け、許可を登録済み。",
+        ExceptionKind.OUTSIDE_HOURS: "障害対応のため夜間に入室。障害報告書で確認。",
+        ExceptionKind.NO_EXIT: "退室時のカード読取漏れ。本人に確認済み。",
+        ExceptionKind.EXIT_WITHOUT_ENTRY: "入室時に同行者のカードで入室（共連れ）。本人に注意し再周知。",
+        ExceptionKind.UNKNOWN_CARD: "失効済みカードの利用。カードを回収済み。",
+        ExceptionKind.UNESCORTED_VISITOR: "来訪記録の記入漏れ。記録を補完。",
+    }
+    for e in reconcile(area=area, month=month):
+        services.review_comment(
+            review=review, user=signer, exception_key=e.key, comment=comments[ExceptionKind(e.kind)]
+        )
+    if signer is not None:
+        services.review_sign_off(review=review, user=signer, summary="例外はすべて確認し、是正済み。")
+
+
+def _month_log(*, area: Area, authorised: list[Person], month_start: dt.date, rng: random.Random) -> None:
+    municipality = area.municipality
     rows = ["日時,カード番号,入退"]
     day = month_start
     while day.month == month_start.month:

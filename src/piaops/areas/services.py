@@ -120,9 +120,7 @@ def month_has_ended(month: dt.date, today: dt.date) -> bool:
 
 
 @transaction.atomic
-def review_sign_off(
-    *, review: MonthlyReview, user: User, summary: str, today: dt.date | None = None
-) -> MonthlyReview:
+def review_sign_off(*, review: MonthlyReview, user: User, summary: str, today: dt.date | None = None) -> MonthlyReview:
     """Sign the month off: the month must have ended and every exception must carry a comment; the count is
     frozen with the signature, and door-log imports into the month are refused until it is re-opened."""
     review = MonthlyReview.objects.select_for_update().get(pk=review.pk)
@@ -167,7 +165,11 @@ def review_reopen(*, review: MonthlyReview, user: User, reason: str) -> MonthlyR
         raise ReviewError("署名済みの月だけ再開できます。")
     if not reason.strip():
         raise ReviewError("再開の理由を入力してください。")
-    withdrawn = {"signed_by": review.signed_by_id, "signed_at": review.signed_at, "exception_count": review.exception_count}
+    withdrawn = {
+        "signed_by": review.signed_by_id,
+        "signed_at": review.signed_at,
+        "exception_count": review.exception_count,
+    }
     review.signed_by = None
     review.signed_at = None
     _transition(

@@ -204,7 +204,9 @@ def review(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse
                     user=request.user,  # type: ignore[arg-type]
                     reason=reopen_form.cleaned_data["reason"],
                 )
-                messages.success(request, "月次確認を再開しました。入退室ログを取り込めます。終わったら再度署名してください。")
+                messages.success(
+                    request, "月次確認を再開しました。入退室ログを取り込めます。終わったら再度署名してください。"
+                )
             elif "sign" in request.POST:
                 error = confirmation_error(request.POST)
                 if error:

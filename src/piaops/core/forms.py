@@ -35,7 +35,9 @@ class ConfirmForm(forms.Form):
 
     confirm = forms.BooleanField(
         label=CONFIRM_LABEL,
-        error_messages={"required": "取り消せない操作です。「確認しました」にチェックを入れてから、もう一度押してください。"},
+        error_messages={
+            "required": "取り消せない操作です。「確認しました」にチェックを入れてから、もう一度押してください。"
+        },
     )
 
 
