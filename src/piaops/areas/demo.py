@@ -9,8 +9,8 @@ import random
 
 from django.utils import timezone
 
-from piaops.areas.importing import door_log_import
 from piaops.areas import services
+from piaops.areas.importing import door_log_import
 from piaops.areas.models import Area, Authorization, Card, DoorLogMapping, Visit
 from piaops.areas.reconcile import ExceptionKind, reconcile
 from piaops.tenancy.models import Municipality, OrgUnit, Person, Role, User

@@ -208,9 +208,8 @@ def review(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse
                     request, "月次確認を再開しました。入退室ログを取り込めます。終わったら再度署名してください。"
                 )
             elif "sign" in request.POST:
-                error = confirmation_error(request.POST)
-                if error:
-                    raise services.ReviewError(error)
+                if unconfirmed := confirmation_error(request.POST):
+                    raise services.ReviewError(unconfirmed)
                 sign_form = f.SignOffForm(request.POST)
                 sign_form.is_valid()
                 services.review_sign_off(

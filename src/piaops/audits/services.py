@@ -408,6 +408,24 @@ def audit_complete(*, audit: Audit, summary: str = "", by: Any = None) -> list[F
     return findings
 
 
+def audit_reopen(*, audit: Audit, reason: str, by: Any = None) -> Audit:
+    """Re-open a completed audit (the governance division, with a reason): it is 実施中 again, its items can be
+    recorded, and it must be completed again. Who, when and why are in the status history and the trail (an event
+    from 完了 is always a re-opening); findings already made stay (one per item, so completing again adds none)."""
+    if audit.status != AuditStatus.COMPLETED:
+        raise ValidationError("完了した監査だけ再開できます。")
+    if not reason.strip():
+        raise ValidationError({"reason": "再開の理由を入力してください。"})
+    with transaction.atomic():
+        audit.status = AuditStatus.IN_PROGRESS
+        audit.completed_at = None
+        audit.save(update_fields=["status", "completed_at"])
+        _event(
+            audit, to=AuditStatus.IN_PROGRESS, before=AuditStatus.COMPLETED, by=by, note=f"再開の理由: {reason.strip()}"
+        )
+    return audit
+
+
 def item_correct(
     *, item: AuditItem, result: str, notes: str, reason: str, working_paper: str = "", by: Any = None
 ) -> AuditItem:
