@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -103,6 +104,7 @@ def test_a_unit_head_answers_saves_a_draft_and_submits_in_the_browser(live: tupl
         for i in range(radios.count()):
             radios.nth(i).check()
         page.locator("input[type=radio][value=no]").first.check()
+        page.get_by_label(re.compile("「提出」は取り消せません")).check()
         with page.expect_navigation():
             page.get_by_role("button", name="所属長として確認し提出する").click()
         assert "「いいえ」の場合は改善計画を入力してください" in page.content()
@@ -116,6 +118,7 @@ def test_a_unit_head_answers_saves_a_draft_and_submits_in_the_browser(live: tupl
         with page.expect_navigation():
             page.get_by_role("button", name="下書き保存").click()
         assert "下書きを保存しました" in page.content()
+        page.get_by_label(re.compile("「提出」は取り消せません")).check()
         with page.expect_navigation():
             page.get_by_role("button", name="所属長として確認し提出する").click()
         assert "提出しました" in page.content()
