@@ -9,7 +9,9 @@ import inspect
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from piaops.areas.models import MonthlyReview
+from piaops.areas.models import Area, DoorEvent, MonthlyReview
+from piaops.areas.reconcile import reconcile
+from piaops.areas.services import month_has_ended
 from piaops.assessments.exports import to_parsed
 from piaops.assessments.models import AssessmentReport
 from piaops.assessments.parsed import ParsedReport
@@ -206,23 +208,7 @@ def _evidence(report: AssessmentReport, fy: int, today: dt.date) -> list[Evidenc
         t.rows.append([str(cs), _d(cs.expires_on), _d(cs.delisted_on)])
     out.append(t)
 
-    t = EvidenceTable("管理区域の月次確認", ["管理区域", "対象月", "例外", "状態", "署名日時"])
-    for r in (
-        MonthlyReview.objects.for_municipality(m)
-        .filter(month__gte=start, month__lte=end)
-        .select_related("area")
-        .order_by("area__name", "month")
-    ):
-        t.rows.append(
-            [
-                r.area.name,
-                f"{r.month.year}年{r.month.month}月",
-                str(r.exception_count),
-                r.get_status_display(),
-                _d(r.signed_at),
-            ]
-        )
-    out.append(t)
+    out.append(_area_table(m, start, min(today, end), today))
 
     t = EvidenceTable("障害・事故", ["件名", "発覚日", "状態", "委員会報告（速報期限）", "委員会報告（確報期限）"])
     for i in (
@@ -233,6 +219,36 @@ def _evidence(report: AssessmentReport, fy: int, today: dt.date) -> list[Evidenc
         t.rows.append([i.title, _d(i.detected_at), i.get_status_display(), _d(i.ppc_prompt_due), _d(i.ppc_final_due)])
     out.append(t)
     return out
+
+
+def _area_table(m: Any, start: dt.date, until: dt.date, today: dt.date) -> EvidenceTable:
+    """Every month of the 年度 so far with door events or a review, per area. A signed month shows the count frozen
+    with its signature; any other month the exceptions as the reconciliation finds them today (an unsigned
+    month is not 0 exceptions)."""
+    t = EvidenceTable("管理区域の月次確認", ["管理区域", "対象月", "例外", "状態", "署名日時"])
+    reviews = {
+        (r.area_id, r.month): r
+        for r in MonthlyReview.objects.for_municipality(m).filter(month__gte=start, month__lte=until)
+    }
+    event_months = {
+        (area_id, day.replace(day=1))
+        for area_id, day in DoorEvent.objects.for_municipality(m)
+        .filter(day__gte=start, day__lte=until)
+        .values_list("area_id", "day")
+        .distinct()
+        .order_by()
+    }
+    areas = {a.pk: a for a in Area.objects.for_municipality(m)}
+    for area_id, month in sorted(event_months | set(reviews), key=lambda k: (areas[k[0]].name, k[1])):
+        area, review = areas[area_id], reviews.get((area_id, month))
+        if review is not None and review.status == MonthlyReview.Status.SIGNED:
+            count, state, signed = str(review.exception_count), str(review.get_status_display()), _d(review.signed_at)
+        else:
+            count = str(len(reconcile(area=area, month=month)))
+            state = "未署名" if month_has_ended(month, today) else "未到来（月の途中）"
+            signed = "—"
+        t.rows.append([area.name, f"{month.year}年{month.month}月", count, state, signed])
+    return t
 
 
 def build(report: AssessmentReport, *, fiscal_year: int, today: dt.date) -> Section4:
