@@ -51,7 +51,7 @@ def live(tmp_path: Path) -> Iterator[tuple[str, int]]:
         "PIAOPS_VAR_DIR": str(tmp_path),
         "PIAOPS_DEBUG": "1",
         "DJANGO_SETTINGS_MODULE": "piaops.settings",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),  # this checkout's code, whatever is installed
     }
     env.pop("DATABASE_URL", None)
     piaops = shutil.which("piaops", path=str(Path(sys.executable).parent)) or "piaops"
