@@ -16,6 +16,8 @@ from piaops.areas.models import Area, MonthlyReview
 from piaops.audits import reports as rep
 from piaops.audits import services
 from piaops.audits.models import Audit, AuditReport, AuditStatus, ItemResult, ReportStatus
+from piaops.findings import services as findings
+from piaops.findings.models import FindingStatus, FollowUp, Source
 from piaops.selfcheck import services as selfcheck
 from piaops.selfcheck.models import Checklist, ChecklistStatus, TemplateItem
 from tests.audits.helpers import FY, approved_audit, audit, programme, works
@@ -58,6 +60,15 @@ def _template_item(world: World) -> TemplateItem:
     campaign = make_campaign(world.a, [world.tax_a], launch=False)
     template = campaign.template
     return selfcheck.template_item_add(template=template, text="追加した点検項目")
+
+
+def _completed_followup(world: World) -> FollowUp:
+    finding = findings.finding_create(
+        unit=world.tax_a, fiscal_year=FY, title="持出簿がない", source=Source.SELF_INSPECTION
+    )
+    followup = findings.followup_plan(finding=finding, plan="持出簿を整備する", due_date=dt.date(2027, 1, 29))
+    findings.followup_complete(followup=followup, completed_on=dt.date(2027, 1, 20), note="整備した")
+    return followup
 
 
 def _review(world: World) -> MonthlyReview:
@@ -135,6 +146,14 @@ ACTIONS = [
         lambda i: f"/selfcheck/items/{i.pk}/",
         lambda i: {"action": "remove"},
         lambda i: _reload(i) is None,
+    ),
+    Action(
+        "受理（改善の完了を確認）",
+        _completed_followup,
+        lambda w: w.admin_a,
+        lambda fu: f"/findings/{fu.finding_id}/action/",
+        lambda fu: {"action": "accept"},
+        lambda fu: _reload(fu.finding).status == FindingStatus.VERIFIED,
     ),
     Action(
         "署名（管理区域の月次確認）",

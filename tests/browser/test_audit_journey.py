@@ -72,6 +72,7 @@ def test_an_audit_runs_from_work_to_a_received_follow_up_report(page: Page, shoo
 
     _log_in(page, "demo-auditor")
     page.goto(finding_url)
+    page.get_by_label(re.compile("「完了を確認（受理）」は取り消せません")).check()
     page.get_by_role("button", name="完了を確認").click()
     assert page.get_by_text("確認済（完了）").first.is_visible()
     page.goto(f"/audits/reports/{FY}/")

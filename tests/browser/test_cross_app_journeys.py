@@ -185,6 +185,7 @@ def test_report_to_checklist_to_audit_report(page: Page, shoot: Callable[[Page, 
     row.get_by_role("link").click()
     _start(page)
     type_into(page, page.get_by_label(re.compile("^コメント（差し戻す場合は必須）")), "回覧記録で確認した。")
+    type_into(page, page.get_by_label(re.compile("「完了を確認（受理）」は取り消せません")), True)
     press_submit(page, page.get_by_role("button", name="完了を確認"))
     expect(page.get_by_text("確認済（完了）").first).to_be_visible()
     _look(page, shoot, "16-followup-verified")
