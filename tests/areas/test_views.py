@@ -80,7 +80,9 @@ def test_a_unit_head_outside_the_it_unit_cannot_see_server_rooms(as_head: Client
 def test_the_it_unit_head_signs_the_review_through_the_page(world: World, room: Room) -> None:
     client = login(f.user(world.a, "it_head", f.Role.UNIT_HEAD, unit=room.it_unit))
     assert client.get(f"/areas/{room.area.pk}/").status_code == 200
-    response = client.post(f"/areas/{room.area.pk}/review/2026-11/", {"sign": "1", "summary": "例外なし"}, follow=True)
+    response = client.post(
+        f"/areas/{room.area.pk}/review/2026-11/", {"sign": "1", "summary": "例外なし", "confirm": "1"}, follow=True
+    )
     assert "署名しました" in response.content.decode()
     assert MonthlyReview.objects.get(area=room.area).status == MonthlyReview.Status.SIGNED
 
@@ -113,6 +115,9 @@ def test_demo_builds_a_month_with_each_kind_of_exception(world: World) -> None:
     demo.build(municipality=world.a, people=14, today=dt.date(2026, 11, 25))
     demo.build(municipality=world.a, people=14, today=dt.date(2026, 11, 25))
     area = Area.objects.get(municipality=world.a)
+    signed = MonthlyReview.objects.get(area=area, month=dt.date(2026, 9, 1))  # the month before last: signed
+    assert signed.status == MonthlyReview.Status.SIGNED and signed.exception_count == 5
+    assert not MonthlyReview.objects.filter(area=area, month=dt.date(2026, 10, 1)).exists()  # last month: to review
     kinds = {e.kind for e in reconcile(area=area, month=dt.date(2026, 10, 1))}
     assert kinds == {
         ExceptionKind.UNAUTHORISED,

@@ -114,9 +114,12 @@ def save(
     user: User | None = None,
     published_on: dt.date | None = dt.date(2023, 3, 1),
     sha: str | None = None,
+    revision: str | None = None,
 ) -> AssessmentReport:
     """Plan and save like ``report_import`` does after parsing."""
-    plan = report_plan(municipality=municipality, works=works, parsed=parsed, published_on=published_on)
+    plan = report_plan(
+        municipality=municipality, works=works, parsed=parsed, published_on=published_on, revision=revision
+    )
     text = "\n".join(s.text for s in parsed.sections)
     return report_save(
         municipality=municipality,

@@ -19,6 +19,8 @@ def test_the_demo_imports_the_published_report_and_a_revision_once(world: World,
     v1, v2 = AssessmentReport.objects.filter(municipality=world.a).order_by("version")
     assert (v1.status, v2.status, v2.previous) == ("superseded", "published", v1)
     assert v1.published_on == dt.date(2023, 3, 27) and v1.next_full_reassessment_due == dt.date(2028, 3, 27)
+    assert (v1.revision, v2.revision) == ("reassessment", "correction")  # two kinds of versions
+    assert v2.next_full_reassessment_due == dt.date(2028, 3, 27)  # a 修正 does not restart the 5-year clock
     marks = dict.fromkeys(["new", "changed", "unchanged"], 0)
     for change in v2.commitments.values_list("change", flat=True):
         marks[change] += 1

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from piaops.assessments.reminders import collect
+from piaops.assessments.vocab import Revision
 from piaops.tenancy.models import User
 from tests import factories as f
 from tests.assessments import builders as b
@@ -21,9 +22,15 @@ def test_the_full_reassessment_is_reminded_by_stage_until_a_new_version_is_impor
     assert "2028-03-27（令和10年3月27日）" in early.body and not early.overdue
 
     [late] = collect(today=dt.date(2028, 3, 28))
-    assert late.key.endswith(":overdue") and late.overdue and "期限超過" in late.subject
+    assert late.key.endswith(":overdue") and late.overdue and "5年経過" in late.subject
 
-    b.save(world.a, [work], b.reference(audit_texts=(b.AUDIT_ALL,)), published_on=dt.date(2028, 3, 1))
+    b.save(
+        world.a,
+        [work],
+        b.reference(audit_texts=(b.AUDIT_ALL,)),
+        published_on=dt.date(2028, 3, 1),
+        revision=Revision.REASSESSMENT,
+    )
     assert list(collect(today=dt.date(2028, 3, 28))) == []
 
 

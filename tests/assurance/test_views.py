@@ -384,6 +384,10 @@ def test_the_matrix_is_editable(data: Data, as_admin: Client) -> None:
     data.row.refresh_from_db()
     assert data.row.responsibility == "入退室管理" and data.row.csp_share == "responsible"
     assert as_admin.post(reverse("assurance:matrix_row_delete", args=[data.row.pk])).status_code == 302
+    assert Responsibility.objects.filter(pk=data.row.pk).exists()  # not confirmed: nothing deleted
+    assert (
+        as_admin.post(reverse("assurance:matrix_row_delete", args=[data.row.pk]), {"confirm": "1"}).status_code == 302
+    )
     assert not Responsibility.objects.filter(pk=data.row.pk).exists()
     assert AuditEntry.objects.filter(action=Action.DELETE, object_type="assurance.Responsibility").exists()
 

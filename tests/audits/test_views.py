@@ -91,7 +91,7 @@ def test_the_admin_plans_and_approves_and_the_auditor_works_on_the_web(
             f"/audits/{a.pk}/action/",
             {"action": "record", "item": item.pk, "result": ItemResult.MINOR, "notes": "記録が一部不足"},
         )
-    as_auditor.post(f"/audits/{a.pk}/action/", {"action": "complete", "summary": "概ね適正"})
+    as_auditor.post(f"/audits/{a.pk}/action/", {"action": "complete", "summary": "概ね適正", "confirm": "1"})
     a.refresh_from_db()
     assert a.status == AuditStatus.COMPLETED
     assert Finding.objects.filter(source_type="audits.item").count() == len(services.GENERAL_ITEMS)

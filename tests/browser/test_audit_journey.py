@@ -52,6 +52,7 @@ def test_an_audit_runs_from_work_to_a_received_follow_up_report(page: Page, shoo
         page.wait_for_url(audit_url)
         first = False
     page.get_by_label("総括").fill("概ね適正。権限管理に改善を要する。")
+    page.get_by_label(re.compile("「監査を完了」は取り消せません")).check()
     page.get_by_role("button", name=re.compile("監査を完了")).click()
     assert page.get_by_text("監査を完了しました（指摘事項 1 件）").is_visible()
     shoot(page, "03-audit-completed")
@@ -71,15 +72,18 @@ def test_an_audit_runs_from_work_to_a_received_follow_up_report(page: Page, shoo
 
     _log_in(page, "demo-auditor")
     page.goto(finding_url)
+    page.get_by_label(re.compile("「完了を確認（受理）」は取り消せません")).check()
     page.get_by_role("button", name="完了を確認").click()
     assert page.get_by_text("確認済（完了）").first.is_visible()
     page.goto(f"/audits/reports/{FY}/")
     page.get_by_label("種類").select_option(label="フォローアップ結果報告書")
+    page.get_by_label(re.compile("「提出」は取り消せません")).check()
     page.get_by_role("button", name=re.compile("提出")).click()
     assert page.get_by_text("報告書を提出しました").is_visible()
 
     _log_in(page, "demo-admin")
     page.goto(f"/audits/reports/{FY}/")
+    page.get_by_label(re.compile("「受理」は取り消せません")).first.check()
     page.get_by_role("button", name="受理").first.click()
     assert page.locator("td", has_text="受理").first.is_visible()
     shoot(page, "05-report-received")

@@ -119,6 +119,7 @@ def test_report_to_checklist_to_audit_report(page: Page, shoot: Callable[[Page, 
             type_into(page, row.get_by_label(re.compile("^コメント")), "今年度は自己点検票による確認をしていない。")
             type_into(page, row.get_by_label(re.compile("^改善計画")), plan)
             type_into(page, row.get_by_label("改善予定日"), target.isoformat())
+    type_into(page, page.get_by_label(re.compile("「提出」は取り消せません")), True)
     press_submit(page, page.get_by_role("button", name="所属長として確認し提出する"))
     expect(page.get_by_text("提出しました。")).to_be_visible()
     expect(page.get_by_text("状態: 提出済")).to_be_visible()
@@ -143,12 +144,14 @@ def test_report_to_checklist_to_audit_report(page: Page, shoot: Callable[[Page, 
     first_row = page.locator("#answers tbody tr").first
     _start(page)
     type_into(page, first_row.get_by_label(re.compile("^改善計画")), plan + "12月に中間確認を行う。")
+    type_into(page, page.get_by_label(re.compile("「提出」は取り消せません")), True)
     press_submit(page, page.get_by_role("button", name="所属長として確認し提出する"))
     expect(page.get_by_text("提出しました。")).to_be_visible()
 
     # --- the admin accepts: the いいえ becomes a finding with the unit's plan
     _log_in(page, "demo-admin")
     page.goto(checklist_url)
+    page.get_by_label(re.compile("「確認済み（受理）」は取り消せません")).check()
     page.get_by_role("button", name="確認済みにする").click()
     expect(page.get_by_text("確認済みにしました。")).to_be_visible()
     expect(page.get_by_text("状態: 確認済")).to_be_visible()
@@ -182,6 +185,7 @@ def test_report_to_checklist_to_audit_report(page: Page, shoot: Callable[[Page, 
     row.get_by_role("link").click()
     _start(page)
     type_into(page, page.get_by_label(re.compile("^コメント（差し戻す場合は必須）")), "回覧記録で確認した。")
+    type_into(page, page.get_by_label(re.compile("「完了を確認（受理）」は取り消せません")), True)
     press_submit(page, page.get_by_role("button", name="完了を確認"))
     expect(page.get_by_text("確認済（完了）").first).to_be_visible()
     _look(page, shoot, "16-followup-verified")

@@ -35,7 +35,7 @@ def test_the_demo_admin_sees_every_kind_and_the_unit_head_only_theirs(db: None) 
         "【保証義務】",
         "【ISMAP】",
         "【個人情報保護委員会への確報】",
-        "【全項目評価の再実施期限】",
+        "【全項目評価の再実施（5年）】",
     }
     head = _events(User.objects.get(username="demo-head"))  # 所属長 of 税政課
     assert head and set(head) <= set(admin)  # the same events (a training event counts only their people)

@@ -69,7 +69,7 @@ def test_the_unit_head_plans_and_the_admin_verifies_on_the_web(
     as_head.post(url, {"action": "plan", "plan": "持出簿を毎日確認", "due_date": "2027-01-29"})
     as_head.post(url, {"action": "complete", "completed_on": "2027-01-20", "note": "完了"})
     assert as_head.post(url, {"action": "accept"}).status_code == 403  # a unit does not verify itself
-    as_admin.post(url, {"action": "accept"})
+    as_admin.post(url, {"action": "accept", "confirm": "1"})
     finding.refresh_from_db()
     assert finding.status == FindingStatus.VERIFIED
     assert "持出簿を毎日確認" in as_head.get(f"/findings/{finding.pk}/").content.decode()
@@ -81,7 +81,7 @@ def test_audit_findings_are_verified_by_auditors(world: World, as_admin: Client,
     services.followup_complete(followup=followup, completed_on=dt.date(2027, 1, 20), note="done")
     url = f"/findings/{finding.pk}/action/"
     assert as_admin.post(url, {"action": "accept"}).status_code == 403
-    as_auditor.post(url, {"action": "accept"})
+    as_auditor.post(url, {"action": "accept", "confirm": "1"})
     finding.refresh_from_db()
     assert finding.status == FindingStatus.VERIFIED
 
@@ -103,6 +103,6 @@ def test_an_auditor_may_verify_a_self_inspection_follow_up_the_unit_may_not(
     url = f"/findings/{finding.pk}/action/"
     assert as_head.post(url, {"action": "accept"}).status_code == 403
     assert as_viewer.post(url, {"action": "accept"}).status_code == 403
-    as_auditor.post(url, {"action": "accept"})
+    as_auditor.post(url, {"action": "accept", "confirm": "1"})
     finding.refresh_from_db()
     assert finding.status == FindingStatus.VERIFIED

@@ -82,7 +82,7 @@ def items_of(template: ChecklistTemplate) -> list[Any]:
 
 
 def answer_all(client: Client, checklist: Checklist, *, value: str = "yes", action: str = "save", **extra: str) -> Any:
-    data: dict[str, str] = {"action": action}
+    data: dict[str, str] = {"action": action, "confirm": "1"}  # the confirmation a submit asks for
     for a in checklist.answers.all():
         data[f"v{a.item_id}"] = value
         data[f"c{a.item_id}"] = extra.get("comment", "")

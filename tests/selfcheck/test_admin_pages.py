@@ -117,7 +117,7 @@ def test_every_page_renders_for_the_admin(world: World, as_admin: Client) -> Non
     campaign = make_campaign(world.a, [world.tax_a], general=True)
     checklist = campaign.checklists.get()
     answer_all(as_admin, checklist, value="no", action="submit", comment="未実施", plan="実施する", date="2027-01-29")
-    as_admin.post(f"/selfcheck/checklists/{checklist.pk}/review/", {"action": "accept"})
+    as_admin.post(f"/selfcheck/checklists/{checklist.pk}/review/", {"action": "accept", "confirm": "1"})
     finding = checklist.answers.first()
     assert finding is not None
     pages = [

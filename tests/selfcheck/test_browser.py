@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -50,7 +51,7 @@ def live(tmp_path: Path) -> Iterator[tuple[str, int]]:
         "PIAOPS_VAR_DIR": str(tmp_path),
         "PIAOPS_DEBUG": "1",
         "DJANGO_SETTINGS_MODULE": "piaops.settings",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),  # this checkout's code, whatever is installed
     }
     env.pop("DATABASE_URL", None)
     piaops = shutil.which("piaops", path=str(Path(sys.executable).parent)) or "piaops"
@@ -103,6 +104,7 @@ def test_a_unit_head_answers_saves_a_draft_and_submits_in_the_browser(live: tupl
         for i in range(radios.count()):
             radios.nth(i).check()
         page.locator("input[type=radio][value=no]").first.check()
+        page.get_by_label(re.compile("「提出」は取り消せません")).check()
         with page.expect_navigation():
             page.get_by_role("button", name="所属長として確認し提出する").click()
         assert "「いいえ」の場合は改善計画を入力してください" in page.content()
@@ -116,6 +118,7 @@ def test_a_unit_head_answers_saves_a_draft_and_submits_in_the_browser(live: tupl
         with page.expect_navigation():
             page.get_by_role("button", name="下書き保存").click()
         assert "下書きを保存しました" in page.content()
+        page.get_by_label(re.compile("「提出」は取り消せません")).check()
         with page.expect_navigation():
             page.get_by_role("button", name="所属長として確認し提出する").click()
         assert "提出しました" in page.content()

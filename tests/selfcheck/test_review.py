@@ -35,7 +35,7 @@ def test_the_admin_returns_with_comments_per_item_and_every_round_is_kept(
     answer_all(as_head, checklist, action="submit")
     checklist.refresh_from_db()
     assert checklist.status == ChecklistStatus.SUBMITTED
-    as_admin.post(f"/selfcheck/checklists/{checklist.pk}/review/", {"action": "accept"})
+    as_admin.post(f"/selfcheck/checklists/{checklist.pk}/review/", {"action": "accept", "confirm": "1"})
     checklist.refresh_from_db()
     assert checklist.status == ChecklistStatus.ACCEPTED
     rounds = list(Submission.objects.filter(checklist=checklist).values_list("round", "outcome"))
@@ -76,7 +76,7 @@ def test_accepting_turns_every_no_into_a_finding_with_its_plan(world: World, as_
     checklist = _submitted(
         world, as_head, value="no", comment="名簿が未更新", plan="4月に名簿を更新", date="2027-01-30"
     )
-    as_admin.post(f"/selfcheck/checklists/{checklist.pk}/review/", {"action": "accept"})
+    as_admin.post(f"/selfcheck/checklists/{checklist.pk}/review/", {"action": "accept", "confirm": "1"})
     findings = Finding.objects.filter(unit=world.tax_a)
     assert findings.count() == checklist.answers.count()
     finding = findings.select_related("followup").first()

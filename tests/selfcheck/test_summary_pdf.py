@@ -21,7 +21,8 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pop
 
 def _played(world: World) -> Campaign:
     """Two units: 税政課 accepted with one いいえ (a finding with its plan), 保険年金課 not started."""
-    campaign = make_campaign(world.a, [world.tax_a, world.other_a], general=True)
+    # A deadline already past: 保険年金課 is late (before the deadline it would be 未到来 and not counted).
+    campaign = make_campaign(world.a, [world.tax_a, world.other_a], general=True, deadline=dt.date(2026, 12, 4))
     checklist = Checklist.objects.get(campaign=campaign, unit=world.tax_a)
     answers = campaign.sort_answers(checklist.answers.select_related("item"))
     given = {a.item_id: services.AnswerInput("yes") for a in answers}
@@ -53,7 +54,7 @@ def test_the_admin_downloads_the_pdf_summary_and_it_is_recorded(world: World, as
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = _text(response.content, tmp_path)
     flat = "".join(text.split())
-    assert "自己点検 集計報告" in text and "令和8年12月11日" in text  # the deadline in 和暦
+    assert "自己点検 集計報告" in text and "令和8年12月4日" in text  # the deadline in 和暦
     assert "税政課" in text and "保険年金課" in text and "確認済" in text and "未着手" in text
     assert "点検記録の様式を改め毎月確認する。" in flat and "令和9年1月29日" in flat  # the finding's plan and due date
     assert "十分に行っていない" in text and "1/2所属" in flat  # suggested rating with its numbers

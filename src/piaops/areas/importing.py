@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 
-from piaops.areas.models import Area, Card, DoorEvent, DoorLogImport, DoorLogMapping
+from piaops.areas.models import Area, Card, DoorEvent, DoorLogImport, DoorLogMapping, MonthlyReview
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
 from piaops.lib.dbstats import analyze_after_commit
@@ -186,6 +186,38 @@ def parse(data: bytes, mapping: DoorLogMapping, *, progress: Callable[[int], Non
     return parsed
 
 
+def refuse_signed_months(area: Area, rows: list[ParsedRow]) -> None:
+    """Signed means frozen: a file with rows in a month whose review is signed is refused as a whole (nothing is
+    imported) until the admin re-opens that month with a reason. One query for the signed months in the file's
+    range; the rows are only scanned when there is one."""
+    tz = _tz()
+    first, last = (min(r.at for r in rows).astimezone(tz).date(), max(r.at for r in rows).astimezone(tz).date())
+    signed = set(
+        MonthlyReview.objects.filter(
+            area=area, status=MonthlyReview.Status.SIGNED, month__gte=first.replace(day=1), month__lte=last
+        ).values_list("month", flat=True)
+    )
+    if not signed:
+        return
+    lines: dict[dt.date, list[int]] = {}
+    for r in rows:
+        month = r.at.astimezone(tz).date().replace(day=1)
+        if month in signed:
+            lines.setdefault(month, []).append(r.line)
+    if lines:
+        raise DoorLogError(
+            [
+                RowError(
+                    found[0],
+                    f"{month.year}年{month.month}月は月次確認に署名済みのため、この月の記録は取り込めません"
+                    f"（{len(found)}行）。取り込むには、管理者が理由を記録してこの月を再開してください"
+                    "（再開後は再度の署名が必要です）。",
+                )
+                for month, found in sorted(lines.items())
+            ]
+        )
+
+
 def _card_holders(area: Area) -> dict[str, list[tuple[dt.date, dt.date | None, int | None]]]:
     holders: dict[str, list[tuple[dt.date, dt.date | None, int | None]]] = {}
     for card_id, start, end, person_id in Card.objects.for_municipality(area.municipality_id).values_list(
@@ -260,6 +292,7 @@ def door_log_import(
 ) -> DoorLogImport:
     """Import a door-log CSV into ``area``: all rows or none. ``dry_run`` validates and returns an unsaved batch."""
     parsed = parse(data, mapping, progress=progress)
+    refuse_signed_months(area, parsed.rows)
     batch = DoorLogImport(
         municipality_id=area.municipality_id,
         area=area,

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from piaops.lib.fields import GuardedCharField, GuardedTextField
-from piaops.tenancy.models import OrgUnit, Person, TenantOwned, TenantQuerySet
+from piaops.tenancy.models import OrgUnit, Person, TenantOwned, TenantQuerySet, TransitionEvent
 
 
 class Area(TenantOwned):
@@ -227,6 +227,20 @@ class MonthlyReview(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.area_id} {self.month:%Y-%m}"
+
+
+class MonthlyReviewEvent(TransitionEvent):
+    """History row of a monthly review's signature or re-opening (who, when, and the reason in ``note``)."""
+
+    subject_field = "review"
+    statuses = MonthlyReview.Status
+
+    review = models.ForeignKey(MonthlyReview, on_delete=models.CASCADE, related_name="events")
+
+    class Meta:
+        verbose_name = "管理区域の月次確認の履歴"
+        verbose_name_plural = "管理区域の月次確認の履歴"
+        ordering = ["review", "at", "id"]
 
 
 class ReviewComment(TenantOwned):

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from django.db import models, transaction
 from django.utils import timezone
 
-from piaops.areas.models import Area, MonthlyReview, ReviewComment
+from piaops.areas.models import Area, MonthlyReview, MonthlyReviewEvent, ReviewComment
 from piaops.areas.reconcile import month_bounds, reconcile
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record, record_create, record_update, snapshot
@@ -91,12 +91,48 @@ def review_comment(*, review: MonthlyReview, user: User | None, exception_key: s
     return obj
 
 
+def _transition(review: MonthlyReview, *, to: str, by: User | None, summary: str, note: str = "", **after: Any) -> None:
+    """Move ``review`` to ``to``: one history row and one audit entry from the same actor (the caller saves)."""
+    before = review.status
+    review.status = to
+    MonthlyReviewEvent.objects.create(
+        municipality_id=review.municipality_id,
+        review=review,
+        from_status=before,
+        to_status=to,
+        at=timezone.now(),
+        by=by if getattr(by, "pk", None) else None,
+        note=note,
+    )
+    record(
+        action=Action.TRANSITION,
+        municipality_id=review.municipality_id,
+        obj=review,
+        summary=summary,
+        before={"status": before},
+        after={"status": to, "note": note, **after},
+    )
+
+
+def month_has_ended(month: dt.date, today: dt.date) -> bool:
+    """A month can be signed from the first day of the next month (Japan time): only then is its log complete."""
+    return today > month_bounds(month)[1]
+
+
 @transaction.atomic
-def review_sign_off(*, review: MonthlyReview, user: User, summary: str) -> MonthlyReview:
-    """Sign the month off: every exception must carry a comment; the count is frozen with the signature."""
+def review_sign_off(*, review: MonthlyReview, user: User, summary: str, today: dt.date | None = None) -> MonthlyReview:
+    """Sign the month off: the month must have ended and every exception must carry a comment; the count is
+    frozen with the signature, and door-log imports into the month are refused until it is re-opened."""
     review = MonthlyReview.objects.select_for_update().get(pk=review.pk)
     if review.status == MonthlyReview.Status.SIGNED:
         raise ReviewError("この月の確認はすでに署名済みです。")
+    today = today or timezone.localdate()
+    if not month_has_ended(review.month, today):
+        _, end = month_bounds(review.month)
+        raise ReviewError(
+            f"{review.month.year}年{review.month.month}月の確認は、月が終わってから"
+            f"（{(end + dt.timedelta(days=1)).isoformat()}以降に）署名できます。"
+        )
     exceptions = reconcile(area=review.area, month=review.month)
     commented = set(review.comments.values_list("exception_key", flat=True))
     missing = [e for e in exceptions if e.key not in commented]
@@ -104,19 +140,46 @@ def review_sign_off(*, review: MonthlyReview, user: User, summary: str) -> Month
         raise ReviewError(
             f"確認結果が未記入の例外が{len(missing)}件あります。すべての例外に確認結果を記入してください。"
         )
-    review.status = MonthlyReview.Status.SIGNED
     review.summary = summary
     review.exception_count = len(exceptions)
     review.signed_by = user
     review.signed_at = timezone.now()
+    _transition(
+        review,
+        to=MonthlyReview.Status.SIGNED,
+        by=user,
+        summary="入退室記録の月次確認に署名",
+        exception_count=review.exception_count,
+    )
     review.full_clean()
     review.save()
-    record(
-        action=Action.TRANSITION,
-        municipality_id=review.municipality_id,
-        obj=review,
-        summary="入退室記録の月次確認に署名",
-        before={"status": MonthlyReview.Status.OPEN},
-        after={"status": review.status, "exception_count": review.exception_count},
+    return review
+
+
+@transaction.atomic
+def review_reopen(*, review: MonthlyReview, user: User, reason: str) -> MonthlyReview:
+    """Re-open a signed month (the admin, with a reason): the signature is withdrawn, imports into the month are
+    accepted again, and the month must be signed again. Who, when and why stay in the history and the trail."""
+    review = MonthlyReview.objects.select_for_update().get(pk=review.pk)
+    if review.status != MonthlyReview.Status.SIGNED:
+        raise ReviewError("署名済みの月だけ再開できます。")
+    if not reason.strip():
+        raise ReviewError("再開の理由を入力してください。")
+    withdrawn = {
+        "signed_by": review.signed_by_id,
+        "signed_at": review.signed_at,
+        "exception_count": review.exception_count,
+    }
+    review.signed_by = None
+    review.signed_at = None
+    _transition(
+        review,
+        to=MonthlyReview.Status.OPEN,
+        by=user,
+        summary="署名済みの月次確認を再開（再署名が必要）",
+        note=reason.strip(),
+        withdrawn=withdrawn,
     )
+    review.full_clean()
+    review.save()
     return review

@@ -20,6 +20,7 @@ from piaops.areas import services
 from piaops.areas.importing import DoorLogError, door_log_import
 from piaops.areas.models import Area, Card, DoorLogImport, DoorLogMapping, MonthlyReview
 from piaops.areas.reconcile import ExceptionKind, reconcile
+from piaops.core.forms import ReopenForm, confirmation_error
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm, tenant_view
 from piaops.tenancy.models import Person
@@ -189,11 +190,26 @@ def review(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse
         raise Http404("対象月が正しくありません。") from exc
     review = services.review_for(area=area, month=first)
     can_sign = services.can_sign_off(request.user, area)
+    can_reopen = access.has_perm(request.user, Perm.AREA_MANAGE)
     if request.method == "POST":
-        if not can_sign:
+        if not (can_reopen if "reopen" in request.POST else can_sign):
             raise PermissionDenied("この管理区域の月次確認を行う権限がありません。")
         try:
-            if "sign" in request.POST:
+            if "reopen" in request.POST:
+                reopen_form = ReopenForm(request.POST)
+                if not reopen_form.is_valid():
+                    raise services.ReviewError(str(next(iter(reopen_form.errors.values()))[0]))
+                services.review_reopen(
+                    review=review,
+                    user=request.user,  # type: ignore[arg-type]
+                    reason=reopen_form.cleaned_data["reason"],
+                )
+                messages.success(
+                    request, "月次確認を再開しました。入退室ログを取り込めます。終わったら再度署名してください。"
+                )
+            elif "sign" in request.POST:
+                if unconfirmed := confirmation_error(request.POST):
+                    raise services.ReviewError(unconfirmed)
                 sign_form = f.SignOffForm(request.POST)
                 sign_form.is_valid()
                 services.review_sign_off(
@@ -218,6 +234,7 @@ def review(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse
     people = {p.pk: p for p in Person.objects.filter(pk__in={e.person_id for e in exceptions if e.person_id})}
     rows = [{"e": e, "comment": comments.get(e.key), "person": people.get(e.person_id or 0)} for e in exceptions]
     counts = {label: sum(1 for e in exceptions if e.kind == kind) for kind, label in ExceptionKind.choices}
+    is_open = review.status == MonthlyReview.Status.OPEN
     return render(
         request,
         "areas/review.html",
@@ -227,7 +244,12 @@ def review(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse
             "first": first,
             "rows": rows,
             "counts": counts,
-            "can_sign": can_sign and review.status == MonthlyReview.Status.OPEN,
+            "can_comment": can_sign and is_open,
+            "can_sign": can_sign and is_open and services.month_has_ended(first, timezone.localdate()),
+            "month_running": is_open and not services.month_has_ended(first, timezone.localdate()),
+            "can_reopen": can_reopen and review.status == MonthlyReview.Status.SIGNED,
+            "events": review.events.select_related("by"),
             "sign_form": f.SignOffForm(),
+            "reopen_form": ReopenForm(),
         },
     )

@@ -24,7 +24,7 @@ from piaops.api.framework import (
 )
 from piaops.assessments import services
 from piaops.assessments.models import AssessmentReport, Commitment
-from piaops.assessments.vocab import Tier
+from piaops.assessments.vocab import Revision, Tier
 from piaops.lib.fields import refuse_my_number
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm
@@ -40,6 +40,7 @@ class ReportOut(OutSchema):
     previous_id: int | None
     title: str
     tier: str
+    revision: str
     report_number: str
     published_on: dt.date | None
     status: str
@@ -71,6 +72,11 @@ class ReportImportIn(GuardedSchema):
     work_ids: list[int] = Field(..., min_length=1, description="評価の対象となる個人番号利用事務")
     tier: Tier | None = Field(None, description="評価の種類（省略時は本文から。なければ全項目評価）")
     published_on: dt.date | None = Field(None, description="公表日（省略時は本文から）")
+    revision: Revision | None = Field(
+        None,
+        description="版の種類（reassessment 全項目評価の再実施・significant_change 重要な変更による再評価・"
+        "correction 修正。省略時は最初の版が reassessment、以降は correction）",
+    )
     dry_run: bool = Field(False, description="true なら確認（プレビュー）だけして保存しない")
 
 
@@ -94,6 +100,9 @@ class ReportPreviewOut(OutSchema):
     previous_id: int | None
     tier: str
     published_on: dt.date | None
+    revision: str
+    in_force: bool = Field(..., description="取り込むと現在の版になるか（公表日が現在の版より前なら false）")
+    in_force_warning: str
     counts: dict[str, int]
     changes: dict[str, int] | None = Field(
         None, description="前の版と比べた約束の数（new / changed / unchanged / removed）"
@@ -132,6 +141,7 @@ def report_import(request: HttpRequest, payload: ReportImportIn) -> Status[Any]:
     refuse_my_number(payload.file_name, field_label="file_name")
     data = payload.text.encode("utf-8")
     tier = payload.tier.value if payload.tier else None
+    revision = payload.revision.value if payload.revision else None
     try:
         if payload.dry_run:
             _read, plan = services.report_preview(
@@ -141,6 +151,7 @@ def report_import(request: HttpRequest, payload: ReportImportIn) -> Status[Any]:
                 filename=payload.file_name,
                 tier=tier,
                 published_on=payload.published_on,
+                revision=revision,
             )
         else:
             report = services.report_import(
@@ -151,6 +162,7 @@ def report_import(request: HttpRequest, payload: ReportImportIn) -> Status[Any]:
                 user=api_user(request),
                 tier=tier,
                 published_on=payload.published_on,
+                revision=revision,
             )
     except services.ReportImportError as exc:
         raise import_rejected([exc]) from exc
@@ -166,6 +178,9 @@ def report_import(request: HttpRequest, payload: ReportImportIn) -> Status[Any]:
             "previous_id": plan.previous.pk if plan.previous is not None else None,
             "tier": plan.tier,
             "published_on": plan.published_on,
+            "revision": plan.revision,
+            "in_force": not plan.older_than_in_force,
+            "in_force_warning": plan.in_force_warning,
             "counts": plan.counts,
             "changes": plan.changes,
             "parties": [

@@ -14,6 +14,7 @@ from importlib import resources
 
 from piaops.assessments.models import AssessmentReport
 from piaops.assessments.services import report_import
+from piaops.assessments.vocab import Revision
 from piaops.audittrail.services import record_create
 from piaops.tenancy.models import Municipality, Work
 
@@ -52,14 +53,22 @@ def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
         work = Work.objects.create(municipality=municipality, name=WORK, legal_basis="地方税法")
         record_create(work, municipality_id=municipality.pk, summary="デモ: 個人番号利用事務を作成")
     stored = set(AssessmentReport.objects.for_municipality(municipality).values_list("source_sha256", flat=True))
+    # Two kinds of versions: the published assessment (the 5-year clock starts there) and a 修正 (a strengthened
+    # measure: not a 重要な変更, so the clock does not move).
     versions = [
-        (published_text(), "地方税賦課徴収事務_全項目評価書_公表版.md", PUBLISHED_ON),
-        (revised_text(), "地方税賦課徴収事務_全項目評価書_改訂版.md", REVISED_ON),
+        (published_text(), "地方税賦課徴収事務_全項目評価書_公表版.md", PUBLISHED_ON, Revision.REASSESSMENT),
+        (revised_text(), "地方税賦課徴収事務_全項目評価書_改訂版.md", REVISED_ON, Revision.CORRECTION),
     ]
-    for text, filename, published_on in versions:
+    for text, filename, published_on, revision in versions:
         data = text.encode("utf-8")
         if hashlib.sha256(data).hexdigest() in stored:
             continue
         report_import(
-            municipality=municipality, works=[work], data=data, filename=filename, user=None, published_on=published_on
+            municipality=municipality,
+            works=[work],
+            data=data,
+            filename=filename,
+            user=None,
+            published_on=published_on,
+            revision=revision,
         )

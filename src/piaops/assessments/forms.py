@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from piaops.assessments.models import Commitment
-from piaops.assessments.vocab import CommitmentKind, Tier
+from piaops.assessments.vocab import CommitmentKind, Revision, Tier
 from piaops.lib import cadence as cadence_grammar
 from piaops.lib.fields import GuardedFormCharField
 from piaops.tenancy.models import Municipality, OrgUnit, Work
@@ -27,6 +27,12 @@ class UploadForm(forms.Form):
         help_text="評価書に記載がないときに入力します。空欄なら下書きとして取り込みます。",
     )
     tier = forms.ChoiceField(label="評価の種類", choices=Tier.choices, initial=Tier.FULL)
+    revision = forms.ChoiceField(
+        label="版の種類",
+        choices=[("", "自動（最初の版は評価の実施、以降は修正）"), *Revision.choices],
+        required=False,
+        help_text="再実施・重要な変更による再評価は、5年以内の再実施（規則第15条）の起点になります。",
+    )
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

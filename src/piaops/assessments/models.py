@@ -13,7 +13,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 
-from piaops.assessments.vocab import CommitmentKind, SectionIVRating, Tier
+from piaops.assessments.vocab import CLOCK_REVISIONS, CommitmentKind, Revision, SectionIVRating, Tier
 from piaops.lib import cadence as cadence_grammar
 from piaops.lib.fields import GuardedCharField, GuardedTextField
 from piaops.lib.fiscal import add_years
@@ -24,10 +24,10 @@ FULL_REASSESSMENT_YEARS = 5
 
 class ReportQuerySet(TenantQuerySet):
     def current(self) -> ReportQuerySet:
-        """The newest version of each series."""
-        return self.filter(status__in=[AssessmentReport.Status.DRAFT, AssessmentReport.Status.PUBLISHED]).exclude(
-            successors__isnull=False
-        )
+        """The version in force of each series: not superseded, and no later version in force. A version imported
+        with an older 公表日 than the one in force is kept as 旧版 and does not displace it."""
+        in_force = [AssessmentReport.Status.DRAFT, AssessmentReport.Status.PUBLISHED]
+        return self.filter(status__in=in_force).exclude(successors__status__in=in_force)
 
 
 class AssessmentReport(TenantOwned):
@@ -46,6 +46,13 @@ class AssessmentReport(TenantOwned):
         Work, through="ReportWork", related_name="reports", verbose_name="対象事務"
     )
     tier = models.CharField("評価の種類", max_length=20, choices=Tier.choices, default=Tier.FULL)
+    revision = models.CharField(
+        "版の種類",
+        max_length=20,
+        choices=Revision.choices,
+        default=Revision.CORRECTION,
+        help_text="再実施・重要な変更による再評価は5年の再実施期限の起点になります。修正はなりません。",
+    )
     form_version = GuardedCharField("様式", max_length=100, blank=True, default="")
     report_number = GuardedCharField("評価書番号", max_length=50, blank=True, default="")
     published_on = models.DateField("公表日", null=True, blank=True)
@@ -80,9 +87,23 @@ class AssessmentReport(TenantOwned):
         return self.status == self.Status.SUPERSEDED
 
     @property
+    def reassessed_on(self) -> dt.date | None:
+        """The 公表日 the 5-year clock runs from: the latest published 再実施 or 重要な変更による再評価 of the series
+        (a 修正 does not restart it); without one, the series' first publication."""
+        published = AssessmentReport.objects.filter(
+            municipality_id=self.municipality_id, series=self.series, published_on__isnull=False
+        ).exclude(status=AssessmentReport.Status.DRAFT)
+        anchors = published.filter(revision__in=CLOCK_REVISIONS).order_by("-published_on").first()
+        first = published.order_by("published_on").first()
+        anchor = anchors or first
+        return anchor.published_on if anchor is not None else self.published_on
+
+    @property
     def next_full_reassessment_due(self) -> dt.date | None:
-        """公表日 + 5 years (特定個人情報保護評価指針: 全項目評価の再実施)."""
-        return add_years(self.published_on, FULL_REASSESSMENT_YEARS) if self.published_on else None
+        """The last re-assessment's 公表日 + 5 years (特定個人情報保護評価に関する規則第15条: 5年を経過する前に再実施
+        するよう努める)."""
+        anchor = self.reassessed_on
+        return add_years(anchor, FULL_REASSESSMENT_YEARS) if anchor else None
 
 
 class ReportWork(TenantOwned):

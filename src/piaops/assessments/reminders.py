@@ -1,4 +1,5 @@
-"""Reminders of the assessments app: the full re-assessment due 5 years after publication (規則第15条).
+"""Reminders of the assessments app: the re-assessment due 5 years after the last 再実施 or 重要な変更による再評価
+(特定個人情報保護評価に関する規則第15条: 5年を経過する前に再実施するよう努める; a 修正 does not restart it).
 
 A current, published report gets one reminder per stage — 365, 180 and 90 days before the due
 date, and when it is overdue — and only the latest stage reached is collected (a first run on an old database
@@ -11,6 +12,7 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Iterator
 
 from piaops.assessments.models import AssessmentReport
+from piaops.assessments.vocab import Revision
 from piaops.core.reminders import Deadline, Reminder, admin_addresses, pk_path
 from piaops.lib.fiscal import wareki
 from piaops.tenancy.models import OrgUnit
@@ -58,17 +60,19 @@ def _collect(today: dt.date, municipality_id: int | None, unit_ids: Collection[i
             admins[report.municipality_id] = admin_addresses([report.municipality_id])[report.municipality_id]
         overdue = name == "overdue"
         when = f"{due.isoformat()}（{wareki(due)}）"
+        tier = report.get_tier_display()
         subject = (
-            f"【期限超過】全項目評価の再実施：{report.title}"
+            f"【5年経過】{tier}の再実施：{report.title}"
             if overdue
-            else f"全項目評価の再実施期限が近づいています：{report.title}"
+            else f"{tier}の再実施（5年以内）が近づいています：{report.title}"
         )
         body = (
-            f"評価書「{report.title}」（第{report.version}版、公表日 {report.published_on}）は、"
-            f"公表から5年の {when} までに全項目評価を再実施する必要があります"
+            f"評価書「{report.title}」（{tier}、第{report.version}版）は、直近の再実施・再評価の公表日"
+            f" {report.reassessed_on} から5年を経過する {when} の前に、{tier}を再実施するよう努めるものとされています"
             f"（特定個人情報保護評価に関する規則第15条）。"
-            + ("期限を過ぎています。" if overdue else "")
-            + "再評価した評価書を取り込むと、この通知は解消されます。"
+            + ("5年を経過しました。" if overdue else "")
+            + f"再実施した評価書を版の種類「{Revision.REASSESSMENT.label}」で取り込むと、この通知は解消されます"
+            "（「修正」として取り込んだ版は起点になりません）。"
         )
         yield Reminder(
             key=f"assessments:reassessment:{report.pk}:{name}",
@@ -107,8 +111,11 @@ def deadlines(
             uid=f"assessments-reassessment-{report.pk}",
             municipality_id=report.municipality_id,
             start=due,
-            summary=f"【全項目評価の再実施期限】{report.title}",
-            description=f"評価書「{report.title}」（第{report.version}版、公表日 {report.published_on}）の公表から5年",
+            summary=f"【{report.get_tier_display()}の再実施（5年）】{report.title}",
+            description=(
+                f"評価書「{report.title}」（第{report.version}版）: 直近の再実施・再評価の公表日"
+                f" {report.reassessed_on} から5年（規則第15条、努力義務）"
+            ),
             url=detail_path(report.pk),
             unit_id=governance.get(report.municipality_id),
         )

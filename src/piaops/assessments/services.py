@@ -28,7 +28,7 @@ from piaops.assessments.models import (
 )
 from piaops.assessments.parsed import ParsedMeasureBlock, ParsedReport, ParseWarning, ReportParseError
 from piaops.assessments.parser import decode_report, parse_report
-from piaops.assessments.vocab import CommitmentKind, Tier
+from piaops.assessments.vocab import CommitmentKind, Revision, Tier
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record, record_create, record_delete, record_update, snapshot
 from piaops.lib import cadence as cadence_grammar
@@ -181,6 +181,28 @@ class ImportPlan:
     parties: list[PartyRow]
     party_of_block: dict[int, Party | None]  # id(ParsedMeasureBlock) → party
     warnings: list[ParseWarning] = field(default_factory=list)
+    revision: str = Revision.CORRECTION
+
+    def get_revision_display(self) -> str:
+        return str(Revision(self.revision).label)
+
+    @property
+    def older_than_in_force(self) -> bool:
+        """The file's 公表日 is older than the version in force: saved as 旧版, it does not displace it."""
+        p = self.previous
+        return bool(p and p.published_on and self.published_on and self.published_on < p.published_on)
+
+    @property
+    def in_force_warning(self) -> str:
+        """The preview's warning when this version would not become the one in force (else "")."""
+        if not self.older_than_in_force:
+            return ""
+        assert self.previous is not None and self.previous.published_on is not None
+        return (
+            f"この評価書の公表日（{self.published_on}）は、現在の第{self.previous.version}版の公表日"
+            f"（{self.previous.published_on}）より前です。第{self.version}版として旧版の記録に加えますが、"
+            f"現在の版にはしません（公表日の新しい第{self.previous.version}版が引き続き現在の版です）。"
+        )
 
     @cached_property
     def changes(self) -> dict[str, int] | None:
@@ -212,8 +234,14 @@ def _series_for(municipality: Municipality, works: Sequence[Work], parsed: Parse
     if current is not None:
         return current.series, current
     series = parsed.report_number or "・".join(w.name for w in works)
-    newest = AssessmentReport.objects.for_municipality(municipality).filter(series=series).order_by("-version").first()
+    newest = AssessmentReport.objects.current().filter(municipality=municipality, series=series).first()
     return series, newest
+
+
+def _next_version(municipality: Municipality, series: str) -> int:
+    """One more than every version of the series (one imported as 旧版 included)."""
+    last = AssessmentReport.objects.for_municipality(municipality).filter(series=series).order_by("-version").first()
+    return last.version + 1 if last is not None else 1
 
 
 def _parse_date(value: str) -> dt.date | None:
@@ -231,8 +259,10 @@ def report_plan(
     tier: str | None = None,
     published_on: dt.date | None = None,
     filename: str = "",
+    revision: str | None = None,
 ) -> ImportPlan:
-    """Plan the import of ``parsed`` for ``works`` without writing anything."""
+    """Plan the import of ``parsed`` for ``works`` without writing anything. ``revision`` is the kind of version
+    (:class:`Revision`); by default a series' first version is its assessment and a later one a 修正."""
     if not works:
         raise ReportImportError("評価書の対象となる個人番号利用事務を1つ以上選んでください。")
     for work in works:
@@ -254,12 +284,16 @@ def report_plan(
     chosen_tier = tier or parsed.tier or Tier.FULL
     if chosen_tier not in Tier.values:
         raise ReportImportError(f"評価の種類「{chosen_tier}」は選べません。")
+    chosen_revision = revision or (Revision.CORRECTION if newest is not None else Revision.REASSESSMENT)
+    if chosen_revision not in Revision.values:
+        raise ReportImportError(f"版の種類「{chosen_revision}」は選べません。")
     return ImportPlan(
         parsed=parsed,
         title=parsed.title or "・".join(w.name for w in works),
         series=series,
-        version=(newest.version + 1) if newest is not None else 1,
+        version=_next_version(municipality, series),
         previous=newest,
+        revision=chosen_revision,
         tier=chosen_tier,
         published_on=published_on or _parse_date(parsed.published_on),
         parties=list(rows.values()),
@@ -293,6 +327,7 @@ def report_preview(
     filename: str = "",
     tier: str | None = None,
     published_on: dt.date | None = None,
+    revision: str | None = None,
 ) -> tuple[ReadReport, ImportPlan]:
     """What :func:`report_import` would save, without saving (raises :class:`ReportImportError` likewise)."""
     read = report_read(data=data, filename=filename)
@@ -303,6 +338,7 @@ def report_preview(
         tier=tier,
         published_on=published_on,
         filename=filename,
+        revision=revision,
     )
 
 
@@ -335,6 +371,7 @@ def report_import(
     user: User | None,
     tier: str | None = None,
     published_on: dt.date | None = None,
+    revision: str | None = None,
 ) -> AssessmentReport:
     """Decode, parse and save ``data`` as the next version of the works' report series (see :func:`report_save`)."""
     read = report_read(data=data, filename=filename)
@@ -345,6 +382,7 @@ def report_import(
         tier=tier,
         published_on=published_on,
         filename=filename,
+        revision=revision,
     )
     return report_save(
         municipality=municipality,
@@ -383,14 +421,20 @@ def report_save(
         previous = None
         if plan.previous is not None:
             previous = AssessmentReport.objects.select_for_update().get(pk=plan.previous.pk)
-            if previous.version + 1 != plan.version:
+            taken = AssessmentReport.objects.filter(
+                municipality=municipality, series=plan.series, version__gte=plan.version
+            ).exists()
+            if taken or previous.status == AssessmentReport.Status.SUPERSEDED:
                 raise ReportImportError("同じ評価書が同時に取り込まれました。もう一度取り込んでください。")
             if sha256 and previous.source_sha256 == sha256:
                 raise ReportImportError(
                     f"このファイルは第{previous.version}版として既に取り込まれています（内容が同じです）。"
                 )
         status = AssessmentReport.Status.PUBLISHED if plan.published_on else AssessmentReport.Status.DRAFT
+        if plan.older_than_in_force:
+            status = AssessmentReport.Status.SUPERSEDED  # kept as history; the newer 公表日 stays in force
         report = _create_report(
+            revision=plan.revision,
             municipality=municipality,
             series=plan.series,
             version=plan.version,
@@ -494,7 +538,7 @@ def report_save(
         if previous is not None:
             _link_predecessors(previous, commitments)
         Commitment.objects.bulk_create(commitments)
-        if previous is not None:
+        if previous is not None and not plan.older_than_in_force:
             before = snapshot(previous)
             previous.status = AssessmentReport.Status.SUPERSEDED
             previous.save(update_fields=["status"])
@@ -525,6 +569,8 @@ def report_save(
                 "source_sha256": report.source_sha256,
                 "works": [w.pk for w in works],
                 "published_on": report.published_on,
+                "revision": report.revision,
+                "in_force": not plan.older_than_in_force,
                 "counts": counts,
                 "changes": marks,
                 "warnings": len(plan.warnings),

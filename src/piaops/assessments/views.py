@@ -144,6 +144,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             filename=upload_file.name or "",
             tier=form.cleaned_data["tier"],
             published_on=form.cleaned_data["published_on"],
+            revision=form.cleaned_data["revision"] or None,
         )
     except services.ReportImportError as exc:
         form.add_error("file", str(exc))
@@ -156,6 +157,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         "works": [w.pk for w in works],
         "tier": plan.tier,
         "published_on": plan.published_on.isoformat() if plan.published_on else "",
+        "revision": plan.revision,
     }
     return render(
         request,
@@ -216,6 +218,7 @@ def upload_save(request: HttpRequest) -> HttpResponse:
             tier=pending["tier"],
             published_on=dt.date.fromisoformat(pending["published_on"]) if pending["published_on"] else None,
             filename=pending["filename"],
+            revision=pending.get("revision"),
         )
         report = services.report_save(
             municipality=municipality,

@@ -11,6 +11,19 @@ class Tier(models.TextChoices):
     FULL = "full", "全項目評価"
 
 
+class Revision(models.TextChoices):
+    """The kind of a new version (特定個人情報保護評価に関する規則第11条・第15条、特定個人情報保護評価指針第6):
+    a re-assessment (5年を経過する前の再実施) or a re-assessment before a 重要な変更 restart the 5-year clock; a
+    修正 (事前・事後の修正, 文言整理) does not."""
+
+    REASSESSMENT = "reassessment", "全項目評価の再実施"
+    SIGNIFICANT_CHANGE = "significant_change", "重要な変更による再評価"
+    CORRECTION = "correction", "修正（事前・事後、文言整理を含む）"
+
+
+CLOCK_REVISIONS = (Revision.REASSESSMENT, Revision.SIGNIFICANT_CHANGE)
+
+
 class CommitmentKind(models.TextChoices):
     SELF_INSPECTION = "self_inspection", "自己点検"
     AUDIT = "audit", "監査"

@@ -48,6 +48,7 @@ from piaops.assurance.models import (
 )
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
+from piaops.core.forms import confirmation_error
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm, get_or_404, scoped, tenant_view
 from piaops.tenancy.models import Party, Role
@@ -582,7 +583,11 @@ def _matrix_form(request: HttpRequest, form: ResponsibilityForm, *, heading: str
 @require_POST
 @tenant_view(Perm.ASSURANCE_MANAGE)
 def matrix_row_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    services.responsibility_delete(row=get_or_404(request.user, Responsibility, pk=pk))
+    row = get_or_404(request.user, Responsibility, pk=pk)
+    if error := confirmation_error(request.POST):
+        messages.error(request, error)
+        return redirect("assurance:matrix")
+    services.responsibility_delete(row=row)
     messages.success(request, "行を削除しました。")
     return redirect("assurance:matrix")
 

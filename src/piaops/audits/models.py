@@ -217,6 +217,7 @@ class ReportStatus(models.TextChoices):
     SUBMITTED = "submitted", "提出済"
     RECEIVED = "received", "受理"
     RETURNED = "returned", "差戻し"
+    REOPENED = "reopened", "再開（再提出待ち）"
 
 
 def report_path(instance: AuditReport, filename: str) -> str:
@@ -254,6 +255,20 @@ class AuditReport(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.fiscal_year}年度 {self.get_kind_display()}（{self.as_of}）"
+
+
+class AuditReportEvent(TransitionEvent):
+    """History row of a submitted report's review (受理・差戻し) or re-opening (who, when, the reason in ``note``)."""
+
+    subject_field = "report"
+    statuses = ReportStatus
+
+    report = models.ForeignKey(AuditReport, on_delete=models.CASCADE, related_name="events")
+
+    class Meta:
+        verbose_name = "監査報告の状態履歴"
+        verbose_name_plural = "監査報告の状態履歴"
+        ordering = ["report", "at", "id"]
 
 
 class AuditRatingDecision(SectionIVDecision):

@@ -16,6 +16,7 @@ from piaops.audits import rating as rating_rules
 from piaops.audits import reports as rep
 from piaops.audits.models import AuditRatingDecision, AuditReport, ReportKind
 from piaops.audittrail.services import record_export
+from piaops.core.forms import ReopenForm, confirmation_error
 from piaops.tenancy.access import Perm, get_or_404, has_perm, municipality_of, require, scoped, tenant_view
 from piaops.tenancy.models import User
 
@@ -47,7 +48,11 @@ def reports(request: HttpRequest, fy: int) -> HttpResponse:
         {
             "fy": fy,
             "kinds": ReportKind.choices,
-            "reports": scoped(user, AuditReport).filter(fiscal_year=fy).select_related("submitted_by", "reviewed_by"),
+            "reports": scoped(user, AuditReport)
+            .filter(fiscal_year=fy)
+            .select_related("submitted_by", "reviewed_by")
+            .prefetch_related("events__by"),
+            "reopen_form": ReopenForm(),
             "can_submit": has_perm(user, Perm.AUDIT_PERFORM),
             "can_review": has_perm(user, Perm.AUDIT_MANAGE),
         },
@@ -89,6 +94,8 @@ def download(request: HttpRequest, fy: int) -> HttpResponse:
 def submit(request: HttpRequest, fy: int) -> HttpResponse:
     user = _u(request)
     try:
+        if error := confirmation_error(request.POST):
+            raise ValidationError(error)
         kind = request.POST.get("kind", "")
         rep.report_submit(
             municipality=municipality_of(user),
@@ -130,6 +137,8 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     user = _u(request)
     report = get_or_404(user, AuditReport, pk=pk)
     try:
+        if request.POST.get("action") == "receive" and (error := confirmation_error(request.POST)):
+            raise ValidationError(error)
         rep.report_review(
             report=report,
             accept=request.POST.get("action") == "receive",
@@ -137,6 +146,24 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             by=user,
         )
         messages.success(request, "保存しました。")
+    except ValidationError as exc:
+        for msg in exc.messages:
+            messages.error(request, msg)
+    return redirect("audits:reports", fy=report.fiscal_year)
+
+
+@require_POST
+@tenant_view(Perm.AUDIT_MANAGE)
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """The division re-opens a submitted or received report, with a reason (recorded); a new one is expected."""
+    user = _u(request)
+    report = get_or_404(user, AuditReport, pk=pk)
+    form = ReopenForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors["reason"][0])
+        rep.report_reopen(report=report, reason=form.cleaned_data["reason"], by=user)
+        messages.success(request, "報告書を再開しました。内容を見直して、もう一度提出してください。")
     except ValidationError as exc:
         for msg in exc.messages:
             messages.error(request, msg)

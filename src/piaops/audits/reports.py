@@ -21,6 +21,7 @@ from piaops.audits.models import (
     AuditItem,
     AuditProgramme,
     AuditReport,
+    AuditReportEvent,
     AuditStatus,
     ItemResult,
     ReportKind,
@@ -274,6 +275,29 @@ def report_submit(
     return report
 
 
+def _report_transition(report: AuditReport, *, to: str, by: Any, summary: str, note: str = "") -> None:
+    """Move ``report`` to ``to``: one history row and one audit entry from the same actor (the caller saves)."""
+    before = report.status
+    report.status = to
+    AuditReportEvent.objects.create(
+        municipality_id=report.municipality_id,
+        report=report,
+        from_status=before,
+        to_status=to,
+        at=timezone.now(),
+        by=by if getattr(by, "pk", None) else None,
+        note=note,
+    )
+    record(
+        action=Action.TRANSITION,
+        municipality_id=report.municipality_id,
+        obj=report,
+        summary=summary,
+        before={"status": before},
+        after={"status": to, "comment": note},
+    )
+
+
 def report_review(*, report: AuditReport, accept: bool, comment: str = "", by: Any = None) -> AuditReport:
     """The division receives the report (受理) or returns it with comments (差戻し)."""
     if report.status != ReportStatus.SUBMITTED:
@@ -282,17 +306,29 @@ def report_review(*, report: AuditReport, accept: bool, comment: str = "", by: A
         raise ValidationError({"comment": "差し戻す理由を入力してください。"})
     with transaction.atomic():
         to = ReportStatus.RECEIVED if accept else ReportStatus.RETURNED
-        report.status = to
         report.review_comment = comment
         report.reviewed_at = timezone.now()
         report.reviewed_by = by if getattr(by, "pk", None) else None
+        _report_transition(report, to=to, by=by, summary=f"{report.get_kind_display()}を{to.label}", note=comment)
         report.save(update_fields=["status", "review_comment", "reviewed_at", "reviewed_by"])
-        record(
-            action=Action.TRANSITION,
-            municipality_id=report.municipality_id,
-            obj=report,
-            summary=f"{report.get_kind_display()}を{to.label}",
-            before={"status": ReportStatus.SUBMITTED},
-            after={"status": to, "comment": comment},
+    return report
+
+
+def report_reopen(*, report: AuditReport, reason: str, by: Any = None) -> AuditReport:
+    """Re-open a submitted or received report (the division, with a reason): it no longer counts as submitted
+    (nor for the Ⅳ-1② rating) and a new submission is expected. The files and data stay exactly as submitted;
+    who re-opened it, when and why are in its history and the trail."""
+    if report.status not in (ReportStatus.SUBMITTED, ReportStatus.RECEIVED):
+        raise ValidationError("提出済み・受理済みの報告書だけ再開できます。")
+    if not reason.strip():
+        raise ValidationError({"reason": "再開の理由を入力してください。"})
+    with transaction.atomic():
+        _report_transition(
+            report,
+            to=ReportStatus.REOPENED,
+            by=by,
+            summary=f"{report.get_kind_display()}を再開（再提出が必要）",
+            note=reason.strip(),
         )
+        report.save(update_fields=["status"])
     return report

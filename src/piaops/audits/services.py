@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from piaops.assessments.models import Commitment, ReportWork
+from piaops.assessments.vocab import CommitmentKind
 from piaops.audits import rules
 from piaops.audits.models import (
     NONCONFORMING,
@@ -38,7 +39,7 @@ from piaops.findings.models import Finding, Severity, Source
 from piaops.findings.services import finding_create
 from piaops.lib.fiscal import add_years, next_office_day, wareki_fiscal_year
 from piaops.tenancy.evidence import store_file, too_large
-from piaops.tenancy.models import Municipality, OrgUnit, User, Work
+from piaops.tenancy.models import Municipality, OrgUnit, Party, User, Work
 
 # General items used when no commitment of the assessment reports concerns the audited unit and works.
 GENERAL_ITEMS = (
@@ -303,18 +304,39 @@ def _event(audit: Audit, *, to: str, before: str, by: Any, note: str = "") -> No
     )
 
 
+# Statements about the audit programme itself (who audits what, how often) bind the 番号制度総括部門 and the
+# auditors, not the audited unit: 「監査はすべての個人番号利用事務について実施する」 is not a unit's item.
+PROGRAMME_WORDS = ("すべての個人番号利用事務", "全ての個人番号利用事務", "監査計画")
+_NUMBERING = "0123456789０１２３４５６７８９ 　.．)）(（"
+
+
+def is_auditable_at_unit(commitment: Commitment) -> bool:
+    """Whether a unit can be audited on ``commitment``: a measure of the municipality itself (its own party, or
+    no party named), not another party's (J-LIS, eLTAX, a contractor: checked through their own evidence), and
+    not a programme-level statement about audits (kind 監査, or words that describe the audit programme)."""
+    party = commitment.party
+    if party is not None and party.kind != Party.Kind.MUNICIPALITY:
+        return False
+    if commitment.kind == CommitmentKind.AUDIT:
+        return False
+    text = commitment.text
+    return not (any(word in text for word in PROGRAMME_WORDS) or text.lstrip(_NUMBERING).startswith("監査"))
+
+
 def relevant_commitments(audit: Audit) -> list[Commitment]:
     """Current commitments of the reports covering the audit's works that the audited unit carries out (no owner
-    unit, or one in the unit's subtree or above it)."""
+    unit, or one in the unit's subtree or above it) and can be audited on (:func:`is_auditable_at_unit`)."""
     report_ids = ReportWork.objects.filter(work__in=audit.works.all()).values("report_id")
     unit = audit.unit
     above = [int(p) for p in unit.path.strip("/").split("/") if p]
-    return list(
+    candidates = (
         Commitment.objects.current()
         .filter(municipality_id=audit.municipality_id, report_id__in=report_ids)
         .filter(Q(owner_unit__isnull=True) | Q(owner_unit__path__startswith=unit.path) | Q(owner_unit_id__in=above))
+        .select_related("party")
         .order_by("report_id", "order")
     )
+    return [c for c in candidates if is_auditable_at_unit(c)]
 
 
 def audit_start(*, audit: Audit, by: Any = None) -> Audit:
@@ -406,6 +428,24 @@ def audit_complete(*, audit: Audit, summary: str = "", by: Any = None) -> list[F
             audit, to=AuditStatus.COMPLETED, before=AuditStatus.IN_PROGRESS, by=by, note=f"指摘事項 {len(findings)} 件"
         )
     return findings
+
+
+def audit_reopen(*, audit: Audit, reason: str, by: Any = None) -> Audit:
+    """Re-open a completed audit (the governance division, with a reason): it is 実施中 again, its items can be
+    recorded, and it must be completed again. Who, when and why are in the status history and the trail (an event
+    from 完了 is always a re-opening); findings already made stay (one per item, so completing again adds none)."""
+    if audit.status != AuditStatus.COMPLETED:
+        raise ValidationError("完了した監査だけ再開できます。")
+    if not reason.strip():
+        raise ValidationError({"reason": "再開の理由を入力してください。"})
+    with transaction.atomic():
+        audit.status = AuditStatus.IN_PROGRESS
+        audit.completed_at = None
+        audit.save(update_fields=["status", "completed_at"])
+        _event(
+            audit, to=AuditStatus.IN_PROGRESS, before=AuditStatus.COMPLETED, by=by, note=f"再開の理由: {reason.strip()}"
+        )
+    return audit
 
 
 def item_correct(

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from piaops.audits import rules, services
 from piaops.audits.models import Audit, AuditItem, AuditProgramme, AuditType, ItemResult
+from piaops.core.forms import ReopenForm, confirmation_error
 from piaops.findings.models import Finding
 from piaops.lib.fiscal import fiscal_year
 from piaops.selfcheck.models import Answer
@@ -145,6 +146,8 @@ def programme_action(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, "監査を追加しました。")
         elif what == "delete":
+            if error := confirmation_error(post):
+                raise ValidationError(error)
             services.audit_delete(audit=get_or_404(user, Audit, pk=post.get("audit"), programme=prog), by=user)
             messages.success(request, "監査を削除しました。")
         else:
@@ -197,6 +200,9 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "auditors": audit.auditors.select_related("user"),
             "works": audit.works.all(),
             "can_work": _is_auditor_of(user, audit),
+            "can_reopen": audit.is_locked and has_perm(user, Perm.AUDIT_MANAGE),
+            "reopen_form": ReopenForm(),
+            "reopenings": [e for e in audit.events.select_related("by") if e.from_status == "completed"],
             "results": ItemResult.choices,
         },
     )
@@ -215,6 +221,8 @@ def audit_action(request: HttpRequest, pk: int) -> HttpResponse:
         if what == "start":
             services.audit_start(audit=audit, by=user)
         elif what == "complete":
+            if error := confirmation_error(post):
+                raise ValidationError(error)
             found = services.audit_complete(audit=audit, summary=post.get("summary", ""), by=user)
             messages.success(request, f"監査を完了しました（指摘事項 {len(found)} 件）。")
         elif what in ("record", "evidence", "correct"):
@@ -259,4 +267,21 @@ def audit_action(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         if what not in ("complete",):
             messages.success(request, "保存しました。")
+    return redirect("audits:audit", pk=pk)
+
+
+@require_POST
+@tenant_view(Perm.AUDIT_MANAGE)
+def audit_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """The governance division re-opens a completed audit, with a reason (recorded)."""
+    user = _u(request)
+    audit = get_or_404(user, Audit, pk=pk)
+    form = ReopenForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors["reason"][0])
+        services.audit_reopen(audit=audit, reason=form.cleaned_data["reason"], by=user)
+        messages.success(request, "監査を再開しました。結果を記録し、もう一度完了してください。")
+    except ValidationError as exc:
+        _errors(request, exc)
     return redirect("audits:audit", pk=pk)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from piaops.audittrail.services import last_change
+from piaops.core.forms import confirmation_error
 from piaops.findings import services
 from piaops.findings.models import Finding, FindingStatus, FollowUp, Source
 from piaops.lib.versioning import ConflictError
@@ -145,6 +146,8 @@ def action(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 if not can_verify(user, finding):
                     raise PermissionDenied("確認する権限がありません。")
+                if what == "accept" and (error := confirmation_error(post)):
+                    raise ValidationError(error)
                 services.followup_verify(followup=followup, accept=what == "accept", note=post.get("note", ""), by=user)
         else:
             raise ValidationError("不明な操作です。")

@@ -9,19 +9,24 @@ import inspect
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from piaops.areas.models import MonthlyReview
+from django.db.models import Q
+
+from piaops.areas.models import Area, DoorEvent, MonthlyReview
+from piaops.areas.reconcile import reconcile
+from piaops.areas.services import month_has_ended
 from piaops.assessments.exports import to_parsed
 from piaops.assessments.models import AssessmentReport
 from piaops.assessments.parsed import ParsedReport
 from piaops.assessments.parser import render_text
-from piaops.assessments.vocab import SectionIVRating
+from piaops.assessments.vocab import CommitmentKind, SectionIVRating
 from piaops.assurance.models import CloudService, Obligation
 from piaops.findings.models import Finding
 from piaops.incidents.models import Incident
 from piaops.lib.dates import local_date
 from piaops.lib.fiscal import fiscal_year_end, fiscal_year_start, wareki, wareki_fiscal_year
 from piaops.selfcheck import results
-from piaops.selfcheck.models import Campaign, RatingDecision
+from piaops.selfcheck.models import Campaign, Checklist, RatingDecision
+from piaops.tenancy.models import Assignment, OrgUnit, Party, Work
 from piaops.training import summary as training_summary
 from piaops.training.models import Rating as TrainingRating
 from piaops.training.models import RatingDecision as TrainingDecision
@@ -39,10 +44,25 @@ class RatedItem:
     chosen: str = ""  # the recorded override (or confirmation), "" when none
     reason: str = ""
     in_report: str = ""  # what the current version of the report selects
+    provisional: bool = False  # the 年度 is not over: the suggestion may still change (暫定)
+    missing: list[str] = field(default_factory=list)  # data the suggestion lacks, said explicitly
+
+    @property
+    def suggested_text(self) -> str:
+        """The suggestion as every output shows it: 暫定 during the 年度, データなし when nothing to rate from."""
+        if not self.suggested:
+            return "（提案なし：根拠となる記録がありません）"
+        marks = [m for m, on in (("暫定", self.provisional), ("データ不足", bool(self.missing))) if on]
+        return f"{self.suggested}（{'・'.join(marks)}）" if marks else self.suggested
+
+    @property
+    def chosen_text(self) -> str:
+        return self.chosen or "（未決定）"
 
     @property
     def selected(self) -> str:
-        return self.chosen or self.suggested or self.in_report
+        """What may stand in the report's own brackets: the adopted rating only (never a mere suggestion)."""
+        return self.chosen
 
 
 @dataclass
@@ -76,31 +96,67 @@ def _rule(fn: Any) -> str:
     return " ".join(line.strip() for line in doc.splitlines() if line.strip())
 
 
-def _campaign(report: AssessmentReport, fy: int) -> Campaign | None:
-    """The 年度's campaign whose template checks this report (its series), else the 年度's latest campaign."""
-    campaigns = Campaign.objects.for_municipality(report.municipality_id).filter(fiscal_year=fy).exclude(status="draft")
-    own = campaigns.filter(template__report__series=report.series).order_by("-id").first()
-    return own or campaigns.order_by("-id").first()
+@dataclass(frozen=True)
+class Scope:
+    """The population of one report: the units linked to its works (and their sub-units). ``units`` is None when
+    the report's works name no unit, and then the whole municipality counts (said in the evidence)."""
+
+    works: list[str]
+    units: set[int] | None
+    unit_names: list[str]
+
+    def describe(self) -> str:
+        if self.units is None:
+            return "対象：事務と所属の関係が登録されていないため、団体の全所属"
+        names = "、".join(self.unit_names[:5]) + ("ほか" if len(self.unit_names) > 5 else "")
+        return f"対象：{'・'.join(self.works)}を担当する所属（{len(self.units)}所属：{names}）"
 
 
-def _selfcheck_item(report: AssessmentReport, fy: int, today: dt.date, in_report: str) -> RatedItem:
-    campaign = _campaign(report, fy)
+def report_scope(report: AssessmentReport) -> Scope:
+    """The units that handle the report's works (work ↔ unit links), with every unit below them."""
+    works = list(Work.objects.filter(report_works__report=report).order_by("name"))
+    linked = list(OrgUnit.objects.filter(work_units__work__in=works, municipality_id=report.municipality_id).distinct())
+    if not linked:
+        return Scope([w.name for w in works], None, [])
+    paths = Q()
+    for unit in linked:
+        paths |= Q(path__startswith=unit.path)
+    units = set(OrgUnit.objects.filter(paths, municipality_id=report.municipality_id).values_list("pk", flat=True))
+    return Scope([w.name for w in works], units, [u.name for u in linked])
+
+
+def _selfcheck_item(report: AssessmentReport, fy: int, today: dt.date, in_report: str, scope: Scope) -> RatedItem:
+    """Every campaign of the 年度 counts, over the checklists of the units in ``scope``."""
+    campaigns = list(
+        Campaign.objects.for_municipality(report.municipality_id)
+        .filter(fiscal_year=fy)
+        .exclude(status="draft")
+        .order_by("id")
+    )
     item = RatedItem(SELFCHECK, "自己点検", "", _rule(results.suggest_rating), [], in_report=in_report)
-    if campaign is None:
-        item.numbers = [f"{wareki_fiscal_year(fy)}の自己点検が実施されていません。"]
+    checklists = Checklist.objects.filter(campaign__in=campaigns)
+    if scope.units is not None:
+        checklists = checklists.filter(unit_id__in=scope.units)
+    if not campaigns or not checklists.exists():
+        item.numbers = [scope.describe(), f"{wareki_fiscal_year(fy)}の自己点検（対象所属の点検票）がありません。"]
+        item.missing = ["自己点検の記録"]
         return item
-    s = results.suggest_rating(campaign, today=today)
+    s = results.suggest_over(checklists, today=today)
     item.suggested = s.label
-    item.numbers = [f"対象：{campaign}"] + [
-        f"{'○' if c.ok else '×'} {c.label}：{c.detail}" for c in [*s.sufficient, *s.special]
-    ]
-    decision = RatingDecision.objects.filter(campaign=campaign).order_by("-decided_at", "-id").first()
+    used = sorted({c.campaign for c in checklists.select_related("campaign")}, key=lambda c: c.pk)
+    item.numbers = [
+        scope.describe(),
+        f"自己点検：{'、'.join(str(c) for c in used)}（{len(used)}件、点検票 {s.numbers['checklists']} 件）",
+    ] + [f"{'○' if c.ok else '×'} {c.label}：{c.detail}" for c in [*s.sufficient, *s.special]]
+    if s.numbers["targets"] == 0:
+        item.missing = ["提出期限の来た点検票"]
+    decision = RatingDecision.objects.filter(campaign__in=used).order_by("-decided_at", "-id").first()
     if decision is not None:
         item.chosen, item.reason = str(SectionIVRating(decision.chosen).label), decision.reason
     return item
 
 
-def _audit_item(report: AssessmentReport, fy: int, today: dt.date, in_report: str) -> RatedItem:
+def _audit_item(report: AssessmentReport, fy: int, today: dt.date, in_report: str, scope: Scope) -> RatedItem:
     try:
         from piaops.audits import rating as audit_rating
         from piaops.audits.models import AuditRatingDecision
@@ -108,7 +164,12 @@ def _audit_item(report: AssessmentReport, fy: int, today: dt.date, in_report: st
         return RatedItem(AUDIT, "監査", "", "", ["監査の記録がこの環境にありません。"], in_report=in_report)
     s = audit_rating.suggest_rating(municipality=report.municipality, fiscal_year=fy, today=today)
     item = RatedItem(AUDIT, "監査", s.label, _rule(audit_rating.suggest_rating), [], in_report=in_report)
-    item.numbers = [f"{'○' if c.ok else '×'} {c.label}：{c.detail}" for c in [*s.sufficient, *s.special]]
+    item.numbers = [
+        "対象：団体の監査計画（監査は個人番号利用事務のすべてを対象にする計画として評価します）",
+        *(f"{'○' if c.ok else '×'} {c.label}：{c.detail}" for c in [*s.sufficient, *s.special]),
+    ]
+    if not s.numbers.get("audits"):
+        item.missing = ["監査計画・監査の記録"]
     decision = (
         AuditRatingDecision.objects.filter(municipality_id=report.municipality_id, fiscal_year=fy)
         .order_by("-decided_at", "-id")
@@ -119,13 +180,21 @@ def _audit_item(report: AssessmentReport, fy: int, today: dt.date, in_report: st
     return item
 
 
-def _training_item(report: AssessmentReport, fy: int, today: dt.date, in_report: str) -> RatedItem:
+def _training_item(report: AssessmentReport, fy: int, today: dt.date, in_report: str, scope: Scope) -> RatedItem:
     as_of = min(today, fiscal_year_end(fy))
-    s = training_summary.suggest_rating(report.municipality, as_of)
+    s = training_summary.suggest_rating(report.municipality, as_of, unit_ids=scope.units)
     item = RatedItem(
         TRAINING, "従業者に対する教育・啓発", s.label, _rule(training_summary.suggest_rating), [], in_report=in_report
     )
-    item.numbers = [f"基準日：{wareki(as_of)}", *s.reasons]
+    people = Assignment.objects.filter(municipality_id=report.municipality_id, start_date__lte=as_of).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=as_of)
+    )
+    if scope.units is not None:
+        people = people.filter(unit_id__in=scope.units)
+    count = people.values("person_id").distinct().count()
+    item.numbers = [f"基準日：{wareki(as_of)}", f"{scope.describe()}、対象者 {count} 人", *s.reasons]
+    if not s.figures.get("in_scope"):
+        item.missing = ["受講の対象者・受講要件"]
     decision = (
         TrainingDecision.objects.filter(municipality_id=report.municipality_id, fiscal_year=fy)
         .order_by("-decided_at", "-id")
@@ -208,23 +277,7 @@ def _evidence(report: AssessmentReport, fy: int, today: dt.date) -> list[Evidenc
         t.rows.append([str(cs), _d(cs.expires_on), _d(cs.delisted_on)])
     out.append(t)
 
-    t = EvidenceTable("管理区域の月次確認", ["管理区域", "対象月", "例外", "状態", "署名日時"])
-    for r in (
-        MonthlyReview.objects.for_municipality(m)
-        .filter(month__gte=start, month__lte=end)
-        .select_related("area")
-        .order_by("area__name", "month")
-    ):
-        t.rows.append(
-            [
-                r.area.name,
-                f"{r.month.year}年{r.month.month}月",
-                str(r.exception_count),
-                r.get_status_display(),
-                _d(r.signed_at),
-            ]
-        )
-    out.append(t)
+    out.append(_area_table(m, start, min(today, end), today))
 
     t = EvidenceTable("障害・事故", ["件名", "発覚日", "状態", "委員会報告（速報期限）", "委員会報告（確報期限）"])
     for i in (
@@ -237,15 +290,86 @@ def _evidence(report: AssessmentReport, fy: int, today: dt.date) -> list[Evidenc
     return out
 
 
+def _area_table(m: Any, start: dt.date, until: dt.date, today: dt.date) -> EvidenceTable:
+    """Every month of the 年度 so far with door events or a review, per area. A signed month shows the count frozen
+    with its signature; any other month the exceptions as the reconciliation finds them today (an unsigned
+    month is not 0 exceptions)."""
+    t = EvidenceTable("管理区域の月次確認", ["管理区域", "対象月", "例外", "状態", "署名日時"])
+    reviews = {
+        (r.area_id, r.month): r
+        for r in MonthlyReview.objects.for_municipality(m).filter(month__gte=start, month__lte=until)
+    }
+    event_months = {
+        (area_id, day.replace(day=1))
+        for area_id, day in DoorEvent.objects.for_municipality(m)
+        .filter(day__gte=start, day__lte=until)
+        .values_list("area_id", "day")
+        .distinct()
+        .order_by()
+    }
+    areas = {a.pk: a for a in Area.objects.for_municipality(m)}
+    for area_id, month in sorted(event_months | set(reviews), key=lambda k: (areas[k[0]].name, k[1])):
+        area, review = areas[area_id], reviews.get((area_id, month))
+        if review is not None and review.status == MonthlyReview.Status.SIGNED:
+            count, state, signed = str(review.exception_count), str(review.get_status_display()), _d(review.signed_at)
+        else:
+            count = str(len(reconcile(area=area, month=month)))
+            state = "未署名" if month_has_ended(month, today) else "未到来（月の途中）"
+            signed = "—"
+        t.rows.append([area.name, f"{month.year}年{month.month}月", count, state, signed])
+    return t
+
+
+THIRD_PARTY_RULE = (
+    "第三者（中間サーバー・プラットフォーム（J-LIS）、eLTAX認定委託先事業者、委託先等）の同じ項目の義務に"
+    "期限超過があるときは「十分に行っていない」を提案します。"
+)
+INSUFFICIENT = {SELFCHECK: SectionIVRating.INSUFFICIENT.label, AUDIT: SectionIVRating.INSUFFICIENT.label}
+KIND_OF_ITEM = {
+    SELFCHECK: CommitmentKind.SELF_INSPECTION,
+    AUDIT: CommitmentKind.AUDIT,
+    TRAINING: CommitmentKind.TRAINING,
+}
+
+
+def _third_parties(report: AssessmentReport, item: RatedItem, today: dt.date) -> None:
+    """Other parties' obligations for the same item (through the commitment they come from, or of the item's kind
+    when they name none) take part: listed in the item's numbers, and an overdue one makes the suggestion
+    「十分に行っていない」 (a rule added to the item's rule)."""
+    same_item = Q(commitment__item__number_path=item.path, commitment__report__series=report.series)
+    same_kind = Q(commitment__isnull=True, kind=KIND_OF_ITEM[item.path])
+    obligations = list(
+        Obligation.objects.for_municipality(report.municipality_id)
+        .filter(same_item | same_kind, is_active=True)
+        .exclude(party__kind=Party.Kind.MUNICIPALITY)
+        .select_related("party")
+        .order_by("next_due", "id")
+    )
+    item.rule = f"{item.rule} {THIRD_PARTY_RULE}".strip()
+    if not obligations:
+        return
+    overdue = [o for o in obligations if o.is_overdue(today)]
+    item.numbers.append(
+        f"{'×' if overdue else '○'} 第三者の同じ項目の義務に期限超過がない：{len(overdue)} / {len(obligations)} 件超過"
+    )
+    item.numbers += [f"　期限超過：{o.party.name}「{o}」（期限 {_d(o.next_due)}）" for o in overdue]
+    if overdue and item.suggested:
+        item.suggested = str(INSUFFICIENT.get(item.path, TrainingRating.INSUFFICIENT.label))
+
+
 def build(report: AssessmentReport, *, fiscal_year: int, today: dt.date) -> Section4:
     selected = dict(
         report.items.filter(number_path__in=[SELFCHECK, AUDIT, TRAINING]).values_list("number_path", "selected_choice")
     )
+    scope = report_scope(report)
     items = [
-        _selfcheck_item(report, fiscal_year, today, selected.get(SELFCHECK, "")),
-        _audit_item(report, fiscal_year, today, selected.get(AUDIT, "")),
-        _training_item(report, fiscal_year, today, selected.get(TRAINING, "")),
+        _selfcheck_item(report, fiscal_year, today, selected.get(SELFCHECK, ""), scope),
+        _audit_item(report, fiscal_year, today, selected.get(AUDIT, ""), scope),
+        _training_item(report, fiscal_year, today, selected.get(TRAINING, ""), scope),
     ]
+    for item in items:
+        item.provisional = today <= fiscal_year_end(fiscal_year)
+        _third_parties(report, item, today)
     return Section4(report, fiscal_year, today, items, _evidence(report, fiscal_year, today))
 
 
@@ -253,13 +377,40 @@ def to_text(s4: Section4) -> str:
     """Section Ⅳ in the report's own form (the parser's ``render_text``) with the selected ratings, to paste
     into the next version. A report without a parsed Section Ⅳ gives the three rated items as text lines."""
     parsed = to_parsed(s4.report)
-    chosen = {i.path: i.selected for i in s4.items}
+    rated = {i.path: i for i in s4.items}
     sections = [sec for sec in parsed.sections if sec.number == "Ⅳ"]
     if sections and sections[0].items:
         sec = sections[0]
-        items = [replace(it, selected=chosen[it.number_path]) if chosen.get(it.number_path) else it for it in sec.items]
-        return render_text(ParsedReport(title="", sections=[replace(sec, items=items)]))
-    lines = ["Ⅳ その他のリスク対策", ""]
+        items = [
+            replace(it, selected=rated[it.number_path].selected or UNDECIDED) if it.number_path in rated else it
+            for it in sec.items
+        ]
+        body = render_text(ParsedReport(title="", sections=[replace(sec, items=items)]))
+    else:
+        lines = ["Ⅳ その他のリスク対策", ""]
+        for i in s4.items:
+            lines.append(f"{i.path} {i.title}：[{i.selected or UNDECIDED}]")
+        body = "\n".join(lines) + "\n"
+    return body + notes_text(s4)
+
+
+UNDECIDED = "未決定"
+
+
+def notes_text(s4: Section4) -> str:
+    """Below the pasted text: what is undecided, provisional or lacks data, so nobody mistakes a suggestion for
+    the adopted rating (the brackets carry only an adopted rating, else 「未決定」)."""
+    notes = []
     for i in s4.items:
-        lines.append(f"{i.path} {i.title}：[{i.selected}]")
-    return "\n".join(lines) + "\n"
+        if not i.chosen:
+            notes.append(
+                f"・{i.path} {i.title}：評価は未決定です（提案：{i.suggested_text}。評価書の現在の記載："
+                f"{i.in_report or '—'}）。"
+            )
+        elif i.provisional:
+            notes.append(f"・{i.path} {i.title}：年度の途中の決定です（暫定）。")
+        if i.missing:
+            notes.append(f"・{i.path} {i.title}：データがありません（{'、'.join(i.missing)}）。")
+    if not notes:
+        return ""
+    return "\n【piaops の注記（評価書に貼り付ける前に削除してください）】\n" + "\n".join(notes) + "\n"

@@ -40,7 +40,8 @@ def to_xlsx(s4: Section4) -> bytes:
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for i in s4.items:
-        ws.append([i.path, i.title, i.suggested, i.chosen, i.reason, i.in_report, "\n".join(i.numbers), i.rule])
+        numbers = "\n".join([*i.numbers, *(f"データなし：{m}" for m in i.missing)])
+        ws.append([i.path, i.title, i.suggested_text, i.chosen_text, i.reason, i.in_report, numbers, i.rule])
     for col, width in zip("ABCDEFGH", (10, 24, 24, 24, 30, 24, 60, 80), strict=True):
         ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=3):

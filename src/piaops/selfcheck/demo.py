@@ -15,7 +15,7 @@ from piaops.findings import services as findings
 from piaops.findings.models import Finding, Source
 from piaops.lib.fiscal import add_office_days, fiscal_year, next_office_day, wareki_fiscal_year
 from piaops.selfcheck import services
-from piaops.selfcheck.models import AnswerValue, Campaign, Checklist
+from piaops.selfcheck.models import AnswerValue, Campaign, Checklist, ChecklistTemplate
 from piaops.tenancy.models import Municipality, OrgUnit
 
 # Share of units in each final state, in order: 確認済, 提出済, 差戻し, 作成中, 未着手.
@@ -66,6 +66,30 @@ def build(*, municipality: Municipality, people: int, today: dt.date, years: int
     states = _states(len(checklists))
     for checklist, state in zip(checklists, states, strict=True):
         _play(checklist, state, rng=rng, today=today)
+    _second_campaign(general=general, units=units[:3], rng=rng, today=today)
+
+
+SECOND_TITLE = "一般的な安全管理措置の追加点検"
+
+
+def _second_campaign(*, general: ChecklistTemplate, units: list[OrgUnit], rng: random.Random, today: dt.date) -> None:
+    """A second campaign of the same 年度 (a later deadline, the general safeguards only): Section Ⅳ counts every
+    campaign of the 年度, and its units that have not reached the deadline show as 未到来."""
+    if not units:
+        return
+    campaign = services.campaign_create(
+        municipality=general.municipality,
+        fiscal_year=fiscal_year(today),
+        title=SECOND_TITLE,
+        templates=[general],
+        deadline=add_office_days(today, 20),
+        instructions="情報システムを利用する所属は、一般的な安全管理措置を追加で点検してください。",
+        units=units,
+    )
+    services.campaign_launch(campaign=campaign)
+    first = campaign.checklists.order_by("unit__path").first()
+    if first is not None:
+        _play(first, "accepted", rng=rng, today=today)
 
 
 def _history(municipality: Municipality, report: AssessmentReport, units: list[OrgUnit], past: range) -> None:

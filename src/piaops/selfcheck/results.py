@@ -17,6 +17,7 @@ from piaops.findings.models import Finding, FollowUp
 from piaops.lib.dates import local_date
 from piaops.selfcheck.models import (
     DONE,
+    EDITABLE,
     Answer,
     AnswerValue,
     Campaign,
@@ -103,36 +104,56 @@ def suggest_rating(campaign: Campaign, *, today: dt.date) -> Suggestion:
     「特に力を入れて行っている」: さらに (4) 期日の来た改善がすべて期日までに完了し、
     (5) 点検票が評価書の記載事項（一般的な項目だけでなく）を点検している。
     それ以外は「十分に行っていない」。
+    提出期限が来ておらず未提出の所属は「未到来」とし、(1)(2) の対象に数えません（遅延ではありません）。
     """
-    checklists = list(campaign.checklists.all())
-    targets = len(checklists)
-    accepted = sum(1 for c in checklists if c.status == ChecklistStatus.ACCEPTED)
-    on_time = sum(
-        1 for c in checklists if (d := _local_date(c.first_submitted_at)) is not None and d <= campaign.deadline
-    )
+    return suggest_over(Checklist.objects.filter(campaign=campaign), today=today)
+
+
+def suggest_over(checklists: Any, *, today: dt.date) -> Suggestion:
+    """The rule of :func:`suggest_rating` over any set of checklists (e.g. every campaign of a 年度 for the units
+    of one report's works). A checklist not submitted whose campaign's deadline is still ahead is 未到来: counted
+    apart, neither on time nor late. ``numbers`` says how many were in scope."""
+    checklists = list(checklists.select_related("campaign"))
+    not_due = [
+        c for c in checklists if c.first_submitted_at is None and c.status in EDITABLE and today <= c.campaign.deadline
+    ]
+    due = [c for c in checklists if c not in not_due]
+    targets = len(due)
+    accepted = sum(1 for c in due if c.status == ChecklistStatus.ACCEPTED)
+    on_time = sum(1 for c in due if (d := _local_date(c.first_submitted_at)) is not None and d <= c.campaign.deadline)
+    ids = [c.pk for c in checklists]
     no_rows = list(
-        Answer.objects.filter(
-            checklist__campaign=campaign, checklist__status__in=DONE, value=AnswerValue.NO
-        ).values_list("improvement_plan", "target_date")
+        Answer.objects.filter(checklist_id__in=ids, checklist__status__in=DONE, value=AnswerValue.NO).values_list(
+            "improvement_plan", "target_date"
+        )
     )
     no_with_plan = sum(1 for plan, date in no_rows if plan.strip() and date is not None)
-    followups = list(FollowUp.objects.filter(finding__in=campaign_findings(campaign)))
-    due = [f for f in followups if f.due_date <= today]
-    due_on_time = sum(1 for f in due if f.completed_on is not None and f.completed_on <= f.due_date)
-    report_items = TemplateItem.objects.filter(template__in=campaign.template_list(), category=Category.REPORT).count()
+    answer_ids = Answer.objects.filter(checklist_id__in=ids, value=AnswerValue.NO).values("pk")
+    findings = Finding.objects.filter(source_type="selfcheck.answer", source_id__in=answer_ids)
+    followups = list(FollowUp.objects.filter(finding__in=findings))
+    due_followups = [f for f in followups if f.due_date <= today]
+    due_on_time = sum(1 for f in due_followups if f.completed_on is not None and f.completed_on <= f.due_date)
+    templates = {t.pk for c in {c.campaign for c in checklists} for t in c.template_list()}
+    report_items = TemplateItem.objects.filter(template_id__in=templates, category=Category.REPORT).count()
     numbers = {
+        "campaigns": len({c.campaign_id for c in checklists}),
+        "checklists": len(checklists),
         "targets": targets,
+        "not_yet_due": len(not_due),
         "accepted": accepted,
         "on_time": on_time,
         "no_answers": len(no_rows),
         "no_with_plan": no_with_plan,
-        "followups_due": len(due),
+        "followups_due": len(due_followups),
         "followups_due_on_time": due_on_time,
         "report_items": report_items,
     }
+    pending = f"（ほかに未到来 {len(not_due)} 所属）" if not_due else ""
     sufficient = [
-        Condition("全対象所属の点検票を確認済み", targets > 0 and accepted == targets, f"{accepted} / {targets} 所属"),
-        Condition("全所属が期限までに提出", targets > 0 and on_time == targets, f"{on_time} / {targets} 所属"),
+        Condition(
+            "全対象所属の点検票を確認済み", targets > 0 and accepted == targets, f"{accepted} / {targets} 所属{pending}"
+        ),
+        Condition("全所属が期限までに提出", targets > 0 and on_time == targets, f"{on_time} / {targets} 所属{pending}"),
         Condition(
             "「いいえ」すべてに改善計画と改善予定日",
             no_with_plan == len(no_rows),
@@ -140,7 +161,11 @@ def suggest_rating(campaign: Campaign, *, today: dt.date) -> Suggestion:
         ),
     ]
     special = [
-        Condition("期日の来た改善がすべて期日までに完了", due_on_time == len(due), f"{due_on_time} / {len(due)} 件"),
+        Condition(
+            "期日の来た改善がすべて期日までに完了",
+            due_on_time == len(due_followups),
+            f"{due_on_time} / {len(due_followups)} 件",
+        ),
         Condition("評価書の記載事項を点検項目に含む", report_items > 0, f"{report_items} 項目"),
     ]
     return Suggestion.from_conditions(numbers=numbers, sufficient=sufficient, special=special)

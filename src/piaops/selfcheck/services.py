@@ -722,3 +722,30 @@ def _findings_from(checklist: Checklist, *, by: Any) -> None:
 
 def current_fiscal_year() -> int:
     return fiscal_year(timezone.localdate())
+
+
+def checklist_reopen(*, checklist: Checklist, reason: str, by: Any = None) -> Checklist:
+    """Re-open an accepted 自己点検票 (the governance division, with a reason): it goes back to the unit as 差戻し
+    in a new round, is no longer counted as accepted, and must be submitted and accepted again. The accepted
+    submission stays in the history; who re-opened it, when and why are in the status history and the trail
+    (an event from 確認済 is always a re-opening). Findings already made from its いいえ stay (their follow-up
+    decides)."""
+    if not reason.strip():
+        raise ValidationError("再開の理由を入力してください。")
+    if checklist.campaign.status != CampaignStatus.LAUNCHED:
+        raise ValidationError("実施中の自己点検の点検票だけ再開できます（終了した自己点検は再開できません）。")
+    with transaction.atomic():
+        _claim(checklist, None)
+        if checklist.status != ChecklistStatus.ACCEPTED:
+            raise ValidationError("確認済みの自己点検票だけ再開できます。")
+        _transition(
+            checklist,
+            to=ChecklistStatus.RETURNED,
+            by=by,
+            note=f"再開の理由: {reason.strip()}",
+            extra={"reopened": True},
+        )
+        checklist.round += 1
+        checklist.accepted_at = None
+        checklist.save(update_fields=["status", "round", "accepted_at"])
+    return checklist

@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("campaigns/<int:pk>/summary.pdf", xlsx_views.campaign_summary_pdf, name="campaign_summary_pdf"),
     path("checklists/<int:pk>/", views.checklist_detail, name="checklist"),
     path("checklists/<int:pk>/review/", views.checklist_review, name="checklist_review"),
+    path("checklists/<int:pk>/reopen/", views.checklist_reopen, name="checklist_reopen"),
     path("checklists/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
     path("checklists/<int:pk>/checklist.xlsx", xlsx_views.checklist_download, name="checklist_xlsx"),
     path("checklists/<int:pk>/upload/", xlsx_views.checklist_upload, name="checklist_upload"),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from piaops.assessments.vocab import SectionIVRating
 from piaops.audittrail.services import last_change
+from piaops.core.forms import ReopenForm, confirmation_error
 from piaops.lib.versioning import ConflictError
 from piaops.selfcheck import results, services
 from piaops.selfcheck.errors import ChecklistInvalid, Problem
@@ -176,6 +177,9 @@ def template_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _u(request)
     item = get_or_404(user, TemplateItem.objects.select_related("template"), pk=pk)
     if request.POST.get("action") == "remove":
+        if error := confirmation_error(request.POST):
+            messages.error(request, error)
+            return redirect("selfcheck:template", pk=item.template_id)
         target = services.template_item_remove(item=item, by=user)
         return redirect("selfcheck:template", pk=target.pk)
     form = ItemForm(request.POST)
@@ -400,6 +404,11 @@ def checklist_context(checklist: Checklist, user: User) -> dict[str, Any]:
         "can_answer": open_ and has_perm(user, Perm.SELFCHECK_ANSWER, unit=unit),
         "can_certify": open_ and has_perm(user, Perm.SELFCHECK_CERTIFY, unit=unit),
         "can_review": checklist.status == ChecklistStatus.SUBMITTED and has_perm(user, Perm.SELFCHECK_MANAGE),
+        "can_reopen": checklist.status == ChecklistStatus.ACCEPTED
+        and checklist.campaign.status == CampaignStatus.LAUNCHED
+        and has_perm(user, Perm.SELFCHECK_MANAGE),
+        "reopenings": [e for e in checklist.events.select_related("by") if e.from_status == ChecklistStatus.ACCEPTED],
+        "reopen_form": ReopenForm(),
         "form_version": checklist.version,
         "upload_form": UploadForm(),
         "choices": [("yes", "はい"), ("no", "いいえ"), ("na", "該当なし")],
@@ -428,7 +437,9 @@ def checklist_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.checklist_save_answers(checklist=checklist, answers=answers, by=user, expected_version=version)
             version, saved = checklist.version, True
-            if action == "submit":
+            if action == "submit" and (error := confirmation_error(request.POST)):
+                messages.error(request, f"下書きを保存しましたが、提出していません。{error}")
+            elif action == "submit":
                 # The save above moved the version; submitting from any other version means someone came between.
                 services.checklist_submit(checklist=checklist, by=user, expected_version=version)
                 messages.success(request, "提出しました。番号制度総括部門の確認をお待ちください。")
@@ -542,6 +553,9 @@ def checklist_review(request: HttpRequest, pk: int) -> HttpResponse:
     user = _u(request)
     checklist = _checklist(request, pk, Perm.SELFCHECK_MANAGE)
     accept = request.POST.get("action") == "accept"
+    if accept and (error := confirmation_error(request.POST)):
+        messages.error(request, error)
+        return redirect("selfcheck:checklist", pk=pk)
     comments: dict[int, str] = {}
     for key in request.POST:
         if key.startswith("rc") and key[2:].isdigit() and (text := request.POST.get(key, "")).strip():
@@ -554,6 +568,24 @@ def checklist_review(request: HttpRequest, pk: int) -> HttpResponse:
         _validation(request, exc)
     else:
         messages.success(request, "確認済みにしました。" if accept else "差し戻しました。")
+    return redirect("selfcheck:checklist", pk=pk)
+
+
+@require_POST
+@tenant_view(Perm.SELFCHECK_MANAGE)
+def checklist_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """The governance division re-opens an accepted checklist, with a reason (recorded)."""
+    user = _u(request)
+    checklist = _checklist(request, pk, Perm.SELFCHECK_MANAGE)
+    form = ReopenForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors["reason"][0])
+        services.checklist_reopen(checklist=checklist, reason=form.cleaned_data["reason"], by=user)
+    except ValidationError as exc:
+        _validation(request, exc)
+    else:
+        messages.success(request, "自己点検票を再開しました（差戻し）。所属で修正し、再提出してください。")
     return redirect("selfcheck:checklist", pk=pk)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from piaops.tenancy.models import EmploymentType, Municipality, OrgUnit
-from piaops.training.compliance import Status, group_counts, municipality_counts
+from piaops.training.compliance import Status, active_requirements, group_counts, municipality_counts
 from piaops.training.models import Rating, Requirement
 
 
@@ -51,9 +52,19 @@ class Overview:
     total: Tally = field(default_factory=lambda: Tally("合計"))
 
 
-def overview(municipality: Municipality, as_of: dt.date) -> Overview:
-    """Two statements: counts per requirement, and counts per unit × employment type."""
-    requirements, counts = municipality_counts(municipality, as_of)
+def overview(municipality: Municipality, as_of: dt.date, *, unit_ids: Collection[int] | None = None) -> Overview:
+    """Two statements: counts per requirement, and counts per unit × employment type. With ``unit_ids``, only
+    the people whose current unit is one of them count (e.g. the units that carry out one report's works)."""
+    counts: dict[int, Counter[str]]
+    if unit_ids is None:
+        requirements, counts = municipality_counts(municipality, as_of)
+        grouped = group_counts(requirements=requirements, as_of=as_of)
+    else:
+        requirements = active_requirements(municipality)
+        grouped = [r for r in group_counts(requirements=requirements, as_of=as_of) if r.unit_id in unit_ids]
+        counts = defaultdict(Counter)
+        for r in grouped:
+            counts[r.requirement_id][r.status] += r.count
     result = Overview(as_of=as_of, requirements=[])
     for req in requirements:
         tally = Tally(req.name)
@@ -65,7 +76,7 @@ def overview(municipality: Municipality, as_of: dt.date) -> Overview:
     employment: dict[str, Tally] = {}
     names = dict(OrgUnit.objects.for_municipality(municipality).values_list("pk", "name"))
     labels = dict(EmploymentType.choices)
-    for row in group_counts(requirements=requirements, as_of=as_of):
+    for row in grouped:
         units.setdefault(row.unit_id, Tally(names.get(row.unit_id or 0, "（所属なし）"), key=row.unit_id)).add(
             row.status, row.count
         )
@@ -97,7 +108,9 @@ class Suggestion:
 
 
 # This docstring is the rule shown under the rating on the Ⅳ pages (reports.section4): hence in Japanese.
-def suggest_rating(municipality: Municipality, as_of: dt.date) -> Suggestion:
+def suggest_rating(
+    municipality: Municipality, as_of: dt.date, *, unit_ids: Collection[int] | None = None
+) -> Suggestion:
     """Ⅳ-2 従業者に対する教育・啓発の判定の規則（受講記録から）:
 
     - 1 特に力を入れて行っている: 全体の受講率 95% 以上、全要件の受講率 90% 以上、かつ初任時研修を期限までに
@@ -105,7 +118,7 @@ def suggest_rating(municipality: Municipality, as_of: dt.date) -> Suggestion:
     - 2 十分に行っている: 全体の受講率 80% 以上;
     - 3 十分に行っていない: それ以外、または受講要件が定められていないとき。
     """
-    data = overview(municipality, as_of)
+    data = overview(municipality, as_of, unit_ids=unit_ids)
     total = data.total
     initial_overdue = sum(c[Status.OVERDUE] for r, c, _ in data.requirements if r.trigger == "initial")
     worst = min((t.rate for _, _, t in data.requirements if t.rate is not None), default=None)

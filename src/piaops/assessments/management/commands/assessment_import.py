@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from piaops.assessments.management.commands._common import cli_actor, municipality_by_code
 from piaops.assessments.services import ImportPlan, ReportImportError, report_import, report_preview
-from piaops.assessments.vocab import Tier
+from piaops.assessments.vocab import Revision, Tier
 from piaops.audittrail.context import acting_as
 from piaops.lib import cadence as cadence_grammar
 from piaops.lib.dates import DateReadError, read_date
@@ -24,6 +24,9 @@ def plan_summary(plan: ImportPlan) -> dict[str, Any]:
         "version": plan.version,
         "previous_id": plan.previous.pk if plan.previous else None,
         "published_on": plan.published_on.isoformat() if plan.published_on else None,
+        "revision": plan.revision,
+        "in_force": not plan.older_than_in_force,
+        "in_force_warning": plan.in_force_warning,
         "counts": plan.counts,
         "parties": [
             {"label": p.label, "name": p.name, "party_id": p.party.pk if p.party else None, "blocks": p.blocks}
@@ -69,6 +72,12 @@ class Command(BaseCommand):
         parser.add_argument("--work", action="append", required=True, help="対象の個人番号利用事務（複数可）")
         parser.add_argument("--published-on", help="公表日（2023-03-27、令和5年3月27日など）。評価書に記載がないとき")
         parser.add_argument("--tier", choices=Tier.values, help="評価の種類")
+        parser.add_argument(
+            "--kind",
+            choices=Revision.values,
+            help="版の種類: reassessment 全項目評価の再実施 / significant_change 重要な変更による再評価 / "
+            "correction 修正（省略時は最初の版が reassessment、以降は correction）",
+        )
         parser.add_argument("--dry-run", action="store_true", help="保存せずに読み取り結果だけを表示する")
         parser.add_argument("--json", action="store_true", help="結果を JSON で出力する")
 
@@ -94,11 +103,15 @@ class Command(BaseCommand):
         common: dict[str, Any] = {"municipality": municipality, "works": works, "data": data, "filename": path.name}
         try:
             if options["dry_run"]:
-                _, plan = report_preview(**common, tier=options["tier"], published_on=published_on)
+                _, plan = report_preview(
+                    **common, tier=options["tier"], published_on=published_on, revision=options["kind"]
+                )
                 self._out(options, {"dry_run": True, **plan_summary(plan)}, plan)
                 return
             with acting_as(cli_actor()):
-                report = report_import(**common, user=None, tier=options["tier"], published_on=published_on)
+                report = report_import(
+                    **common, user=None, tier=options["tier"], published_on=published_on, revision=options["kind"]
+                )
         except ReportImportError as exc:
             raise CommandError(str(exc)) from exc
         result = {
@@ -108,6 +121,7 @@ class Command(BaseCommand):
             "version": report.version,
             "previous_id": report.previous_id,
             "status": report.status,
+            "revision": report.revision,
             "commitments": report.commitments.count(),
             "changes": {
                 mark: report.commitments.filter(change=mark).count() for mark in ("new", "changed", "unchanged")
@@ -120,8 +134,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"第{report.version}版として取り込みました（ID {report.pk}、約束 {result['commitments']} 件、"
                 f"新規 {result['changes']['new']}・変更 {result['changes']['changed']}・"
-                f"変更なし {result['changes']['unchanged']}）。"
+                f"変更なし {result['changes']['unchanged']}、{report.get_revision_display()}）。"
             )
+            if report.status == report.Status.SUPERSEDED:
+                self.stdout.write("公表日が現在の版より前のため、旧版として記録しました（現在の版は変わりません）。")
             for w in report.import_warnings:
                 self.stdout.write(f"警告 {w['line']}行目: {w['message']}")
 
@@ -133,7 +149,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"確認のみ（保存していません）: 第{summary['version']}版として取り込まれます。"
             f"項目 {counts['items']}・評価 {counts['rated']}・約束 {counts['commitments']}"
+            f"（{plan.get_revision_display()}）"
         )
+        if plan.in_force_warning:
+            self.stdout.write(f"警告: {plan.in_force_warning}")
         for item in summary["items"]:
             rating = f" [{item['selected']}]" if item["selected"] else ""
             self.stdout.write(f"  {item['number_path']} {item['title']}{rating}: 約束 {item['commitments']}")
