@@ -5,25 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0001_initial'),
+        ("assessments", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='assessmentreport',
-            name='import_warnings',
-            field=models.JSONField(blank=True, default=list, help_text='[{line, message}]: 読み取れなかった箇所（行番号つき）', verbose_name='取込時の警告'),
+            model_name="assessmentreport",
+            name="import_warnings",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="[{line, message}]: 読み取れなかった箇所（行番号つき）",
+                verbose_name="取込時の警告",
+            ),
         ),
         migrations.AddField(
-            model_name='item',
-            name='group_title',
-            field=piaops.lib.fields.GuardedCharField(blank=True, default='', max_length=300, verbose_name='上位の見出し'),
+            model_name="item",
+            name="group_title",
+            field=piaops.lib.fields.GuardedCharField(
+                blank=True, default="", max_length=300, verbose_name="上位の見出し"
+            ),
         ),
         migrations.AddField(
-            model_name='measureblock',
-            name='field_label',
-            field=piaops.lib.fields.GuardedCharField(blank=True, default='', max_length=100, verbose_name='欄の名前'),
+            model_name="measureblock",
+            name="field_label",
+            field=piaops.lib.fields.GuardedCharField(blank=True, default="", max_length=100, verbose_name="欄の名前"),
         ),
     ]

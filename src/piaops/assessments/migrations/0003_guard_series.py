@@ -5,15 +5,16 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0002_report_import_fields'),
+        ("assessments", "0002_report_import_fields"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='assessmentreport',
-            name='series',
-            field=piaops.lib.fields.GuardedCharField(help_text='版をまとめるキー（評価書番号または事務名）', max_length=200, verbose_name='評価書の系列'),
+            model_name="assessmentreport",
+            name="series",
+            field=piaops.lib.fields.GuardedCharField(
+                help_text="版をまとめるキー（評価書番号または事務名）", max_length=200, verbose_name="評価書の系列"
+            ),
         ),
     ]

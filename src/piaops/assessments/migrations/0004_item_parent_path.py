@@ -5,15 +5,20 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0003_guard_series'),
+        ("assessments", "0003_guard_series"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='item',
-            name='parent_path',
-            field=piaops.lib.fields.GuardedCharField(blank=True, default='', help_text='Ⅲ のリスク内の追加の評価行のとき、そのリスクの項目番号', max_length=50, verbose_name='親の項目番号'),
+            model_name="item",
+            name="parent_path",
+            field=piaops.lib.fields.GuardedCharField(
+                blank=True,
+                default="",
+                help_text="Ⅲ のリスク内の追加の評価行のとき、そのリスクの項目番号",
+                max_length=50,
+                verbose_name="親の項目番号",
+            ),
         ),
     ]

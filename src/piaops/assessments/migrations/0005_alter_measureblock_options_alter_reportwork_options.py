@@ -4,18 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0004_item_parent_path'),
+        ("assessments", "0004_item_parent_path"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='measureblock',
-            options={'ordering': ['item', 'order'], 'verbose_name': '措置の記載', 'verbose_name_plural': '措置の記載'},
+            name="measureblock",
+            options={"ordering": ["item", "order"], "verbose_name": "措置の記載", "verbose_name_plural": "措置の記載"},
         ),
         migrations.AlterModelOptions(
-            name='reportwork',
-            options={'verbose_name': '評価書の対象事務', 'verbose_name_plural': '評価書の対象事務'},
+            name="reportwork",
+            options={"verbose_name": "評価書の対象事務", "verbose_name_plural": "評価書の対象事務"},
         ),
     ]

@@ -16,21 +16,22 @@ def _fill(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0005_alter_measureblock_options_alter_reportwork_options'),
+        ("assessments", "0005_alter_measureblock_options_alter_reportwork_options"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='commitment',
-            name='cadences',
-            field=models.JSONField(blank=True, default=list, verbose_name='頻度（記載のすべて）'),
+            model_name="commitment",
+            name="cadences",
+            field=models.JSONField(blank=True, default=list, verbose_name="頻度（記載のすべて）"),
         ),
         migrations.AlterField(
-            model_name='commitment',
-            name='cadence',
-            field=models.CharField(blank=True, default='', max_length=30, validators=[piaops.lib.cadence.validate], verbose_name='頻度'),
+            model_name="commitment",
+            name="cadence",
+            field=models.CharField(
+                blank=True, default="", max_length=30, validators=[piaops.lib.cadence.validate], verbose_name="頻度"
+            ),
         ),
         migrations.RunPython(_fill, migrations.RunPython.noop),
     ]

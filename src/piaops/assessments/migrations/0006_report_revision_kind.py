@@ -10,16 +10,25 @@ def first_versions_are_assessments(apps, schema_editor):  # type: ignore[no-unty
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0005_alter_measureblock_options_alter_reportwork_options'),
+        ("assessments", "0005_alter_measureblock_options_alter_reportwork_options"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='assessmentreport',
-            name='revision',
-            field=models.CharField(choices=[('reassessment', '全項目評価の再実施'), ('significant_change', '重要な変更による再評価'), ('correction', '修正（事前・事後、文言整理を含む）')], default='correction', help_text='再実施・重要な変更による再評価は5年の再実施期限の起点になります。修正はなりません。', max_length=20, verbose_name='版の種類'),
+            model_name="assessmentreport",
+            name="revision",
+            field=models.CharField(
+                choices=[
+                    ("reassessment", "全項目評価の再実施"),
+                    ("significant_change", "重要な変更による再評価"),
+                    ("correction", "修正（事前・事後、文言整理を含む）"),
+                ],
+                default="correction",
+                help_text="再実施・重要な変更による再評価は5年の再実施期限の起点になります。修正はなりません。",
+                max_length=20,
+                verbose_name="版の種類",
+            ),
         ),
         migrations.RunPython(first_versions_are_assessments, migrations.RunPython.noop),
     ]
