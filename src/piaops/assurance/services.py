@@ -19,7 +19,7 @@ from django.utils import timezone
 from piaops.assessments.models import Commitment
 from piaops.assessments.vocab import CommitmentKind
 from piaops.assurance import rules
-from piaops.assurance.ismap_list import ListEntry, ParsedList, normalise_mapping, parse_list
+from piaops.assurance.ismap_list import IsmapListError, ListEntry, ParsedList, normalise_mapping, parse_list
 from piaops.assurance.models import (
     CloudService,
     Contract,
@@ -37,6 +37,7 @@ from piaops.audittrail.models import Action
 from piaops.audittrail.services import changed, record
 from piaops.audittrail.services import snapshot as _field_snapshot
 from piaops.tenancy.evidence import safe_storage_name, store_file
+from piaops.tenancy.imported_files import AlreadyImported, Kind, claim, refuse_if_imported
 from piaops.tenancy.models import Municipality, Party, User, Work
 
 OBLIGATION_KINDS = (
@@ -486,6 +487,11 @@ def ismap_import(
 
     Raises :class:`~piaops.assurance.ismap_list.IsmapListError` with every problem; nothing is saved then.
     """
+    sha256 = hashlib.sha256(content).hexdigest()
+    try:
+        refuse_if_imported(municipality_id=municipality.pk, kind=Kind.ISMAP, sha256=sha256)
+    except AlreadyImported as exc:
+        raise IsmapListError([str(exc)]) from exc
     settings_row = ismap_settings_for(municipality)
     parsed = parse_list(content, filename=file_name, mapping=settings_row.mapping)
     services = list(CloudService.objects.for_municipality(municipality).order_by("provider", "service_name", "id"))
@@ -493,11 +499,21 @@ def ismap_import(
     if dry_run:
         return ImportResult(parsed, outcomes, None)
     with transaction.atomic():
+        try:
+            claim(
+                municipality_id=municipality.pk,
+                kind=Kind.ISMAP,
+                sha256=sha256,
+                file_name=file_name,
+                rows=len(parsed.entries),
+            )
+        except AlreadyImported as exc:
+            raise IsmapListError([str(exc)]) from exc
         snap = IsmapSnapshot(
             municipality=municipality,
             list_date=list_date,
             file_name=file_name[-255:],
-            sha256=hashlib.sha256(content).hexdigest(),
+            sha256=sha256,
             encoding=parsed.encoding,
             mapping=normalise_mapping(settings_row.mapping),
             entry_count=len(parsed.entries),

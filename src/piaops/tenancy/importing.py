@@ -44,6 +44,7 @@ from piaops.tenancy.import_tables import (
     parse_text,
     read_files,
 )
+from piaops.tenancy.imported_files import AlreadyImported, Kind, claim, files_sha256, refuse_if_imported
 from piaops.tenancy.models import Assignment, EmploymentType, Municipality, OrgUnit, Party, Person
 
 __all__ = [
@@ -541,12 +542,23 @@ def _diff_people(
         )
 
 
+def _key(files: list[tuple[str, bytes]]) -> str:
+    return files_sha256(content for _, content in files)
+
+
 def people_import_plan(
     *, municipality: Municipality, files: list[tuple[str, bytes]], progress: Progress | None = None
 ) -> ImportPlan:
     """Validate ``files`` (name, content) against ``municipality``; never writes, never raises for bad content."""
     progress = progress or _NoProgress()
     plan = ImportPlan(files=[FileInfo(n, hashlib.sha256(c).hexdigest(), len(c)) for n, c in files])
+    try:
+        refuse_if_imported(
+            municipality_id=municipality.pk, kind=Kind.PEOPLE, sha256=_key(files), several=len(files) > 1
+        )
+    except AlreadyImported as exc:
+        plan.issues.append(Issue("、".join(f.name for f in plan.files), None, "", str(exc)))
+        return plan
     try:
         read = read_files(files)
     except ImportFileError as exc:
@@ -721,6 +733,17 @@ def people_import_commit(
         plan = people_import_plan(municipality=municipality, files=files, progress=progress)
         if plan.issues:
             raise ImportFileError(plan.issues)
+        try:
+            claim(
+                municipality_id=municipality.pk,
+                kind=Kind.PEOPLE,
+                sha256=_key(files),
+                file_name="、".join(f.name for f in plan.files),
+                rows=plan.unit_rows + plan.people_rows,
+                several=len(files) > 1,
+            )
+        except AlreadyImported as exc:  # not seen by the plan: only if the lock above was bypassed
+            raise ImportFileError([Issue("、".join(f.name for f in plan.files), None, "", str(exc))]) from exc
         _apply_units(plan, municipality)
         _apply_people(plan, municipality, progress)
         analyze_after_commit(OrgUnit, Person, Assignment)

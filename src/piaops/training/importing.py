@@ -26,6 +26,7 @@ from piaops.lib.filescan import my_number_refusal
 from piaops.lib.mynumber import contains_my_number
 from piaops.lib.textfiles import UndecodableFile, decode_text
 from piaops.lib.xlsxfiles import UnreadableWorkbook, cell_text, xlsx_sheets
+from piaops.tenancy.imported_files import AlreadyImported, Kind, claim, refuse_if_imported
 from piaops.tenancy.models import Municipality, Person
 from piaops.training.models import Course, Record, Result, Session
 from piaops.training.services import result_for
@@ -150,6 +151,11 @@ def import_records(
     ``progress(n)`` is called as rows are checked and written (n rows at a time), for a progress bar.
     """
     result = ImportResult(dry_run=dry_run)
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        refuse_if_imported(municipality_id=municipality.pk, kind=Kind.TRAINING, sha256=sha256)
+    except AlreadyImported as exc:
+        raise ImportFileError(str(exc)) from exc
     rows = read_table(data, filename)
     try:
         _, header = next(rows)
@@ -271,6 +277,16 @@ def import_records(
     if errors or dry_run:
         return result
     with transaction.atomic():
+        try:
+            claim(
+                municipality_id=municipality.pk,
+                kind=Kind.TRAINING,
+                sha256=sha256,
+                file_name=Path(filename).name,
+                rows=len(pending),
+            )
+        except AlreadyImported as exc:
+            raise ImportFileError(str(exc)) from exc
         bulk_insert_records(pending, progress=progress)
         analyze_after_commit(Record)
         audit.record(
@@ -278,7 +294,7 @@ def import_records(
             municipality_id=municipality.pk,
             object_type="training.Record",
             summary=f"受講記録 {len(pending)} 件を一括取込（{Path(filename).name}）",
-            after={"file": Path(filename).name, "sha256": hashlib.sha256(data).hexdigest(), "count": len(pending)},
+            after={"file": Path(filename).name, "sha256": sha256, "count": len(pending)},
         )
     result.created = len(pending)
     return result
