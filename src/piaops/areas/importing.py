@@ -231,8 +231,19 @@ def _not_stored(area: Area, rows: list[ParsedRow]) -> tuple[list[ParsedRow], int
 
 
 def _event_rows(area: Area, batch_id: int, rows: list[ParsedRow]) -> Iterator[tuple[Any, ...]]:
-    """Each event's row in ``EVENT_COLUMNS`` order, with its local day/time and the card holder on that day."""
+    """Each event's row in ``EVENT_COLUMNS`` order, with its local day/time and the card holder on that day.
+
+    The card holders are read first: the rows are produced while COPY holds the connection."""
     holders = _card_holders(area)
+    return _event_tuples(area, batch_id, rows, holders)
+
+
+def _event_tuples(
+    area: Area,
+    batch_id: int,
+    rows: list[ParsedRow],
+    holders: dict[str, list[tuple[dt.date, dt.date | None, int | None]]],
+) -> Iterator[tuple[Any, ...]]:
     tz = _tz()
     m, a = area.municipality_id, area.pk
     for r in rows:

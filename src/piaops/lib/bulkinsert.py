@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection
@@ -28,24 +28,14 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
-def _sqlite_rows(rows: Iterable[Sequence[Any]]) -> Iterable[Sequence[Any]]:
-    """Rows with their date/time cells converted; the columns holding them are found once, on the first row
-    (the ``None`` of an empty cell passes through ``_sqlite_value`` unchanged)."""
-    iterator = iter(rows)
-    first = next(iterator, None)
-    if first is None:
-        return
-    kinds = (dt.datetime, dt.date, dt.time)
-    temporal = [i for i, value in enumerate(first) if isinstance(value, kinds)]
-    if not temporal:
-        yield first
-        yield from iterator
-        return
-    for row in itertools.chain([first], iterator):
-        converted = list(row)
-        for i in temporal:
-            converted[i] = _sqlite_value(converted[i])
-        yield converted
+_TEMPORAL = frozenset({dt.datetime, dt.date, dt.time})
+
+
+def _sqlite_rows(rows: Iterable[Sequence[Any]]) -> Iterator[list[Any]]:
+    """Rows with their date/time cells converted (found by exact type: one set lookup per cell)."""
+    temporal, convert = _TEMPORAL, _sqlite_value
+    for row in rows:
+        yield [convert(v) if type(v) in temporal else v for v in row]
 
 
 def insert_rows(
@@ -59,8 +49,9 @@ def insert_rows(
 
     PostgreSQL: ``COPY table (columns) FROM STDIN`` through psycopg 3. SQLite: ``executemany`` of one INSERT in
     batches. The caller holds the transaction, so a failure (or a kill) leaves none of the rows. ``progress(n)``
-    is told every ``BATCH`` rows. A column whose cells may be a date/time on one row must not be text on another
-    (SQLite converts the columns that hold one on the first row).
+    is told every ``BATCH`` rows. ``rows`` may be a generator, but it must not query the database: on PostgreSQL
+    the connection is busy with the COPY while it runs (a query there would wait forever). A column whose cells
+    may be a date/time is stored as Django stores it on SQLite (naive UTC text for instants).
     """
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in columns)

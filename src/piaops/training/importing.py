@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from piaops.audittrail import services as audit
 from piaops.audittrail.models import Action
+from piaops.lib.bulkinsert import insert_rows
 from piaops.lib.dbstats import analyze_after_commit
 from piaops.lib.filescan import my_number_refusal
 from piaops.lib.mynumber import contains_my_number
@@ -301,28 +302,10 @@ def import_records(
 
 
 def bulk_insert_records(rows: list[tuple[Any, ...]], *, progress: Callable[[int], object] | None = None) -> None:
-    """Insert validated rows (values in ``INSERT_COLUMNS`` order): COPY on PostgreSQL, a prepared INSERT on SQLite.
-
-    Rows skip model instances on purpose: every cell has already been validated (the 個人番号 check included,
-    which is what the guarded fields would do on the way), and building 100,000 model objects would cost several
-    times the insert itself (see bench/bench_training.py). The caller holds the transaction.
-    """
-    table = Record._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            raw: Any = cursor.cursor
-            with raw.copy(f"COPY {table} ({', '.join(INSERT_COLUMNS)}) FROM STDIN") as copy:
-                for number, row in enumerate(rows, start=1):
-                    copy.write_row(row)
-                    if progress is not None and number % 5000 == 0:
-                        progress(0)
-            return
-        marks = ", ".join(["%s"] * len(INSERT_COLUMNS))
-        statement = f"INSERT INTO {table} ({', '.join(INSERT_COLUMNS)}) VALUES ({marks})"
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(statement, rows[start : start + 5000])
-            if progress is not None:
-                progress(0)
+    """Insert validated rows (values in ``INSERT_COLUMNS`` order) with ``insert_rows``: COPY on PostgreSQL, a
+    prepared INSERT on SQLite, no model instances (every cell was validated, the 個人番号 check included).
+    ``progress`` gets 0 per batch (the rows were counted while checked). The caller holds the transaction."""
+    insert_rows(Record._meta.db_table, INSERT_COLUMNS, rows, progress=(lambda n: progress(0)) if progress else None)
 
 
 def _refuse_existing(municipality: Municipality, keys: dict[tuple[int, int, dt.date], int], errors: list[str]) -> None:
