@@ -51,6 +51,8 @@ def _fresh_municipality() -> Any:
     from piaops.tenancy.models import Municipality
 
     base = f"{90000 + next(_codes):05d}"
+    while Municipality.objects.filter(code__startswith=base).exists():  # a database kept from an earlier run
+        base = f"{90000 + next(_codes):05d}"
     municipality = Municipality.objects.create(
         name=f"試験市{base}", code=base + str(local_government_code_check_digit(base))
     )

@@ -25,7 +25,7 @@ from django.db import transaction
 from piaops.areas.models import Area, Card, DoorEvent, DoorLogImport, DoorLogMapping
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
-from piaops.lib.bulkinsert import insert_rows
+from piaops.lib.bulkinsert import collector_paused, insert_rows
 from piaops.lib.dbstats import analyze_after_commit
 from piaops.lib.mynumber import find_my_numbers
 from piaops.lib.textfiles import UndecodableFile, decode_text
@@ -261,6 +261,7 @@ def _refusal(exc: AlreadyImported) -> DoorLogError:
     return DoorLogError([RowError(0, str(exc))])
 
 
+@collector_paused()
 def door_log_import(
     *,
     area: Area,

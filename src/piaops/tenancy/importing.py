@@ -30,7 +30,7 @@ from django.db.models import QuerySet
 
 from piaops.audittrail.models import Action, AuditEntry
 from piaops.audittrail.services import record
-from piaops.lib.bulkinsert import insert_rows
+from piaops.lib.bulkinsert import collector_paused, insert_rows
 from piaops.lib.dbstats import analyze_after_commit
 from piaops.tenancy.import_tables import (
     Cell,
@@ -547,6 +547,7 @@ def _key(files: list[tuple[str, bytes]]) -> str:
     return files_sha256(content for _, content in files)
 
 
+@collector_paused()
 def people_import_plan(
     *, municipality: Municipality, files: list[tuple[str, bytes]], progress: Progress | None = None
 ) -> ImportPlan:
@@ -736,6 +737,7 @@ def _summary(plan: ImportPlan) -> str:
     )
 
 
+@collector_paused()
 def people_import_commit(
     *, municipality: Municipality, files: list[tuple[str, bytes]], progress: Progress | None = None
 ) -> tuple[ImportPlan, AuditEntry]:

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from piaops.audittrail import services as audit
 from piaops.audittrail.models import Action
-from piaops.lib.bulkinsert import insert_rows
+from piaops.lib.bulkinsert import collector_paused, insert_rows
 from piaops.lib.dbstats import analyze_after_commit
 from piaops.lib.filescan import my_number_refusal
 from piaops.lib.mynumber import contains_my_number
@@ -137,6 +137,7 @@ def parse_date(text: str) -> dt.date:
     return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
 
 
+@collector_paused()
 def import_records(
     *,
     municipality: Municipality,

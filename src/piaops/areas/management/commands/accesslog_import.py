@@ -64,3 +64,5 @@ class Command(BaseCommand):
             bar.update(lines - bar.n)
         verb = "検証しました（取り込んでいません）" if options["dry_run"] else "取り込みました"
         self.stdout.write(f"{batch.rows}件を{verb}：{area.name}")
+        if batch.skipped:
+            self.stdout.write(f"取込済み・重複の{batch.skipped}件は追加していません。")
