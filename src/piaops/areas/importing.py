@@ -198,7 +198,17 @@ def _card_holders(area: Area) -> dict[str, list[tuple[dt.date, dt.date | None, i
     return holders
 
 
-EVENT_COLUMNS = ("municipality_id", "area_id", "batch_id", "at", "day", "time", "card_id", "direction", "person_id")
+EVENT_COLUMNS: tuple[str, ...] = (
+    "municipality_id",
+    "area_id",
+    "batch_id",
+    "at",
+    "day",
+    "time",
+    "card_id",
+    "direction",
+    "person_id",
+)
 EVENT_COLUMNS += ("line",)
 
 Key = tuple[dt.datetime, str, str]

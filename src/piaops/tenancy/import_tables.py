@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from piaops.lib.filescan import my_number_refusal
-from piaops.lib.mynumber import contains_my_number
+from piaops.lib.mynumber import cell_contains_my_number, contains_my_number
 from piaops.lib.textfiles import UndecodableFile, decode_text
 from piaops.lib.xlsxfiles import UnreadableWorkbook, xlsx_sheets
 
@@ -168,12 +168,8 @@ def _cell(value: object) -> Cell:
 
 
 def _needs_a_look(cell: Cell) -> bool:
-    """Whether a cell may be refused: too long, or holding what looks like a 個人番号. An ASCII cell shorter than
-    12 characters cannot hold 12 digits in any disguise (ASCII is what NFKC leaves as it is), so the guard is
-    asked only about the others."""
-    if not isinstance(cell, str) or (len(cell) < 12 and cell.isascii()):
-        return False
-    return len(cell) > MAX_CELL or contains_my_number(cell)
+    """Whether a cell may be refused: too long, or holding what looks like a 個人番号."""
+    return isinstance(cell, str) and (len(cell) > MAX_CELL or cell_contains_my_number(cell))
 
 
 def _rows_from_csv(name: str, text: str) -> list[tuple[int, list[Cell]]]:

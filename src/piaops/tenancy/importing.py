@@ -645,9 +645,9 @@ def _apply_units(plan: ImportPlan, municipality: Municipality) -> None:
     OrgUnit.objects.bulk_update(dirty, ["parent", "path", "depth"], batch_size=BATCH)
 
 
-PERSON_COLUMNS = ("municipality_id", "staff_number", "name", "name_kana", "employment_type", "party_id", "email")
-PERSON_COLUMNS += ("employed_from", "employed_to")
-ASSIGNMENT_COLUMNS = ("municipality_id", "person_id", "unit_id", "title", "start_date", "end_date")
+PERSON_COLUMNS: tuple[str, ...] = ("municipality_id", "staff_number", "name", "name_kana", "employment_type")
+PERSON_COLUMNS += ("party_id", "email", "employed_from", "employed_to")
+ASSIGNMENT_COLUMNS: tuple[str, ...] = ("municipality_id", "person_id", "unit_id", "title", "start_date", "end_date")
 ASSIGNMENT_COLUMNS += ("handles_specific_personal_info",)
 
 

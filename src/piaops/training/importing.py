@@ -24,7 +24,7 @@ from piaops.audittrail.models import Action
 from piaops.lib.bulkinsert import collector_paused, insert_rows
 from piaops.lib.dbstats import analyze_after_commit
 from piaops.lib.filescan import my_number_refusal
-from piaops.lib.mynumber import contains_my_number
+from piaops.lib.mynumber import cell_contains_my_number
 from piaops.lib.textfiles import UndecodableFile, decode_text
 from piaops.lib.xlsxfiles import UnreadableWorkbook, cell_text, xlsx_sheets
 from piaops.tenancy.imported_files import AlreadyImported, Kind, claim, refuse_if_imported
@@ -197,7 +197,7 @@ def import_records(
             progress(1000)
         problems: list[str] = []
         for index, value in enumerate(cells):
-            if value and contains_my_number(value):
+            if value and cell_contains_my_number(value):
                 name = header_names.get(index, f"{index + 1}列目")
                 problems.append(f"「{name}」に個人番号と思われる12桁の数字が含まれています")
         if problems:
