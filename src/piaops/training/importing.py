@@ -180,6 +180,7 @@ def import_records(
     pending: list[tuple[Any, ...]] = []
     recorder_id = recorded_by.pk if getattr(recorded_by, "pk", None) else None
     now = timezone.now()
+    municipality_id, source = municipality.pk, Record.Source.IMPORT.value
     keys: dict[tuple[int, int, dt.date], int] = {}
     errors = result.errors
 
@@ -244,22 +245,23 @@ def import_records(
         if problems or person is None or course is None or day is None:
             errors.append(f"{line}行目：" + "。".join(problems) + "。")
             continue
-        key = (person[0], course.pk, day)
+        course_id = course.pk
+        key = (person[0], course_id, day)
         if key in keys:
             errors.append(f"{line}行目：{keys[key]}行目と同じ受講記録です。")
             continue
         keys[key] = line
         pending.append(
             (
-                municipality.pk,
+                municipality_id,
                 person[0],
-                course.pk,
-                sessions.get((course.pk, day)),
+                course_id,
+                sessions.get((course_id, day)),
                 day,
                 result_for(course, result=result_value, score=score),
                 score,
                 cell(cells, "evidence")[:300],
-                Record.Source.IMPORT.value,
+                source,
                 recorder_id,
                 now,
             )
