@@ -3,14 +3,15 @@
 Each import bench runs in rounds: our import (timed), then the rows it left are read back, deleted (untimed) and
 written again with one bare ``COPY … FROM STDIN`` per table (timed), so both figures come from the same run, the
 same rows and the same tables with the same indexes. The benches run on PostgreSQL: ``PIAOPS_BENCH_DATABASE_URL``,
-else a throw-away ``piaops_bench_imports`` database on 127.0.0.1 (dropped and re-created). Where no PostgreSQL
-answers they fall back to a SQLite file, whose baseline is then one prepared ``executemany`` and says so.
+else a throw-away database ``piaops_bench_imports_<pid>`` on 127.0.0.1, dropped when the bench ends. Where no
+PostgreSQL answers they fall back to a SQLite file, whose baseline is then one prepared ``executemany`` and says so.
 
 ``PIAOPS_BENCH_QUICK=1`` (or ``run(quick=True)``) runs a small size once, so a bench cannot break unnoticed.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import subprocess
@@ -21,7 +22,7 @@ from typing import Any
 
 from bench.harness import Figure, setup_django
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/piaops_bench_imports"
+DEFAULT_URL = f"postgresql://postgres@127.0.0.1:5432/piaops_bench_imports_{os.getpid()}"
 
 
 def is_quick(quick: bool | None) -> bool:
@@ -40,7 +41,18 @@ def _fresh_postgres(url: str) -> bool:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     except psycopg.OperationalError:
         return False
+    atexit.register(_drop, server, name)
     return True
+
+
+def _drop(server: str, name: str) -> None:
+    import psycopg
+    from django.db import connections
+    from psycopg import sql
+
+    connections.close_all()
+    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def in_own_process(module: str, quick: bool) -> list[Figure] | None:
@@ -51,8 +63,7 @@ def in_own_process(module: str, quick: bool) -> list[Figure] | None:
     if not apps.ready:
         return None
     code = (
-        f"import json; from bench import {module} as b; "
-        f"print(json.dumps([f.__dict__ for f in b.run(quick={quick!r})]))"
+        f"import json; from bench import {module} as b; print(json.dumps([f.__dict__ for f in b.run(quick={quick!r})]))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return [Figure(**f) for f in json.loads(done.stdout.strip().splitlines()[-1])]

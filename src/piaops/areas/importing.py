@@ -198,7 +198,7 @@ def _card_holders(area: Area) -> dict[str, list[tuple[dt.date, dt.date | None, i
     return holders
 
 
-EVENT_COLUMNS: tuple[str, ...] = (
+EVENT_COLUMNS = (
     "municipality_id",
     "area_id",
     "batch_id",
@@ -208,8 +208,8 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "card_id",
     "direction",
     "person_id",
+    "line",
 )
-EVENT_COLUMNS += ("line",)
 
 Key = tuple[dt.datetime, str, str]
 
