@@ -9,8 +9,10 @@ what is new.
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,7 +34,11 @@ from piaops.training.models import Record
 from tests import factories as f
 from tests.assurance.helpers import csv_bytes as ismap_csv
 from tests.conftest import World
+from tests.live import PIAOPS
 from tests.training import makers as t
+from tests.trust.conftest import Databases
+from tests.trust.scratch import python
+from tests.trust.test_crashes import door_log
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -200,3 +206,27 @@ def test_the_database_refuses_a_second_record_of_the_same_file(world: World) -> 
     ImportedFile.objects.create(municipality=world.a, kind="door_log", sha256="ab" * 32, file_name="a.csv")
     with pytest.raises(IntegrityError), transaction.atomic():
         ImportedFile.objects.create(municipality=world.a, kind="door_log", sha256="ab" * 32, file_name="b.csv")
+
+
+def test_two_imports_of_the_same_file_at_once_add_it_once(databases: Databases, tmp_path: Path) -> None:
+    """Two operators start the same door-log import at the same moment: both validate, one commits, the other waits
+    on the claim's unique index and is refused; the events are there once. (On SQLite the database lock
+    serialises the two writers, and the second sees the first one's claim in its own check.)"""
+    env = databases.fresh("same_file_race")
+    args = door_log(env, tmp_path)
+    count = "from piaops.areas.models import DoorEvent as M; print(M.objects.count())"
+    batches = (
+        "from piaops.areas.models import DoorLogImport as B; "
+        "print(*B.objects.order_by('pk').values_list('rows', flat=True))"
+    )
+    before, batches_before = int(python(env, count)), python(env, batches).split()
+    processes = [
+        subprocess.Popen([*PIAOPS, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outcomes = sorted((p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in processes)
+    assert [code for code, _ in outcomes] == [0, 1], outcomes
+    assert "取り込み済みです" in outcomes[1][1]
+    added = int(python(env, count)) - before
+    [new_batch] = python(env, batches).split()[len(batches_before) :]  # one import, holding every added event
+    assert added == int(new_batch) > 14000

@@ -62,7 +62,8 @@ def insert_rows(
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             raw: Any = cursor.cursor
-            with raw.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+            # Errors as Django's (IntegrityError…), as the ORM and the SQLite path raise them.
+            with connection.wrap_database_errors, raw.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
                 write = copy.write_row
                 for row in rows:
                     write(row)
