@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from piaops.assurance import services
 from piaops.assurance.ismap_list import IsmapListError, ParsedList, parse_list
 from piaops.assurance.models import CloudService, IsmapAlert, IsmapListEntry, IsmapSnapshot
 from piaops.audittrail.models import Action, AuditEntry
+from piaops.tenancy.models import ImportedFile
 from tests.assurance.helpers import HEADER, cells, cloud_service, csv_bytes, xlsx_bytes, xlsx_cells
 from tests.conftest import World, login
 from tests.fuzzing import mutated_bytes
@@ -175,9 +177,13 @@ def _state() -> tuple[object, ...]:
 
 def _import_and_check(world: World, content: bytes, file_name: str, list_date: dt.date) -> None:
     before = _state()
+    # Hypothesis may draw the same bytes twice in one test: the second time they are refused as imported already.
+    seen = ImportedFile.objects.filter(municipality=world.a, sha256=hashlib.sha256(content).hexdigest()).exists()
     try:
-        expected: ParsedList | None = parse_list(
-            content, filename=file_name, mapping=services.ismap_settings_for(world.a).mapping
+        expected: ParsedList | None = (
+            None
+            if seen
+            else parse_list(content, filename=file_name, mapping=services.ismap_settings_for(world.a).mapping)
         )
     except IsmapListError:
         expected = None

@@ -54,6 +54,7 @@ NOT_FREE_TEXT: dict[str, str] = {
     "assurance.IsmapSnapshot.sha256": "SHA-256 hex digest",
     "assurance.IsmapSnapshot.encoding": "codec name detected by the importer",
     "areas.DoorLogImport.sha256": "SHA-256 hex digest",
+    "tenancy.ImportedFile.sha256": "SHA-256 hex digest",
     "calendarfeed.CalendarToken.digest": "SHA-256 hex digest of the feed token",
     "api.ApiToken.digest": "SHA-256 hex digest of the token (the token itself is never stored)",
     "areas.DoorLogImport.encoding": "codec name detected by the importer",

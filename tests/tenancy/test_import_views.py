@@ -88,16 +88,18 @@ def test_a_my_number_is_reported_by_line_and_never_shown(as_admin: Client) -> No
     assert "個人番号と思われる" in body and "123456789018" not in body
 
 
-def test_a_second_preview_after_someone_else_imported_the_same_rows_still_commits_once(
+def test_a_second_preview_after_someone_else_imported_the_same_file_is_refused_on_confirm(
     as_admin: Client, world: World
 ) -> None:
     first, second = token_in(upload(as_admin, GOOD)), token_in(upload(as_admin, GOOD))
     confirm(as_admin, first)
 
-    confirm(as_admin, second)
+    response = confirm(as_admin, second)
+    response = as_admin.get(response["Location"])
 
+    assert "に取り込み済みです" in response.content.decode()
     assert Person.objects.filter(municipality=world.a).count() == 2
-    assert AuditEntry.objects.filter(action=Action.IMPORT).count() == 2
+    assert AuditEntry.objects.filter(action=Action.IMPORT).count() == 1
 
 
 def test_a_tampered_or_reused_token_saves_nothing(as_admin: Client, world: World) -> None:

@@ -85,7 +85,8 @@ class DoorLogOut(OutSchema):
     area_id: int
     dry_run: bool
     file_name: str
-    rows: int
+    rows: int = Field(..., description="追加した（dry_run では追加する）記録の件数")
+    skipped: int = Field(0, description="取込済み、またはファイル内で重複していたため追加しない記録の件数")
     first_at: dt.datetime | None
     last_at: dt.datetime | None
 
@@ -172,6 +173,7 @@ def door_log(request: HttpRequest, area_id: int, payload: DoorLogIn) -> Status[d
         "dry_run": payload.dry_run,
         "file_name": batch.file_name,
         "rows": batch.rows,
+        "skipped": batch.skipped,
         "first_at": batch.first_at,
         "last_at": batch.last_at,
     }

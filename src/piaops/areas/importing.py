@@ -1,5 +1,8 @@
 """Door-log import: validate every row first (line-numbered Japanese errors), then insert all or nothing.
 
+An event is identified by its area, instant, card and direction (``doorevent_natural_key``): the line it came
+from is where one file put it, not what it is, so an export overlapping an earlier one adds only what is new.
+
 The parser is a plain loop with a compiled regular expression for timestamps (``strptime`` would dominate the
 cost of a million rows) and a dictionary from card number to its holders' validity periods.
 """
@@ -10,7 +13,6 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,18 +20,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from piaops.areas.models import Area, Card, DoorEvent, DoorLogImport, DoorLogMapping, MonthlyReview
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
+from piaops.lib.bulkinsert import collector_paused, insert_rows
 from piaops.lib.dbstats import analyze_after_commit
 from piaops.lib.mynumber import find_my_numbers
 from piaops.lib.textfiles import UndecodableFile, decode_text
+from piaops.tenancy.imported_files import AlreadyImported, Kind, claim, refuse_if_imported
 from piaops.tenancy.models import User
 
 MAX_LISTED_ERRORS = 200
-BATCH = 5000
 _TIMESTAMP = re.compile(r"\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
 _TIME = re.compile(r"\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 
@@ -227,26 +230,64 @@ def _card_holders(area: Area) -> dict[str, list[tuple[dt.date, dt.date | None, i
     return holders
 
 
-_INSERT = (
-    "INSERT INTO {table} (municipality_id, area_id, batch_id, at, day, time, card_id, direction, person_id, line)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+EVENT_COLUMNS = (
+    "municipality_id",
+    "area_id",
+    "batch_id",
+    "at",
+    "day",
+    "time",
+    "card_id",
+    "direction",
+    "person_id",
+    "line",
 )
 
-
-def _adapters() -> tuple[Callable[[dt.datetime], Any], Callable[[dt.date], Any], Callable[[dt.time], Any]]:
-    """How the raw INSERT passes instants, days and times: SQLite stores text (instants as naive UTC, which is
-    what Django's own adapters produce, computed here without their per-value checks); PostgreSQL's driver
-    takes the Python values as they are."""
-    if connection.vendor == "sqlite":
-        return (lambda at: str(at.astimezone(dt.UTC).replace(tzinfo=None))), str, str
-    return (lambda at: at), (lambda day: day), (lambda t: t)
+Key = tuple[dt.datetime, str, str]
 
 
-def _event_params(area: Area, batch: DoorLogImport, rows: list[ParsedRow]) -> Iterator[tuple[Any, ...]]:
-    """Insert parameters of each event, with its local day/time and the card holder on that day."""
+def _distinct(rows: list[ParsedRow]) -> tuple[list[ParsedRow], int]:
+    """The rows without repeats of an earlier line (same instant, card and direction: one event the reader or
+    the export wrote twice), and how many repeats there were."""
+    seen: set[Key] = set()
+    kept: list[ParsedRow] = []
+    for r in rows:
+        key = (r.at, r.card_id, r.direction)
+        if key not in seen:
+            seen.add(key)
+            kept.append(r)
+    return kept, len(rows) - len(kept)
+
+
+def _not_stored(area: Area, rows: list[ParsedRow]) -> tuple[list[ParsedRow], int]:
+    """The rows whose event ``area`` does not hold yet (an export overlapping an earlier one), and how many it
+    holds. One range query on the natural key's index; none at all for a month not imported before."""
+    first, last = min(r.at for r in rows), max(r.at for r in rows)
+    stored = set(
+        DoorEvent.objects.filter(area=area, at__gte=first, at__lte=last).values_list("at", "card_id", "direction")
+    )
+    if not stored:
+        return rows, 0
+    fresh = [r for r in rows if (r.at, r.card_id, r.direction) not in stored]
+    return fresh, len(rows) - len(fresh)
+
+
+def _event_rows(area: Area, batch_id: int, rows: list[ParsedRow]) -> Iterator[tuple[Any, ...]]:
+    """Each event's row in ``EVENT_COLUMNS`` order, with its local day/time and the card holder on that day.
+
+    The card holders are read first: the rows are produced while COPY holds the connection."""
     holders = _card_holders(area)
+    return _event_tuples(area, batch_id, rows, holders)
+
+
+def _event_tuples(
+    area: Area,
+    batch_id: int,
+    rows: list[ParsedRow],
+    holders: dict[str, list[tuple[dt.date, dt.date | None, int | None]]],
+) -> Iterator[tuple[Any, ...]]:
     tz = _tz()
-    adapt_at, adapt_day, adapt_time = _adapters()
+    m, a = area.municipality_id, area.pk
     for r in rows:
         local = r.at if r.at.tzinfo is tz else r.at.astimezone(tz)  # parsed in the local zone already
         day = local.date()
@@ -255,31 +296,14 @@ def _event_params(area: Area, batch: DoorLogImport, rows: list[ParsedRow]) -> It
             if start <= day and (end is None or day <= end):
                 person_id = pid
                 break
-        yield (
-            area.municipality_id,
-            area.pk,
-            batch.pk,
-            adapt_at(r.at),
-            adapt_day(day),
-            adapt_time(local.time()),
-            r.card_id,
-            r.direction,
-            person_id,
-            r.line,
-        )
+        yield (m, a, batch_id, r.at, day, local.time(), r.card_id, r.direction, person_id, r.line)
 
 
-def _insert_events(area: Area, batch: DoorLogImport, rows: list[ParsedRow]) -> None:
-    """One prepared INSERT executed for every row: the ORM's bulk_create spends most of its time preparing
-    values one field at a time, which a million rows make visible. Every cell was already validated (and
-    checked for a 個人番号) by ``parse``, which is what the fields' own preparation would have done."""
-    sql = _INSERT.format(table=connection.ops.quote_name(DoorEvent._meta.db_table))
-    params = _event_params(area, batch, rows)
-    with connection.cursor() as cursor:
-        while chunk := list(itertools.islice(params, BATCH)):
-            cursor.executemany(sql, chunk)
+def _refusal(exc: AlreadyImported) -> DoorLogError:
+    return DoorLogError([RowError(0, str(exc))])
 
 
+@collector_paused()
 def door_log_import(
     *,
     area: Area,
@@ -290,31 +314,68 @@ def door_log_import(
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> DoorLogImport:
-    """Import a door-log CSV into ``area``: all rows or none. ``dry_run`` validates and returns an unsaved batch."""
+    """Import a door-log CSV into ``area``: all rows or none. ``dry_run`` validates and returns an unsaved batch.
+
+    The same file twice is refused (``ImportedFile``); an event the area already holds (same instant, card and
+    direction: an export overlapping an earlier one) or one the file repeats is not added again, and the batch
+    counts it in ``skipped``. A file that adds nothing is refused.
+    """
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        refuse_if_imported(municipality_id=area.municipality_id, kind=Kind.DOOR_LOG, sha256=sha256)
+    except AlreadyImported as exc:
+        raise _refusal(exc) from exc
     parsed = parse(data, mapping, progress=progress)
     refuse_signed_months(area, parsed.rows)
+    rows, repeated = _distinct(parsed.rows)
     batch = DoorLogImport(
         municipality_id=area.municipality_id,
         area=area,
         file_name=file_name[:255],
-        sha256=parsed.sha256,
+        sha256=sha256,
         encoding=parsed.text_encoding,
-        rows=len(parsed.rows),
-        first_at=min(r.at for r in parsed.rows),
-        last_at=max(r.at for r in parsed.rows),
+        rows=len(rows),
+        skipped=repeated,
+        first_at=min(r.at for r in rows),
+        last_at=max(r.at for r in rows),
         imported_by=user,
     )
     if dry_run:
+        fresh, stored = _not_stored(area, rows)
+        batch.rows, batch.skipped = len(fresh), repeated + stored
         return batch
     with transaction.atomic():
+        try:
+            claim(
+                municipality_id=area.municipality_id,
+                kind=Kind.DOOR_LOG,
+                sha256=sha256,
+                file_name=file_name,
+                rows=len(parsed.rows),
+            )
+        except AlreadyImported as exc:
+            raise _refusal(exc) from exc
+        # Imports into one area take turns, so the events found stored below cannot change until this commits.
+        Area.objects.select_for_update().filter(pk=area.pk).first()
+        fresh, stored = _not_stored(area, rows)
+        if not fresh:
+            raise DoorLogError([RowError(0, f"このファイルの{len(rows):,}件の記録は、すべて取り込み済みです。")])
+        batch.rows, batch.skipped = len(fresh), repeated + stored
         batch.save()
-        _insert_events(area, batch, parsed.rows)
+        insert_rows(DoorEvent._meta.db_table, EVENT_COLUMNS, _event_rows(area, batch.pk, fresh))
         analyze_after_commit(DoorEvent)
         record(
             action=Action.IMPORT,
             municipality_id=area.municipality_id,
             obj=batch,
-            summary=f"入退室ログ {batch.rows}件を{area.name}に取り込み",
-            after={"file": file_name, "sha256": parsed.sha256, "rows": batch.rows, "area": area.pk},
+            summary=f"入退室ログ {batch.rows}件を{area.name}に取り込み"
+            + (f"（取込済み・重複の{batch.skipped}件は追加せず）" if batch.skipped else ""),
+            after={
+                "file": file_name,
+                "sha256": sha256,
+                "rows": batch.rows,
+                "skipped": batch.skipped,
+                "area": area.pk,
+            },
         )
     return batch

@@ -151,6 +151,7 @@ class DoorLogImport(TenantOwned):
     sha256 = models.CharField(max_length=64)
     encoding = models.CharField(max_length=20)
     rows = models.PositiveIntegerField("件数")
+    skipped = models.PositiveIntegerField("取込済み・重複のため追加しなかった件数", default=0)
     first_at = models.DateTimeField(null=True, blank=True)
     last_at = models.DateTimeField(null=True, blank=True)
     imported_at = models.DateTimeField(auto_now_add=True)
@@ -194,6 +195,10 @@ class DoorEvent(TenantOwned):
         indexes = [
             models.Index(fields=["area", "day"]),
             models.Index(fields=["area", "card_id", "at"]),
+        ]
+        # The event itself, wherever a file put it: importing it again (or an overlapping export) adds nothing.
+        constraints = [
+            models.UniqueConstraint(fields=["area", "at", "card_id", "direction"], name="doorevent_natural_key")
         ]
 
     def __str__(self) -> str:

@@ -176,7 +176,8 @@ def import_log(request: HttpRequest, pk: int) -> HttpResponse:
         if dry_run:
             context["checked"] = batch
             return render(request, "areas/import.html", context)
-        messages.success(request, f"入退室ログ {batch.rows}件を取り込みました。")
+        skipped = f"（取込済み・重複の{batch.skipped}件は追加していません）" if batch.skipped else ""
+        messages.success(request, f"入退室ログ {batch.rows}件を取り込みました{skipped}。")
         return redirect("areas:detail", pk=area.pk)
     return render(request, "areas/import.html", context)
 

@@ -39,6 +39,7 @@ from piaops.audittrail.services import changed, record
 from piaops.audittrail.services import snapshot as _field_snapshot
 from piaops.lib import cadence as cadence_grammar
 from piaops.tenancy.evidence import safe_storage_name, store_file
+from piaops.tenancy.imported_files import AlreadyImported, Kind, claim, refuse_if_imported
 from piaops.tenancy.models import Municipality, Party, User, Work
 
 OBLIGATION_KINDS = (
@@ -544,6 +545,11 @@ def ismap_import(
         raise IsmapListError(
             [f"リストの日付（{list_date.isoformat()}）が未来の日付です。公表されたリストの日付を入力してください。"]
         )
+    sha256 = hashlib.sha256(content).hexdigest()
+    try:
+        refuse_if_imported(municipality_id=municipality.pk, kind=Kind.ISMAP, sha256=sha256)
+    except AlreadyImported as exc:
+        raise IsmapListError([str(exc)]) from exc
     settings_row = ismap_settings_for(municipality)
     parsed = parse_list(content, filename=file_name, mapping=settings_row.mapping)
     services = list(CloudService.objects.for_municipality(municipality).order_by("provider", "service_name", "id"))
@@ -551,11 +557,21 @@ def ismap_import(
     if dry_run:
         return ImportResult(parsed, outcomes, None)
     with transaction.atomic():
+        try:
+            claim(
+                municipality_id=municipality.pk,
+                kind=Kind.ISMAP,
+                sha256=sha256,
+                file_name=file_name,
+                rows=len(parsed.entries),
+            )
+        except AlreadyImported as exc:
+            raise IsmapListError([str(exc)]) from exc
         snap = IsmapSnapshot(
             municipality=municipality,
             list_date=list_date,
             file_name=file_name[-255:],
-            sha256=hashlib.sha256(content).hexdigest(),
+            sha256=sha256,
             encoding=parsed.encoding,
             mapping=normalise_mapping(settings_row.mapping),
             entry_count=len(parsed.entries),

@@ -262,3 +262,12 @@ def configure_logging(config: dict[str, Any]) -> None:
     logging.setLogRecordFactory(_masking_factory)
     if config:
         logging.config.dictConfig(config)
+
+
+def cell_contains_my_number(text: str) -> bool:
+    """:func:`contains_my_number` for the many short cells of an import, with the same answer: an ASCII text
+    shorter than 12 characters cannot hold 12 digits in any disguise (NFKC leaves ASCII as it is), so only the
+    other cells are scanned — a 100,000-row import skips most of its half a million scans."""
+    if len(text) < 12 and text.isascii():
+        return False
+    return contains_my_number(text)

@@ -18,7 +18,7 @@ from typing import Literal
 
 from piaops.lib.dates import DateReadError, read_date
 from piaops.lib.filescan import my_number_refusal
-from piaops.lib.mynumber import contains_my_number
+from piaops.lib.mynumber import cell_contains_my_number, contains_my_number
 from piaops.lib.textfiles import UndecodableFile, decode_text
 from piaops.lib.xlsxfiles import UnreadableWorkbook, xlsx_sheets
 
@@ -168,6 +168,11 @@ def _cell(value: object) -> Cell:
     return str(value).strip()
 
 
+def _needs_a_look(cell: Cell) -> bool:
+    """Whether a cell may be refused: too long, or holding what looks like a 個人番号."""
+    return isinstance(cell, str) and (len(cell) > MAX_CELL or cell_contains_my_number(cell))
+
+
 def _rows_from_csv(name: str, text: str) -> list[tuple[int, list[Cell]]]:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
@@ -176,7 +181,7 @@ def _rows_from_csv(name: str, text: str) -> list[tuple[int, list[Cell]]]:
     start = 1
     try:
         for record in reader:
-            rows.append((start, [_cell(v) for v in record]))
+            rows.append((start, [v.strip() for v in record]))  # CSV cells are text: what _cell makes of them
             start = reader.line_num + 1
     except csv.Error:
         raise ImportFileError(
@@ -253,10 +258,16 @@ def _table(source: str, raw: list[tuple[int, list[Cell]]], issues: list[Issue]) 
         return Table(source, kind, list(positions.values()), [])
     width = len(header_cells)
     rows: list[Row] = []
+    mapped = list(positions.items())
     for line, cells in raw[header_at + 1 :]:
         if all(c == "" for c in cells):
             continue
         row = Row(line, {})
+        if len(cells) <= width and not any(_needs_a_look(c) for c in cells):
+            # The common row: nothing to report, so each mapped column simply takes its cell.
+            row.values = {col: cells[pos] for pos, col in mapped if pos < len(cells)}
+            rows.append(row)
+            continue
         for pos, cell in enumerate(cells):
             col = positions.get(pos)
             if isinstance(cell, str) and cell and contains_my_number(cell):

@@ -30,6 +30,7 @@ from django.db.models import QuerySet
 
 from piaops.audittrail.models import Action, AuditEntry
 from piaops.audittrail.services import record
+from piaops.lib.bulkinsert import collector_paused, insert_rows
 from piaops.lib.dbstats import analyze_after_commit
 from piaops.tenancy.import_tables import (
     Cell,
@@ -44,6 +45,7 @@ from piaops.tenancy.import_tables import (
     parse_text,
     read_files,
 )
+from piaops.tenancy.imported_files import AlreadyImported, Kind, claim, files_sha256, refuse_if_imported
 from piaops.tenancy.models import Assignment, EmploymentType, Municipality, OrgUnit, Party, Person
 
 __all__ = [
@@ -541,12 +543,24 @@ def _diff_people(
         )
 
 
+def _key(files: list[tuple[str, bytes]]) -> str:
+    return files_sha256(content for _, content in files)
+
+
+@collector_paused()
 def people_import_plan(
     *, municipality: Municipality, files: list[tuple[str, bytes]], progress: Progress | None = None
 ) -> ImportPlan:
     """Validate ``files`` (name, content) against ``municipality``; never writes, never raises for bad content."""
     progress = progress or _NoProgress()
     plan = ImportPlan(files=[FileInfo(n, hashlib.sha256(c).hexdigest(), len(c)) for n, c in files])
+    try:
+        refuse_if_imported(
+            municipality_id=municipality.pk, kind=Kind.PEOPLE, sha256=_key(files), several=len(files) > 1
+        )
+    except AlreadyImported as exc:
+        plan.issues.append(Issue("、".join(f.name for f in plan.files), None, "", str(exc)))
+        return plan
     try:
         read = read_files(files)
     except ImportFileError as exc:
@@ -631,13 +645,28 @@ def _apply_units(plan: ImportPlan, municipality: Municipality) -> None:
     OrgUnit.objects.bulk_update(dirty, ["parent", "path", "depth"], batch_size=BATCH)
 
 
+PERSON_COLUMNS: tuple[str, ...] = ("municipality_id", "staff_number", "name", "name_kana", "employment_type")
+PERSON_COLUMNS += ("party_id", "email", "employed_from", "employed_to")
+ASSIGNMENT_COLUMNS: tuple[str, ...] = ("municipality_id", "person_id", "unit_id", "title", "start_date", "end_date")
+ASSIGNMENT_COLUMNS += ("handles_specific_personal_info",)
+
+
 def _apply_people(plan: ImportPlan, municipality: Municipality, progress: Progress) -> None:
+    """New people and assignments go in as plain rows (``insert_rows``: COPY on PostgreSQL), every cell validated
+    by the plan; the few changed rows of a re-import are updated through the ORM."""
     m = municipality
     progress.stage("職員データの登録", len(plan._people_new) + len(plan._people_changed) + len(plan._assign_new))
-    new_people = [Person(municipality=m, staff_number=s.staff_number, **s.values) for s in plan._people_new]
-    for start in range(0, len(new_people), BATCH):
-        Person.objects.bulk_create(new_people[start : start + BATCH])
-        progress.advance(len(new_people[start : start + BATCH]))
+    # The model's defaults, which the ORM would have filled in: the columns absent from the file.
+    person_defaults = {"name_kana": "", "party_id": None, "email": "", "employed_from": None, "employed_to": None}
+    insert_rows(
+        Person._meta.db_table,
+        PERSON_COLUMNS,
+        (
+            (m.pk, s.staff_number, *({**person_defaults, **s.values}[c] for c in PERSON_COLUMNS[2:]))
+            for s in plan._people_new
+        ),
+        progress=progress.advance,
+    )
     if plan._people_changed:
         ids = [pk for pk, _ in plan._people_changed]
         people = _by_pk(Person.objects.filter(municipality=m), ids)
@@ -658,26 +687,27 @@ def _apply_people(plan: ImportPlan, municipality: Municipality, progress: Progre
                 setattr(rows[pk], key, value)
         Assignment.objects.bulk_update(list(rows.values()), list(ASSIGNMENT_FIELDS), batch_size=BATCH)
     if plan._assign_new:
-        person_ids = {p.staff_number: p.pk for p in new_people}
-        missing = [n for n, *_ in plan._assign_new if n not in person_ids]
-        if missing:
-            person_ids |= dict(
-                Person.objects.filter(municipality=m).values_list("staff_number", "id").iterator(chunk_size=BATCH)
-            )
+        person_ids = dict(
+            Person.objects.filter(municipality=m).values_list("staff_number", "id").iterator(chunk_size=BATCH)
+        )
         unit_ids = dict(OrgUnit.objects.filter(municipality=m).values_list("code", "id"))
-        new_assignments = [
-            Assignment(
-                municipality=m,
-                person_id=person_ids[number],
-                unit_id=unit_ids[unit_code],
-                start_date=start,
-                **values,
-            )
-            for number, unit_code, start, values in plan._assign_new
-        ]
-        for first in range(0, len(new_assignments), BATCH):
-            Assignment.objects.bulk_create(new_assignments[first : first + BATCH])
-            progress.advance(len(new_assignments[first : first + BATCH]))
+        insert_rows(
+            Assignment._meta.db_table,
+            ASSIGNMENT_COLUMNS,
+            [
+                (
+                    m.pk,
+                    person_ids[number],
+                    unit_ids[unit_code],
+                    values.get("title", ""),
+                    start,
+                    values.get("end_date"),
+                    values.get("handles_specific_personal_info", False),
+                )
+                for number, unit_code, start, values in plan._assign_new
+            ],
+            progress=progress.advance,
+        )
 
 
 def _audit_detail(plan: ImportPlan) -> dict[str, Any]:
@@ -707,6 +737,7 @@ def _summary(plan: ImportPlan) -> str:
     )
 
 
+@collector_paused()
 def people_import_commit(
     *, municipality: Municipality, files: list[tuple[str, bytes]], progress: Progress | None = None
 ) -> tuple[ImportPlan, AuditEntry]:
@@ -721,6 +752,17 @@ def people_import_commit(
         plan = people_import_plan(municipality=municipality, files=files, progress=progress)
         if plan.issues:
             raise ImportFileError(plan.issues)
+        try:
+            claim(
+                municipality_id=municipality.pk,
+                kind=Kind.PEOPLE,
+                sha256=_key(files),
+                file_name="、".join(f.name for f in plan.files),
+                rows=plan.unit_rows + plan.people_rows,
+                several=len(files) > 1,
+            )
+        except AlreadyImported as exc:  # not seen by the plan: only if the lock above was bypassed
+            raise ImportFileError([Issue("、".join(f.name for f in plan.files), None, "", str(exc))]) from exc
         _apply_units(plan, municipality)
         _apply_people(plan, municipality, progress)
         analyze_after_commit(OrgUnit, Person, Assignment)

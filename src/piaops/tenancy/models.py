@@ -367,3 +367,38 @@ class RoleGrant(TenantOwned):
     def __str__(self) -> str:
         scope = self.unit or self.party
         return f"{self.get_role_display()}" + (f"（{scope}）" if scope else "")
+
+
+class ImportedFile(TenantOwned):
+    """A file some import has written, by its SHA-256: the same bytes imported again are refused, whichever
+    importer (door logs, people, training records, the ISMAP list). Written in the import's own transaction, so a
+    killed import leaves neither its rows nor this record; the unique constraint settles two imports of the same
+    file racing each other."""
+
+    class Kind(models.TextChoices):
+        PEOPLE = "people", "職員データ"
+        DOOR_LOG = "door_log", "入退室ログ"
+        TRAINING = "training", "受講記録"
+        ISMAP = "ismap", "ISMAPクラウドサービスリスト"
+
+    kind = models.CharField("取込の種類", max_length=20, choices=Kind.choices)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    file_name = GuardedCharField("ファイル名", max_length=255)
+    rows = models.PositiveIntegerField("件数", default=0)
+    imported_at = models.DateTimeField("取込日時", auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "取込済みファイル"
+        verbose_name_plural = "取込済みファイル"
+        ordering = ["-imported_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "kind", "sha256"], name="importedfile_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name}"

@@ -16,17 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from piaops.audittrail import services as audit
 from piaops.audittrail.models import Action
+from piaops.lib.bulkinsert import collector_paused, insert_rows
 from piaops.lib.dates import DateReadError, read_date
 from piaops.lib.dbstats import analyze_after_commit
 from piaops.lib.filescan import my_number_refusal
-from piaops.lib.mynumber import contains_my_number
+from piaops.lib.mynumber import cell_contains_my_number
 from piaops.lib.textfiles import UndecodableFile, decode_text
 from piaops.lib.xlsxfiles import UnreadableWorkbook, cell_text, xlsx_sheets
+from piaops.tenancy.imported_files import AlreadyImported, Kind, claim, refuse_if_imported
 from piaops.tenancy.models import Municipality, Person
 from piaops.training.models import Course, Record, Result, Session
 from piaops.training.services import result_for
@@ -136,6 +138,7 @@ def parse_date(text: str) -> dt.date:
     return day
 
 
+@collector_paused()
 def import_records(
     *,
     municipality: Municipality,
@@ -151,6 +154,11 @@ def import_records(
     ``progress(n)`` is called as rows are checked and written (n rows at a time), for a progress bar.
     """
     result = ImportResult(dry_run=dry_run)
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        refuse_if_imported(municipality_id=municipality.pk, kind=Kind.TRAINING, sha256=sha256)
+    except AlreadyImported as exc:
+        raise ImportFileError(str(exc)) from exc
     rows = read_table(data, filename)
     try:
         _, header = next(rows)
@@ -173,6 +181,7 @@ def import_records(
     pending: list[tuple[Any, ...]] = []
     recorder_id = recorded_by.pk if getattr(recorded_by, "pk", None) else None
     now = timezone.now()
+    municipality_id, source = municipality.pk, Record.Source.IMPORT.value
     keys: dict[tuple[int, int, dt.date], int] = {}
     errors = result.errors
 
@@ -190,7 +199,7 @@ def import_records(
             progress(1000)
         problems: list[str] = []
         for index, value in enumerate(cells):
-            if value and contains_my_number(value):
+            if value and cell_contains_my_number(value):
                 name = header_names.get(index, f"{index + 1}列目")
                 problems.append(f"「{name}」に個人番号と思われる12桁の数字が含まれています")
         if problems:
@@ -237,22 +246,23 @@ def import_records(
         if problems or person is None or course is None or day is None:
             errors.append(f"{line}行目：" + "。".join(problems) + "。")
             continue
-        key = (person[0], course.pk, day)
+        course_id = course.pk
+        key = (person[0], course_id, day)
         if key in keys:
             errors.append(f"{line}行目：{keys[key]}行目と同じ受講記録です。")
             continue
         keys[key] = line
         pending.append(
             (
-                municipality.pk,
+                municipality_id,
                 person[0],
-                course.pk,
-                sessions.get((course.pk, day)),
+                course_id,
+                sessions.get((course_id, day)),
                 day,
                 result_for(course, result=result_value, score=score),
                 score,
                 cell(cells, "evidence")[:300],
-                Record.Source.IMPORT.value,
+                source,
                 recorder_id,
                 now,
             )
@@ -272,6 +282,16 @@ def import_records(
     if errors or dry_run:
         return result
     with transaction.atomic():
+        try:
+            claim(
+                municipality_id=municipality.pk,
+                kind=Kind.TRAINING,
+                sha256=sha256,
+                file_name=Path(filename).name,
+                rows=len(pending),
+            )
+        except AlreadyImported as exc:
+            raise ImportFileError(str(exc)) from exc
         bulk_insert_records(pending, progress=progress)
         analyze_after_commit(Record)
         audit.record(
@@ -279,35 +299,17 @@ def import_records(
             municipality_id=municipality.pk,
             object_type="training.Record",
             summary=f"受講記録 {len(pending)} 件を一括取込（{Path(filename).name}）",
-            after={"file": Path(filename).name, "sha256": hashlib.sha256(data).hexdigest(), "count": len(pending)},
+            after={"file": Path(filename).name, "sha256": sha256, "count": len(pending)},
         )
     result.created = len(pending)
     return result
 
 
 def bulk_insert_records(rows: list[tuple[Any, ...]], *, progress: Callable[[int], object] | None = None) -> None:
-    """Insert validated rows (values in ``INSERT_COLUMNS`` order): COPY on PostgreSQL, a prepared INSERT on SQLite.
-
-    Rows skip model instances on purpose: every cell has already been validated (the 個人番号 check included,
-    which is what the guarded fields would do on the way), and building 100,000 model objects would cost several
-    times the insert itself (see bench/bench_training.py). The caller holds the transaction.
-    """
-    table = Record._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            raw: Any = cursor.cursor
-            with raw.copy(f"COPY {table} ({', '.join(INSERT_COLUMNS)}) FROM STDIN") as copy:
-                for number, row in enumerate(rows, start=1):
-                    copy.write_row(row)
-                    if progress is not None and number % 5000 == 0:
-                        progress(0)
-            return
-        marks = ", ".join(["%s"] * len(INSERT_COLUMNS))
-        statement = f"INSERT INTO {table} ({', '.join(INSERT_COLUMNS)}) VALUES ({marks})"
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(statement, rows[start : start + 5000])
-            if progress is not None:
-                progress(0)
+    """Insert validated rows (values in ``INSERT_COLUMNS`` order) with ``insert_rows``: COPY on PostgreSQL, a
+    prepared INSERT on SQLite, no model instances (every cell was validated, the 個人番号 check included).
+    ``progress`` gets 0 per batch (the rows were counted while checked). The caller holds the transaction."""
+    insert_rows(Record._meta.db_table, INSERT_COLUMNS, rows, progress=(lambda n: progress(0)) if progress else None)
 
 
 def _refuse_existing(municipality: Municipality, keys: dict[tuple[int, int, dt.date], int], errors: list[str]) -> None:

@@ -22,6 +22,8 @@ from piaops.tenancy.models import Municipality
 
 class Command(BaseCommand):
     help = "ISMAPクラウドサービスリスト（CSV/XLSX）を取り込み、台帳と照合します。"
+    # The system checks import every URL, view and API schema (seconds); an import needs none of them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="リストのファイル（CSV または XLSX）")

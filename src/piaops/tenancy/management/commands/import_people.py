@@ -48,6 +48,8 @@ COUNT_LABELS = (
 
 class Command(BaseCommand):
     help = "職員・組織データ（人事システムの出力: CSV または XLSX）を取り込みます。"
+    # The system checks import every URL, view and API schema (seconds); an import needs none of them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", metavar="FILE", help="組織・職員のCSV（1つまたは2つ）またはXLSX")
