@@ -310,6 +310,13 @@ def _statement(
     return sql
 
 
+def statement(requirements: Sequence[Requirement], as_of: dt.date) -> tuple[str, list[Any]]:
+    """The statement of every in-scope person × requirement (columns: requirement_id, person_id, status,
+    anchor_dn, base_dn, last_dn, due_dn, untrained, employment_type) and its parameters, to aggregate over."""
+    sql = _statement(requirements, as_of)
+    return sql.text(), list(sql.params)
+
+
 def _course_ids(requirements: Sequence[Requirement]) -> dict[int, list[int]]:
     through = Requirement.courses.through
     ids: dict[int, list[int]] = defaultdict(list)
@@ -445,7 +452,7 @@ def who(
     )
     text = (
         "SELECT w.requirement_id, w.person_id, p.staff_number, p.name, cu.unit_id, w.status, w.due_dn, w.last_dn, "
-        f"w.untrained FROM ({text}) w JOIN tenancy_person p ON p.id = w.person_id LEFT JOIN ({_CURRENT_UNIT}) cu "
+        f"w.untrained FROM ({text}) w JOIN tenancy_person p ON p.id = w.person_id LEFT JOIN ({CURRENT_UNIT_SQL}) cu "
         "ON cu.person_id = w.person_id ORDER BY w.base_dn, w.person_id, w.requirement_id"
     )
     params += [as_of, as_of]
@@ -489,7 +496,7 @@ def status_counts(*, requirements: Sequence[Requirement], as_of: dt.date, popula
 
 # Each person's current unit on the day (two parameters: the day twice): the unit of their latest assignment active
 # on it, whatever the unit (in scope or not).
-_CURRENT_UNIT = (
+CURRENT_UNIT_SQL = (
     "SELECT person_id, unit_id FROM (SELECT x.person_id, x.unit_id, ROW_NUMBER() OVER "
     "(PARTITION BY x.person_id ORDER BY x.start_date DESC, x.id DESC) AS rn FROM tenancy_assignment x "
     "WHERE x.start_date <= %s AND (x.end_date IS NULL OR x.end_date >= %s)) z WHERE rn = 1"
@@ -516,7 +523,7 @@ def group_counts(*, requirements: Sequence[Requirement], as_of: dt.date) -> list
     text = (
         "SELECT t.requirement_id, cu.unit_id, t.employment_type, t.status, COUNT(*) "
         f"FROM ({sql.text()}) t "
-        f"LEFT JOIN ({_CURRENT_UNIT}) cu ON cu.person_id = t.person_id "
+        f"LEFT JOIN ({CURRENT_UNIT_SQL}) cu ON cu.person_id = t.person_id "
         "GROUP BY t.requirement_id, cu.unit_id, t.employment_type, t.status"
     )
     with connection.cursor() as cursor:
