@@ -435,13 +435,18 @@ def who(
     as_of: dt.date,
     statuses: Sequence[str] | None = None,
     unit_ids: Sequence[int] | None = None,
+    current_units: Sequence[int] | None = None,
+    due_until: dt.date | None = None,
     untrained_only: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
     chunk: int = 2000,
 ) -> Iterator[Who]:
     """The people × requirements in ``statuses`` (or untrained with access), earliest base day first, streamed
     from one statement through a server-side cursor on PostgreSQL (memory does not grow with the list): status,
     deadline (periods and month arithmetic included) and the current unit (as :func:`group_counts`) all come from
-    the database. With ``unit_ids``, the people assigned to those units on the day (any of them).
+    the database. With ``unit_ids``, the people assigned to those units on the day (any of them); with
+    ``current_units``, those whose current unit is one of them; with ``due_until``, deadlines on or before it.
 
     Each line costs Python one tuple and two date conversions, nothing more.
     """
@@ -450,11 +455,19 @@ def who(
     text, params = _filtered(
         requirements, as_of, unit_ids=unit_ids, person_ids=None, statuses=statuses, untrained_only=untrained_only
     )
+    where = ["1 = 1"]
+    if current_units is not None:
+        where.append(f"cu.unit_id IN ({_ints(current_units)})")
+    if due_until is not None:
+        where.append(f"w.due_dn <= {day_number(due_until)}")
     text = (
         "SELECT w.requirement_id, w.person_id, p.staff_number, p.name, cu.unit_id, w.status, w.due_dn, w.last_dn, "
         f"w.untrained FROM ({text}) w JOIN tenancy_person p ON p.id = w.person_id LEFT JOIN ({CURRENT_UNIT_SQL}) cu "
-        "ON cu.person_id = w.person_id ORDER BY w.base_dn, w.person_id, w.requirement_id"
+        f"ON cu.person_id = w.person_id WHERE {' AND '.join(where)} "
+        "ORDER BY w.base_dn, w.person_id, w.requirement_id"
     )
+    if limit is not None:
+        text += f" LIMIT {int(limit)} OFFSET {int(offset)}"
     params += [as_of, as_of]
     epoch = EPOCH.toordinal()
     fromordinal = dt.date.fromordinal

@@ -69,7 +69,7 @@ class Snapshot:
             as_of=as_of,
             population=data["population"],
             requirements=requirements,
-            unit_emp=[tuple(row) for row in data["unit_emp"]],  # type: ignore[misc]
+            unit_emp=[tuple(row) for row in data["unit_emp"]],
             people={u: (o, s) for u, o, s in data["people"]},
         )
 

@@ -7,8 +7,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from piaops.tenancy.models import EmploymentType, Municipality, OrgUnit
-from piaops.training.compliance import Status, group_counts, municipality_counts
+from piaops.training.compliance import Status, active_requirements
 from piaops.training.models import Rating, Requirement
+from piaops.training.snapshot import snapshot
 
 
 @dataclass
@@ -52,27 +53,31 @@ class Overview:
 
 
 def overview(municipality: Municipality, as_of: dt.date) -> Overview:
-    """Two statements: counts per requirement, and counts per unit × employment type."""
-    requirements, counts = municipality_counts(municipality, as_of)
+    """From the day's cached compliance snapshot (see :mod:`piaops.training.snapshot`)."""
+    requirements = active_requirements(municipality)
+    data = snapshot(municipality, as_of)
     result = Overview(as_of=as_of, requirements=[])
     for req in requirements:
+        counts = data.requirements.get(req.pk)
+        if counts is None:  # a requirement activated since the snapshot's version: cannot happen (it bumps it)
+            counts = Counter({Status.NOT_APPLICABLE: data.population})
         tally = Tally(req.name)
-        for status, n in counts[req.pk].items():
+        for status, n in counts.items():
             tally.add(status, n)
             result.total.add(status, n)
-        result.requirements.append((req, counts[req.pk], tally))
+        result.requirements.append((req, counts, tally))
     units: dict[int | None, Tally] = {}
     employment: dict[str, Tally] = {}
     names = dict(OrgUnit.objects.for_municipality(municipality).values_list("pk", "name"))
     labels = dict(EmploymentType.choices)
-    for row in group_counts(requirements=requirements, as_of=as_of):
-        units.setdefault(row.unit_id, Tally(names.get(row.unit_id or 0, "（所属なし）"), key=row.unit_id)).add(
-            row.status, row.count
-        )
-        employment.setdefault(
-            row.employment_type,
-            Tally(str(labels.get(row.employment_type, row.employment_type)), key=row.employment_type),
-        ).add(row.status, row.count)
+    for unit_id, kind, done, pending, overdue in data.unit_emp:
+        for tally in (
+            units.setdefault(unit_id, Tally(names.get(unit_id or 0, "（所属なし）"), key=unit_id)),
+            employment.setdefault(kind, Tally(str(labels.get(kind, kind)), key=kind)),
+        ):
+            tally.done += done
+            tally.pending += pending
+            tally.overdue += overdue
     result.by_unit = sorted(units.values(), key=lambda t: (t.rate if t.rate is not None else 2, t.label))
     order = list(labels)
     result.by_employment = sorted(
