@@ -15,9 +15,9 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from bench.harness import Figure, median_seconds, setup_django
+from bench.harness import Figure, median_seconds, scale, setup_django
 
-PEOPLE = int(os.environ.get("PIAOPS_BENCH_API_PEOPLE", "10000"))
+PEOPLE = scale("PIAOPS_BENCH_API_PEOPLE", 10000, 300)
 ROWS = PEOPLE
 LIMIT = 200
 SMALL = 500
