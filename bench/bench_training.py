@@ -18,13 +18,12 @@ Figures, at each size (ours and the baseline measured alternately in the same ru
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import random
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from bench.harness import Figure, database_url, interleaved, quick, scale, setup_django
+from bench.harness import Figure, database_url, growth, interleaved, quick, scale, setup_django
 
 AS_OF = dt.date(2026, 11, 25)
 FIRST_DAY = dt.date(2018, 4, 1)
@@ -289,7 +288,7 @@ def run() -> list[Figure]:
     municipality = tenant["municipality"]
     requirements = tenant["requirements"]
     figures: list[Figure] = []
-    growth: dict[str, list[tuple[int, float]]] = {"counts": [], "who": []}
+    trend: dict[str, list[tuple[int, float]]] = {"counts": [], "who": []}
     built = 0
     for people in sizes:
         _add_people(tenant, built, people - built, per_person)
@@ -343,19 +342,11 @@ def run() -> list[Figure]:
                 target="≤ 1.5×",
             )
         )
-        growth["counts"].append((pairs, c_ours))
-        growth["who"].append((pairs, w_ours))
-    for name, points in growth.items():
+        trend["counts"].append((pairs, c_ours))
+        trend["who"].append((pairs, w_ours))
+    for name, points in trend.items():
         if len(points) >= 2:
-            (p0, t0), (p1, t1) = points[0], points[-1]
-            exponent = math.log(t1 / t0) / math.log(p1 / p0) if t0 > 0 and t1 > 0 and p1 != p0 else float("nan")
-            shape = "linear or better" if exponent <= 1.1 else "worse than linear"
-            print(
-                f"  growth of {name}: "
-                + ", ".join(f"{p:,} pairs {t * 1000:,.0f} ms" for p, t in points)
-                + f" — time ∝ pairs^{exponent:.2f} ({shape})",
-                flush=True,
-            )
+            print(f"  growth of {name}: {growth(points, 'pairs')}", flush=True)
 
     data, parsed = _import_csv(municipality.pk, tenant["courses"], import_rows, built)
 

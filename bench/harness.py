@@ -119,6 +119,17 @@ def interleaved(
     return [statistics.median(t) for t in times]
 
 
+def growth(points: list[tuple[int, float]], unit: str) -> str:
+    """How a cost grows over sizes: the figures and the exponent k of time ∝ size^k between the extremes."""
+    import math
+
+    (n0, t0), (n1, t1) = points[0], points[-1]
+    k = math.log(t1 / t0) / math.log(n1 / n0) if t0 > 0 and t1 > 0 and n1 != n0 else float("nan")
+    shape = "flat: independent of size" if k < 0.2 else "linear or better" if k <= 1.1 else "WORSE than linear"
+    sizes = ", ".join(f"{n:,} {unit} {t * 1000:,.1f} ms" for n, t in points)
+    return f"{sizes} — time ∝ size^{k:.2f} ({shape})"
+
+
 def setup_django(database_url: str | None = None) -> None:
     """Configure Django on a fresh SQLite file (or ``database_url``) and migrate it."""
     os.environ.setdefault("PIAOPS_DEBUG", "1")
