@@ -77,20 +77,20 @@ DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/piaops_bench"
 
 def database_url(bench: str) -> str | None:
     """The throw-away PostgreSQL database of one bench (dropped and re-created here), or None for a fresh SQLite
-    file. ``PIAOPS_BENCH_DATABASE_URL`` names the server and a database prefix (``…/piaops_bench`` gives
+    file. ``PIAOPS_BENCH_POSTGRES`` names the server and a database prefix (``…/piaops_bench`` gives
     ``piaops_bench_<bench>``); without it the stated scale uses PostgreSQL at 127.0.0.1 when it answers (the
-    issue's figures are PostgreSQL's), and quick mode uses SQLite. ``PIAOPS_BENCH_DATABASE_URL=sqlite`` forces
+    issue's figures are PostgreSQL's), and quick mode uses SQLite. ``PIAOPS_BENCH_POSTGRES=sqlite`` forces
     SQLite."""
     from urllib.parse import urlparse
 
     from piaops.dbcheck import answers
 
-    url = os.environ.get("PIAOPS_BENCH_DATABASE_URL", "")
+    url = os.environ.get("PIAOPS_BENCH_POSTGRES", "")
     if url == "sqlite" or (not url and quick()):
         return None
     url = url or DEFAULT_POSTGRES
     if not answers(url):
-        if os.environ.get("PIAOPS_BENCH_DATABASE_URL"):
+        if os.environ.get("PIAOPS_BENCH_POSTGRES"):
             raise SystemExit(f"PostgreSQL does not answer at {url}")
         return None
     parsed = urlparse(url)

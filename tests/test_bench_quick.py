@@ -30,9 +30,9 @@ def _env() -> dict[str, str]:
     env |= SMALL
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
     if os.environ.get("PIAOPS_TEST_DB") == "postgres":
-        env["PIAOPS_BENCH_DATABASE_URL"] = os.environ["PIAOPS_TEST_DATABASE_URL"].rstrip("/") + "_quickbench"
+        env["PIAOPS_BENCH_POSTGRES"] = os.environ["PIAOPS_TEST_DATABASE_URL"].rstrip("/") + "_quickbench"
     else:
-        env["PIAOPS_BENCH_DATABASE_URL"] = "sqlite"
+        env["PIAOPS_BENCH_POSTGRES"] = "sqlite"
     return env
 
 
