@@ -11,13 +11,12 @@ runs on PostgreSQL instead of a fresh SQLite file."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from typing import Any
 
-from bench.harness import Figure, median_seconds, setup_django
+from bench.harness import Figure, database_url, median_seconds, scale, setup_django
 
-PEOPLE = int(os.environ.get("PIAOPS_BENCH_API_PEOPLE", "10000"))
+PEOPLE = scale("PIAOPS_BENCH_API_PEOPLE", 10000, 300)
 ROWS = PEOPLE
 LIMIT = 200
 SMALL = 500
@@ -136,7 +135,7 @@ def _queries_per_page(client: Any, headers: dict[str, str], path: str, limit: in
 
 
 def run() -> list[Figure]:
-    setup_django(os.environ.get("PIAOPS_BENCH_DATABASE_URL"))
+    setup_django(database_url("api"))
     from django.conf import settings
     from django.test import Client
 

@@ -7,10 +7,9 @@ and long text-only sections. ``PIAOPS_BENCH_PAGES`` sets the size (default 200).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from bench.harness import Figure, median_seconds
+from bench.harness import Figure, median_seconds, scale
 from piaops.assessments.parser import parse_report
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "assessments" / "data"
@@ -80,7 +79,7 @@ def _split_only(text: str) -> int:
 
 
 def run() -> list[Figure]:
-    pages = int(os.environ.get("PIAOPS_BENCH_PAGES", "200"))
+    pages = scale("PIAOPS_BENCH_PAGES", 200, 10)
     text = synthetic_report(pages)
     report = parse_report(text)
     assert len(report.items()) > pages // 2, "the synthetic report must really be parsed into items"

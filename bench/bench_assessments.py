@@ -9,11 +9,10 @@ its predecessor.
 from __future__ import annotations
 
 import itertools
-import os
 
-from bench.harness import Figure, median_seconds, setup_django
+from bench.harness import Figure, median_seconds, scale, setup_django
 
-ITEMS = int(os.environ.get("PIAOPS_BENCH_ASSESSMENT_ITEMS", "100"))
+ITEMS = scale("PIAOPS_BENCH_ASSESSMENT_ITEMS", 100, 10)
 PARTIES = ["札幌市", "中間サーバー・プラットフォーム", "eLTAXシステム認定委託先事業者"]
 
 

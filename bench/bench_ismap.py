@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 
-from bench.harness import Figure, median_seconds
+from bench.harness import Figure, median_seconds, scale
 from piaops.assurance.ismap_list import parse_list
 
-ROWS = int(os.environ.get("PIAOPS_BENCH_ISMAP_ROWS", "1000"))
+ROWS = scale("PIAOPS_BENCH_ISMAP_ROWS", 1000, 50)
 
 
 def _file(rows: int) -> bytes:

@@ -5,14 +5,13 @@ Size: ``PIAOPS_BENCH_MYNUMBER_KB`` kilobytes of report-like text (default 1000).
 
 from __future__ import annotations
 
-import os
 import random
 import re
 
-from bench.harness import Figure, median_seconds
+from bench.harness import Figure, median_seconds, scale
 from piaops.lib.mynumber import contains_my_number
 
-KB = int(os.environ.get("PIAOPS_BENCH_MYNUMBER_KB", "1000"))
+KB = scale("PIAOPS_BENCH_MYNUMBER_KB", 1000, 20)
 _BARE = re.compile(r"\d{12}")
 
 

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Figure, logged_in_client, setup_django
+from bench.harness import Figure, logged_in_client, scale, setup_django
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -58,8 +58,8 @@ def run() -> list[Figure]:
     from piaops.selfcheck.models import Checklist
     from piaops.tenancy.models import User
 
-    people = int(os.environ.get("BENCH_PAGES_PEOPLE", "2000"))
-    repeat = int(os.environ.get("BENCH_PAGES_REPEAT", "20"))
+    people = scale("BENCH_PAGES_PEOPLE", 2000, 100)
+    repeat = scale("BENCH_PAGES_REPEAT", 20, 1)
     call_command("demo", people=people, today=TODAY.isoformat(), verbosity=0, stdout=open(os.devnull, "w"))
     admin = User.objects.get(username="demo-admin")
     client = logged_in_client(admin)

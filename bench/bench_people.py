@@ -4,12 +4,11 @@ same 50 rows. ``PIAOPS_BENCH_PEOPLE`` sets the roster size (default 2,000, as in
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 
-from bench.harness import Figure, logged_in_client, median_seconds, setup_django
+from bench.harness import Figure, logged_in_client, median_seconds, scale, setup_django
 
-PEOPLE = int(os.environ.get("PIAOPS_BENCH_PEOPLE", "2000"))
+PEOPLE = scale("PIAOPS_BENCH_PEOPLE", 2000, 100)
 
 
 def _build() -> tuple[Any, Any]:

@@ -13,10 +13,10 @@ import io
 import itertools
 import os
 
-from bench.harness import Figure, median_seconds, setup_django
+from bench.harness import Figure, median_seconds, scale, setup_django
 
-UNITS = int(os.environ.get("PIAOPS_BENCH_UNITS", "500"))
-ITEMS = int(os.environ.get("PIAOPS_BENCH_ITEMS", "150"))
+UNITS = scale("PIAOPS_BENCH_UNITS", 500, 10)
+ITEMS = scale("PIAOPS_BENCH_ITEMS", 150, 10)
 EXPORT_UNITS = int(os.environ.get("PIAOPS_BENCH_EXPORT_UNITS", str(UNITS)))
 _seq = itertools.count(1)
 
@@ -75,8 +75,8 @@ def run() -> list[Figure]:
         campaign = state["c"]
         with transaction.atomic(), connection.cursor() as cur:
             cur.executemany(
-                "INSERT INTO selfcheck_checklist (municipality_id, campaign_id, unit_id, status, round) "
-                "VALUES (%s, %s, %s, 'not_started', 1)",
+                "INSERT INTO selfcheck_checklist (municipality_id, campaign_id, unit_id, status, round, version) "
+                "VALUES (%s, %s, %s, 'not_started', 1, 1)",
                 [(m.pk, campaign.pk, u.pk) for u in units],
             )
             cur.execute("SELECT id FROM selfcheck_checklist WHERE campaign_id = %s", [campaign.pk])

@@ -1,4 +1,10 @@
-"""The shared pieces of every benchmark: timing, Django set-up on a throw-away database, and the report line."""
+"""The shared pieces of every benchmark: timing, Django set-up on a throw-away database, the report line, and the
+quick mode.
+
+Quick mode (``python -m bench --quick``, run by ``tests/test_bench_quick.py`` inside ``make test``): every bench runs
+at small sizes (:func:`scale`), so a bench that crashes or whose answer no longer equals its baseline's fails the
+tests; its timings are printed and never asserted. Default: the stated scale.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,28 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+QUICK_ENV = "PIAOPS_BENCH_QUICK"
+
+
+def quick() -> bool:
+    return os.environ.get(QUICK_ENV) == "1"
+
+
+def scale(name: str, full: int, small: int) -> int:
+    """A size: the environment variable ``name`` if set, else ``small`` in quick mode and ``full`` otherwise."""
+    value = os.environ.get(name)
+    if value:
+        return int(value)
+    return small if quick() else full
+
+
+def load_average() -> str:
+    """The 1-minute load average (``uptime``), printed next to every figure: the machine is shared."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:  # pragma: no cover (platforms without it)
+        return "?"
 
 
 @dataclass(frozen=True)
@@ -25,10 +53,10 @@ class Figure:
         rate = ""
         if self.unit_count:
             rate = f"  ({self.unit_count / self.ours:,.0f}/s vs {self.unit_count / self.baseline:,.0f}/s)"
-        target = f"  target: {self.target}" if self.target else ""
+        target = f"  goal: {self.target}" if self.target else ""
         return (
             f"{self.name}: {self.ours * 1000:,.1f} ms   baseline ({self.baseline_name}): "
-            f"{self.baseline * 1000:,.1f} ms   ratio {ratio:.2f}×{rate}{target}"
+            f"{self.baseline * 1000:,.1f} ms   ratio {ratio:.2f}×{rate}{target}   [load {load_average()}]"
         )
 
 
@@ -42,6 +70,64 @@ def median_seconds(fn: Callable[[], object], *, repeat: int = 5, setup: Callable
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/piaops_bench"
+
+
+def database_url(bench: str) -> str | None:
+    """The throw-away PostgreSQL database of one bench (dropped and re-created here), or None for a fresh SQLite
+    file. ``PIAOPS_BENCH_POSTGRES`` names the server and a database prefix (``…/piaops_bench`` gives
+    ``piaops_bench_<bench>``); without it the stated scale uses PostgreSQL at 127.0.0.1 when it answers (the
+    issue's figures are PostgreSQL's), and quick mode uses SQLite. ``PIAOPS_BENCH_POSTGRES=sqlite`` forces
+    SQLite."""
+    from urllib.parse import urlparse
+
+    from piaops.dbcheck import answers
+
+    url = os.environ.get("PIAOPS_BENCH_POSTGRES", "")
+    if url == "sqlite" or (not url and quick()):
+        return None
+    url = url or DEFAULT_POSTGRES
+    if not answers(url):
+        if os.environ.get("PIAOPS_BENCH_POSTGRES"):
+            raise SystemExit(f"PostgreSQL does not answer at {url}")
+        return None
+    parsed = urlparse(url)
+    name = f"{parsed.path.lstrip('/') or 'piaops_bench'}_{bench}"
+    import psycopg
+
+    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return parsed._replace(path=f"/{name}").geturl()
+
+
+def interleaved(
+    fns: list[Callable[[], object]], *, repeat: int = 5, setup: Callable[[], object] | None = None
+) -> list[float]:
+    """Median wall time of each of ``fns``, run in turn ``repeat`` times (A B A B …): on a shared machine a load
+    spike then hits both sides of a ratio, not one. ``setup`` runs untimed before each call."""
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            if setup is not None:
+                setup()
+            start = time.perf_counter()
+            fn()
+            times[i].append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
+
+
+def growth(points: list[tuple[int, float]], unit: str) -> str:
+    """How a cost grows over sizes: the figures and the exponent k of time ∝ size^k between the extremes."""
+    import math
+
+    (n0, t0), (n1, t1) = points[0], points[-1]
+    k = math.log(t1 / t0) / math.log(n1 / n0) if t0 > 0 and t1 > 0 and n1 != n0 else float("nan")
+    shape = "flat: independent of size" if k < 0.2 else "linear or better" if k <= 1.1 else "WORSE than linear"
+    sizes = ", ".join(f"{n:,} {unit} {t * 1000:,.1f} ms" for n, t in points)
+    return f"{sizes} — time ∝ size^{k:.2f} ({shape})"
 
 
 def setup_django(database_url: str | None = None) -> None:

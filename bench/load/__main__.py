@@ -28,6 +28,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 CHECKLIST_PAGES = ("自己点検票", "自己点検票 下書き保存", "自己点検票 提出")
 TARGET_P95_MS = 300
+CITY_PEOPLE = 10_000
+CLIENT_NICE = 10
+# Issue 17, at city size: dashboard p95 under load, and the home page for one client (the baseline run).
+PAGE_TARGETS = {"ダッシュボード": ("p95", 150), "ホーム": ("single p50", 60)}
 
 
 def _free_port() -> int:
@@ -100,7 +104,10 @@ def _locust(
         "PIAOPS_LOAD_SECONDS": str(seconds),
     }
     users = heads + admins  # all spawned at once; they log in, then work together for ``seconds``
+    # The load client runs at a lower OS priority than the server (nice 10): on 2 cores the two compete, and the
+    # figures are the server's.
     args = [
+        "nice", "-n", str(CLIENT_NICE),
         sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless", "--host", url,
         "-u", str(users), "-r", str(users), "-t", f"{seconds + 300}s", "--stop-timeout", "10",
         "--csv", str(out), "--only-summary", "--loglevel", "WARNING",
@@ -139,9 +146,10 @@ def _locust(
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("PIAOPS_LOAD_SECONDS", "60")))
-    parser.add_argument("--heads", type=int, default=50)
-    parser.add_argument("--admins", type=int, default=5)
-    parser.add_argument("--people", type=int, default=2000, help="demo size (people)")
+    parser.add_argument("--heads", type=int, help="所属長 answering checklists (default 50; 0 at city size)")
+    parser.add_argument("--admins", type=int, help="admins on the dashboard and home (default 5; 20 at city size)")
+    parser.add_argument("--people", type=int, default=2000, help="demo size (people; ≥ 10,000 is city size)")
+    parser.add_argument("--units", type=int, help="units of the organisation (default: the demo's; 400 at city size)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument(
         "--database-url",
@@ -154,6 +162,11 @@ def main(argv: list[str]) -> int:
     )
     _tenant_options(parser)
     args = parser.parse_args(argv)
+    city = args.people >= CITY_PEOPLE  # issue 17: 20 users on the dashboard and home of a Sapporo-size tenant
+    args.heads = args.heads if args.heads is not None else (0 if city else 50)
+    args.admins = args.admins if args.admins is not None else (20 if city else 5)
+    args.units = args.units if args.units is not None else (400 if city else 0)
+    args.home = args.home or city
     if args.municipalities:
         return _tenants(args)
 
@@ -167,14 +180,18 @@ def main(argv: list[str]) -> int:
     plan, expected = work / "plan.json", work / "submitted.jsonl"
     env |= {"PIAOPS_LOAD_PLAN": str(plan), "PIAOPS_LOAD_EXPECTED": str(expected)}
     piaops = [sys.executable, "-m", "piaops.cli"]
-    pacing = "burst: forms saved the instant they arrive" if args.burst else "1–3 s to fill in each form"
+    pacing = "burst: forms saved the instant they arrive" if args.burst else "1–3 s between actions"
     print(
-        f"== load: {args.heads} 所属長 + {args.admins} 管理者, {args.seconds} s, demo {args.people} 人, {pacing}",
+        f"== load: {args.heads} 所属長 + {args.admins} 管理者, {args.seconds} s, demo {args.people} 人"
+        f"{f', {args.units} 所属' if args.units else ''}, {pacing}; load client at nice {CLIENT_NICE}, server at "
+        f"nice 0; load average {os.getloadavg()[0]:.2f} at the start",
         flush=True,
     )
     _recreate_database(args.database_url)
     _run([*piaops, "migrate", "--no-input", "-v0"], env)
     _run([*piaops, "demo", "--people", str(args.people)], env)
+    if args.units:
+        _run([sys.executable, "-m", "bench.load.db", "grow", str(args.units)], env)
     # One more 所属長 and admin than the load uses: they make the unloaded baseline run.
     _run([sys.executable, "-m", "bench.load.db", "prepare", str(plan), str(args.heads + 1), str(args.admins + 1)], env)
 
@@ -227,6 +244,13 @@ def main(argv: list[str]) -> int:
         if name in CHECKLIST_PAGES and s["p95"] >= TARGET_P95_MS:
             slow.append(name)
             mark = f"  (target p95 < {TARGET_P95_MS} ms)"
+        if city and name in PAGE_TARGETS:
+            kind, limit = PAGE_TARGETS[name]
+            value = s["p95"] if kind == "p95" else b.get("p50", 0)
+            met = value < limit
+            mark = f"  (goal {kind} < {limit} ms: {'met' if met else 'MISSED'})"
+            if not met:
+                slow.append(name)
         print(
             f"  {name:<22} {int(s['count']):>8} {int(s['failures']):>6} {s['p50']:>7.0f} {s['p95']:>7.0f}"
             f"   {b.get('p50', 0):.0f}/{b.get('p95', 0):.0f}{mark}"
@@ -242,7 +266,7 @@ def main(argv: list[str]) -> int:
         [sys.executable, "-m", "bench.load.db", "verify", str(plan), str(expected)], env=env, cwd=ROOT, check=False
     )
     ok = errors == 0 and server_errors == 0 and verified.returncode == 0 and submitted == args.heads + 1
-    target = f"p95 target (< {TARGET_P95_MS} ms, checklist pages): " + (
+    target = "targets (checklist pages p95 < 300 ms; city size: dashboard p95 < 150 ms, home < 60 ms): " + (
         f"missed by {', '.join(slow)}" if slow else "met"
     )
     print(f"  result: {'OK' if ok else 'FAILED'} (no error, no lost answer); {target}")

@@ -98,6 +98,36 @@ def prepare(out: Path, *, heads: int, admins: int) -> None:
     print(f"準備: 所属長 {len(head_names)} 人（自己点検票 {campaign.checklists.count()} 件）、管理者 {len(secrets)} 人")
 
 
+def grow(units: int) -> None:
+    """Bring the demo municipality to ``units`` units (a Sapporo-size organisation): new 課 under one more 局, and a
+    third of the people's current assignments moved to them (so every unit has staff)."""
+    _django()
+    from django.db import connection, transaction
+
+    from piaops.core.demo import DEMO_CODE
+    from piaops.tenancy import services as tenancy
+    from piaops.tenancy.models import Municipality, OrgUnit
+
+    municipality = Municipality.objects.get(code=DEMO_CODE)
+    have = OrgUnit.objects.filter(municipality=municipality).count()
+    if have >= units:
+        return
+    with transaction.atomic():
+        parent = tenancy.unit_create(municipality=municipality, name="拡張局", code="970000", kind=OrgUnit.Kind.BUREAU)
+        new = [
+            tenancy.unit_create(municipality=municipality, name=f"拡張{n:03d}課", code=f"97{n:04d}", parent=parent).pk
+            for n in range(1, units - have)
+        ]
+        with connection.cursor() as cursor:  # a bench fixture: moved in one statement, not through the service
+            cursor.execute(
+                "UPDATE tenancy_assignment SET unit_id = (%s::bigint[])[1 + id %% %s] "
+                "WHERE municipality_id = %s AND end_date IS NULL AND id %% 3 = 0",
+                [new, len(new), municipality.pk],
+            )
+            moved = cursor.rowcount
+    print(f"組織: {OrgUnit.objects.filter(municipality=municipality).count()} 所属（配属 {moved} 件を新設の所属へ）")
+
+
 def verify(plan_path: Path, expected_path: Path) -> int:
     """Compare what the simulated users submitted with the database; return the process exit status."""
     _django()
@@ -146,6 +176,9 @@ def verify(plan_path: Path, expected_path: Path) -> int:
 def main(argv: list[str]) -> int:
     if argv[:1] == ["prepare"]:
         prepare(Path(argv[1]), heads=int(argv[2]), admins=int(argv[3]))
+        return 0
+    if argv[:1] == ["grow"]:
+        grow(int(argv[1]))
         return 0
     if argv[:1] == ["verify"]:
         return verify(Path(argv[1]), Path(argv[2]))

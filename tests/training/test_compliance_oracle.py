@@ -16,7 +16,7 @@ import pytest
 
 from piaops.lib.fiscal import next_office_day
 from piaops.tenancy.models import Assignment, EmploymentType, Person, Role, RoleGrant
-from piaops.training.compliance import Status, group_counts, status_rows
+from piaops.training.compliance import Status, group_counts, status_rows, who
 from piaops.training.models import COMPLETING_RESULTS, Record, Requirement, Result, Trigger
 from piaops.training.periods import add_months, period_of, previous_period
 from tests import factories as f
@@ -208,3 +208,21 @@ def test_group_counts_is_one_query_whatever_the_number_of_requirements(
         # The requirements' courses, the units of the one requirement bound to a unit, then the counts.
         with django_assert_num_queries(3):
             group_counts(requirements=requirements, as_of=D(2026, 10, 1))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_streamed_who_list_agrees_with_the_per_person_reading(world: World, seed: int) -> None:
+    """``who`` (status, deadline with its periods and month arithmetic, current unit: all from the database) lists
+    exactly the people × requirements the rules put in the asked statuses, with the same deadlines."""
+    r = roster(world, seed)
+    for day in r.days:
+        for statuses in ([Status.OVERDUE], [Status.PENDING, Status.OVERDUE], [Status.DONE]):
+            expected = {}
+            for req in r.requirements:
+                for person in r.people:
+                    status, due = expected_status(r, req, person, day)
+                    if status in statuses:
+                        expected[(req.pk, person.pk)] = (status, due, current_unit(person, day), person.staff_number)
+            lines = list(who(requirements=r.requirements, as_of=day, statuses=statuses, chunk=7))
+            got = {(w.requirement_id, w.person_id): (w.status, w.due, w.unit_id, w.staff_number) for w in lines}
+            assert len(lines) == len(got) and got == expected, (day, statuses)

@@ -182,6 +182,7 @@ PAGE_SCANS: dict[str, tuple[dict[str, Param], list[str]]] = {
     "audits:submit": ({"fy": FY}, [""]),
     "audits:rating": ({"fy": FY}, [""]),
     "training:index": ({}, [""]),
+    "training:who": ({}, ["", "?show=soon", "?show=untrained"]),
     "training:courses": ({}, [""]),
     "training:course_new": ({}, [""]),
     "training:requirements": ({}, [""]),

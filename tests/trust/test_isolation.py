@@ -41,6 +41,8 @@ EMPTY_IN_B: dict[str, str] = {
     "core.SentReminder": "written only by `piaops remind` after a mail server accepted a reminder; no page shows it",
     "incidents.Consultation": "a 協議 needs an incident routed to consultation, which the demo does not make; it is "
     "shown only inside its incident's page (covered by the incident's id)",
+    "training.ComplianceSnapshot": "derived counts, written by the first page of the day that reads them; no page "
+    "shows a row as such (what they count is covered by the dashboard and training pages)",
 }
 
 # API path parameter → B object (a key of ``IsoWorld.b_ids``) or a value that is not an object id. A new operation

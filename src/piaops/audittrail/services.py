@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import DataError, connection, models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
@@ -168,7 +168,8 @@ def record(
             proxy_addr=actor.proxy_addr[:64],
             prev_hash=head.hash,
         )
-        entry.hash = entry_hash(entry)
+        entry.canonical = _entry_payload(entry)
+        entry.hash = hashlib.sha256(entry.canonical.encode("utf-8")).hexdigest()
         entry.save(force_insert=True)
         head.seq = entry.seq
         head.hash = entry.hash
@@ -264,13 +265,34 @@ def _entries(municipality_id: int | None) -> Iterator[AuditEntry]:
     return AuditEntry.objects.chain(municipality_id).order_by("seq", "id").iterator(chunk_size=2000)
 
 
+_DUPLICATE = "同じ連番の記録が重複しています"
+_LINK = "直前の記録とのつながり（ハッシュ）が一致しません"
+_CONTENT = "記録の内容がハッシュと一致しません（変更された可能性があります）"
+
+
+def _missing(seq: int) -> str:
+    return f"連番 {seq} の記録がありません（削除された可能性があります）"
+
+
 def verify_chain(municipality_id: int | None) -> VerifyResult:
     """Recompute one chain from its first entry and compare it with the chain head.
 
     Detected: an edited entry (its hash no longer matches), an entry edited with its hash recomputed (the next
     entry's link breaks), a deleted entry (its sequence number is missing), entries deleted at the end (the
     chain head, which the database lets move forward only, is further on).
+
+    On PostgreSQL one statement does it (:func:`_first_break_in_database`) when every entry of the chain has its
+    canonical bytes; otherwise (SQLite, or entries older than the column) Python re-encodes each entry.
     """
+    if connection.vendor == "postgresql":
+        found = _first_break_in_database(municipality_id)
+        if found is not None:
+            return _with_head(municipality_id, found)
+    return verify_chain_in_python(municipality_id)
+
+
+def verify_chain_in_python(municipality_id: int | None) -> VerifyResult:
+    """``verify_chain`` by re-encoding every entry's fields in Python (SQLite; entries without canonical text)."""
     prev = GENESIS
     expected = 1
     count = 0
@@ -280,22 +302,123 @@ def verify_chain(municipality_id: int | None) -> VerifyResult:
 
     for entry in _entries(municipality_id):
         if entry.seq < expected:
-            return broken(entry.seq, "同じ連番の記録が重複しています")
+            return broken(entry.seq, _DUPLICATE)
         if entry.seq > expected:
-            return broken(expected, f"連番 {expected} の記録がありません（削除された可能性があります）")
+            return broken(expected, _missing(expected))
         if entry.prev_hash != prev:
-            return broken(entry.seq, "直前の記録とのつながり（ハッシュ）が一致しません")
+            return broken(entry.seq, _LINK)
         if entry_hash(entry) != entry.hash:
-            return broken(entry.seq, "記録の内容がハッシュと一致しません（変更された可能性があります）")
+            return broken(entry.seq, _CONTENT)
         prev = entry.hash
         expected += 1
         count += 1
+    return _with_head(municipality_id, VerifyResult(True, count, municipality_id, last_hash=prev))
+
+
+def _with_head(municipality_id: int | None, result: VerifyResult) -> VerifyResult:
+    """A chain whose entries are sound, compared with its head (which catches entries deleted at the end)."""
+    if not result.ok:
+        return result
+    count, prev = result.count, result.last_hash
+
+    def broken(seq: int, reason: str) -> VerifyResult:
+        return VerifyResult(False, count, municipality_id, seq, reason, prev)
+
     head = ChainHead.objects.filter(municipality_id=municipality_id or 0).first()
     if head is not None and head.seq > count:
         return broken(count + 1, f"連番 {count + 1}〜{head.seq} の記録がありません（末尾が削除された可能性があります）")
     if head is not None and (head.seq != count or head.hash != prev):
         return broken(count, "末尾の記録が管理情報（チェーンの先頭）と一致しません")
-    return VerifyResult(True, count, municipality_id, last_hash=prev)
+    return result
+
+
+# Every field the canonical text holds, compared with the stored column: an edit of either side breaks the entry.
+# jsonb values are compared as jsonb's own text (numbers keep their written scale: 1 and 1.0 differ, as they do
+# when Python re-encodes them); a SQL NULL ``before``/``after`` is JSON null, as Python reads it.
+_FIELDS_MATCH = """(
+    j.c->>'seq' = e.seq::text
+    AND j.c->>'at' = to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
+    AND (j.c->'municipality')::text = COALESCE(e.municipality_id::text, 'null')
+    AND (j.c->'actor')::text = COALESCE(e.actor_id::text, 'null')
+    AND jsonb_typeof(j.c->'actor_name') = 'string' AND j.c->>'actor_name' = e.actor_name
+    AND jsonb_typeof(j.c->'action') = 'string' AND j.c->>'action' = e.action
+    AND jsonb_typeof(j.c->'object_type') = 'string' AND j.c->>'object_type' = e.object_type
+    AND jsonb_typeof(j.c->'object_id') = 'string' AND j.c->>'object_id' = e.object_id
+    AND jsonb_typeof(j.c->'object_repr') = 'string' AND j.c->>'object_repr' = e.object_repr
+    AND jsonb_typeof(j.c->'summary') = 'string' AND j.c->>'summary' = e.summary
+    AND (j.c->'before')::text = COALESCE(e.before::text, 'null')
+    AND (j.c->'after')::text = COALESCE(e.after::text, 'null')
+    AND jsonb_typeof(j.c->'remote_addr') = 'string' AND j.c->>'remote_addr' = e.remote_addr
+    AND jsonb_typeof(j.c->'prev_hash') = 'string' AND j.c->>'prev_hash' = e.prev_hash
+    AND j.c - ARRAY['seq', 'at', 'municipality', 'actor', 'actor_name', 'action', 'object_type', 'object_id',
+                    'object_repr', 'summary', 'before', 'after', 'remote_addr', 'prev_hash'] = '{}'::jsonb
+)"""
+
+_VERIFY_SQL = f"""
+SELECT t.rn, t.seq, t.prev, t.prev_hash, t.fields_ok, t.hash_ok FROM (
+  SELECT row_number() OVER w AS rn, x.seq, x.prev_hash, COALESCE(lag(x.hash) OVER w, '{GENESIS}') AS prev,
+         x.fields_ok, x.hash_ok
+  FROM (
+    SELECT e.id, e.seq, e.prev_hash, e.hash,
+           COALESCE(e.canonical <> '' AND {_FIELDS_MATCH}, false) AS fields_ok, j.hashed = e.hash AS hash_ok
+    FROM audittrail_auditentry e
+    CROSS JOIN LATERAL (
+      SELECT encode(sha256(convert_to(e.canonical, 'UTF8')), 'hex') AS hashed,
+             CASE WHEN e.canonical <> '' THEN e.canonical::jsonb END AS c
+      OFFSET 0
+    ) j
+    WHERE {{chain}}
+    OFFSET 0
+  ) x
+  WINDOW w AS (ORDER BY x.seq, x.id)
+) t
+WHERE NOT t.fields_ok OR t.seq <> t.rn OR t.prev_hash <> t.prev OR NOT t.hash_ok
+ORDER BY t.rn LIMIT 1
+"""  # OFFSET 0: the lateral row is computed once per entry (its text parsed once), not inlined per reference;
+# and the windows see only the narrow per-entry results (wide rows made them spill to disk).
+
+
+def _first_break_in_database(municipality_id: int | None) -> VerifyResult | None:
+    """PostgreSQL verifies the chain in one statement, one pass: its ``sha256()`` over each stored canonical text,
+    every field compared with that text, the links and sequence numbers by window functions; only the first
+    broken entry (or the last one) comes back. The checks and their order per entry are ``verify_chain``'s.
+
+    Where every field equals the canonical text, ``sha256(text)`` is exactly the hash Python would compute from
+    the fields, so the answer is Python's. None — Python verifies the chain — when an entry's fields differ from
+    its text, or it has none (written before the column existed), as long as nothing earlier broke."""
+    chain = "e.municipality_id IS NULL" if municipality_id is None else "e.municipality_id = %s"
+    params = [] if municipality_id is None else [municipality_id]
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_VERIFY_SQL.replace("{chain}", chain), params)
+            row = cursor.fetchone()
+            if row is None:  # every entry sound: the count and the last hash
+                cursor.execute(
+                    f"SELECT count(*), (SELECT e.hash FROM audittrail_auditentry e WHERE {chain} "
+                    f"ORDER BY e.seq DESC, e.id DESC LIMIT 1) FROM audittrail_auditentry e WHERE {chain}",
+                    params * 2,
+                )
+                n, last = cursor.fetchone()
+                return VerifyResult(True, n, municipality_id, last_hash=last or GENESIS)
+    except DataError:  # a canonical text that is not JSON (tampered): Python names the broken entry
+        return None
+    rn, seq, prev, prev_hash, fields_ok, hash_ok = row
+    good = rn - 1  # entries before this one are sound
+
+    def broken(at: int, reason: str) -> VerifyResult:
+        return VerifyResult(False, good, municipality_id, at, reason, prev)
+
+    if seq < rn:
+        return broken(seq, _DUPLICATE)
+    if seq > rn:
+        return broken(rn, _missing(rn))
+    if prev_hash != prev:
+        return broken(seq, _LINK)
+    if not fields_ok:
+        # The stored fields are not those of the canonical text (or it is missing): whether the entry is sound
+        # depends on re-encoding the fields, as Python does — the chain is left to it, with identical results.
+        return None
+    return broken(seq, _CONTENT)  # the only check left that can fail
 
 
 def verify_all() -> list[VerifyResult]:

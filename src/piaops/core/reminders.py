@@ -8,6 +8,11 @@ pushed into the app's queries: ``municipality_id`` keeps one tenant's reminders,
 The command sends each one whose ``key`` has not been sent before and records it; a failed send is retried on
 the next run. So ``collect`` never needs to remember what it sent: a stable ``key`` is enough.
 
+A source whose reminders grow with the head count (training: one per person × requirement) also provides
+``summaries(*, today, municipality_id, unit_ids) -> Iterable[Summary]`` with the same filters: a few counted lines
+(「研修の期限超過 324名」 with a link to the filtered list). The home page shows those instead of the source's
+reminders, so its cost does not grow with the number of people (``collect_home``).
+
 The same module may also provide ``deadlines(*, today, municipality_id=None, unit_ids=None) -> Iterable[Deadline]``
 with the same filters: every *unresolved* deadline, whatever its date (a reminder exists only from a few days
 before it; a calendar shows it all the time). The iCalendar feed (``piaops.calendarfeed``) reads them.
@@ -64,6 +69,17 @@ class Reminder:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """One counted line of the home page, e.g. 「研修の期限超過 324名」, linking to the list it counts."""
+
+    label: str  # Japanese
+    count: int
+    counter: str  # 名, 件
+    url: str
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
 class Deadline:
     uid: str  # stable per object and kind (not per date): a moved deadline updates the same calendar event
     municipality_id: int
@@ -109,6 +125,22 @@ def collect_all(
     for module in _sources():
         found.extend(module.collect(today=today, municipality_id=municipality_id, unit_ids=unit_ids))
     return found
+
+
+def collect_home(
+    *, today: date, municipality_id: int, unit_ids: Collection[int] | None = None
+) -> tuple[list[Summary], list[Reminder]]:
+    """What the home page shows: counted lines from the sources that have ``summaries``, and the reminders of the
+    others (filtered as ``collect_all`` is)."""
+    summaries: list[Summary] = []
+    found: list[Reminder] = []
+    for module in _sources():
+        summarise = getattr(module, "summaries", None)
+        if summarise is not None:
+            summaries.extend(summarise(today=today, municipality_id=municipality_id, unit_ids=unit_ids))
+        else:
+            found.extend(module.collect(today=today, municipality_id=municipality_id, unit_ids=unit_ids))
+    return summaries, found
 
 
 def reminder_scope(user: Any) -> tuple[int, list[int] | None] | None:

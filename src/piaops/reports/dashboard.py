@@ -24,7 +24,7 @@ from piaops.lib.fiscal import fiscal_year_end, fiscal_year_start
 from piaops.selfcheck.models import EDITABLE, Campaign, Checklist, ChecklistStatus
 from piaops.tenancy.access import UNIT_ROLES, Perm, grants, has_perm_somewhere, municipality_of, visible_units
 from piaops.tenancy.models import EmploymentType, Municipality, OrgUnit, Work, WorkUnit
-from piaops.training.compliance import active_requirements, group_counts
+from piaops.training.snapshot import snapshot
 from piaops.training.summary import Tally
 
 DUE_SOON_DAYS = 30
@@ -166,20 +166,25 @@ def _findings(m: Municipality, today: dt.date, units: QuerySet[OrgUnit]) -> list
 
 
 def _training(m: Municipality, as_of: dt.date, units: QuerySet[OrgUnit], wide: bool) -> TrainingPanel:
-    requirements = active_requirements(m)
+    """From the day's cached compliance snapshot (one query; computed once per day and per write)."""
     unit_names = dict(units.values_list("pk", "name"))
     labels = dict(EmploymentType.choices)
     by_unit: dict[int | None, Tally] = {}
     by_emp: dict[str, Tally] = {}
     total = Tally("合計")
-    for row in group_counts(requirements=requirements, as_of=as_of):
-        if not wide and row.unit_id not in unit_names:
+    for unit_id, employment, done, pending, overdue in snapshot(m, as_of).unit_emp:
+        if not wide and unit_id not in unit_names:
             continue
-        name = unit_names.get(row.unit_id or 0, "（所属なし）")
-        by_unit.setdefault(row.unit_id, Tally(name, key=row.unit_id)).add(row.status, row.count)
-        label = str(labels.get(row.employment_type, row.employment_type))
-        by_emp.setdefault(row.employment_type, Tally(label, key=row.employment_type)).add(row.status, row.count)
-        total.add(row.status, row.count)
+        name = unit_names.get(unit_id or 0, "（所属なし）")
+        label = str(labels.get(employment, employment))
+        for tally in (
+            by_unit.setdefault(unit_id, Tally(name, key=unit_id)),
+            by_emp.setdefault(employment, Tally(label, key=employment)),
+            total,
+        ):
+            tally.done += done
+            tally.pending += pending
+            tally.overdue += overdue
     order = list(labels)
     return TrainingPanel(
         as_of=as_of,

@@ -13,7 +13,17 @@ from django.db.models import Q
 
 from piaops.assessments.models import Commitment
 from piaops.lib.fields import GuardedCharField, GuardedTextField
-from piaops.tenancy.models import EmploymentType, OrgUnit, Party, Person, Role, TenantOwned, TenantQuerySet, Work
+from piaops.tenancy.models import (
+    EmploymentType,
+    Municipality,
+    OrgUnit,
+    Party,
+    Person,
+    Role,
+    TenantOwned,
+    TenantQuerySet,
+    Work,
+)
 
 
 class Topic(models.TextChoices):
@@ -276,3 +286,41 @@ class RatingDecision(TenantOwned):
     @property
     def overridden(self) -> bool:
         return self.rating != self.suggested
+
+
+class ComplianceVersion(models.Model):
+    """A counter per municipality that database triggers raise on every write to a table the compliance statement
+    reads (people, assignments, units, works, users' people, role grants, courses, requirements and their courses,
+    records), in the writer's own transaction: whatever writes (a form, an import's COPY, raw SQL), a cached
+    summary of an older version is never served again. See :mod:`piaops.training.snapshot`."""
+
+    municipality = models.OneToOneField(Municipality, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "受講状況の版"
+        verbose_name_plural = "受講状況の版"
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id}: {self.n}"
+
+
+class ComplianceSnapshot(models.Model):
+    """The municipality's compliance counts on one day, valid while ``version`` is the current version (derived
+    data, recomputed on demand: not a record of anything)."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField()
+    version = models.BigIntegerField()
+    payload = models.TextField()  # JSON, see snapshot.Snapshot
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "受講状況の集計"
+        verbose_name_plural = "受講状況の集計"
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "as_of"], name="training_snapshot_day_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.as_of.isoformat()} v{self.version}"

@@ -13,11 +13,12 @@ from collections.abc import Collection, Iterable, Iterator
 
 from django.urls import reverse
 
-from piaops.core.reminders import Deadline, Reminder, pk_path
+from piaops.core.reminders import Deadline, Reminder, Summary, pk_path
 from piaops.tenancy.models import Assignment, Municipality, OrgUnit, Person, Role, RoleGrant
 from piaops.training.compliance import Status, active_requirements, status_rows
+from piaops.training.snapshot import REMIND_BEFORE_DAYS, snapshot
 
-BEFORE_DAYS = 14
+BEFORE_DAYS = REMIND_BEFORE_DAYS
 
 
 def collect(
@@ -31,6 +32,26 @@ def collect(
     wanted = None if unit_ids is None else sorted(set(unit_ids))
     for municipality in municipalities:
         yield from _for_municipality(municipality, today, wanted)
+
+
+def summaries(
+    *, today: dt.date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+) -> list[Summary]:
+    """The home page's lines: the number of *people* overdue on at least one requirement, and of people with a
+    deadline within ``BEFORE_DAYS`` days — those ``collect`` would remind — from the day's cached snapshot (one
+    query), each linking to the list it counts. With ``unit_ids``, people whose current unit is one of them."""
+    if municipality_id is None or (unit_ids is not None and not unit_ids):
+        return []
+    counts = snapshot(municipality_id, today)
+    wanted = None if unit_ids is None else set(unit_ids)
+    who = reverse("training:who")
+    lines = []
+    overdue, soon = counts.overdue_people(wanted), counts.due_soon_people(wanted)
+    if overdue:
+        lines.append(Summary("研修の期限超過", overdue, "名", f"{who}?show=overdue", overdue=True))
+    if soon:
+        lines.append(Summary(f"研修の受講期限が{BEFORE_DAYS}日以内", soon, "名", f"{who}?show=soon"))
+    return lines
 
 
 def _for_municipality(municipality: Municipality, today: dt.date, unit_ids: list[int] | None) -> Iterable[Reminder]:

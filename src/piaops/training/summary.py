@@ -8,8 +8,9 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from piaops.tenancy.models import EmploymentType, Municipality, OrgUnit
-from piaops.training.compliance import Status, active_requirements, group_counts, municipality_counts
+from piaops.training.compliance import Status, active_requirements, group_counts
 from piaops.training.models import Rating, Requirement
+from piaops.training.snapshot import snapshot
 
 
 @dataclass
@@ -53,18 +54,30 @@ class Overview:
 
 
 def overview(municipality: Municipality, as_of: dt.date, *, unit_ids: Collection[int] | None = None) -> Overview:
-    """Two statements: counts per requirement, and counts per unit × employment type. With ``unit_ids``, only
-    the people whose current unit is one of them count (e.g. the units that carry out one report's works)."""
-    counts: dict[int, Counter[str]]
+    """Counts per requirement, per unit and per employment type.
+
+    For the whole municipality, from the day's cached compliance snapshot (see :mod:`piaops.training.snapshot`).
+    With ``unit_ids``, only the people whose current unit is one of them count (e.g. the units that carry out one
+    report's works): computed live, by one statement grouped per unit × employment type."""
+    requirements = active_requirements(municipality)
+    counts: dict[int, Counter[str]] = defaultdict(Counter)
+    groups: list[tuple[int | None, str, str, int]] = []
     if unit_ids is None:
-        requirements, counts = municipality_counts(municipality, as_of)
-        grouped = group_counts(requirements=requirements, as_of=as_of)
+        data = snapshot(municipality, as_of)
+        for req in requirements:
+            # A requirement activated since the snapshot's version cannot be missing (activating bumps it).
+            counts[req.pk] = data.requirements.get(req.pk) or Counter({Status.NOT_APPLICABLE: data.population})
+        for unit_id, kind, done, pending, overdue in data.unit_emp:
+            groups += [
+                (unit_id, kind, Status.DONE, done),
+                (unit_id, kind, Status.PENDING, pending),
+                (unit_id, kind, Status.OVERDUE, overdue),
+            ]
     else:
-        requirements = active_requirements(municipality)
-        grouped = [r for r in group_counts(requirements=requirements, as_of=as_of) if r.unit_id in unit_ids]
-        counts = defaultdict(Counter)
-        for r in grouped:
-            counts[r.requirement_id][r.status] += r.count
+        for r in group_counts(requirements=requirements, as_of=as_of):
+            if r.unit_id in unit_ids:
+                counts[r.requirement_id][r.status] += r.count
+                groups.append((r.unit_id, r.employment_type, r.status, r.count))
     result = Overview(as_of=as_of, requirements=[])
     for req in requirements:
         tally = Tally(req.name)
@@ -76,14 +89,9 @@ def overview(municipality: Municipality, as_of: dt.date, *, unit_ids: Collection
     employment: dict[str, Tally] = {}
     names = dict(OrgUnit.objects.for_municipality(municipality).values_list("pk", "name"))
     labels = dict(EmploymentType.choices)
-    for row in grouped:
-        units.setdefault(row.unit_id, Tally(names.get(row.unit_id or 0, "（所属なし）"), key=row.unit_id)).add(
-            row.status, row.count
-        )
-        employment.setdefault(
-            row.employment_type,
-            Tally(str(labels.get(row.employment_type, row.employment_type)), key=row.employment_type),
-        ).add(row.status, row.count)
+    for unit_id, kind, status, n in groups:
+        units.setdefault(unit_id, Tally(names.get(unit_id or 0, "（所属なし）"), key=unit_id)).add(status, n)
+        employment.setdefault(kind, Tally(str(labels.get(kind, kind)), key=kind)).add(status, n)
     result.by_unit = sorted(units.values(), key=lambda t: (t.rate if t.rate is not None else 2, t.label))
     order = list(labels)
     result.by_employment = sorted(

@@ -5,6 +5,7 @@ from piaops.training import views
 app_name = "training"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.index, name="index"),
+    path("who/", views.who_list, name="who"),
     path("units/<int:unit_id>/", views.roster, name="roster"),
     path("people/<int:person_id>/", views.person_detail, name="person"),
     path("courses/", views.course_list, name="courses"),

@@ -21,10 +21,11 @@ from piaops.tenancy import access
 from piaops.tenancy.access import Perm, get_or_404, require, scoped, tenant_view
 from piaops.tenancy.models import Assignment, OrgUnit, Person
 from piaops.training import services
-from piaops.training.compliance import Row, Status, active_requirements, status_rows
+from piaops.training.compliance import Row, Status, active_requirements, status_rows, who
 from piaops.training.forms import AsOfForm, CourseForm, ImportForm, RatingForm, RecordForm, RequirementForm, SessionForm
 from piaops.training.importing import ImportFileError, import_records
 from piaops.training.models import Course, RatingDecision, Record, Requirement, Session
+from piaops.training.reminders import BEFORE_DAYS
 from piaops.training.summary import overview, suggest_rating
 
 LIST_LIMIT = 200
@@ -102,6 +103,70 @@ def _headcounts(municipality_id: int, as_of: dt.date) -> tuple[dict[int | None, 
     by_unit: Counter[int | None] = Counter(unit_id for _s, _pk, unit_id, _t in latest.values())
     by_type: Counter[str] = Counter(employment_type for _s, _pk, _u, employment_type in latest.values())
     return dict(by_unit), dict(by_type)
+
+
+WHO_PAGE = 100
+WHO_LISTS = {
+    "overdue": "研修の期限超過",
+    "soon": f"研修の受講期限が{BEFORE_DAYS}日以内",
+    "untrained": "初任時研修を受けずに特定個人情報を取り扱っている人",
+}
+
+
+@tenant_view(Perm.VIEW_PEOPLE)
+def who_list(request: HttpRequest) -> HttpResponse:
+    """Who is overdue (or due within ``BEFORE_DAYS`` days, or untrained with access) on the day, a page at a time
+    (``WHO_PAGE`` lines, earliest first; the database pages, so the cost does not grow with the list): the list the
+    home page's counted lines link to. A unit role sees the people whose current unit is in their subtrees."""
+    user = request.user
+    show = request.GET.get("show", "overdue")
+    if show not in WHO_LISTS:
+        show = "overdue"
+    try:
+        page = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        page = 1
+    as_of, form = _as_of(request)
+    units = access.visible_units(user)
+    unit_names = dict(units.values_list("pk", "name"))
+    scope = None if _municipality_wide(user) else sorted(unit_names)
+    requirements = active_requirements(access.municipality_of(user))
+    lines = list(
+        who(
+            requirements=requirements,
+            as_of=as_of,
+            statuses=[Status.OVERDUE] if show == "overdue" else [Status.PENDING] if show == "soon" else None,
+            untrained_only=show == "untrained",
+            due_until=as_of + dt.timedelta(days=BEFORE_DAYS) if show == "soon" else None,
+            unit_ids=scope,
+            current_units=scope,
+            limit=WHO_PAGE + 1,
+            offset=(page - 1) * WHO_PAGE,
+        )
+    )
+    names = {r.pk: r.name for r in requirements}
+
+    def link(to_page: int) -> str:
+        return "?" + urlencode({"show": show, "as_of": as_of.isoformat(), "page": to_page})
+
+    return render(
+        request,
+        "training/who.html",
+        {
+            "form": form,
+            "as_of": as_of,
+            "show": show,
+            "title": WHO_LISTS[show],
+            "lists": [
+                (key, label, "?" + urlencode({"show": key, "as_of": as_of.isoformat()}))
+                for key, label in WHO_LISTS.items()
+            ],
+            "lines": [(w, names[w.requirement_id], unit_names.get(w.unit_id or 0, "")) for w in lines[:WHO_PAGE]],
+            "first": (page - 1) * WHO_PAGE + 1,
+            "previous": link(page - 1) if page > 1 else "",
+            "next": link(page + 1) if len(lines) > WHO_PAGE else "",
+        },
+    )
 
 
 def _roster(unit: OrgUnit, as_of: dt.date) -> tuple[list[Requirement], list[tuple[Person, list[Row | None]]]]:
