@@ -9,6 +9,9 @@ class Migration(migrations.Migration):
     dependencies = [
         ('tenancy', '0002_alter_workunit_options'),
         ('training', '0001_initial'),
+        # After the column of cadence's 0002: on SQLite adding it rebuilds training_requirement, which would drop
+        # the compliance-version triggers of 0003 had they come first.
+        ('training', '0002_requirement_commitment'),
     ]
 
     operations = [
