@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.utils import timezone
 
+from piaops.lib.fiscal import previous_office_day
 from piaops.tenancy.models import Municipality, Person
 from piaops.training.compliance import CURRENT_UNIT_SQL, Status, active_requirements, statement
 from piaops.training.models import Requirement
@@ -89,7 +90,9 @@ def compute(municipality_id: int, as_of: dt.date, requirements: list[Requirement
     result = Snapshot(as_of=as_of, population=population, requirements={r.pk: Counter() for r in requirements})
     if requirements:
         text, params = statement(requirements, as_of)
-        soon = day_number(as_of) + REMIND_BEFORE_DAYS
+        # A deadline is met on the 開庁日 on or after its nominal day: it falls within the window exactly when the
+        # nominal day is on or before the last 開庁日 of the window.
+        soon = day_number(previous_office_day(as_of + dt.timedelta(days=REMIND_BEFORE_DAYS)))
         text = (
             f"WITH t AS ({text}), "
             "j AS (SELECT t.requirement_id, t.person_id, t.status, t.due_dn, t.employment_type, cu.unit_id "
