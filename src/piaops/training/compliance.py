@@ -57,7 +57,7 @@ NO_END = 99_999_999  # day number of an open-ended assignment (far beyond any da
 
 class Status(TextChoices):
     DONE = "done", "受講済"
-    PENDING = "pending", "期限内"
+    PENDING = "pending", "未受講（期限内）"  # one word on every page: training, dashboard, Section Ⅳ
     OVERDUE = "overdue", "期限超過"
     NOT_APPLICABLE = "na", "対象外"
 
