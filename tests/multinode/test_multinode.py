@@ -288,7 +288,7 @@ def _enqueue(cluster: Cluster) -> list[str]:
         jobs.append(confirm.headers["Location"])
     for _ in range(ZIPS):
         started = admin.post(
-            f"{cluster.url}/selfcheck/campaigns/{cluster.plan['campaign']}/workbooks-job/",
+            f"{cluster.url}/selfcheck/campaigns/{cluster.plan['campaign']}/jobs/zip/",
             data={"csrfmiddlewaretoken": token},
             allow_redirects=False,
             timeout=30,
