@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from pathlib import Path
 
@@ -132,3 +133,20 @@ def test_backup_and_restore_carry_the_files_stored_in_the_database(
 
     assert piaops("shell", "-c", READ).stdout.split()[-1] == digest
     assert not (tmp_path / "var" / "media").exists()  # nothing went to the node's disk
+
+
+def test_files_on_disk_are_copied_into_the_database_once(tmp_path: Path, settings: Settings) -> None:
+    from django.core.management import call_command
+
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "selfcheck" / "2026").mkdir(parents=True)
+    (tmp_path / "selfcheck" / "2026" / "持出簿.txt").write_bytes(BIG)
+    (tmp_path / "top.pdf").write_bytes(b"%PDF-1.4")
+    out = io.StringIO()
+
+    call_command("files_to_database", stdout=out)
+    call_command("files_to_database", stdout=out)
+
+    storage = DatabaseStorage()
+    assert storage.open("selfcheck/2026/持出簿.txt").read() == BIG and storage.open("top.pdf").read() == b"%PDF-1.4"
+    assert "複写 2 件、複写済み 0 件" in out.getvalue() and "複写 0 件、複写済み 2 件" in out.getvalue()

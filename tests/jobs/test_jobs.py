@@ -29,7 +29,7 @@ def campaign(world: World) -> Campaign:
 
 
 def _start_zip(client: Client, campaign: Campaign) -> str:
-    response = client.post(f"/selfcheck/campaigns/{campaign.pk}/workbooks-job/")
+    response = client.post(f"/selfcheck/campaigns/{campaign.pk}/jobs/zip/")
     assert response.status_code == 302
     return str(response["Location"])
 
@@ -57,6 +57,18 @@ def test_the_campaign_zip_is_made_by_the_worker_and_downloaded_from_the_job_page
     assert job.attempts == 1 and DBTaskResult.objects.get(id=job.task_id).status == TaskResultStatus.SUCCESSFUL
 
 
+def test_the_summary_pdf_is_made_by_the_worker(as_admin: Client, as_auditor: Client, campaign: Campaign) -> None:
+    response = as_admin.post(f"/selfcheck/campaigns/{campaign.pk}/jobs/pdf/")
+    run_jobs()
+
+    page = as_admin.get(response["Location"]).content.decode()
+    assert "集計報告（PDF）を作成しました" in page
+    download = as_admin.get(f"{response['Location']}result/")
+    assert download.getvalue()[:4] == b"%PDF" and "selfcheck_summary_2026" in download["Content-Disposition"]
+    assert as_auditor.post(f"/selfcheck/campaigns/{campaign.pk}/jobs/pdf/").status_code == 403
+    assert as_admin.post(f"/selfcheck/campaigns/{campaign.pk}/jobs/nothing/").status_code == 404
+
+
 def test_a_job_runs_once_even_if_its_task_is_taken_again(as_admin: Client, campaign: Campaign) -> None:
     _start_zip(as_admin, campaign)
     run_jobs()
@@ -81,8 +93,8 @@ def test_only_the_user_who_started_a_job_sees_it_and_another_tenant_gets_404(
     assert as_outsider.get(job_url + "result/").status_code == 404
     assert other_admin.get(job_url).status_code == 403
     assert other_admin.get(job_url + "result/").status_code == 403
-    assert login(world.head_a).post(f"/selfcheck/campaigns/{campaign.pk}/workbooks-job/").status_code == 403
-    assert as_outsider.post(f"/selfcheck/campaigns/{campaign.pk}/workbooks-job/").status_code == 404
+    assert login(world.head_a).post(f"/selfcheck/campaigns/{campaign.pk}/jobs/zip/").status_code == 403
+    assert as_outsider.post(f"/selfcheck/campaigns/{campaign.pk}/jobs/zip/").status_code == 404
     assert Job.objects.count() == 1
 
 

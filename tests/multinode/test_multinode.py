@@ -9,7 +9,8 @@ The steps run in order on one cluster (the last one kills node A):
 2. 200 jobs (20 people imports, 180 campaign ZIPs) enqueued through nginx each run exactly once, taken by both
    workers, their progress page the same on either node;
 3. ``piaops remind`` started on both nodes at the same instant mails each reminder once (a real SMTP server);
-4. 20 users reading pages while node A is killed (SIGKILL): every request is answered, none with an error.
+4. a people import whose worker is killed (SIGKILL) half-way leaves no row, and node B's worker runs it again, once;
+5. 20 users reading pages while node A is killed (SIGKILL): every request is answered, none with an error.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 HEADER = "職員番号,氏名,雇用形態,所属組織コード,職名,配属開始日,特定個人情報取扱"
 IMPORTS, ZIPS = 20, 180
+KILLED_ROWS = 6000
 
 
 def _skip_reason() -> str | None:
@@ -288,7 +290,7 @@ def _enqueue(cluster: Cluster) -> list[str]:
         jobs.append(confirm.headers["Location"])
     for _ in range(ZIPS):
         started = admin.post(
-            f"{cluster.url}/selfcheck/campaigns/{cluster.plan['campaign']}/workbooks-job/",
+            f"{cluster.url}/selfcheck/campaigns/{cluster.plan['campaign']}/jobs/zip/",
             data={"csrfmiddlewaretoken": token},
             allow_redirects=False,
             timeout=30,
@@ -358,6 +360,53 @@ def test_remind_on_both_nodes_at_the_same_instant_mails_each_reminder_once(clust
     assert sum(sent) == len(due), outputs  # one node sent them; the other found the lock held or nothing left
 
 
+def test_a_job_whose_worker_is_killed_mid_way_leaves_nothing_and_runs_again_elsewhere(cluster: Cluster) -> None:
+    admin = _admin(cluster)
+    token = _csrf(admin.get(f"{cluster.url}/tenancy/import/", timeout=10).text)
+    rows = "".join(f"8{i:05d},札幌 {i},正規職員,A210,主事,2026/4/1,無\n" for i in range(KILLED_ROWS))
+    preview = admin.post(
+        f"{cluster.url}/tenancy/import/",
+        data={"csrfmiddlewaretoken": token},
+        files={"people_file": ("big.csv", f"{HEADER}\n{rows}".encode(), "text/csv")},
+        timeout=60,
+    )
+    found = TOKEN.search(preview.text)
+    assert found, preview.text[-2000:]
+    [(people_before,)] = cluster.sql("SELECT count(*) FROM tenancy_person")
+    a, b = cluster.nodes["a"], cluster.nodes["b"]
+    os.killpg(b.worker.pid, signal.SIGSTOP)  # only node A's worker can take the job
+    try:
+        job_url = admin.post(
+            f"{cluster.url}/tenancy/import/confirm/",
+            data={"token": found.group(1), "csrfmiddlewaretoken": token},
+            allow_redirects=False,
+            timeout=30,
+        ).headers["Location"]
+        job_id = int(job_url.strip("/").rsplit("/", 1)[1])
+        deadline = time.monotonic() + 60
+        while cluster.sql(f"SELECT status FROM jobs_job WHERE id = {job_id}") != [("running",)]:
+            assert time.monotonic() < deadline, "node A's worker never took the job"
+            time.sleep(0.05)
+        time.sleep(0.3)  # inside the import's transaction
+        os.killpg(a.worker.pid, signal.SIGKILL)
+        assert cluster.sql(f"SELECT status FROM jobs_job WHERE id = {job_id}") == [("running",)]
+    finally:
+        os.killpg(b.worker.pid, signal.SIGCONT)
+    deadline = time.monotonic() + 90
+    while cluster.sql(f"SELECT status FROM jobs_job WHERE id = {job_id}") != [("succeeded",)]:
+        assert time.monotonic() < deadline, cluster.sql(f"SELECT status, message FROM jobs_job WHERE id = {job_id}")
+        time.sleep(0.5)
+
+    [(attempts, workers)] = cluster.sql(
+        "SELECT j.attempts, r.worker_ids FROM jobs_job j JOIN django_tasks_database_dbtaskresult r "
+        f"ON r.id::text = j.task_id WHERE j.id = {job_id}"
+    )
+    assert attempts == 2 and workers == ["worker-a", "worker-b"]  # killed on A, run again on B
+    [(people_after,)] = cluster.sql("SELECT count(*) FROM tenancy_person")
+    assert people_after - people_before == KILLED_ROWS  # the killed attempt left no row, the second made each once
+    assert "完了" in admin.get(f"{b.url}{job_url}", timeout=10).text
+
+
 def test_killing_node_a_under_load_loses_no_answer(cluster: Cluster) -> None:
     admin, checklist = _admin(cluster), cluster.plan["checklist"]
     head_cookies = _head(cluster, cluster.url).cookies
@@ -387,7 +436,8 @@ def test_killing_node_a_under_load_loses_no_answer(cluster: Cluster) -> None:
     time.sleep(3)
     node = cluster.nodes["a"]
     for process in (node.server, node.worker):
-        os.killpg(process.pid, signal.SIGKILL)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
     killed_at.append(time.monotonic())
     time.sleep(5)
     stop.set()

@@ -94,5 +94,5 @@ def test_the_pdf_is_for_the_admin_only(
 def test_the_campaign_page_offers_the_pdf_to_the_admin_only(world: World, as_admin: Client, as_auditor: Client) -> None:
     campaign = make_campaign(world.a, [world.tax_a])
     url = f"/selfcheck/campaigns/{campaign.pk}/"
-    assert f"/selfcheck/campaigns/{campaign.pk}/summary.pdf" in as_admin.get(url).content.decode()
-    assert "summary.pdf" not in as_auditor.get(url).content.decode()
+    assert f"/selfcheck/campaigns/{campaign.pk}/jobs/pdf/" in as_admin.get(url).content.decode()  # made by a worker
+    assert "/jobs/pdf/" not in as_auditor.get(url).content.decode()

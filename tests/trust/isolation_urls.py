@@ -82,7 +82,7 @@ PAGE_IDS: dict[str, dict[str, Param]] = {
     "selfcheck:results": {"pk": "campaign"},
     "selfcheck:rating": {"pk": "campaign"},
     "selfcheck:campaign_zip": {"pk": "campaign"},
-    "selfcheck:campaign_zip_start": {"pk": "campaign"},
+    "selfcheck:campaign_job_start": {"pk": "campaign", "what": Lit("zip")},
     "jobs:detail": {"pk": "job"},
     "jobs:result": {"pk": "job"},
     "selfcheck:campaign_summary": {"pk": "campaign"},

@@ -6,12 +6,13 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
 from piaops.jobs.models import Job
 from piaops.jobs.registry import Outcome
-from piaops.selfcheck import xlsx
+from piaops.selfcheck import pdf, xlsx
 from piaops.selfcheck.models import Campaign
 
 
@@ -35,3 +36,21 @@ def campaign_zip(*, job: Job, progress: Any) -> Outcome:
         result_name=name,
         result_filename=filename,
     )
+
+
+def campaign_summary_pdf(*, job: Job, progress: Any) -> Outcome:
+    """The campaign's summary report as a PDF (WeasyPrint takes seconds for a big campaign), stored as the result."""
+    campaigns = Campaign.objects.select_related("template")
+    campaign = campaigns.get(pk=job.params["campaign"], municipality_id=job.municipality_id)
+    progress.stage("集計報告の作成", 1)
+    content = pdf.campaign_summary_pdf(campaign, today=timezone.localdate())
+    progress.advance(1)
+    filename = f"selfcheck_summary_{campaign.fiscal_year}_{campaign.pk}.pdf"
+    name = default_storage.save(f"jobs/{job.pk}/{filename}", ContentFile(content))
+    record(
+        action=Action.EXPORT,
+        municipality_id=campaign.municipality_id,
+        obj=campaign,
+        summary="自己点検の集計をPDFで出力",
+    )
+    return Outcome(message="集計報告（PDF）を作成しました。", result_name=name, result_filename=filename)

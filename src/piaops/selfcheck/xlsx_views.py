@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -92,18 +92,27 @@ def campaign_zip(request: HttpRequest, pk: int) -> HttpResponse:
     return _attachment(content, f"selfcheck_{campaign.fiscal_year}_{campaign.pk}.zip", "application/zip")
 
 
+JOBS = {  # what the campaign page starts as a background job: kind, title
+    "zip": ("selfcheck_zip", "全所属の自己点検票（ZIP）"),
+    "pdf": ("selfcheck_summary_pdf", "自己点検の集計報告（PDF）"),
+}
+
+
 @require_POST
 @tenant_view(Perm.SELFCHECK_MANAGE)
-def campaign_zip_start(request: HttpRequest, pk: int) -> HttpResponse:
-    """Make the ZIP of every unit's workbook as a background job (hundreds of units take a while); its page
-    shows the progress, then the download."""
+def campaign_job_start(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+    """Make every unit's workbooks (ZIP) or the summary PDF as a background job (hundreds of units take a while);
+    its page shows the progress, then the download."""
     user = _u(request)
     campaign = get_or_404(user, Campaign, pk=pk)
+    if what not in JOBS:
+        raise Http404("見つかりません。")
+    kind, title = JOBS[what]
     job = job_enqueue(
         municipality=campaign.municipality,
         user=user,
-        kind="selfcheck_zip",
-        title=f"全所属の自己点検票（ZIP）: {campaign.title}",
+        kind=kind,
+        title=f"{title}: {campaign.title}",
         params={"campaign": campaign.pk},
     )
     return redirect("jobs:detail", pk=job.pk)
