@@ -12,9 +12,11 @@ from urllib.parse import unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
+from piaops import secretkey
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = Path(os.environ.get("PIAOPS_HOME", Path.cwd()))
-VAR_DIR = Path(os.environ.get("PIAOPS_VAR_DIR", PROJECT_DIR / "var"))
+VAR_DIR = secretkey.var_dir()
 
 
 def envbool(name: str, default: bool) -> bool:
@@ -95,10 +97,14 @@ def database_from_url(url: str) -> dict[str, object]:
 
 
 DEBUG = envbool("PIAOPS_DEBUG", False)
-SECRET_KEY = envsecret("PIAOPS_SECRET_KEY") or ""
+# The key: PIAOPS_SECRET_KEY(_FILE), else the one `make run` generated once under var/ (piaops.secretkey).
+SECRET_KEY = envsecret("PIAOPS_SECRET_KEY") or secretkey.read_key(VAR_DIR / secretkey.FILE_NAME) or ""
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("PIAOPS_SECRET_KEY is required when PIAOPS_DEBUG is off")
+        raise ImproperlyConfigured(
+            f"PIAOPS_SECRET_KEY is required when PIAOPS_DEBUG is off (or PIAOPS_SECRET_KEY_FILE, or a key in "
+            f"{VAR_DIR / secretkey.FILE_NAME}: `python -m piaops.secretkey` writes one)"
+        )
     SECRET_KEY = "piaops-insecure-development-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = [
@@ -136,7 +142,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "piaops.core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -206,9 +211,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Japanese only (the UI strings stay marked for gettext; no catalogue and no switcher): LocaleMiddleware is not
+# installed, so a browser set to English still gets Japanese, Django's own messages included.
 LANGUAGE_CODE = "ja"
-LANGUAGES = [("ja", "日本語"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGES = [("ja", "日本語")]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True

@@ -218,7 +218,6 @@ PAGE_SCANS: dict[str, tuple[dict[str, Param], list[str]]] = {
 NOT_APPLICABLE: dict[str, str] = {
     "login": "the log-in form: no tenant data (the personas are logged in already)",
     "logout": "logs the persona out (POST); shows no data",
-    "set_language": "switches the language (POST) and redirects; shows no data",
     "tenancy_import:example": "the example CSV files shipped with the app (README), the same for every tenant",
     "api-v1:api-root": "django-ninja's root (the docs page is off): no operation",
     "api/^v1/(?P<rest>.*)$": "the API's catch-all: the JSON 404 for any URL under /api/v1/ that no operation answers",
