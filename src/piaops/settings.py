@@ -313,3 +313,10 @@ PIAOPS_LOCKOUT_WINDOW_SECONDS = envint("PIAOPS_LOCKOUT_WINDOW_SECONDS", 15 * 60)
 PIAOPS_LOCKOUT_SECONDS = envint("PIAOPS_LOCKOUT_SECONDS", 15 * 60)
 # API: requests allowed per token per clock minute (fixed window counted in the database).
 PIAOPS_API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("PIAOPS_API_RATE_LIMIT_PER_MINUTE", "120"))
+
+# --- Directory log-in (LDAP / Active Directory; README "ディレクトリでのログイン"): on when PIAOPS_LDAP_URI is set.
+# Local accounts keep working either way; piaops.accounts.ldapconfig reads and checks the PIAOPS_LDAP_* variables.
+if os.environ.get("PIAOPS_LDAP_URI"):
+    from piaops.accounts.ldapconfig import ldap_settings
+
+    globals().update(ldap_settings(os.environ))
