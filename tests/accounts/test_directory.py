@@ -179,3 +179,27 @@ def test_a_wrong_directory_setting_stops_the_start(change: dict[str, str], messa
 
 def test_without_a_directory_uri_nothing_changes() -> None:
     assert ldap_settings({}) == {}
+
+
+def test_a_my_number_in_the_directory_is_never_stored(
+    ldap_on: Directory, roster: dict[str, Person], world: World
+) -> None:
+    """A display name holding a 個人番号 is dropped; an entry whose DN holds one does not log in at all."""
+    dn = f"uid=dir-head,ou=people,ou=sapporo,{BASE}"
+    ldap_on.modify(f"dn: {dn}\nchangetype: modify\nreplace: displayName\ndisplayName: 札幌 123456789018\n")
+    try:
+        assert log_in("dir-head")[2] == 302
+        assert User.objects.get(username="dir-head").display_name == ""
+    finally:
+        ldap_on.modify(f"dn: {dn}\nchangetype: modify\nreplace: displayName\ndisplayName: 札幌 所属長\n")
+    hidden = f"uid=dir-mn,ou=123456789018,ou=people,ou=sapporo,{BASE}"
+    ldap_on.modify(
+        f"dn: ou=123456789018,ou=people,ou=sapporo,{BASE}\nchangetype: add\nobjectClass: organizationalUnit\n"
+        f"ou: 123456789018\n\n"
+        f"dn: {hidden}\nchangetype: add\nobjectClass: inetOrgPerson\nuid: dir-mn\ncn: x\nsn: x\n"
+        f"userPassword: {PASSWORD}\n\n"
+        f"dn: cn=piaops-viewer,ou=groups,ou=sapporo,{BASE}\nchangetype: modify\nadd: member\nmember: {hidden}\n"
+    )
+    _client, body, status = log_in("dir-mn")
+    assert status == 200 and WRONG in body
+    assert not User.objects.filter(username="dir-mn").exists()

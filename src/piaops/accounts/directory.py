@@ -30,6 +30,7 @@ from piaops.accounts import services
 from piaops.accounts.ldapconfig import normalize_dn
 from piaops.audittrail.context import Actor, acting_as
 from piaops.lib.clientaddr import client_addr
+from piaops.lib.mynumber import contains_my_number
 from piaops.tenancy.models import Municipality, User
 
 logger = logging.getLogger("piaops.accounts.directory")
@@ -65,14 +66,19 @@ def roles_of(group_dns: set[str], base: str) -> set[str]:
 
 
 def _first(attrs: Any, name: str) -> str:
+    """The attribute's first value; empty when it has none or when it looks like a 個人番号 (never stored)."""
     values = attrs.get(name) or [] if attrs is not None else []
-    return str(values[0]).strip() if values else ""
+    value = str(values[0]).strip() if values else ""
+    return "" if contains_my_number(value) else value
 
 
 class DirectoryBackend(LDAPBackend):
     """django-auth-ldap's backend with piaops' rules for accounts, municipalities and roles."""
 
     def get_or_build_user(self, username: str, ldap_user: _LDAPUser) -> tuple[User, bool]:
+        if contains_my_number(ldap_user.dn):
+            # Never stored, not even as an account's DN (the entry's name must not be a 個人番号).
+            raise ldap_user.AuthenticationFailed("the entry's DN holds what looks like a 個人番号")
         try:
             municipality, _base = municipality_base(ldap_user.dn)
         except Refused as exc:

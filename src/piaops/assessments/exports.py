@@ -27,6 +27,7 @@ from piaops.assessments.parser import render_text
 from piaops.assessments.parser.structure import COVER
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
+from piaops.lib.xlsxprint import print_setup
 from piaops.tenancy.models import User
 
 FORMATS = ("text", "json", "xlsx")
@@ -234,6 +235,11 @@ def export_xlsx(report: AssessmentReport) -> bytes:
     for i in Item.objects.filter(report=report).order_by("order"):
         rated.append([i.number_path, i.title, i.selected_choice, " / ".join(i.choices)])
     _no_formulas(rated)
+    for col, width in zip("ABCD", (12, 40, 24, 60), strict=True):
+        rated.column_dimensions[col].width = width
+    municipality = report.municipality.name
+    print_setup(ws, municipality=municipality, title=f"{report} 約束の一覧")
+    print_setup(rated, municipality=municipality, title=f"{report} 評価")
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
