@@ -73,6 +73,14 @@ def test_unsized_and_hidden_columns_count_as_a_spreadsheet_draws_them() -> None:
     assert table_width(sheet) == pytest.approx(20 + 8.43 * 2)
 
 
+def test_every_module_that_writes_a_workbook_sets_it_up_for_printing() -> None:
+    """A new export gets its print setup too: a module creating ``Workbook()`` calls ``print_setup``."""
+    src = Path(__file__).resolve().parents[2] / "src" / "piaops"
+    writers = [p for p in src.rglob("*.py") if "Workbook()" in p.read_text(encoding="utf-8")]
+    assert len(writers) >= 6  # the scan sees the exports
+    assert [str(p.relative_to(src)) for p in writers if "print_setup(" not in p.read_text(encoding="utf-8")] == []
+
+
 # --- printed by LibreOffice -----------------------------------------------------------------------------------
 
 EXPORTS = """
