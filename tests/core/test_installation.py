@@ -33,8 +33,10 @@ def _run(args: list[str], cwd: Path, **extra: str) -> subprocess.CompletedProces
 
 def _make_run_commands(**env: str) -> list[str]:
     """The commands ``make run`` would execute (``make -n``: printed, not run)."""
+    # Without the variables of an enclosing `make test` (MAKEFLAGS carries its command-line variables).
+    bare = {k: v for k, v in _bare_env(**env).items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}}
     done = subprocess.run(
-        ["make", "-n", "run", "PORT=18999"], cwd=ROOT, env=_bare_env(**env), capture_output=True, text=True, timeout=60
+        ["make", "-n", "run", "PORT=18999"], cwd=ROOT, env=bare, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
