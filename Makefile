@@ -4,10 +4,14 @@ VENV ?= .venv
 PORT ?= 8000
 BIN := $(VENV)/bin
 PIAOPS := $(BIN)/piaops
+# `make run` is a real installation: DEBUG off unless the developer asks (PIAOPS_DEBUG=1 make run), read before
+# the default below. Plain HTTP on the loopback address, so no HTTPS redirect and no Secure-only cookies.
+RUN_DEBUG := $(if $(filter environment command line,$(origin PIAOPS_DEBUG)),$(PIAOPS_DEBUG),0)
+RUN_ENV := PIAOPS_DEBUG=$(RUN_DEBUG) PIAOPS_SSL_REDIRECT=0 PIAOPS_SECURE_COOKIES=0
 export PIAOPS_DEBUG ?= 1
 PIAOPS_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/piaops_test
 
-.PHONY: run test lint types tests tests-sqlite tests-postgres bench install dev clean messages
+.PHONY: run test lint types tests tests-sqlite tests-postgres bench install dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,13 +29,15 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 dev: $(VENV)/.dev-installed
 
+# The secret key is generated once into var/secret_key and read by every later `piaops` command (settings.py).
 run: install
 	mkdir -p var
-	$(PIAOPS) migrate --no-input
-	$(PIAOPS) demo
+	$(BIN)/python -m piaops.secretkey var/secret_key
+	$(RUN_ENV) $(PIAOPS) migrate --no-input
+	$(RUN_ENV) $(PIAOPS) demo
 	# The background worker (imports confirmed on the web, ZIPs) runs beside the server and stops with it.
-	$(PIAOPS) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(PIAOPS) runserver 127.0.0.1:$(PORT)
+	$(RUN_ENV) $(PIAOPS) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(RUN_ENV) $(PIAOPS) runserver 127.0.0.1:$(PORT)
 
 lint: dev
 	$(BIN)/ruff check src tests bench
@@ -43,12 +49,6 @@ types: dev
 migrations-check: dev
 	mkdir -p var
 	$(PIAOPS) makemigrations --check --dry-run
-
-# The English catalogue (Japanese is the source text): extract, then compile. File names only in the source
-# comments (--add-location file): with line numbers every template edit made them stale.
-messages: dev
-	cd src/piaops && $(abspath $(PIAOPS)) makemessages -l en --no-obsolete --add-location file
-	cd src/piaops && $(abspath $(PIAOPS)) compilemessages -l en
 
 tests-sqlite: dev
 	$(BIN)/pytest

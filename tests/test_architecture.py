@@ -63,6 +63,7 @@ LAYERS: dict[str, str] = {
     "cli": "wiring",
     "wsgi": "wiring",
     "dbcheck": "wiring",
+    "secretkey": "wiring",
 }
 
 # Which layers each layer may import (domain → domain is further limited by rule 3).

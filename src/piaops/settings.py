@@ -12,9 +12,11 @@ from urllib.parse import unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
+from piaops import secretkey
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = Path(os.environ.get("PIAOPS_HOME", Path.cwd()))
-VAR_DIR = Path(os.environ.get("PIAOPS_VAR_DIR", PROJECT_DIR / "var"))
+VAR_DIR = secretkey.var_dir()
 
 
 def envbool(name: str, default: bool) -> bool:
@@ -95,10 +97,14 @@ def database_from_url(url: str) -> dict[str, object]:
 
 
 DEBUG = envbool("PIAOPS_DEBUG", False)
-SECRET_KEY = envsecret("PIAOPS_SECRET_KEY") or ""
+# The key: PIAOPS_SECRET_KEY(_FILE), else the one `make run` generated once under var/ (piaops.secretkey).
+SECRET_KEY = envsecret("PIAOPS_SECRET_KEY") or secretkey.read_key(VAR_DIR / secretkey.FILE_NAME) or ""
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("PIAOPS_SECRET_KEY is required when PIAOPS_DEBUG is off")
+        raise ImproperlyConfigured(
+            f"PIAOPS_SECRET_KEY is required when PIAOPS_DEBUG is off (or PIAOPS_SECRET_KEY_FILE, or a key in "
+            f"{VAR_DIR / secretkey.FILE_NAME}: `python -m piaops.secretkey` writes one)"
+        )
     SECRET_KEY = "piaops-insecure-development-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = [
@@ -140,7 +146,6 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "piaops.core.uploads.UploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "piaops.core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -218,9 +223,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Japanese only (the UI strings stay marked for gettext; no catalogue and no switcher): LocaleMiddleware is not
+# installed, so a browser set to English still gets Japanese, Django's own messages included.
 LANGUAGE_CODE = "ja"
-LANGUAGES = [("ja", "日本語"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGES = [("ja", "日本語")]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
@@ -335,3 +341,10 @@ PIAOPS_LOCKOUT_WINDOW_SECONDS = envint("PIAOPS_LOCKOUT_WINDOW_SECONDS", 15 * 60)
 PIAOPS_LOCKOUT_SECONDS = envint("PIAOPS_LOCKOUT_SECONDS", 15 * 60)
 # API: requests allowed per token per clock minute (fixed window counted in the database).
 PIAOPS_API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("PIAOPS_API_RATE_LIMIT_PER_MINUTE", "120"))
+
+# --- Directory log-in (LDAP / Active Directory; README "ディレクトリでのログイン"): on when PIAOPS_LDAP_URI is set.
+# Local accounts keep working either way; piaops.accounts.ldapconfig reads and checks the PIAOPS_LDAP_* variables.
+if os.environ.get("PIAOPS_LDAP_URI"):
+    from piaops.accounts.ldapconfig import ldap_settings
+
+    globals().update(ldap_settings(os.environ))

@@ -5,7 +5,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("piaops.core.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("tenancy/import/", include("piaops.tenancy.import_urls")),
     path("tenancy/", include("piaops.tenancy.urls")),
     path("audit-log/", include("piaops.audittrail.urls")),

@@ -63,3 +63,35 @@ def test_the_admin_login_refuses_a_my_number_without_echoing_it(world: World) ->
     body = response.content.decode()
     assert "個人番号と思われる12桁の数字が含まれています。" in body
     assert not any(form in body for form in FORMS_OF_NUMBER)
+
+
+STYLESHEET = 'href="/static/piaops/app.css"'
+
+
+def test_a_forbidden_page_is_japanese_and_styled(world: World, as_viewer: Client) -> None:
+    response = as_viewer.get("/audit-log/")
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "<h1>権限がありません</h1>" in body and STYLESHEET in body and '<html lang="ja">' in body
+
+
+def test_a_form_sent_without_a_valid_csrf_token_gets_a_japanese_page(world: World) -> None:
+    """The usual cause: a log-in form left open while the session changed. Django's English page never shows."""
+    response = Client(enforce_csrf_checks=True).post("/login/", {"username": "admin_a", "password": "x"})
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "<h1>操作を受け付けられませんでした</h1>" in body and "再読み込み" in body
+    assert STYLESHEET in body and "CSRF verification failed" not in body and "Forbidden" not in body
+
+
+def test_a_request_for_an_unknown_host_gets_a_japanese_page(db: None) -> None:
+    response = Client(raise_request_exception=False, HTTP_HOST="evil.example").get("/login/")
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "<h1>要求を処理できません</h1>" in body and STYLESHEET in body and "Bad Request" not in body
+
+
+@pytest.mark.urls("tests.core.urls_failing")
+def test_the_server_error_page_is_styled(db: None) -> None:
+    body = Client(raise_request_exception=False).get("/failing/").content.decode()
+    assert "<h1>システムエラー</h1>" in body and STYLESHEET in body and '<html lang="ja">' in body

@@ -77,7 +77,7 @@ def test_good_values_are_read(tmp_path: Path) -> None:
 
 
 def test_production_defaults(tmp_path: Path) -> None:
-    """What a real start gets: argon2, Japan time, Japanese first with English available, secure cookies."""
+    """What a real start gets: argon2, Japan time, Japanese only, secure cookies."""
     code = (
         "import json, django; django.setup();"
         "from django.conf import settings as s; from django.contrib.auth.hashers import make_password;"
@@ -87,7 +87,7 @@ def test_production_defaults(tmp_path: Path) -> None:
     result = _run(code, tmp_path, PIAOPS_SECRET_KEY=SECRET, DJANGO_SETTINGS_MODULE="piaops.settings")
     assert result.returncode == 0, result.stderr
     hasher, tz, language, languages, secure, sqlite = json.loads(result.stdout)
-    assert (hasher, tz, language, languages, secure) == ("argon2", "Asia/Tokyo", "ja", ["ja", "en"], True)
+    assert (hasher, tz, language, languages, secure) == ("argon2", "Asia/Tokyo", "ja", ["ja"], True)
     assert sqlite["transaction_mode"] == "IMMEDIATE"
 
 

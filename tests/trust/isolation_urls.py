@@ -218,6 +218,7 @@ PAGE_SCANS: dict[str, tuple[dict[str, Param], list[str]]] = {
     "accounts:otp_remove": ({}, [""]),
     "accounts:password_change": ({}, [""]),
     "api:index": ({}, [""]),
+    "api_docs": ({}, [""]),
     "calendarfeed:index": ({}, [""]),
 }
 
@@ -227,9 +228,8 @@ NOT_APPLICABLE: dict[str, str] = {
     "healthz": "the load balancer's check: answers ok, no data, no log-in",
     "readyz": "the load balancer's check: answers ok / not ready, no data, no log-in",
     "logout": "logs the persona out (POST); shows no data",
-    "set_language": "switches the language (POST) and redirects; shows no data",
     "tenancy_import:example": "the example CSV files shipped with the app (README), the same for every tenant",
-    "api-v1:api-root": "django-ninja's root (the docs page is off): no operation",
+    "api-v1:api-root": "django-ninja's root (its docs page is off; ours is api_docs): no operation",
     "api/^v1/(?P<rest>.*)$": "the API's catch-all: the JSON 404 for any URL under /api/v1/ that no operation answers",
     "calendarfeed:feed": "the token in the URL is the credential (no session): whoever holds a user's token reads that"
     " user's feed by design; unknown, revoked and other tenants' events are proven in tests/calendarfeed",

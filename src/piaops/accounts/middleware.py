@@ -23,8 +23,8 @@ class AccountSecurityMiddleware:
     """Log out an idle or too old session; send a half-logged-in user to the second-factor step.
 
     Half logged in = password accepted, second factor required (番号制度総括管理者, 監査人, or enrolled by choice)
-    and not yet given in this session. Such a user reaches only the log-in, log-out, second-factor and language
-    pages and static files; anything else answers 302 to the second-factor step (or enrolment when none exists).
+    and not yet given in this session. Such a user reaches only the log-in, log-out, second-factor pages and
+    static files; anything else answers 302 to the second-factor step (or enrolment when none exists).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -33,7 +33,7 @@ class AccountSecurityMiddleware:
 
     def open_paths(self) -> frozenset[str]:
         if self._open_paths is None:
-            names = ["login", "logout", "set_language", "accounts:otp_verify", "accounts:otp_setup"]
+            names = ["login", "logout", "accounts:otp_verify", "accounts:otp_setup"]
             self._open_paths = frozenset(reverse(n) for n in names)
         return self._open_paths
 

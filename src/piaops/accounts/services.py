@@ -1,4 +1,4 @@
-"""Account security: lockout, TOTP enrolment and verification, recovery codes.
+"""Account security: lockout, TOTP enrolment and verification, recovery codes, directory sign-in.
 
 Each function writes its rows and its audit entry in one transaction. The audit entries use the existing actions
 (LOGIN_FAILED for refused log-ins and second-factor failures, UPDATE for enrolment and new recovery codes).
@@ -7,10 +7,12 @@ Each function writes its rows and its audit entry in one transaction. The audit 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,10 +20,12 @@ from piaops.accounts import otp
 from piaops.accounts.models import LoginFailure, OtpDevice, RecoveryCode
 from piaops.audittrail.context import Actor
 from piaops.audittrail.models import Action
-from piaops.audittrail.services import record
+from piaops.audittrail.services import record, record_create, record_update, snapshot
 from piaops.tenancy import access
-from piaops.tenancy.models import Role, User
+from piaops.tenancy import services as tenancy_services
+from piaops.tenancy.models import Assignment, OrgUnit, Party, Person, Role, RoleGrant, User
 
+logger = logging.getLogger("piaops.accounts")
 REQUIRED_ROLES: frozenset[str] = frozenset({Role.ADMIN, Role.AUDITOR})
 LOCKED_MESSAGE = (
     "ログインに続けて失敗したため、このユーザー名でのログインを一時的に停止しています。"
@@ -200,3 +204,82 @@ def otp_device_remove(*, user: User) -> None:
         OtpDevice.objects.filter(user=user).delete()
         RecoveryCode.objects.filter(user=user).delete()
         record(action=Action.UPDATE, municipality_id=user.municipality_id, obj=user, summary="二要素認証の登録を解除")
+
+
+# --- directory sign-in (piaops.accounts.directory) ----------------------------------------------------------
+
+
+def _roster_match(user: User, *, staff_number: str, email: str) -> tuple[Person | None, str]:
+    """The roster person of the user's municipality with this 職員番号, else with this mail address (only one)."""
+    people = Person.objects.filter(municipality_id=user.municipality_id or 0)
+    if staff_number:
+        if (by_number := people.filter(staff_number=staff_number).first()) is not None:
+            return by_number, "職員番号"
+    if email:
+        by_mail = list(people.filter(email__iexact=email)[:2])
+        if len(by_mail) == 1:
+            return by_mail[0], "メールアドレス"
+    return None, ""
+
+
+def _wanted_grants(user: User, roles: set[str]) -> set[tuple[str, int | None, int | None]]:
+    """(role, unit id, party id) for each role: 所属長・所属担当者 over the units the roster person is assigned to
+    today, 事業者担当 over the person's party, the other roles municipality-wide. A scoped role with no scope (no
+    roster person, no current assignment, no party) gives nothing."""
+    wanted: set[tuple[str, int | None, int | None]] = set()
+    today = timezone.localdate()
+    for role in roles:
+        if role in tenancy_services.UNIT_SCOPED_ROLES:
+            if user.person_id is not None:
+                units = Assignment.objects.on(today).filter(person_id=user.person_id).values_list("unit_id", flat=True)
+                wanted |= {(role, unit_id, None) for unit_id in units}
+        elif role == Role.CONTRACTOR:
+            if user.person is not None and user.person.party_id is not None:
+                wanted.add((role, None, user.person.party_id))
+        else:
+            wanted.add((role, None, None))
+    return wanted
+
+
+def directory_sign_in(
+    *, user: User, dn: str, created: bool, roles: set[str], staff_number: str, email: str, display_name: str
+) -> User:
+    """Bring a directory account in line with its directory entry, at each log-in, in the audit trail.
+
+    ``created``: this log-in created the account (recorded as its creation). Name and mail follow the directory.
+    The first log-in links the account to the roster person with the entry's 職員番号, else its mail address.
+    The role grants become those ``roles`` give (see ``_wanted_grants``): grants of a group the user left are
+    revoked, except the municipality's last 番号制度総括管理者 (kept, and logged).
+    """
+    with transaction.atomic():
+        if created:
+            record_create(user, municipality_id=user.municipality_id, summary="ディレクトリから初回ログイン")
+        before = snapshot(user)
+        user.directory_dn = dn
+        user.display_name = display_name[:100] or user.display_name
+        user.email = email or user.email
+        how = ""
+        if user.person_id is None:
+            user.person, how = _roster_match(user, staff_number=staff_number, email=email)
+        if snapshot(user) != before:
+            user.save(update_fields=["directory_dn", "display_name", "email", "person"])
+            summary = f"名簿の職員等と連携（{how}）" if how else "ディレクトリの情報で更新"
+            record_update(user, before=before, municipality_id=user.municipality_id, summary=summary)
+        wanted = _wanted_grants(user, roles)
+        for grant in RoleGrant.objects.filter(user=user):
+            key = (grant.role, grant.unit_id, grant.party_id)
+            if key in wanted:
+                wanted.discard(key)
+                continue
+            try:
+                tenancy_services.role_revoke(grant=grant)
+            except ValidationError as exc:
+                logger.warning("directory sign-in of %s keeps %s: %s", user.username, grant, exc.messages[0])
+        for role, unit_id, party_id in sorted(wanted, key=str):
+            tenancy_services.role_grant(
+                user=user,
+                role=role,
+                unit=OrgUnit.objects.get(pk=unit_id) if unit_id else None,
+                party=Party.objects.get(pk=party_id) if party_id else None,
+            )
+    return user

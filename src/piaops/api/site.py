@@ -1,7 +1,8 @@
 """The one ``NinjaAPI`` of piaops, its error format, and the routers the apps contribute.
 
 To add an app: write ``piaops/<app>/api.py`` with ``router = Router(tags=["<app>"])`` and append one line to
-``ROUTERS``. The docs page is off: ninja's loads Swagger UI from a CDN, and piaops makes no outside request.
+``ROUTERS``. ninja's docs page is off (it loads Swagger UI from a CDN); ``/api/v1/docs`` is our own page
+(``piaops.api.docs``).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ token_patterns = [
 ]
 
 urlpatterns = [
+    path("v1/docs", views.reference, name="api_docs"),  # our own page, before the API's JSON answers
     path("v1/", api_urls()),  # a wrong method on a path: the JSON 405 of the API
     re_path(r"^v1/(?P<rest>.*)$", unknown_url),  # after every operation: the JSON 404 of the API
     path("tokens/", include((token_patterns, "api"))),

@@ -10,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from piaops.api import services
+from piaops.api import docs, services
 from piaops.api.forms import TokenForm
 from piaops.api.framework import api_user
 from piaops.api.models import ApiToken
+from piaops.api.site import api
 from piaops.tenancy import access
 from piaops.tenancy.access import tenant_view
 from piaops.tenancy.models import User
@@ -49,3 +50,11 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     services.token_revoke(token=token)
     messages.success(request, f"APIトークン「{token.name}」を失効させました。")
     return redirect("api:index")
+
+
+@tenant_view()
+def reference(request: HttpRequest) -> HttpResponse:
+    """``/api/v1/docs``: the API reference, rendered here from the OpenAPI document (no CDN, no script)."""
+    document = api.get_openapi_schema(path_prefix="/api/v1")
+    tags, schemas = docs.reference(document)
+    return render(request, "api/docs.html", {"info": document["info"], "tags": tags, "schemas": schemas})

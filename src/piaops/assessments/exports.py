@@ -28,6 +28,7 @@ from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
 from piaops.lib import cadence as cadence_grammar
 from piaops.lib.safeexport import workbook_bytes
+from piaops.lib.xlsxprint import print_setup
 from piaops.tenancy.models import User
 
 FORMATS = ("text", "json", "xlsx")
@@ -232,6 +233,11 @@ def export_xlsx(report: AssessmentReport) -> bytes:
     rated.append(["項目番号", "項目名", "評価", "選択肢"])
     for i in Item.objects.filter(report=report).order_by("order"):
         rated.append([i.number_path, i.title, i.selected_choice, " / ".join(i.choices)])
+    for col, width in zip("ABCD", (12, 40, 24, 60), strict=True):
+        rated.column_dimensions[col].width = width
+    municipality = report.municipality.name
+    print_setup(ws, municipality=municipality, title=f"{report} 約束の一覧")
+    print_setup(rated, municipality=municipality, title=f"{report} 評価")
     return workbook_bytes(wb)
 
 

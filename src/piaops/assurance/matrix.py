@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from piaops.assessments.models import MeasureBlock
 from piaops.assurance.models import MATRIX_PARTIES, Layer, Responsibility, Share
 from piaops.lib.safeexport import csv_writer, workbook_bytes
+from piaops.lib.xlsxprint import print_setup
 from piaops.tenancy.models import Municipality, Party
 
 REPORT_DATA = (
@@ -146,4 +147,5 @@ def to_xlsx(municipality: Municipality) -> bytes:
         for cell in row_cells:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = "C4"
+    print_setup(sheet, municipality=municipality.name, title="ガバメントクラウド 責任分界表", header_rows=(3, 3))
     return workbook_bytes(workbook)

@@ -193,6 +193,8 @@ def render_xlsx_bytes(data: dict[str, Any]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
+    from piaops.lib.xlsxprint import print_setup
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -229,12 +231,14 @@ def render_xlsx_bytes(data: dict[str, Any]) -> bytes:
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         s.freeze_panes = "A2"
+        print_setup(s, municipality=data["municipality"], title=f"{data['title']} {title}")
 
     if data["kind"] == ReportKind.RESULTS:
         sheet("監査", RESULTS_COLUMNS, data["audits"])
         sheet("指摘事項", FINDING_COLUMNS, data["findings"])
     else:
         sheet("フォローアップ", FOLLOWUP_COLUMNS, data["followups"])
+    print_setup(ws, municipality=data["municipality"], title=data["title"])
     return workbook_bytes(wb)
 
 

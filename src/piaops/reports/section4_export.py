@@ -31,6 +31,9 @@ def to_xlsx(s4: Section4) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from piaops.lib.xlsxprint import print_setup
+
+    municipality = s4.report.municipality.name
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -54,6 +57,8 @@ def to_xlsx(s4: Section4) -> bytes:
             cell.font = Font(bold=True)
         for r in table.rows:
             sheet.append(r)
+        print_setup(sheet, municipality=municipality, title=f"Ⅳ 根拠資料 {table.title}")
+    print_setup(ws, municipality=municipality, title=f"{s4.report} Ⅳ その他のリスク対策", header_rows=(2, 2))
     return workbook_bytes(wb)
 
 

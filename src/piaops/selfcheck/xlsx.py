@@ -37,6 +37,7 @@ from piaops.lib.mynumber import contains_my_number
 from piaops.lib.safeexport import workbook_bytes
 from piaops.lib.versioning import ConflictError
 from piaops.lib.xlsxfiles import UnreadableWorkbook, open_workbook
+from piaops.lib.xlsxprint import print_setup
 from piaops.selfcheck import results
 from piaops.selfcheck.errors import ChecklistInvalid, Problem
 from piaops.selfcheck.models import Answer, AnswerValue, Campaign, Category, Checklist, ChecklistStatus
@@ -155,6 +156,12 @@ def checklist_workbook(checklist: Checklist, answers: list[Answer] | None = None
     ws.add_data_validation(dv)
     dv.add(f"D{FIRST_ROW}:D{last}")
     ws.freeze_panes = f"D{FIRST_ROW}"
+    print_setup(
+        ws,
+        municipality=unit.municipality.name,
+        title=f"自己点検票 {campaign.fiscal_year}年度 {campaign.title} {unit.name}",
+        header_rows=(FIRST_ROW - 1, FIRST_ROW - 1),
+    )
     ws.protection.sheet = True
     ws.protection.password = PROTECT_PASSWORD
     meta = wb.create_sheet(META)
@@ -528,4 +535,13 @@ def campaign_summary(campaign: Campaign, *, today: dt.date) -> bytes:
     wr.append(["Ⅳ-1①自己点検 提案", suggestion.label])
     for cond in suggestion.sufficient + suggestion.special:
         wr.append([cond.label, "○" if cond.ok else "×", cond.detail])
+    wi.column_dimensions["C"].width = 60
+    wf.column_dimensions["B"].width = wf.column_dimensions["C"].width = wf.column_dimensions["D"].width = 30
+    wr.column_dimensions["A"].width = wr.column_dimensions["C"].width = 40
+    title = f"{campaign.fiscal_year}年度 {campaign.title} 集計"
+    municipality = campaign.municipality.name
+    for sheet, header_row in ((ws, 2), (wi, 1), (wu, 1), (wf, 1), (wr, 1)):
+        print_setup(
+            sheet, municipality=municipality, title=f"{title}（{sheet.title}）", header_rows=(header_row, header_row)
+        )
     return workbook_bytes(wb)

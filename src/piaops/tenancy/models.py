@@ -325,6 +325,9 @@ class User(AbstractUser):
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts", verbose_name="職員等"
     )
     display_name = GuardedCharField("表示名", max_length=100, blank=True, default="")
+    # Set for an account the directory created (piaops.accounts.directory): only such an account logs in through
+    # the directory, and its roles follow the directory's groups. Empty for a local account.
+    directory_dn = GuardedCharField("ディレクトリの識別名（DN）", max_length=500, blank=True, default="")
 
     objects = UserManager()  # type: ignore[misc]
 

@@ -216,6 +216,8 @@ def _roster_xlsx(
 ) -> HttpResponse:
     from openpyxl import Workbook
 
+    from piaops.lib.xlsxprint import print_setup
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -235,6 +237,8 @@ def _roster_xlsx(
                 label = cell.status_label + ("（未受講で取扱い中）" if cell.untrained_access else "")
                 line += [label, cell.due, cell.last_completed]
         sheet.append(line)
+    title = f"{unit.name} 受講状況（基準日 {as_of.isoformat()}）"
+    print_setup(sheet, municipality=unit.municipality.name, title=title, header_rows=(2, 2))
     response = HttpResponse(
         workbook_bytes(book), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
