@@ -96,7 +96,7 @@ class _Group:
 
 def _family(separator: str) -> str:
     """The separator's kind: ``-``, ``.``, ``/``, ``,``, ``(`` or ``" "``; mixed ones (``" - "``) keep each kind."""
-    kinds = []
+    kinds: list[str] = []
     for ch in separator:
         kind = _FAMILY.get(ch, " " if ch.isspace() else "")
         if kind and (not kinds or kinds[-1] != kind):
