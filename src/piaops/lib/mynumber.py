@@ -206,8 +206,8 @@ def find_my_numbers(text: str, *, breaks: str = "") -> list[tuple[int, int]]:
     return spans
 
 
-def contains_my_number(text: str) -> bool:
-    return bool(find_my_numbers(text))
+def contains_my_number(text: str, *, breaks: str = "") -> bool:
+    return bool(find_my_numbers(text, breaks=breaks))
 
 
 def mask_my_numbers(text: str) -> str:
