@@ -149,6 +149,21 @@ def test_audit_findings_are_verified_by_auditors_not_the_governance_division(wor
     assert token_for(world.auditor_a).post(_path(finding, "accept"), {}).json()["status"] == "verified"
 
 
+@pytest.mark.parametrize("verifier", ["admin_a", "auditor_a"])
+def test_the_governance_division_or_an_auditor_verifies_a_self_inspection_finding_as_on_the_page(
+    world: World, finding: Finding, token_for: TokenFor, verifier: str
+) -> None:
+    # The same rule as the page (findings.views.can_verify, tests/findings/test_followup.py) and the README.
+    assert finding.source == Source.SELF_INSPECTION
+    followup = services.followup_plan(finding=finding, plan="棚卸し", due_date=dt.date(2027, 1, 29))
+    services.followup_complete(followup=followup, completed_on=dt.date(2027, 1, 20), note="済")
+    for other in (world.head_a, world.viewer_a):
+        assert token_for(other).post(_path(finding, "accept"), {}).status_code == 403
+    assert _status(finding) == FindingStatus.COMPLETED
+    accepted = token_for(getattr(world, verifier)).post(_path(finding, "accept"), {})
+    assert accepted.json()["status"] == "verified"
+
+
 def test_a_stale_plan_version_is_refused_with_both_versions_and_nothing_is_saved(
     world: World, finding: Finding, token_for: TokenFor
 ) -> None:

@@ -128,3 +128,22 @@ def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path: Path) -> None:
 
 def test_backup_and_restore_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
     _round_trip(Piaops(tmp_path, postgres_url), tmp_path / "piaops.dump")
+
+
+def test_restore_without_yes_and_without_a_terminal_explains_itself(tmp_path: Path) -> None:
+    # stdin is not a terminal (as under cron or in a pipe): the command must say so, not die in input().
+    piaops = Piaops(tmp_path, f"sqlite:///{tmp_path / 'live.sqlite3'}")
+    piaops("migrate", "--no-input", "-v", "0")
+    piaops("shell", "-c", SEED)
+    backup_file = tmp_path / "backups" / "piaops.sqlite3"
+    piaops("backup", str(backup_file))
+    piaops("shell", "-c", SEED)
+    before = piaops.state()
+    cmd = [sys.executable, "-c", "from piaops.cli import main; main()", "restore", str(backup_file)]
+    result = subprocess.run(
+        cmd, env=piaops.env, cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode != 0
+    assert "確認に答える端末がない" in result.stderr and "--yes" in result.stderr
+    assert "Traceback" not in result.stderr and "EOFError" not in result.stderr
+    assert piaops.state() == before

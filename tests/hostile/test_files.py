@@ -223,3 +223,13 @@ def test_a_sheet_lying_about_its_range_is_counted_anyway(
 def test_a_workbook_within_the_limits_is_read() -> None:
     [(_title, rows)] = xlsx_sheets(corpus.xlsx_rows(1000))
     assert len(rows) == 1000
+
+
+def test_a_door_log_of_8_digit_cards_and_timestamps_is_not_refused() -> None:
+    # 8-digit card ids next to a timestamp used to join into 12 digits once commas separated groups; the delimiter
+    # ends a number, so no line of a real log is refused, while a number inside a quoted field still is.
+    from piaops.lib.mynumber import find_my_numbers
+
+    text = "".join(f"SR-1,{10_000_000 + 7 * i:08d},2026-04-01 09:{i % 60:02d}:00,入室\n" for i in range(5000))
+    assert find_my_numbers(text, breaks=",;\t") == []
+    assert find_my_numbers(f'SR-1,"{NUMBER[:4]},{NUMBER[4:8]},{NUMBER[8:]}",入室')

@@ -27,7 +27,7 @@ from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
 from piaops.lib.bulkinsert import collector_paused, insert_rows
 from piaops.lib.dbstats import analyze_after_commit
-from piaops.lib.mynumber import find_my_numbers
+from piaops.lib.mynumber import contains_my_number, find_my_numbers
 from piaops.lib.textfiles import UndecodableFile, decode_text
 from piaops.tenancy.imported_files import AlreadyImported, Kind, claim, refuse_if_imported
 from piaops.tenancy.models import User
@@ -121,7 +121,10 @@ def parse(data: bytes, mapping: DoorLogMapping, *, progress: Callable[[int], Non
             errors.append(RowError(line, message))
 
     # One scan of the whole text finds every 個人番号 candidate (C-speed regex) instead of one scan per cell.
-    my_number_lines = {text.count("\n", 0, start) + 1 for start, _ in find_my_numbers(text)}
+    # The delimiter ends a number (adjacent fields never join into 12 digits); a quoted field holding the delimiter
+    # is read on its own in the loop.
+    spans = find_my_numbers(text, breaks=",;\t")
+    my_number_lines = {text.count("\n", 0, start) + 1 for start, _ in spans}
     rows = parsed.rows
     line = previous = 1
     try:
@@ -131,7 +134,10 @@ def parse(data: bytes, mapping: DoorLogMapping, *, progress: Callable[[int], Non
                 progress(line)
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
-            if my_number_lines and any(n in my_number_lines for n in range(previous + 1, line + 1)):
+            quoted = [c for c in row if "," in c or ";" in c or "\t" in c]  # a field whose delimiter is inside quotes
+            if (my_number_lines and any(n in my_number_lines for n in range(previous + 1, line + 1))) or (
+                quoted and any(contains_my_number(c) for c in quoted)
+            ):
                 fail(line, "個人番号と思われる12桁の数字が含まれています。個人番号は取り込めません。")
                 continue
             if len(row) < width:

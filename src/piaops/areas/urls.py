@@ -13,5 +13,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/authorizations/new/", views.authorization_add, name="authorization_add"),
     path("<int:pk>/visits/new/", views.visit_add, name="visit_add"),
     path("<int:pk>/import/", views.import_log, name="import"),
-    path("<int:pk>/review/<int:year>-<int:month>/", views.review, name="review"),
+    path("<int:pk>/review/<year:year>-<month:month>/", views.review, name="review"),
 ]

@@ -191,7 +191,7 @@ def _parse(data: bytes, *, filename: str, mapping: dict[str, Any] | None) -> Par
         if not any(c.strip() for c in row):
             continue
         joined = "\t".join(row)  # a tab separates digit runs, so one check per row finds any cell's candidate
-        suspicious = "\x00" in joined or contains_my_number(joined)
+        suspicious = "\x00" in joined or contains_my_number(joined, breaks="\t")
         for column, cell in enumerate(row if suspicious else []):
             if "\x00" in cell:
                 errors.append(f"{line}行目（{column + 1}列目）: 制御文字（NUL）が含まれています。")

@@ -17,6 +17,7 @@ from piaops.audits import reports as rep
 from piaops.audits.models import AuditRatingDecision, AuditReport, ReportKind
 from piaops.audittrail.services import record_export
 from piaops.core.forms import ReopenForm, confirmation_error
+from piaops.lib.fiscal import FIRST_YEAR, LAST_YEAR, date_in_range
 from piaops.tenancy.access import Perm, get_or_404, has_perm, municipality_of, require, scoped, tenant_view
 from piaops.tenancy.models import User
 
@@ -34,9 +35,12 @@ def _as_of(value: str | None) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError as exc:
         raise ValidationError("基準日は YYYY-MM-DD の形式で入力してください。") from exc
+    if not date_in_range(day):
+        raise ValidationError(f"基準日は {FIRST_YEAR}年から{LAST_YEAR}年までの日付で入力してください。")
+    return day
 
 
 @tenant_view(Perm.AUDIT_VIEW)

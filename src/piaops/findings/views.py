@@ -28,8 +28,10 @@ def _u(request: HttpRequest) -> User:
 
 
 def can_verify(user: User, finding: Finding) -> bool:
-    """Auditors verify audit findings; self-inspection findings are verified by the governance division or by an
-    auditor (the audit follows up the self-inspection's improvement plans). A unit never verifies itself."""
+    """Who accepts (or reopens) a completed follow-up, on the pages and in the API alike (the API calls this too):
+    auditors for audit findings; for self-inspection findings the 番号制度総括部門 (``SELFCHECK_MANAGE``), whose
+    process the self-inspection is, or an auditor, because the audit (Ⅳ-1②) follows up the self-inspection's
+    improvement plans and lists them in its programme. A unit never verifies itself, nor does a viewer."""
     if finding.source == Source.AUDIT:
         return has_perm(user, Perm.AUDIT_PERFORM)
     return has_perm(user, Perm.SELFCHECK_MANAGE) or has_perm(user, Perm.AUDIT_PERFORM)

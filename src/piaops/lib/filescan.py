@@ -47,6 +47,7 @@ import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from xml.etree import ElementTree
 
 from piaops.lib.mynumber import find_my_numbers
@@ -423,7 +424,7 @@ def _scan_pdf(name: str, data: bytes, *, depth: int) -> ScanResult:
                 annotation = annotation.get_object()
                 _check(name, f"{number}ページ目の注釈（付箋など）", _pdf_strings(annotation, set()))
                 if annotation.get("/Subtype") == "/FileAttachment":
-                    spec = annotation.get("/FS")
+                    spec: Any = annotation.get("/FS")
                     spec = spec.get_object() if spec is not None else None
                     embedded = spec.get("/EF", {}).get_object().get("/F") if spec is not None else None
                     if embedded is not None:
@@ -434,7 +435,7 @@ def _scan_pdf(name: str, data: bytes, *, depth: int) -> ScanResult:
             _check(name, "入力欄（フォーム）", _pdf_strings(field, set()))
         if reader.metadata:
             _check(name, "文書のプロパティ", (str(v) for v in reader.metadata.values()))
-        root = reader.trailer["/Root"].get_object()
+        root: Any = reader.trailer["/Root"].get_object()
         if "/Metadata" in root:
             _check(name, "XMP メタデータ", [root["/Metadata"].get_object().get_data().decode("utf-8", "ignore")])
         _check(name, "しおり", _outline_titles(reader.outline))

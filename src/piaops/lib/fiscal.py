@@ -12,6 +12,20 @@ import functools
 
 import jpholiday
 
+# The years a page, a report or a query string may name (a 年度, a month's year, a 基準日). A URL or a query outside
+# them answers 404/400 instead of reaching date arithmetic that would overflow (9999-12-31 + 1 day) or predate 大正.
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
+
+
+def year_in_range(year: int) -> bool:
+    return FIRST_YEAR <= year <= LAST_YEAR
+
+
+def date_in_range(day: dt.date) -> bool:
+    return year_in_range(day.year)
+
+
 # (first day, era name, short letter). Newest first; 令和 covers every date piaops deals with in practice, the
 # older eras are there for dates of employment or of old reports.
 _ERAS = (

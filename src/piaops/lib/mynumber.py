@@ -96,7 +96,7 @@ class _Group:
 
 def _family(separator: str) -> str:
     """The separator's kind: ``-``, ``.``, ``/``, ``,``, ``(`` or ``" "``; mixed ones (``" - "``) keep each kind."""
-    kinds = []
+    kinds: list[str] = []
     for ch in separator:
         kind = _FAMILY.get(ch, " " if ch.isspace() else "")
         if kind and (not kinds or kinds[-1] != kind):
@@ -206,8 +206,8 @@ def find_my_numbers(text: str, *, breaks: str = "") -> list[tuple[int, int]]:
     return spans
 
 
-def contains_my_number(text: str) -> bool:
-    return bool(find_my_numbers(text))
+def contains_my_number(text: str, *, breaks: str = "") -> bool:
+    return bool(find_my_numbers(text, breaks=breaks))
 
 
 def mask_my_numbers(text: str) -> str:

@@ -7,6 +7,7 @@ from django import forms
 from piaops.assessments.models import Commitment
 from piaops.assessments.vocab import CommitmentKind
 from piaops.lib.fields import GuardedFormCharField
+from piaops.lib.fiscal import FIRST_YEAR, LAST_YEAR, date_in_range
 from piaops.tenancy.models import EmploymentType, Municipality, OrgUnit, Party, Role, Work
 from piaops.training.models import Course, Rating, Requirement, Result, Session, Topic
 
@@ -17,6 +18,12 @@ class DateInput(forms.DateInput):
 
 class AsOfForm(forms.Form):
     as_of = forms.DateField(label="基準日", required=False, widget=DateInput)
+
+    def clean_as_of(self) -> Any:
+        value = self.cleaned_data.get("as_of")
+        if value is not None and not date_in_range(value):
+            raise forms.ValidationError(f"基準日は {FIRST_YEAR}年から{LAST_YEAR}年までの日付で入力してください。")
+        return value
 
 
 class CourseForm(forms.ModelForm):

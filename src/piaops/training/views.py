@@ -32,9 +32,13 @@ LIST_LIMIT = 200
 
 
 def _as_of(request: HttpRequest) -> tuple[dt.date, AsOfForm]:
+    """The 基準日 asked for, or today. A 基準日 given but invalid (not a date, or outside the years piaops serves)
+    gives today's figures with the bound form, whose error the page shows with status 400."""
     form = AsOfForm(request.GET or None)
     if form.is_valid() and form.cleaned_data.get("as_of"):
         return form.cleaned_data["as_of"], form
+    if request.GET.get("as_of") and form.errors:
+        return timezone.localdate(), form
     return timezone.localdate(), AsOfForm(initial={"as_of": timezone.localdate()})
 
 
@@ -84,6 +88,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "can_manage": access.has_perm_somewhere(user, Perm.TRAINING_MANAGE),
             "units": access.visible_units(user).filter(is_active=True),
         },
+        status=400 if form.errors else 200,
     )
 
 
@@ -202,12 +207,13 @@ def roster(request: HttpRequest, unit_id: int) -> HttpResponse:
     require(request.user, Perm.VIEW_PEOPLE, unit=unit)
     as_of, form = _as_of(request)
     requirements, table = _roster(unit, as_of)
-    if request.GET.get("format") == "xlsx":
+    if request.GET.get("format") == "xlsx" and not form.errors:
         return _roster_xlsx(unit, as_of, requirements, table)
     return render(
         request,
         "training/roster.html",
         {"unit": unit, "form": form, "as_of": as_of, "requirements": requirements, "table": table},
+        status=400 if form.errors else 200,
     )
 
 

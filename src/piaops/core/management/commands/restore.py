@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,18 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         source: Path = options["file"]
         if not options["yes"] and options.get("interactive", True):
-            answer = input("現在のデータベースの内容はすべて置き換えられます。続けますか？ [yes/no] ")
+            # Without a terminal (cron, a pipe, CI) there is no one to answer: say so instead of failing in input().
+            if not sys.stdin or not sys.stdin.isatty():
+                raise CommandError(
+                    "確認に答える端末がないため、リストアを中止しました（何も変更していません）。"
+                    "現在のデータベースの内容をすべて置き換えてよい場合は --yes を付けて実行してください。"
+                )
+            try:
+                answer = input("現在のデータベースの内容はすべて置き換えられます。続けますか？ [yes/no] ")
+            except EOFError:
+                answer = ""
             if answer.strip().lower() not in {"y", "yes", "はい"}:
-                raise CommandError("中止しました。")
+                raise CommandError("中止しました（何も変更していません）。")
         try:
             backup.restore(source)
         except backup.BackupError as exc:

@@ -1,4 +1,4 @@
-"""Exports cannot carry formulas: every text field of a tenant starts with a formula, and no CSV or XLSX that
+"""A tenant whose every text field starts with a formula. Exports cannot carry formulas: no CSV or XLSX that
 tenant's admin can download holds a formula cell or a cell a spreadsheet would read as one.
 
 The world is the isolation proof's (``isolation_world.build``), with B's marker set to a formula: every human-text
@@ -141,3 +141,23 @@ def test_every_export_goes_through_the_helper() -> None:
         if str(path.relative_to(root)) not in allowed and pattern.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_out_of_range_dates_in_query_strings_never_fail_a_page(planted: IsoWorld) -> None:
+    """Every page of the URL tables (with real ids of every kind), as the tenant's admin, with every date-like query
+    parameter out of range: never a server error (``tests/core/test_date_params.py`` walks years and months in
+    paths and the API)."""
+    from urllib.parse import urlencode
+
+    names = ("as_of", "date", "date_from", "date_to", "from", "to", "month", "year", "fy", "since", "until")
+    client = Client(raise_request_exception=False)
+    client.force_login(planted.admin_b)
+    failures = []
+    requests = [(name, spec) for name, spec in PAGE_IDS.items()] + [(n, spec) for n, (spec, _) in PAGE_SCANS.items()]
+    for name, spec in requests:
+        base = reverse(name, kwargs=urls.fill(spec, planted))
+        for bad in ("9999-12-31", "0001-01-01", "99999"):
+            url = f"{base}?{urlencode(dict.fromkeys(names, bad))}&format=xlsx&kind=results"
+            if client.get(url).status_code >= 500:
+                failures.append(url)
+    assert failures == []
