@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from piaops.lib.fiscal import previous_office_day
 from piaops.tenancy.models import Municipality, Person
-from piaops.training.compliance import CURRENT_UNIT_SQL, Status, active_requirements, statement
+from piaops.training.compliance import Status, active_requirements, current_unit_of, statement
 from piaops.training.models import Requirement
 from piaops.training.periods import day_number
 
@@ -95,8 +95,8 @@ def compute(municipality_id: int, as_of: dt.date, requirements: list[Requirement
         soon = day_number(previous_office_day(as_of + dt.timedelta(days=REMIND_BEFORE_DAYS)))
         text = (
             f"WITH t AS ({text}), "
-            "j AS (SELECT t.requirement_id, t.person_id, t.status, t.due_dn, t.employment_type, cu.unit_id "
-            f"FROM t LEFT JOIN ({CURRENT_UNIT_SQL}) cu ON cu.person_id = t.person_id) "
+            "j AS (SELECT t.requirement_id, t.person_id, t.status, t.due_dn, t.employment_type, "
+            f"{current_unit_of('t.person_id', as_of)} AS unit_id FROM t) "
             "SELECT 0, requirement_id, unit_id, employment_type, status, COUNT(*), 0 FROM j "
             "GROUP BY requirement_id, unit_id, employment_type, status "
             "UNION ALL SELECT 1, 0, unit_id, '', '', "
@@ -104,7 +104,7 @@ def compute(municipality_id: int, as_of: dt.date, requirements: list[Requirement
             "COUNT(DISTINCT CASE WHEN status = %s AND due_dn <= %s THEN person_id END) "
             "FROM j WHERE status IN (%s, %s) GROUP BY unit_id"
         )
-        params += [as_of, as_of, Status.OVERDUE, Status.PENDING, soon, Status.OVERDUE, Status.PENDING]
+        params += [Status.OVERDUE, Status.PENDING, soon, Status.OVERDUE, Status.PENDING]
         cells: dict[tuple[int | None, str], list[int]] = {}
         column = {Status.DONE.value: 0, Status.PENDING.value: 1, Status.OVERDUE.value: 2}
         with connection.cursor() as cursor:
