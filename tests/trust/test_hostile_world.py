@@ -117,7 +117,7 @@ def test_the_helper_writes_text_that_looks_like_a_formula_as_text(value: str) ->
     sheet["A1"] = value
     cell = openpyxl.load_workbook(io.BytesIO(workbook_bytes(book))).active["A1"]  # type: ignore[index]
     assert cell.data_type == "s" and cell.quotePrefix
-    assert cell.value == value.replace("\r", "\n")  # XML stores a lone CR as a line feed
+    assert cell.value in (value, value.replace("\r", "\n"))  # an XML reader may normalise a lone CR
 
 
 @pytest.mark.parametrize("value", ["札幌市", "2026-01-07", 12, None, "a=b", " =1"])
