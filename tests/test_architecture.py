@@ -54,6 +54,7 @@ LAYERS: dict[str, str] = {
     "assurance": "domain",
     "areas": "domain",
     "incidents": "domain",
+    "reviews": "domain",  # the yearly 見直し: reads the other domain apps' records as 変更の候補
     "calendarfeed": "domain",  # reads deadlines through core.reminders, imports no domain app
     "reports": "reports",
     # Wiring: the project's entry points, which name every app.
