@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "piaops.assurance",
     "piaops.incidents",
     "piaops.areas",
+    "piaops.reviews",
     "piaops.reports",
     "piaops.accounts",
     "piaops.api",
