@@ -82,7 +82,7 @@ DOMAIN_TO_DOMAIN: dict[tuple[str, str], str] = {
     ("audits", "findings.models"): "an audit's 指摘 are Findings (source 監査); its report and rating read them",
     ("audits", "findings.services"): "an audit records its 指摘 through findings.services.finding_create",
     ("audits", "selfcheck.models"): "the audit preparation page shows the audited unit's self-inspection answers",
-    ("reviews", "assurance.models"): "見直し: contracts, 再委託 and ISMAP removals on the report's works are 変更の候補",
+    ("reviews", "assurance.models"): "見直し: contracts, 再委託 and ISMAP removals of the report are 変更の候補",
     ("reviews", "incidents.models"): "見直し: a reportable incident is a 変更の候補 and the しきい値判断's 重大事故",
     ("reviews", "selfcheck.models"): "見直し: commitments never inspected or always 該当なし are 変更の候補",
     ("selfcheck", "findings.models"): "a self-inspection's results list the Findings and follow-ups it raised",
