@@ -21,6 +21,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db import models
 from django.utils import timezone
 
 from piaops.assurance.models import CloudService, Contract, Subcontract
@@ -61,7 +62,7 @@ def _contracts(review: Review) -> list[Contract]:
     )
 
 
-def _edited(review: Review, model: type, ids: list[int]) -> dict[int, dt.datetime]:
+def _edited(review: Review, model: type[models.Model], ids: list[int]) -> dict[int, dt.datetime]:
     """The last update in the audit trail of each of ``ids`` (a ``model`` row) within the review's window."""
     entries = AuditEntry.objects.filter(
         municipality_id=review.municipality_id,
