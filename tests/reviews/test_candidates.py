@@ -93,9 +93,19 @@ def test_a_cloud_service_of_a_party_of_the_report_removed_from_ismap(world: Worl
             municipality=world.a, party=party, provider=party.name, service_name=name, delisted_on=dt.date(2026, 8, 1)
         )
     CloudService.objects.create(municipality=world.a, party=asp, provider=asp.name, service_name="掲載中のクラウド")
+    CloudService.objects.create(
+        municipality=world.a, provider="電子申請株式会社", service_name="電子申請", delisted_on=dt.date(2025, 6, 1)
+    )  # no party recorded, but removed before the version in force
     assert kinds(_open(report))[CandidateKind.ISMAP_REMOVED] == [
         "ISMAPリストから削除：税務システムASP株式会社 税務クラウド"
     ]
+    Review.objects.all().delete()
+    CloudService.objects.create(
+        municipality=world.a, provider="電子申請株式会社", service_name="電子申請SaaS", delisted_on=dt.date(2026, 8, 2)
+    )
+    review = _open(report)
+    assert len(kinds(review)[CandidateKind.ISMAP_REMOVED]) == 2
+    assert "事業者が登録されていない" in review.candidates.get(title__contains="電子申請SaaS").detail
 
 
 def _incident(world: World, work: Work, *, reportable: bool, day: dt.date) -> None:

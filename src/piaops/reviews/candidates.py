@@ -5,8 +5,8 @@ the review's 年度:
 
 - 委託先・契約: contracts on one of the report's works that started or ended in the window, or were edited (an update
   in the audit trail); 再委託 approved or recorded in the window, or edited;
-- ISMAP: a cloud service of a party of the report (its commitments' parties and its contractors) removed from the
-  ISMAP list in the window;
+- ISMAP: a cloud service of a party of the report (its commitments' parties and its contractors), or of no recorded
+  party (it may serve any report), removed from the ISMAP list in the window;
 - しきい値: the recorded 対象人数 / 取扱者数 in another band than the previous review's, and the recomputed
   しきい値判断 (``thresholds.required``) above the report's tier;
 - 重大事故: an incident on one of the report's works that must be reported to the PPC (規則第2条; piaops treats a
@@ -22,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from piaops.assurance.models import CloudService, Contract, Subcontract
@@ -164,8 +165,8 @@ def ismap_drafts(review: Review) -> list[Draft]:
         review.report.commitments.exclude(party=None).values_list("party_id", flat=True)
     )
     removed = CloudService.objects.filter(
+        Q(party_id__in=party_ids) | Q(party__isnull=True),
         municipality_id=review.municipality_id,
-        party_id__in=party_ids,
         delisted_on__gte=review.since,
         delisted_on__lte=window_end(review),
     )
@@ -174,7 +175,8 @@ def ismap_drafts(review: Review) -> list[Draft]:
             CandidateKind.ISMAP_REMOVED,
             f"cloud:{s.pk}:delisted",
             f"ISMAPリストから削除：{s}",
-            f"登録番号 {s.registration_number or '（なし）'}。利用するシステム：{s.used_by}",
+            f"登録番号 {s.registration_number or '（なし）'}。利用するシステム：{s.used_by or '（未記入）'}"
+            + ("" if s.party_id else "。事業者が登録されていないため、すべての評価書の候補にしています。"),
             s.delisted_on,
         )
         for s in removed
