@@ -35,6 +35,7 @@ REMINDER_SOURCES = [
     "piaops.assurance.reminders",
     "piaops.incidents.reminders",
     "piaops.assessments.reminders",
+    "piaops.reviews.reminders",
 ]
 
 
