@@ -4,6 +4,8 @@ gaps listed, text written as text; ``piaops report periodic FY --municipality CO
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -66,8 +68,14 @@ def test_rows_match_the_commitments_one_to_one_with_status_and_gaps(world: World
     # Text that looks like a formula stays text.
     cell = next(c for c in ws["C"] if c.value == FORMULA)
     assert cell.data_type == "s" and cell.quotePrefix
-    entry = AuditEntry.objects.filter(action=Action.EXPORT, municipality=world.a).latest("seq")
-    assert entry.after["rows"] == len(rows) == Commitment.objects.filter(report=report).count()
+    entries = AuditEntry.objects.filter(action=Action.EXPORT, municipality=world.a).order_by("seq")
+    assert [(e.after["format"], e.after["rows"]) for e in entries] == [("xlsx", len(rows)), ("pdf", len(rows))]
+    assert len(rows) == Commitment.objects.filter(report=report).count()
+    pdf = tmp_path / f"periodic-{world.a.code}-2026.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert "定期的な報告" in text and "未実施あり" in text
 
 
 def test_one_sheet_per_current_report_and_nothing_of_another_municipality(world: World, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""``piaops report periodic FY --municipality CODE --out DIR``: the 定期的な報告 workbook of a 年度."""
+"""``piaops report periodic FY --municipality CODE --out DIR``: the 定期的な報告 of a 年度, as XLSX and PDF."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from piaops.tenancy.models import Municipality
 
 
 class Command(BaseCommand):
-    help = "定期的な報告（評価書に記載した措置ごとの実施状況と根拠）をXLSXで出力する"
+    help = "定期的な報告（評価書に記載した措置ごとの実施状況と根拠）をXLSXとPDFで出力する"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("fy", type=int, help="報告の対象年度（西暦、例：2026）")
@@ -31,7 +31,8 @@ class Command(BaseCommand):
         if out.exists() and not out.is_dir():
             raise CommandError(f"{out} はディレクトリではありません。")
         out.mkdir(parents=True, exist_ok=True)
-        content, rows = export(municipality_id=municipality.pk, fiscal_year=fy, today=timezone.localdate())
-        path = out / f"periodic-{municipality.code}-{fy}.xlsx"
-        path.write_bytes(content)
-        self.stdout.write(f"{path} に出力しました（{rows}行）。")
+        files = export(municipality_id=municipality.pk, fiscal_year=fy, today=timezone.localdate())
+        stem = out / f"periodic-{municipality.code}-{fy}"
+        stem.with_suffix(".xlsx").write_bytes(files.xlsx)
+        stem.with_suffix(".pdf").write_bytes(files.pdf)
+        self.stdout.write(f"{stem}.xlsx と {stem}.pdf に出力しました（{files.rows}行）。")
