@@ -73,8 +73,8 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.MANAGE_ASSESSMENTS)
 @require_POST
+@tenant_view(Perm.MANAGE_ASSESSMENTS)
 def open_review(request: HttpRequest) -> HttpResponse:
     form = OpenForm(request.POST, municipality=access.municipality_of(request.user))
     if not form.is_valid():
@@ -155,8 +155,8 @@ def _done(request: HttpRequest, review: Review, action: Any, message: str) -> Ht
     return redirect("reviews:detail", pk=review.pk)
 
 
-@tenant_view(Perm.MANAGE_ASSESSMENTS)
 @require_POST
+@tenant_view(Perm.MANAGE_ASSESSMENTS)
 def figures(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk)
     form = FiguresForm(request.POST)
@@ -170,8 +170,8 @@ def figures(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.MANAGE_ASSESSMENTS)
 @require_POST
+@tenant_view(Perm.MANAGE_ASSESSMENTS)
 def refresh(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk)
     try:
@@ -183,8 +183,8 @@ def refresh(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reviews:detail", pk=review.pk)
 
 
-@tenant_view(Perm.MANAGE_ASSESSMENTS)
 @require_POST
+@tenant_view(Perm.MANAGE_ASSESSMENTS)
 def decide(request: HttpRequest, pk: int, candidate_pk: int) -> HttpResponse:
     review = _review(request, pk)
     candidate = access.get_or_404(request.user, review.candidates.all(), pk=candidate_pk)
@@ -199,8 +199,8 @@ def decide(request: HttpRequest, pk: int, candidate_pk: int) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.MANAGE_ASSESSMENTS)
 @require_POST
+@tenant_view(Perm.MANAGE_ASSESSMENTS)
 def sign(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk)
     form = SignForm(request.POST)
@@ -214,8 +214,8 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.MANAGE_ASSESSMENTS)
 @require_POST
+@tenant_view(Perm.MANAGE_ASSESSMENTS)
 def reopen(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk)
     form = ReopenForm(request.POST)
