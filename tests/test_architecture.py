@@ -54,6 +54,7 @@ LAYERS: dict[str, str] = {
     "assurance": "domain",
     "areas": "domain",
     "incidents": "domain",
+    "reviews": "domain",  # the yearly 見直し: reads the other domain apps' records as 変更の候補
     "calendarfeed": "domain",  # reads deadlines through core.reminders, imports no domain app
     "reports": "reports",
     # Wiring: the project's entry points, which name every app.
@@ -82,6 +83,9 @@ DOMAIN_TO_DOMAIN: dict[tuple[str, str], str] = {
     ("audits", "findings.models"): "an audit's 指摘 are Findings (source 監査); its report and rating read them",
     ("audits", "findings.services"): "an audit records its 指摘 through findings.services.finding_create",
     ("audits", "selfcheck.models"): "the audit preparation page shows the audited unit's self-inspection answers",
+    ("reviews", "assurance.models"): "見直し: contracts, 再委託 and ISMAP removals of the report are 変更の候補",
+    ("reviews", "incidents.models"): "見直し: a reportable incident is a 変更の候補 and the しきい値判断's 重大事故",
+    ("reviews", "selfcheck.models"): "見直し: commitments never inspected or always 該当なし are 変更の候補",
     ("selfcheck", "findings.models"): "a self-inspection's results list the Findings and follow-ups it raised",
     ("selfcheck", "findings.services"): "an answer 要改善 becomes a Finding with its improvement plan",
 }

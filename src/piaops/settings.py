@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "piaops.assurance",
     "piaops.incidents",
     "piaops.areas",
+    "piaops.reviews",
     "piaops.reports",
     "piaops.accounts",
     "piaops.api",

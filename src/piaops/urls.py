@@ -16,6 +16,7 @@ urlpatterns = [
     path("assurance/", include("piaops.assurance.urls")),
     path("incidents/", include("piaops.incidents.urls")),
     path("areas/", include("piaops.areas.urls")),
+    path("reviews/", include("piaops.reviews.urls")),
     path("reports/", include("piaops.reports.urls")),
     path("django-admin/", admin.site.urls),
     path("accounts/", include("piaops.accounts.urls")),

@@ -225,6 +225,8 @@ def ids_of(b: Municipality, *, every_kind: bool = True) -> dict[str, int]:
         "responsibility": _first("assurance.Responsibility", b),
         "incident": _first("incidents.Incident", b),
         "area": _first("areas.Area", b),
+        "review": _first("reviews.Review", b),
+        "review_candidate": _first("reviews.Candidate", b),
         "api_token": _first("api.ApiToken", b),
         "calendar_token": _first("calendarfeed.CalendarToken", b),
         "audit_item": _first("audits.AuditItem", b),

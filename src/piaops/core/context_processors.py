@@ -27,11 +27,13 @@ NAV: list[tuple[str, Promise]] = [
     ("assurance:index", _("委託先・クラウド")),
     ("incidents:index", _("障害・事故")),
     ("areas:index", _("管理区域")),
+    ("reviews:index", _("見直し")),
     ("tenancy:index", _("組織・職員")),
     ("audittrail:index", _("監査証跡")),
 ]
 NAV_RULES: dict[str, str] = {
     "areas:index": "piaops.areas.views.may_open_index",  # unit roles: only when they sign off some area
+    "reviews:index": "piaops.reviews.views.may_read",  # admin, auditor and viewer
 }
 
 

@@ -20,6 +20,7 @@ DEMO_STEPS = [
     "piaops.assurance.demo",
     "piaops.incidents.demo",
     "piaops.areas.demo",
+    "piaops.reviews.demo",
 ]
 
 DEMO_CODE = "011002"

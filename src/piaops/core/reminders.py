@@ -40,6 +40,7 @@ REMINDER_SOURCES = [
     "piaops.assurance.reminders",
     "piaops.incidents.reminders",
     "piaops.assessments.reminders",
+    "piaops.reviews.reminders",
 ]
 
 
