@@ -16,7 +16,7 @@ from piaops.tenancy.models import Municipality, OrgUnit, Work
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="評価書ファイル（テキスト：UTF-8・Shift_JIS など）")
+    file = forms.FileField(label="評価書ファイル（PDF・Excel・Word・テキスト）")
     works = forms.ModelMultipleChoiceField(
         label="対象の個人番号利用事務", queryset=Work.objects.none(), widget=forms.CheckboxSelectMultiple
     )

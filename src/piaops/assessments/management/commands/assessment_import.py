@@ -64,7 +64,7 @@ class Command(BaseCommand):
     help = "評価書のテキストを取り込み、事務の評価書の新しい版として保存します（--dry-run で確認のみ）。"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="評価書のテキストファイル（UTF-8 / Shift_JIS）")
+        parser.add_argument("file", help="評価書のファイル（PDF・.xlsx・.docx、またはテキスト UTF-8 / Shift_JIS）")
         parser.add_argument("--municipality", required=True, help="全国地方公共団体コード（例 011002）")
         parser.add_argument("--work", action="append", required=True, help="対象の個人番号利用事務（複数可）")
         parser.add_argument("--published-on", help="公表日（2023-03-27、令和5年3月27日など）。評価書に記載がないとき")
