@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from piaops.assessments.management.commands._common import cli_actor, municipality_by_code
+from piaops.assessments.management.commands._common import JsonCommand, cli_actor, import_failed, municipality_by_code
 from piaops.assessments.services import ImportPlan, ReportImportError, report_import, report_preview
 from piaops.assessments.vocab import Tier
 from piaops.audittrail.context import acting_as
@@ -60,7 +60,7 @@ def plan_summary(plan: ImportPlan) -> dict[str, Any]:
     }
 
 
-class Command(BaseCommand):
+class Command(JsonCommand):
     help = "評価書のテキストを取り込み、事務の評価書の新しい版として保存します（--dry-run で確認のみ）。"
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -100,7 +100,7 @@ class Command(BaseCommand):
             with acting_as(cli_actor()):
                 report = report_import(**common, user=None, tier=options["tier"], published_on=published_on)
         except ReportImportError as exc:
-            raise CommandError(str(exc)) from exc
+            raise import_failed(exc) from exc
         result = {
             "dry_run": False,
             "id": report.pk,
