@@ -91,6 +91,7 @@ class ParsedReport:
     warnings: list[ParseWarning] = field(default_factory=list)
     report_number: str = ""  # 評価書番号 when the text states it
     work_name: str = ""  # 評価書名 / 事務の名称 when stated
+    business_name: str = ""  # Ⅰ ①事務の名称 when stated (the work a folder import matches the report to)
     form_version: str = ""  # 様式 version when stated
     tier: str = ""  # vocab.Tier value when stated
     published_on: str = ""  # ISO date when stated
