@@ -1,4 +1,4 @@
-"""``piaops assessment import-dir``: a folder of reports, each matched to its work by its own 事務の名称 (issue 18 §3)."""
+"""``piaops assessment import-dir``: a folder of reports, each matched to its work by its 事務の名称 (issue 18 §3)."""
 
 from __future__ import annotations
 
