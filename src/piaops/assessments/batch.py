@@ -9,7 +9,8 @@ all-or-nothing per file; a file identical to its work's newest version is report
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from piaops.assessments import services
@@ -84,13 +85,15 @@ class FileOutcome:
     warnings: int = 0
     message: str = ""
     line: int | None = None
+    plan: services.ImportPlan | None = field(default=None, repr=False, compare=False)  # when the work was found
 
     @property
     def label(self) -> str:
         return STATUS_LABELS[self.status]
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "label": self.label}
+        fields = {f.name: getattr(self, f.name) for f in dataclass_fields(self) if f.name != "plan"}
+        return {**fields, "label": self.label}
 
 
 def import_file(
@@ -102,6 +105,13 @@ def import_file(
         read = services.report_read(data=data, filename=filename)
     except services.ReportImportError as exc:
         return FileOutcome(filename, REFUSED, message=exc.message, line=exc.line)
+    return import_read(municipality=municipality, read=read, filename=filename, user=user, dry_run=dry_run)
+
+
+def import_read(
+    *, municipality: Municipality, read: services.ReadReport, filename: str, user: User | None, dry_run: bool = False
+) -> FileOutcome:
+    """:func:`import_file` for a file already read (the upload page keeps the text between preview and save)."""
     works, stated = match_work(municipality, read.parsed)
     outcome = FileOutcome(filename, PLANNED, stated_work=stated, warnings=len(read.parsed.warnings))
     if len(works) != 1:
@@ -119,6 +129,7 @@ def import_file(
     outcome.work = works[0].name
     try:
         plan = services.report_plan(municipality=municipality, works=works, parsed=read.parsed, filename=filename)
+        outcome.plan = plan
         outcome.version = plan.version
         outcome.items, outcome.commitments = plan.counts["items"], plan.counts["commitments"]
         if plan.previous is not None and plan.previous.source_sha256 == read.sha256:

@@ -42,6 +42,44 @@ class UploadForm(forms.Form):
         return upload
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one ``<input type="file" multiple>`` (Django's documented pattern): a list of files."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)]
+
+
+MAX_BATCH_FILES = 100
+
+
+class BatchUploadForm(forms.Form):
+    files = MultipleFileField(
+        label="評価書ファイル（複数選択できます：PDF・Excel・Word・テキスト）",
+        help_text="各ファイルは、評価書に記載された事務の名称で登録済みの事務に対応づけます。",
+    )
+
+    def clean_files(self) -> list[UploadedFile]:
+        uploads: list[UploadedFile] = self.cleaned_data["files"]
+        if len(uploads) > MAX_BATCH_FILES:
+            raise forms.ValidationError(f"一度に選べるファイルは {MAX_BATCH_FILES} 件までです。")
+        limit = settings.PIAOPS_MAX_UPLOAD_BYTES
+        for upload in uploads:
+            if upload.size is not None and upload.size > limit:
+                raise forms.ValidationError(f"「{upload.name}」が大きすぎます（上限 {limit // (1024 * 1024)}MB）。")
+        return uploads
+
+
 class CommitmentForm(forms.Form):
     text = GuardedFormCharField(label="約束の内容", widget=forms.Textarea(attrs={"rows": 4}))
     kind = forms.ChoiceField(label="種類", choices=CommitmentKind.choices)
