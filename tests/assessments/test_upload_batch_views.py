@@ -23,7 +23,7 @@ def test_several_files_are_previewed_each_with_its_commitments_then_saved(world:
         SimpleUploadedFile("minutes.txt", "会議録\n本日は以上です。\n".encode()),
     ]
     assert "複数選択できます" in as_admin.get("/assessments/import/batch/").content.decode()
-    body = as_admin.post("/assessments/import/batch/", {"files": files}).content.decode()
+    body = as_admin.post("/assessments/import/batch/", {"reports": files}).content.decode()
     assert "まだ保存していません" in body
     assert "取込予定（確認のみ）" in body and "事務が未登録" in body and "取り込めない" in body
     assert "事務「国民健康保険に関する事務」が登録されていません" in body
@@ -43,7 +43,7 @@ def test_several_files_are_previewed_each_with_its_commitments_then_saved(world:
 
 def test_nothing_to_save_is_said_and_no_form_offered(world: World, as_admin: Client) -> None:
     unknown = SimpleUploadedFile("kokuho.docx", docx_of(parts_of(report_text("国民健康保険に関する事務"))))
-    body = as_admin.post("/assessments/import/batch/", {"files": [unknown]}).content.decode()
+    body = as_admin.post("/assessments/import/batch/", {"reports": [unknown]}).content.decode()
     assert "保存できるファイルがありません" in body and "upload_batch_save" not in body
     assert 'action="/assessments/import/batch/save/"' not in body
 
@@ -51,7 +51,7 @@ def test_nothing_to_save_is_said_and_no_form_offered(world: World, as_admin: Cli
 def test_an_admin_of_another_municipality_never_reaches_our_works(world: World, as_outsider: Client) -> None:
     f.work(world.a, "地方税賦課徴収事務")
     tax = SimpleUploadedFile("tax.docx", docx_of(parts_of(report_text("地方税の賦課徴収に関する事務"))))
-    body = as_outsider.post("/assessments/import/batch/", {"files": [tax]}).content.decode()
+    body = as_outsider.post("/assessments/import/batch/", {"reports": [tax]}).content.decode()
     assert "事務が未登録" in body and "保存できるファイルがありません" in body
     assert not AssessmentReport.objects.exists()
 

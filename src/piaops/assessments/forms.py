@@ -64,13 +64,13 @@ MAX_BATCH_FILES = 100
 
 
 class BatchUploadForm(forms.Form):
-    files = MultipleFileField(
+    reports = MultipleFileField(
         label="評価書ファイル（複数選択できます：PDF・Excel・Word・テキスト）",
         help_text="各ファイルは、評価書に記載された事務の名称で登録済みの事務に対応づけます。",
     )
 
-    def clean_files(self) -> list[UploadedFile]:
-        uploads: list[UploadedFile] = self.cleaned_data["files"]
+    def clean_reports(self) -> list[UploadedFile]:
+        uploads: list[UploadedFile] = self.cleaned_data["reports"]
         if len(uploads) > MAX_BATCH_FILES:
             raise forms.ValidationError(f"一度に選べるファイルは {MAX_BATCH_FILES} 件までです。")
         limit = settings.PIAOPS_MAX_UPLOAD_BYTES

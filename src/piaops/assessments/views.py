@@ -257,7 +257,7 @@ def upload_batch(request: HttpRequest) -> HttpResponse:
         return render(request, "assessments/upload_batch.html", {"form": form}, status=400)
     outcomes: list[batch.FileOutcome] = []
     pending: list[dict[str, str]] = []
-    for upload_file in form.cleaned_data["files"]:
+    for upload_file in form.cleaned_data["reports"]:
         name = upload_file.name or ""
         try:
             read = services.report_read(data=upload_file.read(), filename=name)
