@@ -400,6 +400,84 @@ def _join(parts: list[Piece]) -> tuple[str, list[tuple[int, int]]]:
     return text, starts
 
 
+_BRACKET_VALUE = re.compile(r"^\[?\s*(?P<value>[^\[\]。]{1,20}?)\s*\]?$")
+_CHOICE_NUMBER = re.compile(r"\s*\b[1-9]\)\s*")
+
+
+def _only_choices(text: str) -> bool:
+    """Whether ``text`` is nothing but numbered 様式 choices ("1) 特に力を入れている3) 課題が残されている")."""
+    if not _CHOICE_NUMBER.match(text):
+        return False
+    parts = [x for x in _CHOICE_NUMBER.split(text) if x.strip()]
+    return bool(parts) and all(compact(x) in KNOWN_CHOICES for x in parts)
+
+
+def _broken_ratings(
+    pieces: list[Piece],
+    used: set[int],
+    main: _Rating | None,
+    expected: list[str],
+    path: str,
+    warnings: list[ParseWarning],
+) -> _Rating | None:
+    """Rating values whose brackets or ``<選択肢>`` extraction broke ("[ 十分に行っている" with no "]", "[" /
+    "十分である" / "]" with no choice list): never a commitment, nor are the choices listed after them. The first
+    one of an item without a rating is its rating (the choices are the 様式's), with a warning; any other is left
+    out, with a warning. Both name the line."""
+    n = 0
+    while n < len(pieces):
+        p = pieces[n]
+        if n in used or p.kind == LABEL or ("[" not in p.text and "]" not in p.text):
+            n += 1
+            continue
+        # The value may be spread over up to three pieces ("[" / "十分である" / "]"): the shortest run that closes
+        # the bracket, else the longest that reads as a 様式 value.
+        best: tuple[int, re.Match[str]] | None = None
+        text = ""
+        for k in range(n, min(n + 3, len(pieces))):
+            q = pieces[k]
+            if k > n and (k in used or q.kind == LABEL or MARKER.fullmatch(q.text)):
+                break
+            text += q.text
+            m = _BRACKET_VALUE.match(text)
+            if m is None:
+                if text.strip() == "[":
+                    continue  # "[" on its own line, the value on the next
+                break
+            if "]" in text or compact(m.group("value")) in KNOWN_CHOICES:
+                best = (k, m)
+            if "]" in text:
+                break
+        if best is None:
+            m = _BRACKET_VALUE.match(p.text)
+            if m is None or "[" in p.text and "]" in p.text:
+                n += 1
+                continue
+            best = (n, m)
+        last, m = best
+        if "[" in text and "]" in text and compact(m.group("value")) not in KNOWN_CHOICES:
+            n += 1
+            continue
+        run, k = list(range(n, last + 1)), last + 1
+        while k < len(pieces) and k not in used and _only_choices(pieces[k].text):
+            run.append(k)
+            k += 1
+        used.update(run)
+        value = m.group("value")
+        if main is None and compact(value) in {compact(c) for c in expected}:
+            selected = next(c for c in expected if compact(c) == compact(value))
+            main = _Rating("", list(expected), selected, set(run), p.line)
+            warnings.append(
+                ParseWarning(
+                    p.line, f"{path}: 評価「{value}」の括弧か選択肢が欠けています（様式の選択肢で補いました）。"
+                )
+            )
+        else:
+            warnings.append(ParseWarning(p.line, f"{path}: 括弧の壊れた評価「{value}」は読み飛ばしました。"))
+        n = k
+    return main
+
+
 def _read_item(
     head: _Heading, pieces: list[Piece], style: str, warnings: list[ParseWarning]
 ) -> tuple[ParsedItem, list[ParsedItem]]:
@@ -413,6 +491,9 @@ def _read_item(
     for r in ratings:
         used |= r.used
     expected = IV_CHOICES if style == SECTION_IV else III_CHOICES
+    main = _broken_ratings(body, used, main, expected, head.path, warnings)
+    if main is not None and main not in ratings:
+        ratings.append(main)
     subs: list[ParsedItem] = []
     for r in ratings:
         if r is main:
