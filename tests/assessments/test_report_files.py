@@ -40,6 +40,15 @@ def read(data: bytes) -> str:
 
 
 @pytest.mark.parametrize("kind", WRITERS)
+@pytest.mark.parametrize("name", ["focused_section_iii.md", "basic_section_iv.md"])
+def test_each_form_of_the_other_tiers_gives_the_tree_of_the_text(kind: str, name: str) -> None:
+    source = fixture_text(name)
+    got = parse_report(read(WRITERS[kind](parts_of(source))))
+    assert structure(got) == structure(parse_report(source))
+    assert got.tier == parse_report(source).tier and got.warnings == []
+
+
+@pytest.mark.parametrize("kind", WRITERS)
 def test_each_form_gives_the_tree_of_the_text(files: dict[str, bytes], kind: str) -> None:
     expected = parse_report(SOURCE)
     got = parse_report(read(files[kind]))

@@ -216,6 +216,8 @@ def _table_blocks(table: Any) -> list[Block]:
 # A 様式番号 printed in the page margin ("［平成30年5月 様式4］", "様式4"): a header even on a one-page file.
 _STYLE_HEADER = re.compile(r"^[\[［(（]?[^\]］]{0,20}様式\s*[0-9]{1,2}[\]］)）]?$")
 # A space was (almost surely) at a wrap before these: a choice "2)", a list number, a marker, a bracket, a bullet.
+# A page number in the page margin, beside what else is printed there ("札幌市財政局税政部税制課 1 / 1").
+_PAGE_NUMBER = re.compile(r"(?:^|\s)[0-9]{1,4}\s*/\s*[0-9]{1,4}(?:\s*(?:ページ|頁))?(?:\s|$)")
 _SPACE_BEFORE = re.compile(r"^(?:[0-9]{1,2}\)|[0-9]{1,2} |[①-⑳]|[<＜【\[［・]|\([0-9]{1,2}\))")
 _LONE_NUMBER = re.compile(r"(?:^|[\s。])[0-9]{1,2}$")
 
@@ -350,7 +352,10 @@ def _without_running_lines(pages: list[list[tuple[float, Block, bool]]]) -> list
         for _, block, band in page:
             if isinstance(block, str):
                 text = clean(block)
-                if is_footer(text) or (band and (_running_key(block) in running or _STYLE_HEADER.match(text))):
+                footer = band and (
+                    _PAGE_NUMBER.search(text) or _running_key(block) in running or _STYLE_HEADER.match(text)
+                )
+                if is_footer(text) or footer:
                     continue
                 blocks.append(block)
                 first = False
