@@ -34,6 +34,10 @@ def test_the_basic_report_reads_its_short_ratings_in_section_iv() -> None:
         ("Ⅳ-2", "目的外の入手が行われるリスクへの対策は十分か", "十分である"),
         ("Ⅳ-4", "委託先における不正な使用等のリスクへの対策は十分か", "課題が残されている"),
         ("Ⅳ-10", "従業者に対する教育・啓発", "十分に行っている"),
+        ("Ⅳ-11", "", ""),
+    ]
+    assert [(c.text, c.cadence) for c in report.commitments()] == [
+        ("委託先に対し、年1回、立入検査を実施する。", "annual")
     ]
     assert report.warnings == []
 
