@@ -14,10 +14,11 @@ _PARAGRAPH = re.compile(r"<p>(.*?)</p>")
 
 @dataclass
 class Part:
-    """A heading or free paragraph (``rows`` empty) or a table (``rows``: label and content paragraphs)."""
+    """A heading or free paragraph (``rows`` empty) or a table (``rows``: label, then each other cell's
+    paragraphs; two columns, or six in 別添3 変更箇所)."""
 
     text: str = ""
-    rows: list[tuple[str, list[str]]] = field(default_factory=list)
+    rows: list[tuple[str, list[list[str]]]] = field(default_factory=list)
 
 
 def parts_of(markdown: str) -> list[Part]:
@@ -31,7 +32,10 @@ def parts_of(markdown: str) -> list[Part]:
             cells = [c.strip() for c in line.strip("|").split("|")]
             if all(set(c) <= set("-: ") for c in cells):
                 continue
-            content = [html.unescape(p) for p in _PARAGRAPH.findall(cells[1])] or ([cells[1]] if cells[1] else [])
+            content = [
+                [html.unescape(p) for p in _PARAGRAPH.findall(cell)] or ([html.unescape(cell)] if cell else [])
+                for cell in cells[1:]
+            ]
             if not parts or not parts[-1].rows:
                 parts.append(Part())
             parts[-1].rows.append((html.unescape(cells[0]), content))
@@ -62,8 +66,8 @@ def pdf_of(parts: list[Part], *, running_head: str = "［平成30年5月 様式4
             continue
         body.append("<table>")
         for label, content in part.rows:
-            cells = "".join(f"<p>{html.escape(p)}</p>" for p in content)
-            body.append(f"<tr><td>{html.escape(label)}</td><td>{cells}</td></tr>")
+            cells = "".join("<td>" + "".join(f"<p>{html.escape(p)}</p>" for p in cell) + "</td>" for cell in content)
+            body.append(f"<tr><td>{html.escape(label)}</td>{cells}</tr>")
         body.append("</table>")
     document = f"""<html><head><style>
     @font-face {{ font-family: J; src: url("{japanese_font_path().as_uri()}"); }}
@@ -102,9 +106,10 @@ def xlsx_of(parts: list[Part]) -> bytes:
                 continue
             for label, content in part.rows:
                 sheet.cell(row=row, column=1, value=label)
-                if content:
-                    cell = sheet.cell(row=row, column=2, value="\n".join(content))
-                    cell.alignment = Alignment(wrap_text=True)
+                for column, paragraphs in enumerate(content, start=2):
+                    if paragraphs:
+                        cell = sheet.cell(row=row, column=column, value="\n".join(paragraphs))
+                        cell.alignment = Alignment(wrap_text=True)
                 row += 1
     out = io.BytesIO()
     book.save(out)
@@ -119,14 +124,15 @@ def docx_of(parts: list[Part]) -> bytes:
         if not part.rows:
             document.add_paragraph(part.text)
             continue
-        table = document.add_table(rows=0, cols=2)
+        table = document.add_table(rows=0, cols=1 + max(len(content) for _, content in part.rows))
         for label, content in part.rows:
             cells = table.add_row().cells
             cells[0].text = label
-            if content:
-                cells[1].text = content[0]
-                for paragraph in content[1:]:
-                    cells[1].add_paragraph(paragraph)
+            for cell, paragraphs in zip(cells[1:], content, strict=False):
+                if paragraphs:
+                    cell.text = paragraphs[0]
+                    for paragraph in paragraphs[1:]:
+                        cell.add_paragraph(paragraph)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

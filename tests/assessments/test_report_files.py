@@ -93,7 +93,7 @@ def test_excel_reads_merged_headings_labels_merged_down_line_breaks_and_every_vi
     book.save(out)
     assert blocks_text(xlsx_blocks(out.getvalue())).splitlines() == [
         "Ⅳ その他のリスク対策",
-        "| 具体的な方法 | <p><札幌市における措置></p> <p>職員に研修を実施する。</p> "
+        "| 具体的な方法 | <p><札幌市における措置></p> <p>職員に研修を実施する。</p> | "
         "<p><ガバメントクラウドにおける措置></p> <p>監査を受ける。</p> |",
         "| 3. その他のリスク対策 | <p>入退室を管理する。</p> |",
     ]
@@ -119,7 +119,7 @@ def test_word_reads_paragraphs_and_tables_in_order_with_merged_cells_once() -> N
     assert lines == [
         "Ⅳ その他のリスク対策",
         "1. 監査",
-        "| 具体的な内容 | <p>毎年監査を行う。</p> <p>監査結果を報告する。</p> |",
+        "| 具体的な内容 | <p>毎年監査を行う。</p> | <p>監査結果を報告する。</p> |",
         "3. その他のリスク対策",
     ]
 
@@ -216,3 +216,60 @@ def test_the_upload_page_takes_the_pdf_itself(world: World, as_admin: Client, fi
     token = body.split('name="token" value="')[1].split('"')[0]
     as_admin.post("/assessments/import/save/", {"token": token})
     assert AssessmentReport.objects.get().source_encoding == "pdf"
+
+
+CHANGES = """
+(別添3) 変更箇所
+
+| 変更日 | 項目 | 変更前の記載 | 変更後の記載 | 提出時期 | 提出時期に係る説明 |
+|---|---|---|---|---|---|
+| 令和6年10月1日 | Ⅳ-1②具体的な内容 | (記載なし) | <ガバメントクラウドにおける措置>を追加 | 事前 | 重要な変更にあたる |
+| 令和7年2月14日 | Ⅰ 2. ②システムの機能 | 住民税システム | 標準準拠システム | 事後 | 重要な変更にあたらない |
+"""
+EXPECTED_CHANGES = [
+    (
+        "2024-10-01",
+        "Ⅳ-1②具体的な内容",
+        "(記載なし)",
+        "<ガバメントクラウドにおける措置>を追加",
+        "事前",
+        "重要な変更にあたる",
+    ),
+    ("2025-02-14", "Ⅰ 2. ②システムの機能", "住民税システム", "標準準拠システム", "事後", "重要な変更にあたらない"),
+]
+
+
+def _changes(text: str) -> list[tuple[str, ...]]:
+    return [(c.changed_on, c.item, c.before, c.after, c.timing, c.explanation) for c in parse_report(text).changes]
+
+
+@pytest.mark.parametrize("kind", ["text", *WRITERS])
+def test_the_change_log_rows_are_structured_change_records_in_every_form(kind: str) -> None:
+    source = SOURCE + CHANGES
+    text = source if kind == "text" else read(WRITERS[kind](parts_of(source)))
+    assert _changes(text) == EXPECTED_CHANGES
+    assert structure(parse_report(text)) == structure(parse_report(source))
+
+
+def test_a_change_log_extracted_as_plain_text_keeps_date_timing_and_explanation() -> None:
+    [change] = parse_report(fixture_text("sapporo_section_iv_pdf.txt")).changes
+    assert (change.changed_on, change.timing, change.explanation) == ("2024-10-01", "事前", "重要な変更にあたる")
+    assert change.item.startswith("Ⅳ-1 ② 具体的な内容")
+
+
+def test_the_change_records_are_stored_and_shown_beside_the_computed_diff(world: World, as_admin: Client) -> None:
+    work = f.work(world.a)
+    first = report_import(municipality=world.a, works=[work], data=SOURCE.encode(), filename="v1.md", user=None)
+    second = report_import(
+        municipality=world.a, works=[work], data=xlsx_of(parts_of(SOURCE + CHANGES)), filename="v2.xlsx", user=None
+    )
+    assert first.change_records.count() == 0
+    assert [
+        (str(c.changed_on), c.item, c.before, c.after, c.timing, c.explanation) for c in second.change_records.all()
+    ] == EXPECTED_CHANGES
+    page = as_admin.get(f"/assessments/{second.pk}/diff/").content.decode()
+    assert (
+        "評価書に記載された変更箇所（別添3）" in page
+        and "標準準拠システム" in page
+        and "重要な変更にあたらない" in page
+    )

@@ -23,6 +23,7 @@ from piaops.assessments.models import (
     Commitment,
     Item,
     MeasureBlock,
+    ReportChange,
     ReportWork,
     Section,
 )
@@ -436,6 +437,23 @@ def report_save(
                     end_line=s.span.end_line,
                 )
                 for n, s in enumerate(parsed.sections)
+            ]
+        )
+        ReportChange.objects.bulk_create(
+            [
+                ReportChange(
+                    municipality=m,
+                    report=report,
+                    changed_on=dt.date.fromisoformat(c.changed_on),
+                    item=c.item,
+                    before=c.before,
+                    after=c.after,
+                    timing=c.timing[:10],
+                    explanation=c.explanation,
+                    order=n,
+                    line=c.line,
+                )
+                for n, c in enumerate(parsed.changes)
             ]
         )
         item_rows: list[Item] = []

@@ -103,6 +103,7 @@ def diff(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": versions,
             "diff": report_diff(old, new),
             "show_all": request.GET.get("all") == "1",
+            "change_records": list(new.change_records.all()),
         },
     )
 

@@ -85,8 +85,11 @@ def _row_text(cells: list[list[str]]) -> list[str]:
     if not filled:
         return []
     label = smart_join([clean(p) for p in cells[0]])
-    content = " ".join(f"<p>{_cell(clean(p))}</p>" for c in cells[1:] for p in c if p.strip())
-    return [f"| {_cell(label)} | {content} |"]
+    # Each cell stays a cell (a 別添3 row has six); the parser reads the content cells' paragraphs in order.
+    contents = [" ".join(f"<p>{_cell(clean(p))}</p>" for p in c if p.strip()) for c in cells[1:]]
+    while len(contents) > 1 and not contents[-1]:
+        contents.pop()
+    return [f"| {_cell(label)} | {' | '.join(contents)} |"]
 
 
 def blocks_text(blocks: list[Block]) -> str:

@@ -21,6 +21,7 @@ from piaops.assessments.parsed import (
     Span,
 )
 from piaops.assessments.parser import commitments
+from piaops.assessments.parser.changes import is_change_section, read_changes
 from piaops.assessments.parser.cover import read_cover
 from piaops.assessments.parser.normalize import (
     LABEL,
@@ -664,5 +665,9 @@ def parse_report(text: str) -> ParsedReport:
                 warnings.append(ParseWarning(own[0].line, "Ⅳ の項目（1.監査 など）が見つかりません。"))
         sections.append(section)
     report = ParsedReport(title="", sections=sections, warnings=warnings)
+    source_lines = re.split(r"\r\n|\r|\n", text)
+    for section in sections:
+        if is_change_section(section):
+            report.changes.extend(read_changes(source_lines, section))
     read_cover(report, pieces[:first], pieces)
     return report
