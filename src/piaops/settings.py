@@ -171,6 +171,19 @@ PIAOPS_API_IP_FAILURES = envint("PIAOPS_API_IP_FAILURES", 60)
 # Addresses of the reverse proxies in front of piaops (comma-separated): behind them the client is X-Forwarded-For.
 PIAOPS_TRUSTED_PROXIES = tuple(a.strip() for a in os.environ.get("PIAOPS_TRUSTED_PROXIES", "").split(",") if a.strip())
 
+
+def _sections(name: str, default: str) -> tuple[str, ...]:
+    roman = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ", "VI": "Ⅵ"}
+    values = [v.strip() for v in (os.environ.get(name) or default).split(",") if v.strip()]
+    sections = tuple(roman.get(v.upper(), v) for v in values)
+    if not sections or any(s not in roman.values() for s in sections):
+        raise ImproperlyConfigured(f"{name} must list sections I–VI (e.g. III,IV), not {values!r}")
+    return sections
+
+
+# The sections of an assessment report whose commitments become items of a unit's 自己点検票 (issue 18 §2).
+PIAOPS_SELFCHECK_SECTIONS = _sections("PIAOPS_SELFCHECK_SECTIONS", "III,IV")
+
 ROOT_URLCONF = "piaops.urls"
 WSGI_APPLICATION = "piaops.wsgi.application"
 AUTH_USER_MODEL = "tenancy.User"

@@ -81,3 +81,23 @@ def test_report_import_refuses_outsiders_read_only_personas_and_read_scope_token
         response = api.post("/assessments/reports/import", _import(work.pk))
         assert response.status_code == 403
     assert not AssessmentReport.objects.exists()
+
+
+def test_a_report_file_is_imported_from_base64_and_text_or_file_is_required(world: World, token_for: TokenFor) -> None:
+    import base64
+
+    from tests.assessments.report_files import docx_of, parts_of
+
+    work = f.work(world.a)
+    admin = token_for(world.admin_a)
+    document = docx_of(parts_of(REFERENCE.read_text(encoding="utf-8")))
+    body = {"content_base64": base64.b64encode(document).decode(), "work_ids": [work.pk], "file_name": "r.docx"}
+    saved = admin.post("/assessments/reports/import", body)
+    assert saved.status_code == 201, saved.content
+    report = AssessmentReport.objects.get(pk=saved.json()["id"])
+    assert report.source_encoding == "docx" and report.commitments.count() > 0
+    neither = admin.post("/assessments/reports/import", {"work_ids": [work.pk], "file_name": "r.docx"})
+    assert neither.status_code == 400 and "どちらか一方" in neither.json()["error"]["message"]
+    garbage = admin.post("/assessments/reports/import", body | {"content_base64": "@@@"})
+    assert garbage.status_code == 400
+    assert AssessmentReport.objects.count() == 1

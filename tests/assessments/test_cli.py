@@ -118,3 +118,37 @@ def test_a_dry_run_lists_every_commitment_with_its_cadences(world: World) -> Non
     assert not AssessmentReport.objects.exists()
     text = run("assessment_import", str(REFERENCE), "--municipality", "011002", "--work", WORK, "--dry-run")
     assert "〔年2回・新規着任時〕" in text
+
+
+def _failing(*args: str) -> tuple[int, dict[str, object]]:
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exited:
+        call_command(*args, stdout=out, stderr=io.StringIO())
+    return int(str(exited.value.code)), json.loads(out.getvalue())
+
+
+def test_json_errors_are_json_with_the_exit_code_of_the_plain_error(world: World, tmp_path: Path) -> None:
+    f.work(world.a, WORK)
+    with pytest.raises(CommandError) as plain:
+        run("assessment_import", str(REFERENCE), "--municipality", "999999", "--work", WORK)
+    code, body = _failing("assessment_import", str(REFERENCE), "--municipality", "999999", "--work", WORK, "--json")
+    assert code == plain.value.returncode == 1
+    assert body == {"error": "団体コード 999999 の団体が見つかりません。", "problems": []}
+    code, body = _failing("assessment_list", "--municipality", "999999", "--json")
+    assert code == 1 and "999999" in str(body["error"])
+
+    numbered = tmp_path / "numbered.md"
+    numbered.write_text(
+        REFERENCE.read_text(encoding="utf-8").replace("自己点検票による確認を行う。", "番号123456789018を確認する。"),
+        encoding="utf-8",
+    )
+    code, body = _failing(
+        "assessment_import", str(numbered), "--municipality", "011002", "--work", WORK, "--dry-run", "--json"
+    )
+    assert code == 1 and "8行目" in str(body["error"])
+    assert body["problems"] == [{"line": 8, "message": body["problems"][0]["message"]}]  # type: ignore[index]
+    assert "123456789018" not in json.dumps(body, ensure_ascii=False)
+    minutes = tmp_path / "minutes.txt"
+    minutes.write_text("会議録\n本日は以上です。\n", encoding="utf-8")
+    code, body = _failing("assessment_import", str(minutes), "--municipality", "011002", "--work", WORK, "--json")
+    assert code == 1 and body["problems"] and not AssessmentReport.objects.exists()

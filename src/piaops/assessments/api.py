@@ -4,9 +4,12 @@ the next version of its series, with a preview (Perm.MANAGE_ASSESSMENTS; ``servi
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Router
 from ninja.pagination import paginate
@@ -62,12 +65,16 @@ class CommitmentOut(OutSchema):
 
 
 class ReportImportIn(GuardedSchema):
-    """The report as text (the markdown/HTML form or text taken from its PDF) and the works it assesses."""
+    """The report — its text (the markdown/HTML form or text taken from its PDF) or its file (PDF, XLSX, DOCX) in
+    Base64 — and the works it assesses."""
 
     # The report's text is scanned by the importer, which names the line of a 個人番号.
     unguarded_fields: ClassVar[frozenset[str]] = frozenset({"text"})
 
-    text: str = Field(..., min_length=1, description="評価書のテキスト")
+    text: str = Field("", description="評価書のテキスト（content_base64 とどちらか一方）")
+    content_base64: str | None = Field(
+        None, description="評価書のファイル（PDF・.xlsx・.docx・テキスト）を Base64 で（text とどちらか一方）"
+    )
     file_name: str = Field("hyoukasho.txt", min_length=1, max_length=255, description="ファイル名（記録用）")
     work_ids: list[int] = Field(..., min_length=1, description="評価の対象となる個人番号利用事務")
     tier: Tier | None = Field(None, description="評価の種類（省略時は本文から。なければ全項目評価）")
@@ -111,6 +118,24 @@ class ReportPreviewOut(OutSchema):
     warnings: list[WarningOut]
 
 
+def _report_bytes(payload: ReportImportIn) -> bytes:
+    """The bytes of the report: ``text`` as UTF-8, or ``content_base64`` decoded (exactly one; as
+    :func:`piaops.api.framework.file_bytes`: 400 otherwise, 413 over the upload limit)."""
+    if bool(payload.text) == bool(payload.content_base64):
+        message = "text（評価書のテキスト）か content_base64（評価書のファイル）のどちらか一方を指定してください。"
+        raise ApiError(400, "invalid", message, [{"field": "text", "message": message}])
+    if payload.text:
+        return payload.text.encode("utf-8")
+    limit = settings.PIAOPS_MAX_UPLOAD_BYTES
+    if len(payload.content_base64 or "") > (limit + 2) // 3 * 4:  # checked before decoding
+        raise ApiError(413, "too_large", f"ファイルが大きすぎます（上限 {limit:,} バイト）。")
+    try:
+        return base64.b64decode(payload.content_base64 or "", validate=True)
+    except (binascii.Error, ValueError) as exc:
+        message = "content_base64 を Base64 として読めません。"
+        raise ApiError(400, "invalid", message, [{"field": "content_base64", "message": message}]) from exc
+
+
 def _reports(request: HttpRequest) -> Any:
     access.municipality_of(request.user)
     access.require(request.user, Perm.VIEW)
@@ -139,7 +164,7 @@ def report_import(request: HttpRequest, payload: ReportImportIn) -> Status[Any]:
     require_write(request, Perm.MANAGE_ASSESSMENTS)
     check_day(payload.published_on, "published_on")
     refuse_my_number(payload.file_name, field_label="file_name")
-    data = payload.text.encode("utf-8")
+    data = _report_bytes(payload)
     tier = payload.tier.value if payload.tier else None
     revision = payload.revision.value if payload.revision else None
     try:

@@ -16,7 +16,7 @@ from piaops.tenancy.models import Municipality, OrgUnit, Work
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="評価書ファイル（テキスト：UTF-8・Shift_JIS など）")
+    file = forms.FileField(label="評価書ファイル（PDF・Excel・Word・テキスト）")
     works = forms.ModelMultipleChoiceField(
         label="対象の個人番号利用事務", queryset=Work.objects.none(), widget=forms.CheckboxSelectMultiple
     )
@@ -46,6 +46,44 @@ class UploadForm(forms.Form):
         if upload.size is not None and upload.size > limit:
             raise forms.ValidationError(f"ファイルが大きすぎます（上限 {limit // (1024 * 1024)}MB）。")
         return upload
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one ``<input type="file" multiple>`` (Django's documented pattern): a list of files."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)]
+
+
+MAX_BATCH_FILES = 100
+
+
+class BatchUploadForm(forms.Form):
+    reports = MultipleFileField(
+        label="評価書ファイル（複数選択できます：PDF・Excel・Word・テキスト）",
+        help_text="各ファイルは、評価書に記載された事務の名称で登録済みの事務に対応づけます。",
+    )
+
+    def clean_reports(self) -> list[UploadedFile]:
+        uploads: list[UploadedFile] = self.cleaned_data["reports"]
+        if len(uploads) > MAX_BATCH_FILES:
+            raise forms.ValidationError(f"一度に選べるファイルは {MAX_BATCH_FILES} 件までです。")
+        limit = settings.PIAOPS_MAX_UPLOAD_BYTES
+        for upload in uploads:
+            if upload.size is not None and upload.size > limit:
+                raise forms.ValidationError(f"「{upload.name}」が大きすぎます（上限 {limit // (1024 * 1024)}MB）。")
+        return uploads
 
 
 class CommitmentForm(forms.Form):

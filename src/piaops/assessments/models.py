@@ -141,6 +141,34 @@ class Section(TenantOwned):
         return f"{self.number} {self.title}"
 
 
+class ReportChange(TenantOwned):
+    """A row of the report's own 別添3 変更箇所, as written (shown beside the computed diff)."""
+
+    class Timing(models.TextChoices):
+        BEFORE = "事前", "事前"
+        AFTER = "事後", "事後"
+
+    report = models.ForeignKey(AssessmentReport, on_delete=models.CASCADE, related_name="change_records")
+    changed_on = models.DateField("変更日")
+    item = GuardedTextField("項目", blank=True, default="")
+    before = GuardedTextField("変更前の記載", blank=True, default="")
+    after = GuardedTextField("変更後の記載", blank=True, default="")
+    timing = models.CharField("提出時期", max_length=10, blank=True, default="")
+    explanation = GuardedTextField("提出時期に係る説明", blank=True, default="")
+    order = models.PositiveIntegerField(default=0)
+    line = models.PositiveIntegerField("行", default=0)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "評価書の変更箇所"
+        verbose_name_plural = "評価書の変更箇所"
+        ordering = ["report", "order"]
+
+    def __str__(self) -> str:
+        return f"{self.changed_on} {self.item[:40]}"
+
+
 class Item(TenantOwned):
     report = models.ForeignKey(AssessmentReport, on_delete=models.CASCADE, related_name="items")
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="items")

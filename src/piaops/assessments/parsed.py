@@ -85,15 +85,31 @@ class ParsedSection:
 
 
 @dataclass
+class ParsedChange:
+    """One row of 別添3 変更箇所 (別添2 in a 重点項目評価書). From a table every column is known; from plain text
+    lines, where the columns cannot be told apart, ``item`` holds what stands between the date and the timing."""
+
+    line: int
+    changed_on: str  # ISO date
+    item: str
+    before: str = ""
+    after: str = ""
+    timing: str = ""  # 事前 / 事後 (提出時期)
+    explanation: str = ""  # 提出時期に係る説明
+
+
+@dataclass
 class ParsedReport:
     title: str
     sections: list[ParsedSection]
     warnings: list[ParseWarning] = field(default_factory=list)
     report_number: str = ""  # 評価書番号 when the text states it
     work_name: str = ""  # 評価書名 / 事務の名称 when stated
+    business_name: str = ""  # Ⅰ ①事務の名称 when stated (the work a folder import matches the report to)
     form_version: str = ""  # 様式 version when stated
     tier: str = ""  # vocab.Tier value when stated
     published_on: str = ""  # ISO date when stated
+    changes: list[ParsedChange] = field(default_factory=list)  # 変更箇所 rows
     approved_on: str = ""  # ISO date of the (特定)個人情報保護委員会's approval【行政機関等のみ】 when stated
 
     def items(self) -> list[ParsedItem]:

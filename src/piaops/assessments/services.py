@@ -23,15 +23,18 @@ from piaops.assessments.models import (
     Commitment,
     Item,
     MeasureBlock,
+    ReportChange,
     ReportWork,
     Section,
 )
 from piaops.assessments.parsed import ParsedMeasureBlock, ParsedReport, ParseWarning, ReportParseError
 from piaops.assessments.parser import decode_report, parse_report
+from piaops.assessments.parser.documents import extract_text, file_kind
 from piaops.assessments.vocab import CommitmentKind, Revision, Tier
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record, record_create, record_delete, record_update, snapshot
 from piaops.lib import cadence as cadence_grammar
+from piaops.lib.filescan import my_number_refusal
 from piaops.lib.mynumber import contains_my_number
 from piaops.tenancy.models import Municipality, OrgUnit, Party, User, Work
 
@@ -69,15 +72,26 @@ def _my_number_line(text: str) -> int | None:
 
 
 def report_read(*, data: bytes, filename: str = "") -> ReadReport:
-    """Decode and parse ``data``; raise :class:`ReportImportError` (Japanese, with a line when known) if the file
-    is empty, cannot be decoded, is not a report, or holds a 個人番号 candidate."""
+    """Decode (text) or extract (PDF, XLSX, DOCX: :mod:`~piaops.assessments.parser.documents`) and parse ``data``;
+    raise :class:`ReportImportError` (Japanese, with a line when known) if the file is empty, cannot be read, is not
+    a report, or holds a 個人番号 candidate anywhere (:func:`piaops.lib.filescan.my_number_refusal` for files, then
+    the line check on the text). ``encoding`` is the text's encoding, or ``pdf``/``xlsx``/``docx``."""
     where = f"「{filename}」" if filename else "ファイル"
     if not data.strip():
-        raise ReportImportError(f"{where}は空です。評価書のテキストファイルを選んでください。")
+        raise ReportImportError(f"{where}は空です。評価書のファイルを選んでください。")
     try:
-        text, encoding = decode_report(data)
+        kind = file_kind(data, filename)
+        if kind is None:
+            text, encoding = decode_report(data)
+        else:
+            text, encoding = extract_text(data, kind), kind
     except ReportParseError as exc:
         raise ReportImportError(f"{where}: {exc.message}", line=exc.line) from exc
+    if kind is not None:
+        # Every part of the file a person can read (other sheets, comments, metadata), not only the report text.
+        refusal = my_number_refusal(filename or f"評価書.{kind}", data)
+        if refusal:
+            raise ReportImportError(refusal)
     return report_read_text(text=text, encoding=encoding, sha256=hashlib.sha256(data).hexdigest(), filename=filename)
 
 
@@ -467,6 +481,23 @@ def report_save(
                     end_line=s.span.end_line,
                 )
                 for n, s in enumerate(parsed.sections)
+            ]
+        )
+        ReportChange.objects.bulk_create(
+            [
+                ReportChange(
+                    municipality=m,
+                    report=report,
+                    changed_on=dt.date.fromisoformat(c.changed_on),
+                    item=c.item,
+                    before=c.before,
+                    after=c.after,
+                    timing=c.timing[:10],
+                    explanation=c.explanation,
+                    order=n,
+                    line=c.line,
+                )
+                for n, c in enumerate(parsed.changes)
             ]
         )
         item_rows: list[Item] = []

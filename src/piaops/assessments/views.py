@@ -7,6 +7,7 @@ Every role of the municipality reads (``Perm.VIEW``); the 番号制度総括部�
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from django.contrib import messages
@@ -15,10 +16,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from piaops.assessments import services
+from piaops.assessments import batch, services
 from piaops.assessments.diff import report_diff
 from piaops.assessments.exports import FORMATS, report_export
-from piaops.assessments.forms import CommitmentForm, MergeForm, SplitForm, UploadForm
+from piaops.assessments.forms import BatchUploadForm, CommitmentForm, MergeForm, SplitForm, UploadForm
 from piaops.assessments.models import AssessmentReport, Commitment, Item
 from piaops.assessments.vocab import CommitmentKind
 from piaops.lib import cadence as cadence_grammar
@@ -102,6 +103,7 @@ def diff(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": versions,
             "diff": report_diff(old, new),
             "show_all": request.GET.get("all") == "1",
+            "change_records": list(new.change_records.all()),
         },
     )
 
@@ -236,6 +238,81 @@ def upload_save(request: HttpRequest) -> HttpResponse:
     del request.session[SESSION_KEY]
     messages.success(request, f"評価書を第{report.version}版として取り込みました。")
     return redirect("assessments:detail", pk=report.pk)
+
+
+# --- several files at once: each matched to its work by its 事務の名称 --------------------------------------
+
+BATCH_SESSION_KEY = "assessments_batch"
+
+
+def _batch_rows(outcomes: list[batch.FileOutcome]) -> list[dict[str, Any]]:
+    return [{"outcome": o, "rows": _preview_rows(o.plan) if o.plan else []} for o in outcomes]
+
+
+@tenant_view(Perm.MANAGE_ASSESSMENTS)
+def upload_batch(request: HttpRequest) -> HttpResponse:
+    """GET: the form. POST: read each file, match it to its work, show every file's preview; keep the texts of
+    the files that would be saved in the session."""
+    municipality = municipality_of(request.user)
+    if request.method != "POST":
+        return render(request, "assessments/upload_batch.html", {"form": BatchUploadForm()})
+    form = BatchUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "assessments/upload_batch.html", {"form": form}, status=400)
+    outcomes: list[batch.FileOutcome] = []
+    pending: list[dict[str, str]] = []
+    for upload_file in form.cleaned_data["reports"]:
+        name = upload_file.name or ""
+        try:
+            read = services.report_read(data=upload_file.read(), filename=name)
+        except services.ReportImportError as exc:
+            outcomes.append(batch.FileOutcome(name, batch.REFUSED, message=exc.message, line=exc.line))
+            continue
+        outcome = batch.import_read(municipality=municipality, read=read, filename=name, user=None, dry_run=True)
+        outcomes.append(outcome)
+        if outcome.status == batch.PLANNED:
+            pending.append({"text": read.text, "encoding": read.encoding, "sha256": read.sha256, "filename": name})
+    token = hashlib.sha256("".join(p["sha256"] for p in pending).encode()).hexdigest()
+    request.session[BATCH_SESSION_KEY] = {"token": token, "files": pending}
+    return render(
+        request,
+        "assessments/batch_preview.html",
+        {"files": _batch_rows(outcomes), "token": token, "saving": bool(pending), "saved": False},
+    )
+
+
+@require_POST
+@tenant_view(Perm.MANAGE_ASSESSMENTS)
+def upload_batch_save(request: HttpRequest) -> HttpResponse:
+    """Save each previewed file that found its work (each in its own transaction; re-read from the session)."""
+    municipality = municipality_of(request.user)
+    pending = request.session.get(BATCH_SESSION_KEY)
+    if not pending or not pending["files"] or pending.get("token") != request.POST.get("token"):
+        messages.error(request, "確認中の取込が見つかりません。もう一度ファイルを選んでください。")
+        return redirect("assessments:upload_batch")
+    outcomes = []
+    for entry in pending["files"]:
+        try:
+            read = services.report_read_text(
+                text=entry["text"], encoding=entry["encoding"], sha256=entry["sha256"], filename=entry["filename"]
+            )
+        except services.ReportImportError as exc:
+            outcomes.append(batch.FileOutcome(entry["filename"], batch.REFUSED, message=exc.message, line=exc.line))
+            continue
+        outcomes.append(
+            batch.import_read(
+                municipality=municipality,
+                read=read,
+                filename=entry["filename"],
+                user=request.user,  # type: ignore[arg-type]
+            )
+        )
+    del request.session[BATCH_SESSION_KEY]
+    return render(
+        request,
+        "assessments/batch_preview.html",
+        {"files": _batch_rows(outcomes), "token": "", "saving": False, "saved": True},
+    )
 
 
 # --- refining commitments ------------------------------------------------------------------------------------

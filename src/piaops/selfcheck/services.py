@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -59,9 +60,10 @@ def _user(by: Any) -> User | None:
 
 
 def checkable_commitments(report: AssessmentReport) -> list[Commitment]:
-    """The report's commitments a workplace can check: the municipality's own measures, not audits."""
+    """The report's commitments a workplace can check: the municipality's own measures, not audits, of the sections
+    that feed the checklist (``PIAOPS_SELFCHECK_SECTIONS``, default Ⅲ and Ⅳ: most concrete measures stand in Ⅲ)."""
     qs = (
-        Commitment.objects.filter(report=report)
+        Commitment.objects.filter(report=report, item__section__number__in=settings.PIAOPS_SELFCHECK_SECTIONS)
         .exclude(kind__in=NOT_UNIT_CHECKABLE)
         .filter(Q(party__isnull=True) | Q(party__kind=Party.Kind.MUNICIPALITY))
         .order_by("order", "id")

@@ -68,7 +68,8 @@ def read_cover(report: ParsedReport, cover: list[Piece], everything: list[Piece]
             report.title = p.text
             break
     report.report_number = fields.get("評価書番号", "")
-    report.work_name = fields.get("評価書名", "") or _fields(everything).get("事務の名称", "")
+    report.business_name = _fields(everything).get("事務の名称", "")
+    report.work_name = fields.get("評価書名", "") or report.business_name
     if not report.title and fields.get("評価書名"):
         report.title = fields["評価書名"]
     report.published_on = parse_date(fields.get("公表日", ""))

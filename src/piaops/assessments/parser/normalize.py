@@ -19,6 +19,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from piaops.assessments.vocab import SectionIIIRating, SectionIVRating
+
 LABEL = "label"
 TEXT = "text"
 
@@ -222,6 +224,10 @@ def _split_rating(text: str) -> list[str]:
     return out
 
 
+# The rating values of the 様式 (Ⅲ and Ⅳ), longest first: a bracket that lost its "]" ends after one of them.
+_RATING_VALUES = sorted((str(c.label) for c in (*SectionIVRating, *SectionIIIRating)), key=len, reverse=True)
+
+
 def _split_brackets(text: str) -> list[str]:
     if "[" not in text and "]" not in text:
         return [text]
@@ -231,6 +237,12 @@ def _split_brackets(text: str) -> list[str]:
         close = chunk.find("]")
         if close >= 0:
             out.extend([chunk[: close + 1], chunk[close + 1 :]])
+            continue
+        # "[十分に行っている 毎年自己点検を行う。": the "]" was lost; the value ends after the rating.
+        inner = chunk[1:].lstrip() if chunk.startswith("[") else ""
+        value = next((v for v in _RATING_VALUES if inner.startswith(v) and inner[len(v) :].strip()), "")
+        if value:
+            out.extend([f"[{value}", inner[len(value) :]])
         else:
             out.append(chunk)
     return out

@@ -21,6 +21,7 @@ from piaops.assessments.parsed import (
     Span,
 )
 from piaops.assessments.parser import commitments
+from piaops.assessments.parser.changes import is_change_section, read_changes
 from piaops.assessments.parser.cover import read_cover
 from piaops.assessments.parser.normalize import (
     LABEL,
@@ -36,6 +37,8 @@ from piaops.assessments.vocab import SectionIIIRating, SectionIVRating
 
 SECTION_IV = "IV"
 SECTION_III = "III"
+# リスク対策 of the 重点項目評価書 (Ⅲ) and the 基礎項目評価書 (Ⅳ): numbered items with short ratings.
+SECTION_TIERED = "tiered"
 
 # Known section titles (compared without spaces, as prefixes) and how their items are read.
 SECTION_TITLES: list[tuple[str, str]] = [
@@ -46,7 +49,7 @@ SECTION_TITLES: list[tuple[str, str]] = [
     ("特定個人情報ファイルの概要", ""),
     ("しきい値判断項目", ""),
     ("しきい値判断結果", ""),
-    ("リスク対策", ""),
+    ("リスク対策", SECTION_TIERED),
     ("開示請求、問合せ", ""),
     ("開示請求,問合せ", ""),
     ("評価実施手続", ""),
@@ -220,6 +223,51 @@ def _iii_headings(pieces: list[Piece]) -> list[_Heading]:
         if r:
             title = r.group("title").strip()[:MAX_TITLE]
             heads.append(_Heading(i, f"Ⅲ-{process}-リスク{r.group('k')}", title, process_title))
+    return heads
+
+
+TIER_ITEMS = tuple(
+    compact(t)
+    for t in (
+        *III_PROCESSES,
+        "提出する特定個人情報保護評価書の種類",
+        "人手を介在させる作業",
+        "監査",
+        *TRAINING_TITLES,
+        "その他のリスク対策",
+        "最も優先度が高いと考えられる対策",
+    )
+)
+_TIER_ITEM = re.compile(r"^(?P<n>[1-9][0-9]?)\s*[.、]\s*(?P<title>.+)$")
+
+
+def _tier_headings(pieces: list[Piece], numeral: str) -> list[_Heading]:
+    """Items of a 重点/基礎 リスク対策: "n. title" of the 様式's list (process risks, 監査, 教育, その他, 最も優先度が
+    高いと考えられる対策), with リスクN / その他 / ①自己点検 ②監査 under them. A numbered heading followed only by
+    its sub-headings is a group, as in Section Ⅲ of the full report."""
+    heads: list[_Heading] = []
+    number, title = 0, ""
+    for i, p in enumerate(pieces):
+        m = _TIER_ITEM.match(p.text)
+        if m and len(p.text) <= 80 and compact(m.group("title")).startswith(TIER_ITEMS):
+            number, title = int(m.group("n")), m.group("title")[:MAX_TITLE]
+            heads.append(_Heading(i, f"{numeral}-{number}", title, ""))
+            continue
+        if not number:
+            continue
+        sub = _IV_SUB.match(p.text)
+        if sub:
+            heads.append(_Heading(i, f"{numeral}-{number}-{sub.group('c')}", sub.group("title"), title))
+        elif _III_OTHER in compact(p.text) and len(p.text) <= 120:
+            heads.append(_Heading(i, f"{numeral}-{number}-その他", p.text, title))
+        elif r := _III_RISK.match(p.text):
+            heads.append(
+                _Heading(i, f"{numeral}-{number}-リスク{r.group('k')}", r.group("title").strip()[:MAX_TITLE], title)
+            )
+    for k, h in enumerate(heads):
+        nxt = heads[k + 1] if k + 1 < len(heads) else None
+        if nxt is not None and h.path.count("-") == 1 and nxt.path.startswith(h.path + "-"):
+            h.is_item = not _only_labels(pieces, h.index + 1, nxt.index)
     return heads
 
 
@@ -400,6 +448,84 @@ def _join(parts: list[Piece]) -> tuple[str, list[tuple[int, int]]]:
     return text, starts
 
 
+_BRACKET_VALUE = re.compile(r"^\[?\s*(?P<value>[^\[\]。]{1,20}?)\s*\]?$")
+_CHOICE_NUMBER = re.compile(r"\s*\b[1-9]\)\s*")
+
+
+def _only_choices(text: str) -> bool:
+    """Whether ``text`` is nothing but numbered 様式 choices ("1) 特に力を入れている3) 課題が残されている")."""
+    if not _CHOICE_NUMBER.match(text):
+        return False
+    parts = [x for x in _CHOICE_NUMBER.split(text) if x.strip()]
+    return bool(parts) and all(compact(x) in KNOWN_CHOICES for x in parts)
+
+
+def _broken_ratings(
+    pieces: list[Piece],
+    used: set[int],
+    main: _Rating | None,
+    expected: list[str],
+    path: str,
+    warnings: list[ParseWarning],
+) -> _Rating | None:
+    """Rating values whose brackets or ``<選択肢>`` extraction broke ("[ 十分に行っている" with no "]", "[" /
+    "十分である" / "]" with no choice list): never a commitment, nor are the choices listed after them. The first
+    one of an item without a rating is its rating (the choices are the 様式's), with a warning; any other is left
+    out, with a warning. Both name the line."""
+    n = 0
+    while n < len(pieces):
+        p = pieces[n]
+        if n in used or p.kind == LABEL or ("[" not in p.text and "]" not in p.text):
+            n += 1
+            continue
+        # The value may be spread over up to three pieces ("[" / "十分である" / "]"): the shortest run that closes
+        # the bracket, else the longest that reads as a 様式 value.
+        best: tuple[int, re.Match[str]] | None = None
+        text = ""
+        for k in range(n, min(n + 3, len(pieces))):
+            q = pieces[k]
+            if k > n and (k in used or q.kind == LABEL or MARKER.fullmatch(q.text)):
+                break
+            text += q.text
+            m = _BRACKET_VALUE.match(text)
+            if m is None:
+                if text.strip() == "[":
+                    continue  # "[" on its own line, the value on the next
+                break
+            if "]" in text or compact(m.group("value")) in KNOWN_CHOICES:
+                best = (k, m)
+            if "]" in text:
+                break
+        if best is None:
+            m = _BRACKET_VALUE.match(p.text)
+            if m is None or "[" in p.text and "]" in p.text:
+                n += 1
+                continue
+            best = (n, m)
+        last, m = best
+        if "[" in text and "]" in text and compact(m.group("value")) not in KNOWN_CHOICES:
+            n += 1
+            continue
+        run, k = list(range(n, last + 1)), last + 1
+        while k < len(pieces) and k not in used and _only_choices(pieces[k].text):
+            run.append(k)
+            k += 1
+        used.update(run)
+        value = m.group("value")
+        if main is None and compact(value) in {compact(c) for c in expected}:
+            selected = next(c for c in expected if compact(c) == compact(value))
+            main = _Rating("", list(expected), selected, set(run), p.line)
+            warnings.append(
+                ParseWarning(
+                    p.line, f"{path}: 評価「{value}」の括弧か選択肢が欠けています（様式の選択肢で補いました）。"
+                )
+            )
+        else:
+            warnings.append(ParseWarning(p.line, f"{path}: 括弧の壊れた評価「{value}」は読み飛ばしました。"))
+        n = k
+    return main
+
+
 def _read_item(
     head: _Heading, pieces: list[Piece], style: str, warnings: list[ParseWarning]
 ) -> tuple[ParsedItem, list[ParsedItem]]:
@@ -413,6 +539,14 @@ def _read_item(
     for r in ratings:
         used |= r.used
     expected = IV_CHOICES if style == SECTION_IV else III_CHOICES
+    if style == SECTION_TIERED:
+        # 監査・教育 items use Ⅳ's choices (…行っている), the risks Ⅲ's (…である).
+        ivish = main is not None and [compact(c) for c in main.choices] == [compact(c) for c in IV_CHOICES]
+        ivish = ivish or bool(commitments.item_kind(head.title) or commitments.item_kind(head.group_title))
+        expected = IV_CHOICES if ivish else III_CHOICES
+    main = _broken_ratings(body, used, main, expected, head.path, warnings)
+    if main is not None and main not in ratings:
+        ratings.append(main)
     subs: list[ParsedItem] = []
     for r in ratings:
         if r is main:
@@ -435,7 +569,7 @@ def _read_item(
         )
     question, choices, selected = "", [], ""
     if main is not None:
-        question = main.question or (head.title if style == SECTION_IV else "")
+        question = main.question or (head.title if style in (SECTION_IV, SECTION_TIERED) else "")
         choices, selected = main.choices, main.selected
         if selected and selected not in choices:
             warnings.append(ParseWarning(main.line, f"{head.path}: 選択された評価「{selected}」が選択肢にありません。"))
@@ -460,8 +594,11 @@ def _read_item(
     return item, subs
 
 
-def _items(pieces: list[Piece], style: str, warnings: list[ParseWarning]) -> list[ParsedItem]:
-    heads = _iv_headings(pieces, warnings) if style == SECTION_IV else _iii_headings(pieces)
+def _items(pieces: list[Piece], style: str, warnings: list[ParseWarning], numeral: str = "") -> list[ParsedItem]:
+    if style == SECTION_TIERED:
+        heads = _tier_headings(pieces, numeral)
+    else:
+        heads = _iv_headings(pieces, warnings) if style == SECTION_IV else _iii_headings(pieces)
     items: list[ParsedItem] = []
     seen: set[str] = set()
     kept: list[_Heading] = []
@@ -523,10 +660,14 @@ def parse_report(text: str) -> ParsedReport:
         own = pieces[index:stop]
         section = ParsedSection(number, title, _lines_text(own[1:]), Span(own[0].line, own[-1].line))
         if style:
-            section.items = _items(own, style, warnings)
+            section.items = _items(own, style, warnings, number)
             if style == SECTION_IV and not section.items:
                 warnings.append(ParseWarning(own[0].line, "Ⅳ の項目（1.監査 など）が見つかりません。"))
         sections.append(section)
     report = ParsedReport(title="", sections=sections, warnings=warnings)
+    source_lines = re.split(r"\r\n|\r|\n", text)
+    for section in sections:
+        if is_change_section(section):
+            report.changes.extend(read_changes(source_lines, section))
     read_cover(report, pieces[:first], pieces)
     return report

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from piaops.assessments.management.commands._common import cli_actor, municipality_by_code
+from piaops.assessments.management.commands._common import JsonCommand, cli_actor, import_failed, municipality_by_code
 from piaops.assessments.services import ImportPlan, ReportImportError, report_import, report_preview
 from piaops.assessments.vocab import Revision, Tier
 from piaops.audittrail.context import acting_as
@@ -63,11 +63,11 @@ def plan_summary(plan: ImportPlan) -> dict[str, Any]:
     }
 
 
-class Command(BaseCommand):
+class Command(JsonCommand):
     help = "評価書のテキストを取り込み、事務の評価書の新しい版として保存します（--dry-run で確認のみ）。"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="評価書のテキストファイル（UTF-8 / Shift_JIS）")
+        parser.add_argument("file", help="評価書のファイル（PDF・.xlsx・.docx、またはテキスト UTF-8 / Shift_JIS）")
         parser.add_argument("--municipality", required=True, help="全国地方公共団体コード（例 011002）")
         parser.add_argument("--work", action="append", required=True, help="対象の個人番号利用事務（複数可）")
         parser.add_argument("--published-on", help="公表日（2023-03-27、令和5年3月27日など）。評価書に記載がないとき")
@@ -113,7 +113,7 @@ class Command(BaseCommand):
                     **common, user=None, tier=options["tier"], published_on=published_on, revision=options["kind"]
                 )
         except ReportImportError as exc:
-            raise CommandError(str(exc)) from exc
+            raise import_failed(exc) from exc
         result = {
             "dry_run": False,
             "id": report.pk,

@@ -1,0 +1,49 @@
+"""A unit's 自己点検票 covers the report's real measures: Section Ⅲ's as well as Ⅳ's, by a setting (issue 18 §2)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.test import override_settings
+
+from piaops.assessments.services import report_import
+from piaops.selfcheck import services
+from piaops.selfcheck.models import Category
+from piaops.settings import _sections
+from tests import factories as f
+from tests.assessments.test_report_files import SOURCE
+from tests.conftest import World
+
+SECTION_III_MEASURE = "入手した書類は施錠できる書庫に保管する。"
+SECTION_IV_MEASURE = "現地監査を定期的に行う。"  # an audit: never a unit's item
+SECTION_IV_TRAINING = "研修(個人情報保護、セキュリティ対策に関する内容を含む。)を実施"
+
+
+def _report_items(world: World) -> list[str]:
+    report = report_import(
+        municipality=world.a, works=[f.work(world.a)], data=SOURCE.encode(), filename="r.md", user=None
+    )
+    template = services.template_create(municipality=world.a, title="自己点検票", report=report, include_general=False)
+    return list(template.items.filter(category=Category.REPORT).values_list("guidance", "text"))
+
+
+def test_by_default_sections_iii_and_iv_feed_the_checklist(world: World) -> None:
+    items = _report_items(world)
+    assert any(g.startswith("評価書 Ⅲ-2-その他") and t == SECTION_III_MEASURE for g, t in items)
+    assert any(g.startswith("評価書 Ⅳ-2") and SECTION_IV_TRAINING in t for g, t in items)
+    assert not any(t == SECTION_IV_MEASURE for _, t in items)
+
+
+@override_settings(PIAOPS_SELFCHECK_SECTIONS=("Ⅳ",))
+def test_the_setting_chooses_the_sections(world: World) -> None:
+    items = _report_items(world)
+    assert items and all(g.startswith("評価書 Ⅳ") for g, _ in items)
+
+
+def test_the_setting_reads_ascii_numerals_and_refuses_anything_else(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _sections("X_SECTIONS_UNSET", "III,IV") == ("Ⅲ", "Ⅳ")
+    monkeypatch.setenv("X_SECTIONS", "iii, Ⅳ ,V")
+    assert _sections("X_SECTIONS", "III,IV") == ("Ⅲ", "Ⅳ", "Ⅴ")
+    monkeypatch.setenv("X_SECTIONS", "VII")
+    with pytest.raises(ImproperlyConfigured):
+        _sections("X_SECTIONS", "III,IV")
