@@ -14,6 +14,7 @@ PIAOPS_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/piaops_test
 .PHONY: run test lint types tests tests-sqlite tests-postgres bench install dev clean
 
 $(BIN)/python:
+	scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
