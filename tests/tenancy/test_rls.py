@@ -19,7 +19,8 @@ from django.test import Client
 
 from piaops.api.models import Scope
 from piaops.api.services import token_create
-from piaops.tenancy.models import TenantOwned
+from piaops.lib.bulkinsert import insert_rows
+from piaops.tenancy.models import TenantOwned, WorkUnit
 from piaops.tenancy.rls import (
     SETTING,
     apply_policies,
@@ -149,3 +150,14 @@ def test_a_command_for_one_municipality_runs_set_to_it(world: World) -> None:
     with recorded_settings() as values:
         call_command("training_status", municipality=world.a.code, stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert values == [str(world.a.pk), ""]
+
+
+def test_bulk_imports_work_under_the_policy_and_cannot_write_another_tenant(world: World) -> None:
+    # COPY FROM is refused on a table whose policy applies: the imports' bulk insert goes through INSERT … SELECT.
+    work_a, work_b = f.work(world.a), f.work(world.b)
+    columns = ("municipality_id", "work_id", "unit_id")
+    with ordinary_role(), tenant_context(world.a.pk):
+        assert insert_rows("tenancy_workunit", columns, [(world.a.pk, work_a.pk, world.tax_a.pk)]) == 1
+        assert WorkUnit.objects.filter(work=work_a, unit=world.tax_a).exists()
+        with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+            insert_rows("tenancy_workunit", columns, [(world.b.pk, work_b.pk, world.root_b.pk)])

@@ -5,9 +5,11 @@ needs no list; tables created by later migrations get theirs from the ``post_mig
 """
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
-def forwards(apps, schema_editor):
+def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     from piaops.tenancy.rls import apply_policies, tenant_tables
 
     conn = schema_editor.connection
@@ -16,7 +18,7 @@ def forwards(apps, schema_editor):
         apply_policies(conn, [t for t in tenant_tables(apps) if t in existing])
 
 
-def backwards(apps, schema_editor):
+def backwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     from piaops.tenancy.rls import remove_policies, tenant_tables
 
     remove_policies(schema_editor.connection, tenant_tables(apps))

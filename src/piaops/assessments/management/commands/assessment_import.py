@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from piaops.assessments.management.commands._common import cli_actor, municipality_by_code
 from piaops.assessments.services import ImportPlan, ReportImportError, report_import, report_preview
@@ -15,6 +15,7 @@ from piaops.audittrail.context import acting_as
 from piaops.lib import cadence as cadence_grammar
 from piaops.lib.dates import DateReadError, read_date
 from piaops.tenancy.models import Work
+from piaops.tenancy.rls import TenantCommand
 
 
 def plan_summary(plan: ImportPlan) -> dict[str, Any]:
@@ -63,7 +64,7 @@ def plan_summary(plan: ImportPlan) -> dict[str, Any]:
     }
 
 
-class Command(BaseCommand):
+class Command(TenantCommand):
     help = "評価書のテキストを取り込み、事務の評価書の新しい版として保存します（--dry-run で確認のみ）。"
 
     def add_arguments(self, parser: CommandParser) -> None:

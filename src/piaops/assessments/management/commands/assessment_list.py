@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.db.models import Count
 
 from piaops.assessments.management.commands._common import municipality_by_code
 from piaops.assessments.models import AssessmentReport
+from piaops.tenancy.rls import TenantCommand
 
 
-class Command(BaseCommand):
+class Command(TenantCommand):
     help = "団体の評価書を版ごとに一覧表示します。"
 
     def add_arguments(self, parser: CommandParser) -> None:
