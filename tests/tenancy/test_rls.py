@@ -19,6 +19,7 @@ from django.test import Client
 
 from piaops.api.models import Scope
 from piaops.api.services import token_create
+from piaops.jobs.models import Job, JobStatus
 from piaops.lib.bulkinsert import insert_rows
 from piaops.tenancy.models import TenantOwned, WorkUnit
 from piaops.tenancy.rls import (
@@ -32,7 +33,9 @@ from piaops.tenancy.rls import (
 )
 from tests import factories as f
 from tests.conftest import World, login
+from tests.jobs.runner import run_jobs
 from tests.rlsprobe import ordinary_role
+from tests.selfcheck.helpers import make_campaign
 
 pytestmark = [
     pytest.mark.django_db,
@@ -161,3 +164,13 @@ def test_bulk_imports_work_under_the_policy_and_cannot_write_another_tenant(worl
         assert WorkUnit.objects.filter(work=work_a, unit=world.tax_a).exists()
         with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
             insert_rows("tenancy_workunit", columns, [(world.b.pk, work_b.pk, world.root_b.pk)])
+
+
+def test_a_background_job_runs_set_to_its_municipality(world: World) -> None:
+    campaign = make_campaign(world.a, [world.tax_a, world.other_a])
+    client = login(world.admin_a)
+    assert client.post(f"/selfcheck/campaigns/{campaign.pk}/workbooks-job/").status_code == 302
+    with ordinary_role(), recorded_settings() as values:
+        run_jobs()
+        assert Job.objects.get().status == JobStatus.SUCCEEDED
+    assert values == [str(world.a.pk), ""]
