@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, connection
 
@@ -54,7 +55,7 @@ def tenant_tables(apps: Apps | None = None) -> list[str]:
             continue
         try:
             field = meta.get_field("municipality")
-        except Exception:  # noqa: BLE001 — FieldDoesNotExist: not tenant-owned
+        except FieldDoesNotExist:  # not tenant-owned
             continue
         related = getattr(field, "related_model", None)
         if related is not None and related._meta.label == "tenancy.Municipality":
@@ -141,7 +142,17 @@ def tenant_context(municipality_id: int | None) -> Iterator[None]:
     try:
         yield
     finally:
-        set_municipality(previous)
+        _restore(previous)
+
+
+def _restore(municipality_id: int | None) -> None:
+    """Set back, also after a database error: inside a failed transaction the rollback undoes the setting by itself
+    (it was made in that transaction); outside one, a connection that cannot be reset is closed, never reused."""
+    try:
+        set_municipality(municipality_id)
+    except DatabaseError:
+        if not connection.in_atomic_block:
+            connection.close()
 
 
 class TenantSettingMiddleware:
@@ -160,12 +171,7 @@ class TenantSettingMiddleware:
         try:
             return self.get_response(request)
         finally:
-            try:
-                set_municipality(None)
-            except DatabaseError:
-                # The reset failed (a broken connection): never hand this connection to the next request.
-                if not connection.in_atomic_block:
-                    connection.close()
+            _restore(None)
 
 
 class TenantCommand(BaseCommand):
