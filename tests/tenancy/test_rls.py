@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
@@ -153,6 +153,9 @@ def test_a_command_for_one_municipality_runs_set_to_it(world: World) -> None:
     with recorded_settings() as values:
         call_command("training_status", municipality=world.a.code, stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert values == [str(world.a.pk), ""]
+    with pytest.raises(CommandError, match="999999 の団体が登録されていません"):
+        call_command("training_status", municipality="999999")  # an unknown code: the command's own error
+    assert current_municipality_id() is None
 
 
 def test_bulk_imports_work_under_the_policy_and_cannot_write_another_tenant(world: World) -> None:
