@@ -23,13 +23,15 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import resolve, reverse
 from django.utils import timezone
 
 from piaops.api.models import Scope
 from piaops.tenancy import access
+from piaops.tenancy.rls import tenant_context
+from tests.rlsprobe import ordinary_role
 from tests.trust import isolation_urls as urls
 from tests.trust.isolation_urls import ADMIN_NAMESPACE, API_NAMESPACE, NOT_APPLICABLE, PAGE_IDS, PAGE_SCANS
 from tests.trust.isolation_world import MARKER, PERSONAS, IsoWorld, build, ids_of, tenant_models
@@ -434,3 +436,30 @@ def test_the_admin_shows_nothing_of_the_other_tenant(iso: IsoWorld, clients: dic
         if got.status_code >= 500 or _leaks(got):
             failures.append(f"GET {url} as staff admin_a: {got.status_code}")
     assert not failures, "\n".join(failures)
+
+
+# --- row-level security (issue 16 §5): the database itself, under the application ----------------------------------
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-level security is PostgreSQL's")
+def test_raw_sql_set_to_a_sees_no_row_of_b_in_any_table(iso: IsoWorld) -> None:
+    """Through the ORM's connection as an ordinary role (not the suite's superuser): set to A, no table shows or
+    counts a row of B; in the system context (setting empty) B's rows are there."""
+
+    def count(table: str, where: str, *params: int) -> int:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)} WHERE {where}", list(params))
+            return int(cur.fetchone()[0])
+
+    tables = sorted({m._meta.db_table for m in tenant_models()})
+    with ordinary_role():
+        with_b = [t for t in tables if count(t, "municipality_id = %s", iso.b.pk) > 0]
+        assert len(with_b) > 60
+        with tenant_context(iso.a.pk):
+            leaks = [
+                t
+                for t in with_b
+                if count(t, "municipality_id = %s", iso.b.pk) or count(t, "municipality_id <> %s", iso.a.pk)
+            ]
+        assert not leaks, f"set to A, these tables show rows of another municipality: {leaks}"
+        assert all(count(t, "municipality_id = %s", iso.b.pk) > 0 for t in with_b)

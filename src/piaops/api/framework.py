@@ -41,6 +41,7 @@ from piaops.audittrail.context import _current, request_actor
 from piaops.lib.fields import MyNumberRefused, guard_text, refuse_my_number
 from piaops.tenancy.access import Perm, require
 from piaops.tenancy.models import OrgUnit, User
+from piaops.tenancy.rls import set_municipality
 
 MAX_LIMIT = 200
 
@@ -80,6 +81,8 @@ class TokenAuth(HttpBearer):
                 headers={"Retry-After": str(retry_after)},
             )
         request.user = api_token.user
+        # Row-level security follows the token's tenant (the middleware reset it after the request).
+        set_municipality(api_token.user.municipality_id)
         request.api_token = api_token  # type: ignore[attr-defined]
         # The audit trail names the token's user (the session middleware saw an anonymous request).
         name = f"{api_token.user.get_username()}（API）"

@@ -48,7 +48,11 @@ def backup(target: Path) -> None:
         if vendor() == "sqlite":
             _sqlite_backup(tmp)
         elif vendor() == "postgresql":
-            _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(tmp)], "バックアップ（pg_dump）")
+            _run(
+                # --enable-row-security: a role that row-level security applies to may dump (all rows: no tenant set).
+                ["pg_dump", "--format=custom", "--no-owner", "--enable-row-security", "--file", str(tmp)],
+                "バックアップ（pg_dump）",
+            )
         else:
             raise BackupError(f"このデータベース（{vendor()}）のバックアップには対応していません。")
         tmp.replace(target)

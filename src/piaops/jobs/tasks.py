@@ -12,6 +12,7 @@ from piaops.audittrail.context import Actor, acting_as
 from piaops.jobs.models import Job, JobStatus
 from piaops.jobs.progress import JobProgress
 from piaops.jobs.registry import JobFailed, function
+from piaops.tenancy.rls import tenant_context
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,8 @@ def run_job(job_id: int) -> str:
     try:
         # The job's writes, its result file (in the database storage) and its success are one transaction: a
         # worker killed half-way leaves nothing, and the job is retried or failed by piaops.jobs.worker.
-        with acting_as(actor), transaction.atomic():
+        # Row-level security: the job works for its municipality only (README "セキュリティ").
+        with acting_as(actor), tenant_context(job.municipality_id), transaction.atomic():
             outcome = function(job.kind)(job=job, progress=progress)
             Job.objects.filter(pk=job.pk).update(
                 status=JobStatus.SUCCEEDED,

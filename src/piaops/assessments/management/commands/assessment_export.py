@@ -5,15 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from piaops.assessments.exports import FORMATS, report_export
 from piaops.assessments.management.commands._common import cli_actor, municipality_by_code
 from piaops.assessments.models import AssessmentReport
 from piaops.audittrail.context import acting_as
+from piaops.tenancy.rls import TenantCommand
 
 
-class Command(BaseCommand):
+class Command(TenantCommand):
     help = "評価書をテキスト・JSON・Excel（約束の一覧）で出力します。出力は監査証跡に記録されます。"
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -15,6 +15,7 @@ from piaops.audittrail.context import acting_as
 from piaops.lib import cadence as cadence_grammar
 from piaops.lib.dates import DateReadError, read_date
 from piaops.tenancy.models import Work
+from piaops.tenancy.rls import TenantCommand
 
 
 def plan_summary(plan: ImportPlan) -> dict[str, Any]:
@@ -63,7 +64,7 @@ def plan_summary(plan: ImportPlan) -> dict[str, Any]:
     }
 
 
-class Command(JsonCommand):
+class Command(JsonCommand, TenantCommand):
     help = "評価書のテキストを取り込み、事務の評価書の新しい版として保存します（--dry-run で確認のみ）。"
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -15,6 +15,7 @@ from tqdm import tqdm
 from piaops.assessments import batch
 from piaops.assessments.management.commands._common import JsonCommand, cli_actor, municipality_by_code
 from piaops.audittrail.context import acting_as
+from piaops.tenancy.rls import TenantCommand
 
 _COLUMNS = ("ファイル", "評価書の事務の名称", "登録の事務", "結果", "版", "約束")
 
@@ -35,7 +36,7 @@ def table(rows: list[list[str]]) -> list[str]:
     return lines
 
 
-class Command(JsonCommand):
+class Command(JsonCommand, TenantCommand):
     help = (
         "フォルダ内の評価書（PDF・.xlsx・.docx・テキスト）をすべて取り込みます。各ファイルは評価書に記載された"
         "事務の名称で登録済みの事務に対応づけ、その事務の評価書の次の版として保存します（ファイルごとに"

@@ -10,9 +10,10 @@ from django.db.models import Count
 
 from piaops.assessments.management.commands._common import JsonCommand, municipality_by_code
 from piaops.assessments.models import AssessmentReport
+from piaops.tenancy.rls import TenantCommand
 
 
-class Command(JsonCommand):
+class Command(JsonCommand, TenantCommand):
     help = "団体の評価書を版ごとに一覧表示します。"
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
 from piaops.assurance.ismap_list import IsmapListError
@@ -18,9 +18,10 @@ from piaops.assurance.services import ismap_import
 from piaops.audittrail.context import Actor, acting_as
 from piaops.lib.dates import DateReadError, read_date
 from piaops.tenancy.models import Municipality
+from piaops.tenancy.rls import TenantCommand
 
 
-class Command(BaseCommand):
+class Command(TenantCommand):
     help = "ISMAPクラウドサービスリスト（CSV/XLSX）を取り込み、台帳と照合します。"
     # The system checks import every URL, view and API schema (seconds); an import needs none of them.
     requires_system_checks: list[str] = []

@@ -8,15 +8,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
 from piaops.audits import rules
 from piaops.audits.models import AuditProgramme
 from piaops.tenancy.models import Municipality
+from piaops.tenancy.rls import TenantCommand
 
 
-class Command(BaseCommand):
+class Command(TenantCommand):
     help = "監査計画の網羅性・現地監査の周期・独立性を確認します（承認できない場合は終了コード 1）。"
 
     def add_arguments(self, parser: CommandParser) -> None:

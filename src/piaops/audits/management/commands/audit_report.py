@@ -9,16 +9,17 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from piaops.audits import reports as rep
 from piaops.audits.models import ReportKind
 from piaops.audittrail.context import Actor, acting_as
 from piaops.audittrail.services import record_export
 from piaops.tenancy.models import Municipality
+from piaops.tenancy.rls import TenantCommand
 
 
-class Command(BaseCommand):
+class Command(TenantCommand):
     help = "監査結果報告書・フォローアップ結果報告書を PDF または Excel で出力します。"
 
     def add_arguments(self, parser: CommandParser) -> None:

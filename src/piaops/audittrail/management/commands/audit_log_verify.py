@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from piaops.audittrail.services import VerifyResult, verify_all, verify_chain
 from piaops.tenancy.models import Municipality
+from piaops.tenancy.rls import TenantCommand
 
 
 def chain_name(municipality_id: int | None, names: dict[int, str]) -> str:
@@ -20,7 +21,7 @@ def chain_name(municipality_id: int | None, names: dict[int, str]) -> str:
     return names.get(municipality_id, f"団体ID {municipality_id}")
 
 
-class Command(BaseCommand):
+class Command(TenantCommand):
     help = "監査証跡のハッシュチェーンを検証します（改ざん・削除の検出）。"
 
     def add_arguments(self, parser: CommandParser) -> None:

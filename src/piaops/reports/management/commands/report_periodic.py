@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
 from piaops.reports.periodic import export
 from piaops.tenancy.models import Municipality
+from piaops.tenancy.rls import TenantCommand
 
 
-class Command(BaseCommand):
+class Command(TenantCommand):
     help = "定期的な報告（評価書に記載した措置ごとの実施状況と根拠）をXLSXとPDFで出力する"
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -11,12 +11,13 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
 from piaops.audittrail.context import Actor, acting_as
 from piaops.tenancy.importing import ImportFileError, ImportPlan, people_import_commit, people_import_plan
 from piaops.tenancy.models import Municipality
+from piaops.tenancy.rls import TenantCommand
 
 
 class TqdmProgress:
@@ -46,7 +47,7 @@ COUNT_LABELS = (
 )
 
 
-class Command(BaseCommand):
+class Command(TenantCommand):
     help = "職員・組織データ（人事システムの出力: CSV または XLSX）を取り込みます。"
     # The system checks import every URL, view and API schema (seconds); an import needs none of them.
     requires_system_checks: list[str] = []

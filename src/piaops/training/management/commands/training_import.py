@@ -5,16 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
 from piaops.audittrail.context import Actor, acting_as
 from piaops.tenancy.models import Municipality
+from piaops.tenancy.rls import TenantCommand
 from piaops.training.importing import ImportFileError, import_records
 
 
-class Command(BaseCommand):
+class Command(TenantCommand):
     help = "受講記録をCSV（UTF-8/CP932）またはXLSXから一括取込します（誤りが1件でもあれば何も登録しません）。"
     # The system checks import every URL, view and API schema (seconds); an import needs none of them.
     requires_system_checks: list[str] = []
