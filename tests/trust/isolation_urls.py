@@ -174,6 +174,8 @@ PAGE_SCANS: dict[str, tuple[dict[str, Param], list[str]]] = {
     "assessments:index": ({}, [""]),
     "assessments:upload": ({}, [""]),
     "assessments:upload_save": ({}, [""]),
+    "assessments:upload_batch": ({}, [""]),
+    "assessments:upload_batch_save": ({}, [""]),
     "findings:index": ({}, ["", "?status=open", "?status=closed"]),
     "selfcheck:index": ({}, [""]),
     "selfcheck:template_create": ({}, [""]),
@@ -239,6 +241,7 @@ NOT_APPLICABLE: dict[str, str] = {
     "tenancy_import:example": "the example CSV files shipped with the app (README), the same for every tenant",
     "api-v1:api-root": "django-ninja's root (its docs page is off; ours is api_docs): no operation",
     "api/^v1/(?P<rest>.*)$": "the API's catch-all: the JSON 404 for any URL under /api/v1/ that no operation answers",
+    "api/^(?!tokens(/|$))(?P<rest>.*)$": "the JSON 404 for /api/ itself and any other version (/api/v2/…): no data",
     "calendarfeed:feed": "the token in the URL is the credential (no session): whoever holds a user's token reads that"
     " user's feed by design; unknown, revoked and other tenants' events are proven in tests/calendarfeed",
 }

@@ -63,6 +63,8 @@ class StoredChunk(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["file", "index"], name="storedchunk_file_index_unique")]
+        verbose_name = "保存ファイルの断片"
+        verbose_name_plural = "保存ファイルの断片"
 
     def __str__(self) -> str:
         return f"{self.file_id}#{self.index}"

@@ -72,5 +72,9 @@ class WorkerBeat(models.Model):
     pid = models.PositiveIntegerField(default=0)
     beat_at = models.DateTimeField()
 
+    class Meta:
+        verbose_name = "処理ワーカーの稼働記録"
+        verbose_name_plural = "処理ワーカーの稼働記録"
+
     def __str__(self) -> str:
         return f"{self.host}:{self.pid}"
