@@ -7,7 +7,7 @@ PIAOPS := $(BIN)/piaops
 export PIAOPS_DEBUG ?= 1
 PIAOPS_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/piaops_test
 
-.PHONY: run test lint types tests tests-sqlite tests-postgres bench install dev clean messages
+.PHONY: run test lint types tests tests-sqlite tests-postgres bench install dev clean messages vendor-refresh
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ migrations-check: dev
 messages: dev
 	cd src/piaops && $(abspath $(PIAOPS)) makemessages -l en --no-obsolete --add-location file
 	cd src/piaops && $(abspath $(PIAOPS)) compilemessages -l en
+
+# Development time only (needs npm): re-vendor the DADS design tokens and axe-core at the versions pinned in the script.
+vendor-refresh:
+	scripts/refresh-vendored-assets.sh
 
 tests-sqlite: dev
 	$(BIN)/pytest
