@@ -11,8 +11,16 @@ from django.utils.safestring import SafeString, mark_safe
 
 _ids = itertools.count(1)
 
-# Colours distinguishable in greyscale print (light → dark), labels carry the meaning anyway.
-PALETTE = ("#2f6f3e", "#8fbf8f", "#e0b040", "#c0504d", "#9a9a9a", "#4f81bd")
+# Colours from the DADS palette, distinguishable in greyscale print; the labels carry the meaning anyway.
+PALETTE = ("#197a4b", "#9bd4b5", "#ffc700", "#fe3939", "#b3b3b3", "#7096f8")
+# A segment's colour says what its state means (never "done" green for work not started), by its tone.
+TONES = {
+    "done": "#197a4b",  # green-800: finished
+    "waiting": "#9bd4b5",  # green-200: handed in, not yet confirmed
+    "progress": "#7096f8",  # blue-400: being worked on
+    "attention": "#fe3939",  # red-600: sent back / needs action
+    "idle": "#e6e6e6",  # solid-gray-100: not started
+}
 
 
 @dataclass(frozen=True)
@@ -20,6 +28,11 @@ class Segment:
     label: str
     value: int
     href: str = ""
+    tone: str = ""  # a key of TONES; without one the segment takes the palette colour of its position
+
+
+def _fill(segment: Segment, i: int) -> str:
+    return TONES.get(segment.tone) or PALETTE[i % len(PALETTE)]
 
 
 def stacked_bar(title: str, segments: list[Segment], *, width: int = 560) -> SafeString:
@@ -38,7 +51,7 @@ def stacked_bar(title: str, segments: list[Segment], *, width: int = 560) -> Saf
         if total and s.value:
             w = width * s.value / total
             rect = (
-                f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="20" fill="{PALETTE[i % len(PALETTE)]}" '
+                f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="20" fill="{_fill(s, i)}" '
                 f'stroke="#000" stroke-width="0.5"><title>{escape(s.label)}: {s.value}</title></rect>'
             )
             parts.append(f'<a href="{escape(s.href)}">{rect}</a>' if s.href else rect)
@@ -46,7 +59,7 @@ def stacked_bar(title: str, segments: list[Segment], *, width: int = 560) -> Saf
     for i, s in enumerate(segments):
         y = 30 + 22 * i
         text = (
-            f'<rect x="0" y="{y}" width="14" height="14" fill="{PALETTE[i % len(PALETTE)]}" stroke="#000" '
+            f'<rect x="0" y="{y}" width="14" height="14" fill="{_fill(s, i)}" stroke="#000" '
             f'stroke-width="0.5"/><text x="20" y="{y + 12}" font-size="13">{escape(s.label)}: {s.value}</text>'
         )
         parts.append(f'<a href="{escape(s.href)}">{text}</a>' if s.href else text)
