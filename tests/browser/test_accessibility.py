@@ -3,10 +3,10 @@ WCAG 2.0/2.1 level A and AA rules.
 
 axe-core is the vendored ``vendor/axe.min.js`` (``scripts/refresh-vendored-assets.sh`` pins the version), loaded
 into each page from the local file as an init script; nothing is fetched from outside. Each persona logs in through
-the real log-in page and walks its site breadth-first from the home page, following every same-origin link in the header and the
-main content; a URL path whose numbers are replaced by ``<id>`` is one page shape, checked once per persona (the
-same template with another object adds time, not coverage). Downloads (CSV, XLSX, PDF, ZIP, calendar feeds) and
-non-HTML answers are skipped: axe checks HTML.
+the real log-in page and walks its site breadth-first from the home page, following every same-origin link in the
+header and the main content; a URL path whose numbers are replaced by ``<id>`` is one page shape, checked once per
+persona (the same template with another object adds time, not coverage). Downloads (CSV, XLSX, PDF, ZIP, calendar
+feeds) and non-HTML answers are skipped: axe checks HTML.
 
 ``KNOWN`` lists violations not fixed yet, each with its reason. It may only shrink: an entry that no longer matches
 any violation fails the test, so a fix is followed by deleting its entry.
