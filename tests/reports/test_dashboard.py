@@ -53,7 +53,7 @@ def test_the_admin_sees_the_numbers_of_the_records_with_links(world: World) -> N
     assert count(html, "findings-1") == 3  # 改善計画未提出
     assert count(html, "incidents-1") == 1
     assert 'href="/findings/?status=open"' in html
-    assert "<title" in html and 'role="img"' in html  # the charts carry accessible titles
+    assert "<title" in html and 'role="group"' in html  # the charts carry accessible titles
 
 
 @time_machine.travel(NOW, tick=False)

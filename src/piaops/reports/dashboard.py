@@ -114,9 +114,7 @@ def _selfcheck(m: Municipality, fy: int, today: dt.date, units: QuerySet[OrgUnit
     checklists = Checklist.objects.for_municipality(m).filter(campaign__fiscal_year=fy, unit__in=units)
     counts = dict(checklists.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     href = _url("selfcheck:campaign", campaigns[0].pk) if len(campaigns) == 1 else _url("selfcheck:index")
-    by_status = [
-        Count_(str(s.label), counts.get(s.value, 0), href, tone=_STATUS_TONE[s]) for s in ChecklistStatus
-    ]
+    by_status = [Count_(str(s.label), counts.get(s.value, 0), href, tone=_STATUS_TONE[s]) for s in ChecklistStatus]
     overdue = checklists.filter(status__in=EDITABLE, campaign__deadline__lt=today).count()
     return SelfcheckPanel(
         campaigns=campaigns,
