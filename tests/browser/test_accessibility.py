@@ -6,7 +6,7 @@ into each page from the local file as an init script; nothing is fetched from ou
 the real log-in page and walks its site breadth-first from the home page, following every same-origin link in the
 header and the main content; a URL path whose numbers are replaced by ``<id>`` is one page shape, checked once per
 persona (the same template with another object adds time, not coverage). Downloads (CSV, XLSX, PDF, ZIP, calendar
-feeds) and non-HTML answers are skipped: axe checks HTML.
+feeds) and non-HTML answers are skipped: axe checks HTML. The log-in page is checked first, before anyone logs in.
 
 ``KNOWN`` lists violations not fixed yet, each with its reason. It may only shrink: an entry that no longer matches
 any violation fails the test, so a fix is followed by deleting its entry.
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import Error as PlaywrightError
 
 from piaops.core.demo import DEMO_PASSWORD
@@ -37,6 +38,14 @@ PERSONAS = ["demo-admin", "demo-auditor", "demo-head", "demo-staff", "demo-viewe
 SKIP = re.compile(
     r"^/(logout|admin|static|media|api/v\d|i18n)/|\.(csv|xlsx|pdf|zip|ics|json|xml)$|/(export|download|feed)[^/]*/?$"
 )
+# Pages no link leads to (typed in, or reached from a form); the walk starts with them too.
+UNLINKED = [
+    "api:index",
+    "accounts:recovery_codes",
+    "accounts:otp_remove",
+    "audits:programme_new",
+    "selfcheck:template_create",
+]
 MAX_SHAPES = 150  # a runaway crawl fails instead of silently taking the whole test budget
 
 # (regex over the page shape, axe rule id) → why it is still there. Must only shrink.
@@ -63,11 +72,31 @@ def _violations(page: Page) -> list[dict[str, Any]]:
     return list(result["violations"])
 
 
-def _walk(page: Page, persona: str, used: set[tuple[str, str]]) -> tuple[list[str], int]:
+def _broken_answers(page: Page) -> list[str]:
+    """The 自己点検票's answers (「はい」「いいえ」「該当なし」, a choice or the answer given) each on one line."""
+    broken: list[str] = page.evaluate(
+        """() => [...document.querySelectorAll('#answers > table > tbody > tr > td:nth-child(3)')].flatMap(td => {
+            const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+            const out = [];
+            for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+                const text = n.textContent.trim();
+                if (!text || n.parentElement.closest('.visually-hidden')) continue;
+                const range = document.createRange();
+                range.selectNodeContents(n);
+                const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+                if (lines.size > 1) out.push(text);
+            }
+            return out;
+        })"""
+    )
+    return [f"回答「{text}」が行の途中で折り返されています" for text in broken]
+
+
+def _walk(page: Page, persona: str, used: set[tuple[str, str]], *, start: str = "/") -> tuple[list[str], int]:
     """Check every page shape ``persona`` reaches; the problems found and the number of pages checked."""
     problems: list[str] = []
     seen: set[str] = set()
-    queue = deque(["/"])
+    queue = deque([start, *(reverse(name) for name in UNLINKED)] if start == "/" else [start])
     checked = 0
     while queue:
         path = queue.popleft()
@@ -83,10 +112,12 @@ def _walk(page: Page, persona: str, used: set[tuple[str, str]]) -> tuple[list[st
             raise
         if response is None or not response.ok or "text/html" not in (response.headers.get("content-type") or ""):
             continue
-        if "/login/" in page.url:
+        if "/login/" in page.url and persona != "anonymous":
             problems.append(f"{persona} {path}: sent to the log-in page")
             continue
         checked += 1
+        if re.search(r"/checklists/<id>/$", shape(path)):
+            problems += [f"{persona} {path}: {p}" for p in _broken_answers(page)]
         for violation in _violations(page):
             known = [key for key in KNOWN if key[1] == violation["id"] and re.search(key[0], shape(path))]
             if known:
@@ -103,7 +134,7 @@ def test_every_page_of_every_persona_passes_axe_wcag21_aa(browser: Browser, serv
     used: set[tuple[str, str]] = set()
     problems: list[str] = []
     total = 0
-    for persona in PERSONAS:
+    for persona in ["anonymous", *PERSONAS]:
         context = browser.new_context(base_url=server_url, locale="ja-JP", timezone_id="Asia/Tokyo")
         context.set_default_timeout(15_000)
         # An init script runs before the page's own, outside its Content-Security-Policy (which allows no inline
@@ -111,11 +142,14 @@ def test_every_page_of_every_persona_passes_axe_wcag21_aa(browser: Browser, serv
         context.add_init_script(path=str(AXE))
         try:
             page = context.new_page()
-            log_in(page, persona, DEMO_PASSWORD)
-            found, checked = _walk(page, persona, used)
+            if persona == "anonymous":  # the log-in page (and what it links to) before anyone logs in
+                found, checked = _walk(page, persona, used, start="/login/")
+            else:
+                log_in(page, persona, DEMO_PASSWORD)
+                found, checked = _walk(page, persona, used)
         finally:
             context.close()
-        assert checked >= 3, f"{persona}: only {checked} pages reached; the crawl is broken"
+        assert checked >= (1 if persona == "anonymous" else 3), f"{persona}: only {checked} pages; the crawl is broken"
         problems += found
         total += checked
     stale = [f"{key}: {reason}" for key, reason in KNOWN.items() if key not in used]
