@@ -92,6 +92,17 @@ def _broken_answers(page: Page) -> list[str]:
     return [f"回答「{text}」が行の途中で折り返されています" for text in broken]
 
 
+def _clipped_chart_labels(page: Page) -> list[str]:
+    """Chart labels that do not fit inside their SVG (issue 19 §2: charts never clip their labels)."""
+    clipped: list[str] = page.evaluate(
+        """() => [...document.querySelectorAll('svg.chart text')].filter(t => {
+            const box = t.getBBox(), view = t.ownerSVGElement.viewBox.baseVal;
+            return box.x < 0 || box.x + box.width > view.width + 0.5;
+        }).map(t => t.textContent)"""
+    )
+    return clipped
+
+
 def _walk(page: Page, persona: str, used: set[tuple[str, str]], *, start: str = "/") -> tuple[list[str], int]:
     """Check every page shape ``persona`` reaches; the problems found and the number of pages checked."""
     problems: list[str] = []
@@ -118,6 +129,7 @@ def _walk(page: Page, persona: str, used: set[tuple[str, str]], *, start: str = 
         checked += 1
         if re.search(r"/checklists/<id>/$", shape(path)):
             problems += [f"{persona} {path}: {p}" for p in _broken_answers(page)]
+        problems += [f"{persona} {path}: グラフの文字「{t}」がはみ出しています" for t in _clipped_chart_labels(page)]
         for violation in _violations(page):
             known = [key for key in KNOWN if key[1] == violation["id"] and re.search(key[0], shape(path))]
             if known:

@@ -86,7 +86,7 @@ def rate_bars(title: str, bars: list[Bar], *, width: int = 560, label_width: int
     uid = f"chart{next(_ids)}"
     row = 22
     height = row * len(bars) + 4
-    plot = width - label_width - 70
+    plot = width - label_width - 130  # room for "100.0%（123/456）" at 12px: never clipped by the SVG edge
     desc = "、".join(f"{b.label} {'—' if b.rate is None else f'{b.rate * 100:.1f}%'}" for b in bars)
     parts = [
         f'<svg class="chart" role="group" aria-labelledby="{uid}t {uid}d" width="{width}" height="{height}" '
