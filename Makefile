@@ -11,7 +11,7 @@ RUN_ENV := PIAOPS_DEBUG=$(RUN_DEBUG) PIAOPS_SSL_REDIRECT=0 PIAOPS_SECURE_COOKIES
 export PIAOPS_DEBUG ?= 1
 PIAOPS_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/piaops_test
 
-.PHONY: run test lint types tests tests-sqlite tests-postgres bench install dev clean
+.PHONY: run test lint types tests tests-sqlite tests-postgres bench install dev clean vendor-refresh
 
 $(BIN)/python:
 	scripts/system-deps.sh
@@ -50,6 +50,10 @@ types: dev
 migrations-check: dev
 	mkdir -p var
 	$(PIAOPS) makemigrations --check --dry-run
+
+# Development time only (needs npm): re-vendor the DADS design tokens and axe-core at the versions pinned in the script.
+vendor-refresh:
+	scripts/refresh-vendored-assets.sh
 
 tests-sqlite: dev
 	$(BIN)/pytest

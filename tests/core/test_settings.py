@@ -93,7 +93,11 @@ def test_production_defaults(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("path", "marker"),
-    [("/static/piaops/app.css", b"font-family"), ("/static/django_htmx/htmx-2.min.js", b"htmx")],
+    [
+        ("/static/piaops/app.css", b'@import url("dads/tokens.css")'),
+        ("/static/piaops/dads/tokens.css", b"--color-primitive-blue-900"),  # the vendored DADS tokens
+        ("/static/django_htmx/htmx-2.min.js", b"htmx"),
+    ],
 )
 def test_static_files_are_served_by_the_app_itself(db: None, path: str, marker: bytes) -> None:
     response = Client().get(path)

@@ -53,7 +53,7 @@ def test_the_admin_sees_the_numbers_of_the_records_with_links(world: World) -> N
     assert count(html, "findings-1") == 3  # 改善計画未提出
     assert count(html, "incidents-1") == 1
     assert 'href="/findings/?status=open"' in html
-    assert "<title" in html and 'role="img"' in html  # the charts carry accessible titles
+    assert "<title" in html and 'role="group"' in html  # the charts carry accessible titles
 
 
 @time_machine.travel(NOW, tick=False)
@@ -118,3 +118,15 @@ def test_a_unit_head_is_shown_the_audit_figures_without_links_they_may_not_open(
     for href in set(re.findall(r'href="(/[^"#]*)"', html)) - {"/logout/"}:
         assert head.get(href, follow=True).status_code == 200, href
     assert 'href="/audits/"' in login(world.admin_a).get(URL).content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_self_inspection_chart_colours_mean_the_state_not_the_position(world: World) -> None:
+    """未着手 (3 units here) is drawn grey, never in the green of 確認済 (issue 19 §2)."""
+    from piaops.reports.charts import TONES
+
+    _records(world)
+    html = login(world.admin_a).get(URL).content.decode()
+    fill = re.search(r'<rect [^>]*fill="(#[0-9a-f]{6})"[^>]*><title>未着手: 3</title>', html)
+    assert fill, "no 未着手 segment in the self-inspection chart"
+    assert fill.group(1) == TONES["idle"] != TONES["done"]

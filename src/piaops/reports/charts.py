@@ -1,5 +1,9 @@
 """Server-rendered inline SVG charts: no JavaScript, readable when printed (patterns of grey plus labels),
-each with an accessible ``<title>``/``<desc>`` and every bar a link to the list behind it."""
+each with an accessible ``<title>``/``<desc>`` and every bar a link to the list behind it.
+
+A chart is ``role="group"``, not ``img``: an image's content is presentational, so the links inside it would be
+interactive controls nested in a non-interactive one (axe ``nested-interactive``) and unreachable for screen
+readers. Each link carries its own name (``aria-label``), as a bare ``<rect>`` has no text."""
 
 from __future__ import annotations
 
@@ -11,8 +15,16 @@ from django.utils.safestring import SafeString, mark_safe
 
 _ids = itertools.count(1)
 
-# Colours distinguishable in greyscale print (light → dark), labels carry the meaning anyway.
-PALETTE = ("#2f6f3e", "#8fbf8f", "#e0b040", "#c0504d", "#9a9a9a", "#4f81bd")
+# Colours from the DADS palette, distinguishable in greyscale print; the labels carry the meaning anyway.
+PALETTE = ("#197a4b", "#9bd4b5", "#ffc700", "#fe3939", "#b3b3b3", "#7096f8")
+# A segment's colour says what its state means (never "done" green for work not started), by its tone.
+TONES = {
+    "done": "#197a4b",  # green-800: finished
+    "waiting": "#9bd4b5",  # green-200: handed in, not yet confirmed
+    "progress": "#7096f8",  # blue-400: being worked on
+    "attention": "#fe3939",  # red-600: sent back / needs action
+    "idle": "#e6e6e6",  # solid-gray-100: not started
+}
 
 
 @dataclass(frozen=True)
@@ -20,6 +32,11 @@ class Segment:
     label: str
     value: int
     href: str = ""
+    tone: str = ""  # a key of TONES; without one the segment takes the palette colour of its position
+
+
+def _fill(segment: Segment, i: int) -> str:
+    return TONES.get(segment.tone) or PALETTE[i % len(PALETTE)]
 
 
 def stacked_bar(title: str, segments: list[Segment], *, width: int = 560) -> SafeString:
@@ -28,7 +45,7 @@ def stacked_bar(title: str, segments: list[Segment], *, width: int = 560) -> Saf
     uid = f"chart{next(_ids)}"
     desc = "、".join(f"{s.label} {s.value}" for s in segments)
     parts = [
-        f'<svg class="chart" role="img" aria-labelledby="{uid}t {uid}d" width="{width}" '
+        f'<svg class="chart" role="group" aria-labelledby="{uid}t {uid}d" width="{width}" '
         f'height="{30 + 22 * len(segments)}" viewBox="0 0 {width} {30 + 22 * len(segments)}" '
         'xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{uid}t">{escape(title)}</title><desc id="{uid}d">{escape(desc)}（計 {total}）</desc>',
@@ -38,18 +55,20 @@ def stacked_bar(title: str, segments: list[Segment], *, width: int = 560) -> Saf
         if total and s.value:
             w = width * s.value / total
             rect = (
-                f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="20" fill="{PALETTE[i % len(PALETTE)]}" '
+                f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="20" fill="{_fill(s, i)}" '
                 f'stroke="#000" stroke-width="0.5"><title>{escape(s.label)}: {s.value}</title></rect>'
             )
-            parts.append(f'<a href="{escape(s.href)}">{rect}</a>' if s.href else rect)
+            name = escape(f"{s.label}: {s.value}")
+            parts.append(f'<a href="{escape(s.href)}" aria-label="{name}">{rect}</a>' if s.href else rect)
             x += w
     for i, s in enumerate(segments):
         y = 30 + 22 * i
         text = (
-            f'<rect x="0" y="{y}" width="14" height="14" fill="{PALETTE[i % len(PALETTE)]}" stroke="#000" '
+            f'<rect x="0" y="{y}" width="14" height="14" fill="{_fill(s, i)}" stroke="#000" '
             f'stroke-width="0.5"/><text x="20" y="{y + 12}" font-size="13">{escape(s.label)}: {s.value}</text>'
         )
-        parts.append(f'<a href="{escape(s.href)}">{text}</a>' if s.href else text)
+        name = escape(f"{s.label}: {s.value}")
+        parts.append(f'<a href="{escape(s.href)}" aria-label="{name}">{text}</a>' if s.href else text)
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
@@ -67,10 +86,10 @@ def rate_bars(title: str, bars: list[Bar], *, width: int = 560, label_width: int
     uid = f"chart{next(_ids)}"
     row = 22
     height = row * len(bars) + 4
-    plot = width - label_width - 70
+    plot = width - label_width - 130  # room for "100.0%（123/456）" at 12px: never clipped by the SVG edge
     desc = "、".join(f"{b.label} {'—' if b.rate is None else f'{b.rate * 100:.1f}%'}" for b in bars)
     parts = [
-        f'<svg class="chart" role="img" aria-labelledby="{uid}t {uid}d" width="{width}" height="{height}" '
+        f'<svg class="chart" role="group" aria-labelledby="{uid}t {uid}d" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{uid}t">{escape(title)}</title><desc id="{uid}d">{escape(desc)}</desc>',
     ]
@@ -85,6 +104,7 @@ def rate_bars(title: str, bars: list[Bar], *, width: int = 560, label_width: int
             f'<rect x="{label_width}" y="{y}" width="{w:.1f}" height="16" fill="{fill}"/>'
             f'<text x="{label_width + plot + 6}" y="{y + 14}" font-size="12">{pct}{escape(b.note)}</text>'
         )
-        parts.append(f'<a href="{escape(b.href)}">{body}</a>' if b.href else body)
+        name = escape(f"{b.label} {pct}{b.note}")
+        parts.append(f'<a href="{escape(b.href)}" aria-label="{name}">{body}</a>' if b.href else body)
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped

@@ -48,6 +48,7 @@ class Count_:
     value: int
     href: str = ""
     alert: bool = False
+    tone: str = ""  # what the count means, for a chart's colour (reports.charts.TONES)
 
 
 @dataclass
@@ -99,12 +100,21 @@ class Dashboard:
     reports: list[AssessmentReport]
 
 
+_STATUS_TONE = {
+    ChecklistStatus.NOT_STARTED: "idle",
+    ChecklistStatus.DRAFT: "progress",
+    ChecklistStatus.SUBMITTED: "waiting",
+    ChecklistStatus.RETURNED: "attention",
+    ChecklistStatus.ACCEPTED: "done",
+}
+
+
 def _selfcheck(m: Municipality, fy: int, today: dt.date, units: QuerySet[OrgUnit]) -> SelfcheckPanel:
     campaigns = list(Campaign.objects.for_municipality(m).filter(fiscal_year=fy).exclude(status="draft"))
     checklists = Checklist.objects.for_municipality(m).filter(campaign__fiscal_year=fy, unit__in=units)
     counts = dict(checklists.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     href = _url("selfcheck:campaign", campaigns[0].pk) if len(campaigns) == 1 else _url("selfcheck:index")
-    by_status = [Count_(str(s.label), counts.get(s.value, 0), href) for s in ChecklistStatus]
+    by_status = [Count_(str(s.label), counts.get(s.value, 0), href, tone=_STATUS_TONE[s]) for s in ChecklistStatus]
     overdue = checklists.filter(status__in=EDITABLE, campaign__deadline__lt=today).count()
     return SelfcheckPanel(
         campaigns=campaigns,

@@ -25,7 +25,7 @@ def index(request: HttpRequest) -> HttpResponse:
     sc = data.selfcheck
     chart_selfcheck = charts.stacked_bar(
         f"{wareki_fiscal_year(fy)} 自己点検の進捗（所属数）",
-        [charts.Segment(c.label, c.value, c.href) for c in sc.by_status],
+        [charts.Segment(c.label, c.value, c.href, c.tone) for c in sc.by_status],
     )
     t = data.training
     chart_employment = charts.rate_bars(
