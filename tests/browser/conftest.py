@@ -56,7 +56,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """URL of a real piaops server with the demo data (60 people), stopped at the end of the session."""
+    """URL of a real piaops server with the demo data (60 people) and its background worker, stopped at the end of
+    the session."""
     _require_chromium()
     if os.environ.get("PIAOPS_TEST_DB") == "postgres":
         # The server runs on a SQLite file of its own whichever pass this is: once (the SQLite pass) is enough.
@@ -71,6 +72,8 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    # The background worker beside the server, as `make run` has it: imports confirmed on a page run as jobs.
+    worker = subprocess.Popen([*PIAOPS, "worker"], env=piaops_env(var_dir), stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -86,11 +89,12 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        for child in (process, worker):
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
         log.close()
 
 

@@ -57,6 +57,8 @@ def test_the_admin_imports_people_and_sees_them(page: Page, shoot: Callable[[Pag
     shoot(page, "04-preview")
 
     page.get_by_role("button", name="取り込む").click()
+    # The import runs as a background job: its page shows the progress, then a link to the result.
+    page.get_by_role("link", name="結果を見る").click(timeout=60_000)
     page.wait_for_url("**/tenancy/import/result/**")
     assert page.get_by_text("取り込みました（職員 新規 3 件").is_visible()
     assert page.locator("#created-people").inner_text() == "7700001、7700002、7700003"
