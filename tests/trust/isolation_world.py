@@ -124,6 +124,24 @@ def _b_job(b: Municipality, admin_b: User) -> None:
     job.save()
 
 
+def _b_report_change(b: Municipality) -> None:
+    """A 別添3 row on B's first report (the demo's reports have no 別添3)."""
+    from piaops.assessments.models import AssessmentReport, ReportChange
+
+    report = AssessmentReport.objects.filter(municipality=b).order_by("pk").first()
+    assert report is not None, "the assessments demo no longer makes a report"
+    ReportChange.objects.create(
+        municipality=b,
+        report=report,
+        changed_on=dt.date(2025, 9, 1),
+        item="Ⅳ-1",
+        before="年1回",
+        after="年2回",
+        timing="事後",
+        explanation="文言整理",
+    )
+
+
 def _b_extras(b: Municipality, admin_b: User, today: dt.date) -> None:
     """Kinds the demo steps do not make: an evidence file on a checklist answer, audit-trail entries with MARKER."""
     from piaops.selfcheck.evidence import evidence_add
@@ -268,6 +286,7 @@ def build(today: dt.date) -> IsoWorld:
         }
         _b_extras(b, admin_b, today)
         _b_job(b, admin_b)
+        _b_report_change(b)
         _mark(b)
         world = IsoWorld(
             a=a, b=b, personas=personas, admin_b=admin_b, b_ids=ids_of(b), fy=fiscal_year(today), today=today

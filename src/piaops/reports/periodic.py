@@ -219,6 +219,7 @@ def to_xlsx(reports: list[PeriodicReport]) -> bytes:
     from openpyxl.styles import Alignment, Font
 
     from piaops.lib.safeexport import workbook_bytes
+    from piaops.lib.xlsxprint import print_setup
 
     wb = Workbook()
     default = wb.active
@@ -250,6 +251,12 @@ def to_xlsx(reports: list[PeriodicReport]) -> bytes:
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.freeze_panes = "A3"
+        print_setup(
+            ws,
+            municipality=pr.report.municipality.name,
+            title=f"{pr.report} {pr.fiscal_year}年度 定期的な報告",
+            header_rows=(2, 2),
+        )
     return workbook_bytes(wb)
 
 
