@@ -46,7 +46,8 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 HEADER = "職員番号,氏名,雇用形態,所属組織コード,職名,配属開始日,特定個人情報取扱"
 IMPORTS, ZIPS = 20, 180
-KILLED_ROWS = 30_000  # big enough that the import is still in its transaction when the worker is killed, even on an idle machine
+# Big enough that the import is still in its transaction when the worker is killed, even on an idle machine.
+KILLED_ROWS = 30_000
 
 
 def _skip_reason() -> str | None:
