@@ -172,7 +172,7 @@ def test_bulk_imports_work_under_the_policy_and_cannot_write_another_tenant(worl
 def test_a_background_job_runs_set_to_its_municipality(world: World) -> None:
     campaign = make_campaign(world.a, [world.tax_a, world.other_a])
     client = login(world.admin_a)
-    assert client.post(f"/selfcheck/campaigns/{campaign.pk}/workbooks-job/").status_code == 302
+    assert client.post(f"/selfcheck/campaigns/{campaign.pk}/jobs/zip/").status_code == 302
     with ordinary_role(), recorded_settings() as values:
         run_jobs()
         assert Job.objects.get().status == JobStatus.SUCCEEDED
