@@ -105,8 +105,13 @@ def _sweep() -> None:
     except FileNotFoundError:
         return
     for key in folders:
-        names = default_storage.listdir(f"{STAGING}/{key}")[1]
-        if not names or default_storage.get_modified_time(f"{STAGING}/{key}/{names[0]}") < limit:
+        # A job on another node may consume (delete) a staged upload between the listing and the look: gone is fine.
+        try:
+            names = default_storage.listdir(f"{STAGING}/{key}")[1]
+            stale = not names or default_storage.get_modified_time(f"{STAGING}/{key}/{names[0]}") < limit
+        except FileNotFoundError:
+            continue
+        if stale:
             discard(key)
 
 
