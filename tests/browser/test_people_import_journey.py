@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from playwright.sync_api import expect
 
 from piaops.core.demo import DEMO_PASSWORD
 from tests.browser_login import log_in
@@ -57,10 +58,11 @@ def test_the_admin_imports_people_and_sees_them(page: Page, shoot: Callable[[Pag
     shoot(page, "04-preview")
 
     page.get_by_role("button", name="取り込む").click()
-    # The import runs as a background job: its page shows the progress, then a link to the result.
-    page.get_by_role("link", name="結果を見る").click(timeout=60_000)
+    # The import runs as a background job: its page shows the progress, the outcome, then a link to the result.
+    expect(page.get_by_text("取り込みました（職員 新規 3 件")).to_be_visible(timeout=60_000)
+    shoot(page, "05-job")
+    page.get_by_role("link", name="結果を見る").click()
     page.wait_for_url("**/tenancy/import/result/**")
-    assert page.get_by_text("取り込みました（職員 新規 3 件").is_visible()
     assert page.locator("#created-people").inner_text() == "7700001、7700002、7700003"
     shoot(page, "05-result")
 

@@ -34,7 +34,7 @@ NOT_FREE_TEXT: dict[str, str] = {
     "training.ComplianceSnapshot.payload": "counts computed by the compliance statement (numbers and ids)",
     "core.StoredFile.name": "storage path made by store_file from a file name its evidence row has already guarded",
     "jobs.Job.kind": "a job kind code, set by the services",
-    "assessments.ReportChange.timing": "事前/事後 as the report's 別添3 wrote it: 10 characters at most, never 12 digits",
+    "assessments.ReportChange.timing": "事前/事後 as 別添3 wrote it: at most 10 characters, never 12 digits",
     "reviews.Candidate.key": "a candidate's stable key, built by the review's rules from record ids",
     "jobs.Job.task_id": "the task backend's id (a UUID)",
     "jobs.Job.result_name": "file name of a result the application generated",
