@@ -37,7 +37,7 @@ from pydantic import ModelWrapValidatorHandler, ValidationInfo, model_validator
 
 from piaops.api.models import ApiToken, Scope
 from piaops.api.services import rate_hit, token_lookup
-from piaops.audittrail.context import _current, request_actor
+from piaops.audittrail.context import request_actor, set_actor
 from piaops.lib.fields import MyNumberRefused, guard_text, refuse_my_number
 from piaops.tenancy.access import Perm, require
 from piaops.tenancy.models import OrgUnit, User
@@ -86,7 +86,7 @@ class TokenAuth(HttpBearer):
         request.api_token = api_token  # type: ignore[attr-defined]
         # The audit trail names the token's user (the session middleware saw an anonymous request).
         name = f"{api_token.user.get_username()}（API）"
-        _current.set(request_actor(request, user=api_token.user, name=name))
+        set_actor(request_actor(request, user=api_token.user, name=name))
         return api_token
 
 

@@ -6,22 +6,25 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 
 from piaops.lib.clientaddr import client_addr, proxy_addr
 
+if TYPE_CHECKING:
+    from piaops.tenancy.models import User
+
 
 @dataclass(frozen=True)
 class Actor:
-    user: Any | None  # a tenancy.User, or None for the system / an anonymous caller
+    user: User | None  # None for the system or an anonymous caller
     name: str
     remote_addr: str = ""  # the client's address (behind a trusted proxy: the one it forwarded)
     proxy_addr: str = ""  # the trusted proxy the request came through, if any
 
 
-def request_actor(request: HttpRequest | None, *, user: Any | None, name: str) -> Actor:
+def request_actor(request: HttpRequest | None, *, user: User | None, name: str) -> Actor:
     """The actor of a web or API request: the client's address and the proxy's (``piaops.lib.clientaddr``)."""
     return Actor(user=user, name=name, remote_addr=client_addr(request), proxy_addr=proxy_addr(request))
 
@@ -32,6 +35,11 @@ _current: ContextVar[Actor] = ContextVar("piaops_actor", default=SYSTEM)
 
 def current_actor() -> Actor:
     return _current.get()
+
+
+def set_actor(actor: Actor) -> None:
+    """Make ``actor`` the one acting for the rest of this context (the API, once it has read the caller's token)."""
+    _current.set(actor)
 
 
 @contextlib.contextmanager

@@ -60,6 +60,8 @@ class Perm(StrEnum):
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
 UNIT_ROLES: frozenset[Role] = frozenset({Role.UNIT_HEAD, Role.UNIT_STAFF})
+# Roles whose grants hold for part of the municipality only: a unit subtree, or one party (事業者担当).
+SCOPED_ROLES: frozenset[Role] = UNIT_ROLES | {Role.CONTRACTOR}
 
 POLICY: dict[Perm, frozenset[Role]] = {
     Perm.VIEW: ALL_ROLES,
@@ -120,6 +122,28 @@ def has_perm_somewhere(user: Any, perm: Perm) -> bool:
     """Whether any grant gives ``perm``, whatever its scope (to show a menu or a list page)."""
     allowed = POLICY[perm]
     return any(g.role in allowed for g in grants(user))
+
+
+def is_municipality_wide(user: Any, perm: Perm) -> bool:
+    """Whether ``user`` holds ``perm`` for the whole municipality: through a role that is neither a unit role nor
+    事業者担当. The one answer to "does this user see every row?" (each app's ``visible_to`` asks it)."""
+    allowed = POLICY[perm]
+    return any(g.role in allowed and g.role not in SCOPED_ROLES for g in grants(user))
+
+
+def unit_grants(user: Any, perm: Perm) -> list[OrgUnit]:
+    """The units whose subtrees a unit role gives ``perm`` for (empty for other roles)."""
+    allowed = POLICY[perm]
+    return [g.unit for g in grants(user) if g.role in allowed and g.role in UNIT_ROLES and g.unit is not None]
+
+
+def in_unit_subtrees(user: Any, perm: Perm, field: str = "unit") -> models.Q:
+    """A filter for rows whose ``field`` (an OrgUnit foreign key) lies in the subtrees ``user`` holds ``perm`` for;
+    matches nothing when there are none. ``visible_to`` of unit-scoped apps is ``wide or this``."""
+    condition = models.Q(pk__in=[])
+    for unit in unit_grants(user, perm):
+        condition |= models.Q(**{f"{field}__path__startswith": unit.path})
+    return condition
 
 
 def require(user: Any, perm: Perm, *, unit: OrgUnit | None = None) -> None:
@@ -198,6 +222,65 @@ def _resolve_then_deny(view: View, request: HttpRequest, args: Any, kwargs: Any,
 
 
 AnyView = TypeVar("AnyView", bound=View)
+
+
+def tenant_object(
+    model: type[M],
+    *,
+    perm: Perm | None = None,
+    unit: str | None = None,
+    url_kwarg: str = "pk",
+    select: tuple[str, ...] = (),
+) -> Callable[[Callable[..., HttpResponseBase]], View]:
+    """Decorator of a view about one object: ``@tenant_object(Checklist, perm=Perm.SELFCHECK_ANSWER, unit="unit")``.
+
+    In this order, the same for every view:
+    1. logged in, and a member of a municipality (else 404);
+    2. the object named by the URL parameter ``url_kwarg`` exists in the user's municipality (else 404: another
+       tenant's id does not exist for the caller, whatever their role);
+    3. the user may see it: the model's ``visible_to(user)`` when its queryset has one (else 403);
+    4. the user holds ``perm`` — for the object's unit when ``unit`` names the attribute path to an OrgUnit
+       (``"unit"``, ``"audit__unit"``), else anywhere (else 403).
+    The view is then called as ``view(request, obj, **other_url_parameters)``. ``select`` is passed to
+    ``select_related``. The wrapped view carries ``perm`` as ``required_perm`` (the menu reads it).
+    """
+
+    def decorate(view: Callable[..., HttpResponseBase]) -> View:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            user: User = request.user  # type: ignore[assignment]
+            qs = scoped(user, model)
+            if select:
+                qs = qs.select_related(*select)
+            try:
+                obj = qs.get(pk=kwargs.pop(url_kwarg))
+            except (models.ObjectDoesNotExist, ValueError, TypeError) as exc:
+                raise Http404("見つかりません。") from exc
+            visible_to = getattr(qs, "visible_to", None)
+            if visible_to is not None and not visible_to(user).filter(pk=obj.pk).exists():
+                raise PermissionDenied("この操作を行う権限がありません。")
+            if perm is not None and not _holds(user, perm, _attr_path(obj, unit) if unit else None, scoped=bool(unit)):
+                raise PermissionDenied("この操作を行う権限がありません。")
+            return view(request, obj, *args, **kwargs)
+
+        wrapped.required_perm = perm  # type: ignore[attr-defined]
+        return cast(View, wrapped)
+
+    return decorate
+
+
+def _holds(user: Any, perm: Perm, unit: OrgUnit | None, *, scoped: bool) -> bool:
+    if not scoped:
+        return has_perm_somewhere(user, perm)
+    # An object of no unit is the whole municipality's: only a municipality-wide role acts on it.
+    return has_perm(user, perm, unit=unit) if unit is not None else is_municipality_wide(user, perm)
+
+
+def _attr_path(obj: Any, path: str) -> Any:
+    for part in path.split("__"):
+        obj = getattr(obj, part)
+    return obj
 
 
 def tenant_view(perm: Perm | None = None) -> Callable[[AnyView], AnyView]:
