@@ -8,7 +8,7 @@ Rules:
 - A right the user lacks on an object they may see answers 403.
 - Order: the object named in the URL is looked up in the user's municipality *before* the view's permission is
   held against the user, so another tenant's id answers 404 for every persona, a read-only one included (see
-  ``tenant_view``).
+  ``tenant_object``; a view that names no object uses ``tenant_view``).
 
 Each domain app names its capabilities in ``POLICY`` below (one table, so who-may-do-what reads in one place).
 """
@@ -16,14 +16,13 @@ Each domain app names its capabilities in ``POLICY`` below (one table, so who-ma
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextvars import ContextVar
 from enum import StrEnum
 from functools import wraps
-from typing import Any, NoReturn, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import models
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
@@ -164,25 +163,13 @@ def scoped(user: Any, model_or_qs: type[M] | models.QuerySet[M]) -> models.Query
     return qs.filter(municipality_id=municipality_of(user).pk)
 
 
-# Set by ``tenant_view`` while a view runs only to resolve the object of its URL for a user who lacks the view's
-# permission: the first object found in the user's municipality turns into this 403 (see ``tenant_view``).
-_deferred_denial: ContextVar[PermissionDenied | None] = ContextVar("piaops_deferred_denial", default=None)
-
-
 def get_or_404(user: Any, model_or_qs: type[M] | models.QuerySet[M], **lookup: Any) -> M:
     """One object of the user's municipality, or 404 (also for an id that exists in another municipality).
-
-    Inside a view the user may not use (``tenant_view``'s deferred denial), a found object raises that 403 instead
-    of being returned, so the view stops at its first lookup.
-    """
+    For an object other than the one the URL names (that one comes from ``tenant_object``)."""
     try:
-        found = scoped(user, model_or_qs).get(**lookup)
+        return scoped(user, model_or_qs).get(**lookup)
     except (models.ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404("見つかりません。") from exc
-    denial = _deferred_denial.get()
-    if denial is not None:
-        raise denial
-    return found
 
 
 def visible_units(user: Any) -> models.QuerySet[OrgUnit]:
@@ -204,21 +191,6 @@ View = Callable[..., HttpResponseBase]  # streamed files (FileResponse) too
 def names_an_object(kwargs: dict[str, Any]) -> bool:
     """Whether a URL's parameters name an object: ``pk``, ``…_pk`` or ``…_id`` (``fy``, ``fmt``, ``name`` do not)."""
     return any(k == "pk" or k.endswith(("_pk", "_id")) for k in kwargs)
-
-
-def _resolve_then_deny(view: View, request: HttpRequest, args: Any, kwargs: Any, denial: PermissionDenied) -> NoReturn:
-    """Run ``view`` only as far as its first ``get_or_404``: 404 if the object is not the tenant's, else ``denial``.
-
-    The view runs in a transaction that is always rolled back, and a view that returns without looking anything up
-    answers ``denial`` too, so a user without the permission never changes anything.
-    """
-    token = _deferred_denial.set(denial)
-    try:
-        with transaction.atomic():
-            view(request, *args, **kwargs)
-            raise denial
-    finally:
-        _deferred_denial.reset(token)
 
 
 AnyView = TypeVar("AnyView", bound=View)
@@ -284,13 +256,9 @@ def _attr_path(obj: Any, path: str) -> Any:
 
 
 def tenant_view(perm: Perm | None = None) -> Callable[[AnyView], AnyView]:
-    """Decorator: logged in, belongs to a municipality (else 404), and holds ``perm`` somewhere (else 403).
-
-    When the user lacks ``perm`` and the URL names an object (``names_an_object``), the object is resolved first:
-    another municipality's id answers 404 for every persona, and only an object of the user's own municipality
-    answers 403 (see ``_resolve_then_deny``). Object-level checks (``require(user, perm, unit=obj.unit)``) stay in
-    the view, after ``get_or_404``. The wrapped view carries ``perm`` as ``required_perm`` (the menu reads it).
-    """
+    """Decorator of a view that names no object (a list, a form for a new one, a report of the municipality):
+    logged in and a member of a municipality (else 404), holding ``perm`` somewhere (else 403). A view whose URL
+    names an object uses ``tenant_object``. The wrapped view carries ``perm`` as ``required_perm`` (the menu)."""
 
     def decorate(view: AnyView) -> AnyView:
         @login_required
@@ -299,10 +267,7 @@ def tenant_view(perm: Perm | None = None) -> Callable[[AnyView], AnyView]:
             user: User = request.user  # type: ignore[assignment]
             municipality_of(user)
             if perm is not None and not has_perm_somewhere(user, perm):
-                denial = PermissionDenied("この操作を行う権限がありません。")
-                if names_an_object(kwargs):
-                    _resolve_then_deny(view, request, args, kwargs, denial)
-                raise denial
+                raise PermissionDenied("この操作を行う権限がありません。")
             return view(request, *args, **kwargs)
 
         wrapped.required_perm = perm  # type: ignore[attr-defined]
