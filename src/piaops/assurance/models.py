@@ -63,7 +63,7 @@ class Contract(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return str(self.title)
 
 
 class Subcontract(TenantOwned):
@@ -94,7 +94,7 @@ class Subcontract(TenantOwned):
         ordering = ["contract", "id"]
 
     def __str__(self) -> str:
-        return self.name
+        return str(self.name)
 
     @property
     def depth(self) -> int:
@@ -160,7 +160,7 @@ class Obligation(TenantOwned):
         ordering = ["next_due", "id"]
 
     def __str__(self) -> str:
-        return self.title
+        return str(self.title)
 
     @property
     def cadence_label(self) -> str:
@@ -219,7 +219,7 @@ class Evidence(StoredFile):
         ]
 
     def __str__(self) -> str:
-        return self.file_name
+        return str(self.file_name)
 
 
 class ObligationEvent(TenantOwned):

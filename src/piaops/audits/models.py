@@ -183,7 +183,7 @@ class AuditItem(TenantOwned):
         ordering = ["audit", "order", "id"]
 
     def __str__(self) -> str:
-        return self.text[:60]
+        return str(self.text[:60])
 
     @property
     def is_nonconforming(self) -> bool:

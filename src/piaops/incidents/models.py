@@ -112,7 +112,7 @@ class Incident(TenantOwned):
         ordering = ["-detected_at", "-id"]
 
     def __str__(self) -> str:
-        return self.title
+        return str(self.title)
 
     @property
     def reportability(self) -> Reportability:

@@ -103,16 +103,17 @@ class _Guarded:
         # A guarded form field refuses the value before the model validator runs and never renders it back.
         if form_class is None and not self.choices:  # type: ignore[attr-defined]
             form_class = GuardedFormCharField
-        return super().formfield(  # type: ignore[misc]
+        field: forms.Field | None = super().formfield(  # type: ignore[misc]
             form_class=form_class, choices_form_class=choices_form_class, **kwargs
         )
+        return field
 
 
-class GuardedCharField(_Guarded, models.CharField):
+class GuardedCharField(_Guarded, models.CharField):  # type: ignore[type-arg]  # the field types its value itself
     pass
 
 
-class GuardedTextField(_Guarded, models.TextField):
+class GuardedTextField(_Guarded, models.TextField):  # type: ignore[type-arg]
     pass
 
 

@@ -105,4 +105,4 @@ class Candidate(TenantOwned):
         constraints = [models.UniqueConstraint(fields=["review", "key"], name="candidate_review_key")]
 
     def __str__(self) -> str:
-        return self.title
+        return str(self.title)

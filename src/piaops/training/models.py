@@ -166,7 +166,7 @@ class Requirement(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return str(self.name)
 
     def timing_text(self) -> str:
         grace = f"（猶予{self.grace_days}日）" if self.grace_days else ""
