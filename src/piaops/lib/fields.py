@@ -109,11 +109,11 @@ class _Guarded:
         return field
 
 
-class GuardedCharField(_Guarded, models.CharField):  # type: ignore[type-arg]  # the field types its value itself
+class GuardedCharField(_Guarded, models.CharField):  # type: ignore[type-arg, unused-ignore]  # the field types its value itself
     pass
 
 
-class GuardedTextField(_Guarded, models.TextField):  # type: ignore[type-arg]
+class GuardedTextField(_Guarded, models.TextField):  # type: ignore[type-arg, unused-ignore]
     pass
 
 
