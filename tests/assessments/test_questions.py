@@ -10,7 +10,7 @@ from piaops.assessments.parser import parse_report
 from piaops.assessments.questions import CONNECTIVES, as_question, progressive
 
 DATA = Path(__file__).parent / "data"
-REFERENCE = Path(__file__).resolve().parents[2] / "src/piaops/assessments/data/sapporo_local_tax_section_iv.md"
+SHIPPED = Path(__file__).resolve().parents[2] / "src/piaops/assessments/data"  # the reference and demo reports
 
 # (commitment as the report states it, party when not the municipality, the question) — the texts are those of the
 # reference report (札幌市 地方税賦課徴収事務 Ⅳ) and of the Section Ⅲ samples.
@@ -85,7 +85,7 @@ def _commitments(path: Path) -> list[tuple[str, str]]:
     ]
 
 
-REPORTS = [REFERENCE, *sorted(DATA.glob("*.md"))]
+REPORTS = [*sorted(SHIPPED.glob("*.md")), *sorted(DATA.glob("*.md"))]
 
 
 @pytest.mark.parametrize("path", REPORTS, ids=[p.name for p in REPORTS])
