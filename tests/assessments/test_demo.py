@@ -29,7 +29,7 @@ def test_the_demo_imports_the_published_report_and_a_revision_once(world: World,
 
     body = as_viewer.get(f"/assessments/{v2.pk}/diff/").content.decode()
     assert "<del>十分に行っている</del> → <ins>特に力を入れて行っている</ins>" in body
-    assert "3年度に1回以上" in body
+    assert "<ins>、3年度に1回以上すべての所属に対して</ins>" in body  # only the inserted characters are marked
 
 
 def test_the_demo_holds_five_reports_of_different_works_and_every_tier(world: World) -> None:
