@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from django.db import models
 from django.utils import timezone
@@ -20,7 +20,7 @@ class Transitional(Protocol):
     municipality_id: int
     status: str
     events: Any
-    _meta: Any
+    _meta: ClassVar[Any]
 
 
 def actor_for(by: User | None) -> Actor:
