@@ -32,9 +32,9 @@ def test_every_page_is_404_for_an_outsider_and_writes_are_403_for_the_viewer(
     assert "提出された報告書はありません" not in as_viewer.get(f"/audits/reports/{FY}/").content.decode()
     posts = [
         ("/audits/programmes/new/", {"fiscal_year": FY + 1}),
-        (f"/audits/programmes/{p.pk}/action/", {"action": "approve"}),
-        (f"/audits/{a.pk}/action/", {"action": "start"}),
-        (f"/audits/reports/review/{report.pk}/", {"action": "receive"}),
+        (f"/audits/programmes/{p.pk}/approve/", {}),
+        (f"/audits/{a.pk}/start/", {}),
+        (f"/audits/reports/receive/{report.pk}/", {}),
         (f"/audits/reports/{FY}/submit/", {"kind": "results"}),
         (f"/audits/rating/{FY}/", {"chosen": "sufficient", "reason": "x"}),
     ]
@@ -56,7 +56,7 @@ def test_the_programme_page_names_the_missing_works_and_approval_refuses(world: 
     audit(p, world.tax_a, [tax])
     page = as_admin.get(f"/audits/programmes/{p.pk}/").content.decode()
     assert "未対象: 国民年金事務" in page and "保険年金課" in page  # rotation warning names the due unit
-    response = as_admin.post(f"/audits/programmes/{p.pk}/action/", {"action": "approve"}, follow=True)
+    response = as_admin.post(f"/audits/programmes/{p.pk}/approve/", follow=True)
     assert "監査の対象になっていない個人番号利用事務があります: 国民年金事務" in response.content.decode()
     p.refresh_from_db()
     assert p.status == ProgrammeStatus.DRAFT
@@ -68,11 +68,9 @@ def test_the_admin_plans_and_approves_and_the_auditor_works_on_the_web(
     tax, pension = works(world)
     as_admin.post("/audits/programmes/new/", {"fiscal_year": FY})
     p = AuditProgramme.objects.get(fiscal_year=FY)
-    url = f"/audits/programmes/{p.pk}/action/"
     as_admin.post(
-        url,
+        f"/audits/programmes/{p.pk}/audits/new/",
         {
-            "action": "add",
             "unit": world.tax_a.pk,
             "works": [tax.pk, pension.pk],
             "audit_type": "onsite",
@@ -80,18 +78,17 @@ def test_the_admin_plans_and_approves_and_the_auditor_works_on_the_web(
             "auditors": [world.auditor_a.pk],
         },
     )
-    as_admin.post(url, {"action": "approve"})
+    as_admin.post(f"/audits/programmes/{p.pk}/approve/")
     p.refresh_from_db()
     assert p.status == ProgrammeStatus.APPROVED
     a = p.audits.get()
-    assert as_admin.post(f"/audits/{a.pk}/action/", {"action": "start"}).status_code == 403  # not an auditor
-    as_auditor.post(f"/audits/{a.pk}/action/", {"action": "start"})
+    assert as_admin.post(f"/audits/{a.pk}/start/").status_code == 403  # not an auditor
+    as_auditor.post(f"/audits/{a.pk}/start/")
     for item in AuditItem.objects.filter(audit=a):
         as_auditor.post(
-            f"/audits/{a.pk}/action/",
-            {"action": "record", "item": item.pk, "result": ItemResult.MINOR, "notes": "記録が一部不足"},
+            f"/audits/{a.pk}/items/{item.pk}/record/", {"result": ItemResult.MINOR, "notes": "記録が一部不足"}
         )
-    as_auditor.post(f"/audits/{a.pk}/action/", {"action": "complete", "summary": "概ね適正", "confirm": "1"})
+    as_auditor.post(f"/audits/{a.pk}/complete/", {"summary": "概ね適正", "confirm": "1"})
     a.refresh_from_db()
     assert a.status == AuditStatus.COMPLETED
     assert Finding.objects.filter(source_type="audits.item").count() == len(services.GENERAL_ITEMS)
@@ -101,7 +98,7 @@ def test_the_admin_plans_and_approves_and_the_auditor_works_on_the_web(
 
 def test_an_auditor_not_assigned_to_the_audit_may_not_work_on_it(world: World, as_auditor: Client) -> None:
     a = approved_audit(world)
-    assert as_auditor.post(f"/audits/{a.pk}/action/", {"action": "start"}).status_code == 403
+    assert as_auditor.post(f"/audits/{a.pk}/start/").status_code == 403
 
 
 def test_the_auditor_schedules_a_re_audit_of_a_finding_and_is_its_auditor(world: World, as_auditor: Client) -> None:
@@ -110,9 +107,7 @@ def test_the_auditor_schedules_a_re_audit_of_a_finding_and_is_its_auditor(world:
     for item in a.items.all():
         services.item_record(item=item, result=ItemResult.MAJOR, notes="記録なし")
     finding = services.audit_complete(audit=a)[0]
-    response = as_auditor.post(
-        f"/audits/{a.pk}/action/", {"action": "reaudit", "finding": finding.pk, "planned_start": "2027-02-15"}
-    )
+    response = as_auditor.post(f"/audits/{a.pk}/findings/{finding.pk}/reaudit/", {"planned_start": "2027-02-15"})
     new = a.programme.audits.get(reaudit_of=finding)
     assert response["Location"] == f"/audits/{new.pk}/"
     assert [x.user for x in new.auditors.all()] == [world.auditor_a] and new.unit == world.tax_a
