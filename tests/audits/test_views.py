@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from piaops.audits import reports as rep
@@ -111,6 +112,37 @@ def test_the_auditor_schedules_a_re_audit_of_a_finding_and_is_its_auditor(world:
     new = a.programme.audits.get(reaudit_of=finding)
     assert response["Location"] == f"/audits/{new.pk}/"
     assert [x.user for x in new.auditors.all()] == [world.auditor_a] and new.unit == world.tax_a
+    # The finding is looked up among this audit's: another finding of the municipality is not found here.
+    other = findings.finding_create(
+        unit=world.tax_a, fiscal_year=FY, title="自己点検の指摘", source=Source.SELF_INSPECTION
+    )
+    url = f"/audits/{a.pk}/findings/{other.pk}/reaudit/"
+    assert as_auditor.post(url, {"planned_start": "2027-02-15"}).status_code == 404
+    assert not other.reaudits.exists()
+
+
+def test_the_auditor_adds_evidence_and_corrects_a_completed_item_on_the_web(world: World, as_auditor: Client) -> None:
+    a = approved_audit(world, auditors=[world.auditor_a])
+    services.audit_start(audit=a)
+    item = a.items.order_by("order").first()
+    assert item is not None
+    page = as_auditor.post(f"/audits/{a.pk}/items/{item.pk}/evidence/", follow=True).content.decode()
+    assert "ファイルを選んでください。" in page
+    upload = SimpleUploadedFile("memo.txt", "持出簿の写し".encode(), content_type="text/plain")
+    as_auditor.post(f"/audits/{a.pk}/items/{item.pk}/evidence/", {"file": upload})
+    assert item.evidence.get().name == "memo.txt"
+    for i in a.items.all():
+        services.item_record(item=i, result=ItemResult.CONFORMING)
+    services.audit_complete(audit=a)
+    as_auditor.post(
+        f"/audits/{a.pk}/items/{item.pk}/correct/",
+        {"result": ItemResult.MINOR, "notes": "記録漏れ", "reason": "再確認"},
+    )
+    correction = item.corrections.get()
+    assert correction.result == ItemResult.MINOR and correction.correction_reason == "再確認"
+    # The item is looked up among this audit's items: another audit's item is not found here.
+    other = approved_audit_item(world)
+    assert as_auditor.post(f"/audits/{a.pk}/items/{other.pk}/correct/", {"result": "minor"}).status_code == 404
 
 
 def test_the_programme_lists_the_years_findings_with_their_follow_up(
@@ -167,3 +199,12 @@ def test_each_self_inspection_of_the_year_shows_its_answer_under_its_name(world:
             break
     else:
         raise AssertionError("no audit item shows the self-inspection answers")
+
+
+def approved_audit_item(world: World) -> AuditItem:
+    """An item of another audit of the same municipality (of the other unit, started)."""
+    other = AuditProgramme.objects.get(fiscal_year=FY).audits.exclude(unit=world.tax_a).get()
+    services.audit_start(audit=other)
+    item = other.items.first()
+    assert item is not None
+    return item
