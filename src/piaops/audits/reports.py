@@ -291,7 +291,7 @@ def report_review(*, report: AuditReport, accept: bool, comment: str = "", by: U
         report.reviewed_at = timezone.now()
         report.reviewed_by = by
         record_transition(
-            report,  # type: ignore[arg-type]  # a model's _meta is a ClassVar, the Protocol's is not
+            report,  # a model's _meta is a ClassVar, the Protocol's is not
             to=to,
             by=by,
             note=comment,
@@ -312,7 +312,7 @@ def report_reopen(*, report: AuditReport, reason: str, by: User | None = None) -
         raise ValidationError({"reason": "再開の理由を入力してください。"})
     with transaction.atomic():
         record_transition(
-            report,  # type: ignore[arg-type]  # a model's _meta is a ClassVar, the Protocol's is not
+            report,  # a model's _meta is a ClassVar, the Protocol's is not
             to=ReportStatus.REOPENED,
             by=by,
             note=reason.strip(),

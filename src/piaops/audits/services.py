@@ -335,7 +335,7 @@ def audit_start(*, audit: Audit, by: User | None = None) -> Audit:
         )
         audit.started_at = timezone.now()
         record_transition(
-            audit,  # type: ignore[arg-type]  # a model's _meta is a ClassVar, the Protocol's is not
+            audit,  # a model's _meta is a ClassVar, the Protocol's is not
             to=AuditStatus.IN_PROGRESS,
             by=by,
             note=f"監査項目 {len(rows)} 件",
@@ -409,7 +409,7 @@ def audit_complete(*, audit: Audit, summary: str = "", by: User | None = None) -
         audit.completed_at = timezone.now()
         audit.summary = summary
         record_transition(
-            audit,  # type: ignore[arg-type]  # a model's _meta is a ClassVar, the Protocol's is not
+            audit,  # a model's _meta is a ClassVar, the Protocol's is not
             to=AuditStatus.COMPLETED,
             by=by,
             note=f"指摘事項 {len(findings)} 件",
@@ -429,7 +429,7 @@ def audit_reopen(*, audit: Audit, reason: str, by: User | None = None) -> Audit:
     with transaction.atomic():
         audit.completed_at = None
         record_transition(
-            audit,  # type: ignore[arg-type]  # a model's _meta is a ClassVar, the Protocol's is not
+            audit,  # a model's _meta is a ClassVar, the Protocol's is not
             to=AuditStatus.IN_PROGRESS,
             by=by,
             note=f"再開の理由: {reason.strip()}",
