@@ -21,7 +21,7 @@ from piaops.lib.fields import GuardedCharField, GuardedTextField
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm
 from piaops.tenancy.evidence import StoredFile
-from piaops.tenancy.models import Municipality, Party, Role, TenantOwned, TenantQuerySet, Work
+from piaops.tenancy.models import Municipality, Party, TenantOwned, TenantQuerySet, Work
 
 if TYPE_CHECKING:
     from piaops.tenancy.models import User
@@ -43,7 +43,7 @@ def _of_visible_parties(user: User, party_id: str) -> Q:
     mine = Q(municipality_id=getattr(user, "municipality_id", None))
     if sees_every_party(user):
         return mine
-    own = sorted({g.party_id for g in access.grants(user) if g.role == Role.CONTRACTOR and g.party_id is not None})
+    own = access.party_grants(user)
     return mine & Q(**{f"{party_id}__in": own})
 
 

@@ -16,7 +16,7 @@ from piaops.incidents.ppc import PEOPLE_THRESHOLD, Reportability, reportability
 from piaops.lib.fields import GuardedCharField, GuardedTextField
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm
-from piaops.tenancy.models import OrgUnit, Party, Role, TenantOwned, TenantQuerySet, Work
+from piaops.tenancy.models import OrgUnit, Party, TenantOwned, TenantQuerySet, Work
 
 if TYPE_CHECKING:
     from piaops.tenancy.models import User
@@ -52,7 +52,7 @@ class IncidentQuerySet(TenantQuerySet):
         mine = self.filter(municipality_id=user.municipality_id)
         if access.is_municipality_wide(user, Perm.VIEW):
             return mine
-        party_ids = [g.party_id for g in access.grants(user) if g.role == Role.CONTRACTOR and g.party_id]
+        party_ids = access.party_grants(user)
         return mine.filter(
             models.Q(created_by=user)
             | access.in_unit_subtrees(user, Perm.VIEW, field="reporting_unit")

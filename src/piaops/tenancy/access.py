@@ -136,6 +136,11 @@ def unit_grants(user: Any, perm: Perm) -> list[OrgUnit]:
     return [g.unit for g in grants(user) if g.role in allowed and g.role in UNIT_ROLES and g.unit is not None]
 
 
+def party_grants(user: Any) -> list[int]:
+    """The parties a 事業者担当 grant ties ``user`` to (their own company's rows are what they see)."""
+    return sorted({g.party_id for g in grants(user) if g.role == Role.CONTRACTOR and g.party_id is not None})
+
+
 def in_unit_subtrees(user: Any, perm: Perm, field: str = "unit") -> models.Q:
     """A filter for rows whose ``field`` (an OrgUnit foreign key) lies in the subtrees ``user`` holds ``perm`` for;
     matches nothing when there are none. ``visible_to`` of unit-scoped apps is ``wide or this``."""
