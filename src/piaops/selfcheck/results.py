@@ -27,6 +27,7 @@ from piaops.selfcheck.models import (
     RatingDecision,
     TemplateItem,
 )
+from piaops.tenancy.models import User
 
 
 @dataclass
@@ -172,7 +173,7 @@ def suggest_over(checklists: Any, *, today: dt.date) -> Suggestion:
 
 
 def rating_decide(
-    *, campaign: Campaign, chosen: str, reason: str = "", today: dt.date, by: Any = None
+    *, campaign: Campaign, chosen: str, reason: str = "", today: dt.date, by: User | None = None
 ) -> RatingDecision:
     """Record the admin's rating. Choosing other than the suggestion needs a reason."""
     suggestion = checked_choice(chosen=chosen, reason=reason, suggest=lambda: suggest_rating(campaign, today=today))
@@ -185,7 +186,7 @@ def rating_decide(
             reason=reason,
             numbers=suggestion.decision_numbers(),
             decided_at=timezone.now(),
-            decided_by=by if getattr(by, "pk", None) else None,
+            decided_by=by,
         )
         record_create(decision, municipality_id=campaign.municipality_id, summary="Ⅳ-1①（自己点検）の評価を決定")
     return decision
