@@ -44,6 +44,7 @@ from piaops.selfcheck.models import (
 )
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm
+from piaops.tenancy.models import User
 
 router = Router(tags=["selfcheck"])
 
@@ -213,10 +214,11 @@ class SubmitIn(GuardedSchema):
 # ------------------------------------------------------------------------------------------------ reads
 
 
-def _view(request: HttpRequest, perm: Perm = Perm.SELFCHECK_VIEW) -> Any:
+def _view(request: HttpRequest, perm: Perm = Perm.SELFCHECK_VIEW) -> User:
+    """The caller, a member of a municipality holding ``perm`` somewhere (else 404 / 403)."""
     access.municipality_of(request.user)
     access.require(request.user, perm)
-    return request.user
+    return request.user  # type: ignore[return-value]
 
 
 def _templates(request: HttpRequest) -> QuerySet[ChecklistTemplate]:
@@ -234,9 +236,9 @@ def _checklists(request: HttpRequest) -> QuerySet[Checklist]:
     return Checklist.objects.visible_to(_view(request))
 
 
-def _visible(user: Any, qs: QuerySet[Any], obj: Any) -> None:
-    """403 unless ``obj`` (found in the caller's municipality) is one of ``qs``'s ``visible_to(user)``."""
-    if not qs.visible_to(user).filter(pk=obj.pk).exists():  # type: ignore[attr-defined]
+def _visible(visible: QuerySet[Any], pk: int) -> None:
+    """403 unless the object ``pk`` (found in the caller's municipality) is among ``visible`` (a ``visible_to``)."""
+    if not visible.filter(pk=pk).exists():
         raise PermissionDenied("この操作を行う権限がありません。")
 
 
@@ -245,7 +247,7 @@ def _get_checklist(request: HttpRequest, checklist_id: int) -> Checklist:
     found: Checklist = access.get_or_404(
         user, Checklist.objects.select_related("campaign", "campaign__template", "unit"), pk=checklist_id
     )
-    _visible(user, Checklist.objects.all(), found)
+    _visible(Checklist.objects.visible_to(user), found.pk)
     return found
 
 
@@ -276,7 +278,7 @@ def campaign(request: HttpRequest, campaign_id: int) -> Campaign:
     found: Campaign = access.get_or_404(
         user, Campaign.objects.prefetch_related(prefetch("campaign_templates")), pk=campaign_id
     )
-    _visible(user, Campaign.objects.all(), found)
+    _visible(Campaign.objects.visible_to(user), found.pk)
     return found
 
 

@@ -92,7 +92,8 @@ def campaign_findings(campaign: Campaign) -> Any:
     )
 
 
-def _local_date(value: dt.datetime | None) -> dt.date | None:
+def local_date_or_none(value: dt.datetime | None) -> dt.date | None:
+    """The Japan date of an instant (a submission, an acceptance), None for none (the summaries' columns)."""
     return local_date(value) if value else None
 
 
@@ -121,7 +122,9 @@ def suggest_over(checklists: Any, *, today: dt.date) -> Suggestion:
     due = [c for c in checklists if c not in not_due]
     targets = len(due)
     accepted = sum(1 for c in due if c.status == ChecklistStatus.ACCEPTED)
-    on_time = sum(1 for c in due if (d := _local_date(c.first_submitted_at)) is not None and d <= c.campaign.deadline)
+    on_time = sum(
+        1 for c in due if (d := local_date_or_none(c.first_submitted_at)) is not None and d <= c.campaign.deadline
+    )
     ids = [c.pk for c in checklists]
     no_rows = list(
         Answer.objects.filter(checklist_id__in=ids, checklist__status__in=DONE, value=AnswerValue.NO).values_list(

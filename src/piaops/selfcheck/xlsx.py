@@ -490,8 +490,8 @@ def campaign_summary(campaign: Campaign, *, today: dt.date) -> bytes:
                 c.unit.code,
                 c.unit.name,
                 ChecklistStatus(c.status).label,
-                results._local_date(c.first_submitted_at),
-                results._local_date(c.accepted_at),
+                results.local_date_or_none(c.first_submitted_at),
+                results.local_date_or_none(c.accepted_at),
                 "超過" if c.is_overdue(today) else "",
             ]
         )
