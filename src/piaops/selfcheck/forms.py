@@ -118,8 +118,15 @@ class AnswersForm(forms.Form):
         return cleaned
 
     def problems(self) -> list[Problem]:
-        """The items whose target date cannot be read (valid only after ``is_valid()``)."""
-        return list(self._problems)
+        """The items whose target date cannot be read, and any field the form refused (e.g. a NUL character);
+        valid only after ``is_valid()``."""
+        numbers = {f"{k}{a.item_id}": a.number for a in self.rows for k in "vcpd"}
+        refused = [
+            Problem(f"項目{numbers[name]}" if name in numbers else "", str(e))
+            for name, errs in self.errors.items()
+            for e in errs
+        ]
+        return [*self._problems, *refused]
 
     def answers(self) -> dict[int, AnswerInput]:
         """The answers the form carries, by item id (valid only after ``is_valid()``)."""
