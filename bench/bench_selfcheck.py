@@ -109,7 +109,7 @@ def run() -> list[Figure]:
     )
 
     def export_ours() -> None:
-        answers = xlsx._answers_by_checklist(checklists)
+        answers = xlsx.answers_by_checklist(checklists)
         for c in checklists:
             xlsx.checklist_workbook(c, answers[c.pk])
 

@@ -160,10 +160,12 @@ class UnitHead(_Person):
         return answers
 
     def _post(self, html: str, answers: dict[str, list[str]], action: str, name: str) -> bool:
-        data = {"csrfmiddlewaretoken": _csrf(html), "action": action}
+        # "submit" is its own view (save and submit, with the confirmation the page asks for); "save" posts to the page.
+        data = {"csrfmiddlewaretoken": _csrf(html)} | ({"confirm": "1"} if action == "submit" else {})
         for item, (value, comment, plan, date) in answers.items():
             data |= {f"v{item}": value, f"c{item}": comment, f"p{item}": plan, f"d{item}": date}
-        with self.client.post(self.url, data=data, name=name, allow_redirects=False, catch_response=True) as r:
+        url = self.url + ("submit/" if action == "submit" else "")
+        with self.client.post(url, data=data, name=name, allow_redirects=False, catch_response=True) as r:
             if r.status_code != 302:
                 r.failure(f"{name}: {r.status_code}")
                 return False

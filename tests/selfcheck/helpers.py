@@ -82,10 +82,12 @@ def items_of(template: ChecklistTemplate) -> list[Any]:
 
 
 def answer_all(client: Client, checklist: Checklist, *, value: str = "yes", action: str = "save", **extra: str) -> Any:
-    data: dict[str, str] = {"action": action, "confirm": "1"}  # the confirmation a submit asks for
+    """Post an answer to every item: ``action`` "save" (a draft) or "submit" (save and submit, confirmed)."""
+    data: dict[str, str] = {"confirm": "1"}  # the confirmation a submit asks for
     for a in checklist.answers.all():
         data[f"v{a.item_id}"] = value
         data[f"c{a.item_id}"] = extra.get("comment", "")
         data[f"p{a.item_id}"] = extra.get("plan", "")
         data[f"d{a.item_id}"] = extra.get("date", "")
-    return client.post(f"/selfcheck/checklists/{checklist.pk}/", data)
+    url = f"/selfcheck/checklists/{checklist.pk}/" + ("submit/" if action == "submit" else "")
+    return client.post(url, data)

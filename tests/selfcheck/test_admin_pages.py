@@ -47,10 +47,8 @@ def test_the_admin_creates_a_template_and_a_campaign_and_launches_it_on_the_web(
         },
     )
     campaign = Campaign.objects.get()
-    as_admin.post(
-        f"/selfcheck/campaigns/{campaign.pk}/action/", {"action": "targets", "unit": [world.tax_a.pk, world.other_a.pk]}
-    )
-    as_admin.post(f"/selfcheck/campaigns/{campaign.pk}/action/", {"action": "launch"})
+    as_admin.post(f"/selfcheck/campaigns/{campaign.pk}/targets/", {"unit": [world.tax_a.pk, world.other_a.pk]})
+    as_admin.post(f"/selfcheck/campaigns/{campaign.pk}/launch/")
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.LAUNCHED
     assert Checklist.objects.filter(campaign=campaign).count() == 2
@@ -117,7 +115,7 @@ def test_every_page_renders_for_the_admin(world: World, as_admin: Client) -> Non
     campaign = make_campaign(world.a, [world.tax_a], general=True)
     checklist = campaign.checklists.get()
     answer_all(as_admin, checklist, value="no", action="submit", comment="未実施", plan="実施する", date="2027-01-29")
-    as_admin.post(f"/selfcheck/checklists/{checklist.pk}/review/", {"action": "accept", "confirm": "1"})
+    as_admin.post(f"/selfcheck/checklists/{checklist.pk}/accept/", {"confirm": "1"})
     finding = checklist.answers.first()
     assert finding is not None
     pages = [

@@ -28,7 +28,7 @@ def _form(client: Client, checklist: Checklist) -> dict[str, str]:
     body = client.get(f"/selfcheck/checklists/{checklist.pk}/").content.decode()
     version = re.search(r'name="version" value="(\d+)"', body)
     assert version is not None
-    data = {"action": "save", "version": version.group(1)}
+    data = {"version": version.group(1)}
     for a in checklist.answers.all():
         data |= {f"v{a.item_id}": "", f"c{a.item_id}": "", f"p{a.item_id}": "", f"d{a.item_id}": ""}
     return data
@@ -82,8 +82,8 @@ def test_a_save_submit_from_a_stale_version_submits_nothing(world: World, as_hea
     services.checklist_save_answers(
         checklist=checklist, answers={a.item_id: services.AnswerInput("yes") for a in checklist.answers.all()}
     )
-    data = stale | {"action": "submit"} | {f"v{a.item_id}": "yes" for a in checklist.answers.all()}
-    assert as_head.post(f"/selfcheck/checklists/{checklist.pk}/", data).status_code == 409
+    data = stale | {"confirm": "1"} | {f"v{a.item_id}": "yes" for a in checklist.answers.all()}
+    assert as_head.post(f"/selfcheck/checklists/{checklist.pk}/submit/", data).status_code == 409
     checklist.refresh_from_db()
     assert checklist.status == "draft" and not checklist.submissions.exists()
 

@@ -24,8 +24,8 @@ def test_the_admin_returns_with_comments_per_item_and_every_round_is_kept(
     first = checklist.answers.order_by("item__order").first()
     assert first is not None
     response = as_admin.post(
-        f"/selfcheck/checklists/{checklist.pk}/review/",
-        {"action": "return", f"rc{first.item_id}": "点検の根拠を記載してください"},
+        f"/selfcheck/checklists/{checklist.pk}/return/",
+        {f"rc{first.item_id}": "点検の根拠を記載してください"},
     )
     assert response.status_code == 302
     checklist.refresh_from_db()
@@ -35,7 +35,7 @@ def test_the_admin_returns_with_comments_per_item_and_every_round_is_kept(
     answer_all(as_head, checklist, action="submit")
     checklist.refresh_from_db()
     assert checklist.status == ChecklistStatus.SUBMITTED
-    as_admin.post(f"/selfcheck/checklists/{checklist.pk}/review/", {"action": "accept", "confirm": "1"})
+    as_admin.post(f"/selfcheck/checklists/{checklist.pk}/accept/", {"confirm": "1"})
     checklist.refresh_from_db()
     assert checklist.status == ChecklistStatus.ACCEPTED
     rounds = list(Submission.objects.filter(checklist=checklist).values_list("round", "outcome"))
@@ -45,7 +45,7 @@ def test_the_admin_returns_with_comments_per_item_and_every_round_is_kept(
 
 def test_returning_without_any_comment_is_refused(world: World, as_head: Client, as_admin: Client) -> None:
     checklist = _submitted(world, as_head)
-    response = as_admin.post(f"/selfcheck/checklists/{checklist.pk}/review/", {"action": "return"}, follow=True)
+    response = as_admin.post(f"/selfcheck/checklists/{checklist.pk}/return/", {}, follow=True)
     assert "コメントか全体コメントを入力してください" in response.content.decode()
     checklist.refresh_from_db()
     assert checklist.status == ChecklistStatus.SUBMITTED
@@ -55,11 +55,13 @@ def test_only_the_governance_division_reviews(
     world: World, as_head: Client, as_viewer: Client, as_auditor: Client, as_outsider: Client
 ) -> None:
     checklist = _submitted(world, as_head)
-    url = f"/selfcheck/checklists/{checklist.pk}/review/"
-    assert as_head.post(url, {"action": "accept"}).status_code == 403
-    assert as_viewer.post(url, {"action": "accept"}).status_code == 403
-    assert as_auditor.post(url, {"action": "accept"}).status_code == 403
-    assert as_outsider.post(url, {"action": "accept"}).status_code == 404  # admin of B: the object does not exist
+    for action in ("accept", "return"):
+        url = f"/selfcheck/checklists/{checklist.pk}/{action}/"
+        data = {"confirm": "1", "note": "x"}
+        assert as_head.post(url, data).status_code == 403
+        assert as_viewer.post(url, data).status_code == 403
+        assert as_auditor.post(url, data).status_code == 403
+        assert as_outsider.post(url, data).status_code == 404  # admin of B: the object does not exist
     checklist.refresh_from_db()
     assert checklist.status == ChecklistStatus.SUBMITTED
 
@@ -76,7 +78,7 @@ def test_accepting_turns_every_no_into_a_finding_with_its_plan(world: World, as_
     checklist = _submitted(
         world, as_head, value="no", comment="名簿が未更新", plan="4月に名簿を更新", date="2027-01-30"
     )
-    as_admin.post(f"/selfcheck/checklists/{checklist.pk}/review/", {"action": "accept", "confirm": "1"})
+    as_admin.post(f"/selfcheck/checklists/{checklist.pk}/accept/", {"confirm": "1"})
     findings = Finding.objects.filter(unit=world.tax_a)
     assert findings.count() == checklist.answers.count()
     finding = findings.select_related("followup").first()

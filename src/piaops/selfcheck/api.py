@@ -1,12 +1,11 @@
 """Self-inspection API: templates (with items), campaigns, checklists (answers, submissions, status history);
 answering a checklist's items and submitting it.
 
-Visibility is the pages': templates need ``SELFCHECK_MANAGE`` (as ``views.template_detail``); a campaign in
-preparation is seen by the municipality-wide roles only (``views.sees_all``); a checklist goes through
-``views._checklist`` (another tenant's → 404, a unit outside a unit role's subtree → 403), and lists of
-checklists keep unit roles to ``visible_units``. Writes call ``services.checklist_save_answers`` /
-``services.checklist_submit`` exactly as ``views.checklist_detail`` does, after the same rights
-(``SELFCHECK_ANSWER`` / ``SELFCHECK_CERTIFY`` for the checklist's unit).
+Visibility is the pages': templates need ``SELFCHECK_MANAGE`` (as the template page); campaigns and checklists
+are those of ``Campaign.objects.visible_to`` / ``Checklist.objects.visible_to`` (a campaign in preparation for the
+municipality-wide roles only, a unit role's checklists in its subtrees): another tenant's → 404, one the caller may
+not see → 403. Writes call ``services.checklist_save_answers`` / ``services.checklist_submit`` as the pages do,
+after the same rights (``SELFCHECK_ANSWER`` / ``SELFCHECK_CERTIFY`` for the checklist's unit).
 """
 
 from __future__ import annotations
@@ -37,16 +36,15 @@ from piaops.selfcheck.errors import ChecklistInvalid
 from piaops.selfcheck.models import (
     Answer,
     Campaign,
-    CampaignStatus,
     Checklist,
     ChecklistEvent,
     ChecklistTemplate,
     Submission,
     TemplateItem,
 )
-from piaops.selfcheck.views import _checklist, sees_all
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm
+from piaops.tenancy.models import User
 
 router = Router(tags=["selfcheck"])
 
@@ -216,10 +214,11 @@ class SubmitIn(GuardedSchema):
 # ------------------------------------------------------------------------------------------------ reads
 
 
-def _view(request: HttpRequest, perm: Perm = Perm.SELFCHECK_VIEW) -> Any:
+def _view(request: HttpRequest, perm: Perm = Perm.SELFCHECK_VIEW) -> User:
+    """The caller, a member of a municipality holding ``perm`` somewhere (else 404 / 403)."""
     access.municipality_of(request.user)
     access.require(request.user, perm)
-    return request.user
+    return request.user  # type: ignore[return-value]
 
 
 def _templates(request: HttpRequest) -> QuerySet[ChecklistTemplate]:
@@ -228,19 +227,28 @@ def _templates(request: HttpRequest) -> QuerySet[ChecklistTemplate]:
 
 def _campaigns(request: HttpRequest) -> QuerySet[Campaign]:
     user = _view(request)
-    qs = access.scoped(user, Campaign).prefetch_related(prefetch("campaign_templates"), prefetch("campaign_targets"))
-    return qs if sees_all(user) else qs.exclude(status=CampaignStatus.DRAFT)
+    return Campaign.objects.visible_to(user).prefetch_related(
+        prefetch("campaign_templates"), prefetch("campaign_targets")
+    )
 
 
 def _checklists(request: HttpRequest) -> QuerySet[Checklist]:
-    user = _view(request)
-    qs = access.scoped(user, Checklist)
-    return qs if sees_all(user) else qs.filter(unit__in=access.visible_units(user))
+    return Checklist.objects.visible_to(_view(request))
+
+
+def _visible(visible: QuerySet[Any], pk: int) -> None:
+    """403 unless the object ``pk`` (found in the caller's municipality) is among ``visible`` (a ``visible_to``)."""
+    if not visible.filter(pk=pk).exists():
+        raise PermissionDenied("この操作を行う権限がありません。")
 
 
 def _get_checklist(request: HttpRequest, checklist_id: int) -> Checklist:
-    _view(request)
-    return _checklist(request, checklist_id)
+    user = _view(request)
+    found: Checklist = access.get_or_404(
+        user, Checklist.objects.select_related("campaign", "campaign__template", "unit"), pk=checklist_id
+    )
+    _visible(Checklist.objects.visible_to(user), found.pk)
+    return found
 
 
 @router.get("/templates", response=list[TemplateOut], summary="自己点検票（様式）の一覧")
@@ -270,8 +278,7 @@ def campaign(request: HttpRequest, campaign_id: int) -> Campaign:
     found: Campaign = access.get_or_404(
         user, Campaign.objects.prefetch_related(prefetch("campaign_templates")), pk=campaign_id
     )
-    if found.status == CampaignStatus.DRAFT and not sees_all(user):
-        raise PermissionDenied("準備中の自己点検です。")
+    _visible(Campaign.objects.visible_to(user), found.pk)
     return found
 
 

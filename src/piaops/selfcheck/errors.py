@@ -20,3 +20,7 @@ class ChecklistInvalid(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+
+
+class SubmissionRefused(ChecklistInvalid):
+    """The answers were saved (a draft) but the submission was refused: ``problems`` lists what is incomplete."""

@@ -3,16 +3,15 @@ scan of the contents, SHA-256, audit trail)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
 from piaops.selfcheck.models import Answer, Evidence
 from piaops.tenancy.evidence import store_file, too_large
+from piaops.tenancy.models import User
 
 
-def evidence_add(*, answer: Answer, upload: UploadedFile, by: Any = None) -> Evidence:
+def evidence_add(*, answer: Answer, upload: UploadedFile, by: User | None = None) -> Evidence:
     name = upload.name or "file"
     if not answer.checklist.is_editable or answer.checklist.campaign.status != "launched":
         raise ValidationError("提出済みの自己点検票には証跡を追加できません。")

@@ -3,12 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from piaops.assessments.models import AssessmentReport
 from piaops.assessments.vocab import SectionIVRating
+from piaops.lib.dates import DateReadError, read_date
 from piaops.lib.fields import GuardedFormCharField
-from piaops.selfcheck.models import Category, ChecklistTemplate
-from piaops.tenancy.models import Municipality
+from piaops.selfcheck.errors import Problem
+from piaops.selfcheck.models import Answer, Category, ChecklistTemplate
+from piaops.selfcheck.services import AnswerInput
+from piaops.tenancy.models import Municipality, OrgUnit
 
 
 class TemplateForm(forms.Form):
@@ -60,4 +64,131 @@ class RatingForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="ファイル")
+    file = forms.FileField(label="ファイル", allow_empty_file=True)  # an empty workbook is the importer's to refuse
+
+
+# One item's answer as the checklist form shows it: value, comment, improvement plan, target date (as typed, or "").
+Typed = tuple[str, str, str, str]
+
+
+class AnswersForm(forms.Form):
+    """The answers of a checklist page (draft save, and save and submit). Per item ``i`` of the checklist: ``v{i}``
+    (はい・いいえ・該当なし or empty), ``c{i}`` comment, ``p{i}`` improvement plan, ``d{i}`` target date (read by
+    :func:`piaops.lib.dates.read_date`); ``version`` is the checklist version the page was loaded at.
+
+    Only the items the form carries (their ``v{i}``) are answers: an old page with fewer items changes nothing of
+    the others. What lies in the values (allowed choices, a 個人番号 in the text) is judged by the services, which
+    list every problem at once; this form reports the dates it cannot read (:meth:`problems`).
+    """
+
+    version = forms.CharField(required=False)
+
+    def __init__(self, data: Any = None, *, answers: list[Answer]) -> None:
+        super().__init__(data)
+        self.rows = answers  # in checklist order, each with its ``number``
+        for a in answers:
+            i = a.item_id
+            self.fields[f"v{i}"] = forms.CharField(required=False, strip=False)
+            self.fields[f"c{i}"] = forms.CharField(required=False, strip=False)
+            self.fields[f"p{i}"] = forms.CharField(required=False, strip=False)
+            self.fields[f"d{i}"] = forms.CharField(required=False)
+        self._problems: list[Problem] = []
+
+    def carries(self, item_id: int) -> bool:
+        """Whether the posted form carries the item (its answer field)."""
+        return self.is_bound and f"v{item_id}" in self.data
+
+    def clean_version(self) -> int | None:
+        """The version the form was loaded at; None when the form carries none (e.g. an old page)."""
+        raw: str = self.cleaned_data.get("version") or ""
+        return int(raw) if raw.isdigit() else None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self._problems = []
+        for a in self.rows:
+            i = a.item_id
+            if not self.carries(i):
+                continue
+            try:
+                cleaned[f"d{i}"] = read_date(cleaned.get(f"d{i}", ""))
+            except DateReadError as exc:
+                cleaned[f"d{i}"] = None
+                self._problems.append(Problem(f"項目{a.number}", f"改善予定日: {exc}"))
+        return cleaned
+
+    def problems(self) -> list[Problem]:
+        """The items whose target date cannot be read, and any field the form refused (e.g. a NUL character);
+        valid only after ``is_valid()``."""
+        numbers = {f"{k}{a.item_id}": a.number for a in self.rows for k in "vcpd"}
+        refused = [
+            Problem(f"項目{numbers[name]}" if name in numbers else "", str(e))
+            for name, errs in self.errors.items()
+            for e in errs
+        ]
+        return [*self._problems, *refused]
+
+    def answers(self) -> dict[int, AnswerInput]:
+        """The answers the form carries, by item id (valid only after ``is_valid()``)."""
+        data = self.cleaned_data
+        return {
+            a.item_id: AnswerInput(
+                value=data.get(f"v{a.item_id}", ""),
+                comment=data.get(f"c{a.item_id}", ""),
+                improvement_plan=data.get(f"p{a.item_id}", ""),
+                target_date=data.get(f"d{a.item_id}"),
+            )
+            for a in self.rows
+            if self.carries(a.item_id)
+        }
+
+    def typed(self, item_id: int) -> Typed | None:
+        """What the user typed for the item, as it was posted; None when the form did not carry it."""
+        if not self.carries(item_id):
+            return None
+        return tuple(str(self.data.get(f"{k}{item_id}", "")) for k in "vcpd")  # type: ignore[return-value]
+
+    @property
+    def version_loaded(self) -> int | None:
+        """The version the page was loaded at (valid only after ``is_valid()``)."""
+        return self.cleaned_data.get("version")
+
+
+class ReviewForm(forms.Form):
+    """The governance division's review of a submitted round: a comment per item (``rc{item id}``, optional) and
+    an overall ``note``. Accepting also asks for the confirmation (:class:`~piaops.core.forms.ConfirmForm`)."""
+
+    note = forms.CharField(label="全体コメント", required=False, strip=False)
+
+    def __init__(self, data: Any = None, *, item_ids: list[int]) -> None:
+        super().__init__(data)
+        self.item_ids = item_ids
+        for i in item_ids:
+            self.fields[f"rc{i}"] = forms.CharField(required=False, strip=False)
+
+    def comments(self) -> dict[int, str]:
+        """The non-blank comments by item id (valid only after ``is_valid()``)."""
+        return {i: text for i in self.item_ids if (text := self.cleaned_data.get(f"rc{i}", "")).strip()}
+
+
+class TargetsForm(forms.Form):
+    """The units a campaign in preparation targets (an id of another municipality is no choice)."""
+
+    unit = forms.ModelMultipleChoiceField(label="対象所属", queryset=OrgUnit.objects.none(), required=False)
+
+    def __init__(self, *args: Any, municipality_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = OrgUnit.objects.filter(municipality_id=municipality_id)  # type: ignore[attr-defined]
+
+
+class EvidenceForm(forms.Form):
+    """A file for one answer of the checklist (``answers``: the checklist's answers, the only choices)."""
+
+    answer = forms.ModelChoiceField(queryset=Answer.objects.none())
+    file = forms.FileField(
+        label="ファイル", allow_empty_file=True, error_messages={"required": "ファイルを選んでください。"}
+    )
+
+    def __init__(self, *args: Any, answers: QuerySet[Answer], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["answer"].queryset = answers  # type: ignore[attr-defined]

@@ -19,8 +19,9 @@ from django.db import models
 
 from piaops.assessments.models import AssessmentReport, Commitment, SectionIVDecision
 from piaops.lib.fields import GuardedCharField, GuardedTextField
+from piaops.tenancy.access import Perm, has_perm_somewhere, in_unit_subtrees, is_municipality_wide
 from piaops.tenancy.evidence import EvidenceFile
-from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, TransitionEvent
+from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, TransitionEvent, User
 
 
 class Category(models.TextChoices):
@@ -100,6 +101,19 @@ class CampaignStatus(models.TextChoices):
     CLOSED = "closed", "終了"
 
 
+class CampaignQuerySet(TenantQuerySet):
+    def visible_to(self, user: User) -> CampaignQuerySet:
+        """The campaigns of ``user``'s municipality they may see: every one for a municipality-wide reader of
+        self-inspection (admin, auditor, viewer); the launched and closed ones (not those in preparation) for the
+        unit roles; none for anyone else. The one rule of the pages, the API and the reports."""
+        mine = self.filter(municipality_id=user.municipality_id)
+        if is_municipality_wide(user, Perm.SELFCHECK_VIEW):
+            return mine
+        if has_perm_somewhere(user, Perm.SELFCHECK_VIEW):
+            return mine.exclude(status=CampaignStatus.DRAFT)
+        return mine.none()
+
+
 class Campaign(TenantOwned):
     fiscal_year = models.PositiveSmallIntegerField("年度")
     title = GuardedCharField("名称", max_length=200)
@@ -120,7 +134,7 @@ class Campaign(TenantOwned):
     launched_at = models.DateTimeField("開始日時", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = TenantQuerySet.as_manager()
+    objects = CampaignQuerySet.as_manager()
 
     class Meta:
         verbose_name = "自己点検の実施"
@@ -208,6 +222,15 @@ DONE = (ChecklistStatus.SUBMITTED, ChecklistStatus.ACCEPTED)
 class ChecklistQuerySet(TenantQuerySet):
     def pending(self) -> ChecklistQuerySet:
         return self.filter(status__in=EDITABLE)
+
+    def visible_to(self, user: User) -> ChecklistQuerySet:
+        """The checklists of ``user``'s municipality they may see: every unit's for a municipality-wide reader of
+        self-inspection (admin, auditor, viewer), those of the units in their subtrees for 所属長・所属担当者, none
+        for anyone else (a contractor). The one rule of the pages, the API and the reports."""
+        mine = self.filter(municipality_id=user.municipality_id)
+        if is_municipality_wide(user, Perm.SELFCHECK_VIEW):
+            return mine
+        return mine.filter(in_unit_subtrees(user, Perm.SELFCHECK_VIEW))
 
 
 class Checklist(TenantOwned):

@@ -28,8 +28,8 @@ def summary_context(campaign: Campaign, *, today: dt.date) -> dict[str, Any]:
             {
                 "c": c,
                 "status": ChecklistStatus(c.status).label,
-                "first_submitted": results._local_date(c.first_submitted_at),
-                "accepted": results._local_date(c.accepted_at),
+                "first_submitted": results.local_date_or_none(c.first_submitted_at),
+                "accepted": results.local_date_or_none(c.accepted_at),
                 "overdue": c.is_overdue(today),
             }
             for c in checklists

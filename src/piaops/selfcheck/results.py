@@ -27,6 +27,7 @@ from piaops.selfcheck.models import (
     RatingDecision,
     TemplateItem,
 )
+from piaops.tenancy.models import User
 
 
 @dataclass
@@ -91,7 +92,8 @@ def campaign_findings(campaign: Campaign) -> Any:
     )
 
 
-def _local_date(value: dt.datetime | None) -> dt.date | None:
+def local_date_or_none(value: dt.datetime | None) -> dt.date | None:
+    """The Japan date of an instant (a submission, an acceptance), None for none (the summaries' columns)."""
     return local_date(value) if value else None
 
 
@@ -120,7 +122,9 @@ def suggest_over(checklists: Any, *, today: dt.date) -> Suggestion:
     due = [c for c in checklists if c not in not_due]
     targets = len(due)
     accepted = sum(1 for c in due if c.status == ChecklistStatus.ACCEPTED)
-    on_time = sum(1 for c in due if (d := _local_date(c.first_submitted_at)) is not None and d <= c.campaign.deadline)
+    on_time = sum(
+        1 for c in due if (d := local_date_or_none(c.first_submitted_at)) is not None and d <= c.campaign.deadline
+    )
     ids = [c.pk for c in checklists]
     no_rows = list(
         Answer.objects.filter(checklist_id__in=ids, checklist__status__in=DONE, value=AnswerValue.NO).values_list(
@@ -172,7 +176,7 @@ def suggest_over(checklists: Any, *, today: dt.date) -> Suggestion:
 
 
 def rating_decide(
-    *, campaign: Campaign, chosen: str, reason: str = "", today: dt.date, by: Any = None
+    *, campaign: Campaign, chosen: str, reason: str = "", today: dt.date, by: User | None = None
 ) -> RatingDecision:
     """Record the admin's rating. Choosing other than the suggestion needs a reason."""
     suggestion = checked_choice(chosen=chosen, reason=reason, suggest=lambda: suggest_rating(campaign, today=today))
@@ -185,7 +189,7 @@ def rating_decide(
             reason=reason,
             numbers=suggestion.decision_numbers(),
             decided_at=timezone.now(),
-            decided_by=by if getattr(by, "pk", None) else None,
+            decided_by=by,
         )
         record_create(decision, municipality_id=campaign.municipality_id, summary="Ⅳ-1①（自己点検）の評価を決定")
     return decision

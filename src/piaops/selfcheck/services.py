@@ -23,12 +23,13 @@ from piaops.assessments.questions import as_question
 from piaops.assessments.vocab import CommitmentKind
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record, record_create, record_delete, record_update, snapshot
+from piaops.audittrail.transitions import record_transition
 from piaops.findings.models import Severity, Source
 from piaops.findings.services import finding_create, followup_plan
 from piaops.lib.fiscal import fiscal_year, is_office_day, next_office_day
 from piaops.lib.mynumber import contains_my_number
 from piaops.lib.versioning import claim_version
-from piaops.selfcheck.errors import ChecklistInvalid, Problem
+from piaops.selfcheck.errors import ChecklistInvalid, Problem, SubmissionRefused
 from piaops.selfcheck.general import GENERAL_ITEMS
 from piaops.selfcheck.models import (
     Answer,
@@ -39,7 +40,6 @@ from piaops.selfcheck.models import (
     CampaignTemplate,
     Category,
     Checklist,
-    ChecklistEvent,
     ChecklistStatus,
     ChecklistTemplate,
     ReviewComment,
@@ -51,10 +51,6 @@ from piaops.tenancy.models import Assignment, Municipality, OrgUnit, Party, User
 # Commitments a unit cannot check itself: audits are done by the audit team, and measures of other parties
 # (J-LIS, contractors, the cloud) are checked through the assurance module.
 NOT_UNIT_CHECKABLE = (CommitmentKind.AUDIT,)
-
-
-def _user(by: Any) -> User | None:
-    return by if getattr(by, "pk", None) else None
 
 
 # ---------------------------------------------------------------------------------------------------- templates
@@ -80,7 +76,7 @@ def template_create(
     report: AssessmentReport | None = None,
     include_general: bool = True,
     extra_items: Iterable[str] = (),
-    by: Any = None,
+    by: User | None = None,
 ) -> ChecklistTemplate:
     """Version 1 of a template: the report's checkable commitments, the general set, then ``extra_items``."""
     if not title.strip():
@@ -196,7 +192,12 @@ def _same_item(target: ChecklistTemplate, item: TemplateItem) -> TemplateItem:
 
 
 def template_item_add(
-    *, template: ChecklistTemplate, text: str, category: str = Category.ADDED, guidance: str = "", by: Any = None
+    *,
+    template: ChecklistTemplate,
+    text: str,
+    category: str = Category.ADDED,
+    guidance: str = "",
+    by: User | None = None,
 ) -> TemplateItem:
     """Add a question. On a template in use this creates (or uses) the next version."""
     if not text.strip():
@@ -216,7 +217,7 @@ def template_item_add(
     return item
 
 
-def template_item_update(*, item: TemplateItem, text: str, guidance: str = "", by: Any = None) -> TemplateItem:
+def template_item_update(*, item: TemplateItem, text: str, guidance: str = "", by: User | None = None) -> TemplateItem:
     """Reword a question; on a template in use the change goes to the next version (same position)."""
     if not text.strip():
         raise ValidationError({"text": "点検項目を入力してください。"})
@@ -231,7 +232,7 @@ def template_item_update(*, item: TemplateItem, text: str, guidance: str = "", b
     return item
 
 
-def template_item_remove(*, item: TemplateItem, by: Any = None) -> ChecklistTemplate:
+def template_item_remove(*, item: TemplateItem, by: User | None = None) -> ChecklistTemplate:
     with transaction.atomic():
         target = template_editable(template=item.template)
         if target.pk != item.template_id:
@@ -290,7 +291,7 @@ def campaign_create(
     instructions: str = "",
     units: Iterable[OrgUnit] | None = None,
     reminder_office_days: int = 5,
-    by: Any = None,
+    by: User | None = None,
     previous: Campaign | None = None,
 ) -> Campaign:
     """A campaign in preparation using ``templates`` in that order (or the one ``template``).
@@ -332,7 +333,7 @@ def campaign_create(
     return campaign
 
 
-def campaign_set_targets(*, campaign: Campaign, units: Iterable[OrgUnit], by: Any = None) -> None:
+def campaign_set_targets(*, campaign: Campaign, units: Iterable[OrgUnit], by: User | None = None) -> None:
     if campaign.status != CampaignStatus.DRAFT:
         raise ValidationError("開始した自己点検の対象所属は変更できません。")
     unit_list = [u for u in units if u.municipality_id == campaign.municipality_id]
@@ -352,7 +353,7 @@ def campaign_set_targets(*, campaign: Campaign, units: Iterable[OrgUnit], by: An
         )
 
 
-def campaign_launch(*, campaign: Campaign, by: Any = None) -> int:
+def campaign_launch(*, campaign: Campaign, by: User | None = None) -> int:
     """Lock the templates and create one checklist (with an empty answer per item of every template) per unit.
 
     Returns the number of checklists created.
@@ -423,7 +424,7 @@ def _insert_empty_answers(campaign: Campaign, template_ids: list[int]) -> int:
         return int(cursor.rowcount)
 
 
-def campaign_close(*, campaign: Campaign, by: Any = None) -> None:
+def campaign_close(*, campaign: Campaign, by: User | None = None) -> None:
     if campaign.status != CampaignStatus.LAUNCHED:
         raise ValidationError("実施中の自己点検だけ終了できます。")
     with transaction.atomic():
@@ -439,7 +440,7 @@ def campaign_close(*, campaign: Campaign, by: Any = None) -> None:
         )
 
 
-def campaign_copy_to_next_year(*, campaign: Campaign, by: Any = None) -> Campaign:
+def campaign_copy_to_next_year(*, campaign: Campaign, by: User | None = None) -> Campaign:
     """The same campaign for the next 年度: deadline one year later (on a 開庁日), same targets, and each of its
     templates in its newest version (edits made since the launch carry over).
 
@@ -512,28 +513,6 @@ def answer_problems(a: AnswerInput) -> list[str]:
     return problems
 
 
-def _transition(checklist: Checklist, *, to: str, by: Any, note: str = "", extra: dict[str, Any] | None = None) -> None:
-    before = checklist.status
-    checklist.status = to
-    ChecklistEvent.objects.create(
-        municipality_id=checklist.municipality_id,
-        checklist=checklist,
-        from_status=before,
-        to_status=to,
-        at=timezone.now(),
-        by=_user(by),
-        note=note,
-    )
-    record(
-        action=Action.TRANSITION,
-        municipality_id=checklist.municipality_id,
-        obj=checklist,
-        summary=f"自己点検票: {ChecklistStatus(before).label} → {ChecklistStatus(to).label}",
-        before={"status": before},
-        after={"status": to, "round": checklist.round, "note": note, **(extra or {})},
-    )
-
-
 CHECKLIST = "この自己点検票"
 
 
@@ -547,7 +526,7 @@ def checklist_save_answers(
     *,
     checklist: Checklist,
     answers: Mapping[int, AnswerInput],
-    by: Any = None,
+    by: User | None = None,
     source: str = "画面",
     expected_version: int | None = None,
 ) -> int:
@@ -609,12 +588,14 @@ def checklist_save_answers(
                 },
             )
         if checklist.status == ChecklistStatus.NOT_STARTED and changed_rows:
-            _transition(checklist, to=ChecklistStatus.DRAFT, by=by)
+            record_transition(checklist, to=ChecklistStatus.DRAFT, by=by, extra={"round": checklist.round})  # type: ignore[arg-type]
             checklist.save(update_fields=["status"])
     return len(changed_rows)
 
 
-def checklist_submit(*, checklist: Checklist, by: Any = None, expected_version: int | None = None) -> Submission:
+def checklist_submit(
+    *, checklist: Checklist, by: User | None = None, expected_version: int | None = None
+) -> Submission:
     """所属長 certifies and submits: every item must be complete. The checklist is locked until reviewed.
 
     ``expected_version`` as for :func:`checklist_save_answers`.
@@ -639,7 +620,7 @@ def checklist_submit(*, checklist: Checklist, by: Any = None, expected_version: 
             checklist=checklist,
             round=checklist.round,
             submitted_at=now,
-            submitted_by=_user(by),
+            submitted_by=by,
             answers={
                 str(a.item_id): {
                     "value": a.value,
@@ -653,13 +634,45 @@ def checklist_submit(*, checklist: Checklist, by: Any = None, expected_version: 
         checklist.submitted_at = now
         if checklist.first_submitted_at is None:
             checklist.first_submitted_at = now
-        _transition(checklist, to=ChecklistStatus.SUBMITTED, by=by)
+        record_transition(checklist, to=ChecklistStatus.SUBMITTED, by=by, extra={"round": checklist.round})  # type: ignore[arg-type]
         checklist.save(update_fields=["status", "submitted_at", "first_submitted_at"])
     return submission
 
 
+def checklist_save_and_submit(
+    *,
+    checklist: Checklist,
+    answers: Mapping[int, AnswerInput],
+    by: User | None = None,
+    expected_version: int | None = None,
+) -> Submission:
+    """The page's 「所属長として確認し提出する」: save ``answers`` as :func:`checklist_save_answers` does, then
+    submit as :func:`checklist_submit` does, under one row lock (nobody can save between the two).
+
+    ``expected_version`` is checked by the save. When the submission is refused (an incomplete item), the saved
+    answers stay saved (a draft) and :class:`SubmissionRefused` is raised with the problems; a refused save raises
+    :class:`ChecklistInvalid` (or :class:`~piaops.lib.versioning.ConflictError`) and saves nothing.
+    """
+    refused: list[Problem] = []
+    with transaction.atomic():
+        checklist_save_answers(checklist=checklist, answers=answers, by=by, expected_version=expected_version)
+        saved = checklist.version
+        try:
+            with transaction.atomic():  # a savepoint: a refused submission keeps the draft saved above
+                return checklist_submit(checklist=checklist, by=by, expected_version=saved)
+        except ChecklistInvalid as exc:
+            checklist.version = saved  # the submission's claim was rolled back with it
+            refused = exc.problems
+    raise SubmissionRefused(refused)  # after the outer transaction: the saved answers are committed
+
+
 def checklist_review(
-    *, checklist: Checklist, accept: bool, comments: Mapping[int, str] | None = None, note: str = "", by: Any = None
+    *,
+    checklist: Checklist,
+    accept: bool,
+    comments: Mapping[int, str] | None = None,
+    note: str = "",
+    by: User | None = None,
 ) -> Submission:
     """The governance division accepts the submitted round, or returns it with comments per item.
 
@@ -675,7 +688,7 @@ def checklist_review(
         if checklist.status != ChecklistStatus.SUBMITTED:
             raise ValidationError("提出済みの自己点検票だけ確認できます。")
         submission = checklist.submissions.get(round=checklist.round)
-        submission.reviewed_at, submission.reviewed_by, submission.review_note = now, _user(by), note
+        submission.reviewed_at, submission.reviewed_by, submission.review_note = now, by, note
         item_ids = set(checklist.answers.values_list("item_id", flat=True))
         ReviewComment.objects.bulk_create(
             [
@@ -687,16 +700,25 @@ def checklist_review(
         if accept:
             submission.outcome = Submission.Outcome.ACCEPTED
             checklist.accepted_at = now
-            _transition(checklist, to=ChecklistStatus.ACCEPTED, by=by, note=note)
+            record_transition(
+                checklist,  # type: ignore[arg-type]
+                to=ChecklistStatus.ACCEPTED,
+                by=by,
+                note=note,
+                extra={"round": checklist.round},
+            )
             _findings_from(checklist, by=by)
         else:
             submission.outcome = Submission.Outcome.RETURNED
-            _transition(
-                checklist,
+            record_transition(
+                checklist,  # type: ignore[arg-type]
                 to=ChecklistStatus.RETURNED,
                 by=by,
                 note=note,
-                extra={"comments": {str(k): v for k, v in comments.items() if k in item_ids}},
+                extra={
+                    "round": checklist.round,
+                    "comments": {str(k): v for k, v in comments.items() if k in item_ids},
+                },
             )
             checklist.round += 1
         submission.save(update_fields=["outcome", "reviewed_at", "reviewed_by", "review_note"])
@@ -704,7 +726,7 @@ def checklist_review(
     return submission
 
 
-def _findings_from(checklist: Checklist, *, by: Any) -> None:
+def _findings_from(checklist: Checklist, *, by: User | None) -> None:
     campaign = checklist.campaign
     for a in campaign.sort_answers(checklist.answers.filter(value=AnswerValue.NO).select_related("item")):
         finding = finding_create(
@@ -728,7 +750,7 @@ def current_fiscal_year() -> int:
     return fiscal_year(timezone.localdate())
 
 
-def checklist_reopen(*, checklist: Checklist, reason: str, by: Any = None) -> Checklist:
+def checklist_reopen(*, checklist: Checklist, reason: str, by: User | None = None) -> Checklist:
     """Re-open an accepted 自己点検票 (the governance division, with a reason): it goes back to the unit as 差戻し
     in a new round, is no longer counted as accepted, and must be submitted and accepted again. The accepted
     submission stays in the history; who re-opened it, when and why are in the status history and the trail
@@ -742,12 +764,12 @@ def checklist_reopen(*, checklist: Checklist, reason: str, by: Any = None) -> Ch
         _claim(checklist, None)
         if checklist.status != ChecklistStatus.ACCEPTED:
             raise ValidationError("確認済みの自己点検票だけ再開できます。")
-        _transition(
-            checklist,
+        record_transition(
+            checklist,  # type: ignore[arg-type]
             to=ChecklistStatus.RETURNED,
             by=by,
             note=f"再開の理由: {reason.strip()}",
-            extra={"reopened": True},
+            extra={"round": checklist.round, "reopened": True},
         )
         checklist.round += 1
         checklist.accepted_at = None

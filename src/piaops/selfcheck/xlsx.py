@@ -42,7 +42,7 @@ from piaops.selfcheck import results
 from piaops.selfcheck.errors import ChecklistInvalid, Problem
 from piaops.selfcheck.models import Answer, AnswerValue, Campaign, Category, Checklist, ChecklistStatus
 from piaops.selfcheck.services import AnswerInput, checklist_save_answers
-from piaops.tenancy.models import Municipality
+from piaops.tenancy.models import Municipality, User
 
 SHEET = "自己点検票"
 META = "_piaops"
@@ -74,7 +74,7 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 _UNLOCKED = Protection(locked=False)
 
 
-def _answers_by_checklist(checklists: Sequence[Checklist]) -> dict[int, list[Answer]]:
+def answers_by_checklist(checklists: Sequence[Checklist]) -> dict[int, list[Answer]]:
     """Each checklist's answers in checklist order (all checklists are of one campaign)."""
     grouped: dict[int, list[Answer]] = defaultdict(list)
     if not checklists:
@@ -91,7 +91,7 @@ def _answers_by_checklist(checklists: Sequence[Checklist]) -> dict[int, list[Ans
 def checklist_workbook(checklist: Checklist, answers: list[Answer] | None = None) -> bytes:
     """The workbook of one checklist, with its current answers filled in."""
     if answers is None:
-        answers = _answers_by_checklist([checklist])[checklist.pk]
+        answers = answers_by_checklist([checklist])[checklist.pk]
     campaign, unit = checklist.campaign, checklist.unit
     templates = campaign.template_list()
     template = templates[0]
@@ -195,7 +195,7 @@ def campaign_zip(campaign: Campaign, *, checklists: Iterable[Checklist] | None =
     items = list(checklists if checklists is not None else campaign.checklists.select_related("unit"))
     for c in items:
         c.campaign = campaign
-    answers = _answers_by_checklist(items)
+    answers = answers_by_checklist(items)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for c in items:
@@ -404,7 +404,7 @@ def import_workbooks(
     *,
     municipality: Municipality | int | None = None,
     expected: Checklist | None = None,
-    by: Any = None,
+    by: User | None = None,
 ) -> list[Parsed]:
     """Check every file, then save them all in one transaction (or nothing, with every problem listed).
 
@@ -490,8 +490,8 @@ def campaign_summary(campaign: Campaign, *, today: dt.date) -> bytes:
                 c.unit.code,
                 c.unit.name,
                 ChecklistStatus(c.status).label,
-                results._local_date(c.first_submitted_at),
-                results._local_date(c.accepted_at),
+                results.local_date_or_none(c.first_submitted_at),
+                results.local_date_or_none(c.accepted_at),
                 "超過" if c.is_overdue(today) else "",
             ]
         )

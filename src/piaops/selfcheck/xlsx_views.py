@@ -14,10 +14,12 @@ from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
 from piaops.jobs.services import job_enqueue
 from piaops.selfcheck import pdf, xlsx
+from piaops.selfcheck.checklist_page import SELECT, checklist_context, conflict_page, typed_answer
 from piaops.selfcheck.errors import ChecklistInvalid
-from piaops.selfcheck.models import Campaign
-from piaops.selfcheck.views import _checklist, _u, checklist_context, conflict_page, sees_all, typed_answer
-from piaops.tenancy.access import Perm, get_or_404, tenant_view
+from piaops.selfcheck.forms import UploadForm
+from piaops.selfcheck.models import Campaign, Checklist
+from piaops.tenancy.access import Perm, is_municipality_wide, tenant_object
+from piaops.tenancy.models import User
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -28,15 +30,18 @@ def _attachment(content: bytes, filename: str, content_type: str) -> HttpRespons
     return response
 
 
+def _u(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
 def _quote(name: str) -> str:
     from urllib.parse import quote
 
     return quote(name)
 
 
-@tenant_view(Perm.SELFCHECK_VIEW)
-def checklist_download(request: HttpRequest, pk: int) -> HttpResponse:
-    checklist = _checklist(request, pk)
+@tenant_object(Checklist, perm=Perm.SELFCHECK_VIEW, unit="unit", select=SELECT)
+def checklist_download(request: HttpRequest, checklist: Checklist) -> HttpResponse:
     content = xlsx.checklist_workbook(checklist)
     record(
         action=Action.EXPORT,
@@ -48,14 +53,15 @@ def checklist_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@tenant_view(Perm.SELFCHECK_ANSWER)
-def checklist_upload(request: HttpRequest, pk: int) -> HttpResponse:
+@tenant_object(Checklist, perm=Perm.SELFCHECK_ANSWER, unit="unit", select=SELECT)
+def checklist_upload(request: HttpRequest, checklist: Checklist) -> HttpResponse:
     user = _u(request)
-    checklist = _checklist(request, pk, Perm.SELFCHECK_ANSWER)
-    upload = request.FILES.get("file")
-    if upload is None:
+    pk = checklist.pk
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
         messages.error(request, "ファイルを選んでください。")
         return redirect("selfcheck:checklist", pk=pk)
+    upload = form.cleaned_data["file"]
     if upload.size is not None and upload.size > settings.PIAOPS_MAX_UPLOAD_BYTES:
         messages.error(request, f"ファイル「{upload.name}」は大きすぎます。")
         return redirect("selfcheck:checklist", pk=pk)
@@ -69,7 +75,7 @@ def checklist_upload(request: HttpRequest, pk: int) -> HttpResponse:
     except xlsx.WorkbookConflict as exc:
         # Saved since the download: nothing saved; the page shows both per item, the form holds the file's answers.
         upload_answers = {i: typed_answer(a) for i, a in exc.parsed.answers.items()}
-        return conflict_page(request, pk, user, exc, upload=upload_answers)
+        return conflict_page(request, checklist, user, exc, upload=upload_answers)
     except ChecklistInvalid as exc:
         ctx = checklist_context(checklist, user)
         ctx["import_problems"] = exc.problems
@@ -78,10 +84,8 @@ def checklist_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("selfcheck:checklist", pk=pk)
 
 
-@tenant_view(Perm.SELFCHECK_MANAGE)
-def campaign_zip(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _u(request)
-    campaign = get_or_404(user, Campaign.objects.select_related("template"), pk=pk)
+@tenant_object(Campaign, perm=Perm.SELFCHECK_MANAGE, select=("template",))
+def campaign_zip(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     content = xlsx.campaign_zip(campaign)
     record(
         action=Action.EXPORT,
@@ -99,12 +103,11 @@ JOBS = {  # what the campaign page starts as a background job: kind, title
 
 
 @require_POST
-@tenant_view(Perm.SELFCHECK_MANAGE)
-def campaign_job_start(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+@tenant_object(Campaign, perm=Perm.SELFCHECK_MANAGE)
+def campaign_job_start(request: HttpRequest, campaign: Campaign, what: str) -> HttpResponse:
     """Make every unit's workbooks (ZIP) or the summary PDF as a background job (hundreds of units take a while);
     its page shows the progress, then the download."""
     user = _u(request)
-    campaign = get_or_404(user, Campaign, pk=pk)
     if what not in JOBS:
         raise Http404("見つかりません。")
     kind, title = JOBS[what]
@@ -118,11 +121,9 @@ def campaign_job_start(request: HttpRequest, pk: int, what: str) -> HttpResponse
     return redirect("jobs:detail", pk=job.pk)
 
 
-@tenant_view(Perm.SELFCHECK_VIEW)
-def campaign_summary(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _u(request)
-    campaign = get_or_404(user, Campaign.objects.select_related("template"), pk=pk)
-    if not sees_all(user):
+@tenant_object(Campaign, perm=Perm.SELFCHECK_VIEW, select=("template",))
+def campaign_summary(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    if not is_municipality_wide(_u(request), Perm.SELFCHECK_VIEW):
         raise PermissionDenied("集計結果を見る権限がありません。")
     content = xlsx.campaign_summary(campaign, today=timezone.localdate())
     record(
@@ -134,11 +135,9 @@ def campaign_summary(request: HttpRequest, pk: int) -> HttpResponse:
     return _attachment(content, f"selfcheck_summary_{campaign.fiscal_year}_{campaign.pk}.xlsx", XLSX)
 
 
-@tenant_view(Perm.SELFCHECK_MANAGE)
-def campaign_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+@tenant_object(Campaign, perm=Perm.SELFCHECK_MANAGE, select=("template",))
+def campaign_summary_pdf(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     """The campaign's summary as a printable PDF (the governance division's report); an export in the trail."""
-    user = _u(request)
-    campaign = get_or_404(user, Campaign.objects.select_related("template"), pk=pk)
     content = pdf.campaign_summary_pdf(campaign, today=timezone.localdate())
     record(
         action=Action.EXPORT,

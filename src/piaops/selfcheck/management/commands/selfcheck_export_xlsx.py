@@ -31,7 +31,7 @@ class Command(BaseCommand):
         checklists = list(campaign.checklists.select_related("unit").order_by("unit__path"))
         for c in checklists:
             c.campaign = campaign
-        answers = xlsx._answers_by_checklist(checklists)
+        answers = xlsx.answers_by_checklist(checklists)
         for c in tqdm(checklists, desc="出力", unit="所属", disable=None):
             (out / xlsx.workbook_filename(c)).write_bytes(xlsx.checklist_workbook(c, answers[c.pk]))
         with acting_as(Actor(user=None, name="cli")):
