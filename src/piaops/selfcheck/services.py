@@ -588,7 +588,7 @@ def checklist_save_answers(
                 },
             )
         if checklist.status == ChecklistStatus.NOT_STARTED and changed_rows:
-            record_transition(checklist, to=ChecklistStatus.DRAFT, by=by, extra={"round": checklist.round})  # type: ignore[arg-type]
+            record_transition(checklist, to=ChecklistStatus.DRAFT, by=by, extra={"round": checklist.round})
             checklist.save(update_fields=["status"])
     return len(changed_rows)
 
@@ -634,7 +634,7 @@ def checklist_submit(
         checklist.submitted_at = now
         if checklist.first_submitted_at is None:
             checklist.first_submitted_at = now
-        record_transition(checklist, to=ChecklistStatus.SUBMITTED, by=by, extra={"round": checklist.round})  # type: ignore[arg-type]
+        record_transition(checklist, to=ChecklistStatus.SUBMITTED, by=by, extra={"round": checklist.round})
         checklist.save(update_fields=["status", "submitted_at", "first_submitted_at"])
     return submission
 
@@ -701,7 +701,7 @@ def checklist_review(
             submission.outcome = Submission.Outcome.ACCEPTED
             checklist.accepted_at = now
             record_transition(
-                checklist,  # type: ignore[arg-type]
+                checklist,
                 to=ChecklistStatus.ACCEPTED,
                 by=by,
                 note=note,
@@ -711,7 +711,7 @@ def checklist_review(
         else:
             submission.outcome = Submission.Outcome.RETURNED
             record_transition(
-                checklist,  # type: ignore[arg-type]
+                checklist,
                 to=ChecklistStatus.RETURNED,
                 by=by,
                 note=note,
@@ -765,7 +765,7 @@ def checklist_reopen(*, checklist: Checklist, reason: str, by: User | None = Non
         if checklist.status != ChecklistStatus.ACCEPTED:
             raise ValidationError("確認済みの自己点検票だけ再開できます。")
         record_transition(
-            checklist,  # type: ignore[arg-type]
+            checklist,
             to=ChecklistStatus.RETURNED,
             by=by,
             note=f"再開の理由: {reason.strip()}",
