@@ -145,7 +145,8 @@ def test_the_page_and_revocation_respect_the_owner(
     assert as_viewer.get("/calendar/").status_code == 200  # a personal setting: the read-only persona has one too
     services.token_create(user=world.admin_a)
     token = CalendarToken.objects.get(user=world.admin_a)
-    assert as_viewer.post(f"/calendar/{token.pk}/revoke/").status_code == 404  # someone else's token
+    # Someone else's token of the same municipality: 403 (tenant_object: 404 outside the municipality, then 403).
+    assert as_viewer.post(f"/calendar/{token.pk}/revoke/").status_code == 403
     assert as_outsider.post(f"/calendar/{token.pk}/revoke/").status_code == 404  # another tenant's
     assert Client().get("/calendar/").status_code == 302  # the page needs a log-in; only the feed does not
     token.refresh_from_db()

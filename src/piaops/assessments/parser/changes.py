@@ -9,7 +9,7 @@ import re
 
 from piaops.assessments.parsed import ParsedChange, ParsedSection
 from piaops.assessments.parser.cover import parse_date
-from piaops.assessments.parser.normalize import _strip_markup, _table_cells, clean
+from piaops.assessments.parser.normalize import clean, strip_markup, table_cells
 
 _TIMING = re.compile(r"\s(事前|事後)(?:\s+(.*))?$")
 _LEADING_DATE = re.compile(
@@ -26,9 +26,9 @@ def read_changes(lines: list[str], section: ParsedSection) -> list[ParsedChange]
     out: list[ParsedChange] = []
     for no in range(section.span.start_line, min(section.span.end_line, len(lines)) + 1):
         raw = clean(lines[no - 1])
-        cells = _table_cells(raw)
+        cells = table_cells(raw)
         if cells is not None and len(cells) >= 6:
-            values = [_strip_markup(c) for c in cells]
+            values = [strip_markup(c) for c in cells]
             day = parse_date(values[0])
             if day:
                 out.append(ParsedChange(no, day, *values[1:6]))

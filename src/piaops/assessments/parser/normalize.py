@@ -261,7 +261,7 @@ def _label_or_text(line: int, fragment: str) -> list[Piece]:
     return [Piece(line, fragment)]
 
 
-def _strip_markup(text: str) -> str:
+def strip_markup(text: str) -> str:
     """``text`` (already ``clean``) without HTML tags, entities and markdown emphasis."""
     if "<" not in text and "&" not in text and "**" not in text and "__" not in text:
         return text
@@ -269,7 +269,7 @@ def _strip_markup(text: str) -> str:
     return clean(html.unescape(text).replace("**", "").replace("__", ""))
 
 
-def _table_cells(text: str) -> list[str] | None:
+def table_cells(text: str) -> list[str] | None:
     """The cells of a markdown table row; a row that lost its first or last "|" (wrapped) still counts."""
     if text.count("|") < 2 or not (text.startswith("|") or text.endswith("|")):
         return None
@@ -303,21 +303,21 @@ def to_pieces(text: str) -> list[Piece]:
     lines = unwrap_labels(merge_broken_markers(lines))
     pieces: list[Piece] = []
     for no, line in lines:
-        cells = _table_cells(line)
+        cells = table_cells(line)
         if cells is not None:
             if all(_TABLE_SEPARATOR.match(c) or not c for c in cells):
                 continue
-            label = _strip_markup(cells[0]).strip(" |")
+            label = strip_markup(cells[0]).strip(" |")
             if label:
                 pieces.append(Piece(no, label, LABEL, in_table=True))
             for cell in cells[1:]:
                 for paragraph in _PARAGRAPH_BREAK.split(cell):
-                    for piece in _paragraph_pieces(no, _strip_markup(paragraph)):
+                    for piece in _paragraph_pieces(no, strip_markup(paragraph)):
                         piece.in_table = True
                         pieces.append(piece)
             continue
         line = _MD_HEADING.sub("", line) if line.startswith("#") else line
-        pieces.extend(_paragraph_pieces(no, _strip_markup(line)))
+        pieces.extend(_paragraph_pieces(no, strip_markup(line)))
     return [p for p in pieces if p.text]
 
 
