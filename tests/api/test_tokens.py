@@ -55,6 +55,10 @@ def test_a_user_cannot_revoke_someone_elses_token(world: World, as_viewer: Clien
     assert as_outsider.post(f"/api/tokens/{token.pk}/revoke/").status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+    # The one row rule: a user sees their own tokens only, an administrator included.
+    assert list(ApiToken.objects.visible_to(world.admin_a)) == [token]
+    assert not ApiToken.objects.visible_to(world.viewer_a).exists()
+    assert not ApiToken.objects.visible_to(world.user_b).exists()
 
 
 def test_an_expired_token_answers_401(world: World) -> None:

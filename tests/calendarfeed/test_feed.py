@@ -151,6 +151,8 @@ def test_the_page_and_revocation_respect_the_owner(
     assert Client().get("/calendar/").status_code == 302  # the page needs a log-in; only the feed does not
     token.refresh_from_db()
     assert token.revoked_at is None
+    assert list(CalendarToken.objects.visible_to(world.admin_a)) == [token]  # one's own tokens only
+    assert not CalendarToken.objects.visible_to(world.viewer_a).exists()
 
 
 def test_obligations_and_ismap_expiry_are_on_the_admins_calendar_not_a_units(world: World) -> None:
