@@ -217,6 +217,7 @@ def _preview_rows(plan: services.ImportPlan) -> list[dict[str, Any]]:
 @tenant_view(Perm.MANAGE_ASSESSMENTS)
 def upload_save(request: HttpRequest) -> HttpResponse:
     """Save the previewed file (re-read from the session: the same guards and parse as the preview)."""
+    user: User = request.user  # type: ignore[assignment]
     municipality = municipality_of(request.user)
     pending = request.session.get(SESSION_KEY)
     form = SaveUploadForm(request.POST)
@@ -245,7 +246,7 @@ def upload_save(request: HttpRequest) -> HttpResponse:
             encoding=read.encoding,
             sha256=read.sha256,
             filename=pending["filename"],
-            user=request.user,  # type: ignore[arg-type]
+            user=user,
         )
     except services.ReportImportError as exc:
         messages.error(request, str(exc))
@@ -300,6 +301,7 @@ def upload_batch(request: HttpRequest) -> HttpResponse:
 @tenant_view(Perm.MANAGE_ASSESSMENTS)
 def upload_batch_save(request: HttpRequest) -> HttpResponse:
     """Save each previewed file that found its work (each in its own transaction; re-read from the session)."""
+    user: User = request.user  # type: ignore[assignment]
     municipality = municipality_of(request.user)
     pending = request.session.get(BATCH_SESSION_KEY)
     form = SaveUploadForm(request.POST)
@@ -320,7 +322,7 @@ def upload_batch_save(request: HttpRequest) -> HttpResponse:
                 municipality=municipality,
                 read=read,
                 filename=entry["filename"],
-                user=request.user,  # type: ignore[arg-type]
+                user=user,
             )
         )
     del request.session[BATCH_SESSION_KEY]
@@ -336,6 +338,7 @@ def upload_batch_save(request: HttpRequest) -> HttpResponse:
 
 @tenant_object(Commitment, perm=Perm.MANAGE_ASSESSMENTS, select=("report", "item"))
 def commitment_edit(request: HttpRequest, commitment: Commitment) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     municipality = municipality_of(request.user)
     initial = {
         "text": commitment.text,
@@ -350,7 +353,7 @@ def commitment_edit(request: HttpRequest, commitment: Commitment) -> HttpRespons
         try:
             services.commitment_update(
                 commitment=commitment,
-                user=request.user,  # type: ignore[arg-type]
+                user=user,
                 text=form.cleaned_data["text"],
                 kind=form.cleaned_data["kind"],
                 cadence=form.cleaned_data["cadence"] or "",
@@ -371,11 +374,12 @@ def commitment_edit(request: HttpRequest, commitment: Commitment) -> HttpRespons
 
 @tenant_object(Commitment, perm=Perm.MANAGE_ASSESSMENTS, select=("report", "item"))
 def commitment_split(request: HttpRequest, commitment: Commitment) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     suggestion = "\n".join(s for s in commitment.text.replace("。", "。\n").splitlines() if s.strip())
     form = SplitForm(request.POST if request.method == "POST" else None, initial={"texts": suggestion})
     if request.method == "POST" and form.is_valid():
         try:
-            pieces = services.commitment_split(commitment=commitment, texts=form.pieces(), user=request.user)  # type: ignore[arg-type]
+            pieces = services.commitment_split(commitment=commitment, texts=form.pieces(), user=user)
         except services.RefineError as exc:
             form.add_error("texts", exc.message)
         else:
@@ -391,6 +395,7 @@ def commitment_split(request: HttpRequest, commitment: Commitment) -> HttpRespon
 
 @tenant_object(Item, perm=Perm.MANAGE_ASSESSMENTS, select=("report",))
 def commitment_merge(request: HttpRequest, item: Item) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     form = MergeForm(
         request.POST if request.method == "POST" else None, item_commitments=item.commitments.order_by("order")
     )
@@ -398,7 +403,7 @@ def commitment_merge(request: HttpRequest, item: Item) -> HttpResponse:
         try:
             kept = services.commitment_merge(
                 commitments=list(form.cleaned_data["commitments"]),
-                user=request.user,  # type: ignore[arg-type]
+                user=user,
                 text=form.cleaned_data["text"] or "",
             )
         except services.RefineError as exc:

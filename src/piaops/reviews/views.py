@@ -61,6 +61,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_POST
 @tenant_view(Perm.MANAGE_ASSESSMENTS)
 def open_review(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     form = OpenForm(request.POST, municipality=access.municipality_of(request.user))
     if not form.is_valid():
         messages.error(
@@ -71,7 +72,7 @@ def open_review(request: HttpRequest) -> HttpResponse:
         review = services.review_open(
             report=form.cleaned_data["report"],
             fiscal_year=form.cleaned_data["fiscal_year"],
-            user=request.user,  # type: ignore[arg-type]
+            user=user,
         )
     except services.ReviewError as exc:
         messages.error(request, str(exc))
@@ -143,13 +144,14 @@ def _done(request: HttpRequest, review: Review, action: Callable[[], object], me
 @require_POST
 @tenant_object(Review, perm=Perm.MANAGE_ASSESSMENTS, select=("report",))
 def figures(request: HttpRequest, review: Review) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     form = FiguresForm(request.POST)
     if not form.is_valid():
         return _page(request, review, status=400, figures_form=form)
     return _done(
         request,
         review,
-        lambda: services.figures_record(review=review, user=request.user, **form.cleaned_data),  # type: ignore[arg-type]
+        lambda: services.figures_record(review=review, user=user, **form.cleaned_data),
         "対象人数と取扱者数を記録しました。",
     )
 
@@ -157,8 +159,9 @@ def figures(request: HttpRequest, review: Review) -> HttpResponse:
 @require_POST
 @tenant_object(Review, perm=Perm.MANAGE_ASSESSMENTS, select=("report",))
 def refresh(request: HttpRequest, review: Review) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     try:
-        added = services.candidates_refresh(review=review, user=request.user)  # type: ignore[arg-type]
+        added = services.candidates_refresh(review=review, user=user)
     except services.ReviewError as exc:
         messages.error(request, str(exc))
     else:
@@ -169,6 +172,7 @@ def refresh(request: HttpRequest, review: Review) -> HttpResponse:
 @require_POST
 @tenant_object(Review, perm=Perm.MANAGE_ASSESSMENTS, select=("report",))
 def decide(request: HttpRequest, review: Review, candidate_pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     candidate = access.get_or_404(request.user, review.candidates.all(), pk=candidate_pk)
     form = DecisionForm(request.POST, prefix=f"c{candidate.pk}")
     if not form.is_valid():
@@ -176,7 +180,7 @@ def decide(request: HttpRequest, review: Review, candidate_pk: int) -> HttpRespo
     return _done(
         request,
         review,
-        lambda: services.candidate_decide(candidate=candidate, user=request.user, **form.cleaned_data),  # type: ignore[arg-type]
+        lambda: services.candidate_decide(candidate=candidate, user=user, **form.cleaned_data),
         "判断を記録しました。",
     )
 
@@ -184,13 +188,14 @@ def decide(request: HttpRequest, review: Review, candidate_pk: int) -> HttpRespo
 @require_POST
 @tenant_object(Review, perm=Perm.MANAGE_ASSESSMENTS, select=("report",))
 def sign(request: HttpRequest, review: Review) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     form = SignForm(request.POST)
     if not form.is_valid():
         return _page(request, review, status=400, sign_form=form)
     return _done(
         request,
         review,
-        lambda: services.review_sign(review=review, user=request.user),  # type: ignore[arg-type]
+        lambda: services.review_sign(review=review, user=user),
         "見直しに署名しました。",
     )
 
@@ -198,12 +203,13 @@ def sign(request: HttpRequest, review: Review) -> HttpResponse:
 @require_POST
 @tenant_object(Review, perm=Perm.MANAGE_ASSESSMENTS, select=("report",))
 def reopen(request: HttpRequest, review: Review) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     form = ReopenForm(request.POST)
     if not form.is_valid():
         return _page(request, review, status=400, reopen_form=form)
     return _done(
         request,
         review,
-        lambda: services.review_reopen(review=review, user=request.user, reason=form.cleaned_data["reason"]),  # type: ignore[arg-type]
+        lambda: services.review_reopen(review=review, user=user, reason=form.cleaned_data["reason"]),
         "見直しを再開しました。",
     )
