@@ -299,3 +299,187 @@ def test_the_parser_sees_function_level_and_relative_imports() -> None:
     node = ast.parse("from .models import X").body[0]
     assert isinstance(node, ast.ImportFrom)
     assert _resolve(node, "piaops.audits.views") == "piaops.audits.models"
+
+
+# ── One rule in one place (issue 15): visibility, transitions, POST handling, object lookup ─────────────────────
+
+
+def _trees() -> dict[str, tuple[Path, ast.Module]]:
+    return {m: (p, ast.parse(p.read_text(encoding="utf-8"), filename=str(p))) for m, p in MODULES.items()}
+
+
+TREES = _trees()
+
+
+def _at(path: Path, node: ast.AST) -> str:
+    return f"{path.relative_to(SRC.parent)}:{getattr(node, 'lineno', 0)}"
+
+
+def _is_views(module: str) -> bool:
+    return any("views" in part for part in module.split(".")[2:])
+
+
+def _is_urls(module: str) -> bool:
+    return any("urls" in part for part in module.split(".")[2:]) or _layer(module) == "wiring"
+
+
+def test_only_urls_import_views() -> None:
+    """W1: api modules, template tags and other views modules reuse a rule from ``models``/``services``, never by
+    importing an app's views (the rule then lives in presentation code and gets copied)."""
+    broken = [
+        f"{edge.where}: {edge.source} imports {edge.target} — move what it needs into the app's models or services"
+        for edge in EDGES
+        if edge.target.rsplit(".", 1)[-1] == "views" and not _is_urls(edge.source) and edge.source != edge.target
+    ]
+    assert not broken, "\n".join(broken)
+
+
+def test_no_module_imports_a_private_name_of_another() -> None:
+    """W1/W2: ``from piaops.x import _helper`` couples two modules through a name that says "not part of my
+    contract" (as ``api.framework`` importing the actor context's ``_current`` did). Make it public or move it."""
+    broken = []
+    for module, (path, tree) in TREES.items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and _resolve(node, module).startswith("piaops"):
+                for alias in node.names:
+                    if alias.name.startswith("_") and not alias.name.startswith("__"):
+                        broken.append(f"{_at(path, node)}: {module} imports {alias.name} from {_resolve(node, module)}")
+    assert not broken, "\n".join(broken)
+
+
+# The names of the copies of "who sees which rows" that ``visible_to`` and ``access.is_municipality_wide`` replaced.
+VISIBILITY_COPIES = {"WIDE", "WIDE_ROLES", "READER_ROLES", "sees_all", "is_wide", "party_scope", "readable_areas"}
+
+
+def test_row_visibility_has_one_definition_per_app() -> None:
+    """W1: the rule of who sees which rows is each app's ``visible_to(user)`` on its queryset, built on
+    ``tenancy.access``; no module keeps its own copy under one of the old names."""
+    broken = []
+    for module, (path, tree) in TREES.items():
+        for node in ast.walk(tree):
+            name = None
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                name = node.name
+            elif isinstance(node, ast.Assign):
+                name = next((t.id for t in node.targets if isinstance(t, ast.Name)), None)
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                name = node.target.id
+            if name in VISIBILITY_COPIES:
+                broken.append(f"{_at(path, node)}: {module} defines {name} — use the app's visible_to(user)")
+    assert not broken, "\n".join(broken)
+
+
+def _transition_event_models() -> set[str]:
+    names = set()
+    for _module, (_path, tree) in TREES.items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and any(
+                isinstance(b, ast.Name) and b.id == "TransitionEvent" for b in node.bases
+            ):
+                names.add(node.name)
+    return names
+
+
+def test_state_changes_are_recorded_by_one_helper() -> None:
+    """W2: a status change writes its history row and its audit entry from the same actor, in
+    ``audittrail.transitions.record_transition`` only; nothing else creates a TransitionEvent row."""
+    events = _transition_event_models()
+    assert {"ChecklistEvent", "AuditEvent", "FindingEvent"} <= events  # the finder itself works
+    broken = []
+    for module, (path, tree) in TREES.items():
+        if module == "piaops.audittrail.transitions":
+            continue
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            if node.func.attr not in {"create", "bulk_create"}:
+                continue
+            owner = node.func.value
+            if isinstance(owner, ast.Attribute) and owner.attr in {"objects", "events"}:
+                base = owner.value
+                if owner.attr == "events" or (isinstance(base, ast.Name) and base.id in events):
+                    broken.append(f"{_at(path, node)}: {module} writes a transition row — use record_transition")
+    assert not broken, "\n".join(broken)
+
+
+ACTOR_PARAMETERS = {"by", "actor", "user", "reviewer", "submitted_by", "decided_by"}
+
+
+def test_the_actor_is_typed() -> None:
+    """W2: whoever acts is a ``User`` (or None for the system), never ``Any``: mypy then checks every caller."""
+    broken = []
+    for module, (path, tree) in TREES.items():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for arg in [*node.args.args, *node.args.kwonlyargs]:
+                if arg.arg in ACTOR_PARAMETERS and arg.annotation is not None and "Any" in ast.unparse(arg.annotation):
+                    broken.append(f"{_at(path, arg)}: {module}.{node.name}({arg.arg}: {ast.unparse(arg.annotation)})")
+    assert not broken, "the actor must be typed User | None:\n" + "\n".join(broken)
+
+
+def _is_request_post(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "POST"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "request"
+    )
+
+
+def test_views_read_posts_through_forms() -> None:
+    """W3: a view hands ``request.POST`` to a form (``request.POST if request.method == "POST" else None``); it never
+    reads fields from it, and never ``request.POST or None`` (an empty POST would then not be validated)."""
+    broken = []
+    for module, (path, tree) in TREES.items():
+        if not _is_views(module):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Subscript) and _is_request_post(node.value):
+                broken.append(f"{_at(path, node)}: {module} reads request.POST[...] — use a form")
+            elif isinstance(node, ast.Attribute) and _is_request_post(node.value):
+                broken.append(f"{_at(path, node)}: {module} reads request.POST.{node.attr} — use a form")
+            elif isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or) and _is_request_post(node.values[0]):
+                broken.append(f"{_at(path, node)}: {module} passes `request.POST or None` — test request.method")
+    assert not broken, "\n".join(broken)
+
+
+def _decorator_name(node: ast.expr) -> str:
+    target = node.func if isinstance(node, ast.Call) else node
+    return target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
+
+
+def _names_an_object(name: str) -> bool:
+    return name == "pk" or name.endswith(("_pk", "_id"))  # as tenancy.access.names_an_object
+
+
+def test_views_get_their_object_from_the_decorator() -> None:
+    """W4: a view whose URL names an object is decorated ``@tenant_object(Model, perm=...)``: the object is looked
+    up in the user's municipality (404), then its visibility and the permission are checked (403), in one place.
+    ``tenant_view`` is for views that name no object."""
+    broken = []
+    for module, (path, tree) in TREES.items():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            decorators = {_decorator_name(d) for d in node.decorator_list}
+            if "tenant_view" in decorators:
+                named = [a.arg for a in [*node.args.args, *node.args.kwonlyargs] if _names_an_object(a.arg)]
+                if named:
+                    broken.append(f"{_at(path, node)}: {module}.{node.name} takes {named} — use @tenant_object")
+    assert not broken, "\n".join(broken)
+
+
+LOOKUP_HELPERS = {"_checklist", "_finding", "_area", "_get", "_visible_party", "_visible_obligation", "_wide_report"}
+
+
+def test_no_per_app_lookup_helpers() -> None:
+    """W4: the object comes from ``tenant_object``; the per-app helpers it replaced stay gone."""
+    broken = [
+        f"{_at(path, node)}: {module}.{node.name}"
+        for module, (path, tree) in TREES.items()
+        if _is_views(module)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef) and node.name in LOOKUP_HELPERS
+    ]
+    assert not broken, "\n".join(broken)

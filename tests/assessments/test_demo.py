@@ -16,7 +16,7 @@ def test_the_demo_imports_the_published_report_and_a_revision_once(world: World,
     demo.build(municipality=world.a, people=10, today=dt.date(2026, 11, 25))
     assert AuditEntry.objects.count() == entries
 
-    v1, v2 = AssessmentReport.objects.filter(municipality=world.a).order_by("version")
+    v1, v2 = AssessmentReport.objects.filter(municipality=world.a, works__name=demo.WORK).order_by("version")
     assert (v1.status, v2.status, v2.previous) == ("superseded", "published", v1)
     assert v1.published_on == dt.date(2023, 3, 27) and v1.next_full_reassessment_due == dt.date(2028, 3, 27)
     assert (v1.revision, v2.revision) == ("reassessment", "correction")  # two kinds of versions
@@ -29,4 +29,15 @@ def test_the_demo_imports_the_published_report_and_a_revision_once(world: World,
 
     body = as_viewer.get(f"/assessments/{v2.pk}/diff/").content.decode()
     assert "<del>十分に行っている</del> → <ins>特に力を入れて行っている</ins>" in body
-    assert "3年度に1回以上" in body
+    assert "<ins>、3年度に1回以上すべての所属に対して</ins>" in body  # only the inserted characters are marked
+
+
+def test_the_demo_holds_five_reports_of_different_works_and_every_tier(world: World) -> None:
+    """Issue 18: the demo municipality holds reports of at least five works, of every tier, read from the files
+    shipped in assessments/data by the same import as an upload."""
+    demo.build(municipality=world.a, people=10, today=dt.date(2026, 11, 25))
+    current = AssessmentReport.objects.filter(municipality=world.a).current()
+    works = {w for r in current for w in r.works.values_list("name", flat=True)}
+    assert len(works) >= 5 and {"住民基本台帳に関する事務", "介護保険に関する事務"} <= works
+    assert {r.tier for r in current} >= {"full", "focused", "basic"}
+    assert all(r.commitments.exists() for r in current)

@@ -52,3 +52,27 @@ def test_added_and_removed_items_are_shown(world: World) -> None:
     v2 = b.save(world.a, [work], parsed)
     statuses = {i.number_path: i.status for i in report_diff(v1, v2).items}
     assert statuses[dropped.number_path] == "removed" and statuses["Ⅳ-3"] == "added"
+
+
+def test_an_edited_sentence_has_only_its_changed_characters_marked() -> None:
+    """Issue 19: a reader of the diff sees what changed inside a sentence, not two whole sentences to compare."""
+    from piaops.assessments.diff import marked_rows
+
+    old, new = marked_rows(
+        [
+            ("-", "2 現地監査を定期的に行う。"),
+            ("+", "2 現地監査を、3年度に1回以上すべての所属に対して定期的に行う。"),
+            (" ", "3 監査結果に応じフォローアップを行う。"),
+            ("-", "委託先に対し、年1回、立入検査を実施する。"),
+            ("+", "全職員を対象とした情報セキュリティ研修(eラーニング)を毎年度実施する。"),
+            ("+", "新しく加わった文。"),
+        ]
+    )
+    assert [t for changed, t in old[0] if changed] == []  # nothing of the old sentence was removed
+    assert [t for changed, t in new[0] if changed] == ["、3年度に1回以上すべての所属に対して"]
+    assert "".join(t for _, t in new[0]) == "2 現地監査を、3年度に1回以上すべての所属に対して定期的に行う。"
+    # A sentence replaced by a different one is marked whole on both sides; an added one without a partner too.
+    assert old[1] == [(True, "委託先に対し、年1回、立入検査を実施する。")]
+    assert new[1] == [(True, "全職員を対象とした情報セキュリティ研修(eラーニング)を毎年度実施する。")]
+    assert new[2] == [(True, "新しく加わった文。")]
+    assert len(old) == 2 and len(new) == 3

@@ -214,13 +214,14 @@ def test_a_contractor_sees_only_their_own_party(data: Data) -> None:
     assert "J-LISの定期的な自己点検" in listing and "eLTAXの外部監査" not in listing
     assert client.get(reverse("assurance:obligation_detail", args=[data.own.pk])).status_code == 200
     assert client.get(reverse("assurance:contract_detail", args=[data.contract.pk])).status_code == 200
+    # Another party of the same municipality: 403 (``tenant_object``: 404 only outside the municipality).
     for url in [
         reverse("assurance:obligation_detail", args=[data.other.pk]),
         reverse("assurance:evidence_submit", args=[data.other.pk]),
         reverse("assurance:evidence_download", args=[data.other_evidence.pk]),
         reverse("assurance:party_detail", args=[data.eltax.pk]),
     ]:
-        assert client.get(url).status_code == 404, url
+        assert client.get(url).status_code == 403, url
     for url in [
         reverse("assurance:ismap_register"),
         reverse("assurance:matrix"),
@@ -254,7 +255,7 @@ def test_a_contractor_submits_evidence_for_their_party_and_the_admin_accepts_it(
     assert _upload(client, data.own, b"first half report") == 302
     evidence = Evidence.objects.get(obligation=data.own, summary="上期の報告")
     assert evidence.submitted_by == data.contractor and evidence.conclusion == Evidence.Conclusion.PENDING
-    assert _upload(client, data.other, b"not mine") == 404
+    assert _upload(client, data.other, b"not mine") == 403
     response = as_admin.post(
         reverse("assurance:evidence_review", args=[evidence.pk]), {"decision": "accept", "note": "確認済"}
     )

@@ -95,16 +95,16 @@ ACTIONS = [
         "監査を完了",
         _in_progress,
         lambda w: w.auditor_a,
-        lambda a: f"/audits/{a.pk}/action/",
-        lambda a: {"action": "complete", "summary": "適正"},
+        lambda a: f"/audits/{a.pk}/complete/",
+        lambda a: {"summary": "適正"},
         lambda a: _reload(a).status == AuditStatus.COMPLETED,
     ),
     Action(
         "削除（監査）",
         lambda w: audit(programme(w), w.tax_a, [works(w)[0]]),  # a draft programme's audit
         lambda w: w.admin_a,
-        lambda a: f"/audits/programmes/{a.programme_id}/action/",
-        lambda a: {"action": "delete", "audit": a.pk},
+        lambda a: f"/audits/{a.pk}/delete/",
+        lambda a: {},
         lambda a: _reload(a) is None,
     ),
     Action(
@@ -119,8 +119,8 @@ ACTIONS = [
         "受理（監査報告）",
         _submitted_report,
         lambda w: w.admin_a,
-        lambda r: f"/audits/reports/review/{r.pk}/",
-        lambda r: {"action": "receive"},
+        lambda r: f"/audits/reports/receive/{r.pk}/",
+        lambda r: {},
         lambda r: _reload(r).status == ReportStatus.RECEIVED,
     ),
     Action(

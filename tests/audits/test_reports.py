@@ -110,8 +110,8 @@ def test_the_auditor_submits_and_only_the_division_reviews_on_the_web(
     report = AuditReport.objects.get()
     assert report.as_of == dt.date(2026, 12, 1)
     assert as_admin.post(f"/audits/reports/{FY}/submit/", {"kind": "results"}).status_code == 403
-    assert as_auditor.post(f"/audits/reports/review/{report.pk}/", {"action": "receive"}).status_code == 403
-    as_admin.post(f"/audits/reports/review/{report.pk}/", {"action": "receive", "confirm": "1"})
+    assert as_auditor.post(f"/audits/reports/receive/{report.pk}/").status_code == 403
+    as_admin.post(f"/audits/reports/receive/{report.pk}/", {"confirm": "1"})
     report.refresh_from_db()
     assert report.status == ReportStatus.RECEIVED
     response = as_admin.get(f"/audits/reports/file/{report.pk}/xlsx/")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from piaops.audits import reports as rep
@@ -32,9 +33,9 @@ def test_every_page_is_404_for_an_outsider_and_writes_are_403_for_the_viewer(
     assert "提出された報告書はありません" not in as_viewer.get(f"/audits/reports/{FY}/").content.decode()
     posts = [
         ("/audits/programmes/new/", {"fiscal_year": FY + 1}),
-        (f"/audits/programmes/{p.pk}/action/", {"action": "approve"}),
-        (f"/audits/{a.pk}/action/", {"action": "start"}),
-        (f"/audits/reports/review/{report.pk}/", {"action": "receive"}),
+        (f"/audits/programmes/{p.pk}/approve/", {}),
+        (f"/audits/{a.pk}/start/", {}),
+        (f"/audits/reports/receive/{report.pk}/", {}),
         (f"/audits/reports/{FY}/submit/", {"kind": "results"}),
         (f"/audits/rating/{FY}/", {"chosen": "sufficient", "reason": "x"}),
     ]
@@ -56,7 +57,7 @@ def test_the_programme_page_names_the_missing_works_and_approval_refuses(world: 
     audit(p, world.tax_a, [tax])
     page = as_admin.get(f"/audits/programmes/{p.pk}/").content.decode()
     assert "未対象: 国民年金事務" in page and "保険年金課" in page  # rotation warning names the due unit
-    response = as_admin.post(f"/audits/programmes/{p.pk}/action/", {"action": "approve"}, follow=True)
+    response = as_admin.post(f"/audits/programmes/{p.pk}/approve/", follow=True)
     assert "監査の対象になっていない個人番号利用事務があります: 国民年金事務" in response.content.decode()
     p.refresh_from_db()
     assert p.status == ProgrammeStatus.DRAFT
@@ -68,11 +69,9 @@ def test_the_admin_plans_and_approves_and_the_auditor_works_on_the_web(
     tax, pension = works(world)
     as_admin.post("/audits/programmes/new/", {"fiscal_year": FY})
     p = AuditProgramme.objects.get(fiscal_year=FY)
-    url = f"/audits/programmes/{p.pk}/action/"
     as_admin.post(
-        url,
+        f"/audits/programmes/{p.pk}/audits/new/",
         {
-            "action": "add",
             "unit": world.tax_a.pk,
             "works": [tax.pk, pension.pk],
             "audit_type": "onsite",
@@ -80,18 +79,17 @@ def test_the_admin_plans_and_approves_and_the_auditor_works_on_the_web(
             "auditors": [world.auditor_a.pk],
         },
     )
-    as_admin.post(url, {"action": "approve"})
+    as_admin.post(f"/audits/programmes/{p.pk}/approve/")
     p.refresh_from_db()
     assert p.status == ProgrammeStatus.APPROVED
     a = p.audits.get()
-    assert as_admin.post(f"/audits/{a.pk}/action/", {"action": "start"}).status_code == 403  # not an auditor
-    as_auditor.post(f"/audits/{a.pk}/action/", {"action": "start"})
+    assert as_admin.post(f"/audits/{a.pk}/start/").status_code == 403  # not an auditor
+    as_auditor.post(f"/audits/{a.pk}/start/")
     for item in AuditItem.objects.filter(audit=a):
         as_auditor.post(
-            f"/audits/{a.pk}/action/",
-            {"action": "record", "item": item.pk, "result": ItemResult.MINOR, "notes": "記録が一部不足"},
+            f"/audits/{a.pk}/items/{item.pk}/record/", {"result": ItemResult.MINOR, "notes": "記録が一部不足"}
         )
-    as_auditor.post(f"/audits/{a.pk}/action/", {"action": "complete", "summary": "概ね適正", "confirm": "1"})
+    as_auditor.post(f"/audits/{a.pk}/complete/", {"summary": "概ね適正", "confirm": "1"})
     a.refresh_from_db()
     assert a.status == AuditStatus.COMPLETED
     assert Finding.objects.filter(source_type="audits.item").count() == len(services.GENERAL_ITEMS)
@@ -101,7 +99,7 @@ def test_the_admin_plans_and_approves_and_the_auditor_works_on_the_web(
 
 def test_an_auditor_not_assigned_to_the_audit_may_not_work_on_it(world: World, as_auditor: Client) -> None:
     a = approved_audit(world)
-    assert as_auditor.post(f"/audits/{a.pk}/action/", {"action": "start"}).status_code == 403
+    assert as_auditor.post(f"/audits/{a.pk}/start/").status_code == 403
 
 
 def test_the_auditor_schedules_a_re_audit_of_a_finding_and_is_its_auditor(world: World, as_auditor: Client) -> None:
@@ -110,12 +108,41 @@ def test_the_auditor_schedules_a_re_audit_of_a_finding_and_is_its_auditor(world:
     for item in a.items.all():
         services.item_record(item=item, result=ItemResult.MAJOR, notes="記録なし")
     finding = services.audit_complete(audit=a)[0]
-    response = as_auditor.post(
-        f"/audits/{a.pk}/action/", {"action": "reaudit", "finding": finding.pk, "planned_start": "2027-02-15"}
-    )
+    response = as_auditor.post(f"/audits/{a.pk}/findings/{finding.pk}/reaudit/", {"planned_start": "2027-02-15"})
     new = a.programme.audits.get(reaudit_of=finding)
     assert response["Location"] == f"/audits/{new.pk}/"
     assert [x.user for x in new.auditors.all()] == [world.auditor_a] and new.unit == world.tax_a
+    # The finding is looked up among this audit's: another finding of the municipality is not found here.
+    other = findings.finding_create(
+        unit=world.tax_a, fiscal_year=FY, title="自己点検の指摘", source=Source.SELF_INSPECTION
+    )
+    url = f"/audits/{a.pk}/findings/{other.pk}/reaudit/"
+    assert as_auditor.post(url, {"planned_start": "2027-02-15"}).status_code == 404
+    assert not other.reaudits.exists()
+
+
+def test_the_auditor_adds_evidence_and_corrects_a_completed_item_on_the_web(world: World, as_auditor: Client) -> None:
+    a = approved_audit(world, auditors=[world.auditor_a])
+    services.audit_start(audit=a)
+    item = a.items.order_by("order").first()
+    assert item is not None
+    page = as_auditor.post(f"/audits/{a.pk}/items/{item.pk}/evidence/", follow=True).content.decode()
+    assert "ファイルを選んでください。" in page
+    upload = SimpleUploadedFile("memo.txt", "持出簿の写し".encode(), content_type="text/plain")
+    as_auditor.post(f"/audits/{a.pk}/items/{item.pk}/evidence/", {"file": upload})
+    assert item.evidence.get().name == "memo.txt"
+    for i in a.items.all():
+        services.item_record(item=i, result=ItemResult.CONFORMING)
+    services.audit_complete(audit=a)
+    as_auditor.post(
+        f"/audits/{a.pk}/items/{item.pk}/correct/",
+        {"result": ItemResult.MINOR, "notes": "記録漏れ", "reason": "再確認"},
+    )
+    correction = item.corrections.get()
+    assert correction.result == ItemResult.MINOR and correction.correction_reason == "再確認"
+    # The item is looked up among this audit's items: another audit's item is not found here.
+    other = approved_audit_item(world)
+    assert as_auditor.post(f"/audits/{a.pk}/items/{other.pk}/correct/", {"result": "minor"}).status_code == 404
 
 
 def test_the_programme_lists_the_years_findings_with_their_follow_up(
@@ -172,3 +199,12 @@ def test_each_self_inspection_of_the_year_shows_its_answer_under_its_name(world:
             break
     else:
         raise AssertionError("no audit item shows the self-inspection answers")
+
+
+def approved_audit_item(world: World) -> AuditItem:
+    """An item of another audit of the same municipality (of the other unit, started)."""
+    other = AuditProgramme.objects.get(fiscal_year=FY).audits.exclude(unit=world.tax_a).get()
+    services.audit_start(audit=other)
+    item = other.items.first()
+    assert item is not None
+    return item

@@ -36,6 +36,8 @@ def test_the_demo_admin_sees_every_kind_and_the_unit_head_only_theirs(db: None) 
         "【ISMAP】",
         "【個人情報保護委員会への確報】",
         "【全項目評価の再実施（5年）】",
+        "【重点項目評価の再実施（5年）】",
+        "【基礎項目評価の再実施（5年）】",
         "【重要な変更の再評価】",
     }
     head = _events(User.objects.get(username="demo-head"))  # 所属長 of 税政課
@@ -43,7 +45,8 @@ def test_the_demo_admin_sees_every_kind_and_the_unit_head_only_theirs(db: None) 
     summaries = head.values()
     assert all("税政課" in s for s in summaries if s.startswith(("【自己点検】", "【改善計画】", "【監査】")))
     assert not any(
-        s.startswith(("【保証義務】", "【ISMAP】", "【全項目評価", "【重要な変更")) for s in summaries
+        s.startswith(("【保証義務】", "【ISMAP】", "【全項目評価", "【重点項目評価", "【基礎項目評価", "【重要な変更"))
+        for s in summaries
     )  # municipality-wide
     tokyo = _events(User.objects.get(username="tokyo-admin"))
     assert set(tokyo).isdisjoint(admin)

@@ -93,7 +93,8 @@ def test_a_unit_head_sees_only_incidents_of_their_subtree(world: World, leak: In
     client = login(world.head_a)
     body = client.get("/incidents/?status=all").content.decode()
     assert "通知書の誤送付" in body and "保険年金課の事故" not in body
-    assert client.get(f"/incidents/{other.pk}/").status_code == 404
+    # Own municipality, outside their visible_to: 403 (tenant_object: 404 only outside the municipality).
+    assert client.get(f"/incidents/{other.pk}/").status_code == 403
 
 
 @pytest.mark.parametrize("persona", ["viewer_a", "auditor_a", "head_a"])

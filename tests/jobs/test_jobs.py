@@ -146,3 +146,35 @@ def test_a_living_worker_keeps_its_task(as_admin: Client, campaign: Campaign) ->
     assert reap() == 0
     result.refresh_from_db()
     assert result.status == TaskResultStatus.RUNNING
+
+
+def test_finished_jobs_older_than_30_days_are_deleted_with_their_files_and_running_ones_kept(
+    as_admin: Client, world: World, campaign: Campaign
+) -> None:
+    """Issue 20: old jobs do not pile up. A finished job's page and its ZIP go after KEEP_DAYS; the deletion is in the
+    audit trail; a queued or running job is never touched, however old."""
+    import datetime as dt
+
+    from django.core.files.storage import default_storage
+
+    from piaops.jobs.services import KEEP_DAYS, jobs_prune
+
+    old_url = _start_zip(as_admin, campaign)
+    run_jobs()
+    old = Job.objects.get()
+    assert old.result_name and default_storage.exists(old.result_name)
+    recent_url = _start_zip(as_admin, campaign)
+    run_jobs()
+    _start_zip(as_admin, campaign)  # left queued
+    queued = Job.objects.get(status=JobStatus.QUEUED)
+    Job.objects.filter(pk__in=[old.pk, queued.pk]).update(created_at=timezone.now() - dt.timedelta(days=KEEP_DAYS + 5))
+    Job.objects.filter(pk=old.pk).update(finished_at=timezone.now() - dt.timedelta(days=KEEP_DAYS + 1))
+
+    assert jobs_prune() == 1
+    assert as_admin.get(old_url).status_code == 404
+    assert not default_storage.exists(old.result_name)
+    assert not DBTaskResult.objects.filter(id=old.task_id).exists()
+    assert as_admin.get(recent_url).status_code == 200 and Job.objects.filter(pk=queued.pk).exists()
+    entry = AuditEntry.objects.filter(action=Action.DELETE, object_type="jobs.Job").get()
+    assert entry.municipality_id == world.a.pk and "1 件" in entry.summary
+    assert jobs_prune() == 0  # nothing left to delete

@@ -70,14 +70,15 @@ def test_copying_to_next_year_takes_the_changed_commitments_of_a_new_report(worl
     assert new.deadline == dt.date(2027, 12, 13)  # 2027-12-11 is a Saturday
     assert new.template.version == 2 and new.template.report is not None and new.template.report.version == 2
     marks = dict(new.template.items.filter(category="report").values_list("text", "change"))
-    assert marks["端末は生体認証と二要素認証でログインする。"] == "new"
-    assert marks["所属長は自己点検票により年1回、評価書の記載どおり運用されているかを点検する。"] == "unchanged"
+    # The items ask the commitments as questions (issue 18 §4).
+    assert marks["端末は生体認証と二要素認証でログインしているか。"] == "new"
+    assert marks["所属長は自己点検票により年1回、評価書の記載どおり運用されているかを点検しているか。"] == "unchanged"
     assert list(new.targets.all()) == [world.tax_a]
     assert new.status == CampaignStatus.DRAFT
     services.campaign_launch(campaign=new)
     wb = load_workbook(io.BytesIO(checklist_workbook(new.checklists.get())))
     marked = {row[2]: row[1] for row in wb["自己点検票"].iter_rows(min_row=7, values_only=True)}
-    assert marked["端末は生体認証と二要素認証でログインする。"] == "評価書の記載事項【評価書で新規】"
+    assert marked["端末は生体認証と二要素認証でログインしているか。"] == "評価書の記載事項【評価書で新規】"
 
 
 def test_copying_without_a_new_report_keeps_the_template(world: World) -> None:

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import load_workbook
 
+from piaops.assessments.questions import as_question
 from piaops.audittrail.models import AuditEntry
 from piaops.selfcheck import services
 from piaops.selfcheck.errors import ChecklistInvalid
@@ -60,7 +61,10 @@ def _texts(checklist: Checklist) -> list[str]:
     return [a.item.text for a in checklist.campaign.sort_answers(checklist.answers.select_related("item"))]
 
 
-REPORT_TEXTS = [COMMITMENTS[0][0], COMMITMENTS[1][0]]  # the audit and J-LIS commitments are not unit-checkable
+REPORT_TEXTS = [
+    as_question(COMMITMENTS[0][0]),
+    as_question(COMMITMENTS[1][0]),
+]  # the audit and J-LIS commitments are not unit-checkable
 
 
 def test_each_unit_gets_one_checklist_with_every_templates_items_in_order(world: World) -> None:
@@ -199,7 +203,10 @@ def test_next_year_takes_each_templates_newest_version_and_marks_changed_commitm
     )
     assert new.template == t_report
     changes = dict(t_report.items.values_list("text", "change"))
-    assert changes == {COMMITMENTS[0][0]: "unchanged", "マイナンバー利用事務の端末は顔認証でログインする。": "new"}
+    assert changes == {
+        as_question(COMMITMENTS[0][0]): "unchanged",
+        "マイナンバー利用事務の端末は顔認証でログインしているか。": "new",
+    }
     assert "来年度から追加する項目" in set(t_general.items.values_list("text", flat=True))
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
+from piaops.assessments.questions import as_question
 from piaops.assessments.services import report_import
 from piaops.selfcheck import services
 from piaops.selfcheck.models import Category
@@ -29,9 +30,9 @@ def _report_items(world: World) -> list[str]:
 
 def test_by_default_sections_iii_and_iv_feed_the_checklist(world: World) -> None:
     items = _report_items(world)
-    assert any(g.startswith("評価書 Ⅲ-2-その他") and t == SECTION_III_MEASURE for g, t in items)
+    assert any(g.startswith("評価書 Ⅲ-2-その他") and t == as_question(SECTION_III_MEASURE) for g, t in items)
     assert any(g.startswith("評価書 Ⅳ-2") and SECTION_IV_TRAINING in t for g, t in items)
-    assert not any(t == SECTION_IV_MEASURE for _, t in items)
+    assert not any(t == as_question(SECTION_IV_MEASURE) for _, t in items)
 
 
 @override_settings(PIAOPS_SELFCHECK_SECTIONS=("Ⅳ",))

@@ -12,7 +12,7 @@ def test_a_template_takes_the_commitments_a_unit_can_check_and_the_general_set(w
     template = services.template_create(municipality=world.a, title="自己点検票", report=report)
     texts = list(template.items.order_by("order").values_list("text", flat=True))
     assert texts[0].startswith("所属長は自己点検票により")
-    assert "特定個人情報を扱う端末は二要素認証でログインする。" in texts
+    assert "特定個人情報を扱う端末は二要素認証でログインしているか。" in texts  # asked as a question
     assert not any("監査を年1回" in t for t in texts)  # audits are not a unit's to check
     assert not any("中間サーバー" in t for t in texts)  # another party's measure
     general = template.items.exclude(category__in=[Category.REPORT, Category.ADDED])

@@ -49,7 +49,7 @@ class ApiToken(TenantOwned):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return self.name
+        return str(self.name)
 
     def is_usable(self) -> bool:
         if self.revoked_at is not None:

@@ -49,7 +49,9 @@ def token_revoke(*, token: ApiToken) -> ApiToken:
 
 def token_lookup(raw: str) -> ApiToken | None:
     """The usable token for ``raw`` (not revoked, not expired, user active), or None."""
-    token = ApiToken.objects.select_related("user", "user__municipality").filter(digest=digest_of(raw)).first()
+    token: ApiToken | None = (
+        ApiToken.objects.select_related("user", "user__municipality").filter(digest=digest_of(raw)).first()
+    )
     if token is None or not token.is_usable() or not token.user.is_active:
         return None
     if token.user.municipality_id != token.municipality_id:

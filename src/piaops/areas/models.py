@@ -36,7 +36,7 @@ class Area(TenantOwned):
         constraints = [models.UniqueConstraint(fields=["municipality", "code"], name="area_code_unique")]
 
     def __str__(self) -> str:
-        return self.name
+        return str(self.name)
 
 
 class Card(TenantOwned):
@@ -58,7 +58,7 @@ class Card(TenantOwned):
         ordering = ["card_id", "valid_from"]
 
     def __str__(self) -> str:
-        return self.card_id
+        return str(self.card_id)
 
 
 class AuthorizationQuerySet(TenantQuerySet):
@@ -142,7 +142,7 @@ class DoorLogMapping(TenantOwned):
         constraints = [models.UniqueConstraint(fields=["municipality", "name"], name="doorlogmapping_name_unique")]
 
     def __str__(self) -> str:
-        return self.name
+        return str(self.name)
 
 
 class DoorLogImport(TenantOwned):
@@ -167,7 +167,7 @@ class DoorLogImport(TenantOwned):
         ordering = ["-imported_at"]
 
     def __str__(self) -> str:
-        return self.file_name
+        return str(self.file_name)
 
 
 class Direction(models.TextChoices):

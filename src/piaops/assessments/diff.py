@@ -39,6 +39,10 @@ class ItemChange:
     text_changed: bool = False
     rating_changed: bool = False
     diff_lines: list[tuple[str, str]] = field(default_factory=list)  # ("+"|"-"|" ", line)
+    # The removed and the added sentences, each as segments (changed?, text): a sentence that was edited rather than
+    # replaced has only its changed characters marked, so a reader sees 「3年度に1回以上」 without comparing by eye.
+    old_marked: list[list[tuple[bool, str]]] = field(default_factory=list)
+    new_marked: list[list[tuple[bool, str]]] = field(default_factory=list)
     commitments: list[CommitmentChange] = field(default_factory=list)
 
     @property
@@ -95,6 +99,62 @@ def _text_diff(old: str, new: str) -> list[tuple[str, str]]:
     return rows
 
 
+Segments = list[tuple[bool, str]]
+# Below this similarity two sentences are different sentences, not one edited: marking their characters would only
+# scatter marks over common particles (の、を、に).
+EDITED = 0.5
+
+
+def _char_marks(old: str, new: str) -> tuple[Segments, Segments]:
+    """``old`` and ``new`` as segments (changed?, text), the changed characters marked on each side."""
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    if matcher.ratio() < EDITED:
+        return [(True, old)], [(True, new)]
+    before: Segments = []
+    after: Segments = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if i2 > i1:
+            before.append((op != "equal", old[i1:i2]))
+        if j2 > j1:
+            after.append((op != "equal", new[j1:j2]))
+    return before, after
+
+
+def marked_rows(diff_lines: list[tuple[str, str]]) -> tuple[list[Segments], list[Segments]]:
+    """The removed and the added rows of ``diff_lines``, each as segments: a run of removed sentences followed by a
+    run of added ones is paired in order, and each pair is compared character by character; a row without a partner
+    is marked whole."""
+    old_rows: list[Segments] = []
+    new_rows: list[Segments] = []
+    removed: list[str] = []
+    added: list[str] = []
+
+    def flush() -> None:
+        for k in range(max(len(removed), len(added))):
+            if k < len(removed) and k < len(added):
+                before, after = _char_marks(removed[k], added[k])
+                old_rows.append(before)
+                new_rows.append(after)
+            elif k < len(removed):
+                old_rows.append([(True, removed[k])])
+            else:
+                new_rows.append([(True, added[k])])
+        removed.clear()
+        added.clear()
+
+    for tag, line in diff_lines:
+        if tag == "-":
+            if added:
+                flush()
+            removed.append(line)
+        elif tag == "+":
+            added.append(line)
+        else:
+            flush()
+    flush()
+    return old_rows, new_rows
+
+
 def _key(c: Commitment) -> Key:
     return Key(
         item_path=c.item.number_path,
@@ -133,6 +193,7 @@ def report_diff(old: AssessmentReport, new: AssessmentReport) -> ReportDiff:
         if change.text_changed:
             change.diff_lines = _text_diff(old_text, new_text)
             change.text_changed = any(tag != " " for tag, _ in change.diff_lines)
+            change.old_marked, change.new_marked = marked_rows(change.diff_lines)
         if change.status == "unchanged" and (change.text_changed or change.rating_changed):
             change.status = "changed"
 

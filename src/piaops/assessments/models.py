@@ -276,7 +276,7 @@ class Commitment(TenantOwned):
         ordering = ["report", "order"]
 
     def __str__(self) -> str:
-        return self.text[:60]
+        return str(self.text[:60])
 
     @property
     def cadence_label(self) -> str:

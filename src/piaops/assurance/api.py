@@ -1,9 +1,10 @@
 """Third-party assurance API: contracts with their 再委託 chain, obligations with evidence and history, the ISMAP
 register, list snapshots with their entries and alerts; import a published ISMAP list (Perm.ASSURANCE_MANAGE).
 
-Visibility is the pages' (``views.party_scope``): municipality-wide roles see everything of their municipality; a
-user whose only grants are 事業者担当 sees the contracts and obligations of their own parties (others: 404) and
-not the ISMAP register (403). The import goes through ``services.ismap_import``, as on the page.
+Visibility is the pages' (``models.sees_every_party`` and the models' ``visible_to``): any role but 事業者担当 sees
+everything of its municipality; a user whose only grants are 事業者担当 sees the contracts and obligations of their
+own parties (others: 404) and not the ISMAP register (403). The import goes through ``services.ismap_import``, as on
+the page.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -35,17 +37,20 @@ from piaops.assurance.ismap_list import IsmapListError
 from piaops.assurance.models import (
     CloudService,
     Contract,
+    ContractQuerySet,
     Evidence,
     IsmapAlert,
     IsmapListEntry,
     IsmapSnapshot,
     Obligation,
     ObligationEvent,
+    ObligationQuerySet,
     Subcontract,
+    sees_every_party,
 )
-from piaops.assurance.views import _mine, _require_full_view, party_scope
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm
+from piaops.tenancy.models import User
 
 router = Router(tags=["assurance"])
 
@@ -261,27 +266,27 @@ def _chain(contract: Contract) -> list[dict[str, Any]]:
     return chain
 
 
-def _view(request: HttpRequest) -> Any:
+def _view(request: HttpRequest) -> User:
+    """The caller, once they belong to a municipality (else 404) and hold ``Perm.VIEW`` (else 403)."""
     access.municipality_of(request.user)
     access.require(request.user, Perm.VIEW)
-    return request.user
+    return api_user(request)
 
 
-def _register_view(request: HttpRequest) -> Any:
-    """The ISMAP register and snapshots: municipality-wide roles only (a contractor gets 403, as on the pages)."""
+def _register_view(request: HttpRequest) -> User:
+    """The ISMAP register and snapshots: not for a user who reads only their own parties (403, as on the pages)."""
     user = _view(request)
-    _require_full_view(user)
+    if not sees_every_party(user):
+        raise PermissionDenied("この画面を表示する権限がありません。")
     return user
 
 
-def _contracts(request: HttpRequest) -> Any:
-    user = _view(request)
-    return _mine(user, Contract).for_parties(party_scope(user)).prefetch_related(prefetch("works"))
+def _contracts(request: HttpRequest) -> ContractQuerySet:
+    return Contract.objects.visible_to(_view(request)).prefetch_related(prefetch("works"))
 
 
-def _obligations(request: HttpRequest) -> Any:
-    user = _view(request)
-    return _mine(user, Obligation).for_parties(party_scope(user))
+def _obligations(request: HttpRequest) -> ObligationQuerySet:
+    return Obligation.objects.visible_to(_view(request))
 
 
 # --- contracts and obligations ---------------------------------------------------------------------------------

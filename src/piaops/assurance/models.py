@@ -7,6 +7,7 @@ Writes go through ``services.py``; the dates rules live in ``rules.py``.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -17,8 +18,40 @@ from piaops.assessments.vocab import CommitmentKind
 from piaops.assurance.rules import ismap_is_valid
 from piaops.lib import cadence as cadence_grammar
 from piaops.lib.fields import GuardedCharField, GuardedTextField
+from piaops.tenancy import access
+from piaops.tenancy.access import Perm
 from piaops.tenancy.evidence import StoredFile
-from piaops.tenancy.models import Municipality, Party, TenantOwned, TenantQuerySet, Work
+from piaops.tenancy.models import Municipality, Party, Role, TenantOwned, TenantQuerySet, Work
+
+if TYPE_CHECKING:
+    from piaops.tenancy.models import User
+
+# ---------------------------------------------------------------------------------------------------------------
+# Who reads what: the one rule of the assurance pages, API, menu and reminders
+
+
+def sees_every_party(user: User) -> bool:
+    """Whether ``user`` reads the assurance of every party of their municipality: through any role but 事業者担当,
+    i.e. a municipality-wide role or a 所属長・所属担当者 (assurance has no unit dimension). A user whose only grants
+    are 事業者担当 reads their own parties' contracts, obligations and evidence only, and neither the ISMAP register
+    nor the responsibility matrix."""
+    return access.is_municipality_wide(user, Perm.VIEW) or bool(access.unit_grants(user, Perm.VIEW))
+
+
+def _of_visible_parties(user: User, party_id: str) -> Q:
+    """The rows of ``user``'s municipality whose party (the field path ``party_id``) ``user`` may read."""
+    mine = Q(municipality_id=getattr(user, "municipality_id", None))
+    if sees_every_party(user):
+        return mine
+    own = sorted({g.party_id for g in access.grants(user) if g.role == Role.CONTRACTOR and g.party_id is not None})
+    return mine & Q(**{f"{party_id}__in": own})
+
+
+def visible_parties(user: User) -> models.QuerySet[Party]:
+    """The parties of ``user``'s municipality whose assurance ``user`` may read (``sees_every_party``: all; else
+    the parties of their 事業者担当 grants; none without a grant)."""
+    return Party.objects.filter(_of_visible_parties(user, "pk"))
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # Contracts and 再委託
@@ -28,9 +61,9 @@ class ContractQuerySet(TenantQuerySet):
     def for_municipality(self, municipality: Municipality | int) -> ContractQuerySet:
         return self.filter(municipality=municipality)
 
-    def for_parties(self, party_ids: list[int] | None) -> ContractQuerySet:
-        """All when ``party_ids`` is None (municipality-wide roles), else those parties' contracts."""
-        return self if party_ids is None else self.filter(party_id__in=party_ids)
+    def visible_to(self, user: User) -> ContractQuerySet:
+        """The contracts of ``user``'s municipality they may read: those of ``visible_parties(user)``."""
+        return self.filter(_of_visible_parties(user, "party_id"))
 
     def active_on(self, day: dt.date) -> ContractQuerySet:
         return self.filter(start_date__lte=day).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
@@ -63,7 +96,7 @@ class Contract(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return str(self.title)
 
 
 class Subcontract(TenantOwned):
@@ -94,7 +127,7 @@ class Subcontract(TenantOwned):
         ordering = ["contract", "id"]
 
     def __str__(self) -> str:
-        return self.name
+        return str(self.name)
 
     @property
     def depth(self) -> int:
@@ -116,8 +149,9 @@ class ObligationQuerySet(TenantQuerySet):
     def active(self) -> ObligationQuerySet:
         return self.filter(is_active=True)
 
-    def for_parties(self, party_ids: list[int] | None) -> ObligationQuerySet:
-        return self if party_ids is None else self.filter(party_id__in=party_ids)
+    def visible_to(self, user: User) -> ObligationQuerySet:
+        """The obligations of ``user``'s municipality they may read: those of ``visible_parties(user)``."""
+        return self.filter(_of_visible_parties(user, "party_id"))
 
     def overdue(self, today: dt.date) -> ObligationQuerySet:
         """Active obligations whose due date (a 開庁日) has passed without accepted evidence."""
@@ -160,7 +194,7 @@ class Obligation(TenantOwned):
         ordering = ["next_due", "id"]
 
     def __str__(self) -> str:
-        return self.title
+        return str(self.title)
 
     @property
     def cadence_label(self) -> str:
@@ -168,6 +202,12 @@ class Obligation(TenantOwned):
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.is_active and self.next_due < today
+
+
+class EvidenceQuerySet(TenantQuerySet):
+    def visible_to(self, user: User) -> EvidenceQuerySet:
+        """The evidence of ``user``'s municipality they may read: that of the obligations of ``visible_parties``."""
+        return self.filter(_of_visible_parties(user, "obligation__party_id"))
 
 
 class Evidence(StoredFile):
@@ -208,7 +248,7 @@ class Evidence(StoredFile):
     )
     reviewed_at = models.DateTimeField("確認日時", null=True, blank=True)
 
-    objects = TenantQuerySet.as_manager()
+    objects = EvidenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = "証跡"
@@ -219,7 +259,7 @@ class Evidence(StoredFile):
         ]
 
     def __str__(self) -> str:
-        return self.file_name
+        return str(self.file_name)
 
 
 class ObligationEvent(TenantOwned):

@@ -1,8 +1,9 @@
 """Pages of third-party assurance. Thin: parse, fetch through ``access``, call a service, render.
 
-Who sees what: municipality-wide roles see everything of their municipality; a user whose only grants are
-事業者担当 sees only the contracts and obligations of their own parties (others answer 404) and not the ISMAP
-register nor the responsibility matrix (403). Writes need ``ASSURANCE_MANAGE``, except evidence submission
+Who sees what (``models.sees_every_party`` and the ``visible_to`` of contracts, obligations and evidence): any role
+but 事業者担当 sees everything of their municipality; a user whose only grants are 事業者担当 sees only the parties,
+contracts, obligations and evidence of their own parties (another party's answer 403) and not the ISMAP register
+nor the responsibility matrix (403). Writes need ``ASSURANCE_MANAGE``, except evidence submission
 (``ASSURANCE_CONTRIBUTE``, for the contractor's own party).
 """
 
@@ -45,34 +46,29 @@ from piaops.assurance.models import (
     Obligation,
     Responsibility,
     Subcontract,
+    sees_every_party,
+    visible_parties,
 )
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
 from piaops.core.forms import confirmation_error
 from piaops.tenancy import access
-from piaops.tenancy.access import Perm, get_or_404, scoped, tenant_view
-from piaops.tenancy.models import Party, Role
+from piaops.tenancy.access import Perm, scoped, tenant_object, tenant_view
+from piaops.tenancy.models import Party, User
 
 
-def party_scope(user: Any) -> list[int] | None:
-    """None when the user sees every party (any municipality-wide role), else the ids of their own parties."""
-    grants = access.grants(user)
-    if any(g.role != Role.CONTRACTOR for g in grants):
-        return None
-    return sorted({g.party_id for g in grants if g.party_id is not None})
+def _user(request: HttpRequest) -> User:
+    """The logged-in user (the decorators let no anonymous request through)."""
+    return request.user  # type: ignore[return-value]
 
 
-def _mine(user: Any, model: Any) -> Any:
-    """``model.objects.for_municipality(<the user's municipality>)``, keeping the app's QuerySet methods."""
-    return model.objects.for_municipality(access.municipality_of(user))
-
-
-def _require_full_view(user: Any) -> None:
-    if party_scope(user) is not None:
+def _require_every_party(user: User) -> None:
+    """403 for a user who reads only their own parties (the ISMAP register and the responsibility matrix)."""
+    if not sees_every_party(user):
         raise PermissionDenied("この画面を表示する権限がありません。")
 
 
-def _can_manage(user: Any) -> bool:
+def _can_manage(user: User) -> bool:
     return access.has_perm_somewhere(user, Perm.ASSURANCE_MANAGE)
 
 
@@ -89,32 +85,24 @@ def _form_page(request: HttpRequest, *, form: forms.BaseForm, heading: str, back
     return render(request, "assurance/form.html", {"form": form, "heading": heading, "back": back, **extra})
 
 
-def _visible_party(request: HttpRequest, pk: int) -> Party:
-    scope = party_scope(request.user)
-    qs = Party.objects.all() if scope is None else Party.objects.filter(pk__in=scope)
-    return get_or_404(request.user, qs, pk=pk)
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Overview, parties, contracts
 
 
 @tenant_view(Perm.VIEW)
 def index(request: HttpRequest) -> HttpResponse:
-    user, today = request.user, _today()
-    scope = party_scope(user)
-    obligations = _mine(user, Obligation).for_parties(scope).active().select_related("party")
-    parties = scoped(user, Party).filter(is_active=True)
-    if scope is not None:
-        parties = parties.filter(pk__in=scope)
+    user, today = _user(request), _today()
+    full_view = sees_every_party(user)
+    obligations = Obligation.objects.visible_to(user).active().select_related("party")
+    parties = visible_parties(user).filter(is_active=True)
     context: dict[str, Any] = {
         "overdue": obligations.overdue(today),
         "due_soon": obligations.due_within(today, 30),
         "parties": parties.exclude(kind=Party.Kind.MUNICIPALITY),
         "can_manage": _can_manage(user),
-        "full_view": scope is None,
+        "full_view": full_view,
     }
-    if scope is None:
+    if full_view:
         latest = scoped(user, IsmapSnapshot).first()
         context["latest_snapshot"] = latest
         context["ismap_alerts"] = latest.alerts.open().select_related("service") if latest else []
@@ -123,9 +111,10 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "assurance/index.html", context)
 
 
-@tenant_view(Perm.VIEW)
-def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    party = _visible_party(request, pk)
+@tenant_object(Party, perm=Perm.VIEW)
+def party_detail(request: HttpRequest, party: Party) -> HttpResponse:
+    if not visible_parties(_user(request)).filter(pk=party.pk).exists():  # Party is tenancy's: no visible_to
+        raise PermissionDenied("この操作を行う権限がありません。")
     return render(
         request,
         "assurance/party_detail.html",
@@ -134,17 +123,16 @@ def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contracts": scoped(request.user, Contract).filter(party=party).prefetch_related("works"),
             "obligations": scoped(request.user, Obligation).filter(party=party),
             "services": scoped(request.user, CloudService).filter(party=party),
-            "can_manage": _can_manage(request.user),
+            "can_manage": _can_manage(_user(request)),
             "today": _today(),
         },
     )
 
 
-@tenant_view(Perm.ASSURANCE_MANAGE)
-def contract_create(request: HttpRequest, party_pk: int) -> HttpResponse:
-    party = get_or_404(request.user, Party, pk=party_pk)
+@tenant_object(Party, perm=Perm.ASSURANCE_MANAGE, url_kwarg="party_pk")
+def contract_create(request: HttpRequest, party: Party) -> HttpResponse:
     municipality = access.municipality_of(request.user)
-    form = ContractForm(request.POST or None, municipality=municipality)
+    form = ContractForm(request.POST if request.method == "POST" else None, municipality=municipality)
     if request.method == "POST" and form.is_valid():
         contract = form.save(commit=False)
         contract.municipality, contract.party = municipality, party
@@ -162,10 +150,11 @@ def _party_url(party: Party) -> str:
     return reverse("assurance:party_detail", args=[party.pk])
 
 
-@tenant_view(Perm.ASSURANCE_MANAGE)
-def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    contract = get_or_404(request.user, Contract, pk=pk)
-    form = ContractForm(request.POST or None, instance=contract, municipality=contract.municipality)
+@tenant_object(Contract, perm=Perm.ASSURANCE_MANAGE)
+def contract_edit(request: HttpRequest, contract: Contract) -> HttpResponse:
+    form = ContractForm(
+        request.POST if request.method == "POST" else None, instance=contract, municipality=contract.municipality
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.contract_save(contract=form.save(commit=False), works=form.cleaned_data["works"])
@@ -178,10 +167,8 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, form=form, heading=f"委託契約の編集（{contract}）", back=back)
 
 
-@tenant_view(Perm.VIEW)
-def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = party_scope(request.user)
-    contract = get_or_404(request.user, _mine(request.user, Contract).for_parties(scope), pk=pk)
+@tenant_object(Contract, perm=Perm.VIEW)
+def contract_detail(request: HttpRequest, contract: Contract) -> HttpResponse:
     subcontracts = list(scoped(request.user, Subcontract).filter(contract=contract))
     by_parent: dict[int | None, list[Subcontract]] = {}
     for s in subcontracts:
@@ -201,22 +188,22 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contract": contract,
             "chain": chain,
             "obligations": contract.obligations.all(),
-            "can_manage": _can_manage(request.user),
+            "can_manage": _can_manage(_user(request)),
         },
     )
 
 
-@tenant_view(Perm.ASSURANCE_MANAGE)
-def subcontract_create(request: HttpRequest, contract_pk: int) -> HttpResponse:
-    contract = get_or_404(request.user, Contract, pk=contract_pk)
-    form = SubcontractForm(request.POST or None, contract=contract)
+@tenant_object(Contract, perm=Perm.ASSURANCE_MANAGE, url_kwarg="contract_pk")
+def subcontract_create(request: HttpRequest, contract: Contract) -> HttpResponse:
+    form = SubcontractForm(request.POST if request.method == "POST" else None, contract=contract)
     return _subcontract_form(request, form, contract, heading=f"再委託の登録（{contract}）")
 
 
-@tenant_view(Perm.ASSURANCE_MANAGE)
-def subcontract_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    subcontract = get_or_404(request.user, Subcontract, pk=pk)
-    form = SubcontractForm(request.POST or None, instance=subcontract, contract=subcontract.contract)
+@tenant_object(Subcontract, perm=Perm.ASSURANCE_MANAGE, select=("contract",))
+def subcontract_edit(request: HttpRequest, subcontract: Subcontract) -> HttpResponse:
+    form = SubcontractForm(
+        request.POST if request.method == "POST" else None, instance=subcontract, contract=subcontract.contract
+    )
     return _subcontract_form(request, form, subcontract.contract, heading=f"再委託の編集（{subcontract}）")
 
 
@@ -243,7 +230,7 @@ def _subcontract_form(request: HttpRequest, form: SubcontractForm, contract: Con
 @tenant_view(Perm.VIEW)
 def obligation_list(request: HttpRequest) -> HttpResponse:
     today = _today()
-    qs = _mine(request.user, Obligation).for_parties(party_scope(request.user)).select_related("party", "contract")
+    qs = Obligation.objects.visible_to(_user(request)).select_related("party", "contract")
     state = request.GET.get("state", "")
     if state == "overdue":
         qs = qs.overdue(today)
@@ -252,7 +239,7 @@ def obligation_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "assurance/obligation_list.html",
-        {"obligations": qs, "state": state, "today": today, "can_manage": _can_manage(request.user)},
+        {"obligations": qs, "state": state, "today": today, "can_manage": _can_manage(_user(request))},
     )
 
 
@@ -260,7 +247,9 @@ def obligation_list(request: HttpRequest) -> HttpResponse:
 def obligation_create(request: HttpRequest) -> HttpResponse:
     municipality = access.municipality_of(request.user)
     initial = {"party": request.GET.get("party")} if request.GET.get("party") else None
-    form = ObligationForm(request.POST or None, municipality=municipality, initial=initial)
+    form = ObligationForm(
+        request.POST if request.method == "POST" else None, municipality=municipality, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -274,7 +263,7 @@ def obligation_create(request: HttpRequest) -> HttpResponse:
                 evidence_expected=data["evidence_expected"],
                 nominal_due=data["nominal_due"],
                 today=_today(),
-                actor=request.user,  # type: ignore[arg-type]
+                actor=_user(request),
             )
         except ValidationError as exc:
             _service_errors(form, exc)
@@ -284,15 +273,16 @@ def obligation_create(request: HttpRequest) -> HttpResponse:
     return _form_page(request, form=form, heading="保証義務の登録", back=reverse("assurance:obligation_list"))
 
 
-@tenant_view(Perm.ASSURANCE_MANAGE)
-def obligation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    obligation = get_or_404(request.user, Obligation, pk=pk)
-    form = ObligationForm(request.POST or None, instance=obligation, municipality=obligation.municipality)
+@tenant_object(Obligation, perm=Perm.ASSURANCE_MANAGE)
+def obligation_edit(request: HttpRequest, obligation: Obligation) -> HttpResponse:
+    form = ObligationForm(
+        request.POST if request.method == "POST" else None, instance=obligation, municipality=obligation.municipality
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.obligation_update(
                 obligation=form.save(commit=False),
-                actor=request.user,  # type: ignore[arg-type]
+                actor=_user(request),
             )
         except ValidationError as exc:
             _service_errors(form, exc)
@@ -303,14 +293,8 @@ def obligation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, form=form, heading=f"保証義務の編集（{obligation}）", back=back)
 
 
-def _visible_obligation(request: HttpRequest, pk: int) -> Obligation:
-    qs = _mine(request.user, Obligation).for_parties(party_scope(request.user)).select_related("party", "contract")
-    return get_or_404(request.user, qs, pk=pk)
-
-
-@tenant_view(Perm.VIEW)
-def obligation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    obligation = _visible_obligation(request, pk)
+@tenant_object(Obligation, perm=Perm.VIEW, select=("party", "contract"))
+def obligation_detail(request: HttpRequest, obligation: Obligation) -> HttpResponse:
     return render(
         request,
         "assurance/obligation_detail.html",
@@ -318,7 +302,7 @@ def obligation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "obligation": obligation,
             "evidence": obligation.evidence.select_related("submitted_by", "reviewer"),
             "events": obligation.events.select_related("actor"),
-            "can_manage": _can_manage(request.user),
+            "can_manage": _can_manage(_user(request)),
             "can_submit": access.has_perm_somewhere(request.user, Perm.ASSURANCE_CONTRIBUTE),
             "review_form": ReviewForm(),
             "today": _today(),
@@ -332,19 +316,18 @@ def obligations_sync(request: HttpRequest) -> HttpResponse:
     created = services.obligations_from_commitments(
         municipality=access.municipality_of(request.user),
         today=_today(),
-        actor=request.user,  # type: ignore[arg-type]
+        actor=_user(request),
     )
     messages.success(request, f"評価書の約束から保証義務を{len(created)}件作成しました。")
     return redirect("assurance:obligation_list")
 
 
-@tenant_view(Perm.ASSURANCE_CONTRIBUTE)
-def evidence_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    obligation = _visible_obligation(request, pk)
+@tenant_object(Obligation, perm=Perm.ASSURANCE_CONTRIBUTE, select=("party", "contract"))
+def evidence_submit(request: HttpRequest, obligation: Obligation) -> HttpResponse:
     initial = {"received_on": _today()}
-    form = EvidenceForm(
-        request.POST or None, request.FILES or None, initial=initial, max_bytes=settings.PIAOPS_MAX_UPLOAD_BYTES
-    )
+    data = request.POST if request.method == "POST" else None
+    files = request.FILES if request.method == "POST" else None
+    form = EvidenceForm(data, files, initial=initial, max_bytes=settings.PIAOPS_MAX_UPLOAD_BYTES)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -356,7 +339,7 @@ def evidence_submit(request: HttpRequest, pk: int) -> HttpResponse:
                 period_to=form.cleaned_data["period_to"],
                 received_on=form.cleaned_data["received_on"],
                 summary=form.cleaned_data["summary"],
-                submitted_by=request.user,  # type: ignore[arg-type]
+                submitted_by=_user(request),
             )
         except ValidationError as exc:
             _service_errors(form, exc)
@@ -368,9 +351,8 @@ def evidence_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@tenant_view(Perm.ASSURANCE_MANAGE)
-def evidence_review(request: HttpRequest, pk: int) -> HttpResponse:
-    evidence = get_or_404(request.user, Evidence, pk=pk)
+@tenant_object(Evidence, perm=Perm.ASSURANCE_MANAGE)
+def evidence_review(request: HttpRequest, evidence: Evidence) -> HttpResponse:
     form = ReviewForm(request.POST)
     if form.is_valid():
         try:
@@ -378,7 +360,7 @@ def evidence_review(request: HttpRequest, pk: int) -> HttpResponse:
                 evidence=evidence,
                 accept=form.cleaned_data["decision"] == "accept",
                 note=form.cleaned_data["note"],
-                reviewer=request.user,  # type: ignore[arg-type]
+                reviewer=_user(request),
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -389,13 +371,8 @@ def evidence_review(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("assurance:obligation_detail", pk=evidence.obligation_id)
 
 
-@tenant_view(Perm.VIEW)
-def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
-    scope = party_scope(request.user)
-    qs = scoped(request.user, Evidence)
-    if scope is not None:
-        qs = qs.filter(obligation__party_id__in=scope)
-    evidence = get_or_404(request.user, qs, pk=pk)
+@tenant_object(Evidence, perm=Perm.VIEW)
+def evidence_download(request: HttpRequest, evidence: Evidence) -> FileResponse:
     # Streamed from the storage (a file in the database is read chunk by chunk, README "複数ノード").
     response = FileResponse(evidence.file.open("rb"), content_type="application/octet-stream")
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=evidence.file_name) or ""
@@ -408,7 +385,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @tenant_view(Perm.VIEW)
 def ismap_register(request: HttpRequest) -> HttpResponse:
-    _require_full_view(request.user)
+    _require_every_party(_user(request))
     today = _today()
     municipality = access.municipality_of(request.user)
     warn_days = services.ismap_settings_for(municipality).warn_days
@@ -431,7 +408,7 @@ def ismap_register(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "snapshots": scoped(request.user, IsmapSnapshot)[:10],
-            "can_manage": _can_manage(request.user),
+            "can_manage": _can_manage(_user(request)),
             "warn_days": warn_days,
         },
     )
@@ -440,14 +417,15 @@ def ismap_register(request: HttpRequest) -> HttpResponse:
 @tenant_view(Perm.ASSURANCE_MANAGE)
 def cloud_service_create(request: HttpRequest) -> HttpResponse:
     municipality = access.municipality_of(request.user)
-    form = CloudServiceForm(request.POST or None, municipality=municipality)
+    form = CloudServiceForm(request.POST if request.method == "POST" else None, municipality=municipality)
     return _cloud_service_form(request, form, municipality_id=municipality.pk, heading="クラウドサービスの登録")
 
 
-@tenant_view(Perm.ASSURANCE_MANAGE)
-def cloud_service_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    service = get_or_404(request.user, CloudService, pk=pk)
-    form = CloudServiceForm(request.POST or None, instance=service, municipality=service.municipality)
+@tenant_object(CloudService, perm=Perm.ASSURANCE_MANAGE)
+def cloud_service_edit(request: HttpRequest, service: CloudService) -> HttpResponse:
+    form = CloudServiceForm(
+        request.POST if request.method == "POST" else None, instance=service, municipality=service.municipality
+    )
     return _cloud_service_form(request, form, municipality_id=service.municipality_id, heading=f"{service} の編集")
 
 
@@ -470,7 +448,11 @@ def _cloud_service_form(
 @tenant_view(Perm.ASSURANCE_MANAGE)
 def ismap_import(request: HttpRequest) -> HttpResponse:
     municipality = access.municipality_of(request.user)
-    form = IsmapImportForm(request.POST or None, request.FILES or None, initial={"list_date": _today()})
+    form = IsmapImportForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        initial={"list_date": _today()},
+    )
     errors: list[str] = []
     result = None
     if request.method == "POST" and form.is_valid():
@@ -485,7 +467,7 @@ def ismap_import(request: HttpRequest) -> HttpResponse:
                     file_name=upload.name,
                     list_date=form.cleaned_data["list_date"],
                     dry_run=form.cleaned_data["dry_run"],
-                    imported_by=request.user,  # type: ignore[arg-type]
+                    imported_by=_user(request),
                 )
             except IsmapListError as exc:
                 errors = exc.errors
@@ -503,7 +485,7 @@ def ismap_mapping(request: HttpRequest) -> HttpResponse:
     mapping = normalise_mapping(current.mapping)
     initial: dict[str, Any] = {name: "、".join(mapping[name]) for name in DEFAULT_MAPPING}
     initial["warn_days"] = current.warn_days
-    form = MappingForm(request.POST or None, initial=initial)
+    form = MappingForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.ismap_settings_save(
             municipality=municipality, mapping=form.mapping(), warn_days=form.cleaned_data["warn_days"]
@@ -513,10 +495,9 @@ def ismap_mapping(request: HttpRequest) -> HttpResponse:
     return _form_page(request, form=form, heading="ISMAPリストの列の対応", back=reverse("assurance:ismap_register"))
 
 
-@tenant_view(Perm.VIEW)
-def ismap_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_full_view(request.user)
-    snap = get_or_404(request.user, IsmapSnapshot, pk=pk)
+@tenant_object(IsmapSnapshot, perm=Perm.VIEW)
+def ismap_snapshot(request: HttpRequest, snap: IsmapSnapshot) -> HttpResponse:
+    _require_every_party(_user(request))
     return render(
         request,
         "assurance/ismap_snapshot.html",
@@ -524,15 +505,14 @@ def ismap_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
             "snapshot": snap,
             "alerts": snap.alerts.select_related("service"),
             "entries": snap.entries.all()[:500],
-            "can_manage": _can_manage(request.user),
+            "can_manage": _can_manage(_user(request)),
         },
     )
 
 
 @require_POST
-@tenant_view(Perm.ASSURANCE_MANAGE)
-def ismap_alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
-    alert = get_or_404(request.user, IsmapAlert, pk=pk)
+@tenant_object(IsmapAlert, perm=Perm.ASSURANCE_MANAGE)
+def ismap_alert_acknowledge(request: HttpRequest, alert: IsmapAlert) -> HttpResponse:
     services.ismap_alert_acknowledge(alert=alert)
     messages.success(request, "照合結果を確認済みにしました。")
     return redirect("assurance:ismap_snapshot", pk=alert.snapshot_id)
@@ -544,26 +524,27 @@ def ismap_alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @tenant_view(Perm.VIEW)
 def matrix_view(request: HttpRequest) -> HttpResponse:
-    _require_full_view(request.user)
+    _require_every_party(_user(request))
     municipality = access.municipality_of(request.user)
     names = matrix.party_names(municipality)
     columns = [(heading, names[kind]) for _, heading, kind in MATRIX_PARTIES]
     return render(
         request,
         "assurance/matrix.html",
-        {"rows": scoped(request.user, Responsibility), "columns": columns, "can_manage": _can_manage(request.user)},
+        {"rows": scoped(request.user, Responsibility), "columns": columns, "can_manage": _can_manage(_user(request))},
     )
 
 
 @tenant_view(Perm.ASSURANCE_MANAGE)
 def matrix_row_create(request: HttpRequest) -> HttpResponse:
-    return _matrix_form(request, ResponsibilityForm(request.POST or None), heading="責任分界の行を追加")
+    form = ResponsibilityForm(request.POST if request.method == "POST" else None)
+    return _matrix_form(request, form, heading="責任分界の行を追加")
 
 
-@tenant_view(Perm.ASSURANCE_MANAGE)
-def matrix_row_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    row = get_or_404(request.user, Responsibility, pk=pk)
-    return _matrix_form(request, ResponsibilityForm(request.POST or None, instance=row), heading=f"{row} の編集")
+@tenant_object(Responsibility, perm=Perm.ASSURANCE_MANAGE)
+def matrix_row_edit(request: HttpRequest, row: Responsibility) -> HttpResponse:
+    form = ResponsibilityForm(request.POST if request.method == "POST" else None, instance=row)
+    return _matrix_form(request, form, heading=f"{row} の編集")
 
 
 def _matrix_form(request: HttpRequest, form: ResponsibilityForm, *, heading: str) -> HttpResponse:
@@ -581,9 +562,8 @@ def _matrix_form(request: HttpRequest, form: ResponsibilityForm, *, heading: str
 
 
 @require_POST
-@tenant_view(Perm.ASSURANCE_MANAGE)
-def matrix_row_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    row = get_or_404(request.user, Responsibility, pk=pk)
+@tenant_object(Responsibility, perm=Perm.ASSURANCE_MANAGE)
+def matrix_row_delete(request: HttpRequest, row: Responsibility) -> HttpResponse:
     if error := confirmation_error(request.POST):
         messages.error(request, error)
         return redirect("assurance:matrix")
@@ -605,7 +585,7 @@ def matrix_prefill(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.VIEW)
 def matrix_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    _require_full_view(request.user)
+    _require_every_party(_user(request))
     municipality = access.municipality_of(request.user)
     if fmt == "csv":
         body, content_type = matrix.to_csv(municipality), "text/csv; charset=utf-8"

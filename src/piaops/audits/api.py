@@ -2,28 +2,31 @@
 external tool automates: start an audit, record an item's result, complete it (its non-conformities become
 findings, readable at ``/findings/``).
 
-Visibility is the pages': ``AUDIT_VIEW`` (municipality-wide roles; unit roles have no audit pages). Writes call
-``services`` as ``views.audit_action`` does, and only for an auditor of that audit (``views._is_auditor_of``).
+Visibility is the pages': ``visible_to`` of the models (``AUDIT_VIEW``, municipality-wide roles; unit roles have
+no audit pages). Writes call ``services`` as the audit work pages do, and only for an auditor of that audit
+(``services.is_auditor_of``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router
 from ninja.pagination import paginate
 
 from piaops.api.framework import CursorPagination, GuardedSchema, OutSchema, api_user, prefetch, related, require_write
 from piaops.audits import services
-from piaops.audits.models import Audit, AuditAuditor, AuditEvent, AuditItem, AuditProgramme, AuditReport
-from piaops.audits.views import _is_auditor_of
+from piaops.audits.models import Audit, AuditAuditor, AuditEvent, AuditItem, AuditProgramme, AuditReport, AuditsQuerySet
 from piaops.findings.models import Finding
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm
+from piaops.tenancy.models import User
+
+M = TypeVar("M", bound=Model)
 
 router = Router(tags=["audits"])
 
@@ -151,46 +154,46 @@ class AuditCompleteIn(GuardedSchema):
 # ------------------------------------------------------------------------------------------------ reads
 
 
-def _view(request: HttpRequest) -> Any:
-    access.municipality_of(request.user)
-    access.require(request.user, Perm.AUDIT_VIEW)
-    return request.user
+def _view(request: HttpRequest) -> User:
+    """The caller, who must hold ``AUDIT_VIEW`` (a unit role gets 403 for a list, as on the pages)."""
+    user = api_user(request)
+    access.municipality_of(user)
+    access.require(user, Perm.AUDIT_VIEW)
+    return user
 
 
-def _audits(request: HttpRequest) -> QuerySet[Audit]:
-    return access.scoped(_view(request), Audit).prefetch_related(prefetch("audit_works"), prefetch("auditors"))
-
-
-def _found(request: HttpRequest, model_or_qs: Any, pk: int) -> Any:
-    """The tenant's object, looked up before the right is weighed: another municipality's id answers 404 to every
-    role, and only the tenant's own object answers 403 to a role without the right."""
-    found = access.get_or_404(request.user, model_or_qs, pk=pk)
-    _view(request)
+def _found(request: HttpRequest, qs: QuerySet[M], pk: int) -> M:
+    """The object named by the path, looked up before the right is weighed: another municipality's id answers
+    404 to every role; the tenant's own object answers 403 to a caller it is not ``visible_to``."""
+    user = api_user(request)
+    found = access.get_or_404(user, qs, pk=pk)
+    if not qs.visible_to(user).filter(pk=found.pk).exists():  # type: ignore[attr-defined]
+        raise PermissionDenied("この操作を行う権限がありません。")
     return found
 
 
-def _get(request: HttpRequest, audit_id: int) -> Audit:
-    audits = Audit.objects.prefetch_related(prefetch("audit_works"), prefetch("auditors")).select_related(
+def _audits() -> AuditsQuerySet:
+    """Audits with what their schemas read, prefetched."""
+    return Audit.objects.prefetch_related(prefetch("audit_works"), prefetch("auditors")).select_related(
         "programme", "unit"
     )
-    return _found(request, audits, audit_id)
 
 
 @router.get("/programmes", response=list[ProgrammeOut], summary="監査計画の一覧")
 @paginate(CursorPagination)
 def programmes(request: HttpRequest) -> QuerySet[AuditProgramme]:
-    return access.scoped(_view(request), AuditProgramme)
+    return AuditProgramme.objects.visible_to(_view(request))
 
 
 @router.get("/programmes/{programme_id}", response=ProgrammeOut, summary="監査計画")
 def programme(request: HttpRequest, programme_id: int) -> AuditProgramme:
-    return _found(request, AuditProgramme, programme_id)
+    return _found(request, AuditProgramme.objects.all(), programme_id)
 
 
 @router.get("/audits", response=list[AuditOut], summary="監査の一覧")
 @paginate(CursorPagination)
 def audits(request: HttpRequest, programme_id: int | None = None, fiscal_year: int | None = None) -> QuerySet[Audit]:
-    qs = _audits(request)
+    qs = _audits().visible_to(_view(request))
     if programme_id is not None:
         qs = qs.filter(programme_id=programme_id)
     return qs if fiscal_year is None else qs.filter(programme__fiscal_year=fiscal_year)
@@ -198,28 +201,28 @@ def audits(request: HttpRequest, programme_id: int | None = None, fiscal_year: i
 
 @router.get("/audits/{audit_id}", response=AuditDetailOut, summary="監査（監査項目の結果・指摘事項・履歴つき）")
 def audit(request: HttpRequest, audit_id: int) -> Audit:
-    return _get(request, audit_id)
+    return _found(request, _audits(), audit_id)
 
 
 @router.get("/reports", response=list[AuditReportOut], summary="提出された監査報告（監査結果・フォローアップ結果）")
 @paginate(CursorPagination)
 def reports(request: HttpRequest, fiscal_year: int | None = None) -> QuerySet[AuditReport]:
-    qs = access.scoped(_view(request), AuditReport)
+    qs = AuditReport.objects.visible_to(_view(request))
     return qs if fiscal_year is None else qs.filter(fiscal_year=fiscal_year)
 
 
 @router.get("/reports/{report_id}", response=AuditReportDetailOut, summary="提出された監査報告（内容つき）")
 def report(request: HttpRequest, report_id: int) -> AuditReport:
-    return _found(request, AuditReport, report_id)
+    return _found(request, AuditReport.objects.all(), report_id)
 
 
 # ------------------------------------------------------------------------------------------------ writes
 
 
 def _work(request: HttpRequest, audit_id: int) -> Audit:
-    found = _get(request, audit_id)
+    found = _found(request, _audits(), audit_id)
     require_write(request, Perm.AUDIT_PERFORM)
-    if not _is_auditor_of(api_user(request), found):
+    if not services.is_auditor_of(api_user(request), found):
         raise PermissionDenied("この監査の監査人ではありません。")
     return found
 
@@ -227,7 +230,7 @@ def _work(request: HttpRequest, audit_id: int) -> Audit:
 @router.post("/audits/{audit_id}/start", response=AuditDetailOut, summary="監査を開始する（予定 → 実施中）")
 def audit_start(request: HttpRequest, audit_id: int) -> Audit:
     services.audit_start(audit=_work(request, audit_id), by=api_user(request))
-    return _get(request, audit_id)
+    return _found(request, _audits(), audit_id)
 
 
 @router.post(
@@ -237,7 +240,7 @@ def audit_start(request: HttpRequest, audit_id: int) -> Audit:
 )
 def item_result(request: HttpRequest, audit_id: int, item_id: int, payload: ResultIn) -> AuditItem:
     found = _work(request, audit_id)
-    item = access.get_or_404(request.user, AuditItem.objects.select_related("audit"), pk=item_id, audit=found)
+    item = access.get_or_404(api_user(request), found.items.select_related("audit"), pk=item_id)
     return services.item_record(item=item, by=api_user(request), **payload.dict())
 
 
@@ -248,4 +251,4 @@ def item_result(request: HttpRequest, audit_id: int, item_id: int, payload: Resu
 )
 def audit_complete(request: HttpRequest, audit_id: int, payload: AuditCompleteIn) -> Audit:
     services.audit_complete(audit=_work(request, audit_id), summary=payload.summary, by=api_user(request))
-    return _get(request, audit_id)
+    return _found(request, _audits(), audit_id)

@@ -13,14 +13,29 @@ the 番号制度総括部門, and the Ⅳ-1② rating decision.
 
 from __future__ import annotations
 
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 
 from piaops.assessments.models import Commitment, SectionIVDecision
 from piaops.findings.models import Finding
 from piaops.lib.fields import GuardedCharField, GuardedTextField
+from piaops.tenancy import access
 from piaops.tenancy.evidence import EvidenceFile
-from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, TransitionEvent, Work
+from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, TransitionEvent, User, Work
+
+
+class AuditsQuerySet(TenantQuerySet):
+    """The rows of programmes, audits and reports: who sees them is one rule, :meth:`visible_to`."""
+
+    def visible_to(self, user: User) -> Self:
+        """The rows ``user`` may see: every row of their municipality for a holder of ``Perm.AUDIT_VIEW`` for the
+        whole municipality (管理者・監査人・閲覧者), none for anyone else (unit roles and 事業者担当 have no audit
+        pages: an audit is the governance division's record about a unit, not the unit's own)."""
+        if user.municipality_id is None or not access.is_municipality_wide(user, access.Perm.AUDIT_VIEW):
+            return self.none()
+        return self.filter(municipality_id=user.municipality_id)
 
 
 class ProgrammeStatus(models.TextChoices):
@@ -41,7 +56,7 @@ class AuditProgramme(TenantOwned):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = TenantQuerySet.as_manager()
+    objects = AuditsQuerySet.as_manager()
 
     class Meta:
         verbose_name = "監査計画"
@@ -81,7 +96,7 @@ class Audit(TenantOwned):
         Finding, null=True, blank=True, on_delete=models.SET_NULL, related_name="reaudits", verbose_name="再監査の対象"
     )
 
-    objects = TenantQuerySet.as_manager()
+    objects = AuditsQuerySet.as_manager()
 
     class Meta:
         verbose_name = "監査"
@@ -183,7 +198,7 @@ class AuditItem(TenantOwned):
         ordering = ["audit", "order", "id"]
 
     def __str__(self) -> str:
-        return self.text[:60]
+        return str(self.text[:60])
 
     @property
     def is_nonconforming(self) -> bool:
@@ -246,7 +261,7 @@ class AuditReport(TenantOwned):
     )
     review_comment = GuardedTextField("総括部門のコメント", blank=True, default="")
 
-    objects = TenantQuerySet.as_manager()
+    objects = AuditsQuerySet.as_manager()
 
     class Meta:
         verbose_name = "監査報告"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +21,7 @@ from piaops.audits.models import (
 from piaops.audits.reports import audit_findings
 from piaops.audittrail.services import record_create
 from piaops.findings.models import FindingStatus, FollowUp
-from piaops.tenancy.models import Municipality
+from piaops.tenancy.models import Municipality, User
 
 
 def _submitted(municipality: Municipality, fy: int, kind: str) -> bool:
@@ -100,7 +99,13 @@ def suggest_rating(*, municipality: Municipality, fiscal_year: int, today: dt.da
 
 
 def rating_decide(
-    *, municipality: Municipality, fiscal_year: int, chosen: str, reason: str = "", today: dt.date, by: Any = None
+    *,
+    municipality: Municipality,
+    fiscal_year: int,
+    chosen: str,
+    reason: str = "",
+    today: dt.date,
+    by: User | None = None,
 ) -> AuditRatingDecision:
     """Record the admin's rating. Choosing other than the suggestion needs a reason."""
     suggestion = checked_choice(
@@ -117,7 +122,7 @@ def rating_decide(
             reason=reason,
             numbers=suggestion.decision_numbers(),
             decided_at=timezone.now(),
-            decided_by=by if getattr(by, "pk", None) else None,
+            decided_by=by,
         )
         record_create(decision, municipality_id=municipality.pk, summary="Ⅳ-1②（監査）の評価を決定")
     return decision

@@ -1,8 +1,7 @@
-"""Report pages: generate (download) and submit the two reports, the division's review, and the Ⅳ-1② rating."""
+"""Report pages: generate (download) and submit the two reports, the division's review (receive or return) and
+re-opening, and the Ⅳ-1② rating. One small view per action, each with its form (``forms``)."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,13 +11,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from piaops.assessments.vocab import SectionIVRating
+from piaops.audits import forms
 from piaops.audits import rating as rating_rules
 from piaops.audits import reports as rep
 from piaops.audits.models import AuditRatingDecision, AuditReport, ReportKind
 from piaops.audittrail.services import record_export
-from piaops.core.forms import ReopenForm, confirmation_error
-from piaops.lib.fiscal import FIRST_YEAR, LAST_YEAR, date_in_range
-from piaops.tenancy.access import Perm, get_or_404, has_perm, municipality_of, require, scoped, tenant_view
+from piaops.core.forms import ReopenForm
+from piaops.tenancy.access import Perm, has_perm, municipality_of, require, scoped, tenant_object, tenant_view
 from piaops.tenancy.models import User
 
 CONTENT_TYPES = {
@@ -31,18 +30,6 @@ def _u(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _as_of(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationError("基準日は YYYY-MM-DD の形式で入力してください。") from exc
-    if not date_in_range(day):
-        raise ValidationError(f"基準日は {FIRST_YEAR}年から{LAST_YEAR}年までの日付で入力してください。")
-    return day
-
-
 @tenant_view(Perm.AUDIT_VIEW)
 def reports(request: HttpRequest, fy: int) -> HttpResponse:
     user = _u(request)
@@ -52,7 +39,7 @@ def reports(request: HttpRequest, fy: int) -> HttpResponse:
         {
             "fy": fy,
             "kinds": ReportKind.choices,
-            "reports": scoped(user, AuditReport)
+            "reports": AuditReport.objects.visible_to(user)
             .filter(fiscal_year=fy)
             .select_related("submitted_by", "reviewed_by")
             .prefetch_related("events__by"),
@@ -67,17 +54,19 @@ def reports(request: HttpRequest, fy: int) -> HttpResponse:
 def download(request: HttpRequest, fy: int) -> HttpResponse:
     """A draft of the report as it would be submitted now (not frozen)."""
     user = _u(request)
-    kind, fmt = request.GET.get("kind", ""), request.GET.get("format", "pdf")
-    if kind not in ReportKind.values or fmt not in CONTENT_TYPES:
+    form = forms.ReportDraftForm(request.GET)
+    form.is_valid()
+    if "kind" in form.errors or "format" in form.errors:
         raise Http404("報告書の種類または形式が不正です。")
+    if form.errors:  # the 基準日: not a date, or out of range
+        forms.say_errors(request, form)
+        return redirect("audits:reports", fy=fy)
+    kind, fmt = form.cleaned_data["kind"], form.cleaned_data["format"]
     municipality = municipality_of(user)
     try:
-        data = rep.report_data(
-            municipality=municipality, fiscal_year=fy, kind=kind, as_of=_as_of(request.GET.get("as_of"))
-        )
+        data = rep.report_data(municipality=municipality, fiscal_year=fy, kind=kind, as_of=form.cleaned_data["as_of"])
     except ValidationError as exc:
-        for msg in exc.messages:
-            messages.error(request, msg)
+        forms.say_errors(request, exc)
         return redirect("audits:reports", fy=fy)
     body = rep.render_pdf_bytes(data) if fmt == "pdf" else rep.render_xlsx_bytes(data)
     rows = len(data.get("audits", data.get("followups", [])))
@@ -97,27 +86,26 @@ def download(request: HttpRequest, fy: int) -> HttpResponse:
 @tenant_view(Perm.AUDIT_PERFORM)
 def submit(request: HttpRequest, fy: int) -> HttpResponse:
     user = _u(request)
+    form = forms.ReportSubmitForm(request.POST)
+    if not form.is_valid():
+        forms.say_errors(request, form)
+        return redirect("audits:reports", fy=fy)
     try:
-        if error := confirmation_error(request.POST):
-            raise ValidationError(error)
-        kind = request.POST.get("kind", "")
         rep.report_submit(
             municipality=municipality_of(user),
             fiscal_year=fy,
-            kind=kind,
-            as_of=_as_of(request.POST.get("as_of")),
+            kind=form.cleaned_data["kind"],
+            as_of=form.cleaned_data["as_of"],
             by=user,
         )
         messages.success(request, "報告書を提出しました。")
     except ValidationError as exc:
-        for msg in exc.messages:
-            messages.error(request, msg)
+        forms.say_errors(request, exc)
     return redirect("audits:reports", fy=fy)
 
 
-@tenant_view(Perm.AUDIT_VIEW)
-def report_file(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
-    report = get_or_404(_u(request), AuditReport, pk=pk)
+@tenant_object(AuditReport, perm=Perm.AUDIT_VIEW)
+def report_file(request: HttpRequest, report: AuditReport, fmt: str) -> FileResponse:
     if fmt not in CONTENT_TYPES:
         raise Http404("形式が不正です。")
     field = report.pdf if fmt == "pdf" else report.xlsx
@@ -136,41 +124,50 @@ def report_file(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
 
 
 @require_POST
-@tenant_view(Perm.AUDIT_MANAGE)
-def review(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _u(request)
-    report = get_or_404(user, AuditReport, pk=pk)
+@tenant_object(AuditReport, perm=Perm.AUDIT_MANAGE)
+def report_receive(request: HttpRequest, report: AuditReport) -> HttpResponse:
+    """The division receives (受理) a submitted report (confirmed: it cannot be undone)."""
+    form = forms.ReportReceiveForm(request.POST)
     try:
-        if request.POST.get("action") == "receive" and (error := confirmation_error(request.POST)):
-            raise ValidationError(error)
-        rep.report_review(
-            report=report,
-            accept=request.POST.get("action") == "receive",
-            comment=request.POST.get("comment", ""),
-            by=user,
-        )
-        messages.success(request, "保存しました。")
+        if not form.is_valid():
+            forms.say_errors(request, form)
+        else:
+            rep.report_review(report=report, accept=True, comment=form.cleaned_data["comment"], by=_u(request))
+            messages.success(request, "保存しました。")
     except ValidationError as exc:
-        for msg in exc.messages:
-            messages.error(request, msg)
+        forms.say_errors(request, exc)
     return redirect("audits:reports", fy=report.fiscal_year)
 
 
 @require_POST
-@tenant_view(Perm.AUDIT_MANAGE)
-def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+@tenant_object(AuditReport, perm=Perm.AUDIT_MANAGE)
+def report_return(request: HttpRequest, report: AuditReport) -> HttpResponse:
+    """The division returns (差戻し) a submitted report with its comments."""
+    form = forms.ReportReturnForm(request.POST)
+    try:
+        if not form.is_valid():
+            forms.say_errors(request, form)
+        else:
+            rep.report_review(report=report, accept=False, comment=form.cleaned_data["comment"], by=_u(request))
+            messages.success(request, "保存しました。")
+    except ValidationError as exc:
+        forms.say_errors(request, exc)
+    return redirect("audits:reports", fy=report.fiscal_year)
+
+
+@require_POST
+@tenant_object(AuditReport, perm=Perm.AUDIT_MANAGE)
+def reopen(request: HttpRequest, report: AuditReport) -> HttpResponse:
     """The division re-opens a submitted or received report, with a reason (recorded); a new one is expected."""
-    user = _u(request)
-    report = get_or_404(user, AuditReport, pk=pk)
     form = ReopenForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(form.errors["reason"][0])
-        rep.report_reopen(report=report, reason=form.cleaned_data["reason"], by=user)
-        messages.success(request, "報告書を再開しました。内容を見直して、もう一度提出してください。")
+            forms.say_errors(request, form)
+        else:
+            rep.report_reopen(report=report, reason=form.cleaned_data["reason"], by=_u(request))
+            messages.success(request, "報告書を再開しました。内容を見直して、もう一度提出してください。")
     except ValidationError as exc:
-        for msg in exc.messages:
-            messages.error(request, msg)
+        forms.say_errors(request, exc)
     return redirect("audits:reports", fy=report.fiscal_year)
 
 
@@ -181,20 +178,23 @@ def rating(request: HttpRequest, fy: int) -> HttpResponse:
     today = timezone.localdate()
     if request.method == "POST":
         require(user, Perm.AUDIT_MANAGE)
+        form = forms.RatingForm(request.POST)
         try:
-            rating_rules.rating_decide(
-                municipality=municipality,
-                fiscal_year=fy,
-                chosen=request.POST.get("chosen", ""),
-                reason=request.POST.get("reason", ""),
-                today=today,
-                by=user,
-            )
-            messages.success(request, "評価を記録しました。")
-            return redirect("audits:rating", fy=fy)
+            if not form.is_valid():
+                forms.say_errors(request, form)
+            else:
+                rating_rules.rating_decide(
+                    municipality=municipality,
+                    fiscal_year=fy,
+                    chosen=form.cleaned_data["chosen"],
+                    reason=form.cleaned_data["reason"],
+                    today=today,
+                    by=user,
+                )
+                messages.success(request, "評価を記録しました。")
+                return redirect("audits:rating", fy=fy)
         except ValidationError as exc:
-            for msg in exc.messages:
-                messages.error(request, msg)
+            forms.say_errors(request, exc)
     suggestion = rating_rules.suggest_rating(municipality=municipality, fiscal_year=fy, today=today)
     return render(
         request,

@@ -21,7 +21,6 @@ from piaops.audits.models import (
     AuditItem,
     AuditProgramme,
     AuditReport,
-    AuditReportEvent,
     AuditStatus,
     ItemResult,
     ReportKind,
@@ -29,11 +28,12 @@ from piaops.audits.models import (
 )
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record, snapshot
+from piaops.audittrail.transitions import record_transition
 from piaops.findings.models import Finding, FindingStatus, FollowUp
 from piaops.lib.dates import local_date
 from piaops.lib.fiscal import fiscal_year_end, wareki, wareki_fiscal_year
 from piaops.lib.safeexport import workbook_bytes
-from piaops.tenancy.models import Municipality
+from piaops.tenancy.models import Municipality, User
 
 
 def _d(day: dt.date | None) -> str:
@@ -243,7 +243,7 @@ def render_xlsx_bytes(data: dict[str, Any]) -> bytes:
 
 
 def report_submit(
-    *, municipality: Municipality, fiscal_year: int, kind: str, as_of: dt.date | None = None, by: Any = None
+    *, municipality: Municipality, fiscal_year: int, kind: str, as_of: dt.date | None = None, by: User | None = None
 ) -> AuditReport:
     """Freeze the report: store the PDF, the XLSX and the data as submitted."""
     data = report_data(municipality=municipality, fiscal_year=fiscal_year, kind=kind, as_of=as_of)
@@ -260,7 +260,7 @@ def report_submit(
             pdf_sha256=hashlib.sha256(pdf).hexdigest(),
             xlsx_sha256=hashlib.sha256(xlsx).hexdigest(),
             submitted_at=stamp,
-            submitted_by=by if getattr(by, "pk", None) else None,
+            submitted_by=by,
         )
         report.pdf.save(f"{base}.pdf", ContentFile(pdf), save=False)
         report.xlsx.save(f"{base}.xlsx", ContentFile(xlsx), save=False)
@@ -279,30 +279,7 @@ def report_submit(
     return report
 
 
-def _report_transition(report: AuditReport, *, to: str, by: Any, summary: str, note: str = "") -> None:
-    """Move ``report`` to ``to``: one history row and one audit entry from the same actor (the caller saves)."""
-    before = report.status
-    report.status = to
-    AuditReportEvent.objects.create(
-        municipality_id=report.municipality_id,
-        report=report,
-        from_status=before,
-        to_status=to,
-        at=timezone.now(),
-        by=by if getattr(by, "pk", None) else None,
-        note=note,
-    )
-    record(
-        action=Action.TRANSITION,
-        municipality_id=report.municipality_id,
-        obj=report,
-        summary=summary,
-        before={"status": before},
-        after={"status": to, "comment": note},
-    )
-
-
-def report_review(*, report: AuditReport, accept: bool, comment: str = "", by: Any = None) -> AuditReport:
+def report_review(*, report: AuditReport, accept: bool, comment: str = "", by: User | None = None) -> AuditReport:
     """The division receives the report (受理) or returns it with comments (差戻し)."""
     if report.status != ReportStatus.SUBMITTED:
         raise ValidationError("提出済みの報告書だけ受理・差戻しできます。")
@@ -312,13 +289,20 @@ def report_review(*, report: AuditReport, accept: bool, comment: str = "", by: A
         to = ReportStatus.RECEIVED if accept else ReportStatus.RETURNED
         report.review_comment = comment
         report.reviewed_at = timezone.now()
-        report.reviewed_by = by if getattr(by, "pk", None) else None
-        _report_transition(report, to=to, by=by, summary=f"{report.get_kind_display()}を{to.label}", note=comment)
+        report.reviewed_by = by
+        record_transition(
+            report,  # a model's _meta is a ClassVar, the Protocol's is not
+            to=to,
+            by=by,
+            note=comment,
+            summary=f"{report.get_kind_display()}を{to.label}",
+            extra={"comment": comment},
+        )
         report.save(update_fields=["status", "review_comment", "reviewed_at", "reviewed_by"])
     return report
 
 
-def report_reopen(*, report: AuditReport, reason: str, by: Any = None) -> AuditReport:
+def report_reopen(*, report: AuditReport, reason: str, by: User | None = None) -> AuditReport:
     """Re-open a submitted or received report (the division, with a reason): it no longer counts as submitted
     (nor for the Ⅳ-1② rating) and a new submission is expected. The files and data stay exactly as submitted;
     who re-opened it, when and why are in its history and the trail."""
@@ -327,12 +311,13 @@ def report_reopen(*, report: AuditReport, reason: str, by: Any = None) -> AuditR
     if not reason.strip():
         raise ValidationError({"reason": "再開の理由を入力してください。"})
     with transaction.atomic():
-        _report_transition(
-            report,
+        record_transition(
+            report,  # a model's _meta is a ClassVar, the Protocol's is not
             to=ReportStatus.REOPENED,
             by=by,
-            summary=f"{report.get_kind_display()}を再開（再提出が必要）",
             note=reason.strip(),
+            summary=f"{report.get_kind_display()}を再開（再提出が必要）",
+            extra={"comment": reason.strip()},
         )
         report.save(update_fields=["status"])
     return report

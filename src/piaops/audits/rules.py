@@ -21,7 +21,7 @@ from django.db.models import Q
 
 from piaops.audits.models import Audit, AuditAuditor, AuditProgramme, AuditType, AuditWork
 from piaops.lib.fiscal import fiscal_year_end, fiscal_year_start
-from piaops.tenancy.models import Assignment, Municipality, OrgUnit, Work, WorkUnit
+from piaops.tenancy.models import Assignment, Municipality, OrgUnit, User, Work, WorkUnit
 
 
 def handling_units(municipality: Municipality, fiscal_year: int) -> list[OrgUnit]:
@@ -67,9 +67,9 @@ def units_due_onsite(municipality: Municipality, fiscal_year: int) -> list[tuple
     return due
 
 
-def belongs(user: Any, unit: OrgUnit, *, fiscal_year: int, today: dt.date) -> list[Assignment]:
+def belongs(user: User, unit: OrgUnit, *, fiscal_year: int, today: dt.date) -> list[Assignment]:
     """The auditor's assignments that make them part of ``unit``: on ``today`` or during the 年度."""
-    person_id = getattr(user, "person_id", None)
+    person_id = user.person_id
     if person_id is None:
         return []
     start, end = fiscal_year_start(fiscal_year), fiscal_year_end(fiscal_year)

@@ -8,7 +8,6 @@ approvable). Audit: planned ──start──▶ in_progress ──complete─�
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -23,7 +22,6 @@ from piaops.audits.models import (
     NONCONFORMING,
     Audit,
     AuditAuditor,
-    AuditEvent,
     AuditEvidence,
     AuditItem,
     AuditProgramme,
@@ -35,9 +33,11 @@ from piaops.audits.models import (
 )
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record, record_create, record_update, snapshot
+from piaops.audittrail.transitions import record_transition
 from piaops.findings.models import Finding, Severity, Source
 from piaops.findings.services import finding_create
 from piaops.lib.fiscal import add_years, next_office_day, wareki_fiscal_year
+from piaops.tenancy.access import POLICY, Perm, has_perm
 from piaops.tenancy.evidence import store_file, too_large
 from piaops.tenancy.models import Municipality, OrgUnit, Party, User, Work
 
@@ -50,15 +50,11 @@ GENERAL_ITEMS = (
 )
 
 
-def _by(by: Any) -> Any:
-    return by if getattr(by, "pk", None) else None
-
-
 # ── Programme ──────────────────────────────────────────────────────────────────────────────────────────────
 
 
 def programme_create(
-    *, municipality: Municipality, fiscal_year: int, title: str = "", by: Any = None
+    *, municipality: Municipality, fiscal_year: int, title: str = "", by: User | None = None
 ) -> AuditProgramme:
     if AuditProgramme.objects.filter(municipality=municipality, fiscal_year=fiscal_year).exists():
         raise ValidationError({"fiscal_year": f"{fiscal_year}年度の監査計画は既にあります。"})
@@ -73,7 +69,7 @@ def programme_create(
     return programme
 
 
-def programme_copy(*, source: AuditProgramme, fiscal_year: int, by: Any = None) -> AuditProgramme:
+def programme_copy(*, source: AuditProgramme, fiscal_year: int, by: User | None = None) -> AuditProgramme:
     """A new draft programme with the audits of ``source`` moved to ``fiscal_year`` (dates, scope and auditors).
 
     An auditor who would now need an independence exception is left out: each 年度 needs its own reason.
@@ -123,7 +119,7 @@ def audit_create(
     planned_start: dt.date,
     planned_end: dt.date,
     auditors: list[User],
-    by: Any = None,
+    by: User | None = None,
     today: dt.date | None = None,
     exception_reason: str = "",
     reaudit_of: Finding | None = None,
@@ -164,11 +160,9 @@ def audit_create(
 
 
 def auditor_assign(
-    *, audit: Audit, user: User, exception_reason: str = "", today: dt.date | None = None, by: Any = None
+    *, audit: Audit, user: User, exception_reason: str = "", today: dt.date | None = None, by: User | None = None
 ) -> AuditAuditor:
     """Make ``user`` an auditor of ``audit``. Refused when they belong to the audited unit, unless a reason is given."""
-    from piaops.tenancy.access import POLICY, Perm
-
     if user.municipality_id != audit.municipality_id:
         raise ValidationError("他の団体の利用者は指定できません。")
     if not user.grants.filter(role__in=POLICY[Perm.AUDIT_PERFORM]).exists():
@@ -198,7 +192,7 @@ def auditor_assign(
     return auditor
 
 
-def audit_delete(*, audit: Audit, by: Any = None) -> None:
+def audit_delete(*, audit: Audit, by: User | None = None) -> None:
     _editable(audit.programme)
     with transaction.atomic():
         record(
@@ -211,7 +205,7 @@ def audit_delete(*, audit: Audit, by: Any = None) -> None:
         audit.delete()
 
 
-def programme_propose_onsite(*, programme: AuditProgramme, today: dt.date, by: Any = None) -> list[Audit]:
+def programme_propose_onsite(*, programme: AuditProgramme, today: dt.date, by: User | None = None) -> list[Audit]:
     """Give each due unit the programme leaves out a 現地監査: its 書面監査 in the programme becomes on-site, or a
     new on-site audit of all the unit's works (no auditor yet) is added."""
     _editable(programme)
@@ -249,7 +243,7 @@ def programme_propose_onsite(*, programme: AuditProgramme, today: dt.date, by: A
     return made
 
 
-def programme_approve(*, programme: AuditProgramme, today: dt.date, by: Any = None) -> rules.ProgrammeCheck:
+def programme_approve(*, programme: AuditProgramme, today: dt.date, by: User | None = None) -> rules.ProgrammeCheck:
     """Approve the programme. Refused (with the names of what is missing) while coverage is incomplete or an
     auditor's independence conflict has no recorded reason."""
     _editable(programme)
@@ -268,7 +262,7 @@ def programme_approve(*, programme: AuditProgramme, today: dt.date, by: Any = No
     with transaction.atomic():
         programme.status = ProgrammeStatus.APPROVED
         programme.approved_at = timezone.now()
-        programme.approved_by = _by(by)
+        programme.approved_by = by
         programme.save(update_fields=["status", "approved_at", "approved_by"])
         record(
             action=Action.TRANSITION,
@@ -281,27 +275,13 @@ def programme_approve(*, programme: AuditProgramme, today: dt.date, by: Any = No
     return check
 
 
+def is_auditor_of(user: User, audit: Audit) -> bool:
+    """Whether ``user`` may work on ``audit`` (start, record, complete, correct, plan a re-audit): they hold
+    ``Perm.AUDIT_PERFORM`` and are one of its auditors. The pages and the API ask this one question."""
+    return has_perm(user, Perm.AUDIT_PERFORM) and audit.auditors.filter(user=user).exists()
+
+
 # ── Audit work ─────────────────────────────────────────────────────────────────────────────────────────────
-
-
-def _event(audit: Audit, *, to: str, before: str, by: Any, note: str = "") -> None:
-    AuditEvent.objects.create(
-        municipality_id=audit.municipality_id,
-        audit=audit,
-        from_status=before,
-        to_status=to,
-        at=timezone.now(),
-        by=_by(by),
-        note=note,
-    )
-    record(
-        action=Action.TRANSITION,
-        municipality_id=audit.municipality_id,
-        obj=audit,
-        summary=f"監査の状態: {AuditStatus(before).label} → {AuditStatus(to).label}",
-        before={"status": before},
-        after={"status": to, "note": note},
-    )
 
 
 # Statements about the audit programme itself (who audits what, how often) bind the 番号制度総括部門 and the
@@ -339,7 +319,7 @@ def relevant_commitments(audit: Audit) -> list[Commitment]:
     return [c for c in candidates if is_auditable_at_unit(c)]
 
 
-def audit_start(*, audit: Audit, by: Any = None) -> Audit:
+def audit_start(*, audit: Audit, by: User | None = None) -> Audit:
     """Begin the audit: build the checklist (commitments, else general items). The programme must be approved."""
     if audit.status != AuditStatus.PLANNED:
         raise ValidationError("予定の監査だけ開始できます。")
@@ -353,14 +333,20 @@ def audit_start(*, audit: Audit, by: Any = None) -> Audit:
             AuditItem(municipality_id=audit.municipality_id, audit=audit, order=i, commitment=c, text=text)
             for i, (c, text) in enumerate(rows, start=1)
         )
-        audit.status = AuditStatus.IN_PROGRESS
         audit.started_at = timezone.now()
+        record_transition(
+            audit,  # a model's _meta is a ClassVar, the Protocol's is not
+            to=AuditStatus.IN_PROGRESS,
+            by=by,
+            note=f"監査項目 {len(rows)} 件",
+        )
         audit.save(update_fields=["status", "started_at"])
-        _event(audit, to=AuditStatus.IN_PROGRESS, before=AuditStatus.PLANNED, by=by, note=f"監査項目 {len(rows)} 件")
     return audit
 
 
-def item_record(*, item: AuditItem, result: str, notes: str = "", working_paper: str = "", by: Any = None) -> AuditItem:
+def item_record(
+    *, item: AuditItem, result: str, notes: str = "", working_paper: str = "", by: User | None = None
+) -> AuditItem:
     if item.audit.status != AuditStatus.IN_PROGRESS:
         raise ValidationError("実施中の監査だけ結果を記録できます。完了した監査は訂正として記録してください。")
     if result and result not in ItemResult.values:
@@ -376,7 +362,7 @@ def item_record(*, item: AuditItem, result: str, notes: str = "", working_paper:
     return item
 
 
-def evidence_add(*, item: AuditItem, upload: UploadedFile, by: Any = None) -> AuditEvidence:
+def evidence_add(*, item: AuditItem, upload: UploadedFile, by: User | None = None) -> AuditEvidence:
     """Attach a file to an item of an audit in progress (:func:`piaops.tenancy.evidence.store_file`)."""
     name = upload.name or "file"
     if item.audit.status != AuditStatus.IN_PROGRESS:
@@ -384,7 +370,7 @@ def evidence_add(*, item: AuditItem, upload: UploadedFile, by: Any = None) -> Au
     error = too_large(name, upload.size)
     if error is not None:
         raise error
-    evidence = AuditEvidence(municipality_id=item.municipality_id, item=item, uploaded_by=_by(by))
+    evidence = AuditEvidence(municipality_id=item.municipality_id, item=item, uploaded_by=by)
     store_file(instance=evidence, name=name, data=upload.read(), summary="監査調書の証跡を登録")
     return evidence
 
@@ -392,7 +378,7 @@ def evidence_add(*, item: AuditItem, upload: UploadedFile, by: Any = None) -> Au
 SEVERITY = {ItemResult.MAJOR: Severity.HIGH, ItemResult.MINOR: Severity.LOW}
 
 
-def _finding_for(item: AuditItem, *, by: Any) -> Finding:
+def _finding_for(item: AuditItem, *, by: User | None) -> Finding:
     audit = item.audit
     hashes = [f"{e.name} (SHA-256 {e.sha256})" for e in item.evidence.all()]
     return finding_create(
@@ -410,7 +396,7 @@ def _finding_for(item: AuditItem, *, by: Any) -> Finding:
     )
 
 
-def audit_complete(*, audit: Audit, summary: str = "", by: Any = None) -> list[Finding]:
+def audit_complete(*, audit: Audit, summary: str = "", by: User | None = None) -> list[Finding]:
     """Lock the audit; every non-conformity becomes a finding. Refused while an item has no result."""
     if audit.status != AuditStatus.IN_PROGRESS:
         raise ValidationError("実施中の監査だけ完了できます。")
@@ -420,17 +406,19 @@ def audit_complete(*, audit: Audit, summary: str = "", by: Any = None) -> list[F
         raise ValidationError(f"結果が未記録の監査項目があります（項目 {', '.join(map(str, blank))}）。")
     with transaction.atomic():
         findings = [_finding_for(i, by=by) for i in items if i.is_nonconforming]
-        audit.status = AuditStatus.COMPLETED
         audit.completed_at = timezone.now()
         audit.summary = summary
-        audit.save(update_fields=["status", "completed_at", "summary"])
-        _event(
-            audit, to=AuditStatus.COMPLETED, before=AuditStatus.IN_PROGRESS, by=by, note=f"指摘事項 {len(findings)} 件"
+        record_transition(
+            audit,  # a model's _meta is a ClassVar, the Protocol's is not
+            to=AuditStatus.COMPLETED,
+            by=by,
+            note=f"指摘事項 {len(findings)} 件",
         )
+        audit.save(update_fields=["status", "completed_at", "summary"])
     return findings
 
 
-def audit_reopen(*, audit: Audit, reason: str, by: Any = None) -> Audit:
+def audit_reopen(*, audit: Audit, reason: str, by: User | None = None) -> Audit:
     """Re-open a completed audit (the governance division, with a reason): it is 実施中 again, its items can be
     recorded, and it must be completed again. Who, when and why are in the status history and the trail (an event
     from 完了 is always a re-opening); findings already made stay (one per item, so completing again adds none)."""
@@ -439,17 +427,19 @@ def audit_reopen(*, audit: Audit, reason: str, by: Any = None) -> Audit:
     if not reason.strip():
         raise ValidationError({"reason": "再開の理由を入力してください。"})
     with transaction.atomic():
-        audit.status = AuditStatus.IN_PROGRESS
         audit.completed_at = None
-        audit.save(update_fields=["status", "completed_at"])
-        _event(
-            audit, to=AuditStatus.IN_PROGRESS, before=AuditStatus.COMPLETED, by=by, note=f"再開の理由: {reason.strip()}"
+        record_transition(
+            audit,  # a model's _meta is a ClassVar, the Protocol's is not
+            to=AuditStatus.IN_PROGRESS,
+            by=by,
+            note=f"再開の理由: {reason.strip()}",
         )
+        audit.save(update_fields=["status", "completed_at"])
     return audit
 
 
 def item_correct(
-    *, item: AuditItem, result: str, notes: str, reason: str, working_paper: str = "", by: Any = None
+    *, item: AuditItem, result: str, notes: str, reason: str, working_paper: str = "", by: User | None = None
 ) -> AuditItem:
     """After completion: a new item that corrects ``item`` (which stays as it was). A new non-conformity makes a
     finding; the finding of the corrected item stays (its follow-up decides)."""
@@ -484,7 +474,7 @@ def item_correct(
 
 
 def reaudit_schedule(
-    *, finding: Finding, planned_start: dt.date, audit_type: str = AuditType.ONSITE, by: Any = None
+    *, finding: Finding, planned_start: dt.date, audit_type: str = AuditType.ONSITE, by: User | None = None
 ) -> Audit:
     """Schedule a re-audit of a finding's unit in the programme of the 年度 of ``planned_start``."""
     from piaops.lib.fiscal import fiscal_year
@@ -510,3 +500,14 @@ def reaudit_schedule(
         by=by,
         reaudit_of=finding,
     )
+
+
+def reaudit_plan(
+    *, finding: Finding, planned_start: dt.date, auditor: User, exception_reason: str = "", by: User | None = None
+) -> Audit:
+    """Schedule a re-audit of ``finding`` (:func:`reaudit_schedule`) with ``auditor`` as its auditor
+    (:func:`auditor_assign`): both, or neither."""
+    with transaction.atomic():
+        audit = reaudit_schedule(finding=finding, planned_start=planned_start, by=by)
+        auditor_assign(audit=audit, user=auditor, exception_reason=exception_reason, by=by)
+    return audit

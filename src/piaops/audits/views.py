@@ -1,28 +1,30 @@
 """Audit pages: programmes (with their rule checks), one audit's work, and (in ``report_views``) the reports and
 the Ⅳ-1② rating. Reading needs ``AUDIT_VIEW``; planning ``AUDIT_MANAGE``; audit work ``AUDIT_PERFORM`` and being
-one of the audit's auditors."""
+one of the audit's auditors (``services.is_auditor_of``).
+
+One small view per action, each with its form (``forms``); a view about an object receives it from
+``tenant_object`` (404 outside the municipality, then 403)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from piaops.audits import rules, services
-from piaops.audits.models import Audit, AuditItem, AuditProgramme, AuditType, ItemResult
-from piaops.core.forms import ReopenForm, confirmation_error
+from piaops.audits import forms, rules, services
+from piaops.audits.models import Audit, AuditProgramme, AuditType, ItemResult
+from piaops.core.forms import ConfirmForm, ReopenForm
 from piaops.findings.models import Finding
 from piaops.lib.fiscal import fiscal_year
 from piaops.selfcheck.models import Answer
-from piaops.tenancy.access import Perm, get_or_404, has_perm, municipality_of, scoped, tenant_view
+from piaops.tenancy.access import Perm, get_or_404, has_perm, municipality_of, scoped, tenant_object, tenant_view
 from piaops.tenancy.models import OrgUnit, Role, User, Work
 
 
@@ -30,22 +32,10 @@ def _u(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _date(value: str, label: str = "日付") -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationError(f"{label}は YYYY-MM-DD の形式で入力してください。") from exc
-
-
-def _errors(request: HttpRequest, exc: ValidationError) -> None:
-    for msg in exc.messages:
-        messages.error(request, msg)
-
-
 @tenant_view(Perm.AUDIT_VIEW)
 def index(request: HttpRequest) -> HttpResponse:
     user = _u(request)
-    programmes = scoped(user, AuditProgramme).order_by("-fiscal_year")
+    programmes = AuditProgramme.objects.visible_to(user).order_by("-fiscal_year")
     return render(
         request,
         "audits/index.html",
@@ -61,27 +51,26 @@ def index(request: HttpRequest) -> HttpResponse:
 @tenant_view(Perm.AUDIT_MANAGE)
 def programme_new(request: HttpRequest) -> HttpResponse:
     user = _u(request)
-    municipality = municipality_of(user)
+    form = forms.ProgrammeNewForm(request.POST)
+    if not form.is_valid():
+        forms.say_errors(request, form)
+        return redirect("audits:index")
+    fy: int = form.cleaned_data["fiscal_year"]
     try:
-        fy = int(request.POST.get("fiscal_year", ""))
-        source = scoped(user, AuditProgramme).filter(fiscal_year=fy - 1).first()
-        if request.POST.get("copy") and source is not None:
+        source = AuditProgramme.objects.visible_to(user).filter(fiscal_year=fy - 1).first()
+        if form.cleaned_data["copy"] and source is not None:
             programme = services.programme_copy(source=source, fiscal_year=fy, by=user)
         else:
-            programme = services.programme_create(municipality=municipality, fiscal_year=fy, by=user)
-    except ValueError:
-        messages.error(request, "年度を数字で入力してください。")
-        return redirect("audits:index")
+            programme = services.programme_create(municipality=municipality_of(user), fiscal_year=fy, by=user)
     except ValidationError as exc:
-        _errors(request, exc)
+        forms.say_errors(request, exc)
         return redirect("audits:index")
     return redirect("audits:programme", pk=programme.pk)
 
 
-@tenant_view(Perm.AUDIT_VIEW)
-def programme(request: HttpRequest, pk: int) -> HttpResponse:
+@tenant_object(AuditProgramme, perm=Perm.AUDIT_VIEW)
+def programme(request: HttpRequest, prog: AuditProgramme) -> HttpResponse:
     user = _u(request)
-    prog = get_or_404(user, AuditProgramme, pk=pk)
     today = timezone.localdate()
     check = rules.check_programme(prog, today=today)
     audits = (
@@ -110,55 +99,70 @@ def programme(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@tenant_view(Perm.AUDIT_MANAGE)
-def programme_action(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _u(request)
-    prog = get_or_404(user, AuditProgramme, pk=pk)
-    post = request.POST
-    what = post.get("action", "")
-    today = timezone.localdate()
+@tenant_object(AuditProgramme, perm=Perm.AUDIT_MANAGE)
+def programme_approve(request: HttpRequest, prog: AuditProgramme) -> HttpResponse:
     try:
-        if what == "approve":
-            services.programme_approve(programme=prog, today=today, by=user)
-            messages.success(request, "監査計画を承認しました。")
-        elif what == "propose":
-            made = services.programme_propose_onsite(programme=prog, today=today, by=user)
-            messages.success(request, f"現地監査を {len(made)} 件追加しました。")
-        elif what == "add":
-            unit = get_or_404(user, OrgUnit, pk=post.get("unit"))
-            works = list(scoped(user, Work).filter(pk__in=post.getlist("works")))
-            if not works:
-                raise ValidationError("対象事務を1つ以上選んでください。")
-            auditors = list(scoped(user, User).filter(pk__in=post.getlist("auditors")))
-            start = _date(post.get("planned_start", ""), "開始日")
-            end = _date(post.get("planned_end", "") or post.get("planned_start", ""), "終了日")
-            services.audit_create(
-                programme=prog,
-                unit=unit,
-                works=works,
-                audit_type=post.get("audit_type", ""),
-                planned_start=start,
-                planned_end=end,
-                auditors=auditors,
-                exception_reason=post.get("exception_reason", ""),
-                today=today,
-                by=user,
-            )
-            messages.success(request, "監査を追加しました。")
-        elif what == "delete":
-            if error := confirmation_error(post):
-                raise ValidationError(error)
-            services.audit_delete(audit=get_or_404(user, Audit, pk=post.get("audit"), programme=prog), by=user)
-            messages.success(request, "監査を削除しました。")
-        else:
-            raise ValidationError("不明な操作です。")
+        services.programme_approve(programme=prog, today=timezone.localdate(), by=_u(request))
+        messages.success(request, "監査計画を承認しました。")
     except ValidationError as exc:
-        _errors(request, exc)
-    return redirect("audits:programme", pk=pk)
+        forms.say_errors(request, exc)
+    return redirect("audits:programme", pk=prog.pk)
 
 
-def _is_auditor_of(user: User, audit: Audit) -> bool:
-    return has_perm(user, Perm.AUDIT_PERFORM) and audit.auditors.filter(user=user).exists()
+@require_POST
+@tenant_object(AuditProgramme, perm=Perm.AUDIT_MANAGE)
+def programme_propose(request: HttpRequest, prog: AuditProgramme) -> HttpResponse:
+    """Add the 現地監査 the rotation asks for (``services.programme_propose_onsite``)."""
+    try:
+        made = services.programme_propose_onsite(programme=prog, today=timezone.localdate(), by=_u(request))
+        messages.success(request, f"現地監査を {len(made)} 件追加しました。")
+    except ValidationError as exc:
+        forms.say_errors(request, exc)
+    return redirect("audits:programme", pk=prog.pk)
+
+
+@require_POST
+@tenant_object(AuditProgramme, perm=Perm.AUDIT_MANAGE)
+def audit_new(request: HttpRequest, prog: AuditProgramme) -> HttpResponse:
+    user = _u(request)
+    form = forms.AuditAddForm(request.POST, user=user)
+    if not form.is_valid():
+        forms.say_errors(request, form)
+        return redirect("audits:programme", pk=prog.pk)
+    data = form.cleaned_data
+    try:
+        services.audit_create(
+            programme=prog,
+            unit=data["unit"],
+            works=list(data["works"]),
+            audit_type=data["audit_type"],
+            planned_start=data["planned_start"],
+            planned_end=data["planned_end"],
+            auditors=list(data["auditors"]),
+            exception_reason=data["exception_reason"],
+            today=timezone.localdate(),
+            by=user,
+        )
+        messages.success(request, "監査を追加しました。")
+    except ValidationError as exc:
+        forms.say_errors(request, exc)
+    return redirect("audits:programme", pk=prog.pk)
+
+
+@require_POST
+@tenant_object(Audit, perm=Perm.AUDIT_MANAGE, select=("programme",))
+def audit_delete(request: HttpRequest, audit: Audit) -> HttpResponse:
+    """Remove an audit from its draft programme (confirmed: it cannot be undone)."""
+    form = ConfirmForm(request.POST)
+    try:
+        if not form.is_valid():
+            forms.say_errors(request, form)
+        else:
+            services.audit_delete(audit=audit, by=_u(request))
+            messages.success(request, "監査を削除しました。")
+    except ValidationError as exc:
+        forms.say_errors(request, exc)
+    return redirect("audits:programme", pk=audit.programme_id)
 
 
 def _selfcheck_answers(audit: Audit) -> dict[int, list[Answer]]:
@@ -177,18 +181,22 @@ def _selfcheck_answers(audit: Audit) -> dict[int, list[Answer]]:
     return found
 
 
-@tenant_view(Perm.AUDIT_VIEW)
-def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def audit_findings(audit: Audit) -> QuerySet[Finding]:
+    """The findings made from ``audit``'s non-conformities."""
+    return Finding.objects.filter(
+        municipality_id=audit.municipality_id, source_type="audits.item", source_id__in=audit.items.values("pk")
+    )
+
+
+@tenant_object(Audit, perm=Perm.AUDIT_VIEW, select=("programme", "unit", "reaudit_of"))
+def audit_detail(request: HttpRequest, audit: Audit) -> HttpResponse:
     user = _u(request)
-    audit = get_or_404(user, Audit.objects.select_related("programme", "unit", "reaudit_of"), pk=pk)
     answers = _selfcheck_answers(audit)
     items = list(audit.items.select_related("commitment", "corrects").prefetch_related("evidence", "corrections"))
     rows: list[dict[str, Any]] = [
         {"item": i, "answers": answers.get(i.commitment_id or 0, []), "current": not i.corrections.all()} for i in items
     ]
-    findings = Finding.objects.filter(
-        municipality_id=audit.municipality_id, source_type="audits.item", source_id__in=[i.pk for i in items]
-    ).select_related("unit")
+    findings = audit_findings(audit).select_related("unit")
     return render(
         request,
         "audits/audit.html",
@@ -199,7 +207,7 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": audit.events.select_related("by"),
             "auditors": audit.auditors.select_related("user"),
             "works": audit.works.all(),
-            "can_work": _is_auditor_of(user, audit),
+            "can_work": services.is_auditor_of(user, audit),
             "can_reopen": audit.is_locked and has_perm(user, Perm.AUDIT_MANAGE),
             "reopen_form": ReopenForm(),
             "reopenings": [e for e in audit.events.select_related("by") if e.from_status == "completed"],
@@ -208,80 +216,135 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
-@tenant_view(Perm.AUDIT_VIEW)  # the object is looked up first: another tenant's id answers 404, not 403
-def audit_action(request: HttpRequest, pk: int) -> HttpResponse:
+# ── Audit work: one of the audit's auditors ──────────────────────────────────────────────────────────────────
+
+
+def _auditor(request: HttpRequest, audit: Audit) -> User:
+    """The caller, who must be one of ``audit``'s auditors (else 403)."""
     user = _u(request)
-    audit = get_or_404(user, Audit.objects.select_related("programme", "unit"), pk=pk)
-    post = request.POST
-    what = post.get("action", "")
-    if not _is_auditor_of(user, audit):
+    if not services.is_auditor_of(user, audit):
         raise PermissionDenied("この監査の監査人ではありません。")
+    return user
+
+
+@require_POST
+@tenant_object(Audit, perm=Perm.AUDIT_PERFORM, select=("programme", "unit"))
+def audit_start(request: HttpRequest, audit: Audit) -> HttpResponse:
     try:
-        if what == "start":
-            services.audit_start(audit=audit, by=user)
-        elif what == "complete":
-            if error := confirmation_error(post):
-                raise ValidationError(error)
-            found = services.audit_complete(audit=audit, summary=post.get("summary", ""), by=user)
-            messages.success(request, f"監査を完了しました（指摘事項 {len(found)} 件）。")
-        elif what in ("record", "evidence", "correct"):
-            item = get_or_404(user, AuditItem.objects.select_related("audit"), pk=post.get("item"), audit=audit)
-            if what == "record":
-                services.item_record(
-                    item=item,
-                    result=post.get("result", ""),
-                    notes=post.get("notes", ""),
-                    working_paper=post.get("working_paper", ""),
-                    by=user,
-                )
-            elif what == "evidence":
-                upload = request.FILES.get("file")
-                if upload is None:
-                    raise ValidationError("ファイルを選んでください。")
-                services.evidence_add(item=item, upload=upload, by=user)
-            else:
-                services.item_correct(
-                    item=item,
-                    result=post.get("result", ""),
-                    notes=post.get("notes", ""),
-                    reason=post.get("reason", ""),
-                    working_paper=post.get("working_paper", ""),
-                    by=user,
-                )
-        elif what == "reaudit":
-            finding = get_or_404(user, Finding, pk=post.get("finding"))
-            with transaction.atomic():  # the re-audit and its auditor together, or neither
-                new = services.reaudit_schedule(
-                    finding=finding, planned_start=_date(post.get("planned_start", ""), "再監査の予定日"), by=user
-                )
-                services.auditor_assign(
-                    audit=new, user=user, exception_reason=post.get("exception_reason", ""), by=user
-                )
+        services.audit_start(audit=audit, by=_auditor(request, audit))
+        messages.success(request, "保存しました。")
+    except ValidationError as exc:
+        forms.say_errors(request, exc)
+    return redirect("audits:audit", pk=audit.pk)
+
+
+@require_POST
+@tenant_object(Audit, perm=Perm.AUDIT_PERFORM, select=("programme", "unit"))
+def audit_complete(request: HttpRequest, audit: Audit) -> HttpResponse:
+    """Lock the audit (confirmed: it cannot be undone); its non-conformities become findings."""
+    user = _auditor(request, audit)
+    form = forms.AuditCompleteForm(request.POST)
+    if not form.is_valid():
+        forms.say_errors(request, form)
+        return redirect("audits:audit", pk=audit.pk)
+    try:
+        found = services.audit_complete(audit=audit, summary=form.cleaned_data["summary"], by=user)
+        messages.success(request, f"監査を完了しました（指摘事項 {len(found)} 件）。")
+    except ValidationError as exc:
+        forms.say_errors(request, exc)
+    return redirect("audits:audit", pk=audit.pk)
+
+
+@require_POST
+@tenant_object(Audit, perm=Perm.AUDIT_PERFORM, select=("programme", "unit"))
+def item_record(request: HttpRequest, audit: Audit, item_pk: int) -> HttpResponse:
+    """Record an item's result, notes and working paper while the audit is in progress."""
+    user = _auditor(request, audit)
+    item = get_or_404(user, audit.items.select_related("audit"), pk=item_pk)
+    form = forms.ItemRecordForm(request.POST)
+    try:
+        if not form.is_valid():
+            forms.say_errors(request, form)
+        else:
+            services.item_record(item=item, by=user, **form.cleaned_data)
+            messages.success(request, "保存しました。")
+    except ValidationError as exc:
+        forms.say_errors(request, exc)
+    return redirect("audits:audit", pk=audit.pk)
+
+
+@require_POST
+@tenant_object(Audit, perm=Perm.AUDIT_PERFORM, select=("programme", "unit"))
+def item_evidence(request: HttpRequest, audit: Audit, item_pk: int) -> HttpResponse:
+    """Attach a file to an item of the audit in progress."""
+    user = _auditor(request, audit)
+    item = get_or_404(user, audit.items.select_related("audit"), pk=item_pk)
+    form = forms.EvidenceForm(request.POST, request.FILES)
+    try:
+        if not form.is_valid():
+            forms.say_errors(request, form)
+        else:
+            services.evidence_add(item=item, upload=form.cleaned_data["file"], by=user)
+            messages.success(request, "保存しました。")
+    except ValidationError as exc:
+        forms.say_errors(request, exc)
+    return redirect("audits:audit", pk=audit.pk)
+
+
+@require_POST
+@tenant_object(Audit, perm=Perm.AUDIT_PERFORM, select=("programme", "unit"))
+def item_correct(request: HttpRequest, audit: Audit, item_pk: int) -> HttpResponse:
+    """After completion: record a correction of an item (a new item; the corrected one stays)."""
+    user = _auditor(request, audit)
+    item = get_or_404(user, audit.items.select_related("audit"), pk=item_pk)
+    form = forms.ItemCorrectForm(request.POST)
+    try:
+        if not form.is_valid():
+            forms.say_errors(request, form)
+        else:
+            services.item_correct(item=item, by=user, **form.cleaned_data)
+            messages.success(request, "保存しました。")
+    except ValidationError as exc:
+        forms.say_errors(request, exc)
+    return redirect("audits:audit", pk=audit.pk)
+
+
+@require_POST
+@tenant_object(Audit, perm=Perm.AUDIT_PERFORM, select=("programme", "unit"))
+def reaudit(request: HttpRequest, audit: Audit, finding_pk: int) -> HttpResponse:
+    """Plan a re-audit of one of this audit's findings, with the caller as its auditor."""
+    user = _auditor(request, audit)
+    finding = get_or_404(user, audit_findings(audit), pk=finding_pk)
+    form = forms.ReauditForm(request.POST)
+    try:
+        if not form.is_valid():
+            forms.say_errors(request, form)
+        else:
+            new = services.reaudit_plan(
+                finding=finding,
+                planned_start=form.cleaned_data["planned_start"],
+                auditor=user,
+                exception_reason=form.cleaned_data["exception_reason"],
+                by=user,
+            )
             messages.success(request, "再監査を計画しました。")
             return redirect("audits:audit", pk=new.pk)
-        else:
-            raise ValidationError("不明な操作です。")
     except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        if what not in ("complete",):
-            messages.success(request, "保存しました。")
-    return redirect("audits:audit", pk=pk)
+        forms.say_errors(request, exc)
+    return redirect("audits:audit", pk=audit.pk)
 
 
 @require_POST
-@tenant_view(Perm.AUDIT_MANAGE)
-def audit_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+@tenant_object(Audit, perm=Perm.AUDIT_MANAGE)
+def audit_reopen(request: HttpRequest, audit: Audit) -> HttpResponse:
     """The governance division re-opens a completed audit, with a reason (recorded)."""
-    user = _u(request)
-    audit = get_or_404(user, Audit, pk=pk)
     form = ReopenForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(form.errors["reason"][0])
-        services.audit_reopen(audit=audit, reason=form.cleaned_data["reason"], by=user)
-        messages.success(request, "監査を再開しました。結果を記録し、もう一度完了してください。")
+            forms.say_errors(request, form)
+        else:
+            services.audit_reopen(audit=audit, reason=form.cleaned_data["reason"], by=_u(request))
+            messages.success(request, "監査を再開しました。結果を記録し、もう一度完了してください。")
     except ValidationError as exc:
-        _errors(request, exc)
-    return redirect("audits:audit", pk=pk)
+        forms.say_errors(request, exc)
+    return redirect("audits:audit", pk=audit.pk)

@@ -71,7 +71,8 @@ def snapshot(obj: models.Model, *, exclude: tuple[str, ...] = ("password",)) -> 
         if field.name in exclude:
             continue
         data[field.attname] = getattr(obj, field.attname)
-    return jsonable(data)
+    plain: dict[str, Any] = jsonable(data)
+    return plain
 
 
 def changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

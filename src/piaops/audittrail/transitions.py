@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from django.db import models
 from django.utils import timezone
@@ -20,7 +20,7 @@ class Transitional(Protocol):
     municipality_id: int
     status: str
     events: Any
-    _meta: Any
+    _meta: ClassVar[Any]
 
 
 def actor_for(by: User | None) -> Actor:
@@ -69,8 +69,7 @@ def record_transition(
         action=Action.TRANSITION,
         municipality_id=subject.municipality_id,
         obj=subject,  # type: ignore[arg-type]
-        summary=summary
-        or f"{subject._meta.verbose_name}の状態: {_label(statuses, before)} → {_label(statuses, to)}",
+        summary=summary or f"{subject._meta.verbose_name}の状態: {_label(statuses, before)} → {_label(statuses, to)}",
         before={"status": before} if before else None,
         after={"status": to, "note": note, **(extra or {})},
         actor=actor_for(by),

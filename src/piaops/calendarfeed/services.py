@@ -46,7 +46,9 @@ def token_revoke(*, token: CalendarToken) -> CalendarToken:
 
 def token_lookup(raw: str) -> CalendarToken | None:
     """The usable token for ``raw`` (not revoked, user active and still of the token's municipality), or None."""
-    token = CalendarToken.objects.select_related("user").filter(digest=digest_of(raw), revoked_at__isnull=True).first()
+    token: CalendarToken | None = (
+        CalendarToken.objects.select_related("user").filter(digest=digest_of(raw), revoked_at__isnull=True).first()
+    )
     if token is None or not token.user.is_active or token.user.municipality_id != token.municipality_id:
         return None
     return token

@@ -69,7 +69,7 @@ class ChunkReader(io.RawIOBase):
 class DatabaseStorage(Storage):
     """A Django storage keeping files in the database in chunks; names are like the filesystem's (``a/b/c.pdf``)."""
 
-    def _open(self, name: str, mode: str = "rb") -> File:
+    def _open(self, name: str, mode: str = "rb") -> File[bytes]:
         if set(mode) - {"r", "b"}:
             raise ValueError("DatabaseStorage files are read-only once saved; save a new file instead")
         from piaops.core.models import StoredFile
@@ -80,7 +80,7 @@ class DatabaseStorage(Storage):
         reader: IO[bytes] = io.BufferedReader(ChunkReader(row[0], row[1]), buffer_size=CHUNK_BYTES)
         return File(reader, name=name)
 
-    def _save(self, name: str, content: File) -> str:
+    def _save(self, name: str, content: File[bytes]) -> str:
         from piaops.core.models import StoredChunk, StoredFile
 
         while True:

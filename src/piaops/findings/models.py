@@ -77,7 +77,7 @@ class Finding(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return self.title[:80]
+        return str(self.title[:80])
 
 
 class FollowUp(TenantOwned):

@@ -1,7 +1,7 @@
 """Incidents API: list, detail with timeline; record an incident and timeline notes (Perm.INCIDENT_REPORT); change
 its facts with the version the client read (Perm.INCIDENT_MANAGE; a stale version answers 409 with both versions).
 
-Visibility is the pages' ``views.visible_incidents``; writes go through ``services`` only.
+Visibility is the pages' ``Incident.objects.visible_to``; writes go through ``services`` only.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from piaops.api.framework import (
 )
 from piaops.incidents import services
 from piaops.incidents.models import Incident, IncidentEvent, IncidentQuerySet
-from piaops.incidents.views import visible_incidents
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm
 from piaops.tenancy.models import OrgUnit, Work
@@ -124,7 +123,7 @@ class NoteIn(GuardedSchema):
 def _visible(request: HttpRequest) -> IncidentQuerySet:
     access.municipality_of(request.user)
     access.require(request.user, Perm.VIEW)
-    return visible_incidents(request.user)
+    return Incident.objects.visible_to(api_user(request))
 
 
 def _get(request: HttpRequest, incident_id: int) -> Incident:

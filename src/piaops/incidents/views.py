@@ -1,6 +1,7 @@
-"""Incident pages. Reading: admin, auditor and viewer see every incident of the municipality; unit roles those
-their subtree reported; a 事業者担当 those routed to their party. Recording and notes: Perm.INCIDENT_REPORT.
-Facts, transitions, routing, consultations and PPC dates: Perm.INCIDENT_MANAGE (番号制度総括部門)."""
+"""Incident pages. Reading: ``Incident.objects.visible_to(user)`` (admin, auditor and viewer every incident of the
+municipality; unit roles those their subtree reported; a 事業者担当 those routed to their party). Recording and
+notes: Perm.INCIDENT_REPORT. Facts, transitions, routing, consultations and PPC dates: Perm.INCIDENT_MANAGE
+(番号制度総括部門)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,32 +18,21 @@ from django.views.decorators.http import require_POST
 from piaops.audittrail.services import last_change
 from piaops.incidents import routing, services
 from piaops.incidents.forms import ConsultationForm, IncidentForm, NoteForm, PpcReportForm, RoutingForm, TransitionForm
-from piaops.incidents.models import Incident, IncidentQuerySet, Status
+from piaops.incidents.models import Incident, Status
 from piaops.tenancy import access
-from piaops.tenancy.access import Perm, tenant_view
-from piaops.tenancy.models import Role
+from piaops.tenancy.access import Perm, tenant_object, tenant_view
+from piaops.tenancy.models import User
 
 
-def visible_incidents(user: Any) -> IncidentQuerySet:
-    qs: IncidentQuerySet = access.scoped(user, Incident)  # type: ignore[assignment]
-    user_roles = access.roles(user)
-    if user_roles & {Role.ADMIN, Role.AUDITOR, Role.VIEWER}:
-        return qs
-    condition = Q(created_by=user) | Q(reporting_unit__in=access.visible_units(user))
-    party_ids = [g.party_id for g in access.grants(user) if g.role == Role.CONTRACTOR and g.party_id]
-    if party_ids:
-        condition |= Q(routed_party_id__in=party_ids)
-    return qs.filter(condition)
-
-
-def _get(request: HttpRequest, pk: int) -> Incident:
-    return access.get_or_404(request.user, visible_incidents(request.user), pk=pk)
+def _user(request: HttpRequest) -> User:
+    """The logged-in user (the decorators let no anonymous request through)."""
+    return request.user  # type: ignore[return-value]
 
 
 @tenant_view(Perm.VIEW)
 def index(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    incidents = visible_incidents(request.user).select_related("routed_party", "reporting_unit")
+    incidents = Incident.objects.visible_to(_user(request)).select_related("routed_party", "reporting_unit")
     status = request.GET.get("status", "open")
     if status == "open":
         incidents = incidents.open()
@@ -65,12 +54,12 @@ def index(request: HttpRequest) -> HttpResponse:
 @tenant_view(Perm.INCIDENT_REPORT)
 def create(request: HttpRequest) -> HttpResponse:
     municipality = access.municipality_of(request.user)
-    form = IncidentForm(request.POST or None, municipality=municipality)
+    form = IncidentForm(request.POST if request.method == "POST" else None, municipality=municipality)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         incident = services.incident_record(
             municipality=municipality,
-            user=request.user,  # type: ignore[arg-type]
+            user=_user(request),
             works=data.pop("works"),
             **{k: v for k, v in data.items() if k != "version"},
         )
@@ -79,9 +68,8 @@ def create(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/form.html", {"form": form, "incident": None})
 
 
-@tenant_view(Perm.VIEW)
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _get(request, pk)
+@tenant_object(Incident, perm=Perm.VIEW)
+def detail(request: HttpRequest, incident: Incident) -> HttpResponse:
     can_manage = access.has_perm(request.user, Perm.INCIDENT_MANAGE)
     route = routing.ROUTING_TABLE.get(incident.cause)
     return render(
@@ -105,10 +93,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.INCIDENT_MANAGE)
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _get(request, pk)
-    form = IncidentForm(request.POST or None, instance=incident, municipality=incident.municipality)
+@tenant_object(Incident, perm=Perm.INCIDENT_MANAGE)
+def edit(request: HttpRequest, incident: Incident) -> HttpResponse:
+    form = IncidentForm(
+        request.POST if request.method == "POST" else None, instance=incident, municipality=incident.municipality
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
@@ -117,7 +106,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.incident_update(
                 incident=Incident.objects.get(pk=incident.pk),
-                user=request.user,  # type: ignore[arg-type]
+                user=_user(request),
                 expected_version=version,
                 works=works,
                 **fields,
@@ -132,7 +121,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "incidents/form.html", {"form": form, "incident": incident})
 
 
-def _post_action(request: HttpRequest, incident: Incident, action: Any) -> HttpResponse:
+def _post_action(request: HttpRequest, incident: Incident, action: Callable[[], Any]) -> HttpResponse:
     try:
         action()
     except services.IncidentError as exc:
@@ -141,9 +130,8 @@ def _post_action(request: HttpRequest, incident: Incident, action: Any) -> HttpR
 
 
 @require_POST
-@tenant_view(Perm.INCIDENT_REPORT)
-def add_note(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _get(request, pk)
+@tenant_object(Incident, perm=Perm.INCIDENT_REPORT)
+def add_note(request: HttpRequest, incident: Incident) -> HttpResponse:
     form = NoteForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("text", []):
@@ -154,16 +142,15 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
         incident,
         lambda: services.incident_add_note(
             incident=incident,
-            user=request.user,  # type: ignore[arg-type]
+            user=_user(request),
             text=form.cleaned_data["text"],
         ),
     )
 
 
 @require_POST
-@tenant_view(Perm.INCIDENT_MANAGE)
-def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    incident = _get(request, pk)
+@tenant_object(Incident, perm=Perm.INCIDENT_MANAGE)
+def transition(request: HttpRequest, incident: Incident, name: str) -> HttpResponse:
     form = TransitionForm(request.POST)
     form.is_valid()
     return _post_action(
@@ -171,7 +158,7 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         incident,
         lambda: services.incident_transition(
             incident=incident,
-            user=request.user,  # type: ignore[arg-type]
+            user=_user(request),
             name=name,
             note=form.cleaned_data.get("note", ""),
             expected_version=form.cleaned_data.get("version"),
@@ -179,39 +166,38 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     )
 
 
-def _invalid(request: HttpRequest, incident: Incident, form: Any) -> HttpResponse:
+def _invalid(request: HttpRequest, incident: Incident, form: forms.Form) -> HttpResponse:
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
         for error in errors:
-            messages.error(request, f"{label}：{error}" if label else error)
+            messages.error(request, f"{label}：{error}" if label else str(error))
     return redirect("incidents:detail", pk=incident.pk)
 
 
 def _form_action(
-    request: HttpRequest, pk: int, form_class: type[forms.Form], action: Callable[..., Any]
+    request: HttpRequest, incident: Incident, form_class: type[forms.Form], action: Callable[..., Any]
 ) -> HttpResponse:
     """Validate ``form_class`` from the POST, then ``action(incident=…, user=…, **cleaned_data)``; either way back to
     the incident's page, with the form's or the service's errors as messages (nothing saved then)."""
-    incident = _get(request, pk)
     form = form_class(request.POST)
     if not form.is_valid():
         return _invalid(request, incident, form)
-    return _post_action(request, incident, lambda: action(incident=incident, user=request.user, **form.cleaned_data))
+    return _post_action(request, incident, lambda: action(incident=incident, user=_user(request), **form.cleaned_data))
 
 
 @require_POST
-@tenant_view(Perm.INCIDENT_MANAGE)
-def route(request: HttpRequest, pk: int) -> HttpResponse:
-    return _form_action(request, pk, RoutingForm, services.incident_route)
+@tenant_object(Incident, perm=Perm.INCIDENT_MANAGE)
+def route(request: HttpRequest, incident: Incident) -> HttpResponse:
+    return _form_action(request, incident, RoutingForm, services.incident_route)
 
 
 @require_POST
-@tenant_view(Perm.INCIDENT_MANAGE)
-def consultation(request: HttpRequest, pk: int) -> HttpResponse:
-    return _form_action(request, pk, ConsultationForm, services.consultation_record)
+@tenant_object(Incident, perm=Perm.INCIDENT_MANAGE)
+def consultation(request: HttpRequest, incident: Incident) -> HttpResponse:
+    return _form_action(request, incident, ConsultationForm, services.consultation_record)
 
 
 @require_POST
-@tenant_view(Perm.INCIDENT_MANAGE)
-def ppc_report(request: HttpRequest, pk: int) -> HttpResponse:
-    return _form_action(request, pk, PpcReportForm, services.ppc_report_record)
+@tenant_object(Incident, perm=Perm.INCIDENT_MANAGE)
+def ppc_report(request: HttpRequest, incident: Incident) -> HttpResponse:
+    return _form_action(request, incident, PpcReportForm, services.ppc_report_record)

@@ -50,7 +50,7 @@ class Job(TenantOwned):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return self.title
+        return str(self.title)
 
     @property
     def finished(self) -> bool:

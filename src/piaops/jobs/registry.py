@@ -34,4 +34,5 @@ class Outcome:
 
 
 def function(kind: str) -> Callable[..., Any]:
-    return import_string(JOB_KINDS[kind])
+    found: Callable[..., Any] = import_string(JOB_KINDS[kind])
+    return found

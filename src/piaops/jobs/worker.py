@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import threading
+import time
 
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
@@ -23,9 +24,11 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from piaops.jobs.models import Job, JobStatus, WorkerBeat
+from piaops.jobs.services import jobs_prune
 
 log = logging.getLogger(__name__)
 BEAT_SECONDS = 2.0
+PRUNE_SECONDS = 3600.0  # old finished jobs are deleted at most this often (and when a worker starts)
 STALE_SECONDS = 10.0
 MAX_ATTEMPTS = 2
 WORKER_LOST = "piaops.jobs.worker.WorkerLost"
@@ -82,6 +85,7 @@ class BeatingWorker(Worker):
         self._stop = threading.Event()
         beat(self.worker_id)
         reap()
+        jobs_prune()
         thread = None
         if not self.batch:
             thread = threading.Thread(target=self._beat_loop, name="piaops-worker-beat", daemon=True)
@@ -95,11 +99,16 @@ class BeatingWorker(Worker):
             WorkerBeat.objects.filter(worker_id=self.worker_id).delete()
 
     def _beat_loop(self) -> None:
+        last_prune = time.monotonic()
         while not self._stop.wait(BEAT_SECONDS):
             try:
                 beat(self.worker_id)
                 if handled := reap():
                     log.warning("requeued or failed %d task(s) of stopped workers", handled)
+                if time.monotonic() - last_prune >= PRUNE_SECONDS:
+                    last_prune = time.monotonic()
+                    if pruned := jobs_prune():
+                        log.info("deleted %d old finished job(s)", pruned)
             except DatabaseError:
                 log.warning("worker heartbeat failed", exc_info=True)
             finally:

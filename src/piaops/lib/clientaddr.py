@@ -24,7 +24,7 @@ def client_addr(request: HttpRequest | None) -> str:
     hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
     for hop in reversed(hops):
         if hop not in trusted:
-            return hop
+            return str(hop)
     return addr
 
 

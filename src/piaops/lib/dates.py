@@ -25,14 +25,14 @@ import unicodedata
 
 from django.utils import timezone
 
-from piaops.lib.fiscal import _ERAS
+from piaops.lib.fiscal import ERAS
 
 DATE_HINT = "日付として読めません（例: 2026-04-01、2026/4/1、R8.4.1、令和8年4月1日）。"
 
-_ERA_BY_NAME = {name: start for start, name, _ in _ERAS} | {letter: start for start, _, letter in _ERAS}
+_ERA_BY_NAME = {name: start for start, name, _ in ERAS} | {letter: start for start, _, letter in ERAS}
 # The last day of each era: the day before the next one began.
 _ERA_END = {
-    start: (_ERAS[i - 1][0] - dt.timedelta(days=1)) if i else dt.date.max for i, (start, _, _) in enumerate(_ERAS)
+    start: (ERAS[i - 1][0] - dt.timedelta(days=1)) if i else dt.date.max for i, (start, _, _) in enumerate(ERAS)
 }
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 _WESTERN = re.compile(rf"^(\d{{4}})\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})\s*日?{_TIME}$")

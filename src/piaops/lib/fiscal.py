@@ -28,7 +28,7 @@ def date_in_range(day: dt.date) -> bool:
 
 # (first day, era name, short letter). Newest first; 令和 covers every date piaops deals with in practice, the
 # older eras are there for dates of employment or of old reports.
-_ERAS = (
+ERAS = (
     (dt.date(2019, 5, 1), "令和", "R"),
     (dt.date(1989, 1, 8), "平成", "H"),
     (dt.date(1926, 12, 25), "昭和", "S"),
@@ -56,7 +56,7 @@ def fiscal_half(day: dt.date) -> int:
 
 def era(day: dt.date) -> tuple[str, int]:
     """(era name, era year) of ``day``, e.g. (令和, 8) for 2026-11-25."""
-    for start, name, _ in _ERAS:
+    for start, name, _ in ERAS:
         if day >= start:
             return name, day.year - start.year + 1
     raise ValueError(f"{day.isoformat()} is before 大正, which piaops does not display")

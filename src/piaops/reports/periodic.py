@@ -73,7 +73,7 @@ class PeriodicReport:
         title = self.report.report_number or self.report.title
         for ch in "[]:*?/\\":
             title = title.replace(ch, "・")
-        return title[:31]
+        return str(title[:31])
 
 
 def _day_range(fy: int) -> tuple[dt.datetime, dt.datetime]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from piaops.assessments import demo as assessments_demo
 from piaops.assessments.models import AssessmentReport
 from piaops.lib.fiscal import add_office_days, fiscal_year
 from piaops.reviews import services
@@ -21,7 +22,12 @@ SOURCE = "住民基本台帳人口（各年4月1日現在）から推計"
 def build(*, municipality: Municipality, people: int, today: dt.date) -> None:
     if Review.objects.filter(municipality=municipality).exists():
         return
-    report = AssessmentReport.objects.current().filter(municipality=municipality).order_by("series").first()
+    report = (
+        AssessmentReport.objects.current()
+        .filter(municipality=municipality, works__name=assessments_demo.WORK)
+        .order_by("series")
+        .first()
+    )
     if report is None:
         return
     fy = fiscal_year(today)

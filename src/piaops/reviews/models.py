@@ -115,4 +115,4 @@ class Candidate(TenantOwned):
         constraints = [models.UniqueConstraint(fields=["review", "key"], name="candidate_review_key")]
 
     def __str__(self) -> str:
-        return self.title
+        return str(self.title)

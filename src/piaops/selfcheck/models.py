@@ -91,7 +91,7 @@ class TemplateItem(TenantOwned):
         ordering = ["template", "order", "id"]
 
     def __str__(self) -> str:
-        return self.text[:60]
+        return str(self.text[:60])
 
 
 class CampaignStatus(models.TextChoices):
@@ -341,7 +341,7 @@ class ReviewComment(TenantOwned):
         ordering = ["submission", "item__order"]
 
     def __str__(self) -> str:
-        return self.comment[:40]
+        return str(self.comment[:40])
 
 
 class ChecklistEvent(TransitionEvent):

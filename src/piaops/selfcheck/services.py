@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from piaops.assessments.models import AssessmentReport, Commitment
+from piaops.assessments.questions import as_question
 from piaops.assessments.vocab import CommitmentKind
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record, record_create, record_delete, record_update, snapshot
@@ -122,7 +123,8 @@ def _items_from_report(template: ChecklistTemplate, report: AssessmentReport) ->
             municipality_id=template.municipality_id,
             template=template,
             category=Category.REPORT,
-            text=c.text,
+            # Asked as the question a unit answers (「…を実施しているか。」); the admin may reword any item.
+            text=as_question(c.text),
             guidance=f"評価書 {c.item.number_path} {c.item.title}".strip(),
             commitment=c,
             change=c.change if report.previous_id else "",  # marks only mean something on a revision

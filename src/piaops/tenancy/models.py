@@ -147,7 +147,7 @@ class OrgUnit(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return str(self.name)
 
     def ancestor_ids(self) -> list[int]:
         return [int(p) for p in self.path.strip("/").split("/") if p]
@@ -199,7 +199,7 @@ class Party(TenantOwned):
         constraints = [models.UniqueConstraint(fields=["municipality", "name"], name="party_name_unique")]
 
     def __str__(self) -> str:
-        return self.name
+        return str(self.name)
 
 
 class Person(TenantOwned):
@@ -286,7 +286,7 @@ class Work(TenantOwned):
         constraints = [models.UniqueConstraint(fields=["municipality", "name"], name="work_name_unique")]
 
     def __str__(self) -> str:
-        return self.name
+        return str(self.name)
 
 
 class WorkUnit(TenantOwned):

@@ -37,13 +37,20 @@ from piaops.api.framework import (
 )
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm
-from piaops.tenancy.models import Assignment, OrgUnit, Person
+from piaops.tenancy.models import Assignment, OrgUnit, Person, User
 from piaops.training import services
 from piaops.training.compliance import Row, active_requirements, status_rows
 from piaops.training.compliance import Status as ComplianceStatus
 from piaops.training.importing import ImportFileError, import_records
-from piaops.training.models import Course, Record, Requirement, Result, Session
-from piaops.training.views import _municipality_wide, _require_person_visible
+from piaops.training.models import (
+    Course,
+    Record,
+    Requirement,
+    Result,
+    Session,
+    sees_whole_municipality,
+    visible_people,
+)
 
 router = Router(tags=["training"])
 
@@ -178,10 +185,11 @@ class RecordImportOut(OutSchema):
     created: int
 
 
-def _view(request: HttpRequest, perm: Perm = Perm.VIEW) -> Any:
+def _view(request: HttpRequest, perm: Perm = Perm.VIEW) -> User:
+    """The caller, once they belong to a municipality (else 404) and hold ``perm`` somewhere (else 403)."""
     access.municipality_of(request.user)
     access.require(request.user, perm)
-    return request.user
+    return api_user(request)
 
 
 def _as_of(as_of: dt.date | None) -> dt.date:
@@ -248,9 +256,9 @@ def requirement(request: HttpRequest, requirement_id: int) -> Requirement:
 
 def _records(request: HttpRequest) -> QuerySet[Record]:
     user = _view(request)
-    if not _municipality_wide(user):  # as the records page: unit roles read records person by person
+    if not sees_whole_municipality(user):  # as the records page: unit roles read records person by person
         raise PermissionDenied("この操作を行う権限がありません。")
-    return access.scoped(user, Record)
+    return Record.objects.visible_to(user)
 
 
 @router.get(
@@ -334,7 +342,8 @@ def record_create(request: HttpRequest, payload: RecordIn) -> Status[Record]:
 def person_status(request: HttpRequest, person_id: int, as_of: dt.date | None = None) -> dict[str, Any]:
     user = _view(request, Perm.VIEW_PEOPLE)
     person = access.get_or_404(user, Person, pk=person_id)
-    _require_person_visible(user, person)
+    if not visible_people(user).filter(pk=person.pk).exists():
+        raise PermissionDenied("この操作を行う権限がありません。")
     day = _as_of(as_of)
     reqs = active_requirements(person.municipality_id)
     rows = {r.requirement_id: r for r in status_rows(requirements=reqs, as_of=day, person_ids=[person.pk])}

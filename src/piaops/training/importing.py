@@ -29,7 +29,7 @@ from piaops.lib.mynumber import cell_contains_my_number
 from piaops.lib.textfiles import UndecodableFile, decode_text
 from piaops.lib.xlsxfiles import UnreadableWorkbook, cell_text, xlsx_sheets
 from piaops.tenancy.imported_files import AlreadyImported, Kind, claim, refuse_if_imported
-from piaops.tenancy.models import Municipality, Person
+from piaops.tenancy.models import Municipality, Person, User
 from piaops.training.models import Course, Record, Result, Session
 from piaops.training.services import result_for
 
@@ -146,7 +146,7 @@ def import_records(
     filename: str,
     today: dt.date,
     dry_run: bool = False,
-    recorded_by: Any = None,
+    recorded_by: User | None = None,
     progress: Callable[[int], object] | None = None,
 ) -> ImportResult:
     """Validate every row, then (unless ``dry_run`` or any error) insert all records in one transaction.
@@ -179,7 +179,7 @@ def import_records(
         for pk, course_id, day in Session.objects.for_municipality(municipality).values_list("pk", "course_id", "date")
     }
     pending: list[tuple[Any, ...]] = []
-    recorder_id = recorded_by.pk if getattr(recorded_by, "pk", None) else None
+    recorder_id = recorded_by.pk if recorded_by is not None else None
     now = timezone.now()
     municipality_id, source = municipality.pk, Record.Source.IMPORT.value
     keys: dict[tuple[int, int, dt.date], int] = {}

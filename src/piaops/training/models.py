@@ -7,13 +7,18 @@ The compliance status of a person against a requirement is not stored: it is com
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from piaops.assessments.models import Commitment
 from piaops.lib.fields import GuardedCharField, GuardedTextField
+from piaops.tenancy import access
+from piaops.tenancy.access import Perm
 from piaops.tenancy.models import (
+    Assignment,
     EmploymentType,
     Municipality,
     OrgUnit,
@@ -24,6 +29,37 @@ from piaops.tenancy.models import (
     TenantQuerySet,
     Work,
 )
+
+if TYPE_CHECKING:
+    from piaops.tenancy.models import User
+
+
+def sees_whole_municipality(user: User) -> bool:
+    """Whether ``user`` reads training municipality-wide (管理者・監査人・閲覧者): the overview, the list of all
+    records, the Ⅳ-2 rating. A 所属長・所属担当者 reads their subtrees' rosters and people instead."""
+    return access.is_municipality_wide(user, Perm.VIEW_PEOPLE)
+
+
+def visible_people(user: User) -> models.QuerySet[Person]:
+    """The people of ``user``'s municipality whose training ``user`` may read: every one for a municipality-wide
+    reader, else those with an assignment (past or present) in the subtrees of their unit grants; none for others."""
+    if not getattr(user, "is_authenticated", False) or user.municipality_id is None:
+        return Person.objects.none()
+    people = Person.objects.filter(municipality_id=user.municipality_id)
+    if sees_whole_municipality(user):
+        return people
+    in_subtrees = Assignment.objects.filter(access.in_unit_subtrees(user, Perm.VIEW_PEOPLE))
+    return people.filter(pk__in=in_subtrees.values("person_id"))
+
+
+class RecordQuerySet(TenantQuerySet):
+    def visible_to(self, user: User) -> RecordQuerySet:
+        """The records of ``user``'s municipality they may read: the records of ``visible_people(user)`` — the one
+        rule of the training pages, API and menu."""
+        if not getattr(user, "is_authenticated", False) or user.municipality_id is None:
+            return self.none()
+        mine = self.filter(municipality_id=user.municipality_id)
+        return mine if sees_whole_municipality(user) else mine.filter(person__in=visible_people(user))
 
 
 class Topic(models.TextChoices):
@@ -166,7 +202,7 @@ class Requirement(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return str(self.name)
 
     def timing_text(self) -> str:
         grace = f"（猶予{self.grace_days}日）" if self.grace_days else ""
@@ -229,7 +265,7 @@ class Record(TenantOwned):
     )
     recorded_at = models.DateTimeField("登録日時", auto_now_add=True)
 
-    objects = TenantQuerySet.as_manager()
+    objects = RecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = "受講記録"

@@ -184,7 +184,7 @@ def record_create(
     result: str | None = None,
     score: int | None = None,
     evidence: str = "",
-    recorded_by: Any = None,
+    recorded_by: User | None = None,
 ) -> Record:
     """Record one attendance by hand. Refuses dates outside the person's employment and future dates."""
     if not (person.municipality_id == course.municipality_id):
@@ -201,7 +201,7 @@ def record_create(
         result=result_for(course, result=result, score=score),
         score=score,
         evidence=evidence,
-        recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
+        recorded_by=recorded_by,
     )
     rec.full_clean()
     rec.save()
@@ -219,7 +219,7 @@ def rating_decide(
     rating: int,
     reason: str,
     figures: dict[str, Any],
-    decided_by: Any,
+    decided_by: User | None,
 ) -> RatingDecision:
     """Adopt a Ⅳ-2 rating. A rating other than the suggestion needs a reason."""
     if rating not in Rating.values:
@@ -234,7 +234,7 @@ def rating_decide(
         rating=rating,
         reason=reason,
         figures=figures,
-        decided_by=decided_by if getattr(decided_by, "pk", None) else None,
+        decided_by=decided_by,
     )
     decision.full_clean()
     decision.save()

@@ -18,13 +18,21 @@ from django.utils import timezone
 
 from piaops.lib.safeexport import workbook_bytes
 from piaops.tenancy import access
-from piaops.tenancy.access import Perm, get_or_404, require, scoped, tenant_view
-from piaops.tenancy.models import Assignment, OrgUnit, Person
+from piaops.tenancy.access import Perm, require, scoped, tenant_object, tenant_view
+from piaops.tenancy.models import Assignment, OrgUnit, Person, User
 from piaops.training import services
 from piaops.training.compliance import Row, Status, active_requirements, status_rows, who
 from piaops.training.forms import AsOfForm, CourseForm, ImportForm, RatingForm, RecordForm, RequirementForm, SessionForm
 from piaops.training.importing import ImportFileError, import_records
-from piaops.training.models import Course, RatingDecision, Record, Requirement, Session
+from piaops.training.models import (
+    Course,
+    RatingDecision,
+    Record,
+    Requirement,
+    Session,
+    sees_whole_municipality,
+    visible_people,
+)
 from piaops.training.reminders import BEFORE_DAYS
 from piaops.training.summary import overview, suggest_rating
 
@@ -42,21 +50,19 @@ def _as_of(request: HttpRequest) -> tuple[dt.date, AsOfForm]:
     return timezone.localdate(), AsOfForm(initial={"as_of": timezone.localdate()})
 
 
-def _municipality_wide(user: Any) -> bool:
-    """Whether the user sees people municipality-wide (not only a unit subtree)."""
-    return any(
-        g.role in access.POLICY[Perm.VIEW_PEOPLE] and g.role not in access.UNIT_ROLES for g in access.grants(user)
-    )
+def _user(request: HttpRequest) -> User:
+    """The logged-in user (the decorators let no anonymous request through)."""
+    return request.user  # type: ignore[return-value]
 
 
-def _people(user: Any, ids: set[int]) -> dict[int, Person]:
+def _people(user: User, ids: set[int]) -> dict[int, Person]:
     return {p.pk: p for p in scoped(user, Person).filter(pk__in=ids)}
 
 
 @tenant_view(Perm.VIEW_PEOPLE)
 def index(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    if not _municipality_wide(user):
+    user = _user(request)
+    if not sees_whole_municipality(user):
         unit = next((g.unit for g in access.grants(user) if g.role in access.UNIT_ROLES and g.unit), None)
         if unit is None:
             raise PermissionDenied("この操作を行う権限がありません。")
@@ -123,7 +129,7 @@ def who_list(request: HttpRequest) -> HttpResponse:
     """Who is overdue (or due within ``BEFORE_DAYS`` days, or untrained with access) on the day, a page at a time
     (``WHO_PAGE`` lines, earliest first; the database pages, so the cost does not grow with the list): the list the
     home page's counted lines link to. A unit role sees the people whose current unit is in their subtrees."""
-    user = request.user
+    user = _user(request)
     show = request.GET.get("show", "overdue")
     if show not in WHO_LISTS:
         show = "overdue"
@@ -134,7 +140,7 @@ def who_list(request: HttpRequest) -> HttpResponse:
     as_of, form = _as_of(request)
     units = access.visible_units(user)
     unit_names = dict(units.values_list("pk", "name"))
-    scope = None if _municipality_wide(user) else sorted(unit_names)
+    scope = None if sees_whole_municipality(user) else sorted(unit_names)
     requirements = active_requirements(access.municipality_of(user))
     lines = list(
         who(
@@ -201,10 +207,9 @@ def _roster(unit: OrgUnit, as_of: dt.date) -> tuple[list[Requirement], list[tupl
     return requirements, [(p, [cells[p.pk].get(r.pk) for r in requirements]) for p in people]
 
 
-@tenant_view(Perm.VIEW_PEOPLE)
-def roster(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = get_or_404(request.user, OrgUnit, pk=unit_id)
-    require(request.user, Perm.VIEW_PEOPLE, unit=unit)
+@tenant_object(OrgUnit, perm=Perm.VIEW_PEOPLE, url_kwarg="unit_id")
+def roster(request: HttpRequest, unit: OrgUnit) -> HttpResponse:
+    require(request.user, Perm.VIEW_PEOPLE, unit=unit)  # the unit itself must lie in the user's subtrees
     as_of, form = _as_of(request)
     requirements, table = _roster(unit, as_of)
     if request.GET.get("format") == "xlsx" and not form.errors:
@@ -252,18 +257,10 @@ def _roster_xlsx(
     return response
 
 
-def _require_person_visible(user: Any, person: Person) -> None:
-    if _municipality_wide(user):
-        return
-    visible = access.visible_units(user)
-    if not person.assignments.filter(unit__in=visible).exists():
+@tenant_object(Person, perm=Perm.VIEW_PEOPLE, url_kwarg="person_id")
+def person_detail(request: HttpRequest, person: Person) -> HttpResponse:
+    if not visible_people(_user(request)).filter(pk=person.pk).exists():
         raise PermissionDenied("この操作を行う権限がありません。")
-
-
-@tenant_view(Perm.VIEW_PEOPLE)
-def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = get_or_404(request.user, Person, pk=person_id)
-    _require_person_visible(request.user, person)
     as_of, form = _as_of(request)
     requirements = active_requirements(person.municipality_id)
     rows = {r.requirement_id: r for r in status_rows(requirements=requirements, as_of=as_of, person_ids=[person.pk])}
@@ -295,9 +292,8 @@ def course_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.VIEW)
-def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = get_or_404(request.user, Course, pk=course_id)
+@tenant_object(Course, perm=Perm.VIEW, url_kwarg="course_id")
+def course_detail(request: HttpRequest, course: Course) -> HttpResponse:
     can_manage = access.has_perm_somewhere(request.user, Perm.TRAINING_MANAGE)
     form = SessionForm()
     if request.method == "POST":
@@ -321,10 +317,18 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
 
 
 @tenant_view(Perm.TRAINING_MANAGE)
-def course_form(request: HttpRequest, course_id: int | None = None) -> HttpResponse:
-    municipality = access.municipality_of(request.user)
-    course = get_or_404(request.user, Course, pk=course_id) if course_id else Course(municipality=municipality)
-    form = CourseForm(request.POST or None, instance=course)
+def course_new(request: HttpRequest) -> HttpResponse:
+    return _course_page(request, Course(municipality=access.municipality_of(request.user)), "研修の登録")
+
+
+@tenant_object(Course, perm=Perm.TRAINING_MANAGE, url_kwarg="course_id")
+def course_edit(request: HttpRequest, course: Course) -> HttpResponse:
+    return _course_page(request, course, "研修の編集")
+
+
+def _course_page(request: HttpRequest, course: Course, title: str) -> HttpResponse:
+    """The form of a new or an existing course; a valid POST saves it and opens the course's page."""
+    form = CourseForm(request.POST if request.method == "POST" else None, instance=course)
     if request.method == "POST" and form.is_valid():
         try:
             services.course_save(course=form.instance)
@@ -333,9 +337,7 @@ def course_form(request: HttpRequest, course_id: int | None = None) -> HttpRespo
         else:
             messages.success(request, "研修を保存しました。")
             return redirect("training:course", course_id=form.instance.pk)
-    return render(
-        request, "training/form.html", {"form": form, "title": "研修の登録" if not course_id else "研修の編集"}
-    )
+    return render(request, "training/form.html", {"form": form, "title": title})
 
 
 # --- requirements ---------------------------------------------------------------------------------------------
@@ -352,14 +354,21 @@ def requirement_list(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view(Perm.TRAINING_MANAGE)
-def requirement_form(request: HttpRequest, requirement_id: int | None = None) -> HttpResponse:
-    municipality = access.municipality_of(request.user)
-    requirement = (
-        get_or_404(request.user, Requirement, pk=requirement_id)
-        if requirement_id
-        else Requirement(municipality=municipality)
-    )
-    form = RequirementForm(request.POST or None, instance=requirement, municipality=municipality)
+def requirement_new(request: HttpRequest) -> HttpResponse:
+    requirement = Requirement(municipality=access.municipality_of(request.user))
+    return _requirement_page(request, requirement, "受講要件の登録")
+
+
+@tenant_object(Requirement, perm=Perm.TRAINING_MANAGE, url_kwarg="requirement_id")
+def requirement_edit(request: HttpRequest, requirement: Requirement) -> HttpResponse:
+    return _requirement_page(request, requirement, "受講要件の編集")
+
+
+def _requirement_page(request: HttpRequest, requirement: Requirement, title: str) -> HttpResponse:
+    """The form of a new or an existing requirement; a valid POST saves it and opens the list."""
+    municipality = requirement.municipality
+    data = request.POST if request.method == "POST" else None
+    form = RequirementForm(data, instance=requirement, municipality=municipality)
     if request.method == "POST" and form.is_valid():
         try:
             services.requirement_save(requirement=form.instance, courses=form.cleaned_data["courses"])
@@ -368,7 +377,6 @@ def requirement_form(request: HttpRequest, requirement_id: int | None = None) ->
         else:
             messages.success(request, "受講要件を保存しました。")
             return redirect("training:requirements")
-    title = "受講要件の編集" if requirement_id else "受講要件の登録"
     return render(request, "training/form.html", {"form": form, "title": title})
 
 
@@ -379,7 +387,8 @@ def requirement_form(request: HttpRequest, requirement_id: int | None = None) ->
 def record_new(request: HttpRequest) -> HttpResponse:
     municipality = access.municipality_of(request.user)
     initial = {"staff_number": request.GET.get("staff_number", "")}
-    form = RecordForm(request.POST or None, municipality=municipality, initial=initial)
+    posted = request.POST if request.method == "POST" else None
+    form = RecordForm(posted, municipality=municipality, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         person = scoped(request.user, Person).filter(staff_number=data["staff_number"]).first()
@@ -396,7 +405,7 @@ def record_new(request: HttpRequest) -> HttpResponse:
                     result=data["result"] or None,
                     score=data["score"],
                     evidence=data["evidence"] or "",
-                    recorded_by=request.user,
+                    recorded_by=_user(request),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -408,7 +417,8 @@ def record_new(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.TRAINING_MANAGE)
 def record_import(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = ImportForm(request.POST if posted else None, request.FILES if posted else None)
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -419,7 +429,7 @@ def record_import(request: HttpRequest) -> HttpResponse:
                 filename=upload.name,
                 today=timezone.localdate(),
                 dry_run=form.cleaned_data["dry_run"],
-                recorded_by=request.user,
+                recorded_by=_user(request),
             )
         except ImportFileError as exc:
             form.add_error("file", str(exc))
@@ -433,9 +443,13 @@ def record_import(request: HttpRequest) -> HttpResponse:
 @tenant_view(Perm.VIEW)
 def records(request: HttpRequest) -> HttpResponse:
     """The latest records (the full history of a person is on their page)."""
-    if not _municipality_wide(request.user):
+    if not sees_whole_municipality(_user(request)):
         raise PermissionDenied("この操作を行う権限がありません。")
-    latest = scoped(request.user, Record).select_related("person", "course", "session").order_by("-recorded_at", "-id")
+    latest = (
+        Record.objects.visible_to(_user(request))
+        .select_related("person", "course", "session")
+        .order_by("-recorded_at", "-id")
+    )
     return render(request, "training/records.html", {"records": latest[:LIST_LIMIT], "limit": LIST_LIMIT})
 
 
@@ -444,12 +458,12 @@ def records(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.REPORTS_VIEW)
 def rating(request: HttpRequest) -> HttpResponse:
-    if not _municipality_wide(request.user):
+    if not sees_whole_municipality(_user(request)):
         raise PermissionDenied("この操作を行う権限がありません。")
     municipality = access.municipality_of(request.user)
     as_of, as_of_form = _as_of(request)
     suggestion = suggest_rating(municipality, as_of)
-    form = RatingForm(request.POST or None, initial={"rating": suggestion.rating})
+    form = RatingForm(request.POST if request.method == "POST" else None, initial={"rating": suggestion.rating})
     if request.method == "POST":
         require(request.user, Perm.TRAINING_MANAGE)
         if form.is_valid():
@@ -464,7 +478,7 @@ def rating(request: HttpRequest) -> HttpResponse:
                     rating=form.cleaned_data["rating"],
                     reason=form.cleaned_data["reason"] or "",
                     figures=suggestion.figures,
-                    decided_by=request.user,
+                    decided_by=_user(request),
                 )
             except ValidationError as exc:
                 form.add_error("reason", exc)

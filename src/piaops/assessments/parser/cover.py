@@ -9,7 +9,7 @@ from piaops.assessments.parsed import ParsedReport
 from piaops.assessments.parser.normalize import LABEL, Piece, compact
 from piaops.assessments.vocab import Tier
 
-_ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
+ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
 _DATE = re.compile(
     r"(?:(?P<era>令和|平成|昭和)\s*(?P<ey>\d{1,2}|元)|(?P<y>\d{4}))\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"
 )
@@ -29,7 +29,7 @@ def parse_date(text: str) -> str:
     m = _DATE.search(text)
     if m:
         if m.group("era"):
-            year = _ERAS[m.group("era")] + (1 if m.group("ey") == "元" else int(m.group("ey")))
+            year = ERAS[m.group("era")] + (1 if m.group("ey") == "元" else int(m.group("ey")))
         else:
             year = int(m.group("y"))
     else:

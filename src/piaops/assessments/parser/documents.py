@@ -30,7 +30,7 @@ from typing import Any
 
 from piaops.assessments.parsed import ReportParseError
 from piaops.assessments.parser.normalize import clean, is_footer, smart_join
-from piaops.assessments.parser.render import free_line, table_cell
+from piaops.assessments.parser.render import render_cell, render_free
 from piaops.lib.xlsxfiles import UnreadableWorkbook, cell_text, open_workbook
 
 # A free paragraph, or a table row: cells, each a list of paragraphs.
@@ -81,15 +81,15 @@ def extract_text(data: bytes, kind: str) -> str:
 def _row_text(cells: list[list[str]]) -> list[str]:
     filled = [c for c in cells if any(p.strip() for p in c)]
     if len(cells) == 1:
-        return [free_line(clean(p)) for p in cells[0] if p.strip()]
+        return [render_free(clean(p)) for p in cells[0] if p.strip()]
     if not filled:
         return []
     label = smart_join([clean(p) for p in cells[0]])
     # Each cell stays a cell (a 別添3 row has six); the parser reads the content cells' paragraphs in order.
-    contents = [" ".join(f"<p>{table_cell(clean(p))}</p>" for p in c if p.strip()) for c in cells[1:]]
+    contents = [" ".join(f"<p>{render_cell(clean(p))}</p>" for p in c if p.strip()) for c in cells[1:]]
     while len(contents) > 1 and not contents[-1]:
         contents.pop()
-    return [f"| {table_cell(label)} | {' | '.join(contents)} |"]
+    return [f"| {render_cell(label)} | {' | '.join(contents)} |"]
 
 
 def blocks_text(blocks: list[Block]) -> str:
@@ -98,7 +98,7 @@ def blocks_text(blocks: list[Block]) -> str:
     for block in blocks:
         if isinstance(block, str):
             if block.strip():
-                out.append(free_line(clean(block)))
+                out.append(render_free(clean(block)))
         else:
             out.extend(_row_text(block))
     return "\n".join(out) + "\n"

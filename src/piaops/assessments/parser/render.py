@@ -12,7 +12,7 @@ from piaops.assessments.parser.normalize import HTML_TAG
 from piaops.assessments.parser.structure import COVER
 
 
-def table_cell(text: str) -> str:
+def render_cell(text: str) -> str:
     return _literal(text).replace("|", "&#124;")
 
 
@@ -21,7 +21,7 @@ def _literal(text: str) -> str:
     return HTML_TAG.sub(lambda m: "&lt;" + m.group()[1:], text)
 
 
-def free_line(text: str) -> str:
+def render_free(text: str) -> str:
     """A free-text line that must not read as a table row or a markdown heading."""
     text = _literal(text)
     if text.startswith(("|", "#")):
@@ -39,12 +39,12 @@ def _free_form(item: ParsedItem) -> bool:
 
 def _paragraph(block: ParsedMeasureBlock) -> str:
     marker = f"<{block.party_label}> " if block.party_label else ""
-    return f"<p>{marker}{table_cell(block.text)}</p>"
+    return f"<p>{marker}{render_cell(block.text)}</p>"
 
 
 def _rating_cell(item: ParsedItem) -> str:
-    choices = " ".join(f"{n}) {table_cell(c)}" for n, c in enumerate(item.choices, start=1))
-    return f"<p>[{table_cell(item.selected)}] <選択肢> {choices}</p>"
+    choices = " ".join(f"{n}) {render_cell(c)}" for n, c in enumerate(item.choices, start=1))
+    return f"<p>[{render_cell(item.selected)}] <選択肢> {choices}</p>"
 
 
 def _rated(item: ParsedItem) -> bool:
@@ -69,7 +69,7 @@ def _block_rows(blocks: list[ParsedMeasureBlock]) -> list[str]:
     for block in [*blocks, None]:
         # Text of no party can only open a row: after another paragraph it would read as that party's text.
         if group and (block is None or block.field_label != group[0].field_label or not block.party_label):
-            rows.append(f"| {table_cell(group[0].field_label)} | {' '.join(_paragraph(b) for b in group)} |")
+            rows.append(f"| {render_cell(group[0].field_label)} | {' '.join(_paragraph(b) for b in group)} |")
             group = []
         if block is not None:
             group.append(block)
@@ -88,7 +88,7 @@ def _table(section: ParsedSection) -> list[str]:
         depth = item.number_path.count("-")
         if depth >= 2 and item.group_title and item.group_title != group_seen:
             group_number = item.number_path.split("-")[1]
-            rows.append(f"| {group_number}. {table_cell(item.group_title)} | |")
+            rows.append(f"| {group_number}. {render_cell(item.group_title)} | |")
         group_seen = item.group_title if depth >= 2 else item.title
         if not _rated(item) and item.number_path.startswith("Ⅳ") and _free_form(item):
             if table_open:
@@ -99,17 +99,17 @@ def _table(section: ParsedSection) -> list[str]:
             for block in item.blocks:
                 if block.party_label:
                     out.extend([f"<{block.party_label}>", ""])
-                out.extend([free_line(block.text), ""])
+                out.extend([render_free(block.text), ""])
             continue
         subs = [s for s in items[n + 1 :] if s.parent_path == item.number_path]
-        rating_rows = [f"| {table_cell(item.question or item.title)} | {_rating_cell(item)} |"] if _rated(item) else []
+        rating_rows = [f"| {render_cell(item.question or item.title)} | {_rating_cell(item)} |"] if _rated(item) else []
         if _rated(item) and item.question in ("", item.title) and not _number(item)[0].isascii():
             # "| ①自己点検 | <p>[…] <選択肢> …</p> |": heading and rating share one row, as in the 様式.
-            rows.append(f"| {table_cell(_number(item))} | {_rating_cell(item)} |")
+            rows.append(f"| {render_cell(_number(item))} | {_rating_cell(item)} |")
             rating_rows = rating_rows[1:]
         else:
-            rows.append(f"| {table_cell(_number(item))} | |")
-        rating_rows += [f"| {table_cell(s.question)} | {_rating_cell(s)} |" for s in subs]
+            rows.append(f"| {render_cell(_number(item))} | |")
+        rating_rows += [f"| {render_cell(s.question)} | {_rating_cell(s)} |" for s in subs]
         body = _block_rows(item.blocks)
         # Section Ⅳ puts the rating before the text, Section Ⅲ after it.
         rows += (rating_rows + body) if item.number_path.startswith("Ⅳ") else (body + rating_rows)

@@ -35,7 +35,7 @@ def wareki(value: dt.date | dt.datetime | None) -> str:
 
 
 @register.filter
-def nendo(value: int | None) -> str:
+def nendo(value: int | str | None) -> str:
     if value is None or value == "":
         return ""
     return f"{value}年度（{fiscal.wareki_fiscal_year(int(value))}）"

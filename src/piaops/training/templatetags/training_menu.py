@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import template
 
-from piaops.training.views import _municipality_wide
+from piaops.tenancy.models import User
+from piaops.training.models import sees_whole_municipality
 
 register = template.Library()
 
 
 @register.filter
-def sees_all_training_records(user: Any) -> bool:
+def sees_all_training_records(user: User) -> bool:
     """The rule of the 受講記録 and Ⅳ-2 評価 pages themselves (municipality-wide readers; a unit role gets 403)."""
-    return _municipality_wide(user)
+    return sees_whole_municipality(user)
