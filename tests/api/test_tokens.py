@@ -50,10 +50,15 @@ def test_a_revoked_token_answers_401_and_both_steps_are_audited(world: World, as
 
 def test_a_user_cannot_revoke_someone_elses_token(world: World, as_viewer: Client, as_outsider: Client) -> None:
     token, _raw = services.token_create(user=world.admin_a, name="連携")
-    assert as_viewer.post(f"/api/tokens/{token.pk}/revoke/").status_code == 404
+    # Same municipality: 403 (tenant_object: 404 outside the municipality, then 403); another one: 404.
+    assert as_viewer.post(f"/api/tokens/{token.pk}/revoke/").status_code == 403
     assert as_outsider.post(f"/api/tokens/{token.pk}/revoke/").status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+    # The one row rule: a user sees their own tokens only, an administrator included.
+    assert list(ApiToken.objects.visible_to(world.admin_a)) == [token]
+    assert not ApiToken.objects.visible_to(world.viewer_a).exists()
+    assert not ApiToken.objects.visible_to(world.user_b).exists()
 
 
 def test_an_expired_token_answers_401(world: World) -> None:

@@ -145,11 +145,14 @@ def test_the_page_and_revocation_respect_the_owner(
     assert as_viewer.get("/calendar/").status_code == 200  # a personal setting: the read-only persona has one too
     services.token_create(user=world.admin_a)
     token = CalendarToken.objects.get(user=world.admin_a)
-    assert as_viewer.post(f"/calendar/{token.pk}/revoke/").status_code == 404  # someone else's token
+    # Someone else's token of the same municipality: 403 (tenant_object: 404 outside the municipality, then 403).
+    assert as_viewer.post(f"/calendar/{token.pk}/revoke/").status_code == 403
     assert as_outsider.post(f"/calendar/{token.pk}/revoke/").status_code == 404  # another tenant's
     assert Client().get("/calendar/").status_code == 302  # the page needs a log-in; only the feed does not
     token.refresh_from_db()
     assert token.revoked_at is None
+    assert list(CalendarToken.objects.visible_to(world.admin_a)) == [token]  # one's own tokens only
+    assert not CalendarToken.objects.visible_to(world.viewer_a).exists()
 
 
 def test_obligations_and_ismap_expiry_are_on_the_admins_calendar_not_a_units(world: World) -> None:

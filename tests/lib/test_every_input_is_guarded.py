@@ -46,6 +46,7 @@ FORM_NOT_FREE_TEXT: dict[str, str] = {
     "piaops.tenancy.forms.UserEditForm.email": "EmailField: validated as an address",
     # Hidden fields the page fills in, checked by the view.
     "piaops.areas.forms.CommentForm.exception_key": "an exception's key (kind:event id), matched against the month",
+    "piaops.assessments.forms.SaveUploadForm.token": "a SHA-256 in hex naming the preview in the session, never stored",
 }
 
 # API string fields that are not free text stored by piaops.

@@ -156,3 +156,15 @@ def test_another_municipalitys_review_is_404_for_every_persona(world: World, rev
         assert client.post(decide, {}).status_code == 404
     # A candidate of the other municipality under one's own review is 404 too.
     assert login(world.admin_a).post(reverse("reviews:decide", args=[review.pk, candidate.pk]), {}).status_code == 404
+
+
+def test_visible_to_is_every_review_of_the_municipality_for_the_readers_and_none_for_the_others(
+    world: World, review: Review, foreign: Review
+) -> None:
+    """``Review.objects.visible_to`` is the one row rule (``Perm.REVIEWS_VIEW``); the menu link follows it."""
+    for reader in (world.admin_a, world.auditor_a, world.viewer_a):
+        assert list(Review.objects.visible_to(reader)) == [review], reader
+    assert not Review.objects.visible_to(world.head_a).exists()
+    assert list(Review.objects.visible_to(world.user_b)) == [foreign]
+    assert reverse("reviews:index") in login(world.viewer_a).get(reverse("home")).content.decode()
+    assert reverse("reviews:index") not in login(world.head_a).get(reverse("home")).content.decode()

@@ -13,12 +13,20 @@ from django.db import models
 from django.utils import timezone
 
 from piaops.lib.fields import GuardedCharField
-from piaops.tenancy.models import TenantOwned, TenantQuerySet
+from piaops.tenancy.models import TenantOwned, TenantQuerySet, User
 
 
 class Scope(models.TextChoices):
     READ = "read", "読み取りのみ"
     READ_WRITE = "read-write", "読み取り・書き込み"
+
+
+class ApiTokenQuerySet(TenantQuerySet):
+    def visible_to(self, user: User) -> ApiTokenQuerySet:
+        """The API tokens ``user`` may see and revoke: their own (not even an administrator sees another user's)."""
+        if user.municipality_id is None:
+            return self.none()
+        return self.filter(municipality_id=user.municipality_id, user_id=user.pk)
 
 
 class ApiToken(TenantOwned):
@@ -33,7 +41,7 @@ class ApiToken(TenantOwned):
     last_used_at = models.DateTimeField("最終利用日時", null=True, blank=True)
     revoked_at = models.DateTimeField("失効日時", null=True, blank=True)
 
-    objects = TenantQuerySet.as_manager()
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = "APIトークン"

@@ -12,18 +12,16 @@ from django.views.decorators.http import require_POST
 
 from piaops.api import docs, services
 from piaops.api.forms import TokenForm
-from piaops.api.framework import api_user
 from piaops.api.models import ApiToken
 from piaops.api.site import api
-from piaops.tenancy import access
-from piaops.tenancy.access import tenant_view
+from piaops.tenancy.access import tenant_object, tenant_view
 from piaops.tenancy.models import User
 
 
 @tenant_view()
 def index(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     raw = None
     if request.method == "POST" and form.is_valid():
         expires_on = form.cleaned_data["expires_on"]
@@ -36,7 +34,7 @@ def index(request: HttpRequest) -> HttpResponse:
             user=user, name=form.cleaned_data["name"], scope=form.cleaned_data["scope"], expires_at=expires_at
         )
         form = TokenForm()
-    tokens = access.scoped(user, ApiToken).filter(user=user)
+    tokens = ApiToken.objects.visible_to(user)
     # The raw token is in this response only: it is not stored, so the page must not be cached.
     response = render(request, "api/tokens.html", {"form": form, "raw": raw, "tokens": tokens, "now": timezone.now()})
     response["Cache-Control"] = "no-store"
@@ -44,9 +42,9 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@tenant_view()
-def revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = access.get_or_404(request.user, ApiToken.objects.filter(user=api_user(request)), pk=pk)
+@tenant_object(ApiToken)
+def revoke(request: HttpRequest, token: ApiToken) -> HttpResponse:
+    """Revoke one of the user's own tokens (another user's answers 403: ``ApiToken.objects.visible_to``)."""
     services.token_revoke(token=token)
     messages.success(request, f"APIトークン「{token.name}」を失効させました。")
     return redirect("api:index")

@@ -136,3 +136,10 @@ class MergeForm(forms.Form):
         field = self.fields["commitments"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = item_commitments
+
+
+class SaveUploadForm(forms.Form):
+    """The confirmation of a preview (single file or batch): ``token`` names the preview kept in the session, so a
+    stale page (another preview made since in another tab) saves nothing. The view compares it with the session."""
+
+    token = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)

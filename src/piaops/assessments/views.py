@@ -1,7 +1,8 @@
 """Pages of assessment reports: list per work and version, tree, upload with preview, diff, refine, exports.
 
-Every role of the municipality reads (``Perm.VIEW``); the 番号制度総括部門 imports, refines and exports
-(``Perm.MANAGE_ASSESSMENTS``). Objects are fetched with ``get_or_404`` so another municipality's ids answer 404.
+Every role of the municipality reads (``Perm.VIEW``; there is no row rule: whoever reads sees every report of the
+municipality); the 番号制度総括部門 imports, refines and exports (``Perm.MANAGE_ASSESSMENTS``). A page about one
+report, commitment or item is ``tenant_object``'s: another municipality's id answers 404, a missing right 403.
 """
 
 from __future__ import annotations
@@ -19,12 +20,27 @@ from django.views.decorators.http import require_POST
 from piaops.assessments import batch, services
 from piaops.assessments.diff import report_diff
 from piaops.assessments.exports import FORMATS, report_export
-from piaops.assessments.forms import BatchUploadForm, CommitmentForm, MergeForm, SplitForm, UploadForm
+from piaops.assessments.forms import (
+    BatchUploadForm,
+    CommitmentForm,
+    MergeForm,
+    SaveUploadForm,
+    SplitForm,
+    UploadForm,
+)
 from piaops.assessments.models import AssessmentReport, Commitment, Item
 from piaops.assessments.vocab import CommitmentKind
 from piaops.lib import cadence as cadence_grammar
-from piaops.tenancy.access import Perm, get_or_404, has_perm_somewhere, municipality_of, scoped, tenant_view
-from piaops.tenancy.models import Work
+from piaops.tenancy.access import (
+    Perm,
+    get_or_404,
+    has_perm_somewhere,
+    municipality_of,
+    scoped,
+    tenant_object,
+    tenant_view,
+)
+from piaops.tenancy.models import User, Work
 
 SESSION_KEY = "assessments_upload"
 
@@ -55,9 +71,8 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.VIEW)
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    report = get_or_404(request.user, AssessmentReport.objects.select_related("previous", "imported_by"), pk=pk)
+@tenant_object(AssessmentReport, perm=Perm.VIEW, select=("previous", "imported_by"))
+def detail(request: HttpRequest, report: AssessmentReport) -> HttpResponse:
     sections = list(report.sections.order_by("order"))
     items = list(report.items.order_by("order"))
     commitments = list(report.commitments.select_related("owner_unit", "previous").order_by("order"))
@@ -83,9 +98,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.VIEW)
-def diff(request: HttpRequest, pk: int) -> HttpResponse:
-    report = get_or_404(request.user, AssessmentReport, pk=pk)
+@tenant_object(AssessmentReport, perm=Perm.VIEW)
+def diff(request: HttpRequest, report: AssessmentReport) -> HttpResponse:
     versions = list(
         scoped(request.user, AssessmentReport).filter(series=report.series).exclude(pk=report.pk).order_by("-version")
     )
@@ -108,12 +122,12 @@ def diff(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.MANAGE_ASSESSMENTS)
-def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    report = get_or_404(request.user, AssessmentReport, pk=pk)
+@tenant_object(AssessmentReport, perm=Perm.MANAGE_ASSESSMENTS)
+def export(request: HttpRequest, report: AssessmentReport, fmt: str) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     if fmt not in FORMATS:
         raise Http404("その形式では出力できません。")
-    result = report_export(report=report, fmt=fmt, user=request.user)  # type: ignore[arg-type]
+    result = report_export(report=report, fmt=fmt, user=user)
     response = HttpResponse(result.content, content_type=result.content_type)
     response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
     return response
@@ -203,9 +217,11 @@ def _preview_rows(plan: services.ImportPlan) -> list[dict[str, Any]]:
 @tenant_view(Perm.MANAGE_ASSESSMENTS)
 def upload_save(request: HttpRequest) -> HttpResponse:
     """Save the previewed file (re-read from the session: the same guards and parse as the preview)."""
+    user: User = request.user  # type: ignore[assignment]
     municipality = municipality_of(request.user)
     pending = request.session.get(SESSION_KEY)
-    if not pending or pending.get("sha256") != request.POST.get("token"):
+    form = SaveUploadForm(request.POST)
+    if not pending or not form.is_valid() or pending.get("sha256") != form.cleaned_data["token"]:
         messages.error(request, "確認中の取込が見つかりません。もう一度ファイルを選んでください。")
         return redirect("assessments:upload")
     works = list(scoped(request.user, Work).filter(pk__in=pending["works"]))
@@ -230,7 +246,7 @@ def upload_save(request: HttpRequest) -> HttpResponse:
             encoding=read.encoding,
             sha256=read.sha256,
             filename=pending["filename"],
-            user=request.user,  # type: ignore[arg-type]
+            user=user,
         )
     except services.ReportImportError as exc:
         messages.error(request, str(exc))
@@ -285,9 +301,11 @@ def upload_batch(request: HttpRequest) -> HttpResponse:
 @tenant_view(Perm.MANAGE_ASSESSMENTS)
 def upload_batch_save(request: HttpRequest) -> HttpResponse:
     """Save each previewed file that found its work (each in its own transaction; re-read from the session)."""
+    user: User = request.user  # type: ignore[assignment]
     municipality = municipality_of(request.user)
     pending = request.session.get(BATCH_SESSION_KEY)
-    if not pending or not pending["files"] or pending.get("token") != request.POST.get("token"):
+    form = SaveUploadForm(request.POST)
+    if not pending or not pending["files"] or not form.is_valid() or pending.get("token") != form.cleaned_data["token"]:
         messages.error(request, "確認中の取込が見つかりません。もう一度ファイルを選んでください。")
         return redirect("assessments:upload_batch")
     outcomes = []
@@ -304,7 +322,7 @@ def upload_batch_save(request: HttpRequest) -> HttpResponse:
                 municipality=municipality,
                 read=read,
                 filename=entry["filename"],
-                user=request.user,  # type: ignore[arg-type]
+                user=user,
             )
         )
     del request.session[BATCH_SESSION_KEY]
@@ -318,9 +336,9 @@ def upload_batch_save(request: HttpRequest) -> HttpResponse:
 # --- refining commitments ------------------------------------------------------------------------------------
 
 
-@tenant_view(Perm.MANAGE_ASSESSMENTS)
-def commitment_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    commitment = get_or_404(request.user, Commitment.objects.select_related("report", "item"), pk=pk)
+@tenant_object(Commitment, perm=Perm.MANAGE_ASSESSMENTS, select=("report", "item"))
+def commitment_edit(request: HttpRequest, commitment: Commitment) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     municipality = municipality_of(request.user)
     initial = {
         "text": commitment.text,
@@ -328,12 +346,14 @@ def commitment_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "cadence": commitment.cadence,
         "owner_unit": commitment.owner_unit_id,
     }
-    form = CommitmentForm(request.POST or None, initial=initial, municipality=municipality)
+    form = CommitmentForm(
+        request.POST if request.method == "POST" else None, initial=initial, municipality=municipality
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.commitment_update(
                 commitment=commitment,
-                user=request.user,  # type: ignore[arg-type]
+                user=user,
                 text=form.cleaned_data["text"],
                 kind=form.cleaned_data["kind"],
                 cadence=form.cleaned_data["cadence"] or "",
@@ -352,14 +372,14 @@ def commitment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.MANAGE_ASSESSMENTS)
-def commitment_split(request: HttpRequest, pk: int) -> HttpResponse:
-    commitment = get_or_404(request.user, Commitment.objects.select_related("report", "item"), pk=pk)
+@tenant_object(Commitment, perm=Perm.MANAGE_ASSESSMENTS, select=("report", "item"))
+def commitment_split(request: HttpRequest, commitment: Commitment) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     suggestion = "\n".join(s for s in commitment.text.replace("。", "。\n").splitlines() if s.strip())
-    form = SplitForm(request.POST or None, initial={"texts": suggestion})
+    form = SplitForm(request.POST if request.method == "POST" else None, initial={"texts": suggestion})
     if request.method == "POST" and form.is_valid():
         try:
-            pieces = services.commitment_split(commitment=commitment, texts=form.pieces(), user=request.user)  # type: ignore[arg-type]
+            pieces = services.commitment_split(commitment=commitment, texts=form.pieces(), user=user)
         except services.RefineError as exc:
             form.add_error("texts", exc.message)
         else:
@@ -373,15 +393,17 @@ def commitment_split(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.MANAGE_ASSESSMENTS)
-def commitment_merge(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_or_404(request.user, Item.objects.select_related("report"), pk=pk)
-    form = MergeForm(request.POST or None, item_commitments=item.commitments.order_by("order"))
+@tenant_object(Item, perm=Perm.MANAGE_ASSESSMENTS, select=("report",))
+def commitment_merge(request: HttpRequest, item: Item) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = MergeForm(
+        request.POST if request.method == "POST" else None, item_commitments=item.commitments.order_by("order")
+    )
     if request.method == "POST" and form.is_valid():
         try:
             kept = services.commitment_merge(
                 commitments=list(form.cleaned_data["commitments"]),
-                user=request.user,  # type: ignore[arg-type]
+                user=user,
                 text=form.cleaned_data["text"] or "",
             )
         except services.RefineError as exc:

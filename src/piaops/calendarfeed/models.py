@@ -9,7 +9,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from piaops.tenancy.models import TenantOwned, TenantQuerySet
+from piaops.tenancy.models import TenantOwned, TenantQuerySet, User
+
+
+class CalendarTokenQuerySet(TenantQuerySet):
+    def visible_to(self, user: User) -> CalendarTokenQuerySet:
+        """The calendar feed tokens ``user`` may see and revoke: their own (not even an administrator sees
+        another user's)."""
+        if user.municipality_id is None:
+            return self.none()
+        return self.filter(municipality_id=user.municipality_id, user_id=user.pk)
 
 
 class CalendarToken(TenantOwned):
@@ -21,7 +30,7 @@ class CalendarToken(TenantOwned):
     last_used_at = models.DateTimeField("最終取得日時", null=True, blank=True)
     revoked_at = models.DateTimeField("失効日時", null=True, blank=True)
 
-    objects = TenantQuerySet.as_manager()
+    objects = CalendarTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = "カレンダー配信トークン"

@@ -12,8 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from piaops.calendarfeed import services
 from piaops.calendarfeed.feed import feed_text
 from piaops.calendarfeed.models import CalendarToken
-from piaops.tenancy import access
-from piaops.tenancy.access import tenant_view
+from piaops.tenancy.access import tenant_object, tenant_view
 from piaops.tenancy.models import User
 
 
@@ -24,7 +23,7 @@ def index(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         _token, raw = services.token_create(user=user)
         feed_url = request.build_absolute_uri(reverse("calendarfeed:feed", args=[raw]))
-    tokens = access.scoped(user, CalendarToken).filter(user=user)
+    tokens = CalendarToken.objects.visible_to(user)
     # The feed URL is in this response only: it is not stored, so the page must not be cached.
     response = render(request, "calendarfeed/index.html", {"feed_url": feed_url, "tokens": tokens})
     response["Cache-Control"] = "no-store"
@@ -32,10 +31,9 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@tenant_view()
-def revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    token = access.get_or_404(user, CalendarToken.objects.filter(user=user), pk=pk)
+@tenant_object(CalendarToken)
+def revoke(request: HttpRequest, token: CalendarToken) -> HttpResponse:
+    """Revoke one of the user's own tokens (another user's answers 403: ``CalendarToken.objects.visible_to``)."""
     services.token_revoke(token=token)
     messages.success(request, "カレンダー配信URLを無効にしました。")
     return redirect("calendarfeed:index")

@@ -33,7 +33,6 @@ NAV: list[tuple[str, Promise]] = [
 ]
 NAV_RULES: dict[str, str] = {
     "areas:index": "piaops.areas.views.may_open_index",  # unit roles: only when they sign off some area
-    "reviews:index": "piaops.reviews.views.may_read",  # admin, auditor and viewer
 }
 
 

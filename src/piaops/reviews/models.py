@@ -13,12 +13,22 @@ from django.db import models
 from piaops.assessments.models import AssessmentReport
 from piaops.lib.fields import GuardedCharField, GuardedTextField
 from piaops.lib.fiscal import wareki_fiscal_year
-from piaops.tenancy.models import TenantOwned, TenantQuerySet
+from piaops.tenancy import access
+from piaops.tenancy.models import TenantOwned, TenantQuerySet, User
 
 
 class ReviewStatus(models.TextChoices):
     OPEN = "open", "見直し中"
     SIGNED = "signed", "確認済（署名）"
+
+
+class ReviewQuerySet(TenantQuerySet):
+    def visible_to(self, user: User) -> ReviewQuerySet:
+        """The reviews ``user`` may see: every review of their municipality for a reader of the governance documents
+        (``Perm.REVIEWS_VIEW``, municipality-wide roles only), none for anyone else."""
+        if user.municipality_id is None or not access.is_municipality_wide(user, access.Perm.REVIEWS_VIEW):
+            return self.none()
+        return self.filter(municipality_id=user.municipality_id)
 
 
 class Review(TenantOwned):
@@ -39,7 +49,7 @@ class Review(TenantOwned):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = TenantQuerySet.as_manager()
+    objects = ReviewQuerySet.as_manager()
 
     class Meta:
         verbose_name = "評価書の見直し"

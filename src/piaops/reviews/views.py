@@ -1,12 +1,14 @@
-"""見直し pages. Readers: admin, auditor and viewer (the governance documents of the municipality). Writes
-(opening, figures, decisions, signing, re-opening): Perm.MANAGE_ASSESSMENTS (番号制度総括部門)."""
+"""見直し pages. Readers: whoever ``Review.objects.visible_to`` lets see them (``Perm.REVIEWS_VIEW``: admin, auditor
+and viewer, the governance documents of the municipality). Writes (opening, figures, decisions, signing,
+re-opening): Perm.MANAGE_ASSESSMENTS (番号制度総括部門). A page about one review is ``tenant_object``'s: 404 outside
+the municipality, then 403 for a user who may not see it or lacks the right."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,25 +23,8 @@ from piaops.reviews.forms import DecisionForm, FiguresForm, OpenForm, ReopenForm
 from piaops.reviews.models import Review
 from piaops.reviews.thresholds import BAND_LABELS, subjects_band
 from piaops.tenancy import access
-from piaops.tenancy.access import Perm, tenant_view
-from piaops.tenancy.models import Role
-
-READER_ROLES = {Role.ADMIN, Role.AUDITOR, Role.VIEWER}
-
-
-def may_read(user: Any) -> bool:
-    return bool(access.roles(user) & READER_ROLES)
-
-
-def _require_reader(request: HttpRequest) -> None:
-    if not may_read(request.user):
-        raise PermissionDenied("評価書の見直しを閲覧する権限がありません。")
-
-
-def _review(request: HttpRequest, pk: int) -> Review:
-    review = access.get_or_404(request.user, Review.objects.select_related("report"), pk=pk)
-    _require_reader(request)
-    return review
+from piaops.tenancy.access import Perm, tenant_object, tenant_view
+from piaops.tenancy.models import User
 
 
 def _fy(request: HttpRequest) -> int:
@@ -50,13 +35,13 @@ def _fy(request: HttpRequest) -> int:
     return fiscal_year(timezone.localdate())
 
 
-@tenant_view(Perm.VIEW)
+@tenant_view(Perm.REVIEWS_VIEW)
 def index(request: HttpRequest) -> HttpResponse:
-    _require_reader(request)
+    user: User = request.user  # type: ignore[assignment]
     fy = _fy(request)
     reviews = {
         r.report_id: r
-        for r in access.scoped(request.user, Review)
+        for r in Review.objects.visible_to(user)
         .filter(fiscal_year=fy)
         .annotate(undecided_count=Count("candidates", filter=Q(candidates__decision="")))
     }
@@ -64,7 +49,7 @@ def index(request: HttpRequest) -> HttpResponse:
     rows = [(report, reviews.get(report.pk)) for report in reports]
     can_manage = access.has_perm(request.user, Perm.MANAGE_ASSESSMENTS)
     years = sorted(
-        {fy, *access.scoped(request.user, Review).values_list("fiscal_year", flat=True).distinct()}, reverse=True
+        {fy, *Review.objects.visible_to(user).values_list("fiscal_year", flat=True).distinct()}, reverse=True
     )
     return render(
         request,
@@ -76,6 +61,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_POST
 @tenant_view(Perm.MANAGE_ASSESSMENTS)
 def open_review(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     form = OpenForm(request.POST, municipality=access.municipality_of(request.user))
     if not form.is_valid():
         messages.error(
@@ -86,7 +72,7 @@ def open_review(request: HttpRequest) -> HttpResponse:
         review = services.review_open(
             report=form.cleaned_data["report"],
             fiscal_year=form.cleaned_data["fiscal_year"],
-            user=request.user,  # type: ignore[arg-type]
+            user=user,
         )
     except services.ReviewError as exc:
         messages.error(request, str(exc))
@@ -140,12 +126,12 @@ def _page(request: HttpRequest, review: Review, *, status: int = 200, **forms: A
     )
 
 
-@tenant_view(Perm.VIEW)
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _page(request, _review(request, pk))
+@tenant_object(Review, perm=Perm.REVIEWS_VIEW, select=("report",))
+def detail(request: HttpRequest, review: Review) -> HttpResponse:
+    return _page(request, review)
 
 
-def _done(request: HttpRequest, review: Review, action: Any, message: str) -> HttpResponse:
+def _done(request: HttpRequest, review: Review, action: Callable[[], object], message: str) -> HttpResponse:
     try:
         action()
     except services.ReviewError as exc:
@@ -156,26 +142,26 @@ def _done(request: HttpRequest, review: Review, action: Any, message: str) -> Ht
 
 
 @require_POST
-@tenant_view(Perm.MANAGE_ASSESSMENTS)
-def figures(request: HttpRequest, pk: int) -> HttpResponse:
-    review = _review(request, pk)
+@tenant_object(Review, perm=Perm.MANAGE_ASSESSMENTS, select=("report",))
+def figures(request: HttpRequest, review: Review) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     form = FiguresForm(request.POST)
     if not form.is_valid():
         return _page(request, review, status=400, figures_form=form)
     return _done(
         request,
         review,
-        lambda: services.figures_record(review=review, user=request.user, **form.cleaned_data),  # type: ignore[arg-type]
+        lambda: services.figures_record(review=review, user=user, **form.cleaned_data),
         "対象人数と取扱者数を記録しました。",
     )
 
 
 @require_POST
-@tenant_view(Perm.MANAGE_ASSESSMENTS)
-def refresh(request: HttpRequest, pk: int) -> HttpResponse:
-    review = _review(request, pk)
+@tenant_object(Review, perm=Perm.MANAGE_ASSESSMENTS, select=("report",))
+def refresh(request: HttpRequest, review: Review) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     try:
-        added = services.candidates_refresh(review=review, user=request.user)  # type: ignore[arg-type]
+        added = services.candidates_refresh(review=review, user=user)
     except services.ReviewError as exc:
         messages.error(request, str(exc))
     else:
@@ -184,9 +170,9 @@ def refresh(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@tenant_view(Perm.MANAGE_ASSESSMENTS)
-def decide(request: HttpRequest, pk: int, candidate_pk: int) -> HttpResponse:
-    review = _review(request, pk)
+@tenant_object(Review, perm=Perm.MANAGE_ASSESSMENTS, select=("report",))
+def decide(request: HttpRequest, review: Review, candidate_pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     candidate = access.get_or_404(request.user, review.candidates.all(), pk=candidate_pk)
     form = DecisionForm(request.POST, prefix=f"c{candidate.pk}")
     if not form.is_valid():
@@ -194,36 +180,36 @@ def decide(request: HttpRequest, pk: int, candidate_pk: int) -> HttpResponse:
     return _done(
         request,
         review,
-        lambda: services.candidate_decide(candidate=candidate, user=request.user, **form.cleaned_data),  # type: ignore[arg-type]
+        lambda: services.candidate_decide(candidate=candidate, user=user, **form.cleaned_data),
         "判断を記録しました。",
     )
 
 
 @require_POST
-@tenant_view(Perm.MANAGE_ASSESSMENTS)
-def sign(request: HttpRequest, pk: int) -> HttpResponse:
-    review = _review(request, pk)
+@tenant_object(Review, perm=Perm.MANAGE_ASSESSMENTS, select=("report",))
+def sign(request: HttpRequest, review: Review) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     form = SignForm(request.POST)
     if not form.is_valid():
         return _page(request, review, status=400, sign_form=form)
     return _done(
         request,
         review,
-        lambda: services.review_sign(review=review, user=request.user),  # type: ignore[arg-type]
+        lambda: services.review_sign(review=review, user=user),
         "見直しに署名しました。",
     )
 
 
 @require_POST
-@tenant_view(Perm.MANAGE_ASSESSMENTS)
-def reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    review = _review(request, pk)
+@tenant_object(Review, perm=Perm.MANAGE_ASSESSMENTS, select=("report",))
+def reopen(request: HttpRequest, review: Review) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     form = ReopenForm(request.POST)
     if not form.is_valid():
         return _page(request, review, status=400, reopen_form=form)
     return _done(
         request,
         review,
-        lambda: services.review_reopen(review=review, user=request.user, reason=form.cleaned_data["reason"]),  # type: ignore[arg-type]
+        lambda: services.review_reopen(review=review, user=user, reason=form.cleaned_data["reason"]),
         "見直しを再開しました。",
     )

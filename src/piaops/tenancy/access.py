@@ -39,6 +39,7 @@ class Perm(StrEnum):
     MANAGE = "manage"  # municipality, organisation, people, works, parties, users and roles, imports
     VIEW_AUDIT_LOG = "view_audit_log"
     MANAGE_ASSESSMENTS = "manage_assessments"  # import, refine and export assessment reports
+    REVIEWS_VIEW = "reviews_view"  # see the yearly 見直し of the assessment reports (governance documents)
     SELFCHECK_MANAGE = "selfcheck_manage"  # templates, campaigns, review (accept / return)
     SELFCHECK_ANSWER = "selfcheck_answer"  # draft answers of a unit's checklist
     SELFCHECK_CERTIFY = "selfcheck_certify"  # submit a unit's checklist (所属長)
@@ -68,6 +69,7 @@ POLICY: dict[Perm, frozenset[Role]] = {
     Perm.MANAGE: frozenset({Role.ADMIN}),
     Perm.VIEW_AUDIT_LOG: frozenset({Role.ADMIN, Role.AUDITOR}),
     Perm.MANAGE_ASSESSMENTS: frozenset({Role.ADMIN}),
+    Perm.REVIEWS_VIEW: frozenset({Role.ADMIN, Role.AUDITOR, Role.VIEWER}),
     Perm.SELFCHECK_MANAGE: frozenset({Role.ADMIN}),
     Perm.SELFCHECK_ANSWER: UNIT_ROLES | {Role.ADMIN},
     Perm.SELFCHECK_CERTIFY: frozenset({Role.UNIT_HEAD, Role.ADMIN}),
