@@ -7,13 +7,19 @@ leaves a timeline entry (``IncidentEvent``) as well as an audit-trail entry.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 
 from piaops.incidents.ppc import PEOPLE_THRESHOLD, Reportability, reportability
 from piaops.lib.fields import GuardedCharField, GuardedTextField
-from piaops.tenancy.models import OrgUnit, Party, TenantOwned, TenantQuerySet, Work
+from piaops.tenancy import access
+from piaops.tenancy.access import Perm
+from piaops.tenancy.models import OrgUnit, Party, Role, TenantOwned, TenantQuerySet, Work
+
+if TYPE_CHECKING:
+    from piaops.tenancy.models import User
 
 
 class Status(models.TextChoices):
@@ -36,6 +42,23 @@ class Cause(models.TextChoices):
 
 
 class IncidentQuerySet(TenantQuerySet):
+    def visible_to(self, user: User) -> IncidentQuerySet:
+        """The incidents of ``user``'s municipality they may see — the one rule (pages, API, dashboard):
+        municipality-wide roles (管理者・監査人・閲覧者) every one; otherwise those they recorded, those reported by a
+        unit in the subtrees of their 所属長・所属担当者 grants, and for a 事業者担当 those routed to their party.
+        None for a user of no municipality."""
+        if not getattr(user, "is_authenticated", False) or user.municipality_id is None:
+            return self.none()
+        mine = self.filter(municipality_id=user.municipality_id)
+        if access.is_municipality_wide(user, Perm.VIEW):
+            return mine
+        party_ids = [g.party_id for g in access.grants(user) if g.role == Role.CONTRACTOR and g.party_id]
+        return mine.filter(
+            models.Q(created_by=user)
+            | access.in_unit_subtrees(user, Perm.VIEW, field="reporting_unit")
+            | models.Q(routed_party_id__in=party_ids)
+        )
+
     def open(self) -> IncidentQuerySet:
         return self.exclude(status=Status.CLOSED)
 

@@ -19,8 +19,9 @@ from django.db import models
 
 from piaops.assessments.models import AssessmentReport, Commitment, SectionIVDecision
 from piaops.lib.fields import GuardedCharField, GuardedTextField
+from piaops.tenancy.access import Perm, in_unit_subtrees, is_municipality_wide
 from piaops.tenancy.evidence import EvidenceFile
-from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, TransitionEvent
+from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, TransitionEvent, User
 
 
 class Category(models.TextChoices):
@@ -208,6 +209,15 @@ DONE = (ChecklistStatus.SUBMITTED, ChecklistStatus.ACCEPTED)
 class ChecklistQuerySet(TenantQuerySet):
     def pending(self) -> ChecklistQuerySet:
         return self.filter(status__in=EDITABLE)
+
+    def visible_to(self, user: User) -> ChecklistQuerySet:
+        """The checklists of ``user``'s municipality they may see: every unit's for a municipality-wide reader of
+        self-inspection (admin, auditor, viewer), those of the units in their subtrees for 所属長・所属担当者, none
+        for anyone else (a contractor). The one rule of the pages, the API and the reports."""
+        mine = self.filter(municipality_id=user.municipality_id)
+        if is_municipality_wide(user, Perm.SELFCHECK_VIEW):
+            return mine
+        return mine.filter(in_unit_subtrees(user, Perm.SELFCHECK_VIEW))
 
 
 class Checklist(TenantOwned):
