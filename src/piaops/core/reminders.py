@@ -183,20 +183,14 @@ def collect_deadlines(
     *, today: date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
 ) -> list[Deadline]:
     """Every unresolved deadline of every source (filtered as ``collect_all`` is)."""
-    found: list[Deadline] = []
-    for source in sources():
-        found.extend(source.deadlines(today=today, municipality_id=municipality_id, unit_ids=unit_ids))
-    return found
+    return [d for s in sources() for d in s.deadlines(today=today, municipality_id=municipality_id, unit_ids=unit_ids)]
 
 
 def collect_all(
     *, today: date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
 ) -> list[Reminder]:
     """Every due reminder of every source, filtered as each ``collect`` filters (see the module docstring)."""
-    found: list[Reminder] = []
-    for source in sources():
-        found.extend(source.collect(today=today, municipality_id=municipality_id, unit_ids=unit_ids))
-    return found
+    return [r for s in sources() for r in s.collect(today=today, municipality_id=municipality_id, unit_ids=unit_ids)]
 
 
 def collect_home(
