@@ -130,3 +130,30 @@ def test_the_self_inspection_chart_colours_mean_the_state_not_the_position(world
     fill = re.search(r'<rect [^>]*fill="(#[0-9a-f]{6})"[^>]*><title>未着手: 3</title>', html)
     assert fill, "no 未着手 segment in the self-inspection chart"
     assert fill.group(1) == TONES["idle"] != TONES["done"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_unit_heads_incident_count_is_their_incident_list(world: World) -> None:
+    """One rule (``Incident.objects.visible_to``): the incident a 所属長 recorded for another unit is on their list,
+    so the dashboard counts it too (the dashboard used to count only their subtree's)."""
+    _records(world)
+    incident_record(
+        municipality=world.a,
+        user=world.head_a,
+        title="他課の端末の紛失",
+        description="税政課の所属長が見つけて記録した",
+        detected_at=NOW,
+        reporting_unit=world.other_a,
+    )
+    client = login(world.head_a)
+    listed = client.get(reverse("incidents:index")).content.decode()
+    assert "他課の端末の紛失" in listed and "保険年金課の誤送付" not in listed
+    assert count(client.get(URL).content.decode(), "incidents-1") == 1
+
+
+def test_the_dashboard_is_wide_only_for_municipality_wide_readers_of_reports(world: World) -> None:
+    """``is_municipality_wide(user, Perm.REPORTS_VIEW)``: admin, auditor, viewer; a 所属長 is not."""
+    today = NOW.date()
+    assert build(world.admin_a, fiscal_year=2026, today=today).wide
+    assert build(world.viewer_a, fiscal_year=2026, today=today).wide
+    assert not build(world.head_a, fiscal_year=2026, today=today).wide

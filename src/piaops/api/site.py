@@ -1,8 +1,8 @@
 """The one ``NinjaAPI`` of piaops, its error format, and the routers the apps contribute.
 
-To add an app: write ``piaops/<app>/api.py`` with ``router = Router(tags=["<app>"])`` and append one line to
-``ROUTERS``. ninja's docs page is off (it loads Swagger UI from a CDN); ``/api/v1/docs`` is our own page
-(``piaops.api.docs``).
+To add an app: write ``piaops/<app>/api.py`` with ``router = Router(tags=["<app>"])`` (an :class:`ApiModule`) and
+append one line to ``ROUTERS`` (the base imports no domain app: the names are loaded by ``piaops.lib.registry``).
+ninja's docs page is off (it loads Swagger UI from a CDN); ``/api/v1/docs`` is our own page (``piaops.api.docs``).
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import wraps
-from importlib import import_module
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -19,16 +18,24 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern
 from django.views.decorators.csrf import csrf_exempt
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from piaops.api.framework import ApiError, TokenAuth
+from piaops.lib.registry import load
 from piaops.lib.versioning import ConflictError
 
 logger = logging.getLogger("piaops.api")
 
-ROUTERS: list[tuple[str, str]] = [
+
+class ApiModule(Protocol):
+    """A ``piaops.<app>.api`` module: its operations on one ``Router``."""
+
+    router: Router
+
+
+ROUTERS: list[tuple[str, str]] = [  # (URL prefix, dotted name of an ApiModule)
     ("/tenancy/", "piaops.tenancy.api"),
     ("/incidents/", "piaops.incidents.api"),
     ("/areas/", "piaops.areas.api"),
@@ -272,5 +279,5 @@ def api_urls() -> tuple[list[Any], str, str]:
     return patterns, app_name, namespace
 
 
-for prefix, module in ROUTERS:
-    api.add_router(prefix, import_module(module).router)
+for prefix, name in ROUTERS:
+    api.add_router(prefix, load(name, ApiModule).router)

@@ -13,7 +13,9 @@ from django.db import models
 from django.db.models import Q
 
 from piaops.lib.fields import GuardedCharField, GuardedTextField
-from piaops.tenancy.models import OrgUnit, Person, TenantOwned, TenantQuerySet, TransitionEvent
+from piaops.tenancy import access
+from piaops.tenancy.access import Perm
+from piaops.tenancy.models import OrgUnit, Person, Role, TenantOwned, TenantQuerySet, TransitionEvent, User
 
 
 class Area(TenantOwned):
@@ -205,6 +207,21 @@ class DoorEvent(TenantOwned):
         return f"{self.card_id} {self.direction} {self.at:%Y-%m-%d %H:%M}"
 
 
+class MonthlyReviewQuerySet(TenantQuerySet):
+    def visible_to(self, user: User) -> MonthlyReviewQuerySet:
+        """The monthly reviews of ``user``'s municipality they may see: every one for a municipality-wide role
+        (admin, auditor, viewer); for a 所属長, those of the areas managed by a unit in their subtrees (the reviews
+        they sign off, ``services.can_sign_off``); none for anyone else. The one rule of the pages and the reports."""
+        mine = self.filter(municipality_id=user.municipality_id)
+        if access.is_municipality_wide(user, Perm.VIEW):
+            return mine
+        condition = Q(pk__in=[])
+        for grant in access.grants(user):
+            if grant.role == Role.UNIT_HEAD and grant.unit is not None:
+                condition |= Q(area__managing_unit__path__startswith=grant.unit.path)
+        return mine.filter(condition)
+
+
 class MonthlyReview(TenantOwned):
     """The 情報システム部門's monthly review of an area's exceptions, with a comment per exception."""
 
@@ -222,7 +239,7 @@ class MonthlyReview(TenantOwned):
     )
     signed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TenantQuerySet.as_manager()
+    objects = MonthlyReviewQuerySet.as_manager()
 
     class Meta:
         verbose_name = "管理区域の月次確認"

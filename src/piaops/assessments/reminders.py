@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable, Iterator
 
+from django.db.models import QuerySet
+
 from piaops.assessments.models import AssessmentReport
 from piaops.assessments.vocab import Revision
-from piaops.core.reminders import Deadline, Reminder, admin_addresses, pk_path
+from piaops.core.reminders import Deadline, Reminder, admin_addresses, pk_path, scoped_rows
 from piaops.lib.fiscal import wareki
 from piaops.tenancy.models import OrgUnit
 
@@ -33,20 +35,29 @@ def collect(
     return list(_collect(today, municipality_id, unit_ids))
 
 
-def _collect(today: dt.date, municipality_id: int | None, unit_ids: Collection[int] | None) -> Iterator[Reminder]:
+def _published(
+    municipality_id: int | None, unit_ids: Collection[int] | None
+) -> tuple[QuerySet[AssessmentReport], dict[int, int]]:
+    """The current published reports (of one municipality when given) and, per municipality, its governance unit —
+    the unit these reminders and deadlines belong to; with ``unit_ids``, only of the municipalities whose governance
+    unit is one of them."""
     reports = AssessmentReport.objects.current().filter(
         status=AssessmentReport.Status.PUBLISHED, published_on__isnull=False
     )
     units = OrgUnit.objects.filter(is_governance=True)
-    if municipality_id is not None:
-        reports = reports.filter(municipality_id=municipality_id)
-        units = units.filter(municipality_id=municipality_id)
-    admins: dict[int, tuple[str, ...]] = {}
+    reports = scoped_rows(reports, municipality_id=municipality_id, unit_ids=None)
+    units = scoped_rows(units, municipality_id=municipality_id, unit_ids=None)
     governance: dict[int, int] = dict(units.values_list("municipality_id", "pk"))
     if unit_ids is not None:
         wanted = set(unit_ids)
         governance = {m: u for m, u in governance.items() if u in wanted}
         reports = reports.filter(municipality_id__in=list(governance))
+    return reports, governance
+
+
+def _collect(today: dt.date, municipality_id: int | None, unit_ids: Collection[int] | None) -> Iterator[Reminder]:
+    reports, governance = _published(municipality_id, unit_ids)
+    admins: dict[int, tuple[str, ...]] = {}
     reports = reports.order_by("municipality_id", "pk")
     detail_path = pk_path("assessments:detail")
     for report in reports:
@@ -91,18 +102,7 @@ def deadlines(
 ) -> Iterator[Deadline]:
     """The full re-assessment due date of every current published report (on the governance unit, as
     ``collect``)."""
-    reports = AssessmentReport.objects.current().filter(
-        status=AssessmentReport.Status.PUBLISHED, published_on__isnull=False
-    )
-    units = OrgUnit.objects.filter(is_governance=True)
-    if municipality_id is not None:
-        reports = reports.filter(municipality_id=municipality_id)
-        units = units.filter(municipality_id=municipality_id)
-    governance: dict[int, int] = dict(units.values_list("municipality_id", "pk"))
-    if unit_ids is not None:
-        wanted = set(unit_ids)
-        governance = {m: u for m, u in governance.items() if u in wanted}
-        reports = reports.filter(municipality_id__in=list(governance))
+    reports, governance = _published(municipality_id, unit_ids)
     detail_path = pk_path("assessments:detail")
     for report in reports.order_by("pk"):
         due = report.next_full_reassessment_due

@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable, Iterator
 from django.urls import reverse
 
 from piaops.assurance.models import CloudService, IsmapSettings, Obligation
-from piaops.core.reminders import Deadline, Reminder, pk_path
+from piaops.core.reminders import Deadline, Reminder, pk_path, scoped_rows
 from piaops.tenancy.models import Role, RoleGrant
 
 DUE_SOON_DAYS = 14
@@ -54,11 +54,9 @@ def collect(
     soon = today + dt.timedelta(days=DUE_SOON_DAYS)
     obligations = Obligation.objects.filter(is_active=True, next_due__lte=soon).select_related("party")
     services = CloudService.objects.exclude(registration_number="")
-    settings = IsmapSettings.objects.all()
-    if municipality_id is not None:
-        obligations = obligations.filter(municipality_id=municipality_id)
-        services = services.filter(municipality_id=municipality_id)
-        settings = settings.filter(municipality_id=municipality_id)
+    settings = scoped_rows(IsmapSettings.objects.all(), municipality_id=municipality_id, unit_ids=None)
+    obligations = scoped_rows(obligations, municipality_id=municipality_id, unit_ids=None)
+    services = scoped_rows(services, municipality_id=municipality_id, unit_ids=None)
     obligation_path = pk_path("assurance:obligation_detail")
     for o in obligations.order_by("municipality_id", "next_due", "id"):
         overdue = o.next_due < today
@@ -119,9 +117,8 @@ def deadlines(
         return
     obligations = Obligation.objects.filter(is_active=True, next_due__isnull=False).select_related("party")
     services = CloudService.objects.exclude(registration_number="").filter(expires_on__isnull=False)
-    if municipality_id is not None:
-        obligations = obligations.filter(municipality_id=municipality_id)
-        services = services.filter(municipality_id=municipality_id)
+    obligations = scoped_rows(obligations, municipality_id=municipality_id, unit_ids=None)
+    services = scoped_rows(services, municipality_id=municipality_id, unit_ids=None)
     obligation_path = pk_path("assurance:obligation_detail")
     for o in obligations.order_by("pk"):
         yield Deadline(

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
-from django.db import transaction
-from django.utils import timezone
-
-from piaops.assessments.suggestion import Condition, Suggestion, checked_choice
+from piaops.assessments.decisions import section4_decide
+from piaops.assessments.suggestion import Condition, Suggestion
 from piaops.audits import rules
 from piaops.audits.models import (
     AuditProgramme,
@@ -19,7 +18,6 @@ from piaops.audits.models import (
     ReportStatus,
 )
 from piaops.audits.reports import audit_findings
-from piaops.audittrail.services import record_create
 from piaops.findings.models import FindingStatus, FollowUp
 from piaops.tenancy.models import Municipality, User
 
@@ -107,22 +105,8 @@ def rating_decide(
     today: dt.date,
     by: User | None = None,
 ) -> AuditRatingDecision:
-    """Record the admin's rating. Choosing other than the suggestion needs a reason."""
-    suggestion = checked_choice(
-        chosen=chosen,
-        reason=reason,
-        suggest=lambda: suggest_rating(municipality=municipality, fiscal_year=fiscal_year, today=today),
-    )
-    with transaction.atomic():
-        decision = AuditRatingDecision.objects.create(
-            municipality=municipality,
-            fiscal_year=fiscal_year,
-            suggested=suggestion.rating,
-            chosen=chosen,
-            reason=reason,
-            numbers=suggestion.decision_numbers(),
-            decided_at=timezone.now(),
-            decided_by=by,
-        )
-        record_create(decision, municipality_id=municipality.pk, summary="Ⅳ-1②（監査）の評価を決定")
-    return decision
+    """Record the admin's Ⅳ-1② rating of the 年度 (:func:`piaops.assessments.decisions.section4_decide`)."""
+    decision = AuditRatingDecision(municipality=municipality, fiscal_year=fiscal_year)
+    suggest = functools.partial(suggest_rating, municipality=municipality, fiscal_year=fiscal_year, today=today)
+    summary = "Ⅳ-1②（監査）の評価を決定"
+    return section4_decide(decision, chosen=chosen, reason=reason, suggest=suggest, by=by, summary=summary)

@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterator
 from typing import Any
 
 from piaops.audits.models import Audit, AuditStatus
-from piaops.core.reminders import Deadline, Reminder, pk_path
+from piaops.core.reminders import Deadline, Reminder, pk_path, scoped_rows
 from piaops.findings.models import Finding, FindingStatus, FollowUp
 from piaops.lib.dates import local_date
 from piaops.lib.fiscal import add_office_days, wareki
@@ -54,10 +54,7 @@ def collect(
     *, today: dt.date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
 ) -> Iterator[Reminder]:
     qs = Finding.objects.filter(source_type="audits.item", status__in=[FindingStatus.OPEN, FindingStatus.PLANNED])
-    if municipality_id is not None:
-        qs = qs.filter(municipality_id=municipality_id)
-    if unit_ids is not None:
-        qs = qs.filter(unit_id__in=list(unit_ids))
+    qs = scoped_rows(qs, municipality_id=municipality_id, unit_ids=unit_ids)
     findings = list(qs.select_related("unit").order_by("pk"))
     followups = {f.finding_id: f for f in FollowUp.objects.filter(finding__in=findings, completed_on__isnull=True)}
     heads, governance = _recipients({f.municipality_id for f in findings})
@@ -115,10 +112,7 @@ def deadlines(
 ) -> Iterator[Deadline]:
     """The planned days of every audit not yet completed (an all-day span, on the audited unit's calendar)."""
     qs = Audit.objects.filter(status__in=[AuditStatus.PLANNED, AuditStatus.IN_PROGRESS])
-    if municipality_id is not None:
-        qs = qs.filter(municipality_id=municipality_id)
-    if unit_ids is not None:
-        qs = qs.filter(unit_id__in=list(unit_ids))
+    qs = scoped_rows(qs, municipality_id=municipality_id, unit_ids=unit_ids)
     audit_path = pk_path("audits:audit")
     for a in qs.select_related("unit").order_by("pk"):
         yield Deadline(

@@ -1,18 +1,20 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, resolve, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from piaops.lib.fiscal import fiscal_year, wareki, wareki_fiscal_year
+from piaops.lib.registry import load
 from piaops.tenancy import access
+
+if TYPE_CHECKING:
+    from piaops.tenancy.models import User
 
 # The main menu: each app's index page, in this order. A link is shown only to a user who holds the permission the
 # page's own ``tenant_view`` asks for, and passes the page's own further rule where it has one (``NAV_RULES``), so no
@@ -31,13 +33,21 @@ NAV: list[tuple[str, Promise]] = [
     ("tenancy:index", _("組織・職員")),
     ("audittrail:index", _("監査証跡")),
 ]
-NAV_RULES: dict[str, str] = {
+
+
+class NavRule(Protocol):
+    """A page's further rule for showing its menu link: whether ``user`` may open it."""
+
+    def __call__(self, user: User) -> bool: ...
+
+
+NAV_RULES: dict[str, str] = {  # menu entry → dotted name of its NavRule (the base imports no domain app)
     "areas:index": "piaops.areas.views.may_open_index",  # unit roles: only when they sign off some area
 }
 
 
 @functools.cache
-def _nav_targets() -> list[tuple[str, Promise, access.Perm | None, Callable[[Any], bool] | None]]:
+def _nav_targets() -> list[tuple[str, Promise, access.Perm | None, NavRule | None]]:
     """(url, label, permission of the page, further rule) of each menu entry whose app defines it (read once)."""
     targets = []
     for name, label in NAV:
@@ -45,7 +55,7 @@ def _nav_targets() -> list[tuple[str, Promise, access.Perm | None, Callable[[Any
             url = reverse(name)
         except NoReverseMatch:
             continue
-        rule = import_string(NAV_RULES[name]) if name in NAV_RULES else None
+        rule = load(NAV_RULES[name], NavRule) if name in NAV_RULES else None
         targets.append((url, label, getattr(resolve(url).func, "required_perm", None), rule))
     return targets
 

@@ -1,38 +1,44 @@
 """Reminders: what ``piaops remind`` (run daily by cron or a systemd timer) sends.
 
-Each domain app that has deadlines provides a module ``piaops.<app>.reminders`` with
-``collect(*, today: date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None)
--> Iterable[Reminder]``: every reminder that is due *today or earlier and not yet resolved*. The filters are
-pushed into the app's queries: ``municipality_id`` keeps one tenant's reminders, ``unit_ids`` only those whose
-``unit_id`` is one of them (a reminder without a unit is then left out); ``None`` means all (``piaops remind``).
-The command sends each one whose ``key`` has not been sent before and records it; a failed send is retried on
-the next run. So ``collect`` never needs to remember what it sent: a stable ``key`` is enough.
+Each domain app that has deadlines provides a module ``piaops.<app>.reminders`` — a :class:`ReminderSource` — with
+``collect(*, today, municipality_id=None, unit_ids=None) -> Iterable[Reminder]``: every reminder that is due *today
+or earlier and not yet resolved*. The filters are pushed into the app's queries (:func:`scoped_rows`):
+``municipality_id`` keeps one tenant's reminders, ``unit_ids`` only those whose unit is one of them (a reminder
+without a unit is then left out); ``None`` means all (``piaops remind``). The command sends each one whose ``key``
+has not been sent before and records it; a failed send is retried on the next run. So ``collect`` never needs to
+remember what it sent: a stable ``key`` is enough.
 
-A source whose reminders grow with the head count (training: one per person × requirement) also provides
-``summaries(*, today, municipality_id, unit_ids) -> Iterable[Summary]`` with the same filters: a few counted lines
-(「研修の期限超過 324名」 with a link to the filtered list). The home page shows those instead of the source's
-reminders, so its cost does not grow with the number of people (``collect_home``).
+The same module provides ``deadlines(*, today, municipality_id=None, unit_ids=None) -> Iterable[Deadline]`` with the
+same filters: every *unresolved* deadline, whatever its date (a reminder exists only from a few days before it; a
+calendar shows it all the time). The iCalendar feed (``piaops.calendarfeed``) reads them.
 
-The same module may also provide ``deadlines(*, today, municipality_id=None, unit_ids=None) -> Iterable[Deadline]``
-with the same filters: every *unresolved* deadline, whatever its date (a reminder exists only from a few days
-before it; a calendar shows it all the time). The iCalendar feed (``piaops.calendarfeed``) reads them.
+A source whose reminders grow with the head count (training: one per person × requirement) is also a
+:class:`SummarySource`: ``summaries(*, today, municipality_id, unit_ids) -> Iterable[Summary]`` with the same
+filters, a few counted lines (「研修の期限超過 324名」 with a link to the filtered list). The home page shows those
+instead of the source's reminders, so its cost does not grow with the number of people (``collect_home``).
+
+The sources are listed by dotted name in ``REMINDER_SOURCES`` (the base imports no domain app) and loaded through
+:func:`piaops.lib.registry.load_all`, which holds each to the protocol.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
+from django.db.models import QuerySet
 from django.urls import reverse
+
+from piaops.lib.registry import load_all
 
 if TYPE_CHECKING:
     from piaops.tenancy.models import OrgUnit
 
-REMINDER_SOURCES = [
+REMINDER_SOURCES: list[str] = [  # each a ReminderSource (loaded by ``sources``)
     "piaops.selfcheck.reminders",
     "piaops.findings.reminders",
     "piaops.audits.reminders",
@@ -42,6 +48,9 @@ REMINDER_SOURCES = [
     "piaops.assessments.reminders",
     "piaops.reviews.reminders",
 ]
+
+_Q = TypeVar("_Q", bound="QuerySet[Any]")
+_R = TypeVar("_R")
 
 
 _PK_MARK = 987654321987  # an id no table reaches, replaced by the real one in pk_path's result
@@ -92,40 +101,96 @@ class Deadline:
     description: str = ""
 
 
-def _sources() -> list[ModuleType]:
-    import importlib
+@runtime_checkable
+class ReminderSource(Protocol):
+    """A ``piaops.<app>.reminders`` module (see the module docstring for the filters)."""
 
-    modules: list[ModuleType] = []
-    for name in REMINDER_SOURCES:
-        try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:  # the app has no reminders (yet) when the module itself is missing
-                raise
-    return modules
+    def collect(
+        self, *, today: date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+    ) -> Iterable[Reminder]:
+        """Every due, unresolved reminder."""
+
+    def deadlines(
+        self, *, today: date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+    ) -> Iterable[Deadline]:
+        """Every unresolved deadline, whatever its date."""
+
+
+@runtime_checkable
+class SummarySource(Protocol):
+    """A source whose home-page lines are counts (``collect_home`` shows these instead of its reminders)."""
+
+    def summaries(
+        self, *, today: date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
+    ) -> Iterable[Summary]:
+        """A few counted lines in place of the reminders."""
+
+
+@functools.cache
+def sources() -> list[ReminderSource]:
+    """The modules of ``REMINDER_SOURCES``, each held to :class:`ReminderSource` (loaded once)."""
+    return load_all(REMINDER_SOURCES, ReminderSource)
+
+
+def scoped_rows(
+    qs: _Q, *, municipality_id: int | None, unit_ids: Collection[int] | None, unit: str | None = "unit"
+) -> _Q:
+    """``qs`` filtered as ``collect`` and ``deadlines`` filter (see the module docstring): of one municipality when
+    ``municipality_id`` is given, and of those units when ``unit_ids`` is — ``unit`` is the path of the rows'
+    OrgUnit foreign key (``"unit"``, ``"finding__unit"``, ``"reporting_unit"``); ``None`` for rows of no unit (the
+    municipality's own, e.g. a contract), which a ``unit_ids`` filter leaves all out."""
+    if municipality_id is not None:
+        qs = qs.filter(municipality_id=municipality_id)
+    if unit_ids is not None:
+        qs = qs.filter(**{f"{unit}_id__in": list(unit_ids)}) if unit is not None else qs.none()
+    return qs
+
+
+class UnitAddresses:
+    """Who a unit's reminder goes to: the active 所属長・所属担当者 whose grant covers the unit (its own or one
+    above), else the 番号制度総括管理者 (who chase a unit that piaops cannot reach). Built once per ``collect`` for
+    the municipalities of its rows (two queries), then asked per row."""
+
+    def __init__(self, municipality_ids: Collection[int]) -> None:
+        ids = set(municipality_ids)
+        self._units = unit_recipients(ids)
+        self._admins = admin_addresses(ids)
+
+    def __call__(self, municipality_id: int, unit: OrgUnit) -> tuple[str, ...]:
+        return addresses_for(unit, self._units[municipality_id], self._admins[municipality_id])
+
+    def reminder(self, municipality_id: int, unit: OrgUnit, *, url: str) -> functools.partial[Reminder]:
+        """A :class:`Reminder` with the fields of the unit's row filled in (municipality, recipients, unit, url);
+        the caller adds ``key``, ``subject``, ``body`` and ``overdue``."""
+        return functools.partial(
+            Reminder, municipality_id=municipality_id, recipients=self(municipality_id, unit), url=url, unit_id=unit.pk
+        )
+
+
+def unit_rows(
+    rows: Iterable[_R], *, unit: Callable[[_R], OrgUnit], url: Callable[[_R], str]
+) -> Iterator[tuple[_R, functools.partial[Reminder]]]:
+    """The common opening of a unit's reminders: each of ``rows`` with a :class:`Reminder` of its ``unit`` filled
+    in (:meth:`UnitAddresses.reminder`, at the row's ``url``), the addresses read once for all the rows."""
+    found = list(rows)
+    addresses = UnitAddresses({unit(row).municipality_id for row in found})
+    for row in found:
+        where = unit(row)
+        yield row, addresses.reminder(where.municipality_id, where, url=url(row))
 
 
 def collect_deadlines(
     *, today: date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
 ) -> list[Deadline]:
-    """Every unresolved deadline of every source that has ``deadlines`` (filtered as ``collect_all`` is)."""
-    found: list[Deadline] = []
-    for module in _sources():
-        source = getattr(module, "deadlines", None)
-        if source is not None:
-            found.extend(source(today=today, municipality_id=municipality_id, unit_ids=unit_ids))
-    return found
+    """Every unresolved deadline of every source (filtered as ``collect_all`` is)."""
+    return [d for s in sources() for d in s.deadlines(today=today, municipality_id=municipality_id, unit_ids=unit_ids)]
 
 
 def collect_all(
     *, today: date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
 ) -> list[Reminder]:
-    """Every due reminder of every source module that exists (later modules plug in by existing), filtered as
-    each ``collect`` filters (see the module docstring)."""
-    found: list[Reminder] = []
-    for module in _sources():
-        found.extend(module.collect(today=today, municipality_id=municipality_id, unit_ids=unit_ids))
-    return found
+    """Every due reminder of every source, filtered as each ``collect`` filters (see the module docstring)."""
+    return [r for s in sources() for r in s.collect(today=today, municipality_id=municipality_id, unit_ids=unit_ids)]
 
 
 def collect_home(
@@ -135,16 +200,15 @@ def collect_home(
     others (filtered as ``collect_all`` is)."""
     summaries: list[Summary] = []
     found: list[Reminder] = []
-    for module in _sources():
-        summarise = getattr(module, "summaries", None)
-        if summarise is not None:
-            summaries.extend(summarise(today=today, municipality_id=municipality_id, unit_ids=unit_ids))
+    for source in sources():
+        if isinstance(source, SummarySource):
+            summaries.extend(source.summaries(today=today, municipality_id=municipality_id, unit_ids=unit_ids))
         else:
-            found.extend(module.collect(today=today, municipality_id=municipality_id, unit_ids=unit_ids))
+            found.extend(source.collect(today=today, municipality_id=municipality_id, unit_ids=unit_ids))
     return summaries, found
 
 
-def reminder_scope(user: Any) -> tuple[int, list[int] | None] | None:
+def reminder_scope(user: object) -> tuple[int, list[int] | None] | None:
     """Which reminders concern ``user``: (municipality id, unit ids or None for the whole municipality).
 
     The 番号制度総括管理者 sees the whole municipality; a unit role its grants' subtrees; anyone else (and a user

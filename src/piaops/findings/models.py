@@ -14,7 +14,8 @@ from django.db.models import Q
 
 from piaops.assessments.models import Commitment
 from piaops.lib.fields import GuardedCharField, GuardedTextField
-from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, TransitionEvent
+from piaops.tenancy.access import Perm, in_unit_subtrees, is_municipality_wide
+from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, TransitionEvent, User
 
 
 class Severity(models.TextChoices):
@@ -44,6 +45,15 @@ class FindingQuerySet(TenantQuerySet):
 
     def in_units(self, units: models.QuerySet[OrgUnit]) -> FindingQuerySet:
         return self.filter(unit__in=units)
+
+    def visible_to(self, user: User) -> FindingQuerySet:
+        """The findings of ``user``'s municipality they may see: every one for a municipality-wide reader of
+        findings (admin, auditor, viewer), those of the units in their subtrees for 所属長・所属担当者, none for
+        anyone else (a contractor). The one rule of the pages, the API and the reports."""
+        mine = self.filter(municipality_id=user.municipality_id)
+        if is_municipality_wide(user, Perm.FINDINGS_VIEW):
+            return mine
+        return mine.filter(in_unit_subtrees(user, Perm.FINDINGS_VIEW))
 
 
 class Finding(TenantOwned):

@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterator
 
 from django.db.models import Q
 
-from piaops.core.reminders import Deadline, Reminder, admin_addresses, pk_path
+from piaops.core.reminders import Deadline, Reminder, admin_addresses, pk_path, scoped_rows
 from piaops.incidents.models import Incident
 from piaops.lib.dates import local_date
 from piaops.lib.fiscal import add_office_days
@@ -29,10 +29,7 @@ def collect(
     incidents = Incident.objects.ppc_reportable().open().filter(
         ppc_prompt_reported_on__isnull=True, ppc_prompt_due__lte=horizon
     ) | Incident.objects.ppc_reportable().filter(ppc_final_reported_on__isnull=True, ppc_final_due__lte=horizon)
-    if municipality_id is not None:
-        incidents = incidents.filter(municipality_id=municipality_id)
-    if unit_ids is not None:
-        incidents = incidents.filter(reporting_unit_id__in=list(unit_ids))
+    incidents = scoped_rows(incidents, municipality_id=municipality_id, unit_ids=unit_ids, unit="reporting_unit")
     recipients: dict[int, tuple[str, ...]] = {}
     detail_path = pk_path("incidents:detail")
     for incident in incidents.order_by("pk"):
@@ -72,10 +69,7 @@ def deadlines(
         Q(ppc_prompt_reported_on__isnull=True, ppc_prompt_due__isnull=False)
         | Q(ppc_final_reported_on__isnull=True, ppc_final_due__isnull=False)
     )
-    if municipality_id is not None:
-        qs = qs.filter(municipality_id=municipality_id)
-    if unit_ids is not None:
-        qs = qs.filter(reporting_unit_id__in=list(unit_ids))
+    qs = scoped_rows(qs, municipality_id=municipality_id, unit_ids=unit_ids, unit="reporting_unit")
     detail_path = pk_path("incidents:detail")
     for incident in qs.order_by("pk"):
         for stage, label, due, done in (

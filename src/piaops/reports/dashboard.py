@@ -1,15 +1,17 @@
 """The 番号制度総括部門's dashboard for one 年度: a fixed number of grouped queries, whatever the number of units.
 
-Municipality-wide roles (admin, auditor, viewer) see the whole municipality; a 所属長 sees their unit subtree
-(``visible_units``): the unit-bound panels are filtered to it and the municipality-wide ones (third parties, ISMAP,
-assessment reports) are left out, since no unit owns them.
+Who sees what is each app's own rule: the counted rows are ``Model.objects.visible_to(user)`` (a 所属長's incident
+count here is their incident list's). The municipality-wide panels (third parties, ISMAP, assessment reports) are
+shown to a municipality-wide reader of reports only (``access.is_municipality_wide(user, Perm.REPORTS_VIEW)``: admin,
+auditor, viewer), since no unit owns them; the figures that are not rows of an app (audit coverage and rotation,
+training rates) are of the reader's units (``visible_units``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.db.models import Count, QuerySet
@@ -18,14 +20,19 @@ from django.urls import reverse
 from piaops.areas.models import MonthlyReview
 from piaops.assessments.models import AssessmentReport
 from piaops.assurance.models import CloudService, Obligation
+from piaops.audits import rules
+from piaops.audits.models import AuditProgramme, AuditType, AuditWork
 from piaops.findings.models import OPEN_STATUSES, Finding, FindingStatus, FollowUp
-from piaops.incidents.models import Incident, IncidentQuerySet
+from piaops.incidents.models import Incident
 from piaops.lib.fiscal import fiscal_year_end, fiscal_year_start
 from piaops.selfcheck.models import EDITABLE, Campaign, Checklist, ChecklistStatus
-from piaops.tenancy.access import UNIT_ROLES, Perm, grants, has_perm_somewhere, municipality_of, visible_units
+from piaops.tenancy.access import Perm, has_perm_somewhere, is_municipality_wide, municipality_of, visible_units
 from piaops.tenancy.models import EmploymentType, Municipality, OrgUnit, Work, WorkUnit
 from piaops.training.snapshot import snapshot
 from piaops.training.summary import Tally
+
+if TYPE_CHECKING:
+    from piaops.tenancy.models import User
 
 DUE_SOON_DAYS = 30
 ISMAP_WARN_DAYS = 90
@@ -35,11 +42,6 @@ def _url(name: str, *args: Any, **query: Any) -> str:
     url = reverse(name, args=args)
     query = {k: v for k, v in query.items() if v not in (None, "")}
     return f"{url}?{urlencode(query)}" if query else url
-
-
-def is_wide(user: Any) -> bool:
-    """Whether the user reads the whole municipality (a non-unit role) rather than a subtree."""
-    return any(g.role not in UNIT_ROLES for g in grants(user))
 
 
 @dataclass
@@ -61,8 +63,7 @@ class SelfcheckPanel:
 
 @dataclass
 class AuditPanel:
-    available: bool
-    programme: Any = None
+    programme: AuditProgramme | None = None
     works_total: int = 0
     works_covered: int = 0
     rotation_due: int = 0
@@ -109,9 +110,9 @@ _STATUS_TONE = {
 }
 
 
-def _selfcheck(m: Municipality, fy: int, today: dt.date, units: QuerySet[OrgUnit]) -> SelfcheckPanel:
+def _selfcheck(user: User, m: Municipality, fy: int, today: dt.date) -> SelfcheckPanel:
     campaigns = list(Campaign.objects.for_municipality(m).filter(fiscal_year=fy).exclude(status="draft"))
-    checklists = Checklist.objects.for_municipality(m).filter(campaign__fiscal_year=fy, unit__in=units)
+    checklists = Checklist.objects.visible_to(user).filter(campaign__fiscal_year=fy)
     counts = dict(checklists.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     href = _url("selfcheck:campaign", campaigns[0].pk) if len(campaigns) == 1 else _url("selfcheck:index")
     by_status = [Count_(str(s.label), counts.get(s.value, 0), href, tone=_STATUS_TONE[s]) for s in ChecklistStatus]
@@ -129,18 +130,12 @@ def _audits(m: Municipality, fy: int, units: QuerySet[OrgUnit], wide: bool, *, l
     assigned to their subtree); rotation = handling units due a 現地監査 without one in the programme.
     ``href`` is empty when the reader may not open the audit pages (``linkable`` false: a 所属長 sees the figures
     for their subtree, but the programme itself answers 403 to them)."""
-    try:
-        from piaops.audits import rules
-        from piaops.audits.models import AuditProgramme, AuditType, AuditWork
-    except ImportError:  # the audits app is not installed in this build
-        return AuditPanel(available=False)
     programme = AuditProgramme.objects.for_municipality(m).filter(fiscal_year=fy).first()
     works = Work.objects.for_municipality(m).filter(is_active=True)
     if not wide:
         works = works.filter(pk__in=WorkUnit.objects.filter(unit__in=units).values("work_id"))
     covered = AuditWork.objects.filter(municipality=m, audit__programme__fiscal_year=fy, work__in=works)
     panel = AuditPanel(
-        available=True,
         programme=programme,
         works_total=works.count(),
         works_covered=covered.values("work_id").distinct().count(),
@@ -156,16 +151,12 @@ def _audits(m: Municipality, fy: int, units: QuerySet[OrgUnit], wide: bool, *, l
     return panel
 
 
-def _findings(m: Municipality, today: dt.date, units: QuerySet[OrgUnit]) -> list[Count_]:
-    findings = Finding.objects.for_municipality(m).filter(unit__in=units)
+def _findings(user: User, today: dt.date) -> list[Count_]:
+    findings = Finding.objects.visible_to(user)
     counts = dict(findings.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
-    overdue = (
-        FollowUp.objects.filter(
-            municipality=m, finding__unit__in=units, finding__status__in=OPEN_STATUSES, due_date__lt=today
-        )
-        .filter(completed_on__isnull=True)
-        .count()
-    )
+    overdue = FollowUp.objects.filter(
+        finding__in=findings.open(), due_date__lt=today, completed_on__isnull=True
+    ).count()
     rows = [
         Count_(str(s.label), counts.get(s.value, 0), _url("findings:index", status=s.value))
         for s in FindingStatus
@@ -205,26 +196,23 @@ def _training(m: Municipality, as_of: dt.date, units: QuerySet[OrgUnit], wide: b
     )
 
 
-def build(user: Any, *, fiscal_year: int, today: dt.date) -> Dashboard:
+def build(user: User, *, fiscal_year: int, today: dt.date) -> Dashboard:
+    """The dashboard ``user`` may read for ``fiscal_year`` (see the module docstring for who sees what)."""
     m = municipality_of(user)
-    wide = is_wide(user)
+    wide = is_municipality_wide(user, Perm.REPORTS_VIEW)
     units = visible_units(user)
     as_of = min(today, fiscal_year_end(fiscal_year))
     obligations = Obligation.objects.for_municipality(m)
     services = CloudService.objects.for_municipality(m)
-    incidents: IncidentQuerySet = Incident.objects.for_municipality(m)
-    if not wide:
-        incidents = incidents.filter(reporting_unit__in=units)
+    incidents = Incident.objects.visible_to(user)
     month_start = today.replace(day=1)
     reviews = (
-        MonthlyReview.objects.for_municipality(m)
+        MonthlyReview.objects.visible_to(user)
         .filter(status=MonthlyReview.Status.OPEN, month__lt=month_start)
         .filter(month__gte=fiscal_year_start(fiscal_year), month__lte=fiscal_year_end(fiscal_year))
         .select_related("area")
         .order_by("month", "area__name")
     )
-    if not wide:
-        reviews = reviews.filter(area__managing_unit__in=units)
     third: list[Count_] = []
     ismap: list[Count_] = []
     reports: list[AssessmentReport] = []
@@ -267,9 +255,9 @@ def build(user: Any, *, fiscal_year: int, today: dt.date) -> Dashboard:
         today=today,
         as_of=as_of,
         wide=wide,
-        selfcheck=_selfcheck(m, fiscal_year, today, units),
+        selfcheck=_selfcheck(user, m, fiscal_year, today),
         audits=_audits(m, fiscal_year, units, wide, linkable=has_perm_somewhere(user, Perm.AUDIT_VIEW)),
-        findings=_findings(m, today, units),
+        findings=_findings(user, today),
         training=_training(m, as_of, units, wide),
         third_parties=third,
         ismap=ismap,

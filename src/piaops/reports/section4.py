@@ -7,19 +7,22 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Q
+from django.db import models
+from django.db.models import Q, QuerySet
 
 from piaops.areas.models import Area, DoorEvent, MonthlyReview
 from piaops.areas.reconcile import reconcile
 from piaops.areas.services import month_has_ended
 from piaops.assessments.exports import to_parsed
-from piaops.assessments.models import AssessmentReport
+from piaops.assessments.models import AssessmentReport, SectionIVDecision
 from piaops.assessments.parsed import ParsedReport
 from piaops.assessments.parser import render_text
 from piaops.assessments.vocab import CommitmentKind, SectionIVRating
 from piaops.assurance.models import CloudService, Obligation
+from piaops.audits import rating as audit_rating
+from piaops.audits.models import Audit, AuditRatingDecision
 from piaops.findings.models import Finding
 from piaops.incidents.models import Incident
 from piaops.lib.dates import local_date
@@ -150,18 +153,25 @@ def _selfcheck_item(report: AssessmentReport, fy: int, today: dt.date, in_report
     ] + [f"{'○' if c.ok else '×'} {c.label}：{c.detail}" for c in [*s.sufficient, *s.special]]
     if s.numbers["targets"] == 0:
         item.missing = ["提出期限の来た点検票"]
-    decision = RatingDecision.objects.filter(campaign__in=used).order_by("-decided_at", "-id").first()
-    if decision is not None:
-        item.chosen, item.reason = str(SectionIVRating(decision.chosen).label), decision.reason
+    _adopt(item, _latest(RatingDecision.objects.filter(campaign__in=used)))
     return item
 
 
+_D = TypeVar("_D", bound=models.Model)
+
+
+def _latest(decisions: QuerySet[_D]) -> _D | None:
+    """The decision recorded last (a later one replaces an earlier one)."""
+    return decisions.order_by("-decided_at", "-id").first()
+
+
+def _adopt(item: RatedItem, decision: SectionIVDecision | None) -> None:
+    """Show the recorded Section Ⅳ-1 choice and its reason on ``item`` (nothing when none was recorded)."""
+    if decision is not None:
+        item.chosen, item.reason = str(SectionIVRating(decision.chosen).label), decision.reason
+
+
 def _audit_item(report: AssessmentReport, fy: int, today: dt.date, in_report: str, scope: Scope) -> RatedItem:
-    try:
-        from piaops.audits import rating as audit_rating
-        from piaops.audits.models import AuditRatingDecision
-    except ImportError:  # pragma: no cover - the audits app is part of the build
-        return RatedItem(AUDIT, "監査", "", "", ["監査の記録がこの環境にありません。"], in_report=in_report)
     s = audit_rating.suggest_rating(municipality=report.municipality, fiscal_year=fy, today=today)
     item = RatedItem(AUDIT, "監査", s.label, _rule(audit_rating.suggest_rating), [], in_report=in_report)
     item.numbers = [
@@ -170,13 +180,7 @@ def _audit_item(report: AssessmentReport, fy: int, today: dt.date, in_report: st
     ]
     if not s.numbers.get("audits"):
         item.missing = ["監査計画・監査の記録"]
-    decision = (
-        AuditRatingDecision.objects.filter(municipality_id=report.municipality_id, fiscal_year=fy)
-        .order_by("-decided_at", "-id")
-        .first()
-    )
-    if decision is not None:
-        item.chosen, item.reason = str(SectionIVRating(decision.chosen).label), decision.reason
+    _adopt(item, _latest(AuditRatingDecision.objects.filter(municipality_id=report.municipality_id, fiscal_year=fy)))
     return item
 
 
@@ -195,12 +199,8 @@ def _training_item(report: AssessmentReport, fy: int, today: dt.date, in_report:
     item.numbers = [f"基準日：{wareki(as_of)}", f"{scope.describe()}、対象者 {count} 人", *s.reasons]
     if not s.figures.get("in_scope"):
         item.missing = ["受講の対象者・受講要件"]
-    decision = (
-        TrainingDecision.objects.filter(municipality_id=report.municipality_id, fiscal_year=fy)
-        .order_by("-decided_at", "-id")
-        .first()
-    )
-    if decision is not None:
+    decision = _latest(TrainingDecision.objects.filter(municipality_id=report.municipality_id, fiscal_year=fy))
+    if decision is not None:  # Ⅳ-2 keeps its own scale (training.models.Rating), not Section Ⅳ-1's
         item.chosen, item.reason = str(TrainingRating(decision.rating).label), decision.reason
     return item
 
@@ -217,24 +217,19 @@ def _evidence(report: AssessmentReport, fy: int, today: dt.date) -> list[Evidenc
     out.append(t)
 
     t = EvidenceTable("監査", ["対象所属", "種別", "実施予定", "状態"])
-    try:
-        from piaops.audits.models import Audit
-
-        for a in (
-            Audit.objects.filter(municipality=m, programme__fiscal_year=fy)
-            .select_related("unit")
-            .order_by("planned_start", "id")
-        ):
-            t.rows.append(
-                [
-                    a.unit.name,
-                    a.get_audit_type_display(),
-                    f"{_d(a.planned_start)}〜{_d(a.planned_end)}",
-                    a.get_status_display(),
-                ]
-            )
-    except ImportError:  # pragma: no cover
-        pass
+    for a in (
+        Audit.objects.filter(municipality=m, programme__fiscal_year=fy)
+        .select_related("unit")
+        .order_by("planned_start", "id")
+    ):
+        t.rows.append(
+            [
+                a.unit.name,
+                a.get_audit_type_display(),
+                f"{_d(a.planned_start)}〜{_d(a.planned_end)}",
+                a.get_status_display(),
+            ]
+        )
     out.append(t)
 
     t = EvidenceTable("指摘事項と改善", ["所属", "件名", "発生元", "状態", "完了予定日", "完了日"])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -8,7 +9,8 @@ from piaops.assessments.models import AssessmentReport
 from piaops.lib.fiscal import fiscal_year, wareki_fiscal_year
 from piaops.reports import charts
 from piaops.reports.dashboard import build
-from piaops.tenancy.access import Perm, tenant_view
+from piaops.tenancy.access import Perm, is_municipality_wide, tenant_object, tenant_view
+from piaops.tenancy.models import User
 
 
 def _fy(request: HttpRequest, default: int) -> int:
@@ -21,7 +23,8 @@ def index(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     current = fiscal_year(today)
     fy = _fy(request, current)
-    data = build(request.user, fiscal_year=fy, today=today)
+    user: User = request.user  # type: ignore[assignment]  # tenant_view: a logged-in member
+    data = build(user, fiscal_year=fy, today=today)
     sc = data.selfcheck
     chart_selfcheck = charts.stacked_bar(
         f"{wareki_fiscal_year(fy)} 自己点検の進捗（所属数）",
@@ -61,14 +64,21 @@ def _roster(unit_id: object, as_of: str) -> str:
     return f"{reverse('training:roster', args=[unit_id])}?as_of={as_of}"
 
 
-@tenant_view(Perm.REPORTS_VIEW)
-def section4(request: HttpRequest, pk: int) -> HttpResponse:
+def _require_wide(request: HttpRequest) -> None:
+    """403 unless the user reads reports for the whole municipality (a unit role does not: the Section Ⅳ evidence
+    covers every unit)."""
+    if not is_municipality_wide(request.user, Perm.REPORTS_VIEW):
+        raise PermissionDenied("この操作を行う権限がありません。")
+
+
+@tenant_object(AssessmentReport, perm=Perm.REPORTS_VIEW, select=("municipality",))
+def section4(request: HttpRequest, report: AssessmentReport) -> HttpResponse:
     """The Section Ⅳ evidence report of one assessment report (municipality-wide roles only: it covers them all)."""
     from piaops.reports import section4 as s4mod
     from piaops.reports.oscal import LABELS
     from piaops.reports.section4_export import FORMATS, export
 
-    report = _wide_report(request, pk)
+    _require_wide(request)
     today = timezone.localdate()
     fy = _fy(request, fiscal_year(today))
     data = s4mod.build(report, fiscal_year=fy, today=today)
@@ -83,22 +93,8 @@ def section4(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _wide_report(request: HttpRequest, pk: int) -> AssessmentReport:
-    """The tenant's assessment report ``pk`` (404 for another tenant's), for municipality-wide roles (403 for a
-    unit role: the evidence covers every unit)."""
-    from django.core.exceptions import PermissionDenied
-
-    from piaops.reports.dashboard import is_wide
-    from piaops.tenancy.access import get_or_404
-
-    report = get_or_404(request.user, AssessmentReport.objects.select_related("municipality"), pk=pk)
-    if not is_wide(request.user):
-        raise PermissionDenied("この操作を行う権限がありません。")
-    return report
-
-
-@tenant_view(Perm.REPORTS_VIEW)
-def oscal(request: HttpRequest, pk: int, model: str) -> HttpResponse:
+@tenant_object(AssessmentReport, perm=Perm.REPORTS_VIEW, select=("municipality",))
+def oscal(request: HttpRequest, report: AssessmentReport, model: str) -> HttpResponse:
     """The OSCAL document ``model`` of the report and the 年度 (``?fy=``) as a JSON download (same access as the
     Section Ⅳ page)."""
     from django.contrib import messages
@@ -108,9 +104,9 @@ def oscal(request: HttpRequest, pk: int, model: str) -> HttpResponse:
 
     from piaops.reports.oscal import MODELS, NothingToExport, export
 
+    _require_wide(request)
     if model not in MODELS:
         raise Http404("OSCAL のモデルが見つかりません。")
-    report = _wide_report(request, pk)
     fy = _fy(request, fiscal_year(timezone.localdate()))
     try:
         file = export(report, model=model, fiscal_year=fy, now=timezone.now())

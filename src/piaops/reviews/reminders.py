@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterator
 
-from piaops.core.reminders import Deadline, Reminder, admin_addresses, pk_path
+from piaops.core.reminders import Deadline, Reminder, admin_addresses, pk_path, scoped_rows
 from piaops.lib.fiscal import add_office_days
 from piaops.reviews.models import Candidate, Decision
 
@@ -15,14 +15,11 @@ WARN_OFFICE_DAYS = 10
 
 
 def _pending(municipality_id: int | None, unit_ids: Collection[int] | None) -> list[Candidate]:
-    if unit_ids is not None:
-        return []  # not a unit's deadline
     qs = Candidate.objects.filter(
         decision=Decision.SIGNIFICANT, reassessment_due__isnull=False, review__report__successors__isnull=True
     ).select_related("review__report")
-    if municipality_id is not None:
-        qs = qs.filter(municipality_id=municipality_id)
-    return list(qs.order_by("pk"))
+    # Not a unit's deadline: the 番号制度総括部門 re-assesses (none for a unit_ids filter).
+    return list(scoped_rows(qs, municipality_id=municipality_id, unit_ids=unit_ids, unit=None).order_by("pk"))
 
 
 def collect(

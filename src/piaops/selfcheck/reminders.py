@@ -8,39 +8,31 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterator
-from typing import Any
 
-from piaops.core.reminders import Deadline, Reminder, addresses_for, admin_addresses, pk_path, unit_recipients
+from django.db.models import QuerySet
+
+from piaops.core.reminders import Deadline, Reminder, pk_path, scoped_rows, unit_rows
 from piaops.lib.fiscal import add_office_days, wareki
 from piaops.selfcheck.models import EDITABLE, CampaignStatus, Checklist, ChecklistStatus
+
+
+def _open(municipality_id: int | None, unit_ids: Collection[int] | None) -> QuerySet[Checklist]:
+    """The open checklists of launched campaigns (of one municipality / those units when given)."""
+    qs = Checklist.objects.filter(campaign__status=CampaignStatus.LAUNCHED, status__in=EDITABLE)
+    return scoped_rows(qs, municipality_id=municipality_id, unit_ids=unit_ids).select_related("campaign", "unit")
 
 
 def collect(
     *, today: dt.date, municipality_id: int | None = None, unit_ids: Collection[int] | None = None
 ) -> Iterator[Reminder]:
     """Open checklists of launched campaigns (of one municipality / those units when given)."""
-    qs = Checklist.objects.filter(campaign__status=CampaignStatus.LAUNCHED, status__in=EDITABLE)
-    if municipality_id is not None:
-        qs = qs.filter(municipality_id=municipality_id)
-    if unit_ids is not None:
-        qs = qs.filter(unit_id__in=list(unit_ids))
-    checklists = list(qs.select_related("campaign", "unit"))
-    recipients = unit_recipients({c.municipality_id for c in checklists})
-    admins = admin_addresses({c.municipality_id for c in checklists})
     checklist_path = pk_path("selfcheck:checklist")
-    for c in checklists:
+    checklists = _open(municipality_id, unit_ids)
+    for c, remind in unit_rows(checklists, unit=lambda c: c.unit, url=lambda c: checklist_path(c.pk)):
         campaign = c.campaign
-        to = addresses_for(c.unit, recipients[c.municipality_id], admins[c.municipality_id])
-        url = checklist_path(c.pk)
         deadline = f"{wareki(campaign.deadline)}（{campaign.deadline.isoformat()}）"
-        common: dict[str, Any] = {
-            "municipality_id": c.municipality_id,
-            "recipients": to,
-            "url": url,
-            "unit_id": c.unit_id,
-        }
         if today > campaign.deadline:
-            yield Reminder(
+            yield remind(
                 key=f"selfcheck:checklist:{c.pk}:overdue",
                 subject=f"【自己点検】提出期限を過ぎています（{c.unit.name}）",
                 body=(
@@ -49,29 +41,26 @@ def collect(
                     f"至急、所属長の確認のうえ提出してください。\n"
                 ),
                 overdue=True,
-                **common,
             )
             continue
         if c.status == ChecklistStatus.RETURNED:
-            yield Reminder(
+            yield remind(
                 key=f"selfcheck:checklist:{c.pk}:returned-{c.round}",
                 subject=f"【自己点検】自己点検票が差し戻されました（{c.unit.name}）",
                 body=(
                     f"{c.unit.name} 御中\n\n{campaign}の自己点検票が差し戻されました。"
                     f"コメントを確認し、再提出してください（期限 {deadline}）。\n"
                 ),
-                **common,
             )
         notice_from = add_office_days(campaign.deadline, -campaign.reminder_office_days)
         if today >= notice_from:
-            yield Reminder(
+            yield remind(
                 key=f"selfcheck:checklist:{c.pk}:before-{campaign.reminder_office_days}",
                 subject=f"【自己点検】提出期限が近づいています（{c.unit.name}）",
                 body=(
                     f"{c.unit.name} 御中\n\n{campaign}の自己点検票の提出期限は {deadline} です。\n"
                     f"現在の状態: {ChecklistStatus(c.status).label}。期限までに提出してください。\n"
                 ),
-                **common,
             )
 
 
@@ -80,13 +69,8 @@ def deadlines(
 ) -> Iterator[Deadline]:
     """The submission deadline of every open checklist of a launched campaign (``today`` is not needed: an open
     checklist stays on the calendar past its deadline)."""
-    qs = Checklist.objects.filter(campaign__status=CampaignStatus.LAUNCHED, status__in=EDITABLE)
-    if municipality_id is not None:
-        qs = qs.filter(municipality_id=municipality_id)
-    if unit_ids is not None:
-        qs = qs.filter(unit_id__in=list(unit_ids))
     checklist_path = pk_path("selfcheck:checklist")
-    for c in qs.select_related("campaign", "unit").order_by("pk"):
+    for c in _open(municipality_id, unit_ids).order_by("pk"):
         yield Deadline(
             uid=f"selfcheck-checklist-{c.pk}",
             municipality_id=c.municipality_id,

@@ -4,15 +4,13 @@ rating for Ⅳ-1① (自己点検) with the numbers it rests on. Also the record
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-from django.utils import timezone
-
-from piaops.assessments.suggestion import Condition, Suggestion, checked_choice
-from piaops.audittrail.services import record_create
+from piaops.assessments.decisions import section4_decide
+from piaops.assessments.suggestion import Condition, Suggestion
 from piaops.findings.models import Finding, FollowUp
 from piaops.lib.dates import local_date
 from piaops.selfcheck.models import (
@@ -178,18 +176,8 @@ def suggest_over(checklists: Any, *, today: dt.date) -> Suggestion:
 def rating_decide(
     *, campaign: Campaign, chosen: str, reason: str = "", today: dt.date, by: User | None = None
 ) -> RatingDecision:
-    """Record the admin's rating. Choosing other than the suggestion needs a reason."""
-    suggestion = checked_choice(chosen=chosen, reason=reason, suggest=lambda: suggest_rating(campaign, today=today))
-    with transaction.atomic():
-        decision = RatingDecision.objects.create(
-            municipality_id=campaign.municipality_id,
-            campaign=campaign,
-            suggested=suggestion.rating,
-            chosen=chosen,
-            reason=reason,
-            numbers=suggestion.decision_numbers(),
-            decided_at=timezone.now(),
-            decided_by=by,
-        )
-        record_create(decision, municipality_id=campaign.municipality_id, summary="Ⅳ-1①（自己点検）の評価を決定")
-    return decision
+    """Record the admin's Ⅳ-1① rating of ``campaign`` (:func:`piaops.assessments.decisions.section4_decide`)."""
+    decision = RatingDecision(municipality_id=campaign.municipality_id, campaign=campaign)
+    summary = "Ⅳ-1①（自己点検）の評価を決定"
+    suggest = functools.partial(suggest_rating, campaign, today=today)
+    return section4_decide(decision, chosen=chosen, reason=reason, suggest=suggest, by=by, summary=summary)

@@ -5,14 +5,12 @@ their findings, incidents, door logs); without it the people and training go bac
 modules hold the current 年度 (audits also the last), so that ``make run`` starts quickly.
 
 Idempotent: each step returns when its data is there, so running it again changes nothing and a step added
-later is built on the next run. A step whose module does not exist yet is skipped with a note.
+later is built on the next run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import inspect
 import time
 from typing import Any
 
@@ -21,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from piaops.audittrail.context import Actor, acting_as
-from piaops.core.demo import DEMO_PASSWORD, DEMO_STEPS
+from piaops.core.demo import DEMO_PASSWORD, demo_steps, run_step
 from piaops.tenancy.demo import DEFAULT_YEARS
 
 
@@ -56,24 +54,15 @@ class Command(BaseCommand):
             raise CommandError("--today は YYYY-MM-DD の形式で指定してください。") from None
         with acting_as(Actor(user=None, name="piaops demo")):
             municipality = tenancy_demo.create_municipality()
-            for step in DEMO_STEPS:
-                try:
-                    module = importlib.import_module(step)
-                except ModuleNotFoundError as exc:
-                    if exc.name != step:
-                        raise
-                    self.stdout.write(f"  {step}: まだありません（省略）")
-                    continue
+            for step in demo_steps():
                 started = time.perf_counter()
                 # Without --years each step keeps its own default (people and training: DEFAULT_YEARS; the other
                 # modules: the current 年度, audits also the last one), which keeps `make run` and the tests quick.
-                takes_years = "years" in inspect.signature(module.build).parameters
-                extra = {"years": years} if years is not None and takes_years else {}
                 # One transaction per step: a step is there entirely or not at all (its "already built" check
                 # then stays true to its word), and SQLite syncs to disk once per step, not once per record.
                 with transaction.atomic():
-                    module.build(municipality=municipality, people=options["people"], today=today, **extra)
-                self.stdout.write(f"  {step}: 完了（{time.perf_counter() - started:.1f} 秒）")
+                    run_step(step, municipality=municipality, people=options["people"], today=today, years=years)
+                self.stdout.write(f"  {step.__name__}: 完了（{time.perf_counter() - started:.1f} 秒）")
         if connection.vendor == "postgresql":
             # Fresh bulk-loaded tables have no statistics until autovacuum gets to them; meanwhile the planner
             # takes them for empty and nests loops (training's compliance SQL then took minutes, not 0.2 s).
