@@ -28,6 +28,8 @@ from tests.samples import VECTORS, not_echoed
 
 # Form text fields that are not free text stored by piaops.
 FORM_NOT_FREE_TEXT: dict[str, str] = {
+    "piaops.selfcheck.forms.AnswersForm.version": "the checklist version the page was loaded at; clean_version "
+    "refuses anything but digits",
     # Passwords are hashed, never stored nor shown (and a guard message would hint at the password's content).
     "piaops.accounts.forms.AdminLockoutAuthenticationForm.password": "a password, checked against its hash",
     "piaops.accounts.forms.LockoutAuthenticationForm.password": "a password, checked against its hash",

@@ -150,5 +150,5 @@ class ReportReceiveForm(ConfirmForm):
 class RatingForm(forms.Form):
     """The admin's Ⅳ-1② rating: the choice is checked against the suggestion by ``rating.rating_decide``."""
 
-    chosen = forms.CharField(label="採用する評価", required=False)
+    chosen = _text("採用する評価")
     reason = _text("理由")

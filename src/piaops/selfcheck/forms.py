@@ -89,8 +89,8 @@ class AnswersForm(forms.Form):
         for a in answers:
             i = a.item_id
             self.fields[f"v{i}"] = forms.CharField(required=False, strip=False)
-            self.fields[f"c{i}"] = forms.CharField(required=False, strip=False)
-            self.fields[f"p{i}"] = forms.CharField(required=False, strip=False)
+            self.fields[f"c{i}"] = GuardedFormCharField(required=False, strip=False)
+            self.fields[f"p{i}"] = GuardedFormCharField(required=False, strip=False)
             self.fields[f"d{i}"] = forms.CharField(required=False)
         self._problems: list[Problem] = []
 
@@ -158,13 +158,13 @@ class ReviewForm(forms.Form):
     """The governance division's review of a submitted round: a comment per item (``rc{item id}``, optional) and
     an overall ``note``. Accepting also asks for the confirmation (:class:`~piaops.core.forms.ConfirmForm`)."""
 
-    note = forms.CharField(label="全体コメント", required=False, strip=False)
+    note = GuardedFormCharField(label="全体コメント", required=False, strip=False)
 
     def __init__(self, data: Any = None, *, item_ids: list[int]) -> None:
         super().__init__(data)
         self.item_ids = item_ids
         for i in item_ids:
-            self.fields[f"rc{i}"] = forms.CharField(required=False, strip=False)
+            self.fields[f"rc{i}"] = GuardedFormCharField(required=False, strip=False)
 
     def comments(self) -> dict[int, str]:
         """The non-blank comments by item id (valid only after ``is_valid()``)."""
