@@ -4,8 +4,8 @@ the audit trail by ``export``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from piaops.audittrail.context import Actor
 from piaops.audittrail.services import record_export
 from piaops.core.pdf import render_pdf
 from piaops.lib.safeexport import workbook_bytes
@@ -66,7 +66,7 @@ def to_pdf(s4: Section4) -> bytes:
     return render_pdf("reports/section4_pdf.html", {"s4": s4})
 
 
-def export(s4: Section4, *, fmt: str, actor: Any = None) -> File:
+def export(s4: Section4, *, fmt: str, actor: Actor | None = None) -> File:
     """The file in ``fmt`` (one of ``FORMATS``), recorded in the audit trail."""
     if fmt == "text":
         content = to_text(s4).encode("utf-8")

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
 
 from piaops.assessments.models import AssessmentReport
+from piaops.audittrail.context import Actor
 from piaops.audittrail.services import record_export
 from piaops.reports.oscal import assessment, catalog, poam
 from piaops.reports.oscal.common import OSCAL_VERSION, Doc, NothingToExport, stable_uuid
@@ -45,7 +45,9 @@ def to_json(doc: Doc) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def export(report: AssessmentReport, *, model: str, fiscal_year: int, now: dt.datetime, actor: Any = None) -> File:
+def export(
+    report: AssessmentReport, *, model: str, fiscal_year: int, now: dt.datetime, actor: Actor | None = None
+) -> File:
     """The JSON file of ``model``, recorded in the audit trail as an export."""
     doc = build(report, model=model, fiscal_year=fiscal_year, now=now)
     content = to_json(doc)
