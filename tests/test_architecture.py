@@ -18,7 +18,9 @@ module. The rules, in the order a layer may stand on another::
 
 Base modules that must know the domain apps do it by *registry* (dotted names in a string, imported when used):
 ``core.reminders.REMINDER_SOURCES``, ``core.demo.DEMO_STEPS``, ``api.site.ROUTERS`` and the menu's
-``core.context_processors.NAV_RULES``. A new domain app plugs in there; the base itself never imports it.
+``core.context_processors.NAV_RULES``, each loaded by ``piaops.lib.registry.load`` against its ``Protocol``
+(``ReminderSource``, ``DemoStep``, ``ApiModule``, ``NavRule``), so a wrong entry fails by name when loaded. A new
+domain app plugs in there; the base itself never imports it.
 
 Exceptions are in ``ALLOWED`` with the reason they are not fixed yet; an entry that no longer matches anything
 fails the test, so the list only shrinks.
