@@ -173,15 +173,14 @@ def get_or_404(user: Any, model_or_qs: type[M] | models.QuerySet[M], **lookup: A
 
 
 def visible_units(user: Any) -> models.QuerySet[OrgUnit]:
-    """Units the user may see people of: all for municipality-wide roles, the subtrees for unit roles."""
+    """Units the user may see people of (``Perm.VIEW_PEOPLE``): all for a municipality-wide holder, the granted
+    subtrees for unit roles, none for anyone else."""
     qs = scoped(user, OrgUnit)
-    user_grants = grants(user)
-    if any(g.role in POLICY[Perm.VIEW_PEOPLE] and g.role not in UNIT_ROLES for g in user_grants):
+    if is_municipality_wide(user, Perm.VIEW_PEOPLE):
         return qs
     condition = models.Q(pk__in=[])
-    for g in user_grants:
-        if g.role in UNIT_ROLES and g.unit is not None:
-            condition |= models.Q(path__startswith=g.unit.path)
+    for unit in unit_grants(user, Perm.VIEW_PEOPLE):
+        condition |= models.Q(path__startswith=unit.path)
     return qs.filter(condition)
 
 
