@@ -48,8 +48,8 @@ def people_csv(n: int) -> bytes:
 def _fresh_municipality() -> Any:
     """A new municipality with the 40 units (not timed)."""
     from piaops.lib.checkdigits import local_government_code_check_digit
-    from piaops.tenancy.people_import.services import people_import_commit
     from piaops.tenancy.models import Municipality
+    from piaops.tenancy.people_import.services import people_import_commit
 
     base = f"{90000 + next(_codes):05d}"
     while Municipality.objects.filter(code__startswith=base).exists():  # a database kept from an earlier run

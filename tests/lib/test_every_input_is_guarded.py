@@ -31,8 +31,8 @@ FORM_NOT_FREE_TEXT: dict[str, str] = {
     # Passwords are hashed, never stored nor shown (and a guard message would hint at the password's content).
     "piaops.accounts.forms.AdminLockoutAuthenticationForm.password": "a password, checked against its hash",
     "piaops.accounts.forms.LockoutAuthenticationForm.password": "a password, checked against its hash",
-    "piaops.core.forms.AdminLoginForm.password": "a password, checked against its hash",
-    "piaops.core.forms.LoginForm.password": "a password, checked against its hash",
+    "piaops.accounts.forms.AdminLoginForm.password": "a password, checked against its hash",
+    "piaops.accounts.forms.LoginForm.password": "a password, checked against its hash",
     "piaops.tenancy.forms.UserCreateForm.password": "a password, stored only as its hash",
     "piaops.tenancy.forms.UserCreateForm.password_confirm": "compared with the password, never stored",
     # The same codes as the model fields listed in test_every_text_field_is_guarded.NOT_FREE_TEXT.

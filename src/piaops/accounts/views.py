@@ -1,9 +1,10 @@
-"""Second-factor step, enrolment, recovery codes and password change."""
+"""Log-in and log-out, the second-factor step, enrolment, recovery codes and password change."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.db import transaction
@@ -13,12 +14,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from piaops.accounts import otp, services
-from piaops.accounts.forms import OtpForm
+from piaops.accounts.forms import LockoutAuthenticationForm, OtpForm
 from piaops.accounts.session import OTP_FAILURES, is_otp_verified, mark_otp_verified
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
 from piaops.lib.clientaddr import client_addr, proxy_addr
 from piaops.tenancy.models import User
+
+# The first step of a log-in (user name and password, with the lockout); the second is ``otp_verify``.
+log_in = auth_views.LoginView.as_view(
+    authentication_form=LockoutAuthenticationForm, template_name="accounts/login.html"
+)
+log_out = auth_views.LogoutView.as_view()
 
 # Wrong second-factor codes allowed in one session before it is logged out (the password must be given again).
 MAX_OTP_FAILURES = 5

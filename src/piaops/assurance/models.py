@@ -15,9 +15,9 @@ from django.db.models import Q
 from piaops.assessments.models import Commitment
 from piaops.assessments.vocab import CommitmentKind
 from piaops.assurance.rules import ismap_is_valid
+from piaops.core.evidence import StoredFile
 from piaops.lib import cadence as cadence_grammar
 from piaops.lib.fields import GuardedCharField, GuardedTextField
-from piaops.tenancy.evidence import StoredFile
 from piaops.tenancy.models import Municipality, Party, TenantOwned, TenantQuerySet, Work
 
 # ---------------------------------------------------------------------------------------------------------------

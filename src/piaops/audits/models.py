@@ -17,9 +17,9 @@ from django.conf import settings
 from django.db import models
 
 from piaops.assessments.models import Commitment, SectionIVDecision
+from piaops.core.evidence import EvidenceFile
 from piaops.findings.models import Finding
 from piaops.lib.fields import GuardedCharField, GuardedTextField
-from piaops.tenancy.evidence import EvidenceFile
 from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, TransitionEvent, Work
 
 

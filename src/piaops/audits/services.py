@@ -35,10 +35,10 @@ from piaops.audits.models import (
 )
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record, record_create, record_update, snapshot
+from piaops.core.evidence import store_file, too_large
 from piaops.findings.models import Finding, Severity, Source
 from piaops.findings.services import finding_create
 from piaops.lib.fiscal import add_years, next_office_day, wareki_fiscal_year
-from piaops.tenancy.evidence import store_file, too_large
 from piaops.tenancy.models import Municipality, OrgUnit, Party, User, Work
 
 # General items used when no commitment of the assessment reports concerns the audited unit and works.

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from piaops.lib.fiscal import fiscal_year, wareki, wareki_fiscal_year
 from piaops.tenancy import access
+from piaops.tenancy.access import Requester
 
 # The main menu: each app's index page, in this order. A link is shown only to a user who holds the permission the
 # page's own ``tenant_view`` asks for, and passes the page's own further rule where it has one (``NAV_RULES``), so no
@@ -51,7 +52,7 @@ def _nav_targets() -> list[tuple[str, Promise, access.Perm | None, Callable[[Any
     return targets
 
 
-def nav_links(user: Any) -> list[tuple[str, Promise]]:
+def nav_links(user: Requester) -> list[tuple[str, Promise]]:
     """The menu entries ``user`` may open: (url, label)."""
     if not getattr(user, "is_authenticated", False) or getattr(user, "municipality_id", None) is None:
         return []

@@ -25,11 +25,12 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 
 if TYPE_CHECKING:
+    from piaops.tenancy.access import Requester
     from piaops.tenancy.models import OrgUnit
 
 REMINDER_SOURCES = [
@@ -144,7 +145,7 @@ def collect_home(
     return summaries, found
 
 
-def reminder_scope(user: Any) -> tuple[int, list[int] | None] | None:
+def reminder_scope(user: Requester) -> tuple[int, list[int] | None] | None:
     """Which reminders concern ``user``: (municipality id, unit ids or None for the whole municipality).
 
     The 番号制度総括管理者 sees the whole municipality; a unit role its grants' subtrees; anyone else (and a user

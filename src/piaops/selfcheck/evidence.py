@@ -8,8 +8,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
+from piaops.core.evidence import store_file, too_large
 from piaops.selfcheck.models import Answer, Evidence
-from piaops.tenancy.evidence import store_file, too_large
 
 
 def evidence_add(*, answer: Answer, upload: UploadedFile, by: Any = None) -> Evidence:

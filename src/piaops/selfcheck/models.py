@@ -18,8 +18,8 @@ from django.conf import settings
 from django.db import models
 
 from piaops.assessments.models import AssessmentReport, Commitment, SectionIVDecision
+from piaops.core.evidence import EvidenceFile
 from piaops.lib.fields import GuardedCharField, GuardedTextField
-from piaops.tenancy.evidence import EvidenceFile
 from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, TransitionEvent
 
 

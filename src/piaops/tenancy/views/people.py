@@ -47,7 +47,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     """Paginated, filtered list. Queries per page are fixed (count, page, one prefetch) whatever the page size."""
     user, _ = acting(request)
     today = timezone.localdate()
-    people = Person.objects.visible_to(user, today)
+    people: QuerySet[Person] = Person.objects.visible_to(user, today)
     form = PersonFilterForm(
         request.GET or None, units=access.visible_units(user).filter(is_active=True).order_by("path")
     )

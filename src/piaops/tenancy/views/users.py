@@ -3,6 +3,8 @@ these pages; users of another municipality do not exist for the caller (404)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -23,7 +25,7 @@ PAGE_SIZE = 50
 _search = GuardedFormCharField(required=False, label="ユーザー名・表示名")
 
 
-def _grants() -> Prefetch[RoleGrant]:
+def _grants() -> Any:
     return Prefetch("grants", queryset=RoleGrant.objects.select_related("unit", "party").order_by("role", "pk"))
 
 
