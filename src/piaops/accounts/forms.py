@@ -77,3 +77,9 @@ class OtpForm(forms.Form):
         help_text="認証アプリに表示される6桁の数字、またはリカバリーコード",
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
+
+
+class NextForm(forms.Form):
+    """Where to go after a log-in step: the ``next`` of the form posted, else of the URL (checked by the view)."""
+
+    next = GuardedFormCharField(required=False, max_length=2000)

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from piaops.tenancy import access
@@ -29,11 +29,6 @@ def acting(request: HttpRequest) -> tuple[User, Municipality]:
     """The logged-in user and their municipality (404 without one)."""
     user: User = request.user  # type: ignore[assignment]
     return user, access.municipality_of(user)
-
-
-def posted(request: HttpRequest) -> QueryDict | None:
-    """The POST data to bind a form to, or None on GET (an empty POST still binds, and so is validated)."""
-    return request.POST if request.method == "POST" else None
 
 
 def can_manage(user: User) -> bool:

@@ -16,7 +16,7 @@ from piaops.tenancy import access, services
 from piaops.tenancy.access import Perm, tenant_object, tenant_view
 from piaops.tenancy.forms import MunicipalityForm, PartyForm, UnitForm, UnitMoveForm, WorkForm
 from piaops.tenancy.models import OrgUnit, Party, Work, WorkUnit
-from piaops.tenancy.views.common import acting, can_manage, editable, form_page, posted
+from piaops.tenancy.views.common import acting, can_manage, editable, form_page
 
 
 @tenant_view(Perm.VIEW)
@@ -53,7 +53,7 @@ def municipality_edit(request: HttpRequest) -> HttpResponse:
     _, municipality = acting(request)
     return form_page(
         request,
-        MunicipalityForm(posted(request), instance=editable(municipality)),
+        MunicipalityForm(request.POST if request.method == "POST" else None, instance=editable(municipality)),
         save=lambda data: services.municipality_update(municipality=municipality, **data),
         done=lambda _: (reverse("tenancy:municipality"), "団体の設定を保存しました。"),
         title="団体の設定を変更",
@@ -121,7 +121,7 @@ def unit_create(request: HttpRequest) -> HttpResponse:
     initial = {"parent": request.GET.get("parent")} if request.GET.get("parent") else None
     return form_page(
         request,
-        UnitForm(posted(request), initial=initial, municipality=municipality),
+        UnitForm(request.POST if request.method == "POST" else None, initial=initial, municipality=municipality),
         save=lambda data: services.unit_create(municipality=municipality, **data),
         done=lambda unit: (unit_url(unit), f"組織「{unit.name}」を作成しました。"),
         title="組織を作成",
@@ -134,7 +134,12 @@ def unit_edit(request: HttpRequest, unit: OrgUnit) -> HttpResponse:
     _, municipality = acting(request)
     return form_page(
         request,
-        UnitForm(posted(request), instance=editable(unit), municipality=municipality, with_parent=False),
+        UnitForm(
+            request.POST if request.method == "POST" else None,
+            instance=editable(unit),
+            municipality=municipality,
+            with_parent=False,
+        ),
         save=lambda data: services.unit_update(unit=unit, **data),
         done=lambda _: (unit_url(unit), f"組織「{unit.name}」を保存しました。"),
         title=f"組織「{unit.name}」を編集",
@@ -151,7 +156,11 @@ def unit_move(request: HttpRequest, unit: OrgUnit) -> HttpResponse:
     _, municipality = acting(request)
     return form_page(
         request,
-        UnitMoveForm(posted(request), initial={"parent": unit.parent_id}, municipality=municipality),
+        UnitMoveForm(
+            request.POST if request.method == "POST" else None,
+            initial={"parent": unit.parent_id},
+            municipality=municipality,
+        ),
         save=lambda data: services.unit_move(unit=unit, parent=data["parent"]),
         done=lambda _: (unit_url(unit), f"組織「{unit.name}」を移動しました。"),
         title=f"組織「{unit.name}」を移動",
@@ -197,7 +206,7 @@ def work_create(request: HttpRequest) -> HttpResponse:
     _, municipality = acting(request)
     return form_page(
         request,
-        WorkForm(posted(request), municipality=municipality),
+        WorkForm(request.POST if request.method == "POST" else None, municipality=municipality),
         save=lambda data: services.work_create(municipality=municipality, **data),
         done=lambda work: (reverse("tenancy:works"), f"事務「{work.name}」を登録しました。"),
         title="個人番号利用事務を登録",
@@ -210,7 +219,9 @@ def work_edit(request: HttpRequest, work: Work) -> HttpResponse:
     _, municipality = acting(request)
     return form_page(
         request,
-        WorkForm(posted(request), instance=editable(work), municipality=municipality),
+        WorkForm(
+            request.POST if request.method == "POST" else None, instance=editable(work), municipality=municipality
+        ),
         save=lambda data: services.work_update(work=work, **data),
         done=lambda _: (reverse("tenancy:works"), f"事務「{work.name}」を保存しました。"),
         title=f"事務「{work.name}」を編集",
@@ -242,7 +253,7 @@ def party_create(request: HttpRequest) -> HttpResponse:
     _, municipality = acting(request)
     return form_page(
         request,
-        PartyForm(posted(request)),
+        PartyForm(request.POST if request.method == "POST" else None),
         save=lambda data: services.party_create(municipality=municipality, **data),
         done=lambda party: (reverse("tenancy:parties"), f"「{party.name}」を登録しました。"),
         title="措置主体・関係事業者を登録",
@@ -254,7 +265,7 @@ def party_create(request: HttpRequest) -> HttpResponse:
 def party_edit(request: HttpRequest, party: Party) -> HttpResponse:
     return form_page(
         request,
-        PartyForm(posted(request), instance=editable(party)),
+        PartyForm(request.POST if request.method == "POST" else None, instance=editable(party)),
         save=lambda data: services.party_update(party=party, **data),
         done=lambda _: (reverse("tenancy:parties"), f"「{party.name}」を保存しました。"),
         title=f"「{party.name}」を編集",

@@ -20,7 +20,7 @@ from piaops.tenancy import access, services
 from piaops.tenancy.access import Perm, tenant_object, tenant_view
 from piaops.tenancy.forms import AssignmentEndForm, AssignmentForm, PersonFilterForm, PersonForm
 from piaops.tenancy.models import Assignment, OrgUnit, Person
-from piaops.tenancy.views.common import acting, can_manage, editable, form_page, posted
+from piaops.tenancy.views.common import acting, can_manage, editable, form_page
 
 PAGE_SIZE = 50
 
@@ -103,7 +103,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     _, municipality = acting(request)
     return form_page(
         request,
-        PersonForm(posted(request), municipality=municipality),
+        PersonForm(request.POST if request.method == "POST" else None, municipality=municipality),
         save=lambda data: services.person_create(municipality=municipality, **data),
         done=lambda person: (_person_url(person.pk), f"{person} を登録しました。続けて配属を登録してください。"),
         title="職員等を登録",
@@ -116,7 +116,9 @@ def person_edit(request: HttpRequest, person: Person) -> HttpResponse:
     _, municipality = acting(request)
     return form_page(
         request,
-        PersonForm(posted(request), instance=editable(person), municipality=municipality),
+        PersonForm(
+            request.POST if request.method == "POST" else None, instance=editable(person), municipality=municipality
+        ),
         save=lambda data: services.person_update(person=person, **data),
         done=lambda _: (_person_url(person.pk), f"{person} を保存しました。"),
         title=f"{person} を編集",
@@ -129,7 +131,7 @@ def assignment_create(request: HttpRequest, person: Person) -> HttpResponse:
     _, municipality = acting(request)
     return form_page(
         request,
-        AssignmentForm(posted(request), municipality=municipality),
+        AssignmentForm(request.POST if request.method == "POST" else None, municipality=municipality),
         save=lambda data: services.assignment_create(person=person, **data),
         done=lambda _: (_person_url(person.pk), f"{person} の配属を登録しました。"),
         title=f"{person} の配属を登録",
@@ -142,7 +144,9 @@ def assignment_end(request: HttpRequest, assignment: Assignment) -> HttpResponse
     initial = None if assignment.end_date else {"end_date": timezone.localdate()}
     return form_page(
         request,
-        AssignmentEndForm(posted(request), instance=editable(assignment), initial=initial),
+        AssignmentEndForm(
+            request.POST if request.method == "POST" else None, instance=editable(assignment), initial=initial
+        ),
         save=lambda data: services.assignment_end(assignment=assignment, end_date=data["end_date"]),
         done=lambda _: (_person_url(assignment.person_id), f"{assignment.unit.name} への配属を終了しました。"),
         title=f"{assignment.person} の配属（{assignment.unit.name}）を終了",

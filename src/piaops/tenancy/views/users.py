@@ -19,7 +19,7 @@ from piaops.tenancy import access, services
 from piaops.tenancy.access import Perm, tenant_object, tenant_view
 from piaops.tenancy.forms import RoleGrantForm, UserCreateForm, UserEditForm, attach_errors
 from piaops.tenancy.models import RoleGrant, User
-from piaops.tenancy.views.common import acting, editable, form_page, posted
+from piaops.tenancy.views.common import acting, editable, form_page
 
 PAGE_SIZE = 50
 _search = GuardedFormCharField(required=False, label="ユーザー名・表示名")
@@ -57,7 +57,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
     _, municipality = acting(request)
     return form_page(
         request,
-        UserCreateForm(posted(request), municipality=municipality),
+        UserCreateForm(request.POST if request.method == "POST" else None, municipality=municipality),
         save=lambda data: services.user_create(
             municipality=municipality, **{k: v for k, v in data.items() if k != "password_confirm"}
         ),
@@ -87,7 +87,9 @@ def user_edit(request: HttpRequest, target: User) -> HttpResponse:
     _, municipality = acting(request)
     return form_page(
         request,
-        UserEditForm(posted(request), instance=editable(target), municipality=municipality),
+        UserEditForm(
+            request.POST if request.method == "POST" else None, instance=editable(target), municipality=municipality
+        ),
         save=lambda data: services.user_update(user=target, **data),
         done=lambda _: (_user_url(target.pk), f"利用者「{target.username}」を保存しました。"),
         title=f"利用者「{target.username}」を編集",
