@@ -48,8 +48,8 @@ def people_csv(n: int) -> bytes:
 def _fresh_municipality() -> Any:
     """A new municipality with the 40 units (not timed)."""
     from piaops.lib.checkdigits import local_government_code_check_digit
-    from piaops.tenancy.importing import people_import_commit
     from piaops.tenancy.models import Municipality
+    from piaops.tenancy.people_import.services import people_import_commit
 
     base = f"{90000 + next(_codes):05d}"
     while Municipality.objects.filter(code__startswith=base).exists():  # a database kept from an earlier run
@@ -91,7 +91,7 @@ def run(quick: bool | None = None) -> list[Figure]:
     n = 2000 if quick else int(os.environ.get("PIAOPS_BENCH_PEOPLE", "100000"))
     rounds = 1 if quick else int(os.environ.get("PIAOPS_BENCH_REPEAT", "3"))
     baseline_name = cb.setup(quick)
-    from piaops.tenancy.importing import people_import_commit
+    from piaops.tenancy.people_import.services import people_import_commit
 
     content = people_csv(n)
     ours: list[float] = []

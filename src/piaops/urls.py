@@ -5,7 +5,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("piaops.core.urls")),
-    path("tenancy/import/", include("piaops.tenancy.import_urls")),
+    path("", include("piaops.accounts.login_urls")),
+    path("tenancy/import/", include("piaops.tenancy.people_import.urls")),
     path("tenancy/", include("piaops.tenancy.urls")),
     path("audit-log/", include("piaops.audittrail.urls")),
     path("assessments/", include("piaops.assessments.urls")),

@@ -33,10 +33,11 @@ FORM_NOT_FREE_TEXT: dict[str, str] = {
     # Passwords are hashed, never stored nor shown (and a guard message would hint at the password's content).
     "piaops.accounts.forms.AdminLockoutAuthenticationForm.password": "a password, checked against its hash",
     "piaops.accounts.forms.LockoutAuthenticationForm.password": "a password, checked against its hash",
-    "piaops.core.forms.AdminLoginForm.password": "a password, checked against its hash",
-    "piaops.core.forms.LoginForm.password": "a password, checked against its hash",
+    "piaops.accounts.forms.AdminLoginForm.password": "a password, checked against its hash",
+    "piaops.accounts.forms.LoginForm.password": "a password, checked against its hash",
     "piaops.tenancy.forms.UserCreateForm.password": "a password, stored only as its hash",
     "piaops.tenancy.forms.UserCreateForm.password_confirm": "compared with the password, never stored",
+    "piaops.tenancy.people_import.forms.ConfirmForm.token": "a signed token (signing.loads), never stored nor shown",
     # The same codes as the model fields listed in test_every_text_field_is_guarded.NOT_FREE_TEXT.
     "piaops.areas.forms.AreaForm.code": "an area's short code (SR-01), as areas.Area.code",
     "piaops.tenancy.forms.MunicipalityForm.code": "全国地方公共団体コード: 6 digits, check digit validated",

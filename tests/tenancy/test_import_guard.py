@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from piaops.tenancy.importing import people_import_plan
 from piaops.tenancy.models import Person
+from piaops.tenancy.people_import.services import people_import_plan
 from tests.conftest import World
 from tests.samples import VECTORS, not_echoed, xlsx
 

@@ -11,8 +11,8 @@ from django.test import Client
 from pytest_django.fixtures import Settings
 
 from piaops.audittrail.models import Action, AuditEntry
-from piaops.tenancy.import_views import STAGING
 from piaops.tenancy.models import Person
+from piaops.tenancy.people_import.staging import STAGING
 from tests.conftest import World
 from tests.jobs.runner import run_jobs
 

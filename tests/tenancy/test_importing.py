@@ -11,9 +11,9 @@ from django.db import connection
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from piaops.audittrail.models import Action, AuditEntry
-from piaops.tenancy.import_tables import ImportFileError, ValueProblem, parse_date
-from piaops.tenancy.importing import people_import_commit, people_import_plan
 from piaops.tenancy.models import Assignment, EmploymentType, OrgUnit, Person
+from piaops.tenancy.people_import.services import people_import_commit, people_import_plan
+from piaops.tenancy.people_import.tables import ImportFileError, ValueProblem, parse_date
 from tests import factories as f
 from tests.conftest import World
 from tests.dbstats import analyze_count

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from piaops.audittrail.models import Action, AuditEntry
 from piaops.lib.mynumber import contains_my_number
-from piaops.tenancy.import_tables import ImportFileError, read_files
-from piaops.tenancy.importing import people_import_commit, people_import_plan
 from piaops.tenancy.models import Assignment, OrgUnit, Person
+from piaops.tenancy.people_import.services import people_import_commit, people_import_plan
+from piaops.tenancy.people_import.tables import ImportFileError, read_files
 from tests.conftest import World
 from tests.fuzzing import mutated_bytes
 

@@ -25,9 +25,9 @@ from piaops.assurance import services as assurance
 from piaops.assurance.ismap_list import IsmapListError
 from piaops.assurance.models import IsmapListEntry
 from piaops.audittrail.models import Action, AuditEntry
-from piaops.tenancy.import_tables import ImportFileError as PeopleFileError
-from piaops.tenancy.importing import people_import_commit, people_import_plan
 from piaops.tenancy.models import ImportedFile, Municipality, Person
+from piaops.tenancy.people_import.services import people_import_commit, people_import_plan
+from piaops.tenancy.people_import.tables import ImportFileError as PeopleFileError
 from piaops.training.importing import ImportFileError as TrainingFileError
 from piaops.training.importing import import_records
 from piaops.training.models import Record

@@ -3,19 +3,36 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
 
 from piaops.accounts import services
-from piaops.core.forms import AdminLoginForm, LoginForm
 from piaops.lib.clientaddr import client_addr, proxy_addr
-from piaops.lib.fields import GuardedFormCharField
+from piaops.lib.fields import GuardedFormCharField, MyNumberFormFieldMixin
+
+
+class GuardedUsernameField(MyNumberFormFieldMixin, UsernameField):
+    pass
+
+
+class LoginForm(AuthenticationForm):
+    """Django's log-in form whose user name refuses (and never re-renders) a 個人番号 typed by mistake."""
+
+    username = GuardedUsernameField(widget=AuthenticationForm.base_fields["username"].widget)
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The same guard on the Django admin's log-in page (installed by ``AccountsConfig.ready``)."""
+
+    username = GuardedUsernameField(widget=AdminAuthenticationForm.base_fields["username"].widget)
+
 
 if TYPE_CHECKING:
     _FormBase = AuthenticationForm
 else:
     # A plain mixin at run time: inheriting AuthenticationForm here would bring its unguarded ``username`` field
-    # back over the guarded one of core.forms.LoginForm.
+    # back over the guarded one of LoginForm.
     _FormBase = object
 
 
@@ -60,3 +77,9 @@ class OtpForm(forms.Form):
         help_text="認証アプリに表示される6桁の数字、またはリカバリーコード",
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
+
+
+class NextForm(forms.Form):
+    """Where to go after a log-in step: the ``next`` of the form posted, else of the URL (checked by the view)."""
+
+    next = GuardedFormCharField(required=False, max_length=2000)

@@ -4,16 +4,19 @@ different characters, is as weak as a short one whatever its length."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+
+if TYPE_CHECKING:
+    from piaops.tenancy.models import User
 
 MIN_DISTINCT = 5
 MAX_UNIT = 4
 
 
 class RepeatedCharactersValidator:
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         repeated = any(
             len(password) >= 2 * unit and (password[:unit] * len(password))[: len(password)] == password
             for unit in range(1, MAX_UNIT + 1)
@@ -33,7 +36,7 @@ class ContainsUserNameValidator:
     """The user name inside the password (``tanaka-2026!``): Django's similarity check lets it through once the
     rest is long enough, but it is the first thing an attacker tries."""
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         username = str(getattr(user, "username", "") or "").casefold()
         if len(username) >= 3 and username in password.casefold():
             raise ValidationError("パスワードにユーザー名を含めることはできません。", code="password_has_username")

@@ -1,9 +1,10 @@
-"""Second-factor step, enrolment, recovery codes and password change."""
+"""Log-in and log-out, the second-factor step, enrolment, recovery codes and password change."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.db import transaction
@@ -13,19 +14,31 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from piaops.accounts import otp, services
-from piaops.accounts.forms import OtpForm
+from piaops.accounts.forms import LockoutAuthenticationForm, NextForm, OtpForm
 from piaops.accounts.session import OTP_FAILURES, is_otp_verified, mark_otp_verified
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
 from piaops.lib.clientaddr import client_addr, proxy_addr
 from piaops.tenancy.models import User
 
+# The first step of a log-in (user name and password, with the lockout); the second is ``otp_verify``.
+log_in = auth_views.LoginView.as_view(
+    authentication_form=LockoutAuthenticationForm, template_name="accounts/login.html"
+)
+log_out = auth_views.LogoutView.as_view()
+
 # Wrong second-factor codes allowed in one session before it is logged out (the password must be given again).
 MAX_OTP_FAILURES = 5
 
 
 def _next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
+    """The posted ``next``, else the URL's, when it stays on this site; else ``/``."""
+    target = ""
+    for data in ([request.POST] if request.method == "POST" else []) + [request.GET]:
+        form = NextForm(data)
+        if form.is_valid() and form.cleaned_data["next"]:
+            target = form.cleaned_data["next"]
+            break
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return "/"
@@ -39,7 +52,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         return redirect(_next(request))
     if not services.has_confirmed_device(user):
         return redirect("accounts:otp_setup")
-    form = OtpForm(request.POST or None)
+    form = OtpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if services.otp_verify(
             user=user,
@@ -72,7 +85,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         messages.info(request, "二要素認証は登録済みです。")
         return redirect("accounts:index")
     device = services.otp_device_start(user=user)
-    form = OtpForm(request.POST or None)
+    form = OtpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         enrolment = services.otp_device_confirm(user=user, code=form.cleaned_data["code"])
         if enrolment is not None:
@@ -138,7 +151,7 @@ def otp_remove(request: HttpRequest) -> HttpResponse:
 def password_change(request: HttpRequest) -> HttpResponse:
     """Change one's own password; the configured validators (10 characters or more, etc.) apply."""
     user: User = request.user  # type: ignore[assignment]
-    form = PasswordChangeForm(user, request.POST or None)
+    form = PasswordChangeForm(user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()

@@ -16,11 +16,11 @@ from django.db.models import Q
 from piaops.assessments.models import Commitment
 from piaops.assessments.vocab import CommitmentKind
 from piaops.assurance.rules import ismap_is_valid
+from piaops.core.evidence import StoredFile
 from piaops.lib import cadence as cadence_grammar
 from piaops.lib.fields import GuardedCharField, GuardedTextField
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm
-from piaops.tenancy.evidence import StoredFile
 from piaops.tenancy.models import Municipality, Party, TenantOwned, TenantQuerySet, Work
 
 if TYPE_CHECKING:
@@ -211,7 +211,7 @@ class EvidenceQuerySet(TenantQuerySet):
 
 
 class Evidence(StoredFile):
-    """A document received for an obligation: file with its SHA-256 and size (see :mod:`piaops.tenancy.evidence`),
+    """A document received for an obligation: file with its SHA-256 and size (see :mod:`piaops.core.evidence`),
     period covered, and the review's conclusion."""
 
     display_name_field = "file_name"

@@ -37,8 +37,8 @@ from piaops.assurance.models import (
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import changed, record
 from piaops.audittrail.services import snapshot as _field_snapshot
+from piaops.core.evidence import safe_storage_name, store_file
 from piaops.lib import cadence as cadence_grammar
-from piaops.tenancy.evidence import safe_storage_name, store_file
 from piaops.tenancy.imported_files import AlreadyImported, Kind, claim, refuse_if_imported
 from piaops.tenancy.models import Municipality, Party, User, Work
 

@@ -19,10 +19,10 @@ from django.conf import settings
 from django.db import models
 
 from piaops.assessments.models import Commitment, SectionIVDecision
+from piaops.core.evidence import EvidenceFile
 from piaops.findings.models import Finding
 from piaops.lib.fields import GuardedCharField, GuardedTextField
 from piaops.tenancy import access
-from piaops.tenancy.evidence import EvidenceFile
 from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, TransitionEvent, User, Work
 
 
@@ -210,7 +210,7 @@ def evidence_path(instance: AuditEvidence, filename: str) -> str:
 
 
 class AuditEvidence(EvidenceFile):
-    """A file attached to an audit item (see :mod:`piaops.tenancy.evidence`)."""
+    """A file attached to an audit item (see :mod:`piaops.core.evidence`)."""
 
     item = models.ForeignKey(AuditItem, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(upload_to=evidence_path, max_length=300)

@@ -34,11 +34,11 @@ from piaops.audits.models import (
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record, record_create, record_update, snapshot
 from piaops.audittrail.transitions import record_transition
+from piaops.core.evidence import store_file, too_large
 from piaops.findings.models import Finding, Severity, Source
 from piaops.findings.services import finding_create
 from piaops.lib.fiscal import add_years, next_office_day, wareki_fiscal_year
 from piaops.tenancy.access import POLICY, Perm, has_perm
-from piaops.tenancy.evidence import store_file, too_large
 from piaops.tenancy.models import Municipality, OrgUnit, Party, User, Work
 
 # General items used when no commitment of the assessment reports concerns the audited unit and works.
@@ -363,7 +363,7 @@ def item_record(
 
 
 def evidence_add(*, item: AuditItem, upload: UploadedFile, by: User | None = None) -> AuditEvidence:
-    """Attach a file to an item of an audit in progress (:func:`piaops.tenancy.evidence.store_file`)."""
+    """Attach a file to an item of an audit in progress (:func:`piaops.core.evidence.store_file`)."""
     name = upload.name or "file"
     if item.audit.status != AuditStatus.IN_PROGRESS:
         raise ValidationError("実施中の監査だけ証跡を追加できます。")

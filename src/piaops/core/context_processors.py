@@ -12,9 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from piaops.lib.fiscal import fiscal_year, wareki, wareki_fiscal_year
 from piaops.lib.registry import load
 from piaops.tenancy import access
+from piaops.tenancy.access import Requester
 
 if TYPE_CHECKING:
-    from piaops.tenancy.models import User
+    pass
 
 # The main menu: each app's index page, in this order. A link is shown only to a user who holds the permission the
 # page's own ``tenant_view`` asks for, and passes the page's own further rule where it has one (``NAV_RULES``), so no
@@ -38,7 +39,7 @@ NAV: list[tuple[str, Promise]] = [
 class NavRule(Protocol):
     """A page's further rule for showing its menu link: whether ``user`` may open it."""
 
-    def __call__(self, user: User) -> bool: ...
+    def __call__(self, user: Requester) -> bool: ...
 
 
 NAV_RULES: dict[str, str] = {  # menu entry → dotted name of its NavRule (the base imports no domain app)
@@ -60,7 +61,7 @@ def _nav_targets() -> list[tuple[str, Promise, access.Perm | None, NavRule | Non
     return targets
 
 
-def nav_links(user: Any) -> list[tuple[str, Promise]]:
+def nav_links(user: Requester) -> list[tuple[str, Promise]]:
     """The menu entries ``user`` may open: (url, label)."""
     if not getattr(user, "is_authenticated", False) or getattr(user, "municipality_id", None) is None:
         return []

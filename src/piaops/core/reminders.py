@@ -36,6 +36,7 @@ from django.urls import reverse
 from piaops.lib.registry import load_all
 
 if TYPE_CHECKING:
+    from piaops.tenancy.access import Requester
     from piaops.tenancy.models import OrgUnit
 
 REMINDER_SOURCES: list[str] = [  # each a ReminderSource (loaded by ``sources``)
@@ -208,7 +209,7 @@ def collect_home(
     return summaries, found
 
 
-def reminder_scope(user: object) -> tuple[int, list[int] | None] | None:
+def reminder_scope(user: Requester) -> tuple[int, list[int] | None] | None:
     """Which reminders concern ``user``: (municipality id, unit ids or None for the whole municipality).
 
     The 番号制度総括管理者 sees the whole municipality; a unit role its grants' subtrees; anyone else (and a user

@@ -33,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
 HOME_REMINDERS = 50
 
 
-def pending_reminders(user: object) -> tuple[list[Summary], list[Reminder]]:
+def pending_reminders(user: access.Requester) -> tuple[list[Summary], list[Reminder]]:
     """Counted lines and due reminders of the user's municipality: all of it for the admin, else the user's units.
 
     Only the user's tenant (and units) is asked for: each source pushes the filter into its queries.

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 
 from piaops.lib.fields import GuardedCharField, GuardedTextField
-from piaops.tenancy.models import TenantOwned, TenantQuerySet
+from piaops.tenancy.models import TenantOwned, TenantQuerySet, User
 
 
 class JobStatus(models.TextChoices):
@@ -19,6 +19,12 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", "処理中"
     SUCCEEDED = "succeeded", "完了"
     FAILED = "failed", "失敗"
+
+
+class JobQuerySet(TenantQuerySet):
+    def visible_to(self, user: User) -> JobQuerySet:
+        """The jobs ``user`` may see: the ones they started (another user's job, even an admin's, is theirs alone)."""
+        return self.filter(municipality_id=user.municipality_id, user=user)
 
 
 class Job(TenantOwned):
@@ -42,7 +48,7 @@ class Job(TenantOwned):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TenantQuerySet.as_manager()
+    objects = JobQuerySet.as_manager()
 
     class Meta:
         verbose_name = "バックグラウンド処理"

@@ -15,7 +15,7 @@ from typing import Any
 from django.utils.module_loading import import_string
 
 JOB_KINDS: dict[str, str] = {
-    "people_import": "piaops.tenancy.import_jobs.people_import",
+    "people_import": "piaops.tenancy.people_import.jobs.people_import",
     "selfcheck_zip": "piaops.selfcheck.jobs.campaign_zip",
     "selfcheck_summary_pdf": "piaops.selfcheck.jobs.campaign_summary_pdf",
 }

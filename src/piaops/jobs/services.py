@@ -16,10 +16,10 @@ from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
 from piaops.jobs.models import Job, JobStatus
 from piaops.jobs.registry import JOB_KINDS
-from piaops.tenancy.models import Municipality
+from piaops.tenancy.models import Municipality, User
 
 
-def job_enqueue(*, municipality: Municipality, user: Any, kind: str, title: str, params: dict[str, Any]) -> Job:
+def job_enqueue(*, municipality: Municipality, user: User | None, kind: str, title: str, params: dict[str, Any]) -> Job:
     """Record the job and enqueue ``run_job`` for it; a worker on any node takes it once (README "複数ノード")."""
     from piaops.jobs.tasks import run_job
 

@@ -1,4 +1,4 @@
-"""Evidence files attached to answers: stored by :func:`piaops.tenancy.evidence.store_file` (size limit, My Number
+"""Evidence files attached to answers: stored by :func:`piaops.core.evidence.store_file` (size limit, My Number
 scan of the contents, SHA-256, audit trail)."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
+from piaops.core.evidence import store_file, too_large
 from piaops.selfcheck.models import Answer, Evidence
-from piaops.tenancy.evidence import store_file, too_large
 from piaops.tenancy.models import User
 
 

@@ -18,9 +18,9 @@ from django.conf import settings
 from django.db import models
 
 from piaops.assessments.models import AssessmentReport, Commitment, SectionIVDecision
+from piaops.core.evidence import EvidenceFile
 from piaops.lib.fields import GuardedCharField, GuardedTextField
 from piaops.tenancy.access import Perm, has_perm_somewhere, in_unit_subtrees, is_municipality_wide
-from piaops.tenancy.evidence import EvidenceFile
 from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, TransitionEvent, User
 
 
@@ -303,7 +303,7 @@ def evidence_path(instance: Evidence, filename: str) -> str:
 
 
 class Evidence(EvidenceFile):
-    """A file attached to an answer (see :mod:`piaops.tenancy.evidence`)."""
+    """A file attached to an answer (see :mod:`piaops.core.evidence`)."""
 
     answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(upload_to=evidence_path, max_length=300)

@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, TypeAlias, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest
@@ -89,19 +90,31 @@ POLICY: dict[Perm, frozenset[Role]] = {
 }
 
 
-def grants(user: Any) -> list[RoleGrant]:
+# Who asks: the logged-in user (``request.user``), an anonymous visitor, or nobody (a command, the system).
+# Only a user of a municipality holds anything; the others are answered "nothing" (or 404 by ``municipality_of``).
+Requester: TypeAlias = User | AnonymousUser | None
+
+
+def member(user: Requester) -> User | None:
+    """``user`` when it is a logged-in user of a municipality, else None."""
+    if isinstance(user, User) and user.is_authenticated and user.municipality_id is not None:
+        return user
+    return None
+
+
+def grants(user: Requester) -> list[RoleGrant]:
     """The user's grants, loaded once per request (cached on the user object)."""
-    cached = getattr(user, "_piaops_grants", None)
+    found = member(user)
+    if found is None:
+        return []
+    cached: list[RoleGrant] | None = getattr(found, "_piaops_grants", None)
     if cached is None:
-        if not getattr(user, "is_authenticated", False) or user.municipality_id is None:
-            cached = []
-        else:
-            cached = list(RoleGrant.objects.filter(user=user).select_related("unit"))
-        user._piaops_grants = cached
+        cached = list(RoleGrant.objects.filter(user=found).select_related("unit"))
+        found._piaops_grants = cached  # type: ignore[attr-defined]
     return cached
 
 
-def roles(user: Any) -> set[str]:
+def roles(user: Requester) -> set[str]:
     return {g.role for g in grants(user)}
 
 
@@ -113,37 +126,37 @@ def _covers(grant: RoleGrant, unit: OrgUnit | None) -> bool:
     return unit.path.startswith(grant.unit.path)
 
 
-def has_perm(user: Any, perm: Perm, *, unit: OrgUnit | None = None) -> bool:
+def has_perm(user: Requester, perm: Perm, *, unit: OrgUnit | None = None) -> bool:
     """Whether ``user`` holds ``perm``; with ``unit``, whether it holds it *for that unit*."""
     allowed = POLICY[perm]
     return any(g.role in allowed and _covers(g, unit) for g in grants(user))
 
 
-def has_perm_somewhere(user: Any, perm: Perm) -> bool:
+def has_perm_somewhere(user: Requester, perm: Perm) -> bool:
     """Whether any grant gives ``perm``, whatever its scope (to show a menu or a list page)."""
     allowed = POLICY[perm]
     return any(g.role in allowed for g in grants(user))
 
 
-def is_municipality_wide(user: Any, perm: Perm) -> bool:
+def is_municipality_wide(user: Requester, perm: Perm) -> bool:
     """Whether ``user`` holds ``perm`` for the whole municipality: through a role that is neither a unit role nor
     事業者担当. The one answer to "does this user see every row?" (each app's ``visible_to`` asks it)."""
     allowed = POLICY[perm]
     return any(g.role in allowed and g.role not in SCOPED_ROLES for g in grants(user))
 
 
-def unit_grants(user: Any, perm: Perm) -> list[OrgUnit]:
+def unit_grants(user: Requester, perm: Perm) -> list[OrgUnit]:
     """The units whose subtrees a unit role gives ``perm`` for (empty for other roles)."""
     allowed = POLICY[perm]
     return [g.unit for g in grants(user) if g.role in allowed and g.role in UNIT_ROLES and g.unit is not None]
 
 
-def party_grants(user: Any) -> list[int]:
+def party_grants(user: Requester) -> list[int]:
     """The parties a 事業者担当 grant ties ``user`` to (their own company's rows are what they see)."""
     return sorted({g.party_id for g in grants(user) if g.role == Role.CONTRACTOR and g.party_id is not None})
 
 
-def in_unit_subtrees(user: Any, perm: Perm, field: str = "unit") -> models.Q:
+def in_unit_subtrees(user: Requester, perm: Perm, field: str = "unit") -> models.Q:
     """A filter for rows whose ``field`` (an OrgUnit foreign key) lies in the subtrees ``user`` holds ``perm`` for;
     matches nothing when there are none. ``visible_to`` of unit-scoped apps is ``wide or this``."""
     condition = models.Q(pk__in=[])
@@ -152,25 +165,27 @@ def in_unit_subtrees(user: Any, perm: Perm, field: str = "unit") -> models.Q:
     return condition
 
 
-def require(user: Any, perm: Perm, *, unit: OrgUnit | None = None) -> None:
+def require(user: Requester, perm: Perm, *, unit: OrgUnit | None = None) -> None:
     """403 unless ``user`` holds ``perm`` (for ``unit`` when given)."""
     if not (has_perm(user, perm, unit=unit) if unit is not None else has_perm_somewhere(user, perm)):
         raise PermissionDenied("この操作を行う権限がありません。")
 
 
-def municipality_of(user: Any) -> Municipality:
-    if not getattr(user, "is_authenticated", False) or user.municipality_id is None:
+def municipality_of(user: Requester) -> Municipality:
+    """The user's municipality; 404 for anyone who is not a logged-in user of one."""
+    found = member(user)
+    if found is None or found.municipality is None:
         raise Http404("団体に所属していない利用者です。")
-    return user.municipality
+    return found.municipality
 
 
-def scoped(user: Any, model_or_qs: type[M] | models.QuerySet[M]) -> models.QuerySet[M]:
+def scoped(user: Requester, model_or_qs: type[M] | models.QuerySet[M]) -> models.QuerySet[M]:
     """The rows of the user's municipality: the start of every query a view makes."""
     qs = model_or_qs._default_manager.all() if isinstance(model_or_qs, type) else model_or_qs
     return qs.filter(municipality_id=municipality_of(user).pk)
 
 
-def get_or_404(user: Any, model_or_qs: type[M] | models.QuerySet[M], **lookup: Any) -> M:
+def get_or_404(user: Requester, model_or_qs: type[M] | models.QuerySet[M], **lookup: Any) -> M:
     """One object of the user's municipality, or 404 (also for an id that exists in another municipality).
     For an object other than the one the URL names (that one comes from ``tenant_object``)."""
     try:
@@ -179,16 +194,15 @@ def get_or_404(user: Any, model_or_qs: type[M] | models.QuerySet[M], **lookup: A
         raise Http404("見つかりません。") from exc
 
 
-def visible_units(user: Any) -> models.QuerySet[OrgUnit]:
-    """Units the user may see people of: all for municipality-wide roles, the subtrees for unit roles."""
+def visible_units(user: Requester) -> models.QuerySet[OrgUnit]:
+    """Units the user may see people of (``Perm.VIEW_PEOPLE``): all for a municipality-wide holder, the granted
+    subtrees for unit roles, none for anyone else."""
     qs = scoped(user, OrgUnit)
-    user_grants = grants(user)
-    if any(g.role in POLICY[Perm.VIEW_PEOPLE] and g.role not in UNIT_ROLES for g in user_grants):
+    if is_municipality_wide(user, Perm.VIEW_PEOPLE):
         return qs
     condition = models.Q(pk__in=[])
-    for g in user_grants:
-        if g.role in UNIT_ROLES and g.unit is not None:
-            condition |= models.Q(path__startswith=g.unit.path)
+    for unit in unit_grants(user, Perm.VIEW_PEOPLE):
+        condition |= models.Q(path__startswith=unit.path)
     return qs.filter(condition)
 
 
@@ -249,7 +263,7 @@ def tenant_object(
     return decorate
 
 
-def _holds(user: Any, perm: Perm, unit: OrgUnit | None, *, scoped: bool) -> bool:
+def _holds(user: Requester, perm: Perm, unit: OrgUnit | None, *, scoped: bool) -> bool:
     if not scoped:
         return has_perm_somewhere(user, perm)
     # An object of no unit is the whole municipality's: only a municipality-wide role acts on it.

@@ -1,6 +1,6 @@
 """Read API of the tenant's master data: municipality, units (tree), people (with assignments), works, parties.
 
-Visibility is exactly the pages': ``access`` for the tenant, ``views_people.visible_people`` for people (unit roles
+Visibility is exactly the pages': ``access`` for the tenant, ``Person.objects.visible_to`` for people (unit roles
 see their subtree only).
 """
 
@@ -12,7 +12,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Router
 from ninja.pagination import paginate
 
@@ -20,7 +19,6 @@ from piaops.api.framework import CursorPagination, OutSchema, prefetch, related
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm
 from piaops.tenancy.models import Assignment, Municipality, OrgUnit, Party, Person, Work
-from piaops.tenancy.views_people import visible_people
 
 router = Router(tags=["tenancy"])
 
@@ -116,8 +114,7 @@ def unit(request: HttpRequest, unit_id: int) -> OrgUnit:
 
 def _people(request: HttpRequest) -> QuerySet[Person]:
     user = _view(request, Perm.VIEW_PEOPLE)
-    today = timezone.localdate()
-    return visible_people(user, today).prefetch_related(prefetch("assignments", Assignment.objects.order_by("pk")))
+    return Person.objects.visible_to(user).prefetch_related(prefetch("assignments", Assignment.objects.order_by("pk")))
 
 
 @router.get("/people", response=list[PersonOut], summary="職員等（配属つき。所属の役割は配下の組織のみ）")

@@ -1,6 +1,6 @@
 """Demo tenant: 札幌市 (011002) as in the reference report's Section IV, plus 東京都 (130001) to show isolation.
 
-The organisation and the people go in through the real importer (``importing.people_import_commit``), as a
+The organisation and the people go in through the real importer (``people_import.services.people_import_commit``), as a
 municipality would load them from its personnel system: first the previous year's roster, then this April's
 transfers; so the demo also shows IMPORT entries in the audit trail. Everything is drawn from a seeded
 ``random.Random`` and from ``today``, so two runs on the same day build the same data.
@@ -22,8 +22,8 @@ from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
 from piaops.core.demo import DEMO_CODE, DEMO_PASSWORD
 from piaops.lib.fiscal import fiscal_year, fiscal_year_end, fiscal_year_start
-from piaops.tenancy.importing import people_import_commit
 from piaops.tenancy.models import Municipality, OrgUnit, Party, Role, RoleGrant, User, Work, WorkUnit
+from piaops.tenancy.people_import.services import people_import_commit
 
 SECOND_CODE = "130001"
 

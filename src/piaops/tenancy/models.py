@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from piaops.lib.checkdigits import is_valid_corporate_number, is_valid_local_government_code
 from piaops.lib.fields import GuardedCharField, GuardedTextField
@@ -167,6 +168,26 @@ class PersonQuerySet(TenantQuerySet):
         return self.filter(Q(employed_from__isnull=True) | Q(employed_from__lte=day)).filter(
             Q(employed_to__isnull=True) | Q(employed_to__gte=day)
         )
+
+    def visible_to(self, user: User, today: dt.date | None = None) -> PersonQuerySet:
+        """The people of ``user``'s municipality that ``user`` may see — the one rule for pages, API and checks.
+
+        A municipality-wide holder of ``Perm.VIEW_PEOPLE`` sees everyone; 所属長・所属担当者 see the people with an
+        assignment that has not ended on ``today`` (current or starting later) in a unit of ``access.visible_units``;
+        anyone else sees nobody. ``today`` defaults to the local date.
+        """
+        from piaops.tenancy import access  # access imports these models
+
+        people = self.filter(municipality_id=access.municipality_of(user).pk)
+        if access.is_municipality_wide(user, access.Perm.VIEW_PEOPLE):
+            return people
+        day = today or timezone.localdate()
+        seen = Assignment.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=day),
+            person=models.OuterRef("pk"),
+            unit__in=access.visible_units(user),
+        )
+        return people.filter(models.Exists(seen))
 
 
 class Party(TenantOwned):

@@ -15,8 +15,8 @@ from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
 from piaops.audittrail.context import Actor, acting_as
-from piaops.tenancy.importing import ImportFileError, ImportPlan, people_import_commit, people_import_plan
 from piaops.tenancy.models import Municipality
+from piaops.tenancy.people_import.services import ImportFileError, ImportPlan, people_import_commit, people_import_plan
 from piaops.tenancy.rls import TenantCommand
 
 

@@ -1,4 +1,4 @@
-"""Stored files of the base layer: one abstract shape for every evidence file, and one way to store an upload.
+"""Evidence files shared by the domain apps: one abstract shape for every evidence file, one way to store an upload.
 
 Self-inspection evidence (``selfcheck.Evidence``), audit working-paper evidence (``audits.AuditEvidence``) and
 third-party evidence (``assurance.Evidence``) are the same thing — a received file kept byte for byte with its

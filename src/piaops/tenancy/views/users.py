@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 
 from piaops.lib.fields import GuardedFormCharField
 from piaops.tenancy import access, services
-from piaops.tenancy.access import Perm, tenant_view
+from piaops.tenancy.access import Perm, tenant_object, tenant_view
 from piaops.tenancy.forms import RoleGrantForm, UserCreateForm, UserEditForm, attach_errors
 from piaops.tenancy.models import RoleGrant, User
-from piaops.tenancy.views import acting, editable, form_page
+from piaops.tenancy.views.common import acting, editable, form_page
 
 PAGE_SIZE = 50
 _search = GuardedFormCharField(required=False, label="ユーザー名・表示名")
@@ -27,6 +27,12 @@ _search = GuardedFormCharField(required=False, label="ユーザー名・表示�
 
 def _grants() -> Any:
     return Prefetch("grants", queryset=RoleGrant.objects.select_related("unit", "party").order_by("role", "pk"))
+
+
+def _with_grants(target: User) -> User:
+    """``target`` with its grants loaded as the user page lists them (by role, with unit and party)."""
+    prefetch_related_objects([target], _grants())
+    return target
 
 
 @tenant_view(Perm.MANAGE)
@@ -51,7 +57,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
     _, municipality = acting(request)
     return form_page(
         request,
-        UserCreateForm(request.POST or None, municipality=municipality),
+        UserCreateForm(request.POST if request.method == "POST" else None, municipality=municipality),
         save=lambda data: services.user_create(
             municipality=municipality, **{k: v for k, v in data.items() if k != "password_confirm"}
         ),
@@ -68,21 +74,22 @@ def _user_url(pk: int) -> str:
     return reverse("tenancy:user_detail", kwargs={"pk": pk})
 
 
-@tenant_view(Perm.MANAGE)
-def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user, municipality = acting(request)
-    target = access.get_or_404(user, User.objects.select_related("person").prefetch_related(_grants()), pk=pk)
+@tenant_object(User, perm=Perm.MANAGE, select=("person",))
+def user_detail(request: HttpRequest, target: User) -> HttpResponse:
+    _, municipality = acting(request)
+    _with_grants(target)
     form = RoleGrantForm(municipality=municipality)
     return render(request, "tenancy/user_detail.html", {"target": target, "form": form})
 
 
-@tenant_view(Perm.MANAGE)
-def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user, municipality = acting(request)
-    target = access.get_or_404(user, User, pk=pk)
+@tenant_object(User, perm=Perm.MANAGE)
+def user_edit(request: HttpRequest, target: User) -> HttpResponse:
+    _, municipality = acting(request)
     return form_page(
         request,
-        UserEditForm(request.POST or None, instance=editable(target), municipality=municipality),
+        UserEditForm(
+            request.POST if request.method == "POST" else None, instance=editable(target), municipality=municipality
+        ),
         save=lambda data: services.user_update(user=target, **data),
         done=lambda _: (_user_url(target.pk), f"利用者「{target.username}」を保存しました。"),
         title=f"利用者「{target.username}」を編集",
@@ -91,10 +98,9 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@tenant_view(Perm.MANAGE)
-def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+@tenant_object(User, perm=Perm.MANAGE)
+def user_deactivate(request: HttpRequest, target: User) -> HttpResponse:
     user, _ = acting(request)
-    target = access.get_or_404(user, User, pk=pk)
     try:
         services.user_deactivate(user=target, by=user)
     except ValidationError as exc:
@@ -104,13 +110,13 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("tenancy:user_detail", pk=target.pk)
 
 
-@tenant_view(Perm.MANAGE)
-def role_grant(request: HttpRequest, pk: int) -> HttpResponse:
+@tenant_object(User, perm=Perm.MANAGE, select=("person",))
+def role_grant(request: HttpRequest, target: User) -> HttpResponse:
     """POST grants a role; an invalid form is shown again on the user's page with its errors."""
-    user, municipality = acting(request)
-    target = access.get_or_404(user, User.objects.select_related("person").prefetch_related(_grants()), pk=pk)
+    _, municipality = acting(request)
     if request.method != "POST":
         return redirect("tenancy:user_detail", pk=target.pk)
+    _with_grants(target)
     form = RoleGrantForm(request.POST, municipality=municipality)
     if form.is_valid():
         try:
@@ -124,10 +130,8 @@ def role_grant(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@tenant_view(Perm.MANAGE)
-def role_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    user, _ = acting(request)
-    grant = access.get_or_404(user, RoleGrant.objects.select_related("user", "unit", "party"), pk=pk)
+@tenant_object(RoleGrant, perm=Perm.MANAGE, select=("user", "unit", "party"))
+def role_revoke(request: HttpRequest, grant: RoleGrant) -> HttpResponse:
     try:
         services.role_revoke(grant=grant)
     except ValidationError as exc:

@@ -2,7 +2,7 @@
 
 Two steps, the same for the web page, the CLI and the benchmark:
 
-1. :func:`people_import_plan` reads the files (``import_tables``), validates every row against the file and the
+1. :func:`people_import_plan` reads the files (``tables``), validates every row against the file and the
    database, and returns an :class:`ImportPlan`: every issue with its file, line and Japanese reason, the counts,
    and the changes it would make. It never writes and never raises for bad content.
 2. :func:`people_import_commit` plans again inside one transaction (the database may have changed since the
@@ -32,7 +32,9 @@ from piaops.audittrail.models import Action, AuditEntry
 from piaops.audittrail.services import record
 from piaops.lib.bulkinsert import collector_paused, insert_rows
 from piaops.lib.dbstats import analyze_after_commit
-from piaops.tenancy.import_tables import (
+from piaops.tenancy.imported_files import AlreadyImported, Kind, claim, files_sha256, refuse_if_imported
+from piaops.tenancy.models import Assignment, EmploymentType, Municipality, OrgUnit, Party, Person
+from piaops.tenancy.people_import.tables import (
     Cell,
     ImportFileError,
     Issue,
@@ -45,8 +47,6 @@ from piaops.tenancy.import_tables import (
     parse_text,
     read_files,
 )
-from piaops.tenancy.imported_files import AlreadyImported, Kind, claim, files_sha256, refuse_if_imported
-from piaops.tenancy.models import Assignment, EmploymentType, Municipality, OrgUnit, Party, Person
 
 __all__ = [
     "ImportFileError",

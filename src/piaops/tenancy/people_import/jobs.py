@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from piaops.jobs.models import Job
 from piaops.jobs.registry import JobFailed, Outcome
-from piaops.tenancy.import_views import discard, staged_files
-from piaops.tenancy.importing import ImportFileError, people_import_commit
+from piaops.tenancy.people_import.services import ImportFileError, people_import_commit
+from piaops.tenancy.people_import.staging import discard, staged_files
 
 SHOWN_ISSUES = 20
 

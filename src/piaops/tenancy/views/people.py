@@ -1,14 +1,14 @@
 """People (職員等) and their assignments.
 
-Who sees whom: municipality-wide roles see every person; 所属長・所属担当者 see the people with an assignment in
-their unit subtree that has not ended (current or starting later). A person outside that set answers 403.
+Who sees whom is ``Person.objects.visible_to(user)`` (municipality-wide roles: everyone; 所属長・所属担当者: the
+people with a not-ended assignment in their unit subtree). A person of the municipality outside that set answers 403
+(``tenant_object`` applies it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -17,30 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from piaops.tenancy import access, services
-from piaops.tenancy.access import POLICY, UNIT_ROLES, Perm, tenant_view
+from piaops.tenancy.access import Perm, tenant_object, tenant_view
 from piaops.tenancy.forms import AssignmentEndForm, AssignmentForm, PersonFilterForm, PersonForm
-from piaops.tenancy.models import Assignment, OrgUnit, Person, User
-from piaops.tenancy.views import acting, can_manage, editable, form_page
+from piaops.tenancy.models import Assignment, OrgUnit, Person
+from piaops.tenancy.views.common import acting, can_manage, editable, form_page
 
 PAGE_SIZE = 50
-
-
-def sees_all_people(user: User) -> bool:
-    return any(g.role in POLICY[Perm.VIEW_PEOPLE] and g.role not in UNIT_ROLES for g in access.grants(user))
-
-
-def _not_ended(today: dt.date) -> Q:
-    return Q(end_date__isnull=True) | Q(end_date__gte=today)
-
-
-def visible_people(user: User, today: dt.date) -> QuerySet[Person]:
-    """The people ``user`` may see (see the module docstring)."""
-    people = access.scoped(user, Person)
-    if sees_all_people(user):
-        return people
-    units = access.visible_units(user)
-    seen = Assignment.objects.filter(_not_ended(today), person=OuterRef("pk"), unit__in=units)
-    return people.filter(Exists(seen))
 
 
 def _filter(people: QuerySet[Person], form: PersonFilterForm, today: dt.date) -> QuerySet[Person]:
@@ -65,7 +47,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     """Paginated, filtered list. Queries per page are fixed (count, page, one prefetch) whatever the page size."""
     user, _ = acting(request)
     today = timezone.localdate()
-    people = visible_people(user, today)
+    people: QuerySet[Person] = Person.objects.visible_to(user, today)
     form = PersonFilterForm(
         request.GET or None, units=access.visible_units(user).filter(is_active=True).order_by("path")
     )
@@ -93,18 +75,10 @@ def person_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visible_person_or_403(user: User, pk: int, today: dt.date) -> Person:
-    person = access.get_or_404(user, Person.objects.select_related("party"), pk=pk)
-    if not visible_people(user, today).filter(pk=person.pk).exists():
-        raise PermissionDenied("この職員等を閲覧する権限がありません。")
-    return person
-
-
-@tenant_view(Perm.VIEW_PEOPLE)
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+@tenant_object(Person, perm=Perm.VIEW_PEOPLE, select=("party",))
+def person_detail(request: HttpRequest, person: Person) -> HttpResponse:
     user, _ = acting(request)
     today = timezone.localdate()
-    person = _visible_person_or_403(user, pk, today)
     assignments = person.assignments.select_related("unit").order_by("-start_date", "-pk")
     manage = can_manage(user)
     return render(
@@ -129,7 +103,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     _, municipality = acting(request)
     return form_page(
         request,
-        PersonForm(request.POST or None, municipality=municipality),
+        PersonForm(request.POST if request.method == "POST" else None, municipality=municipality),
         save=lambda data: services.person_create(municipality=municipality, **data),
         done=lambda person: (_person_url(person.pk), f"{person} を登録しました。続けて配属を登録してください。"),
         title="職員等を登録",
@@ -137,13 +111,14 @@ def person_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.MANAGE)
-def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user, municipality = acting(request)
-    person = access.get_or_404(user, Person, pk=pk)
+@tenant_object(Person, perm=Perm.MANAGE)
+def person_edit(request: HttpRequest, person: Person) -> HttpResponse:
+    _, municipality = acting(request)
     return form_page(
         request,
-        PersonForm(request.POST or None, instance=editable(person), municipality=municipality),
+        PersonForm(
+            request.POST if request.method == "POST" else None, instance=editable(person), municipality=municipality
+        ),
         save=lambda data: services.person_update(person=person, **data),
         done=lambda _: (_person_url(person.pk), f"{person} を保存しました。"),
         title=f"{person} を編集",
@@ -151,13 +126,12 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.MANAGE)
-def assignment_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user, municipality = acting(request)
-    person = access.get_or_404(user, Person, pk=pk)
+@tenant_object(Person, perm=Perm.MANAGE)
+def assignment_create(request: HttpRequest, person: Person) -> HttpResponse:
+    _, municipality = acting(request)
     return form_page(
         request,
-        AssignmentForm(request.POST or None, municipality=municipality),
+        AssignmentForm(request.POST if request.method == "POST" else None, municipality=municipality),
         save=lambda data: services.assignment_create(person=person, **data),
         done=lambda _: (_person_url(person.pk), f"{person} の配属を登録しました。"),
         title=f"{person} の配属を登録",
@@ -165,14 +139,14 @@ def assignment_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.MANAGE)
-def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
-    user, _ = acting(request)
-    assignment = access.get_or_404(user, Assignment.objects.select_related("person", "unit"), pk=pk)
+@tenant_object(Assignment, perm=Perm.MANAGE, select=("person", "unit"))
+def assignment_end(request: HttpRequest, assignment: Assignment) -> HttpResponse:
     initial = None if assignment.end_date else {"end_date": timezone.localdate()}
     return form_page(
         request,
-        AssignmentEndForm(request.POST or None, instance=editable(assignment), initial=initial),
+        AssignmentEndForm(
+            request.POST if request.method == "POST" else None, instance=editable(assignment), initial=initial
+        ),
         save=lambda data: services.assignment_end(assignment=assignment, end_date=data["end_date"]),
         done=lambda _: (_person_url(assignment.person_id), f"{assignment.unit.name} への配属を終了しました。"),
         title=f"{assignment.person} の配属（{assignment.unit.name}）を終了",

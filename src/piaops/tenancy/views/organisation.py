@@ -1,69 +1,22 @@
-"""Pages in which the 番号制度総括部門 manages the tenant: municipality, organisation tree, works, parties.
-
-People and users have their own modules (``views_people``, ``views_users``). Every view is thin: it checks access
-(``tenant_view``, ``get_or_404``), validates a form, calls one service and redirects; a service's
-``ValidationError`` goes back onto the form.
-"""
+"""Pages in which the 番号制度総括部門 manages the tenant: municipality, organisation tree, works, parties."""
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
-from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from piaops.tenancy import access, services
-from piaops.tenancy.access import Perm, tenant_view
-from piaops.tenancy.forms import MunicipalityForm, PartyForm, UnitForm, UnitMoveForm, WorkForm, attach_errors
-from piaops.tenancy.models import Municipality, OrgUnit, Party, User, Work, WorkUnit
-
-
-def acting(request: HttpRequest) -> tuple[User, Municipality]:
-    user: User = request.user  # type: ignore[assignment]
-    return user, access.municipality_of(user)
-
-
-def can_manage(user: User) -> bool:
-    return access.has_perm_somewhere(user, Perm.MANAGE)
-
-
-def editable(obj: Any) -> Any:
-    """A copy for a ModelForm to write into, so the service still sees the stored values (for the audit 'before')."""
-    return copy.copy(obj)
-
-
-def form_page(
-    request: HttpRequest,
-    form: BaseForm,
-    *,
-    save: Callable[[dict[str, Any]], Any],
-    done: Callable[[Any], tuple[str, str]],
-    title: str,
-    back_url: str,
-    **context: Any,
-) -> HttpResponse:
-    """The body of every create/edit page here: on a valid POST, ``save(cleaned_data)`` (one service call) and
-    redirect to ``done(result)``'s URL with its message; a service's ``ValidationError`` goes back onto the form;
-    otherwise ``tenancy/form.html``."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = save(form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            url, message = done(result)
-            messages.success(request, message)
-            return redirect(url)
-    return render(request, "tenancy/form.html", {"form": form, "title": title, "back_url": back_url, **context})
+from piaops.tenancy.access import Perm, tenant_object, tenant_view
+from piaops.tenancy.forms import MunicipalityForm, PartyForm, UnitForm, UnitMoveForm, WorkForm
+from piaops.tenancy.models import OrgUnit, Party, Work, WorkUnit
+from piaops.tenancy.views.common import acting, can_manage, editable, form_page
 
 
 @tenant_view(Perm.VIEW)
@@ -100,7 +53,7 @@ def municipality_edit(request: HttpRequest) -> HttpResponse:
     _, municipality = acting(request)
     return form_page(
         request,
-        MunicipalityForm(request.POST or None, instance=editable(municipality)),
+        MunicipalityForm(request.POST if request.method == "POST" else None, instance=editable(municipality)),
         save=lambda data: services.municipality_update(municipality=municipality, **data),
         done=lambda _: (reverse("tenancy:municipality"), "団体の設定を保存しました。"),
         title="団体の設定を変更",
@@ -142,10 +95,9 @@ def unit_tree(request: HttpRequest) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.VIEW)
-def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+@tenant_object(OrgUnit, perm=Perm.VIEW, select=("parent",))
+def unit_detail(request: HttpRequest, unit: OrgUnit) -> HttpResponse:
     user, municipality = acting(request)
-    unit = access.get_or_404(user, OrgUnit.objects.select_related("parent"), pk=pk)
     ancestors = OrgUnit.objects.for_municipality(municipality).filter(pk__in=unit.ancestor_ids()).exclude(pk=unit.pk)
     children = unit.children.order_by("path")
     works = Work.objects.for_municipality(municipality).filter(work_units__unit=unit).order_by("name")
@@ -169,7 +121,7 @@ def unit_create(request: HttpRequest) -> HttpResponse:
     initial = {"parent": request.GET.get("parent")} if request.GET.get("parent") else None
     return form_page(
         request,
-        UnitForm(request.POST or None, initial=initial, municipality=municipality),
+        UnitForm(request.POST if request.method == "POST" else None, initial=initial, municipality=municipality),
         save=lambda data: services.unit_create(municipality=municipality, **data),
         done=lambda unit: (unit_url(unit), f"組織「{unit.name}」を作成しました。"),
         title="組織を作成",
@@ -177,13 +129,17 @@ def unit_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.MANAGE)
-def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user, municipality = acting(request)
-    unit = access.get_or_404(user, OrgUnit, pk=pk)
+@tenant_object(OrgUnit, perm=Perm.MANAGE)
+def unit_edit(request: HttpRequest, unit: OrgUnit) -> HttpResponse:
+    _, municipality = acting(request)
     return form_page(
         request,
-        UnitForm(request.POST or None, instance=editable(unit), municipality=municipality, with_parent=False),
+        UnitForm(
+            request.POST if request.method == "POST" else None,
+            instance=editable(unit),
+            municipality=municipality,
+            with_parent=False,
+        ),
         save=lambda data: services.unit_update(unit=unit, **data),
         done=lambda _: (unit_url(unit), f"組織「{unit.name}」を保存しました。"),
         title=f"組織「{unit.name}」を編集",
@@ -195,13 +151,16 @@ def unit_url(unit: OrgUnit) -> str:
     return reverse("tenancy:unit_detail", kwargs={"pk": unit.pk})
 
 
-@tenant_view(Perm.MANAGE)
-def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
-    user, municipality = acting(request)
-    unit = access.get_or_404(user, OrgUnit, pk=pk)
+@tenant_object(OrgUnit, perm=Perm.MANAGE)
+def unit_move(request: HttpRequest, unit: OrgUnit) -> HttpResponse:
+    _, municipality = acting(request)
     return form_page(
         request,
-        UnitMoveForm(request.POST or None, initial={"parent": unit.parent_id}, municipality=municipality),
+        UnitMoveForm(
+            request.POST if request.method == "POST" else None,
+            initial={"parent": unit.parent_id},
+            municipality=municipality,
+        ),
         save=lambda data: services.unit_move(unit=unit, parent=data["parent"]),
         done=lambda _: (unit_url(unit), f"組織「{unit.name}」を移動しました。"),
         title=f"組織「{unit.name}」を移動",
@@ -212,10 +171,8 @@ def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@tenant_view(Perm.MANAGE)
-def unit_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    user, _ = acting(request)
-    unit = access.get_or_404(user, OrgUnit, pk=pk)
+@tenant_object(OrgUnit, perm=Perm.MANAGE)
+def unit_deactivate(request: HttpRequest, unit: OrgUnit) -> HttpResponse:
     try:
         services.unit_deactivate(unit=unit)
     except ValidationError as exc:
@@ -249,7 +206,7 @@ def work_create(request: HttpRequest) -> HttpResponse:
     _, municipality = acting(request)
     return form_page(
         request,
-        WorkForm(request.POST or None, municipality=municipality),
+        WorkForm(request.POST if request.method == "POST" else None, municipality=municipality),
         save=lambda data: services.work_create(municipality=municipality, **data),
         done=lambda work: (reverse("tenancy:works"), f"事務「{work.name}」を登録しました。"),
         title="個人番号利用事務を登録",
@@ -257,13 +214,14 @@ def work_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.MANAGE)
-def work_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user, municipality = acting(request)
-    work = access.get_or_404(user, Work, pk=pk)
+@tenant_object(Work, perm=Perm.MANAGE)
+def work_edit(request: HttpRequest, work: Work) -> HttpResponse:
+    _, municipality = acting(request)
     return form_page(
         request,
-        WorkForm(request.POST or None, instance=editable(work), municipality=municipality),
+        WorkForm(
+            request.POST if request.method == "POST" else None, instance=editable(work), municipality=municipality
+        ),
         save=lambda data: services.work_update(work=work, **data),
         done=lambda _: (reverse("tenancy:works"), f"事務「{work.name}」を保存しました。"),
         title=f"事務「{work.name}」を編集",
@@ -273,10 +231,8 @@ def work_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@tenant_view(Perm.MANAGE)
-def work_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    user, _ = acting(request)
-    work = access.get_or_404(user, Work, pk=pk)
+@tenant_object(Work, perm=Perm.MANAGE)
+def work_deactivate(request: HttpRequest, work: Work) -> HttpResponse:
     services.work_deactivate(work=work)
     messages.success(request, f"事務「{work.name}」を廃止しました。")
     return redirect("tenancy:works")
@@ -297,7 +253,7 @@ def party_create(request: HttpRequest) -> HttpResponse:
     _, municipality = acting(request)
     return form_page(
         request,
-        PartyForm(request.POST or None),
+        PartyForm(request.POST if request.method == "POST" else None),
         save=lambda data: services.party_create(municipality=municipality, **data),
         done=lambda party: (reverse("tenancy:parties"), f"「{party.name}」を登録しました。"),
         title="措置主体・関係事業者を登録",
@@ -305,13 +261,11 @@ def party_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.MANAGE)
-def party_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user, _ = acting(request)
-    party = access.get_or_404(user, Party, pk=pk)
+@tenant_object(Party, perm=Perm.MANAGE)
+def party_edit(request: HttpRequest, party: Party) -> HttpResponse:
     return form_page(
         request,
-        PartyForm(request.POST or None, instance=editable(party)),
+        PartyForm(request.POST if request.method == "POST" else None, instance=editable(party)),
         save=lambda data: services.party_update(party=party, **data),
         done=lambda _: (reverse("tenancy:parties"), f"「{party.name}」を保存しました。"),
         title=f"「{party.name}」を編集",
