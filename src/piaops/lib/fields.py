@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from piaops.lib.dates import DateReadError, read_date
 from piaops.lib.mynumber import contains_my_number, mask_my_numbers
 
 
@@ -141,3 +142,17 @@ class MyNumberFormFieldMixin:
 
 class GuardedFormCharField(MyNumberFormFieldMixin, forms.CharField):
     """For form-only text inputs (search boxes, comments that are not model fields)."""
+
+
+class ReadDateField(forms.DateField):
+    """A form's date, read by the one date reader (:func:`piaops.lib.dates.read_date`): ``2026-04-01`` from a
+    date input, and what people type or paste (``2026/4/1``, ``R8.4.1``, ``令和8年4月1日``). Its error is the
+    reader's Japanese message."""
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        try:
+            return read_date(value)
+        except DateReadError as exc:
+            raise ValidationError(str(exc), code="invalid") from exc
