@@ -7,13 +7,31 @@ with authorised periods and hours in plain, indexable SQL on SQLite and PostgreS
 from __future__ import annotations
 
 import datetime as dt
+from typing import Self
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from piaops.lib.fields import GuardedCharField, GuardedTextField
-from piaops.tenancy.models import OrgUnit, Person, TenantOwned, TenantQuerySet, TransitionEvent
+from piaops.tenancy import access
+from piaops.tenancy.models import OrgUnit, Person, TenantOwned, TenantQuerySet, TransitionEvent, User
+
+
+class AreaQuerySet(TenantQuerySet):
+    """Areas; who sees which is one rule, :meth:`visible_to` (pages, API and the menu)."""
+
+    def visible_to(self, user: User) -> Self:
+        """The areas ``user`` may see: every area of their municipality for the municipality-wide readers
+        (``Perm.VIEW`` through a role that is not scoped: 管理者・監査人・閲覧者); for a 所属長, the areas managed by
+        a unit in their subtree (the 情報システム部門, who signs the monthly review: ``Perm.AREA_SIGN_OFF``); none
+        for anyone else (所属担当者, 事業者担当)."""
+        if user.municipality_id is None:
+            return self.none()
+        mine = self.filter(municipality_id=user.municipality_id)
+        if access.is_municipality_wide(user, access.Perm.VIEW):
+            return mine
+        return mine.filter(access.in_unit_subtrees(user, access.Perm.AREA_SIGN_OFF, field="managing_unit"))
 
 
 class Area(TenantOwned):
@@ -27,7 +45,7 @@ class Area(TenantOwned):
     hours_end = models.TimeField("入室を認める時刻（まで）", default=dt.time(20, 0))
     is_active = models.BooleanField("有効", default=True)
 
-    objects = TenantQuerySet.as_manager()
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         verbose_name = "管理区域"
