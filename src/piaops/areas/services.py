@@ -110,7 +110,7 @@ def review_sign_off(*, review: MonthlyReview, user: User, summary: str, today: d
     review.signed_by = user
     review.signed_at = timezone.now()
     record_transition(
-        review,
+        review,  # type: ignore[arg-type]  # a model's _meta is a ClassVar, the Protocol's is not
         to=MonthlyReview.Status.SIGNED,
         by=user,
         summary="入退室記録の月次確認に署名",
@@ -138,7 +138,7 @@ def review_reopen(*, review: MonthlyReview, user: User, reason: str) -> MonthlyR
     review.signed_by = None
     review.signed_at = None
     record_transition(
-        review,
+        review,  # type: ignore[arg-type]  # a model's _meta is a ClassVar, the Protocol's is not
         to=MonthlyReview.Status.OPEN,
         by=user,
         summary="署名済みの月次確認を再開（再署名が必要）",

@@ -85,7 +85,12 @@ def finding_create(
             source_id=source_id,
         )
         record_create(finding, municipality_id=unit.municipality_id, summary="指摘事項を登録")
-        record_transition(finding, to=FindingStatus.OPEN, by=by, initial=True)
+        record_transition(
+            finding,  # type: ignore[arg-type]  # a model's _meta is a ClassVar, the Protocol's is not
+            to=FindingStatus.OPEN,
+            by=by,
+            initial=True,
+        )
     return finding
 
 
@@ -151,7 +156,11 @@ def followup_plan(
             followup.save(update_fields=["plan", "actions", "responsible", "due_date"])
             record_update(followup, before=before, municipality_id=finding.municipality_id, summary="改善計画を変更")
         if finding.status == FindingStatus.OPEN:
-            record_transition(finding, to=FindingStatus.PLANNED, by=by)
+            record_transition(
+                finding,  # type: ignore[arg-type]  # a model's _meta is a ClassVar, the Protocol's is not
+                to=FindingStatus.PLANNED,
+                by=by,
+            )
             finding.save(update_fields=["status"])
     return followup
 
@@ -180,7 +189,12 @@ def followup_complete(*, followup: FollowUp, completed_on: dt.date, note: str, b
         followup.completed_on, followup.completion_note = completed_on, note
         followup.save(update_fields=["completed_on", "completion_note"])
         record_update(followup, before=before, municipality_id=followup.municipality_id, summary="改善の完了報告")
-        record_transition(finding, to=FindingStatus.COMPLETED, by=by, note=note)
+        record_transition(
+            finding,  # type: ignore[arg-type]  # a model's _meta is a ClassVar, the Protocol's is not
+            to=FindingStatus.COMPLETED,
+            by=by,
+            note=note,
+        )
         finding.save(update_fields=["status"])
     return followup
 
@@ -204,6 +218,11 @@ def followup_verify(*, followup: FollowUp, accept: bool, by: User | None = None,
             to = FindingStatus.PLANNED
         followup.save()
         record_update(followup, before=before, municipality_id=followup.municipality_id, summary="改善の確認")
-        record_transition(finding, to=to, by=by, note=note)
+        record_transition(
+            finding,  # type: ignore[arg-type]  # a model's _meta is a ClassVar, the Protocol's is not
+            to=to,
+            by=by,
+            note=note,
+        )
         finding.save(update_fields=["status"])
     return followup

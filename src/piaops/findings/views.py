@@ -93,7 +93,7 @@ def _followup(finding: Finding) -> FollowUp:
     return followup
 
 
-def _act(request: HttpRequest, finding: Finding, form: Form, act: Callable[[dict[str, Any]], None]) -> HttpResponse:
+def _act(request: HttpRequest, finding: Finding, form: Form, act: Callable[[dict[str, Any]], object]) -> HttpResponse:
     """Validate ``form``, run ``act`` with its data; the outcome is a message on the finding's page (a
     ``ConflictError`` is the caller's to handle)."""
     try:
