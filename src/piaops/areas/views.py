@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -35,7 +35,7 @@ def _u(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _posted(request: HttpRequest) -> Any:
+def _posted(request: HttpRequest) -> QueryDict | None:
     """The form data: the POST, or None for a GET (an unbound form)."""
     return request.POST if request.method == "POST" else None
 
