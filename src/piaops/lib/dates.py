@@ -156,6 +156,15 @@ def read_datetime(value: object, time: object = None, *, tz: dt.tzinfo | None = 
     date or time that does not exist (2026-02-30, 25:00).
     """
     zone = tz or timezone.get_default_timezone()
+    if time is None and type(value) is str:  # the common export first, with as few steps as possible
+        text = value.strip()
+        if len(text) > 10 and text[4] == "-" and ":" in text:
+            try:
+                parsed = dt.datetime.fromisoformat(text)
+            except ValueError:
+                pass
+            else:
+                return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed.astimezone(zone)
     if time is not None:
         day, clock = _date_of(value), read_time(time)
         if clock is None:
@@ -167,16 +176,9 @@ def read_datetime(value: object, time: object = None, *, tz: dt.tzinfo | None = 
         return value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
     if isinstance(value, dt.date):
         raise DateReadError(DATETIME_HINT)
-    text = value.strip() if isinstance(value, str) else str(value).strip()
+    text = str(value).strip()
     if not text:
         return None
-    if len(text) > 10 and text[4] == "-" and ":" in text:
-        try:
-            parsed = dt.datetime.fromisoformat(text)
-        except ValueError:
-            pass
-        else:
-            return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed.astimezone(zone)
     match = _DATE_AND_CLOCK.match(unicodedata.normalize("NFKC", text))
     if match is None:
         raise DateReadError(DATETIME_HINT)
