@@ -108,3 +108,18 @@ def test_an_auditor_may_verify_a_self_inspection_follow_up_the_unit_may_not(
     as_auditor.post(url, {"confirm": "1"})
     finding.refresh_from_db()
     assert finding.status == FindingStatus.VERIFIED
+
+
+def test_a_completion_is_sent_back_with_a_reason_on_its_own_page(world: World, as_auditor: Client) -> None:
+    finding = _finding(world)
+    followup = services.followup_plan(finding=finding, plan="x", due_date=dt.date(2027, 1, 29))
+    services.followup_complete(followup=followup, completed_on=dt.date(2027, 1, 20), note="done")
+    url = f"/findings/{finding.pk}/reopen/"
+    assert as_auditor.get(url).status_code == 405  # a POST action
+    page = as_auditor.post(url, {"note": " "}, follow=True).content.decode()
+    assert "差し戻す理由を入力してください" in page
+    assert Finding.objects.get(pk=finding.pk).status == FindingStatus.COMPLETED
+    as_auditor.post(url, {"note": "記録の確認方法が未定"})
+    assert Finding.objects.get(pk=finding.pk).status == FindingStatus.PLANNED
+    event = FindingEvent.objects.filter(finding=finding).latest("at", "pk")
+    assert (event.by, event.note) == (world.auditor_a, "記録の確認方法が未定")
