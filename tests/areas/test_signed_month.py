@@ -109,20 +109,20 @@ def test_reopening_needs_a_reason_is_recorded_and_the_month_must_be_signed_again
     ]
 
 
-def _post(client: Client, room: Room, data: dict[str, str]) -> str:
-    return client.post(f"/areas/{room.area.pk}/review/2026-11/", data, follow=True).content.decode()
+def _post(client: Client, room: Room, action: str, data: dict[str, str]) -> str:
+    return client.post(f"/areas/{room.area.pk}/review/2026-11/{action}/", data, follow=True).content.decode()
 
 
 def test_the_page_asks_for_confirmation_and_shows_who_reopened_when_and_why(
     world: World, room: Room, as_admin: Client
 ) -> None:
-    page = _post(as_admin, room, {"sign": "1", "summary": ""})
+    page = _post(as_admin, room, "sign", {"summary": ""})
     assert "確認しました" in page and MonthlyReview.objects.get(area=room.area).status == MonthlyReview.Status.OPEN
-    page = _post(as_admin, room, {"sign": "1", "summary": "", "confirm": "1"})
+    page = _post(as_admin, room, "sign", {"summary": "", "confirm": "1"})
     assert "署名しました" in page and "署名済みの月を再開する" in page
-    page = _post(as_admin, room, {"reopen": "1", "reason": ""})
+    page = _post(as_admin, room, "reopen", {"reason": ""})
     assert "再開の理由を入力してください" in page
-    page = _post(as_admin, room, {"reopen": "1", "reason": "欠落分の追加取込"})
+    page = _post(as_admin, room, "reopen", {"reason": "欠落分の追加取込"})
     assert "再開しました" in page and "再署名待ち" in page
     assert "欠落分の追加取込" in page and str(world.admin_a) in page
 
@@ -131,7 +131,7 @@ def test_only_the_admin_reopens(world: World, room: Room) -> None:
     _signed(world, room, dt.date(2026, 11, 1))
     it_head = f.user(world.a, "it_head", f.Role.UNIT_HEAD, unit=room.it_unit)  # signs, but may not re-open
     for user, status in ((it_head, 403), (world.viewer_a, 403), (world.auditor_a, 403), (world.user_b, 404)):
-        response = login(user).post(f"/areas/{room.area.pk}/review/2026-11/", {"reopen": "1", "reason": "x"})
+        response = login(user).post(f"/areas/{room.area.pk}/review/2026-11/reopen/", {"reason": "x"})
         assert response.status_code == status, user
     assert MonthlyReview.objects.get(area=room.area).status == MonthlyReview.Status.SIGNED
 

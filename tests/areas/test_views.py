@@ -68,20 +68,24 @@ def test_read_only_personas_see_but_cannot_write(world: World, room: Room, perso
     assert client.get("/areas/new/").status_code == 403
     assert client.get("/areas/cards/").status_code == 403
     assert _upload(client, room, csv_bytes("2026-11-02 09:00,A1,入室")).status_code == 403  # type: ignore[attr-defined]
-    assert client.post(f"/areas/{room.area.pk}/review/2026-11/", {"sign": "1"}).status_code == 403
+    for action in ("sign", "comment", "reopen"):
+        assert client.post(f"/areas/{room.area.pk}/review/2026-11/{action}/", {"confirm": "1"}).status_code == 403
     assert not DoorEvent.objects.exists()
 
 
 def test_a_unit_head_outside_the_it_unit_cannot_see_server_rooms(as_head: Client, room: Room) -> None:
     assert as_head.get("/areas/").status_code == 403
-    assert as_head.get(f"/areas/{room.area.pk}/").status_code == 404
+    # An area of their own municipality they may not see: 403 (404 is for another municipality's ids).
+    assert as_head.get(f"/areas/{room.area.pk}/").status_code == 403
+    assert as_head.get(f"/areas/{room.area.pk}/review/2026-11/").status_code == 403
+    assert as_head.post(f"/areas/{room.area.pk}/review/2026-11/sign/", {"confirm": "1"}).status_code == 403
 
 
 def test_the_it_unit_head_signs_the_review_through_the_page(world: World, room: Room) -> None:
     client = login(f.user(world.a, "it_head", f.Role.UNIT_HEAD, unit=room.it_unit))
     assert client.get(f"/areas/{room.area.pk}/").status_code == 200
     response = client.post(
-        f"/areas/{room.area.pk}/review/2026-11/", {"sign": "1", "summary": "例外なし", "confirm": "1"}, follow=True
+        f"/areas/{room.area.pk}/review/2026-11/sign/", {"summary": "例外なし", "confirm": "1"}, follow=True
     )
     assert "署名しました" in response.content.decode()
     assert MonthlyReview.objects.get(area=room.area).status == MonthlyReview.Status.SIGNED
@@ -98,7 +102,8 @@ def test_the_outsider_gets_404_everywhere(as_outsider: Client, room: Room) -> No
         f"/areas/{room.area.pk}/review/2026-11/",
     ]:
         assert as_outsider.get(url).status_code == 404, url
-    assert as_outsider.post(f"/areas/{room.area.pk}/review/2026-11/", {"sign": "1"}).status_code == 404
+    for action in ("sign", "comment", "reopen"):
+        assert as_outsider.post(f"/areas/{room.area.pk}/review/2026-11/{action}/", {"confirm": "1"}).status_code == 404
     assert Area.objects.get(pk=room.area.pk).name == "サーバー室"
 
 
@@ -126,3 +131,47 @@ def test_demo_builds_a_month_with_each_kind_of_exception(world: World) -> None:
         ExceptionKind.EXIT_WITHOUT_ENTRY,
         ExceptionKind.UNKNOWN_CARD,
     }
+
+
+def test_who_sees_which_area_is_one_rule(world: World, room: Room) -> None:
+    """``Area.objects.visible_to``: the municipality-wide readers every area; a 所属長 the areas managed in their
+    subtree; 所属担当者, 事業者担当 and another municipality none."""
+    Area.objects.create(municipality=world.a, name="書庫", code="AR-2")  # managed by no unit
+    top = f.unit(world.a, "総務部", code="A140", parent=world.root_a)
+    expected = {
+        world.admin_a: {"SR-1", "AR-2"},
+        world.auditor_a: {"SR-1", "AR-2"},
+        world.viewer_a: {"SR-1", "AR-2"},
+        f.user(world.a, "it_head", f.Role.UNIT_HEAD, unit=room.it_unit): {"SR-1"},
+        f.user(world.a, "bureau_head", f.Role.UNIT_HEAD, unit=world.root_a): {"SR-1"},  # the IT unit's bureau
+        f.user(world.a, "sibling_head", f.Role.UNIT_HEAD, unit=top): set(),
+        f.user(world.a, "it_staff", f.Role.UNIT_STAFF, unit=room.it_unit): set(),
+        world.head_a: set(),
+        world.user_b: set(),
+    }
+    for user, codes in expected.items():
+        assert set(Area.objects.visible_to(user).values_list("code", flat=True)) == codes, user.username
+
+
+def test_comment_sign_and_reopen_are_one_view_each(world: World, room: Room, as_admin: Client) -> None:
+    from piaops.areas.reconcile import reconcile
+
+    it_head = login(f.user(world.a, "it_head", f.Role.UNIT_HEAD, unit=room.it_unit))
+    _upload(as_admin, room, csv_bytes("2026-11-02 09:00,B1,入室", "2026-11-02 09:30,B1,退室"))
+    base = f"/areas/{room.area.pk}/review/2026-11/"
+    assert it_head.post(base + "reopen/", {"reason": "x"}).status_code == 403  # only the admin re-opens
+    for exception in reconcile(area=room.area, month=dt.date(2026, 11, 1)):
+        comment = {"exception_key": exception.key, "comment": "立会いあり"}
+        assert it_head.post(base + "comment/", comment).status_code == 302
+    unticked = it_head.post(base + "sign/", {"summary": "確認済"}, follow=True).content.decode()
+    assert "チェックを入れて" in unticked
+    assert MonthlyReview.objects.get(area=room.area).status == MonthlyReview.Status.OPEN
+    it_head.post(base + "sign/", {"summary": "確認済", "confirm": "1"})
+    assert MonthlyReview.objects.get(area=room.area).status == MonthlyReview.Status.SIGNED
+    no_reason = as_admin.post(base + "reopen/", {}, follow=True).content.decode()
+    assert "再開の理由を入力してください" in no_reason
+    as_admin.post(base + "reopen/", {"reason": "欠落分のログを受領"})
+    review = MonthlyReview.objects.get(area=room.area)
+    assert review.status == MonthlyReview.Status.OPEN and review.signed_by is None
+    events = list(review.events.order_by("at", "pk").values_list("to_status", "by__username", "note"))
+    assert events == [("signed", "it_head", ""), ("open", "admin_a", "欠落分のログを受領")]

@@ -28,7 +28,7 @@ def _plan_form(client: Client, finding: Finding) -> dict[str, str]:
     body = client.get(f"/findings/{finding.pk}/").content.decode()
     version = re.search(r'name="version" value="(\d+)"', body)
     assert version is not None
-    return {"action": "plan", "version": version.group(1), "due_date": DUE.isoformat()}
+    return {"version": version.group(1), "due_date": DUE.isoformat()}
 
 
 def test_the_second_of_two_plan_revisions_is_refused_with_both_shown(world: World, as_head: Client) -> None:
@@ -38,9 +38,9 @@ def test_the_second_of_two_plan_revisions_is_refused_with_both_shown(world: Worl
     head_form, staff_form = _plan_form(as_head, finding), _plan_form(staff, finding)
     assert head_form["version"] == "1"
 
-    first = as_head.post(f"/findings/{finding.pk}/action/", head_form | {"plan": "課長が毎週確認する"})
+    first = as_head.post(f"/findings/{finding.pk}/plan/", head_form | {"plan": "課長が毎週確認する"})
     assert first.status_code == 302
-    second = staff.post(f"/findings/{finding.pk}/action/", staff_form | {"plan": "係長が毎日確認する"})
+    second = staff.post(f"/findings/{finding.pk}/plan/", staff_form | {"plan": "係長が毎日確認する"})
 
     assert second.status_code == 409
     body = second.content.decode()
@@ -55,8 +55,8 @@ def test_two_first_proposals_the_second_is_refused(world: World, as_head: Client
     staff = login(f.user(world.a, "deputy_a", f.Role.UNIT_HEAD, unit=world.tax_a))
     head_form, staff_form = _plan_form(as_head, finding), _plan_form(staff, finding)
     assert head_form["version"] == "0"  # no plan yet
-    assert as_head.post(f"/findings/{finding.pk}/action/", head_form | {"plan": "A案"}).status_code == 302
-    assert staff.post(f"/findings/{finding.pk}/action/", staff_form | {"plan": "B案"}).status_code == 409
+    assert as_head.post(f"/findings/{finding.pk}/plan/", head_form | {"plan": "A案"}).status_code == 302
+    assert staff.post(f"/findings/{finding.pk}/plan/", staff_form | {"plan": "B案"}).status_code == 409
     assert FollowUp.objects.get(finding=finding).plan == "A案"
 
 
@@ -77,6 +77,6 @@ def test_the_versioned_post_keeps_the_outsider_out_and_the_read_only_roles_refus
 ) -> None:
     finding = _finding(world)
     data = _plan_form(as_head, finding) | {"plan": "x"}
-    assert as_outsider.post(f"/findings/{finding.pk}/action/", data).status_code == 404
-    assert as_viewer.post(f"/findings/{finding.pk}/action/", data).status_code == 403
+    assert as_outsider.post(f"/findings/{finding.pk}/plan/", data).status_code == 404
+    assert as_viewer.post(f"/findings/{finding.pk}/plan/", data).status_code == 403
     assert not FollowUp.objects.filter(finding=finding).exists()

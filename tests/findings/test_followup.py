@@ -62,14 +62,14 @@ def test_the_unit_head_plans_and_the_admin_verifies_on_the_web(
     world: World, as_head: Client, as_admin: Client, as_viewer: Client, as_outsider: Client
 ) -> None:
     finding = _finding(world)
-    url = f"/findings/{finding.pk}/action/"
-    assert as_outsider.get(f"/findings/{finding.pk}/").status_code == 404
-    assert as_viewer.get(f"/findings/{finding.pk}/").status_code == 200
-    assert as_viewer.post(url, {"action": "plan", "plan": "x", "due_date": "2027-01-29"}).status_code == 403
-    as_head.post(url, {"action": "plan", "plan": "持出簿を毎日確認", "due_date": "2027-01-29"})
-    as_head.post(url, {"action": "complete", "completed_on": "2027-01-20", "note": "完了"})
-    assert as_head.post(url, {"action": "accept"}).status_code == 403  # a unit does not verify itself
-    as_admin.post(url, {"action": "accept", "confirm": "1"})
+    url = f"/findings/{finding.pk}/"
+    assert as_outsider.get(url).status_code == 404
+    assert as_viewer.get(url).status_code == 200
+    assert as_viewer.post(url + "plan/", {"plan": "x", "due_date": "2027-01-29"}).status_code == 403
+    as_head.post(url + "plan/", {"plan": "持出簿を毎日確認", "due_date": "R9.1.29"})  # the one date reader
+    as_head.post(url + "complete/", {"completed_on": "2027-01-20", "note": "完了"})
+    assert as_head.post(url + "accept/").status_code == 403  # a unit does not verify itself
+    as_admin.post(url + "accept/", {"confirm": "1"})
     finding.refresh_from_db()
     assert finding.status == FindingStatus.VERIFIED
     assert "持出簿を毎日確認" in as_head.get(f"/findings/{finding.pk}/").content.decode()
@@ -79,9 +79,9 @@ def test_audit_findings_are_verified_by_auditors(world: World, as_admin: Client,
     finding = _finding(world, source=Source.AUDIT)
     followup = services.followup_plan(finding=finding, plan="x", due_date=dt.date(2027, 1, 29))
     services.followup_complete(followup=followup, completed_on=dt.date(2027, 1, 20), note="done")
-    url = f"/findings/{finding.pk}/action/"
-    assert as_admin.post(url, {"action": "accept"}).status_code == 403
-    as_auditor.post(url, {"action": "accept", "confirm": "1"})
+    url = f"/findings/{finding.pk}/accept/"
+    assert as_admin.post(url).status_code == 403
+    as_auditor.post(url, {"confirm": "1"})
     finding.refresh_from_db()
     assert finding.status == FindingStatus.VERIFIED
 
@@ -100,9 +100,26 @@ def test_an_auditor_may_verify_a_self_inspection_follow_up_the_unit_may_not(
     finding = _finding(world)
     followup = services.followup_plan(finding=finding, plan="x", due_date=dt.date(2027, 1, 29))
     services.followup_complete(followup=followup, completed_on=dt.date(2027, 1, 20), note="done")
-    url = f"/findings/{finding.pk}/action/"
-    assert as_head.post(url, {"action": "accept"}).status_code == 403
-    assert as_viewer.post(url, {"action": "accept"}).status_code == 403
-    as_auditor.post(url, {"action": "accept", "confirm": "1"})
+    url = f"/findings/{finding.pk}/accept/"
+    assert as_head.post(url).status_code == 403
+    assert as_viewer.post(url).status_code == 403
+    assert as_auditor.post(url).status_code == 302  # not confirmed: refused with a message
+    assert Finding.objects.get(pk=finding.pk).status == FindingStatus.COMPLETED
+    as_auditor.post(url, {"confirm": "1"})
     finding.refresh_from_db()
     assert finding.status == FindingStatus.VERIFIED
+
+
+def test_a_completion_is_sent_back_with_a_reason_on_its_own_page(world: World, as_auditor: Client) -> None:
+    finding = _finding(world)
+    followup = services.followup_plan(finding=finding, plan="x", due_date=dt.date(2027, 1, 29))
+    services.followup_complete(followup=followup, completed_on=dt.date(2027, 1, 20), note="done")
+    url = f"/findings/{finding.pk}/reopen/"
+    assert as_auditor.get(url).status_code == 405  # a POST action
+    page = as_auditor.post(url, {"note": " "}, follow=True).content.decode()
+    assert "差し戻す理由を入力してください" in page
+    assert Finding.objects.get(pk=finding.pk).status == FindingStatus.COMPLETED
+    as_auditor.post(url, {"note": "記録の確認方法が未定"})
+    assert Finding.objects.get(pk=finding.pk).status == FindingStatus.PLANNED
+    event = FindingEvent.objects.filter(finding=finding).latest("at", "pk")
+    assert (event.by, event.note) == (world.auditor_a, "記録の確認方法が未定")

@@ -11,7 +11,18 @@ import zoneinfo
 
 import pytest
 
-from piaops.lib.dates import DATE_HINT, DateReadError, excel_serial, local_date, read_date
+from piaops.lib.dates import (
+    DATE_HINT,
+    DATETIME_HINT,
+    NO_SUCH_DATETIME,
+    DateReadError,
+    excel_serial,
+    local_date,
+    read_date,
+    read_datetime,
+    read_time,
+)
+from piaops.lib.fields import ReadDateField
 
 D = dt.date
 UTC = dt.UTC
@@ -101,3 +112,99 @@ def test_excel_serials_around_the_era_change() -> None:
 )
 def test_an_instant_shows_on_its_japan_date(instant: dt.datetime | D, day: D) -> None:
     assert local_date(instant) == day
+
+
+def J(*parts: int) -> dt.datetime:
+    """A Japan-time instant."""
+    return dt.datetime(*parts, tzinfo=JST)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("value", "time", "expected"),
+    [
+        # one cell: ISO (the common export), with or without seconds, offset or fraction
+        ("2026-11-02 08:15:00", None, J(2026, 11, 2, 8, 15)),
+        ("2026-11-02 08:15", None, J(2026, 11, 2, 8, 15)),
+        ("2026-11-02T08:15:00", None, J(2026, 11, 2, 8, 15)),
+        ("2026-11-02T00:15:00+00:00", None, J(2026, 11, 2, 9, 15)),  # an offset: converted to Japan time
+        ("2026-11-02T08:15:00+09:00", None, J(2026, 11, 2, 8, 15)),
+        ("2026-11-02 08:15:30.5", None, J(2026, 11, 2, 8, 15, 30, 500000)),
+        (" 2026-11-02 23:59:59 ", None, J(2026, 11, 2, 23, 59, 59)),
+        # one cell: any date read_date reads, then a time
+        ("2026/11/02 9:05", None, J(2026, 11, 2, 9, 5)),
+        ("2026/11/2  9:05:07", None, J(2026, 11, 2, 9, 5, 7)),  # several spaces
+        ("2026.11.2 9:05", None, J(2026, 11, 2, 9, 5)),
+        ("2026年11月2日 9:05", None, J(2026, 11, 2, 9, 5)),
+        ("R8.11.2 9:05", None, J(2026, 11, 2, 9, 5)),
+        ("令和8年11月2日 9:05", None, J(2026, 11, 2, 9, 5)),
+        ("２０２６／１１／０２　０９：０５", None, J(2026, 11, 2, 9, 5)),  # 全角
+        # cells
+        (dt.datetime(2026, 11, 2, 9, 5), None, J(2026, 11, 2, 9, 5)),  # an Excel date-time cell: Japan time
+        (dt.datetime(2026, 11, 2, 0, 5, tzinfo=dt.UTC), None, J(2026, 11, 2, 9, 5)),
+        # split columns: a date cell and a time cell
+        ("2026-11-02", "8:15", J(2026, 11, 2, 8, 15)),
+        ("2026/11/2", "08:15:09", J(2026, 11, 2, 8, 15, 9)),
+        ("R8.11.2", "８：１５", J(2026, 11, 2, 8, 15)),
+        (dt.date(2026, 11, 2), dt.time(8, 15), J(2026, 11, 2, 8, 15)),
+        # empty
+        ("", None, None),
+        ("   ", None, None),
+        (None, None, None),
+    ],
+)
+def test_every_form_reads_as_the_same_instant(value: object, time: object, expected: dt.datetime | None) -> None:
+    got = read_datetime(value, time)
+    assert got == expected
+    assert got is None or got.tzinfo == JST
+
+
+@pytest.mark.parametrize(
+    ("value", "time", "message"),
+    [
+        ("02.11.2026 08:15", None, DATETIME_HINT),
+        ("2026-11-02", None, DATETIME_HINT),  # a date without a time
+        (dt.date(2026, 11, 2), None, DATETIME_HINT),
+        ("8:15", None, DATETIME_HINT),
+        ("2026-11-02 8時15分", None, DATETIME_HINT),
+        ("2026-02-30 08:00", None, NO_SUCH_DATETIME),
+        ("2026-11-02 25:00", None, NO_SUCH_DATETIME),
+        ("2026-11-02 08:61", None, NO_SUCH_DATETIME),
+        ("令和8年2月29日 8:00", None, NO_SUCH_DATETIME),
+        ("2026-11-02", "", DATETIME_HINT),
+        ("", "8:15", DATETIME_HINT),
+        ("2026-11-02", "815", DATETIME_HINT),
+        ("2026-11-02", "24:00", NO_SUCH_DATETIME),
+        ("2026-13-02", "8:00", NO_SUCH_DATETIME),
+    ],
+)
+def test_what_is_not_an_instant_is_refused_in_japanese(value: object, time: object, message: str) -> None:
+    with pytest.raises(DateReadError) as caught:
+        read_datetime(value, time)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("8:15", dt.time(8, 15)), ("08:15:09", dt.time(8, 15, 9)), ("０：００", dt.time(0, 0)), ("", None), (None, None)],
+)
+def test_a_time_of_day(value: object, expected: dt.time | None) -> None:
+    assert read_time(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected", "error"),
+    [
+        ("2027-01-29", D(2027, 1, 29), None),
+        ("R9.1.29", D(2027, 1, 29), None),
+        ("", None, None),
+        ("2027-02-30", None, "存在しない日付です。"),
+        ("来月", None, DATE_HINT),
+    ],
+)
+def test_a_form_reads_dates_with_the_same_reader(typed: str, expected: D | None, error: str | None) -> None:
+    field = ReadDateField(required=False)
+    if error is None:
+        assert field.clean(typed) == expected
+    else:
+        with pytest.raises(Exception, match=error):
+            field.clean(typed)

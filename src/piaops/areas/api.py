@@ -1,6 +1,6 @@
 """Server-room (管理区域) API: areas, and a month's exceptions with its review status; import a door log.
 
-Visibility is the pages' ``services.readable_areas``; exceptions come from ``reconcile.reconcile`` as on the page.
+Visibility is the pages' ``Area.objects.visible_to``; exceptions come from ``reconcile.reconcile`` as on the page.
 The door-log import (Perm.AREA_MANAGE) goes through ``importing.door_log_import``, as on the page.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Path, Router
 from ninja.pagination import paginate
@@ -27,7 +28,6 @@ from piaops.api.framework import (
 from piaops.areas.importing import DoorLogError, door_log_import
 from piaops.areas.models import Area, DoorLogMapping, MonthlyReview
 from piaops.areas.reconcile import reconcile
-from piaops.areas.services import readable_areas
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm
 
@@ -91,10 +91,10 @@ class DoorLogOut(OutSchema):
     last_at: dt.datetime | None
 
 
-def _areas(request: HttpRequest) -> Any:
+def _areas(request: HttpRequest) -> QuerySet[Area]:
     access.municipality_of(request.user)
     access.require(request.user, Perm.VIEW)
-    return readable_areas(request.user)
+    return Area.objects.visible_to(api_user(request)).select_related("managing_unit")
 
 
 @router.get("/areas", response=list[AreaOut], summary="管理区域の一覧")

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from piaops.areas.models import Area, Authorization, Card, DoorLogMapping, Visit
+from piaops.core.forms import ConfirmForm
 from piaops.lib.fields import GuardedFormCharField
 from piaops.tenancy.models import Municipality, OrgUnit, Person
 
@@ -79,8 +80,11 @@ class MappingForm(TenantModelForm):
 
 
 class DoorLogUploadForm(forms.Form):
+    """A door log to import; ``dry_run`` is the 検証のみ button (validate every row, save nothing)."""
+
     file = forms.FileField(label="入退室ログ（CSV、UTF-8 または Shift_JIS）")
     mapping = forms.ModelChoiceField(label="列の対応", queryset=DoorLogMapping.objects.none(), required=False)
+    dry_run = forms.BooleanField(required=False)
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -92,5 +96,7 @@ class CommentForm(forms.Form):
     comment = GuardedFormCharField(label="確認結果")
 
 
-class SignOffForm(forms.Form):
+class SignOffForm(ConfirmForm):
+    """Sign the month off: irreversible, so the confirmation box (drawn by ``core/confirm.html``) must be ticked."""
+
     summary = GuardedFormCharField(label="所見", widget=forms.Textarea(attrs={"rows": 3}), required=False)

@@ -7,6 +7,7 @@ with authorised periods and hours in plain, indexable SQL on SQLite and PostgreS
 from __future__ import annotations
 
 import datetime as dt
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -14,8 +15,23 @@ from django.db.models import Q
 
 from piaops.lib.fields import GuardedCharField, GuardedTextField
 from piaops.tenancy import access
-from piaops.tenancy.access import Perm
-from piaops.tenancy.models import OrgUnit, Person, Role, TenantOwned, TenantQuerySet, TransitionEvent, User
+from piaops.tenancy.models import OrgUnit, Person, TenantOwned, TenantQuerySet, TransitionEvent, User
+
+
+class AreaQuerySet(TenantQuerySet):
+    """Areas; who sees which is one rule, :meth:`visible_to` (pages, API and the menu)."""
+
+    def visible_to(self, user: User) -> Self:
+        """The areas ``user`` may see: every area of their municipality for the municipality-wide readers
+        (``Perm.VIEW`` through a role that is not scoped: 管理者・監査人・閲覧者); for a 所属長, the areas managed by
+        a unit in their subtree (the 情報システム部門, who signs the monthly review: ``Perm.AREA_SIGN_OFF``); none
+        for anyone else (所属担当者, 事業者担当)."""
+        if user.municipality_id is None:
+            return self.none()
+        mine = self.filter(municipality_id=user.municipality_id)
+        if access.is_municipality_wide(user, access.Perm.VIEW):
+            return mine
+        return mine.filter(access.in_unit_subtrees(user, access.Perm.AREA_SIGN_OFF, field="managing_unit"))
 
 
 class Area(TenantOwned):
@@ -29,7 +45,7 @@ class Area(TenantOwned):
     hours_end = models.TimeField("入室を認める時刻（まで）", default=dt.time(20, 0))
     is_active = models.BooleanField("有効", default=True)
 
-    objects = TenantQuerySet.as_manager()
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         verbose_name = "管理区域"
@@ -209,17 +225,9 @@ class DoorEvent(TenantOwned):
 
 class MonthlyReviewQuerySet(TenantQuerySet):
     def visible_to(self, user: User) -> MonthlyReviewQuerySet:
-        """The monthly reviews of ``user``'s municipality they may see: every one for a municipality-wide role
-        (admin, auditor, viewer); for a 所属長, those of the areas managed by a unit in their subtrees (the reviews
-        they sign off, ``services.can_sign_off``); none for anyone else. The one rule of the pages and the reports."""
-        mine = self.filter(municipality_id=user.municipality_id)
-        if access.is_municipality_wide(user, Perm.VIEW):
-            return mine
-        condition = Q(pk__in=[])
-        for grant in access.grants(user):
-            if grant.role == Role.UNIT_HEAD and grant.unit is not None:
-                condition |= Q(area__managing_unit__path__startswith=grant.unit.path)
-        return mine.filter(condition)
+        """The monthly reviews of the areas ``user`` may see (:meth:`AreaQuerySet.visible_to`): one rule for the
+        pages and the reports."""
+        return self.filter(area__in=Area.objects.visible_to(user))
 
 
 class MonthlyReview(TenantOwned):

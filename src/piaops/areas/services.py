@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.db import models, transaction
 from django.utils import timezone
 
-from piaops.areas.models import Area, MonthlyReview, MonthlyReviewEvent, ReviewComment
+from piaops.areas.models import Area, MonthlyReview, ReviewComment
 from piaops.areas.reconcile import month_bounds, reconcile
-from piaops.audittrail.models import Action
-from piaops.audittrail.services import record, record_create, record_update, snapshot
+from piaops.audittrail.services import record_create, record_update, snapshot
+from piaops.audittrail.transitions import record_transition
 from piaops.tenancy import access
-from piaops.tenancy.models import Role, User
+from piaops.tenancy.access import Perm
+from piaops.tenancy.models import User
 
 M = TypeVar("M", bound=models.Model)
 
@@ -40,27 +41,14 @@ def save_record(*, obj: M, user: User | None) -> M:
     return obj
 
 
-def can_sign_off(user: Any, area: Area) -> bool:
-    """The admin, or a 所属長 whose subtree holds the unit that manages the area (the 情報システム部門)."""
-    if access.has_perm(user, access.Perm.AREA_MANAGE):
-        return True
+def can_sign_off(user: User, area: Area) -> bool:
+    """Who signs (and comments) an area's monthly review: ``Perm.AREA_SIGN_OFF`` for the unit that manages the area
+    (the admin, or a 所属長 whose subtree holds it: the 情報システム部門); an area no unit manages, the admin only.
+    The same rule as ``tenant_object(Area, perm=Perm.AREA_SIGN_OFF, unit="managing_unit")``."""
     unit = area.managing_unit
-    return unit is not None and any(
-        g.role == Role.UNIT_HEAD and g.unit is not None and unit.path.startswith(g.unit.path)
-        for g in access.grants(user)
-    )
-
-
-READER_ROLES = {Role.ADMIN, Role.AUDITOR, Role.VIEWER}
-
-
-def readable_areas(user: Any) -> models.QuerySet[Area]:
-    """The areas ``user`` may read (pages and API alike): every area of the tenant for the reading roles, else
-    those whose monthly review the user may sign (the 所属長 of the managing unit)."""
-    areas = access.scoped(user, Area).select_related("managing_unit")
-    if access.roles(user) & READER_ROLES:
-        return areas
-    return areas.filter(pk__in=[a.pk for a in areas if can_sign_off(user, a)])
+    if unit is None:
+        return access.is_municipality_wide(user, Perm.AREA_SIGN_OFF)
+    return access.has_perm(user, Perm.AREA_SIGN_OFF, unit=unit)
 
 
 def review_for(*, area: Area, month: dt.date) -> MonthlyReview:
@@ -89,29 +77,6 @@ def review_comment(*, review: MonthlyReview, user: User | None, exception_key: s
     else:
         record_update(obj, before=before, municipality_id=review.municipality_id)
     return obj
-
-
-def _transition(review: MonthlyReview, *, to: str, by: User | None, summary: str, note: str = "", **after: Any) -> None:
-    """Move ``review`` to ``to``: one history row and one audit entry from the same actor (the caller saves)."""
-    before = review.status
-    review.status = to
-    MonthlyReviewEvent.objects.create(
-        municipality_id=review.municipality_id,
-        review=review,
-        from_status=before,
-        to_status=to,
-        at=timezone.now(),
-        by=by if getattr(by, "pk", None) else None,
-        note=note,
-    )
-    record(
-        action=Action.TRANSITION,
-        municipality_id=review.municipality_id,
-        obj=review,
-        summary=summary,
-        before={"status": before},
-        after={"status": to, "note": note, **after},
-    )
 
 
 def month_has_ended(month: dt.date, today: dt.date) -> bool:
@@ -144,12 +109,12 @@ def review_sign_off(*, review: MonthlyReview, user: User, summary: str, today: d
     review.exception_count = len(exceptions)
     review.signed_by = user
     review.signed_at = timezone.now()
-    _transition(
-        review,
+    record_transition(
+        review,  # a model's _meta is a ClassVar, the Protocol's is not
         to=MonthlyReview.Status.SIGNED,
         by=user,
         summary="入退室記録の月次確認に署名",
-        exception_count=review.exception_count,
+        extra={"exception_count": review.exception_count},
     )
     review.full_clean()
     review.save()
@@ -172,13 +137,13 @@ def review_reopen(*, review: MonthlyReview, user: User, reason: str) -> MonthlyR
     }
     review.signed_by = None
     review.signed_at = None
-    _transition(
-        review,
+    record_transition(
+        review,  # a model's _meta is a ClassVar, the Protocol's is not
         to=MonthlyReview.Status.OPEN,
         by=user,
         summary="署名済みの月次確認を再開（再署名が必要）",
         note=reason.strip(),
-        withdrawn=withdrawn,
+        extra={"withdrawn": withdrawn},
     )
     review.full_clean()
     review.save()

@@ -1,6 +1,8 @@
-"""Server-room pages. Readers: admin, auditor, viewer, and the 所属長 of the unit that manages an area (the
-情報システム部門), who also signs the monthly review. Writes (areas, cards, authorisations, visits, imports):
-Perm.AREA_MANAGE."""
+"""Server-room pages. Readers: ``Area.objects.visible_to`` (admin, auditor, viewer, and the 所属長 of the unit that
+manages an area, the 情報システム部門, who also signs the monthly review). Writes (areas, cards, authorisations,
+visits, imports, re-opening a signed month): Perm.AREA_MANAGE; comments and the signature: Perm.AREA_SIGN_OFF for
+the area's managing unit. A view about one area takes it from ``tenant_object`` (another tenant's id: 404; an
+area the user may not see or act on: 403); each POST of the review page has its own view and form."""
 
 from __future__ import annotations
 
@@ -11,70 +13,82 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from piaops.areas import forms as f
 from piaops.areas import services
 from piaops.areas.importing import DoorLogError, door_log_import
 from piaops.areas.models import Area, Card, DoorLogImport, DoorLogMapping, MonthlyReview
 from piaops.areas.reconcile import ExceptionKind, reconcile
-from piaops.core.forms import ReopenForm, confirmation_error
+from piaops.core.forms import ReopenForm
 from piaops.tenancy import access
-from piaops.tenancy.access import Perm, tenant_view
-from piaops.tenancy.models import Person
+from piaops.tenancy.access import Perm, tenant_object, tenant_view
+from piaops.tenancy.models import Person, User
 
-READER_ROLES = services.READER_ROLES
-
-
-def _area(request: HttpRequest, pk: int) -> Area:
-    return access.get_or_404(request.user, services.readable_areas(request.user), pk=pk)
+SELECT = ("managing_unit",)
 
 
-def _manage_only(request: HttpRequest) -> None:
-    access.require(request.user, Perm.AREA_MANAGE)
+def _u(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _posted(request: HttpRequest) -> QueryDict | None:
+    """The form data: the POST, or None for a GET (an unbound form)."""
+    return request.POST if request.method == "POST" else None
 
 
 def _save_form(request: HttpRequest, form: BaseForm, message: str) -> bool:
     """Validate and save a TenantModelForm through the audited service; True when saved."""
     if request.method == "POST" and form.is_valid():
-        services.save_record(obj=form.save(commit=False), user=request.user)  # type: ignore[attr-defined, arg-type]
+        services.save_record(obj=form.save(commit=False), user=_u(request))  # type: ignore[attr-defined]
         messages.success(request, message)
         return True
     return False
 
 
-def may_open_index(user: Any) -> bool:
-    """Whether ``user`` may open the list of areas: a reader role, or a unit role that signs off some area."""
-    return bool(access.roles(user) & READER_ROLES) or services.readable_areas(user).exists()
+def may_open_index(user: User) -> bool:
+    """Whether ``user`` may open the list of areas: a municipality-wide reader, or a 所属長 who sees some area."""
+    if getattr(user, "municipality_id", None) is None:
+        return False
+    return access.is_municipality_wide(user, Perm.VIEW) or Area.objects.visible_to(user).exists()
 
 
 @tenant_view(Perm.VIEW)
 def index(request: HttpRequest) -> HttpResponse:
-    areas = services.readable_areas(request.user)
-    if not may_open_index(request.user):
+    if not may_open_index(_u(request)):
         raise PermissionDenied("管理区域を閲覧する権限がありません。")
     return render(
         request,
         "areas/index.html",
-        {"areas": areas, "can_manage": access.has_perm(request.user, Perm.AREA_MANAGE)},
+        {
+            "areas": Area.objects.visible_to(_u(request)).select_related("managing_unit"),
+            "can_manage": access.has_perm(request.user, Perm.AREA_MANAGE),
+        },
     )
 
 
-@tenant_view(Perm.AREA_MANAGE)
-def area_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    municipality = access.municipality_of(request.user)
-    area = access.get_or_404(request.user, Area, pk=pk) if pk else None
-    form = f.AreaForm(request.POST or None, instance=area, municipality=municipality)
+def _area_form(request: HttpRequest, area: Area | None) -> HttpResponse:
+    form = f.AreaForm(_posted(request), instance=area, municipality=access.municipality_of(request.user))
     if _save_form(request, form, "管理区域を保存しました。"):
         return redirect("areas:detail", pk=form.instance.pk)
     return render(request, "areas/form.html", {"form": form, "title": "管理区域", "back": "areas:index"})
 
 
-@tenant_view(Perm.VIEW)
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    area = _area(request, pk)
+@tenant_view(Perm.AREA_MANAGE)
+def area_create(request: HttpRequest) -> HttpResponse:
+    return _area_form(request, None)
+
+
+@tenant_object(Area, perm=Perm.AREA_MANAGE)
+def area_edit(request: HttpRequest, area: Area) -> HttpResponse:
+    return _area_form(request, area)
+
+
+@tenant_object(Area, perm=Perm.VIEW, select=SELECT)
+def detail(request: HttpRequest, area: Area) -> HttpResponse:
     today = timezone.localdate()
     months = (
         area.events.values("day__year", "day__month")
@@ -105,11 +119,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.AREA_MANAGE)
-def authorization_add(request: HttpRequest, pk: int) -> HttpResponse:
-    area = access.get_or_404(request.user, Area, pk=pk)
+@tenant_object(Area, perm=Perm.AREA_MANAGE)
+def authorization_add(request: HttpRequest, area: Area) -> HttpResponse:
     form = f.AuthorizationForm(
-        request.POST or None, municipality=area.municipality, initial={"valid_from": timezone.localdate()}
+        _posted(request), municipality=area.municipality, initial={"valid_from": timezone.localdate()}
     )
     form.instance.area = area
     form.instance.approved_by = request.user
@@ -118,10 +131,9 @@ def authorization_add(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "areas/form.html", {"form": form, "title": f"{area.name}の入室許可", "area": area})
 
 
-@tenant_view(Perm.AREA_MANAGE)
-def visit_add(request: HttpRequest, pk: int) -> HttpResponse:
-    area = access.get_or_404(request.user, Area, pk=pk)
-    form = f.VisitForm(request.POST or None, municipality=area.municipality)
+@tenant_object(Area, perm=Perm.AREA_MANAGE)
+def visit_add(request: HttpRequest, area: Area) -> HttpResponse:
+    form = f.VisitForm(_posted(request), municipality=area.municipality)
     form.instance.area = area
     if _save_form(request, form, "来訪者の入退室を記録しました。"):
         return redirect("areas:detail", pk=area.pk)
@@ -130,8 +142,7 @@ def visit_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @tenant_view(Perm.AREA_MANAGE)
 def cards(request: HttpRequest) -> HttpResponse:
-    municipality = access.municipality_of(request.user)
-    form = f.CardForm(request.POST or None, municipality=municipality)
+    form = f.CardForm(_posted(request), municipality=access.municipality_of(request.user))
     if _save_form(request, form, "カードを登録しました。"):
         return redirect("areas:cards")
     return render(
@@ -143,8 +154,7 @@ def cards(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.AREA_MANAGE)
 def mappings(request: HttpRequest) -> HttpResponse:
-    municipality = access.municipality_of(request.user)
-    form = f.MappingForm(request.POST or None, municipality=municipality)
+    form = f.MappingForm(_posted(request), municipality=access.municipality_of(request.user))
     if _save_form(request, form, "列の対応を登録しました。"):
         return redirect("areas:mappings")
     return render(
@@ -152,23 +162,20 @@ def mappings(request: HttpRequest) -> HttpResponse:
     )
 
 
-@tenant_view(Perm.AREA_MANAGE)
-def import_log(request: HttpRequest, pk: int) -> HttpResponse:
-    area = access.get_or_404(request.user, Area, pk=pk)
-    form = f.DoorLogUploadForm(request.POST or None, request.FILES or None, municipality=area.municipality)
+@tenant_object(Area, perm=Perm.AREA_MANAGE)
+def import_log(request: HttpRequest, area: Area) -> HttpResponse:
+    posted = request.method == "POST"
+    form = f.DoorLogUploadForm(
+        request.POST if posted else None, request.FILES if posted else None, municipality=area.municipality
+    )
     context: dict[str, Any] = {"area": area, "form": form}
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         mapping = form.cleaned_data["mapping"] or DoorLogMapping(municipality=area.municipality, name="標準")
         upload = form.cleaned_data["file"]
-        dry_run = "dry_run" in request.POST
+        dry_run = form.cleaned_data["dry_run"]
         try:
             batch = door_log_import(
-                area=area,
-                data=upload.read(),
-                file_name=upload.name,
-                mapping=mapping,
-                user=request.user,  # type: ignore[arg-type]
-                dry_run=dry_run,
+                area=area, data=upload.read(), file_name=upload.name, mapping=mapping, user=_u(request), dry_run=dry_run
             )
         except DoorLogError as exc:
             context.update(errors=exc.errors, error_total=exc.total)
@@ -182,54 +189,19 @@ def import_log(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "areas/import.html", context)
 
 
-@tenant_view(Perm.VIEW)
-def review(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
-    area = _area(request, pk)
+def _first_day(year: int, month: int) -> dt.date:
     try:
-        first = dt.date(year, month, 1)
+        return dt.date(year, month, 1)
     except ValueError as exc:
         raise Http404("対象月が正しくありません。") from exc
+
+
+@tenant_object(Area, perm=Perm.VIEW, select=SELECT)
+def review(request: HttpRequest, area: Area, year: int, month: int) -> HttpResponse:
+    first = _first_day(year, month)
     review = services.review_for(area=area, month=first)
-    can_sign = services.can_sign_off(request.user, area)
+    can_sign = services.can_sign_off(_u(request), area)
     can_reopen = access.has_perm(request.user, Perm.AREA_MANAGE)
-    if request.method == "POST":
-        if not (can_reopen if "reopen" in request.POST else can_sign):
-            raise PermissionDenied("この管理区域の月次確認を行う権限がありません。")
-        try:
-            if "reopen" in request.POST:
-                reopen_form = ReopenForm(request.POST)
-                if not reopen_form.is_valid():
-                    raise services.ReviewError(str(next(iter(reopen_form.errors.values()))[0]))
-                services.review_reopen(
-                    review=review,
-                    user=request.user,  # type: ignore[arg-type]
-                    reason=reopen_form.cleaned_data["reason"],
-                )
-                messages.success(
-                    request, "月次確認を再開しました。入退室ログを取り込めます。終わったら再度署名してください。"
-                )
-            elif "sign" in request.POST:
-                if unconfirmed := confirmation_error(request.POST):
-                    raise services.ReviewError(unconfirmed)
-                sign_form = f.SignOffForm(request.POST)
-                sign_form.is_valid()
-                services.review_sign_off(
-                    review=review,
-                    user=request.user,  # type: ignore[arg-type]
-                    summary=sign_form.cleaned_data.get("summary", ""),
-                )
-                messages.success(request, "月次確認に署名しました。")
-            else:
-                comment_form = f.CommentForm(request.POST)
-                if not comment_form.is_valid():
-                    for errors in comment_form.errors.values():
-                        for error in errors:
-                            messages.error(request, str(error))
-                else:
-                    services.review_comment(review=review, user=request.user, **comment_form.cleaned_data)  # type: ignore[arg-type]
-        except services.ReviewError as exc:
-            messages.error(request, str(exc))
-        return redirect("areas:review", pk=area.pk, year=year, month=month)
     exceptions = reconcile(area=area, month=first)
     comments = {c.exception_key: c for c in review.comments.select_related("author")}
     people = {p.pk: p for p in Person.objects.filter(pk__in={e.person_id for e in exceptions if e.person_id})}
@@ -254,3 +226,60 @@ def review(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse
             "reopen_form": ReopenForm(),
         },
     )
+
+
+def _form_errors(request: HttpRequest, form: BaseForm) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, str(error))
+
+
+@require_POST
+@tenant_object(Area, perm=Perm.AREA_SIGN_OFF, unit="managing_unit", select=SELECT)
+def review_comment(request: HttpRequest, area: Area, year: int, month: int) -> HttpResponse:
+    review = services.review_for(area=area, month=_first_day(year, month))
+    form = f.CommentForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        try:
+            services.review_comment(review=review, user=_u(request), **form.cleaned_data)
+        except services.ReviewError as exc:
+            messages.error(request, str(exc))
+    return redirect("areas:review", pk=area.pk, year=year, month=month)
+
+
+@require_POST
+@tenant_object(Area, perm=Perm.AREA_SIGN_OFF, unit="managing_unit", select=SELECT)
+def review_sign(request: HttpRequest, area: Area, year: int, month: int) -> HttpResponse:
+    review = services.review_for(area=area, month=_first_day(year, month))
+    form = f.SignOffForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        try:
+            services.review_sign_off(review=review, user=_u(request), summary=form.cleaned_data["summary"])
+        except services.ReviewError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "月次確認に署名しました。")
+    return redirect("areas:review", pk=area.pk, year=year, month=month)
+
+
+@require_POST
+@tenant_object(Area, perm=Perm.AREA_MANAGE, select=SELECT)
+def review_reopen(request: HttpRequest, area: Area, year: int, month: int) -> HttpResponse:
+    review = services.review_for(area=area, month=_first_day(year, month))
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        try:
+            services.review_reopen(review=review, user=_u(request), reason=form.cleaned_data["reason"])
+        except services.ReviewError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, "月次確認を再開しました。入退室ログを取り込めます。終わったら再度署名してください。"
+            )
+    return redirect("areas:review", pk=area.pk, year=year, month=month)

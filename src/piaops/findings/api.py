@@ -1,9 +1,10 @@
 """Findings API: findings and their follow-ups (plan, progress, history); the follow-up transitions.
 
-Visibility is the pages': municipality-wide roles see every finding, unit roles their subtree (``views.WIDE``);
-one finding goes through ``views._finding`` (another tenant's → 404, outside a unit role's subtree → 403).
-Writes call ``services`` as ``views.action`` does: the unit's 所属長 (or the admin) plans, reports progress and
-completion (``FOLLOWUP_PROPOSE`` for the finding's unit); ``views.can_verify`` decides who accepts or reopens.
+Visibility is the pages' rule, ``Finding.objects.visible_to`` (municipality-wide roles see every finding, unit
+roles their subtree): another tenant's finding → 404, one the user may not see → 403.
+Writes call ``services`` as the pages' action views do: the unit's 所属長 (or the admin) plans, reports progress
+and completion (``FOLLOWUP_PROPOSE`` for the finding's unit); ``services.can_verify`` decides who accepts or
+reopens.
 
 Transitions: ``plan`` (未提出 → 改善中; later a revision), ``complete`` (改善中 → 完了報告済),
 ``accept`` (完了報告済 → 確認済), ``reopen`` (完了報告済 → 改善中, with a reason); ``progress`` adds a report.
@@ -12,7 +13,6 @@ Transitions: ``plan`` (未提出 → 改善中; later a revision), ``complete`` 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -34,9 +34,9 @@ from piaops.api.framework import (
 )
 from piaops.findings import services
 from piaops.findings.models import Finding, FindingEvent, FindingStatus, FollowUp, ProgressUpdate
-from piaops.findings.views import WIDE, _finding, can_verify
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm
+from piaops.tenancy.models import User
 
 router = Router(tags=["findings"])
 
@@ -146,10 +146,10 @@ class VerifyIn(GuardedSchema):
 # ------------------------------------------------------------------------------------------------ reads
 
 
-def _view(request: HttpRequest) -> Any:
+def _view(request: HttpRequest) -> User:
     access.municipality_of(request.user)
     access.require(request.user, Perm.FINDINGS_VIEW)
-    return request.user
+    return request.user  # type: ignore[return-value]
 
 
 def _followups() -> QuerySet[FollowUp]:
@@ -157,14 +157,19 @@ def _followups() -> QuerySet[FollowUp]:
 
 
 def _visible(request: HttpRequest) -> QuerySet[Finding]:
-    user = _view(request)
-    qs = access.scoped(user, Finding)
-    return qs if access.roles(user) & WIDE else qs.filter(unit__in=access.visible_units(user))
+    return Finding.objects.visible_to(_view(request))
+
+
+def _seen(user: User, finding: Finding) -> None:
+    if not Finding.objects.visible_to(user).filter(pk=finding.pk).exists():
+        raise PermissionDenied("この操作を行う権限がありません。")
 
 
 def _get(request: HttpRequest, finding_id: int) -> Finding:
-    _view(request)
-    return _finding(request, finding_id)
+    user = _view(request)
+    found: Finding = access.get_or_404(user, Finding.objects.select_related("unit", "commitment"), pk=finding_id)
+    _seen(user, found)
+    return found
 
 
 @router.get("/findings", response=list[FindingOut], summary="指摘事項の一覧（所属の役割は配下の所属のみ）")
@@ -194,7 +199,7 @@ def followups(request: HttpRequest) -> QuerySet[FollowUp]:
 def followup(request: HttpRequest, followup_id: int) -> FollowUp:
     user = _view(request)
     found: FollowUp = access.get_or_404(user, _followups(), pk=followup_id)
-    access.require(user, Perm.FINDINGS_VIEW, unit=found.finding.unit)
+    _seen(user, found.finding)
     return found
 
 
@@ -210,7 +215,7 @@ def _proposer(request: HttpRequest, finding_id: int) -> Finding:
 def _verifier(request: HttpRequest, finding_id: int) -> Finding:
     found = _get(request, finding_id)
     require_write(request, Perm.FINDINGS_VIEW, unit=found.unit)  # the token's scope; the right is can_verify's
-    if not can_verify(api_user(request), found):
+    if not services.can_verify(api_user(request), found):
         raise PermissionDenied("確認する権限がありません。")
     return found
 

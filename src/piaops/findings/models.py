@@ -8,13 +8,15 @@ named transitions of :mod:`piaops.findings.services`, each with a :class:`Findin
 
 from __future__ import annotations
 
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from piaops.assessments.models import Commitment
 from piaops.lib.fields import GuardedCharField, GuardedTextField
-from piaops.tenancy.access import Perm, in_unit_subtrees, is_municipality_wide
+from piaops.tenancy import access
 from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, TransitionEvent, User
 
 
@@ -40,20 +42,24 @@ OPEN_STATUSES = (FindingStatus.OPEN, FindingStatus.PLANNED, FindingStatus.COMPLE
 
 
 class FindingQuerySet(TenantQuerySet):
-    def open(self) -> FindingQuerySet:
+    """Findings; who sees which is one rule, :meth:`visible_to` (pages, API and the audit's follow-up lists)."""
+
+    def visible_to(self, user: User) -> Self:
+        """The findings ``user`` may see: every finding of their municipality for a holder of
+        ``Perm.FINDINGS_VIEW`` for the whole municipality (管理者・監査人・閲覧者), those of the units in their
+        subtrees for the unit roles, none for anyone else (事業者担当 is not municipality-wide)."""
+        if user.municipality_id is None:
+            return self.none()
+        mine = self.filter(municipality_id=user.municipality_id)
+        if access.is_municipality_wide(user, access.Perm.FINDINGS_VIEW):
+            return mine
+        return mine.filter(access.in_unit_subtrees(user, access.Perm.FINDINGS_VIEW))
+
+    def open(self) -> Self:
         return self.filter(status__in=OPEN_STATUSES)
 
-    def in_units(self, units: models.QuerySet[OrgUnit]) -> FindingQuerySet:
+    def in_units(self, units: models.QuerySet[OrgUnit]) -> Self:
         return self.filter(unit__in=units)
-
-    def visible_to(self, user: User) -> FindingQuerySet:
-        """The findings of ``user``'s municipality they may see: every one for a municipality-wide reader of
-        findings (admin, auditor, viewer), those of the units in their subtrees for 所属長・所属担当者, none for
-        anyone else (a contractor). The one rule of the pages, the API and the reports."""
-        mine = self.filter(municipality_id=user.municipality_id)
-        if is_municipality_wide(user, Perm.FINDINGS_VIEW):
-            return mine
-        return mine.filter(in_unit_subtrees(user, Perm.FINDINGS_VIEW))
 
 
 class Finding(TenantOwned):

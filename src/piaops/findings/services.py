@@ -1,5 +1,5 @@
 """Writes of findings and follow-ups. Every status change is a named transition with a history row and an audit
-entry, in one transaction.
+entry from the same actor (``record_transition``), in one transaction.
 
 Transitions::
 
@@ -11,18 +11,16 @@ Transitions::
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from piaops.assessments.models import Commitment
-from piaops.audittrail.models import Action
-from piaops.audittrail.services import record, record_create, record_update, snapshot
+from piaops.audittrail.services import record_create, record_update, snapshot
+from piaops.audittrail.transitions import record_transition
 from piaops.findings.models import (
     Finding,
-    FindingEvent,
     FindingStatus,
     FollowUp,
     ProgressUpdate,
@@ -31,27 +29,19 @@ from piaops.findings.models import (
 )
 from piaops.lib.fiscal import is_office_day
 from piaops.lib.versioning import ConflictError, claim_version, conflict_message
-from piaops.tenancy.models import OrgUnit
+from piaops.tenancy import access
+from piaops.tenancy.access import Perm
+from piaops.tenancy.models import OrgUnit, User
 
 
-def _event(finding: Finding, *, to: str, by: Any, note: str = "", before: str = "") -> None:
-    FindingEvent.objects.create(
-        municipality_id=finding.municipality_id,
-        finding=finding,
-        from_status=before,
-        to_status=to,
-        at=timezone.now(),
-        by=by if getattr(by, "pk", None) else None,
-        note=note,
-    )
-    record(
-        action=Action.TRANSITION,
-        municipality_id=finding.municipality_id,
-        obj=finding,
-        summary=f"指摘事項の状態: {FindingStatus(before).label if before else '—'} → {FindingStatus(to).label}",
-        before={"status": before} if before else None,
-        after={"status": to, "note": note},
-    )
+def can_verify(user: User, finding: Finding) -> bool:
+    """Who accepts (or reopens) a completed follow-up, on the pages and in the API alike: auditors for audit
+    findings; for self-inspection findings the 番号制度総括部門 (``SELFCHECK_MANAGE``), whose process the
+    self-inspection is, or an auditor, because the audit (Ⅳ-1②) follows up the self-inspection's improvement plans
+    and lists them in its programme. A unit never verifies itself, nor does a viewer."""
+    if finding.source == Source.AUDIT:
+        return access.has_perm(user, Perm.AUDIT_PERFORM)
+    return access.has_perm(user, Perm.SELFCHECK_MANAGE) or access.has_perm(user, Perm.AUDIT_PERFORM)
 
 
 def _check_due(due_date: dt.date) -> None:
@@ -65,7 +55,7 @@ def finding_create(
     fiscal_year: int,
     title: str,
     source: Source | str,
-    by: Any = None,
+    by: User | None = None,
     description: str = "",
     evidence: str = "",
     severity: Severity | str = Severity.MEDIUM,
@@ -95,7 +85,12 @@ def finding_create(
             source_id=source_id,
         )
         record_create(finding, municipality_id=unit.municipality_id, summary="指摘事項を登録")
-        _event(finding, to=FindingStatus.OPEN, by=by)
+        record_transition(
+            finding,  # a model's _meta is a ClassVar, the Protocol's is not
+            to=FindingStatus.OPEN,
+            by=by,
+            initial=True,
+        )
     return finding
 
 
@@ -107,7 +102,7 @@ def followup_plan(
     finding: Finding,
     plan: str,
     due_date: dt.date,
-    by: Any = None,
+    by: User | None = None,
     actions: str = "",
     responsible: str = "",
     expected_version: int | None = None,
@@ -161,13 +156,16 @@ def followup_plan(
             followup.save(update_fields=["plan", "actions", "responsible", "due_date"])
             record_update(followup, before=before, municipality_id=finding.municipality_id, summary="改善計画を変更")
         if finding.status == FindingStatus.OPEN:
-            finding.status = FindingStatus.PLANNED
+            record_transition(
+                finding,  # a model's _meta is a ClassVar, the Protocol's is not
+                to=FindingStatus.PLANNED,
+                by=by,
+            )
             finding.save(update_fields=["status"])
-            _event(finding, to=FindingStatus.PLANNED, by=by, before=FindingStatus.OPEN)
     return followup
 
 
-def followup_progress(*, followup: FollowUp, note: str, on: dt.date, by: Any = None) -> ProgressUpdate:
+def followup_progress(*, followup: FollowUp, note: str, on: dt.date, by: User | None = None) -> ProgressUpdate:
     if not note.strip():
         raise ValidationError({"note": "進捗の内容を入力してください。"})
     with transaction.atomic():
@@ -178,7 +176,7 @@ def followup_progress(*, followup: FollowUp, note: str, on: dt.date, by: Any = N
     return update
 
 
-def followup_complete(*, followup: FollowUp, completed_on: dt.date, note: str, by: Any = None) -> FollowUp:
+def followup_complete(*, followup: FollowUp, completed_on: dt.date, note: str, by: User | None = None) -> FollowUp:
     """The unit reports the plan done; the finding waits for verification."""
     finding = followup.finding
     if finding.status != FindingStatus.PLANNED:
@@ -191,13 +189,17 @@ def followup_complete(*, followup: FollowUp, completed_on: dt.date, note: str, b
         followup.completed_on, followup.completion_note = completed_on, note
         followup.save(update_fields=["completed_on", "completion_note"])
         record_update(followup, before=before, municipality_id=followup.municipality_id, summary="改善の完了報告")
-        finding.status = FindingStatus.COMPLETED
+        record_transition(
+            finding,  # a model's _meta is a ClassVar, the Protocol's is not
+            to=FindingStatus.COMPLETED,
+            by=by,
+            note=note,
+        )
         finding.save(update_fields=["status"])
-        _event(finding, to=FindingStatus.COMPLETED, by=by, before=FindingStatus.PLANNED, note=note)
     return followup
 
 
-def followup_verify(*, followup: FollowUp, accept: bool, by: Any = None, note: str = "") -> FollowUp:
+def followup_verify(*, followup: FollowUp, accept: bool, by: User | None = None, note: str = "") -> FollowUp:
     """Accept the completion (確認済) or reopen it (back to 改善中, with a reason)."""
     finding = followup.finding
     if finding.status != FindingStatus.COMPLETED:
@@ -209,14 +211,18 @@ def followup_verify(*, followup: FollowUp, accept: bool, by: Any = None, note: s
         before = snapshot(followup)
         if accept:
             followup.verified_at = timezone.now()
-            followup.verified_by = by if getattr(by, "pk", None) else None
+            followup.verified_by = by
             to = FindingStatus.VERIFIED
         else:
             followup.completed_on = None
             to = FindingStatus.PLANNED
         followup.save()
         record_update(followup, before=before, municipality_id=followup.municipality_id, summary="改善の確認")
-        finding.status = to
+        record_transition(
+            finding,  # a model's _meta is a ClassVar, the Protocol's is not
+            to=to,
+            by=by,
+            note=note,
+        )
         finding.save(update_fields=["status"])
-        _event(finding, to=to, by=by, before=FindingStatus.COMPLETED, note=note)
     return followup

@@ -1,48 +1,39 @@
-"""Findings pages: the list (unit roles: their subtree), one finding with its follow-up and history."""
+"""Findings pages: the list (unit roles: their subtree), one finding with its follow-up and history, and one
+small POST view per follow-up action (plan, progress, complete, accept, reopen), each with its form.
+
+Who sees a finding is ``Finding.objects.visible_to``; the object comes from ``tenant_object`` (another tenant's
+id: 404; a finding the user may not see or act on: 403)."""
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from piaops.audittrail.services import last_change
-from piaops.core.forms import confirmation_error
-from piaops.findings import services
-from piaops.findings.models import Finding, FindingStatus, FollowUp, Source
+from piaops.findings import forms, services
+from piaops.findings.models import Finding, FindingStatus, FollowUp
 from piaops.lib.versioning import ConflictError
-from piaops.tenancy.access import Perm, get_or_404, has_perm, require, roles, scoped, tenant_view, visible_units
-from piaops.tenancy.models import Role, User
+from piaops.tenancy.access import Perm, has_perm, tenant_object, tenant_view
+from piaops.tenancy.models import User
 
-WIDE = {Role.ADMIN, Role.AUDITOR, Role.VIEWER}
+SELECT = ("unit", "commitment")
 
 
 def _u(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def can_verify(user: User, finding: Finding) -> bool:
-    """Who accepts (or reopens) a completed follow-up, on the pages and in the API alike (the API calls this too):
-    auditors for audit findings; for self-inspection findings the 番号制度総括部門 (``SELFCHECK_MANAGE``), whose
-    process the self-inspection is, or an auditor, because the audit (Ⅳ-1②) follows up the self-inspection's
-    improvement plans and lists them in its programme. A unit never verifies itself, nor does a viewer."""
-    if finding.source == Source.AUDIT:
-        return has_perm(user, Perm.AUDIT_PERFORM)
-    return has_perm(user, Perm.SELFCHECK_MANAGE) or has_perm(user, Perm.AUDIT_PERFORM)
-
-
 @tenant_view(Perm.FINDINGS_VIEW)
 def index(request: HttpRequest) -> HttpResponse:
-    user = _u(request)
-    qs = scoped(user, Finding).select_related("unit").order_by("-fiscal_year", "unit__path", "id")
-    if not roles(user) & WIDE:
-        qs = qs.filter(unit__in=visible_units(user))
+    qs = Finding.objects.visible_to(_u(request)).select_related("unit").order_by("-fiscal_year", "unit__path", "id")
     status = request.GET.get("status", "")
     if status in FindingStatus.values:
         qs = qs.filter(status=status)
@@ -51,13 +42,6 @@ def index(request: HttpRequest) -> HttpResponse:
         "findings/index.html",
         {"findings": qs[:500], "statuses": FindingStatus.choices, "status": status, "today": timezone.localdate()},
     )
-
-
-def _finding(request: HttpRequest, pk: int) -> Finding:
-    user = _u(request)
-    finding = get_or_404(user, Finding.objects.select_related("unit", "commitment"), pk=pk)
-    require(user, Perm.FINDINGS_VIEW, unit=finding.unit)
-    return finding
 
 
 def _context(user: User, finding: Finding) -> dict[str, Any]:
@@ -69,7 +53,7 @@ def _context(user: User, finding: Finding) -> dict[str, Any]:
         "events": finding.events.select_related("by"),
         "can_propose": has_perm(user, Perm.FOLLOWUP_PROPOSE, unit=finding.unit)
         and finding.status != FindingStatus.VERIFIED,
-        "can_verify": can_verify(user, finding) and finding.status == FindingStatus.COMPLETED,
+        "can_verify": services.can_verify(user, finding) and finding.status == FindingStatus.COMPLETED,
         # The plan form carries the version it shows; 0 = no plan yet (piaops.lib.versioning).
         "plan_version": followup.version if followup else 0,
         "typed": {
@@ -81,17 +65,15 @@ def _context(user: User, finding: Finding) -> dict[str, Any]:
     }
 
 
-@tenant_view(Perm.FINDINGS_VIEW)
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "findings/detail.html", _context(_u(request), _finding(request, pk)))
+@tenant_object(Finding, perm=Perm.FINDINGS_VIEW, unit="unit", select=SELECT)
+def detail(request: HttpRequest, finding: Finding) -> HttpResponse:
+    return render(request, "findings/detail.html", _context(_u(request), finding))
 
 
-def _conflict(request: HttpRequest, pk: int, exc: ConflictError) -> HttpResponse:
+def _conflict(request: HttpRequest, finding: Finding, typed: dict[str, str], exc: ConflictError) -> HttpResponse:
     """The plan changed since the user loaded it: nothing of theirs was saved. Show the stored plan (who saved it,
     when) next to what they typed, which stays in the form; the form now carries the current version."""
-    finding = _finding(request, pk)
     ctx = _context(_u(request), finding)
-    typed = {k: request.POST.get(k, "") for k in ("plan", "actions", "responsible", "due_date")}
     ctx["conflict"] = {
         "message": str(exc),
         "expected": exc.expected,
@@ -103,61 +85,107 @@ def _conflict(request: HttpRequest, pk: int, exc: ConflictError) -> HttpResponse
     return render(request, "findings/detail.html", ctx, status=409)
 
 
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationError("日付は YYYY-MM-DD の形式で入力してください。") from exc
+def _followup(finding: Finding) -> FollowUp:
+    followup = FollowUp.objects.filter(finding=finding).select_related("finding").first()
+    if followup is None:
+        raise ValidationError("改善計画がまだありません。")
+    followup.finding = finding  # the decorator's copy, with its unit
+    return followup
 
 
-@require_POST
-@tenant_view(Perm.FINDINGS_VIEW)
-def action(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _u(request)
-    finding = _finding(request, pk)
-    what = request.POST.get("action", "")
-    post = request.POST
+def _act(request: HttpRequest, finding: Finding, form: Form, act: Callable[[dict[str, Any]], object]) -> HttpResponse:
+    """Validate ``form``, run ``act`` with its data; the outcome is a message on the finding's page (a
+    ``ConflictError`` is the caller's to handle)."""
     try:
-        if what in ("plan", "progress", "complete"):
-            require(user, Perm.FOLLOWUP_PROPOSE, unit=finding.unit)
-        if what == "plan":
-            services.followup_plan(
-                finding=finding,
-                plan=post.get("plan", ""),
-                actions=post.get("actions", ""),
-                responsible=post.get("responsible", ""),
-                due_date=_date(post.get("due_date", "")),
-                by=user,
-                expected_version=int(v) if (v := post.get("version", "")).isdigit() else None,
-            )
-        elif what in ("progress", "complete", "accept", "reopen"):
-            followup = FollowUp.objects.filter(finding=finding).first()
-            if followup is None:
-                raise ValidationError("改善計画がまだありません。")
-            if what == "progress":
-                services.followup_progress(
-                    followup=followup, note=post.get("note", ""), on=timezone.localdate(), by=user
-                )
-            elif what == "complete":
-                services.followup_complete(
-                    followup=followup,
-                    completed_on=_date(post.get("completed_on", "")),
-                    note=post.get("note", ""),
-                    by=user,
-                )
-            else:
-                if not can_verify(user, finding):
-                    raise PermissionDenied("確認する権限がありません。")
-                if what == "accept" and (error := confirmation_error(post)):
-                    raise ValidationError(error)
-                services.followup_verify(followup=followup, accept=what == "accept", note=post.get("note", ""), by=user)
-        else:
-            raise ValidationError("不明な操作です。")
-    except ConflictError as exc:
-        return _conflict(request, pk, exc)
+        if not form.is_valid():
+            raise ValidationError([str(e) for errors in form.errors.values() for e in errors])
+        act(form.cleaned_data)
     except ValidationError as exc:
         for msg in exc.messages:
             messages.error(request, msg)
     else:
         messages.success(request, "保存しました。")
-    return redirect("findings:detail", pk=pk)
+    return redirect("findings:detail", pk=finding.pk)
+
+
+@require_POST
+@tenant_object(Finding, perm=Perm.FOLLOWUP_PROPOSE, unit="unit", select=SELECT)
+def plan(request: HttpRequest, finding: Finding) -> HttpResponse:
+    form = forms.PlanForm(request.POST)
+
+    def save(data: dict[str, Any]) -> None:
+        services.followup_plan(
+            finding=finding,
+            plan=data["plan"],
+            actions=data["actions"],
+            responsible=data["responsible"],
+            due_date=data["due_date"],
+            by=_u(request),
+            expected_version=data["version"],
+        )
+
+    try:
+        return _act(request, finding, form, save)
+    except ConflictError as exc:
+        data = form.cleaned_data
+        typed = {k: data[k] for k in ("plan", "actions", "responsible")} | {"due_date": data["due_date"].isoformat()}
+        return _conflict(request, finding, typed, exc)
+
+
+@require_POST
+@tenant_object(Finding, perm=Perm.FOLLOWUP_PROPOSE, unit="unit", select=SELECT)
+def progress(request: HttpRequest, finding: Finding) -> HttpResponse:
+    return _act(
+        request,
+        finding,
+        forms.ProgressForm(request.POST),
+        lambda data: services.followup_progress(
+            followup=_followup(finding), note=data["note"], on=timezone.localdate(), by=_u(request)
+        ),
+    )
+
+
+@require_POST
+@tenant_object(Finding, perm=Perm.FOLLOWUP_PROPOSE, unit="unit", select=SELECT)
+def complete(request: HttpRequest, finding: Finding) -> HttpResponse:
+    return _act(
+        request,
+        finding,
+        forms.CompleteForm(request.POST),
+        lambda data: services.followup_complete(
+            followup=_followup(finding), completed_on=data["completed_on"], note=data["note"], by=_u(request)
+        ),
+    )
+
+
+def _verifier(request: HttpRequest, finding: Finding) -> None:
+    if not services.can_verify(_u(request), finding):
+        raise PermissionDenied("確認する権限がありません。")
+
+
+@require_POST
+@tenant_object(Finding, perm=Perm.FINDINGS_VIEW, unit="unit", select=SELECT)
+def accept(request: HttpRequest, finding: Finding) -> HttpResponse:
+    _verifier(request, finding)
+    return _act(
+        request,
+        finding,
+        forms.AcceptForm(request.POST),
+        lambda data: services.followup_verify(
+            followup=_followup(finding), accept=True, note=data["note"], by=_u(request)
+        ),
+    )
+
+
+@require_POST
+@tenant_object(Finding, perm=Perm.FINDINGS_VIEW, unit="unit", select=SELECT)
+def reopen(request: HttpRequest, finding: Finding) -> HttpResponse:
+    _verifier(request, finding)
+    return _act(
+        request,
+        finding,
+        forms.ReopenForm(request.POST),
+        lambda data: services.followup_verify(
+            followup=_followup(finding), accept=False, note=data["note"], by=_u(request)
+        ),
+    )

@@ -53,6 +53,7 @@ class Perm(StrEnum):
     INCIDENT_MANAGE = "incident_manage"  # routing, PPC reports, closing
     INCIDENT_REPORT = "incident_report"  # record an incident and timeline entries
     AREA_MANAGE = "area_manage"  # server rooms, authorisations, door logs, monthly review sign-off
+    AREA_SIGN_OFF = "area_sign_off"  # see and sign the monthly review of an area (所属長: of the managing unit)
     REPORTS_VIEW = "reports_view"  # dashboard and evidence reports (unit roles: their subtree)
     SELFCHECK_VIEW = "selfcheck_view"  # see campaigns and checklists (unit roles: their subtree)
     FINDINGS_VIEW = "findings_view"  # see findings and follow-ups (unit roles: their subtree)
@@ -83,6 +84,7 @@ POLICY: dict[Perm, frozenset[Role]] = {
     Perm.INCIDENT_MANAGE: frozenset({Role.ADMIN}),
     Perm.INCIDENT_REPORT: UNIT_ROLES | {Role.ADMIN, Role.CONTRACTOR},
     Perm.AREA_MANAGE: frozenset({Role.ADMIN}),
+    Perm.AREA_SIGN_OFF: frozenset({Role.ADMIN, Role.UNIT_HEAD}),
     Perm.REPORTS_VIEW: frozenset({Role.ADMIN, Role.AUDITOR, Role.VIEWER, Role.UNIT_HEAD}),
     Perm.SELFCHECK_VIEW: frozenset({Role.ADMIN, Role.AUDITOR, Role.VIEWER, Role.UNIT_HEAD, Role.UNIT_STAFF}),
     Perm.FINDINGS_VIEW: frozenset({Role.ADMIN, Role.AUDITOR, Role.VIEWER, Role.UNIT_HEAD, Role.UNIT_STAFF}),
