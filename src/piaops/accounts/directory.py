@@ -72,7 +72,7 @@ def _first(attrs: Any, name: str) -> str:
     return "" if contains_my_number(value) else value
 
 
-class DirectoryBackend(LDAPBackend):
+class DirectoryBackend(LDAPBackend):  # type: ignore[misc]  # django-auth-ldap ships no types
     """django-auth-ldap's backend with piaops' rules for accounts, municipalities and roles."""
 
     def get_or_build_user(self, username: str, ldap_user: _LDAPUser) -> tuple[User, bool]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Path, Router
+from ninja import Field, P, PathEx, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
@@ -110,7 +110,10 @@ def area(request: HttpRequest, area_id: int) -> Area:
 
 @router.get("/areas/{area_id}/months/{year}/{month}", response=MonthOut, summary="月次の例外と確認状況")
 def area_month(
-    request: HttpRequest, area_id: int, year: int = Path(..., ge=2000, le=2100), month: int = Path(..., ge=1, le=12)
+    request: HttpRequest,
+    area_id: int,
+    year: PathEx[int, P(ge=2000, le=2100)],
+    month: PathEx[int, P(ge=1, le=12)],
 ) -> dict[str, Any]:
     found: Area = access.get_or_404(request.user, _areas(request), pk=area_id)
     try:

@@ -7,6 +7,7 @@ from django import forms
 from piaops.areas.models import Area, Authorization, Card, DoorLogMapping, Visit
 from piaops.core.forms import ConfirmForm
 from piaops.lib.fields import GuardedFormCharField
+from piaops.lib.formtypes import ModelForm
 from piaops.tenancy.models import Municipality, OrgUnit, Person
 
 _DATE = forms.DateInput(attrs={"type": "date"})
@@ -14,7 +15,7 @@ _TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 _DT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class TenantModelForm(forms.ModelForm):
+class TenantModelForm(ModelForm):
     """A ModelForm whose foreign-key choices are limited to one municipality (a forged id is refused)."""
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:

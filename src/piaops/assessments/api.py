@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -219,7 +219,7 @@ def report_import(request: HttpRequest, payload: ReportImportIn) -> Status[Any]:
 
 @router.get("/reports/{report_id}", response=ReportOut, summary="評価書")
 def report(request: HttpRequest, report_id: int) -> AssessmentReport:
-    return access.get_or_404(request.user, _reports(request), pk=report_id)
+    return cast("AssessmentReport", access.get_or_404(request.user, _reports(request), pk=report_id))
 
 
 @router.get("/reports/{report_id}/commitments", response=list[CommitmentOut], summary="評価書の約束（対策）")

@@ -12,6 +12,7 @@ from piaops.assessments.models import Commitment
 from piaops.assessments.vocab import CommitmentKind, Revision, Tier
 from piaops.lib import cadence as cadence_grammar
 from piaops.lib.fields import GuardedFormCharField
+from piaops.lib.formtypes import ModelMultipleChoiceField
 from piaops.tenancy.models import Municipality, OrgUnit, Work
 
 
@@ -116,7 +117,7 @@ class SplitForm(forms.Form):
         return [line.strip() for line in self.cleaned_data["texts"].splitlines() if line.strip()]
 
 
-class _CommitmentChoices(forms.ModelMultipleChoiceField):
+class _CommitmentChoices(ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.party_name}：{obj.text}"
 

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 
@@ -157,7 +157,7 @@ class PartyResolver:
         for candidate in (name, label):
             party = self.by_name.get(normalise_party(candidate)) if candidate else None
             if party is not None:
-                return party
+                return cast("Party | None", party)
         guessed = self.kind_of(name=name, label=label, kind=kind)
         return self._only_of_kind(guessed) if guessed else None
 

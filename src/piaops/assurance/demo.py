@@ -6,6 +6,7 @@ deterministic (dates derive from ``today`` only)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from piaops.assessments.vocab import CommitmentKind
 from piaops.assurance import services
@@ -28,7 +29,7 @@ def _party(municipality: Municipality, kind: str) -> Party:
     """The tenancy demo's party of ``kind`` when there is one, else a new one."""
     found = Party.objects.for_municipality(municipality).filter(kind=kind).order_by("id").first()
     if found is not None:
-        return found
+        return cast("Party", found)
     party = Party.objects.create(municipality=municipality, kind=kind, name=DEMO_PARTIES[kind])
     record_create(party, municipality_id=municipality.pk, summary="デモデータ")
     return party

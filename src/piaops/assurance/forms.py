@@ -11,6 +11,7 @@ from piaops.assurance.ismap_list import DEFAULT_MAPPING, FIELD_LABELS
 from piaops.assurance.models import CloudService, Contract, Obligation, Responsibility, Subcontract
 from piaops.lib import cadence as cadence_grammar
 from piaops.lib.fields import GuardedFormCharField
+from piaops.lib.formtypes import ModelForm
 from piaops.tenancy.models import Municipality, Party, Work
 
 
@@ -25,7 +26,7 @@ def _dates(*names: str) -> dict[str, forms.Widget]:
     return {name: DateInput() for name in names}
 
 
-class ContractForm(forms.ModelForm):
+class ContractForm(ModelForm):
     class Meta:
         model = Contract
         fields = ["title", "number", "start_date", "end_date", "scope", "works", "data_concerned", "note"]
@@ -42,7 +43,7 @@ class ContractForm(forms.ModelForm):
         return data
 
 
-class SubcontractForm(forms.ModelForm):
+class SubcontractForm(ModelForm):
     class Meta:
         model = Subcontract
         fields = ["parent", "name", "scope", "approval", "approved_on", "approval_reference", "approved_by"]
@@ -69,7 +70,7 @@ OBLIGATION_KIND_CHOICES = [
 ]
 
 
-class ObligationForm(forms.ModelForm):
+class ObligationForm(ModelForm):
     kind = forms.ChoiceField(label="種類", choices=OBLIGATION_KIND_CHOICES)
     cadence = forms.ChoiceField(label="頻度", choices=cadence_grammar.PERIODIC_CHOICES, initial="annual")
     nominal_due = forms.DateField(
@@ -141,7 +142,7 @@ class ReviewForm(forms.Form):
     note = GuardedFormCharField(label="確認の所見", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class CloudServiceForm(forms.ModelForm):
+class CloudServiceForm(ModelForm):
     class Meta:
         model = CloudService
         fields = [
@@ -192,7 +193,7 @@ class MappingForm(forms.Form):
         }
 
 
-class ResponsibilityForm(forms.ModelForm):
+class ResponsibilityForm(ModelForm):
     class Meta:
         model = Responsibility
         fields = [

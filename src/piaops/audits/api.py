@@ -10,7 +10,7 @@ no audit pages). Writes call ``services`` as the audit work pages do, and only f
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
@@ -187,7 +187,7 @@ def programmes(request: HttpRequest) -> QuerySet[AuditProgramme]:
 
 @router.get("/programmes/{programme_id}", response=ProgrammeOut, summary="監査計画")
 def programme(request: HttpRequest, programme_id: int) -> AuditProgramme:
-    return _found(request, AuditProgramme.objects.all(), programme_id)
+    return cast("AuditProgramme", _found(request, AuditProgramme.objects.all(), programme_id))
 
 
 @router.get("/audits", response=list[AuditOut], summary="監査の一覧")
@@ -201,7 +201,7 @@ def audits(request: HttpRequest, programme_id: int | None = None, fiscal_year: i
 
 @router.get("/audits/{audit_id}", response=AuditDetailOut, summary="監査（監査項目の結果・指摘事項・履歴つき）")
 def audit(request: HttpRequest, audit_id: int) -> Audit:
-    return _found(request, _audits(), audit_id)
+    return cast("Audit", _found(request, _audits(), audit_id))
 
 
 @router.get("/reports", response=list[AuditReportOut], summary="提出された監査報告（監査結果・フォローアップ結果）")
@@ -213,7 +213,7 @@ def reports(request: HttpRequest, fiscal_year: int | None = None) -> QuerySet[Au
 
 @router.get("/reports/{report_id}", response=AuditReportDetailOut, summary="提出された監査報告（内容つき）")
 def report(request: HttpRequest, report_id: int) -> AuditReport:
-    return _found(request, AuditReport.objects.all(), report_id)
+    return cast("AuditReport", _found(request, AuditReport.objects.all(), report_id))
 
 
 # ------------------------------------------------------------------------------------------------ writes
@@ -224,13 +224,13 @@ def _work(request: HttpRequest, audit_id: int) -> Audit:
     require_write(request, Perm.AUDIT_PERFORM)
     if not services.is_auditor_of(api_user(request), found):
         raise PermissionDenied("この監査の監査人ではありません。")
-    return found
+    return cast("Audit", found)
 
 
 @router.post("/audits/{audit_id}/start", response=AuditDetailOut, summary="監査を開始する（予定 → 実施中）")
 def audit_start(request: HttpRequest, audit_id: int) -> Audit:
     services.audit_start(audit=_work(request, audit_id), by=api_user(request))
-    return _found(request, _audits(), audit_id)
+    return cast("Audit", _found(request, _audits(), audit_id))
 
 
 @router.post(
@@ -251,4 +251,4 @@ def item_result(request: HttpRequest, audit_id: int, item_id: int, payload: Resu
 )
 def audit_complete(request: HttpRequest, audit_id: int, payload: AuditCompleteIn) -> Audit:
     services.audit_complete(audit=_work(request, audit_id), summary=payload.summary, by=api_user(request))
-    return _found(request, _audits(), audit_id)
+    return cast("Audit", _found(request, _audits(), audit_id))

@@ -10,7 +10,7 @@ audit-trail entry, all or nothing.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
@@ -52,7 +52,7 @@ class EvidenceFile(StoredFile):
         abstract = True
 
     def __str__(self) -> str:
-        return self.name
+        return cast("str", self.name)
 
 
 def too_large(name: str, size: int | None) -> ValidationError | None:

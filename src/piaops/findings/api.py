@@ -13,6 +13,7 @@ Transitions: ``plan`` (未提出 → 改善中; later a revision), ``complete`` 
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -224,7 +225,7 @@ def _followup_of(finding: Finding) -> FollowUp:
     found = FollowUp.objects.select_related("finding").filter(finding=finding).first()
     if found is None:
         raise ValidationError("改善計画がまだありません。")
-    return found
+    return cast("FollowUp", found)
 
 
 @router.post("/findings/{finding_id}/followup/plan", response=FindingDetailOut, summary="改善計画を提出・変更する")

@@ -11,6 +11,7 @@ Transitions::
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -70,7 +71,7 @@ def finding_create(
                 municipality_id=unit.municipality_id, source_type=source_type, source_id=source_id
             ).first()
             if existing is not None:
-                return existing
+                return cast("Finding", existing)
         finding = Finding.objects.create(
             municipality_id=unit.municipality_id,
             unit=unit,

@@ -7,7 +7,7 @@ id: 404; a finding the user may not see or act on: 403)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -90,7 +90,7 @@ def _followup(finding: Finding) -> FollowUp:
     if followup is None:
         raise ValidationError("改善計画がまだありません。")
     followup.finding = finding  # the decorator's copy, with its unit
-    return followup
+    return cast("FollowUp", followup)
 
 
 def _act(request: HttpRequest, finding: Finding, form: Form, act: Callable[[dict[str, Any]], object]) -> HttpResponse:

@@ -127,9 +127,10 @@ def _visible(request: HttpRequest) -> IncidentQuerySet:
 
 
 def _get(request: HttpRequest, incident_id: int) -> Incident:
-    return access.get_or_404(
+    found: Incident = access.get_or_404(
         request.user, _visible(request).prefetch_related(prefetch("incident_works")), pk=incident_id
     )
+    return found
 
 
 @router.get("/incidents", response=list[IncidentOut], summary="事故の一覧")

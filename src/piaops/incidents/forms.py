@@ -7,12 +7,13 @@ from django import forms
 from piaops.incidents.models import Cause, Incident
 from piaops.incidents.services import UPDATABLE_FIELDS
 from piaops.lib.fields import GuardedFormCharField
+from piaops.lib.formtypes import ModelForm
 from piaops.tenancy.models import Municipality, OrgUnit, Work
 
 _DT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class IncidentForm(forms.ModelForm):
+class IncidentForm(ModelForm):
     """The facts of an incident. Choice lists are limited to the user's municipality."""
 
     works = forms.ModelMultipleChoiceField(

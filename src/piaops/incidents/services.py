@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -87,7 +87,7 @@ def _check_version(incident: Incident, expected_version: int | None) -> None:
 
 
 def _locked(incident: Incident) -> Incident:
-    return Incident.objects.select_for_update().get(pk=incident.pk)
+    return cast("Incident", Incident.objects.select_for_update().get(pk=incident.pk))
 
 
 @transaction.atomic
@@ -250,7 +250,7 @@ def _party_of_kind(incident: Incident, kind: str) -> Party:
         raise IncidentError(
             f"対応する主体（{Party.Kind(kind).label}）が登録されていません。先に措置主体・関係事業者に登録してください。"
         )
-    return party
+    return cast("Party", party)
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -140,7 +140,7 @@ class AnswerOut(OutSchema):
 
     @staticmethod
     def resolve_text(obj: Answer) -> str:
-        return obj.item.text
+        return cast("str", obj.item.text)
 
 
 class ReviewCommentOut(OutSchema):

@@ -4,7 +4,7 @@ meanwhile (a conflict). Used by the checklist views and the workbook upload (``x
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -107,7 +107,7 @@ def _show(row: dict[str, Any], typed: Typed) -> None:
 
 def _stored(checklist: Checklist) -> Checklist:
     """The checklist as stored now (a refused or conflicting write may have moved the instance in memory)."""
-    return Checklist.objects.select_related(*SELECT).get(pk=checklist.pk)
+    return cast("Checklist", Checklist.objects.select_related(*SELECT).get(pk=checklist.pk))
 
 
 def rerender(

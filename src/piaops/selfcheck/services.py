@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -188,7 +188,7 @@ def _same_item(target: ChecklistTemplate, item: TemplateItem) -> TemplateItem:
     found = target.items.filter(order=item.order).first()
     if found is None:
         raise ValidationError(f"新しい版（第{target.version}版）にはこの項目がありません。新しい版で編集してください。")
-    return found
+    return cast("TemplateItem", found)
 
 
 def template_item_add(

@@ -21,7 +21,7 @@ def is_operator(request: HttpRequest) -> bool:
     return bool(request.user.is_superuser and getattr(request.user, "municipality_id", None) is None)
 
 
-class OwnChoices(admin.options.BaseModelAdmin):
+class OwnChoices(admin.options.BaseModelAdmin[Any]):
     """Select boxes of a form (admin or inline) offer a staff user only rows of their own municipality."""
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
@@ -35,11 +35,11 @@ class OwnChoices(admin.options.BaseModelAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class TenantScopedInline(OwnChoices, admin.TabularInline):
+class TenantScopedInline(OwnChoices, admin.TabularInline[Any, Any]):
     pass
 
 
-class TenantScopedAdmin(OwnChoices, admin.ModelAdmin):
+class TenantScopedAdmin(OwnChoices, admin.ModelAdmin[Any]):
     """A staff user of a municipality sees, filters and picks only its own rows; the ASP operator sees them all."""
 
     tenant_field = "municipality"

@@ -7,7 +7,7 @@ see their subtree only).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -141,7 +141,9 @@ def works(request: HttpRequest) -> QuerySet[Work]:
 
 @router.get("/works/{work_id}", response=WorkOut, summary="個人番号利用事務")
 def work(request: HttpRequest, work_id: int) -> Work:
-    return access.get_or_404(_view(request), Work.objects.prefetch_related(prefetch("work_units")), pk=work_id)
+    return cast(
+        "Work", access.get_or_404(_view(request), Work.objects.prefetch_related(prefetch("work_units")), pk=work_id)
+    )
 
 
 @router.get("/parties", response=list[PartyOut], summary="措置主体・関係事業者")

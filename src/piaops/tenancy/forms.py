@@ -12,6 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from piaops.lib.fields import GuardedFormCharField
+from piaops.lib.formtypes import ModelChoiceField, ModelForm, ModelMultipleChoiceField
 from piaops.tenancy import services
 from piaops.tenancy.models import (
     Assignment,
@@ -37,14 +38,14 @@ def attach_errors(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-class UnitChoiceField(forms.ModelChoiceField):
+class UnitChoiceField(ModelChoiceField):
     """Units shown with their place in the tree, so that two 庶務係 can be told apart."""
 
     def label_from_instance(self, obj: OrgUnit) -> str:
         return f"{'　' * obj.depth}{obj.name}（{obj.code}）"
 
 
-class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
+class UnitMultipleChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj: OrgUnit) -> str:
         return f"{'　' * obj.depth}{obj.name}（{obj.code}）"
 
@@ -53,7 +54,7 @@ def _units(municipality: Municipality) -> Any:
     return OrgUnit.objects.for_municipality(municipality).filter(is_active=True).order_by("path")
 
 
-class MunicipalityForm(forms.ModelForm):
+class MunicipalityForm(ModelForm):
     class Meta:
         model = Municipality
         fields = ["name", "code", "onsite_audit_cycle_years"]
@@ -63,7 +64,7 @@ class MunicipalityForm(forms.ModelForm):
         }
 
 
-class UnitForm(forms.ModelForm):
+class UnitForm(ModelForm):
     """Create a unit (with its parent) or edit one (without: moving is its own page)."""
 
     parent = UnitChoiceField(
@@ -97,7 +98,7 @@ class UnitMoveForm(forms.Form):
         self.fields["parent"].queryset = _units(municipality)  # type: ignore[attr-defined]
 
 
-class PersonForm(forms.ModelForm):
+class PersonForm(ModelForm):
     class Meta:
         model = Person
         fields = [
@@ -149,7 +150,7 @@ class PersonFilterForm(forms.Form):
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
 
 
-class AssignmentForm(forms.ModelForm):
+class AssignmentForm(ModelForm):
     unit = UnitChoiceField(queryset=OrgUnit.objects.none(), label="所属")
 
     class Meta:
@@ -163,7 +164,7 @@ class AssignmentForm(forms.ModelForm):
         self.fields["unit"].queryset = _units(municipality)  # type: ignore[attr-defined]
 
 
-class AssignmentEndForm(forms.ModelForm):
+class AssignmentEndForm(ModelForm):
     class Meta:
         model = Assignment
         fields = ["end_date"]
@@ -175,7 +176,7 @@ class AssignmentEndForm(forms.ModelForm):
         self.fields["end_date"].required = True
 
 
-class WorkForm(forms.ModelForm):
+class WorkForm(ModelForm):
     units = UnitMultipleChoiceField(
         queryset=OrgUnit.objects.none(),
         required=False,
@@ -195,7 +196,7 @@ class WorkForm(forms.ModelForm):
             self.initial["units"] = [wu.unit_id for wu in self.instance.work_units.all()]
 
 
-class PartyForm(forms.ModelForm):
+class PartyForm(ModelForm):
     class Meta:
         model = Party
         fields = ["name", "kind", "corporate_number", "note"]
@@ -203,7 +204,7 @@ class PartyForm(forms.ModelForm):
         help_texts = {"corporate_number": "13桁（先頭の1桁は検査用数字）。不明な場合は空欄"}
 
 
-class UserCreateForm(forms.ModelForm):
+class UserCreateForm(ModelForm):
     password = forms.CharField(
         label="初期パスワード",
         strip=False,
@@ -244,7 +245,7 @@ class UserCreateForm(forms.ModelForm):
         return data
 
 
-class UserEditForm(forms.ModelForm):
+class UserEditForm(ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "email", "person"]
@@ -254,7 +255,7 @@ class UserEditForm(forms.ModelForm):
         self.fields["person"].queryset = Person.objects.for_municipality(municipality)  # type: ignore[attr-defined]
 
 
-class RoleGrantForm(forms.ModelForm):
+class RoleGrantForm(ModelForm):
     unit = UnitChoiceField(
         queryset=OrgUnit.objects.none(),
         required=False,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
@@ -248,7 +248,7 @@ def requirements(request: HttpRequest) -> QuerySet[Requirement]:
 @router.get("/requirements/{requirement_id}", response=RequirementOut, summary="受講要件")
 def requirement(request: HttpRequest, requirement_id: int) -> Requirement:
     qs = Requirement.objects.select_related("unit", "work", "party").prefetch_related(prefetch("courses"))
-    return access.get_or_404(_view(request), qs, pk=requirement_id)
+    return cast("Requirement", access.get_or_404(_view(request), qs, pk=requirement_id))
 
 
 # --- records ---------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from piaops.assessments.models import Commitment
 from piaops.assessments.vocab import CommitmentKind
 from piaops.lib.fields import GuardedFormCharField
 from piaops.lib.fiscal import FIRST_YEAR, LAST_YEAR, date_in_range
+from piaops.lib.formtypes import ModelForm
 from piaops.tenancy.models import EmploymentType, Municipality, OrgUnit, Party, Role, Work
 from piaops.training.models import Course, Rating, Requirement, Result, Session, Topic
 
@@ -26,7 +27,7 @@ class AsOfForm(forms.Form):
         return value
 
 
-class CourseForm(forms.ModelForm):
+class CourseForm(ModelForm):
     topics = forms.MultipleChoiceField(
         label="内容", choices=Topic.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -57,14 +58,14 @@ class CourseForm(forms.ModelForm):
         return data
 
 
-class SessionForm(forms.ModelForm):
+class SessionForm(ModelForm):
     class Meta:
         model = Session
         fields = ["date", "end_date", "place", "trainer", "note"]
         widgets = {"date": DateInput, "end_date": DateInput}
 
 
-class RequirementForm(forms.ModelForm):
+class RequirementForm(ModelForm):
     courses = forms.ModelMultipleChoiceField(
         label="対象研修（いずれかの修了で充足）", queryset=Course.objects.none(), widget=forms.CheckboxSelectMultiple
     )
