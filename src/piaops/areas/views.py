@@ -23,6 +23,7 @@ from piaops.areas import services
 from piaops.areas.importing import DoorLogError, door_log_import
 from piaops.areas.models import Area, Card, DoorLogImport, DoorLogMapping, MonthlyReview
 from piaops.areas.reconcile import ExceptionKind, reconcile
+from piaops.core.actions import say_errors
 from piaops.core.forms import ReopenForm
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm, tenant_object, tenant_view
@@ -228,19 +229,13 @@ def review(request: HttpRequest, area: Area, year: int, month: int) -> HttpRespo
     )
 
 
-def _form_errors(request: HttpRequest, form: BaseForm) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, str(error))
-
-
 @require_POST
 @tenant_object(Area, perm=Perm.AREA_SIGN_OFF, unit="managing_unit", select=SELECT)
 def review_comment(request: HttpRequest, area: Area, year: int, month: int) -> HttpResponse:
     review = services.review_for(area=area, month=_first_day(year, month))
     form = f.CommentForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        say_errors(request, form)
     else:
         try:
             services.review_comment(review=review, user=_u(request), **form.cleaned_data)
@@ -255,7 +250,7 @@ def review_sign(request: HttpRequest, area: Area, year: int, month: int) -> Http
     review = services.review_for(area=area, month=_first_day(year, month))
     form = f.SignOffForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        say_errors(request, form)
     else:
         try:
             services.review_sign_off(review=review, user=_u(request), summary=form.cleaned_data["summary"])
@@ -272,7 +267,7 @@ def review_reopen(request: HttpRequest, area: Area, year: int, month: int) -> Ht
     review = services.review_for(area=area, month=_first_day(year, month))
     form = ReopenForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        say_errors(request, form)
     else:
         try:
             services.review_reopen(review=review, user=_u(request), reason=form.cleaned_data["reason"])

@@ -5,13 +5,9 @@ raise ``ValidationError`` with the reason the page shows."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 
 from piaops.audits.models import AuditType, ItemResult, ReportKind
 from piaops.core.forms import ConfirmForm
@@ -19,15 +15,6 @@ from piaops.lib.fields import GuardedFormCharField, ReadDateField
 from piaops.lib.fiscal import FIRST_YEAR, LAST_YEAR, date_in_range
 from piaops.tenancy.access import scoped
 from piaops.tenancy.models import OrgUnit, User, Work
-
-
-def say_errors(request: HttpRequest, errors: ValidationError | forms.Form) -> None:
-    """Show a refused action's reasons as messages: a service's ``ValidationError`` or an invalid form's errors."""
-    found: Iterable[str] = (
-        errors.messages if isinstance(errors, ValidationError) else [str(m) for e in errors.errors.values() for m in e]
-    )
-    for msg in found:
-        messages.error(request, msg)
 
 
 def _text(label: str, **kwargs: Any) -> GuardedFormCharField:

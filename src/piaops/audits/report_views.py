@@ -16,6 +16,7 @@ from piaops.audits import rating as rating_rules
 from piaops.audits import reports as rep
 from piaops.audits.models import AuditRatingDecision, AuditReport, ReportKind
 from piaops.audittrail.services import record_export
+from piaops.core.actions import apply_action, say_errors
 from piaops.core.forms import ReopenForm
 from piaops.tenancy.access import Perm, has_perm, municipality_of, require, scoped, tenant_object, tenant_view
 from piaops.tenancy.models import User
@@ -59,14 +60,14 @@ def download(request: HttpRequest, fy: int) -> HttpResponse:
     if "kind" in form.errors or "format" in form.errors:
         raise Http404("報告書の種類または形式が不正です。")
     if form.errors:  # the 基準日: not a date, or out of range
-        forms.say_errors(request, form)
+        say_errors(request, form)
         return redirect("audits:reports", fy=fy)
     kind, fmt = form.cleaned_data["kind"], form.cleaned_data["format"]
     municipality = municipality_of(user)
     try:
         data = rep.report_data(municipality=municipality, fiscal_year=fy, kind=kind, as_of=form.cleaned_data["as_of"])
     except ValidationError as exc:
-        forms.say_errors(request, exc)
+        say_errors(request, exc)
         return redirect("audits:reports", fy=fy)
     body = rep.render_pdf_bytes(data) if fmt == "pdf" else rep.render_xlsx_bytes(data)
     rows = len(data.get("audits", data.get("followups", [])))
@@ -88,7 +89,7 @@ def submit(request: HttpRequest, fy: int) -> HttpResponse:
     user = _u(request)
     form = forms.ReportSubmitForm(request.POST)
     if not form.is_valid():
-        forms.say_errors(request, form)
+        say_errors(request, form)
         return redirect("audits:reports", fy=fy)
     try:
         rep.report_submit(
@@ -100,7 +101,7 @@ def submit(request: HttpRequest, fy: int) -> HttpResponse:
         )
         messages.success(request, "報告書を提出しました。")
     except ValidationError as exc:
-        forms.say_errors(request, exc)
+        say_errors(request, exc)
     return redirect("audits:reports", fy=fy)
 
 
@@ -127,15 +128,11 @@ def report_file(request: HttpRequest, report: AuditReport, fmt: str) -> FileResp
 @tenant_object(AuditReport, perm=Perm.AUDIT_MANAGE)
 def report_receive(request: HttpRequest, report: AuditReport) -> HttpResponse:
     """The division receives (受理) a submitted report (confirmed: it cannot be undone)."""
-    form = forms.ReportReceiveForm(request.POST)
-    try:
-        if not form.is_valid():
-            forms.say_errors(request, form)
-        else:
-            rep.report_review(report=report, accept=True, comment=form.cleaned_data["comment"], by=_u(request))
-            messages.success(request, "保存しました。")
-    except ValidationError as exc:
-        forms.say_errors(request, exc)
+    apply_action(
+        request,
+        forms.ReportReceiveForm(request.POST),
+        lambda data: rep.report_review(report=report, accept=True, comment=data["comment"], by=_u(request)),
+    )
     return redirect("audits:reports", fy=report.fiscal_year)
 
 
@@ -143,15 +140,11 @@ def report_receive(request: HttpRequest, report: AuditReport) -> HttpResponse:
 @tenant_object(AuditReport, perm=Perm.AUDIT_MANAGE)
 def report_return(request: HttpRequest, report: AuditReport) -> HttpResponse:
     """The division returns (差戻し) a submitted report with its comments."""
-    form = forms.ReportReturnForm(request.POST)
-    try:
-        if not form.is_valid():
-            forms.say_errors(request, form)
-        else:
-            rep.report_review(report=report, accept=False, comment=form.cleaned_data["comment"], by=_u(request))
-            messages.success(request, "保存しました。")
-    except ValidationError as exc:
-        forms.say_errors(request, exc)
+    apply_action(
+        request,
+        forms.ReportReturnForm(request.POST),
+        lambda data: rep.report_review(report=report, accept=False, comment=data["comment"], by=_u(request)),
+    )
     return redirect("audits:reports", fy=report.fiscal_year)
 
 
@@ -159,15 +152,12 @@ def report_return(request: HttpRequest, report: AuditReport) -> HttpResponse:
 @tenant_object(AuditReport, perm=Perm.AUDIT_MANAGE)
 def reopen(request: HttpRequest, report: AuditReport) -> HttpResponse:
     """The division re-opens a submitted or received report, with a reason (recorded); a new one is expected."""
-    form = ReopenForm(request.POST)
-    try:
-        if not form.is_valid():
-            forms.say_errors(request, form)
-        else:
-            rep.report_reopen(report=report, reason=form.cleaned_data["reason"], by=_u(request))
-            messages.success(request, "報告書を再開しました。内容を見直して、もう一度提出してください。")
-    except ValidationError as exc:
-        forms.say_errors(request, exc)
+    apply_action(
+        request,
+        ReopenForm(request.POST),
+        lambda data: rep.report_reopen(report=report, reason=data["reason"], by=_u(request)),
+        success="報告書を再開しました。内容を見直して、もう一度提出してください。",
+    )
     return redirect("audits:reports", fy=report.fiscal_year)
 
 
@@ -181,7 +171,7 @@ def rating(request: HttpRequest, fy: int) -> HttpResponse:
         form = forms.RatingForm(request.POST)
         try:
             if not form.is_valid():
-                forms.say_errors(request, form)
+                say_errors(request, form)
             else:
                 rating_rules.rating_decide(
                     municipality=municipality,
@@ -194,7 +184,7 @@ def rating(request: HttpRequest, fy: int) -> HttpResponse:
                 messages.success(request, "評価を記録しました。")
                 return redirect("audits:rating", fy=fy)
         except ValidationError as exc:
-            forms.say_errors(request, exc)
+            say_errors(request, exc)
     suggestion = rating_rules.suggest_rating(municipality=municipality, fiscal_year=fy, today=today)
     return render(
         request,

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from piaops.audits import forms, rules, services
 from piaops.audits.models import Audit, AuditProgramme, AuditType, ItemResult
+from piaops.core.actions import apply_action, say_errors
 from piaops.core.forms import ConfirmForm, ReopenForm
 from piaops.findings.models import Finding
 from piaops.lib.fiscal import fiscal_year
@@ -53,7 +54,7 @@ def programme_new(request: HttpRequest) -> HttpResponse:
     user = _u(request)
     form = forms.ProgrammeNewForm(request.POST)
     if not form.is_valid():
-        forms.say_errors(request, form)
+        say_errors(request, form)
         return redirect("audits:index")
     fy: int = form.cleaned_data["fiscal_year"]
     try:
@@ -63,7 +64,7 @@ def programme_new(request: HttpRequest) -> HttpResponse:
         else:
             programme = services.programme_create(municipality=municipality_of(user), fiscal_year=fy, by=user)
     except ValidationError as exc:
-        forms.say_errors(request, exc)
+        say_errors(request, exc)
         return redirect("audits:index")
     return redirect("audits:programme", pk=programme.pk)
 
@@ -105,7 +106,7 @@ def programme_approve(request: HttpRequest, prog: AuditProgramme) -> HttpRespons
         services.programme_approve(programme=prog, today=timezone.localdate(), by=_u(request))
         messages.success(request, "監査計画を承認しました。")
     except ValidationError as exc:
-        forms.say_errors(request, exc)
+        say_errors(request, exc)
     return redirect("audits:programme", pk=prog.pk)
 
 
@@ -117,7 +118,7 @@ def programme_propose(request: HttpRequest, prog: AuditProgramme) -> HttpRespons
         made = services.programme_propose_onsite(programme=prog, today=timezone.localdate(), by=_u(request))
         messages.success(request, f"現地監査を {len(made)} 件追加しました。")
     except ValidationError as exc:
-        forms.say_errors(request, exc)
+        say_errors(request, exc)
     return redirect("audits:programme", pk=prog.pk)
 
 
@@ -127,7 +128,7 @@ def audit_new(request: HttpRequest, prog: AuditProgramme) -> HttpResponse:
     user = _u(request)
     form = forms.AuditAddForm(request.POST, user=user)
     if not form.is_valid():
-        forms.say_errors(request, form)
+        say_errors(request, form)
         return redirect("audits:programme", pk=prog.pk)
     data = form.cleaned_data
     try:
@@ -145,7 +146,7 @@ def audit_new(request: HttpRequest, prog: AuditProgramme) -> HttpResponse:
         )
         messages.success(request, "監査を追加しました。")
     except ValidationError as exc:
-        forms.say_errors(request, exc)
+        say_errors(request, exc)
     return redirect("audits:programme", pk=prog.pk)
 
 
@@ -153,15 +154,12 @@ def audit_new(request: HttpRequest, prog: AuditProgramme) -> HttpResponse:
 @tenant_object(Audit, perm=Perm.AUDIT_MANAGE, select=("programme",))
 def audit_delete(request: HttpRequest, audit: Audit) -> HttpResponse:
     """Remove an audit from its draft programme (confirmed: it cannot be undone)."""
-    form = ConfirmForm(request.POST)
-    try:
-        if not form.is_valid():
-            forms.say_errors(request, form)
-        else:
-            services.audit_delete(audit=audit, by=_u(request))
-            messages.success(request, "監査を削除しました。")
-    except ValidationError as exc:
-        forms.say_errors(request, exc)
+    apply_action(
+        request,
+        ConfirmForm(request.POST),
+        lambda data: services.audit_delete(audit=audit, by=_u(request)),
+        success="監査を削除しました。",
+    )
     return redirect("audits:programme", pk=audit.programme_id)
 
 
@@ -234,7 +232,7 @@ def audit_start(request: HttpRequest, audit: Audit) -> HttpResponse:
         services.audit_start(audit=audit, by=_auditor(request, audit))
         messages.success(request, "保存しました。")
     except ValidationError as exc:
-        forms.say_errors(request, exc)
+        say_errors(request, exc)
     return redirect("audits:audit", pk=audit.pk)
 
 
@@ -245,13 +243,13 @@ def audit_complete(request: HttpRequest, audit: Audit) -> HttpResponse:
     user = _auditor(request, audit)
     form = forms.AuditCompleteForm(request.POST)
     if not form.is_valid():
-        forms.say_errors(request, form)
+        say_errors(request, form)
         return redirect("audits:audit", pk=audit.pk)
     try:
         found = services.audit_complete(audit=audit, summary=form.cleaned_data["summary"], by=user)
         messages.success(request, f"監査を完了しました（指摘事項 {len(found)} 件）。")
     except ValidationError as exc:
-        forms.say_errors(request, exc)
+        say_errors(request, exc)
     return redirect("audits:audit", pk=audit.pk)
 
 
@@ -261,15 +259,9 @@ def item_record(request: HttpRequest, audit: Audit, item_pk: int) -> HttpRespons
     """Record an item's result, notes and working paper while the audit is in progress."""
     user = _auditor(request, audit)
     item = get_or_404(user, audit.items.select_related("audit"), pk=item_pk)
-    form = forms.ItemRecordForm(request.POST)
-    try:
-        if not form.is_valid():
-            forms.say_errors(request, form)
-        else:
-            services.item_record(item=item, by=user, **form.cleaned_data)
-            messages.success(request, "保存しました。")
-    except ValidationError as exc:
-        forms.say_errors(request, exc)
+    apply_action(
+        request, forms.ItemRecordForm(request.POST), lambda data: services.item_record(item=item, by=user, **data)
+    )
     return redirect("audits:audit", pk=audit.pk)
 
 
@@ -279,15 +271,11 @@ def item_evidence(request: HttpRequest, audit: Audit, item_pk: int) -> HttpRespo
     """Attach a file to an item of the audit in progress."""
     user = _auditor(request, audit)
     item = get_or_404(user, audit.items.select_related("audit"), pk=item_pk)
-    form = forms.EvidenceForm(request.POST, request.FILES)
-    try:
-        if not form.is_valid():
-            forms.say_errors(request, form)
-        else:
-            services.evidence_add(item=item, upload=form.cleaned_data["file"], by=user)
-            messages.success(request, "保存しました。")
-    except ValidationError as exc:
-        forms.say_errors(request, exc)
+    apply_action(
+        request,
+        forms.EvidenceForm(request.POST, request.FILES),
+        lambda data: services.evidence_add(item=item, upload=data["file"], by=user),
+    )
     return redirect("audits:audit", pk=audit.pk)
 
 
@@ -297,15 +285,9 @@ def item_correct(request: HttpRequest, audit: Audit, item_pk: int) -> HttpRespon
     """After completion: record a correction of an item (a new item; the corrected one stays)."""
     user = _auditor(request, audit)
     item = get_or_404(user, audit.items.select_related("audit"), pk=item_pk)
-    form = forms.ItemCorrectForm(request.POST)
-    try:
-        if not form.is_valid():
-            forms.say_errors(request, form)
-        else:
-            services.item_correct(item=item, by=user, **form.cleaned_data)
-            messages.success(request, "保存しました。")
-    except ValidationError as exc:
-        forms.say_errors(request, exc)
+    apply_action(
+        request, forms.ItemCorrectForm(request.POST), lambda data: services.item_correct(item=item, by=user, **data)
+    )
     return redirect("audits:audit", pk=audit.pk)
 
 
@@ -318,7 +300,7 @@ def reaudit(request: HttpRequest, audit: Audit, finding_pk: int) -> HttpResponse
     form = forms.ReauditForm(request.POST)
     try:
         if not form.is_valid():
-            forms.say_errors(request, form)
+            say_errors(request, form)
         else:
             new = services.reaudit_plan(
                 finding=finding,
@@ -330,7 +312,7 @@ def reaudit(request: HttpRequest, audit: Audit, finding_pk: int) -> HttpResponse
             messages.success(request, "再監査を計画しました。")
             return redirect("audits:audit", pk=new.pk)
     except ValidationError as exc:
-        forms.say_errors(request, exc)
+        say_errors(request, exc)
     return redirect("audits:audit", pk=audit.pk)
 
 
@@ -338,13 +320,10 @@ def reaudit(request: HttpRequest, audit: Audit, finding_pk: int) -> HttpResponse
 @tenant_object(Audit, perm=Perm.AUDIT_MANAGE)
 def audit_reopen(request: HttpRequest, audit: Audit) -> HttpResponse:
     """The governance division re-opens a completed audit, with a reason (recorded)."""
-    form = ReopenForm(request.POST)
-    try:
-        if not form.is_valid():
-            forms.say_errors(request, form)
-        else:
-            services.audit_reopen(audit=audit, reason=form.cleaned_data["reason"], by=_u(request))
-            messages.success(request, "監査を再開しました。結果を記録し、もう一度完了してください。")
-    except ValidationError as exc:
-        forms.say_errors(request, exc)
+    apply_action(
+        request,
+        ReopenForm(request.POST),
+        lambda data: services.audit_reopen(audit=audit, reason=data["reason"], by=_u(request)),
+        success="監査を再開しました。結果を記録し、もう一度完了してください。",
+    )
     return redirect("audits:audit", pk=audit.pk)

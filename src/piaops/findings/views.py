@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from piaops.audittrail.services import last_change
+from piaops.core.actions import apply_action
 from piaops.findings import forms, services
 from piaops.findings.models import Finding, FindingStatus, FollowUp
 from piaops.lib.versioning import ConflictError
@@ -96,15 +96,7 @@ def _followup(finding: Finding) -> FollowUp:
 def _act(request: HttpRequest, finding: Finding, form: Form, act: Callable[[dict[str, Any]], object]) -> HttpResponse:
     """Validate ``form``, run ``act`` with its data; the outcome is a message on the finding's page (a
     ``ConflictError`` is the caller's to handle)."""
-    try:
-        if not form.is_valid():
-            raise ValidationError([str(e) for errors in form.errors.values() for e in errors])
-        act(form.cleaned_data)
-    except ValidationError as exc:
-        for msg in exc.messages:
-            messages.error(request, msg)
-    else:
-        messages.success(request, "保存しました。")
+    apply_action(request, form, act)
     return redirect("findings:detail", pk=finding.pk)
 
 
