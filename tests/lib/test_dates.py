@@ -13,6 +13,8 @@ import pytest
 
 from piaops.lib.dates import DATE_HINT, DateReadError, excel_serial, local_date, read_date
 
+pytestmark = pytest.mark.engine_independent
+
 D = dt.date
 UTC = dt.UTC
 JST = zoneinfo.ZoneInfo("Asia/Tokyo")
