@@ -69,8 +69,7 @@ def record_transition(
         action=Action.TRANSITION,
         municipality_id=subject.municipality_id,
         obj=subject,  # type: ignore[arg-type]
-        summary=summary
-        or f"{subject._meta.verbose_name}の状態: {_label(statuses, before)} → {_label(statuses, to)}",
+        summary=summary or f"{subject._meta.verbose_name}の状態: {_label(statuses, before)} → {_label(statuses, to)}",
         before={"status": before} if before else None,
         after={"status": to, "note": note, **(extra or {})},
         actor=actor_for(by),
