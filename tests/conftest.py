@@ -13,8 +13,7 @@ Tests that need a live server start the real one in a subprocess on a database o
 Which tests run twice. ``make test`` runs the suite on SQLite and again on PostgreSQL (``PIAOPS_TEST_DB=postgres``),
 side by side. A test marked ``@pytest.mark.engine_independent`` runs in the SQLite pass only: its outcome cannot
 depend on which database the suite runs on, because
-- it touches no database at all (pure functions of ``piaops.lib``, parsers, file readers, the architecture and
-  settings checks), or
+- it touches no database at all (pure functions of ``piaops.lib``, the report parsers, file readers), or
 - everything it checks runs in a subprocess on a SQLite file of its own (``tests.live``: the browser, the print
   set-up, the CLI and installation tests), or on the databases it chooses itself whatever the pass (the backup test
   runs both engines in either pass).
