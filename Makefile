@@ -11,7 +11,7 @@ RUN_ENV := PIAOPS_DEBUG=$(RUN_DEBUG) PIAOPS_SSL_REDIRECT=0 PIAOPS_SECURE_COOKIES
 export PIAOPS_DEBUG ?= 1
 PIAOPS_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/piaops_test
 
-.PHONY: run test lint types tests tests-sqlite tests-postgres bench install dev clean vendor-refresh
+.PHONY: run test lint types migrations-check tests-sqlite tests-postgres bench install dev clean vendor-refresh
 
 $(BIN)/python:
 	scripts/system-deps.sh
@@ -56,10 +56,12 @@ vendor-refresh:
 	scripts/refresh-vendored-assets.sh
 
 tests-sqlite: dev
+	@echo "======== tests on SQLite ========"
 	$(BIN)/pytest
 
 # PostgreSQL: skipped with a note when no server answers, unless PIAOPS_REQUIRE_POSTGRES=1.
 tests-postgres: dev
+	@echo "======== tests on PostgreSQL ($(PIAOPS_TEST_DATABASE_URL)) ========"
 	@if $(BIN)/python -m piaops.dbcheck "$(PIAOPS_TEST_DATABASE_URL)"; then \
 		PIAOPS_TEST_DATABASE_URL="$(PIAOPS_TEST_DATABASE_URL)" PIAOPS_TEST_DB=postgres $(BIN)/pytest; \
 	elif [ "$$PIAOPS_REQUIRE_POSTGRES" = "1" ]; then \
@@ -68,7 +70,11 @@ tests-postgres: dev
 		echo "SKIPPED: PostgreSQL tests (no server at $(PIAOPS_TEST_DATABASE_URL))"; \
 	fi
 
-test: lint types migrations-check tests-sqlite tests-postgres
+# The two suites run side by side (one per core; each starts its own servers on free ports under its own temporary
+# directories). `--output-sync` keeps each suite's output whole, printed under its header when it ends, with its ten
+# slowest tests (pytest's --durations=10); make fails when either suite fails.
+test: lint types migrations-check
+	@$(MAKE) --no-print-directory -j2 --keep-going --output-sync=target tests-sqlite tests-postgres
 
 # The load test (bench/load: locust, gunicorn, PostgreSQL at PIAOPS_LOAD_DATABASE_URL) exits non-zero on any
 # error or lost answer; PIAOPS_LOAD_SECONDS sets how long the 55 users work (default 60).

@@ -9,6 +9,7 @@ tests; its timings are printed and never asserted. Default: the stated scale.
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -17,6 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 QUICK_ENV = "PIAOPS_BENCH_QUICK"
+# Set by tests/test_bench_quick.py so each bench does not run several hundred migrations again: a migrated SQLite file
+# every fresh SQLite database starts as a copy of, and a migrated PostgreSQL database (same server) every bench
+# database is created from (CREATE DATABASE … TEMPLATE). The migrate of setup_django then has nothing to do.
+SQLITE_TEMPLATE_ENV = "PIAOPS_BENCH_SQLITE_TEMPLATE"
+POSTGRES_TEMPLATE_ENV = "PIAOPS_BENCH_POSTGRES_TEMPLATE"
 
 
 def quick() -> bool:
@@ -99,7 +105,8 @@ def database_url(bench: str) -> str | None:
 
     with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        template = os.environ.get(POSTGRES_TEMPLATE_ENV)
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     return parsed._replace(path=f"/{name}").geturl()
 
 
@@ -137,6 +144,11 @@ def setup_django(database_url: str | None = None) -> None:
         os.environ["DATABASE_URL"] = database_url
     else:
         os.environ.setdefault("PIAOPS_VAR_DIR", tempfile.mkdtemp(prefix="piaops-bench-"))
+        template = os.environ.get(SQLITE_TEMPLATE_ENV)
+        target = os.path.join(os.environ["PIAOPS_VAR_DIR"], "piaops.sqlite3")  # piaops.settings' SQLite file
+        if template and not os.path.exists(target):
+            os.makedirs(os.environ["PIAOPS_VAR_DIR"], exist_ok=True)
+            shutil.copyfile(template, target)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "piaops.settings")
     import django
     from django.core.management import call_command

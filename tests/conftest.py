@@ -9,10 +9,23 @@ Municipality A (札幌市 011002) with a small organisation; municipality B (東
 
 No test uses ``transactional_db``: the audit trail's triggers refuse the DELETE/TRUNCATE a flush would need.
 Tests that need a live server start the real one in a subprocess on a database of their own.
+
+Which tests run twice. ``make test`` runs the suite on SQLite and again on PostgreSQL (``PIAOPS_TEST_DB=postgres``),
+side by side. A test marked ``@pytest.mark.engine_independent`` runs in the SQLite pass only: its outcome cannot
+depend on which database the suite runs on, because
+- it touches no database at all (pure functions of ``piaops.lib``, the report parsers, file readers), or
+- everything it checks runs in a subprocess on a SQLite file of its own (``tests.live``: the browser, the print
+  set-up, the CLI and installation tests), or on the databases it chooses itself whatever the pass (the backup test
+  runs both engines in either pass).
+A test that reads ``PIAOPS_TEST_DB`` / ``PIAOPS_TEST_DATABASE_URL`` to follow the pass (the quick benches that
+take the pass's database, the multi-node, crash and race tests) is not engine-independent. When in doubt, leave
+the mark off: an unmarked test runs on both databases. A marked test may not use the test database (``db``,
+``world``, ``django_db``): collection fails if it does.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -41,6 +54,22 @@ def half_login(client: Client, user: User) -> Client:
     """Logged in by password only: the second factor (if required) is still pending."""
     _django_force_login(client, user)
     return client
+
+
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``engine_independent`` tests: refused when they use the test database, skipped in the PostgreSQL pass."""
+    on_postgres = os.environ.get("PIAOPS_TEST_DB") == "postgres"
+    skip = pytest.mark.skip(reason="データベースに依らないテスト（engine_independent）: SQLite の回で実行済みです")
+    for item in items:
+        if item.get_closest_marker("engine_independent") is None:
+            continue
+        if item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            raise pytest.UsageError(f"{item.nodeid} is marked engine_independent but uses the test database")
+        if on_postgres:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,8 @@ from pathlib import Path
 import pyotp
 import pytest
 
+from tests.live import copy_migrated
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
@@ -29,7 +31,7 @@ u = User.objects.create_user(username="admin_a", password="correct-horse-battery
 RoleGrant.objects.create(municipality=m, user=u, role="admin")
 """
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.engine_independent]
 
 
 def _free_port() -> int:
@@ -47,6 +49,7 @@ def server(tmp_path: Path) -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIAOPS_", "DJANGO_", "DATABASE_URL"))}
     env |= {"PIAOPS_DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'live.sqlite3'}"}
     base = [sys.executable, "-c", "from piaops.cli import main; main()"]
+    copy_migrated(tmp_path / "live.sqlite3")  # the migrate below has nothing left to do
     for args in (["migrate", "--no-input", "-v", "0"], ["shell", "-c", SETUP]):
         subprocess.run([*base, *args], env=env, cwd=tmp_path, check=True, capture_output=True, timeout=300)
     port = _free_port()

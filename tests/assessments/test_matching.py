@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import pytest
+
 from piaops.assessments.matching import Key, match_commitments, normalise_party, unmatched_old
+
+pytestmark = pytest.mark.engine_independent
 
 
 def k(text: str, *, path: str = "Ⅳ-1-②", party: str = "札幌市", source: str = "") -> Key:

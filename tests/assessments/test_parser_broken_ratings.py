@@ -7,6 +7,8 @@ import pytest
 
 from piaops.assessments.parser import parse_report
 
+pytestmark = pytest.mark.engine_independent
+
 HEAD = "Ⅳ その他のリスク対策\n1. 監査\n①自己点検\n"
 RATED = "[十分に行っている] <選択肢> 1) 特に力を入れて行っている 2) 十分に行っている 3) 十分に行っていない\n"
 BODY = "具体的なチェック方法 <札幌市における措置> 毎年自己点検を行う。\n"

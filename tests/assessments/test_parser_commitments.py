@@ -14,6 +14,8 @@ from piaops.assessments.parser.commitments import (
     normalise_party,
 )
 
+pytestmark = pytest.mark.engine_independent
+
 
 def _texts(text: str) -> list[str]:
     return [c.text for c in extract(text, [(0, 1)])]

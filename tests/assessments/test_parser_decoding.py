@@ -8,6 +8,8 @@ from piaops.assessments.parsed import ReportParseError
 from piaops.assessments.parser import decode_report, parse_report
 from tests.assessments.parser_support import reference_text, structure
 
+pytestmark = pytest.mark.engine_independent
+
 
 def test_it_reads_utf8_with_and_without_bom() -> None:
     text = reference_text()

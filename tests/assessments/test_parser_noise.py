@@ -10,6 +10,8 @@ from piaops.assessments.parsed import ParsedReport
 from piaops.assessments.parser import parse_report
 from tests.assessments.parser_support import fixture_text, reference_text, structure
 
+pytestmark = pytest.mark.engine_independent
+
 
 def _section_iv(report: ParsedReport) -> list[object]:
     return [s for s in structure(report) if s[0] == "Ⅳ"]

@@ -8,6 +8,8 @@ from piaops.assessments.parsed import ParsedItem, ParsedMeasureBlock, ParsedRepo
 from piaops.assessments.parser import parse_report
 from tests.assessments.parser_support import reference_text
 
+pytestmark = pytest.mark.engine_independent
+
 IV_CHOICES = ["特に力を入れて行っている", "十分に行っている", "十分に行っていない"]
 ALL_PARTIES = ["札幌市", "中間サーバー・プラットフォーム", "eLTAXシステム認定委託先事業者", "ガバメントクラウド"]
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from piaops.assessments.parser import parse_report, render_text
 from tests.assessments.parser_support import fixture_text, reference_text, structure
+
+pytestmark = pytest.mark.engine_independent
 
 
 def test_the_reference_round_trips_through_the_text_export() -> None:

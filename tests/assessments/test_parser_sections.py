@@ -8,6 +8,8 @@ from piaops.assessments.parsed import ReportParseError
 from piaops.assessments.parser import parse_report, render_text
 from tests.assessments.parser_support import fixture_text, reference_text, structure
 
+pytestmark = pytest.mark.engine_independent
+
 III_CHOICES = ["特に力を入れている", "十分である", "課題が残されている"]
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from piaops.assessments.parser import parse_report, render_text
 from piaops.assessments.vocab import Tier
 from tests.assessments.parser_support import fixture_text, structure
+
+pytestmark = pytest.mark.engine_independent
 
 
 def _items(name: str) -> list[tuple[str, str, str]]:

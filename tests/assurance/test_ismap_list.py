@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from piaops.assurance.ismap_list import IsmapListError, parse_date, parse_list
 from tests.assurance.helpers import HEADER, cells, csv_bytes, xlsx_bytes, xlsx_cells
 
+pytestmark = pytest.mark.engine_independent
+
 D = dt.date
 ROWS = [
     ["C21-0001-1", "クラウド IaaS", "クラウド株式会社", "2021/3/12", "2025/8/1"],

@@ -7,6 +7,8 @@ import pytest
 from piaops.assurance import rules
 from piaops.lib.fiscal import is_office_day
 
+pytestmark = pytest.mark.engine_independent
+
 D = dt.date
 
 

@@ -29,7 +29,7 @@ from tests.browser_login import log_in
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.engine_independent]
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 RULE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

@@ -18,7 +18,7 @@ from tests.browser_login import log_in
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.engine_independent]
 FY = fiscal_year(dt.date.today())  # the demo data is built for the 年度 of the day the server starts
 
 

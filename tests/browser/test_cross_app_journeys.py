@@ -31,7 +31,7 @@ from tests.browser_login import log_in
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.engine_independent]
 
 REPORT = Path(__file__).resolve().parents[1] / "assessments" / "data" / "sapporo_section_iv.md"
 TODAY = dt.date.today()  # the server's day too: it runs on this machine

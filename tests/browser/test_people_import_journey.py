@@ -15,7 +15,7 @@ from tests.browser_login import log_in
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.engine_independent]
 
 HEADER = "職員番号,氏名,氏名カナ,雇用形態,所属組織コード,職名,配属開始日,特定個人情報取扱"
 

@@ -18,7 +18,7 @@ from tests.browser_login import log_in
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.engine_independent]
 
 
 def _month_three_ago(today: dt.date) -> dt.date:

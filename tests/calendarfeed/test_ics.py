@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import icalendar
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from piaops.calendarfeed.ics import Event, calendar, fold
+
+pytestmark = pytest.mark.engine_independent
 
 STAMP = dt.datetime(2026, 11, 25, 1, 2, 3, tzinfo=dt.UTC)
 

@@ -20,6 +20,8 @@ import pytest
 
 from piaops.dbcheck import answers
 
+pytestmark = pytest.mark.engine_independent
+
 SEED = """
 from piaops.audittrail.services import record_create
 from piaops.tenancy.models import Municipality, OrgUnit

@@ -17,6 +17,8 @@ import pytest
 
 from tests.live import PIAOPS
 
+pytestmark = pytest.mark.engine_independent
+
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src"
 

@@ -9,6 +9,8 @@ import pytest
 
 from piaops.core.pdf import render_pdf
 
+pytestmark = pytest.mark.engine_independent
+
 needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) not installed")
 
 

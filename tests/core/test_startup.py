@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.engine_independent
+
 MESSAGE = "`piaops migrate` を実行してください"
 
 

@@ -12,6 +12,8 @@ from piaops.lib.xlsxfiles import UnreadableWorkbook, xlsx_sheets
 from tests.hostile import corpus
 from tests.samples import NUMBER, VECTORS, png
 
+pytestmark = pytest.mark.engine_independent
+
 
 def refused(name: str, data: bytes, code: str) -> str:
     with pytest.raises(FileRefused) as caught:

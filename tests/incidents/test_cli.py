@@ -11,6 +11,8 @@ from django.core.management.base import CommandError
 
 from piaops.cli import _resolve
 
+pytestmark = pytest.mark.engine_independent
+
 
 def run(*args: str) -> str:
     out = io.StringIO()

@@ -12,6 +12,8 @@ import pytest
 from piaops.lib import cadence
 from piaops.lib.cadence import parse, parse_values
 
+pytestmark = pytest.mark.engine_independent
+
 VECTORS: list[tuple[str, list[str]]] = [
     # yearly
     ("札幌市で毎年実施している個人番号利用事務監査で、本評価書の記載内容を確認する。", ["annual"]),

@@ -13,6 +13,8 @@ from piaops.lib.checkdigits import (
     my_number_check_digit,
 )
 
+pytestmark = pytest.mark.engine_independent
+
 VALID_MY_NUMBERS = ["123456789018", "111111111118", "000111111111", "548836529885", "983205673214", "465281266333"]
 VALID_CORPORATE_NUMBERS = ["7123456789012", "1010601008968", "4011001098993", "2120901007402", "9999999999999"]
 

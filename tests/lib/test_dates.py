@@ -24,6 +24,8 @@ from piaops.lib.dates import (
 )
 from piaops.lib.fields import ReadDateField
 
+pytestmark = pytest.mark.engine_independent
+
 D = dt.date
 UTC = dt.UTC
 JST = zoneinfo.ZoneInfo("Asia/Tokyo")

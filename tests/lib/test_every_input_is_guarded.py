@@ -26,6 +26,8 @@ from piaops.api.framework import GuardedSchema
 from piaops.lib.mynumber import MASK
 from tests.samples import VECTORS, not_echoed
 
+pytestmark = pytest.mark.engine_independent
+
 # Form text fields that are not free text stored by piaops.
 FORM_NOT_FREE_TEXT: dict[str, str] = {
     "piaops.selfcheck.forms.AnswersForm.version": "the checklist version the page was loaded at; clean_version "

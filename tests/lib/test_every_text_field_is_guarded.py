@@ -13,6 +13,8 @@ from django.db import models
 
 from piaops.lib.fields import GuardedCharField, GuardedTextField
 
+pytestmark = pytest.mark.engine_independent
+
 NOT_FREE_TEXT: dict[str, str] = {
     # Codes checked by their own validators (digits with a check digit, or a fixed pattern).
     "tenancy.Municipality.code": "全国地方公共団体コード: 6 digits, check digit validated",

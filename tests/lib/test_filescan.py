@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from piaops.lib.filescan import IMAGE_NOTE, FileRefused, ScanResult, scan
 from tests.samples import NOT_A_MY_NUMBER, NUMBER, VECTORS, docx, pdf, png, xlsx
 
+pytestmark = pytest.mark.engine_independent
+
 
 def refused(name: str, data: bytes) -> FileRefused:
     with pytest.raises(FileRefused) as caught:

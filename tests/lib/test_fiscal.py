@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from piaops.lib import fiscal
 
+pytestmark = pytest.mark.engine_independent
+
 D = dt.date
 
 

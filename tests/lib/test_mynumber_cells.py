@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from piaops.lib.mynumber import cell_contains_my_number, contains_my_number
+
+pytestmark = pytest.mark.engine_independent
 
 VALID = "123456789018"  # published test vector (pia-domain.md §5.1)
 cells = st.text(max_size=20) | st.sampled_from(

@@ -7,11 +7,14 @@ example is a number the law would issue; the disguises are what a person or a co
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from piaops.lib.checkdigits import corporate_number_check_digit, my_number_check_digit
 from piaops.lib.mynumber import MASK, contains_my_number, find_my_numbers, mask_my_numbers
+
+pytestmark = pytest.mark.engine_independent
 
 _FULL = "０１２３４５６７８９"
 _KANJI = "〇一二三四五六七八九"

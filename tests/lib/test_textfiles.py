@@ -6,6 +6,8 @@ import pytest
 
 from piaops.lib.textfiles import UndecodableFile, decode_text
 
+pytestmark = pytest.mark.engine_independent
+
 ROW = "所属コード,氏名\n1001,札幌 花子\n"
 
 

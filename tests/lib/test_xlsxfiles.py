@@ -10,6 +10,8 @@ from openpyxl import Workbook
 
 from piaops.lib.xlsxfiles import UnreadableWorkbook, cell_text, xlsx_sheets
 
+pytestmark = pytest.mark.engine_independent
+
 
 def _book() -> bytes:
     wb = Workbook()

@@ -23,6 +23,8 @@ from openpyxl import Workbook, load_workbook
 from piaops.lib.xlsxprint import print_setup, table_width
 from tests.live import prepared_var_dir, run_piaops
 
+pytestmark = pytest.mark.engine_independent
+
 
 def _sheet(widths: list[float]) -> Workbook:
     book = Workbook()

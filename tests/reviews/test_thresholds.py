@@ -8,6 +8,8 @@ import pytest
 from piaops.assessments.vocab import Tier
 from piaops.reviews.thresholds import Required, compare, required, subjects_band
 
+pytestmark = pytest.mark.engine_independent
+
 N, B, FO, FU = Required.NONE, Required.BASIC, Required.FOCUSED, Required.FULL
 
 # (対象人数, 取扱者数, 重大事故, required)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.live import DATABASE_FILE, copy_migrated
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -25,7 +27,7 @@ ARGS = [
     "--no-first-run",
 ]
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.engine_independent]
 
 
 def _require_browser() -> None:
@@ -54,6 +56,7 @@ def live(tmp_path: Path) -> Iterator[tuple[str, int]]:
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),  # this checkout's code, whatever is installed
     }
     env.pop("DATABASE_URL", None)
+    copy_migrated(tmp_path / DATABASE_FILE)  # the migrate below has nothing left to do
     piaops = shutil.which("piaops", path=str(Path(sys.executable).parent)) or "piaops"
     subprocess.run([piaops, "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True)
     setup = subprocess.run(

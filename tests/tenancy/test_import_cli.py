@@ -65,6 +65,7 @@ def test_it_refuses_an_unknown_municipality(world: World, tmp_path: Path) -> Non
         call_command("import_people", str(path), municipality="999999", stdout=io.StringIO())
 
 
+@pytest.mark.engine_independent  # the real command runs on a SQLite file of its own (tests.live)
 def test_the_real_command_exits_non_zero_on_a_bad_file_and_keeps_piped_output_clean(tmp_path: Path) -> None:
     var_dir = prepared_var_dir(tmp_path / "var", people=20)
     bad = _file(tmp_path, "8001,夕張 一,正規職員,NOPE,2026/4/1,有", name="bad.csv")
