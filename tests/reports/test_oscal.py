@@ -14,6 +14,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from trestle.oscal import assessment_plan, assessment_results, catalog, poam
 
+from piaops.assessments.questions import as_question
 from piaops.audittrail.models import AuditEntry
 from piaops.cli import _resolve
 from piaops.core.demo import DEMO_CODE
@@ -140,7 +141,7 @@ def test_the_plan_has_the_campaign_and_the_audit_with_their_units_and_dates(year
     reviewed = plan["reviewed-controls"]["control-selections"][0]["include-controls"]
     assert {"control-id": f"cmt-{year.mfa.pk}"} in reviewed
     steps = plan["local-definitions"]["activities"][0]["steps"]
-    assert any(year.mfa.text == s["description"] for s in steps)
+    assert any(as_question(year.mfa.text) == s["description"] for s in steps)  # the checklist item, as asked
 
 
 def test_the_results_hold_the_answers_the_audit_results_and_the_findings(year: Year) -> None:
@@ -296,7 +297,7 @@ def test_after_a_new_version_the_exports_point_at_its_catalog_or_name_the_versio
     plan_step = next(
         step
         for step in exported["assessment-plan"]["assessment-plan"]["local-definitions"]["activities"][0]["steps"]
-        if step["description"] == year.mfa.text
+        if step["description"] == as_question(year.mfa.text)
     )
     assert plan_step["reviewed-controls"]["control-selections"] == [
         {
