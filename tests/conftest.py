@@ -11,12 +11,14 @@ No test uses ``transactional_db``: the audit trail's triggers refuse the DELETE/
 Tests that need a live server start the real one in a subprocess on a database of their own.
 
 Which tests run twice. ``make test`` runs the suite on SQLite and again on PostgreSQL (``PIAOPS_TEST_DB=postgres``),
-side by side. A test marked ``@pytest.mark.engine_independent`` runs in the SQLite pass only: its outcome cannot
-depend on which database the suite runs on, because
+side by side. A test marked ``@pytest.mark.engine_independent`` runs in one pass only: its outcome cannot depend on
+which database the suite runs on, because
 - it touches no database at all (pure functions of ``piaops.lib``, the report parsers, file readers), or
 - everything it checks runs in a subprocess on a SQLite file of its own (``tests.live``: the browser, the print
   set-up, the CLI and installation tests), or on the databases it chooses itself whatever the pass (the backup test
   runs both engines in either pass).
+It runs in the SQLite pass unless marked ``engine_independent(run_in="postgres")``: the passes run side by side, so
+the longest such test (the accessibility walk) goes to the shorter PostgreSQL pass to even out their wall times.
 A test that reads ``PIAOPS_TEST_DB`` / ``PIAOPS_TEST_DATABASE_URL`` to follow the pass (the quick benches that
 take the pass's database, the multi-node, crash and race tests) is not engine-independent. When in doubt, leave
 the mark off: an unmarked test runs on both databases. A marked test may not use the test database (``db``,
@@ -56,20 +58,26 @@ def half_login(client: Client, user: User) -> Client:
     return client
 
 
+PASSES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """``engine_independent`` tests: refused when they use the test database, skipped in the PostgreSQL pass."""
-    on_postgres = os.environ.get("PIAOPS_TEST_DB") == "postgres"
-    skip = pytest.mark.skip(reason="データベースに依らないテスト（engine_independent）: SQLite の回で実行済みです")
+    """``engine_independent`` tests: refused when they use the test database, run in one pass only (SQLite unless
+    the mark says ``run_in="postgres"``)."""
+    this_pass = "postgres" if os.environ.get("PIAOPS_TEST_DB") == "postgres" else "sqlite"
     for item in items:
-        if item.get_closest_marker("engine_independent") is None:
+        marker = item.get_closest_marker("engine_independent")
+        if marker is None:
             continue
         if item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
             raise pytest.UsageError(f"{item.nodeid} is marked engine_independent but uses the test database")
-        if on_postgres:
-            item.add_marker(skip)
+        run_in = marker.kwargs.get("run_in", "sqlite")
+        if run_in not in PASSES:
+            raise pytest.UsageError(f"{item.nodeid}: engine_independent(run_in=...) is one of {sorted(PASSES)}")
+        if run_in != this_pass:
+            reason = f"データベースに依らないテスト（engine_independent）: {PASSES[run_in]} の回で実行します"
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(autouse=True)

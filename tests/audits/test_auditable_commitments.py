@@ -67,3 +67,21 @@ def test_a_unit_is_audited_only_on_its_own_measures(
     texts = list(audit.items.values_list("text", flat=True))
     assert (text in texts) is listed
     assert listed or texts == list(services.GENERAL_ITEMS)  # nothing of the unit's own: the general items
+
+
+def test_audit_work_draws_on_section_iii_as_on_section_iv(world: World) -> None:
+    """Issue 18 §2: most concrete measures stand in Ⅲ (リスク対策); an audit of the work checks them too."""
+    audit = approved_audit(world, auditors=[world.auditor_a])
+    report = AssessmentReport.objects.create(municipality=world.a, series="地方税", version=1, title="地方税")
+    ReportWork.objects.create(municipality=world.a, report=report, work=audit.works.get())
+    texts = {"Ⅲ": "申告書等の提出時に、窓口で本人確認書類を確認する。", "Ⅳ": "職員に年1回以上の研修を受講させる。"}
+    for order, (number, text) in enumerate(texts.items(), start=1):
+        section = Section.objects.create(municipality=world.a, report=report, number=number, title=number)
+        item = Item.objects.create(
+            municipality=world.a, report=report, section=section, number_path=f"{number}-2", title=number
+        )
+        Commitment.objects.create(
+            municipality=world.a, report=report, item=item, text=text, kind=K.OPERATIONS, order=order
+        )
+    services.audit_start(audit=audit)
+    assert list(audit.items.order_by("order").values_list("text", flat=True)) == list(texts.values())

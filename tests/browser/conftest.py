@@ -59,9 +59,8 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a real piaops server with the demo data (60 people) and its background worker, stopped at the end of
     the session."""
     _require_chromium()
-    if os.environ.get("PIAOPS_TEST_DB") == "postgres":
-        # The server runs on a SQLite file of its own whichever pass this is: once (the SQLite pass) is enough.
-        pytest.skip("ブラウザテストは SQLite の回で実行済みです（サーバーは専用の SQLite ファイルで動きます）")
+    # The server runs on a SQLite file of its own whichever pass this is; which pass runs a browser test is its
+    # engine_independent mark's choice (tests/conftest.py).
     var_dir = prepared_var_dir(tmp_path_factory.mktemp("browser") / "var", people=60)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
