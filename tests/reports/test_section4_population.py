@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import subprocess
 
 import pytest
 from openpyxl import load_workbook
@@ -156,6 +157,12 @@ def test_exports_mark_an_undecided_suggestion_and_missing_data(world: World) -> 
     rows = {r[0]: r for r in wb["Ⅳ 評価"].iter_rows(min_row=3, values_only=True)}
     assert rows[SELFCHECK][2] == "特に力を入れて行っている（暫定）" and rows[SELFCHECK][3] == "（未決定）"
     assert "データなし" in rows[TRAINING][6]
+    pdf = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=export(s4, fmt="pdf").content, capture_output=True, check=True
+    ).stdout.decode()
+    flat = "".join(pdf.split())
+    assert "特に力を入れて行っている（暫定）" in flat and "（未決定）" in flat, flat[:400]
+    assert "データなし：受講の対象者・受講要件" in flat
     results.rating_decide(campaign=campaign, chosen="sufficient", reason="年度末に再確認する", today=D(2026, 12, 21))
     decided = to_text(build(report, fiscal_year=FY, today=D(2026, 12, 21)))  # type: ignore[arg-type]
     assert "[十分に行っている]" in decided and "年度の途中の決定です（暫定）" in decided
