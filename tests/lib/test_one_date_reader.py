@@ -58,6 +58,17 @@ def test_every_import_reads_dates_with_the_one_reader(module: str, reader: str, 
     assert (SRC.parents[1] / behaviour_test).exists()
 
 
+COMMANDS = sorted(str(p.relative_to(SRC)) for p in SRC.glob("*/management/commands/*.py"))
+
+
+@pytest.mark.engine_independent
+@pytest.mark.parametrize("module", COMMANDS)
+def test_no_command_parses_a_date_option_by_itself(module: str) -> None:
+    """The CLI reads its date options (``--as-of``, ``--today``, ``--date``, ``--known-on`` …) by the one reader."""
+    called, _ = _calls_and_imports(ast.parse((SRC / module).read_text(encoding="utf-8")))
+    assert not called & OWN_PARSERS, f"{module} parses dates itself: {sorted(called & OWN_PARSERS)}"
+
+
 @pytest.mark.engine_independent
 def test_the_check_fails_on_a_module_that_parses_dates_itself() -> None:
     called, _ = _calls_and_imports(ast.parse("import datetime as dt\nday = dt.datetime.strptime(s, '%Y/%m/%d')\n"))
