@@ -252,6 +252,10 @@ PAGE_SCANS: dict[str, tuple[dict[str, Param], list[str]]] = {
     "api:index": ({}, [""]),
     "api_docs": ({}, [""]),
     "calendarfeed:index": ({}, [""]),
+    # The 操作マニュアル: the same pages for every logged-in user of any municipality (no tenant data, like api_docs).
+    "manual:index": ({}, [""]),
+    "manual:chapter": ({"slug": Lit("selfcheck")}, [""]),
+    "manual:image": ({"name": Lit("dashboard.png")}, [""]),
 }
 
 # Not requested, with the reason.
