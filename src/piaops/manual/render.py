@@ -97,10 +97,14 @@ def _markdown() -> MarkdownIt:
     return md
 
 
+@functools.cache
 def slugs() -> list[str]:
-    """Every chapter, ``index`` first, then the others by file name."""
+    """Every chapter: ``index`` first, then the others in the order ``index.md`` links to them (its table of
+    contents), then any it does not link to by file name."""
     found = sorted(p.stem for p in CONTENT.glob("*.md") if SLUG.match(p.stem) and p.stem != "index")
-    return ["index", *found]
+    linked = re.findall(r"\]\(([a-z][a-z0-9-]*)\.md[)#]", (CONTENT / "index.md").read_text(encoding="utf-8"))
+    ordered = list(dict.fromkeys(s for s in linked if s in found))
+    return ["index", *ordered, *(s for s in found if s not in ordered)]
 
 
 @functools.cache
