@@ -38,6 +38,9 @@ class Shot:
     # Then, in turn, the first (or, with a leading "-", the last) link of the page whose path matches each pattern;
     # "text|pattern" takes only the links in a table row that reads ``text`` (e.g. a checklist's state).
     follow: tuple[str, ...] = ()
+    # Where the work of a long page is at its end (e.g. the reviewer's buttons under the answers): the picture ends
+    # below this element instead of starting at the top.
+    show: str = ""
 
 
 CAMPAIGN = "^/selfcheck/campaigns/\\d+/$"
@@ -46,7 +49,12 @@ SHOTS: dict[str, Shot] = {
     "dashboard.png": Shot("demo-admin", "/reports/"),
     "checklist.png": Shot("demo-admin", "/selfcheck/", (CAMPAIGN, "作成中|^/selfcheck/checklists/\\d+/$")),
     "checklist-returned.png": Shot("demo-admin", "/selfcheck/", (CAMPAIGN, "差戻し|^/selfcheck/checklists/\\d+/$")),
-    "checklist-review.png": Shot("demo-admin", "/selfcheck/", (CAMPAIGN, "提出済|^/selfcheck/checklists/\\d+/$")),
+    "checklist-review.png": Shot(
+        "demo-admin",
+        "/selfcheck/",
+        (CAMPAIGN, "提出済|^/selfcheck/checklists/\\d+/$"),
+        show='main form:has(button[formaction*="accept"])',
+    ),
     "findings.png": Shot("demo-admin", "/findings/"),
     "audits.png": Shot("demo-auditor", "/audits/", ("-^/audits/programmes/\\d+/$",)),
     "training.png": Shot("demo-admin", "/training/"),
@@ -81,12 +89,18 @@ def _follow(page: Page, pattern: str) -> None:
     page.goto(matching[-1] if last else matching[0])
 
 
-def save_png(page: Page, path: Path) -> None:
-    """A screenshot cut to ``MAX_HEIGHT`` and stored with a 256-colour palette (a few tens of kB: committed)."""
+def save_png(page: Page, path: Path, show: str = "") -> None:
+    """A screenshot cut to ``MAX_HEIGHT`` (from the top, or ending below ``show``) and stored with a 256-colour
+    palette (a few tens of kB: committed)."""
+    bottom = 0
+    if show:
+        box = page.locator(show).last.evaluate("el => el.getBoundingClientRect().bottom + window.scrollY")
+        bottom = int(box) + 24
     page.screenshot(path=str(path), full_page=True)
     with Image.open(path) as taken:
         picture = taken.convert("RGB")
-    picture = picture.crop((0, 0, picture.width, min(picture.height, MAX_HEIGHT)))
+    top = max(0, min(bottom, picture.height) - MAX_HEIGHT)
+    picture = picture.crop((0, top, picture.width, min(picture.height, top + MAX_HEIGHT)))
     picture.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
 
 
@@ -112,7 +126,7 @@ def take_all(browser: Browser, server_url: str, folder: Path) -> list[Path]:
                 for pattern in shot.follow:
                     _follow(page, pattern)
                 assert "/login/" not in page.url, f"{name}: {persona} was sent to the log-in page"
-                save_png(page, folder / name)
+                save_png(page, folder / name, shot.show)
                 taken.append(folder / name)
         finally:
             context.close()
