@@ -201,6 +201,8 @@ PAGE_SCANS: dict[str, tuple[dict[str, Param], list[str]]] = {
     "findings:index": ({}, ["", "?status=open", "?status=closed"]),
     "selfcheck:index": ({}, [""]),
     "selfcheck:template_create": ({}, [""]),
+    "selfcheck:baseline": ({}, ["", "?fy=2025"]),
+    "selfcheck:baseline_create": ({}, [""]),
     "selfcheck:campaign_create": ({}, [""]),
     "audits:index": ({}, [""]),
     "audits:programme_new": ({}, [""]),
