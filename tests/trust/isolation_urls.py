@@ -165,6 +165,7 @@ PAGE_IDS: dict[str, dict[str, Param]] = {
     "reviews:sign": {"pk": "review"},
     "reviews:reopen": {"pk": "review"},
     "reports:section4": {"pk": "report"},
+    "reports:periodic": {"pk": "report"},
     "reports:oscal": {"pk": "report", "model": Lit("catalog")},
     "calendarfeed:revoke": {"pk": "calendar_token"},
     "api:revoke": {"pk": "api_token"},

@@ -237,11 +237,11 @@ def work_drafts(review: Review) -> list[Draft]:
     units = {u.pk: u for u in OrgUnit.objects.filter(municipality_id=review.municipality_id, pk__in=unit_ids)}
     for entry, data in sorted(rows, key=lambda r: r[0].seq):
         work_id, unit_id = data.get("work_id"), data.get("unit_id")
-        if work_id not in work_ids or not isinstance(unit_id, int):
+        if not isinstance(work_id, int) or work_id not in work_ids or not isinstance(unit_id, int):
             continue
         unit = units.get(unit_id)
         who = unit.name if unit else f"組織ID {unit_id}"
-        work = works[work_id]  # type: ignore[index]
+        work = works[work_id]
         added = entry.action == Action.CREATE
         drafts.append(
             Draft(

@@ -1,0 +1,79 @@
+"""定期的な報告 on the web: per report and 年度, the measures in the report's order with status, evidence (audit
+results among them) and the gaps listed; XLSX/PDF downloads one row per commitment, recorded; municipality-wide
+readers only (a unit head 403, another municipality's report 404)."""
+
+from __future__ import annotations
+
+import io
+
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from piaops.assessments.models import AssessmentReport, ReportWork
+from piaops.audits import services as audits
+from piaops.audits.models import ItemResult
+from piaops.audittrail.models import Action, AuditEntry
+from tests.audits.helpers import FY, TODAY, audit, programme, works
+from tests.conftest import World, login
+from tests.selfcheck.helpers import make_report
+
+
+def _audited_report(world: World) -> AssessmentReport:
+    """A report on the tax work whose 年度 audit found its first audited measure nonconforming, the rest conforming."""
+    report = make_report(world.a)
+    tax, pension = works(world)
+    ReportWork.objects.create(municipality=world.a, report=report, work=tax)
+    p = programme(world)
+    a = audit(p, world.tax_a, [tax], auditors=[world.auditor_a])
+    audit(p, world.other_a, [pension])  # every work is covered, as the approval requires
+    audits.programme_approve(programme=p, today=TODAY)
+    audits.audit_start(audit=a)
+    items = list(a.items.order_by("order"))
+    assert items, "the audit draws its items from the report's commitments"
+    audits.item_record(item=items[0], result=ItemResult.MAJOR, notes="持出簿がない")
+    for i in items[1:]:
+        audits.item_record(item=i, result=ItemResult.CONFORMING)
+    return report
+
+
+def test_the_page_lists_the_measures_in_order_with_audit_results_and_the_gaps(world: World, as_admin: Client) -> None:
+    report = _audited_report(world)
+    page = as_admin.get(reverse("reports:periodic", args=[report.pk]) + f"?fy={FY}").content.decode()
+    texts = list(report.commitments.order_by("order").values_list("text", flat=True))
+    positions = [page.index(t) for t in texts]
+    assert positions == sorted(positions)  # the report's order
+    assert "監査：" in page and "監査で不適合が1件" in page
+    gaps = page[page.index("課題の一覧") :]
+    assert "監査で不適合が1件" in gaps and "この年度の記録がありません" in gaps  # gaps listed, not hidden
+    # Another 年度: no audit, every measure a gap.
+    other = as_admin.get(reverse("reports:periodic", args=[report.pk]) + f"?fy={FY - 1}").content.decode()
+    assert "監査：" not in other and f"課題の一覧（{len(texts)}件）" in other
+
+
+def test_the_workbook_has_one_row_per_commitment_and_the_downloads_are_recorded(world: World, as_admin: Client) -> None:
+    report = _audited_report(world)
+    url = reverse("reports:periodic", args=[report.pk])
+    response = as_admin.get(f"{url}?fy={FY}&format=xlsx")
+    assert response.status_code == 200 and response["Content-Disposition"].endswith(f'-{FY}.xlsx"')
+    ws = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    assert [r[2] for r in rows] == list(report.commitments.order_by("order").values_list("text", flat=True))
+    assert any(r[6] and "監査：" in r[6] for r in rows)
+    pdf = as_admin.get(f"{url}?fy={FY}&format=pdf")
+    assert pdf.content.startswith(b"%PDF")
+    entries = AuditEntry.objects.filter(action=Action.EXPORT, municipality=world.a).order_by("seq")
+    assert [(e.after["format"], e.after["rows"], e.actor_id) for e in entries] == [
+        ("xlsx", len(rows), world.admin_a.pk),
+        ("pdf", len(rows), world.admin_a.pk),
+    ]
+
+
+def test_readers_read_a_unit_head_is_refused_and_another_municipality_gets_404(world: World) -> None:
+    report = make_report(world.a)
+    url = reverse("reports:periodic", args=[report.pk])
+    assert login(world.auditor_a).get(url).status_code == 200
+    assert login(world.head_a).get(url).status_code == 403
+    assert login(world.head_a).get(f"{url}?format=xlsx").status_code == 403
+    assert login(world.user_b).get(url).status_code == 404
+    assert not AuditEntry.objects.filter(action=Action.EXPORT).exists()
