@@ -248,3 +248,20 @@ def test_units_added_to_or_removed_from_the_reports_work_and_the_work_abolished(
     # Before the window: nothing.
     old = services.review_open(report=report, fiscal_year=2025, user=None, today=dt.date(2026, 3, 31))
     assert not {CandidateKind.WORK_UNIT_ADDED, CandidateKind.WORK_ENDED} & set(kinds(old))
+
+
+def test_a_cloud_service_of_a_party_of_the_report_registered_on_ismap_in_the_window(world: World, setup) -> None:
+    report, work, asp = setup
+    _contract(world.a, asp, "税務システム運用保守", dt.date(2019, 4, 1), [work])
+    stranger = f.party(world.a, "関係のない事業者", kind=Party.Kind.CSP)
+    for party, name, day in (
+        (asp, "税務クラウド", dt.date(2026, 9, 1)),
+        (asp, "以前からの登録", dt.date(2025, 6, 1)),  # the day before the version in force
+        (stranger, "別のクラウド", dt.date(2026, 9, 1)),
+    ):
+        CloudService.objects.create(
+            municipality=world.a, party=party, provider=party.name, service_name=name, registered_on=day
+        )
+    assert kinds(_open(report))[CandidateKind.ISMAP_ADDED] == [
+        "ISMAPリストへの登録：税務システムASP株式会社 税務クラウド"
+    ]

@@ -6,7 +6,8 @@ the review's 年度:
 - 委託先・契約: contracts on one of the report's works that started or ended in the window, or were edited (an update
   in the audit trail); 再委託 approved or recorded in the window, or edited;
 - ISMAP: a cloud service of a party of the report (its commitments' parties and its contractors), or of no recorded
-  party (it may serve any report), removed from the ISMAP list in the window;
+  party (it may serve any report), removed from the ISMAP list in the window; one of a party of the report
+  registered on the list (ISMAP or ISMAP-LIU 登録日) in the window;
 - システム・事務: a cloud service (the system it serves named in ``used_by``) of a party of the report registered in
   piaops in the window; a unit added to or removed from the units that carry out one of the report's works (Ⅱ-3⑦
   使用部署, an item marked ※ in 様式4), and one of the report's works abolished (評価書名に【終了】);
@@ -172,7 +173,24 @@ def ismap_drafts(review: Review) -> list[Draft]:
         delisted_on__gte=review.since,
         delisted_on__lte=window_end(review),
     )
-    return [
+    registered = CloudService.objects.filter(
+        municipality_id=review.municipality_id,
+        party_id__in=party_ids,
+        registered_on__gte=review.since,
+        registered_on__lte=window_end(review),
+    )
+    added = [
+        Draft(
+            CandidateKind.ISMAP_ADDED,
+            f"cloud:{s.pk}:listed",
+            f"ISMAPリストへの登録：{s}",
+            f"{s.get_program_display()} 登録番号 {s.registration_number or '（なし）'}（{s.registered_on:%Y-%m-%d}）。"
+            f"利用するシステム：{s.used_by or '（未記入）'}",
+            s.registered_on,
+        )
+        for s in registered
+    ]
+    return added + [
         Draft(
             CandidateKind.ISMAP_REMOVED,
             f"cloud:{s.pk}:delisted",

@@ -73,6 +73,7 @@ class CandidateKind(models.TextChoices):
     CONTRACT_CHANGED = "contract_changed", "委託契約の変更"
     SUBCONTRACT_ADDED = "subcontract_added", "再委託の追加"
     SUBCONTRACT_CHANGED = "subcontract_changed", "再委託の変更"
+    ISMAP_ADDED = "ismap_added", "ISMAPリストへの登録"
     ISMAP_REMOVED = "ismap_removed", "ISMAPリストからの削除"
     SYSTEM_ADDED = "system_added", "システム（クラウドサービス）の追加"
     WORK_UNIT_ADDED = "work_unit_added", "事務を担当する組織の追加"
