@@ -77,3 +77,70 @@ def test_readers_read_a_unit_head_is_refused_and_another_municipality_gets_404(w
     assert login(world.head_a).get(f"{url}?format=xlsx").status_code == 403
     assert login(world.user_b).get(url).status_code == 404
     assert not AuditEntry.objects.filter(action=Action.EXPORT).exists()
+
+
+def test_contractor_obligations_open_findings_and_incidents_are_evidence_or_gaps(world: World) -> None:
+    import datetime as dt
+
+    from piaops.assessments.vocab import CommitmentKind
+    from piaops.assurance import services as assurance
+    from piaops.findings import services as findings
+    from piaops.findings.models import Source
+    from piaops.incidents import services as incidents
+    from piaops.reports.periodic import DONE_STATUS, GAP_STATUS, build
+    from tests import factories as f
+
+    report = make_report(
+        world.a,
+        commitments=(
+            ("委託先は年1回、安全管理措置の実施状況を報告する。", CommitmentKind.THIRD_PARTY),
+            ("委託先は毎月、作業記録を提出する。", CommitmentKind.THIRD_PARTY),
+            ("端末は二要素認証でログインする。", CommitmentKind.OPERATIONS),
+            ("事故が起きたときは手順に従い報告する。", CommitmentKind.INCIDENT),
+        ),
+    )
+    yearly, monthly, terminal, incident = report.commitments.exclude(order=99).order_by("order")  # not J-LIS's
+    work = f.work(world.a)
+    ReportWork.objects.create(municipality=world.a, report=report, work=work)
+    asp = f.party(world.a, "税務システムASP株式会社")
+    proven = assurance.obligation_create(
+        municipality=world.a, party=asp, title="年次報告", cadence="annual", today=TODAY, commitment=yearly
+    )
+    proof = assurance.evidence_submit(
+        obligation=proven,
+        file_name="report.csv",
+        content="年次報告,実施済\n".encode(),
+        period_from=dt.date(2026, 4, 1),
+        period_to=dt.date(2026, 9, 30),
+        received_on=dt.date(2026, 10, 15),
+        submitted_by=None,
+    )
+    assurance.evidence_review(evidence=proof, accept=True, reviewer=world.admin_a)
+    assurance.obligation_create(
+        municipality=world.a,
+        party=asp,
+        title="作業記録",
+        cadence="monthly",
+        today=TODAY,
+        commitment=monthly,
+        nominal_due=dt.date(2026, 10, 31),
+    )
+    findings.finding_create(
+        unit=world.tax_a, fiscal_year=FY, title="二要素認証の例外", source=Source.AUDIT, commitment=terminal
+    )
+    incidents.incident_record(
+        municipality=world.a,
+        user=world.admin_a,
+        title="通知書の誤送付",
+        description="誤送付",
+        detected_at=dt.datetime(2026, 6, 1, 10, tzinfo=dt.UTC),
+        works=[work],
+        personal_info_involved=True,
+        leaked=True,
+        people_affected=120,
+    )
+    rows = {r.text: r for r in build(report, fiscal_year=FY, today=TODAY).rows}
+    assert rows[yearly.text].status == DONE_STATUS and "受理 1" in rows[yearly.text].evidence[0]
+    assert rows[monthly.text].status == GAP_STATUS and "期限 2026-10-30 を超過" in rows[monthly.text].gaps[0]
+    assert rows[terminal.text].status == GAP_STATUS and rows[terminal.text].gaps == ["未完了の指摘事項 1件"]
+    assert rows[incident.text].evidence == ["事故：1件（うち個人情報保護委員会への報告対象 1件）"]
