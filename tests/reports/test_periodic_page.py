@@ -144,3 +144,38 @@ def test_contractor_obligations_open_findings_and_incidents_are_evidence_or_gaps
     assert rows[monthly.text].status == GAP_STATUS and "期限 2026-10-30 を超過" in rows[monthly.text].gaps[0]
     assert rows[terminal.text].status == GAP_STATUS and rows[terminal.text].gaps == ["未完了の指摘事項 1件"]
     assert rows[incident.text].evidence == ["事故：1件（うち個人情報保護委員会への報告対象 1件）"]
+
+
+def test_training_completion_of_a_requirement_carrying_the_commitment_is_evidence(world: World) -> None:
+    import datetime as dt
+
+    from piaops.assessments.vocab import CommitmentKind
+    from piaops.reports.periodic import DONE_STATUS, GAP_STATUS, NO_RECORD, build
+    from piaops.training.models import Trigger
+    from tests import factories as f
+    from tests.training import makers
+
+    report = make_report(
+        world.a,
+        commitments=(
+            ("職員に毎年度研修を行う。", CommitmentKind.TRAINING),
+            ("臨時職員にも研修を行う。", CommitmentKind.TRAINING),
+        ),
+    )
+    trained, untracked = report.commitments.exclude(order=99).order_by("order")
+    course = makers.course(world.a)
+    makers.requirement(world.a, course, trigger=Trigger.PER_FISCAL_YEAR, commitment=trained)
+    people = []
+    for n in range(2):
+        person = f.person(world.a, name=f"受講 {n}")
+        f.assignment(person, world.tax_a)
+        people.append(person)
+    makers.record(people[0], course, dt.date(2026, 6, 1))
+    rows = {r.text: r for r in build(report, fiscal_year=FY, today=TODAY).rows}
+    row = rows[trained.text]
+    assert row.status == GAP_STATUS and row.evidence[0].startswith("研修「") and "受講済 1" in row.evidence[0]
+    assert row.gaps == ["研修「要件 per_fiscal_year」の期限超過 1人"]
+    assert rows[untracked.text].status == NO_RECORD and rows[untracked.text].gaps == ["この年度の記録がありません"]
+    makers.record(people[1], course, dt.date(2026, 7, 1))
+    row = {r.text: r for r in build(report, fiscal_year=FY, today=TODAY).rows}[trained.text]
+    assert row.status == DONE_STATUS and not row.gaps and "受講済 2" in row.evidence[0]
