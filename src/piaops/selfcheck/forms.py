@@ -192,3 +192,9 @@ class EvidenceForm(forms.Form):
     def __init__(self, *args: Any, answers: QuerySet[Answer], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["answer"].queryset = answers  # type: ignore[attr-defined]
+
+
+class BaselineForm(forms.Form):
+    """Create the 安全管理措置 baseline of a 年度 (from the previous 年度's, else the standard items)."""
+
+    fiscal_year = forms.IntegerField(label="年度", min_value=2014, max_value=2200)

@@ -29,6 +29,7 @@ from piaops.findings.services import finding_create, followup_plan
 from piaops.lib.fiscal import fiscal_year, is_office_day, next_office_day
 from piaops.lib.mynumber import contains_my_number
 from piaops.lib.versioning import claim_version
+from piaops.selfcheck import baseline
 from piaops.selfcheck.errors import ChecklistInvalid, Problem, SubmissionRefused
 from piaops.selfcheck.general import GENERAL_ITEMS
 from piaops.selfcheck.models import (
@@ -142,6 +143,7 @@ def _clone(template: ChecklistTemplate, *, report: AssessmentReport | None = Non
         title=template.title,
         report=report or template.report,
         previous=template,
+        baseline_year=template.baseline_year,
     )
     old_items = list(template.items.order_by("order", "id"))
     if report is not None:
@@ -318,13 +320,14 @@ def campaign_create(
                 for n, t in enumerate(chosen)
             ]
         )
+        baseline.attach(campaign)  # every checklist carries the 年度's 安全管理措置 baseline, when it has one
         if units is None:
             report = next((t.report for t in chosen if t.report is not None), None)
             units = default_target_units(municipality=municipality, on=timezone.localdate(), report=report)
         CampaignTarget.objects.bulk_create(
             [CampaignTarget(municipality=municipality, campaign=campaign, unit=u) for u in units]
         )
-        names = "・".join(str(t) for t in chosen)
+        names = "・".join(str(t) for t in campaign.template_list())
         record_create(
             campaign,
             municipality_id=municipality.pk,
@@ -362,6 +365,14 @@ def campaign_launch(*, campaign: Campaign, by: User | None = None) -> int:
         raise ValidationError("この自己点検はすでに開始しています。")
     now = timezone.now()
     with transaction.atomic():
+        if baseline.attach(campaign):  # the 年度's baseline made or edited into a new version since the creation
+            record(
+                action=Action.UPDATE,
+                municipality_id=campaign.municipality_id,
+                obj=campaign,
+                summary="安全管理措置の基準（最新の版）を付加",
+                after={"templates": [t.pk for t in campaign.template_list()]},
+            )
         templates = campaign.template_list()
         template_ids = [t.pk for t in templates]
         for template in (campaign.template, *templates):
@@ -450,7 +461,11 @@ def campaign_copy_to_next_year(*, campaign: Campaign, by: User | None = None) ->
     from piaops.lib.fiscal import add_years
 
     with transaction.atomic():
-        templates = [_next_year_template(t) for t in campaign.template_list()]
+        used = campaign.template_list()
+        templates = [_next_year_template(t) for t in used if t.baseline_year is None]
+        if any(t.baseline_year is not None for t in used):  # the next 年度's baseline, not this one's
+            nxt = baseline.ensure(municipality=campaign.municipality, fiscal_year=campaign.fiscal_year + 1, by=by)
+            templates = templates or [nxt]
         new = campaign_create(
             municipality=campaign.municipality,
             fiscal_year=campaign.fiscal_year + 1,

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from piaops.assessments.vocab import SectionIVRating
 from piaops.core.forms import ReopenForm, confirmation_error
 from piaops.lib.versioning import ConflictError
-from piaops.selfcheck import results, services
+from piaops.selfcheck import baseline, results, services
 from piaops.selfcheck.checklist_page import SELECT, answers_form, checklist_context, conflict_page, rerender
 from piaops.selfcheck.errors import ChecklistInvalid, Problem, SubmissionRefused
 from piaops.selfcheck.evidence import evidence_add
@@ -201,6 +201,8 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
+            # Every unit's checklist carries the 年度's 安全管理措置 baseline: made here when the 年度 has none yet.
+            baseline.ensure(municipality=municipality_of(user), fiscal_year=form.cleaned_data["fiscal_year"], by=user)
             campaign = services.campaign_create(municipality=municipality_of(user), by=user, **form.cleaned_data)
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
