@@ -41,6 +41,26 @@ def test_the_setting_chooses_the_sections(world: World) -> None:
     assert items and all(g.startswith("評価書 Ⅳ") for g, _ in items)
 
 
+def test_a_measure_of_a_party_not_registered_is_asked_naming_the_party(world: World) -> None:
+    """§4: an item names the party when it is not the municipality. With no party registered the eLTAX
+    contractor's measures are not recognised as another party's, so they stay in the checklist, but named; the
+    municipality's own (札幌市における措置) are not."""
+    items = [t for _, t in _report_items(world)]
+    eltax = [t for t in items if t.endswith("セキュリティ対策の定期的な見直しを行っているか。")]
+    assert eltax == [
+        "【eLTAXシステム認定委託先事業者】技術基準により、認定委託先事業者はセキュリティ対策の定期的な見直しを"
+        "行っているか。"
+    ]
+    own = [t for t in items if SECTION_IV_TRAINING in t]
+    assert own and not any(t.startswith("【") for t in own)
+
+
+def test_a_registered_party_of_the_municipality_is_not_named(world: World) -> None:
+    f.party(world.a, "札幌市", kind="municipality")
+    items = [t for _, t in _report_items(world)]
+    assert any(SECTION_IV_TRAINING in t and not t.startswith("【") for t in items)
+
+
 def test_the_setting_reads_ascii_numerals_and_refuses_anything_else(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _sections("X_SECTIONS_UNSET", "III,IV") == ("Ⅲ", "Ⅳ")
     monkeypatch.setenv("X_SECTIONS", "iii, Ⅳ ,V")
