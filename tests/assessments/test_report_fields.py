@@ -213,3 +213,43 @@ def test_the_exports_of_a_stored_report_keep_the_fields(world: World) -> None:
     exported = export_json(report)["fields"]
     assert [(x["key"], x["value"]) for x in exported if x["key"] == "subjects"] == [("subjects", "30万人以上")]
     assert len(exported) == len(parse_report(source(FULL)).fields)
+
+
+# --- the import previews (web, several files, `--dry-run --json`) list the fields before anything is saved ---------
+
+
+def test_the_web_preview_lists_the_fields(world: World, as_admin: Client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    work = f.work(world.a, "住民基本台帳に関する事務")
+    upload = SimpleUploadedFile("juki.docx", docx_of(parts_of(source(FULL))))
+    body = as_admin.post("/assessments/import/", {"file": upload, "works": [work.pk], "tier": "full"}).content.decode()
+    assert "まだ保存していません" in body and "記載項目（" in body
+    assert '<th scope="row">対象人数</th><td>30万人以上</td>' in body
+    assert '<th scope="row">結果</th><td>適合性及び妥当性に問題はないとの答申を得た。</td>' in body
+    batch = as_admin.post(
+        "/assessments/import/batch/", {"reports": [SimpleUploadedFile("juki.xlsx", xlsx_of(parts_of(source(FULL))))]}
+    ).content.decode()
+    assert "取込予定（確認のみ）" in batch
+    assert '<th scope="row">委託先名</th><td>北海道窓口サポート株式会社</td>' in batch
+
+
+def test_the_dry_run_json_lists_the_fields(world: World, tmp_path: Path) -> None:
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    f.work(world.a, "住民基本台帳に関する事務")
+    path = tmp_path / "juki.md"
+    path.write_text(source(FULL), encoding="utf-8")
+    out = io.StringIO()
+    call_command(
+        "assessment_import", str(path), "--municipality", "011002", "--work", "住民基本台帳に関する事務",
+        "--dry-run", "--json", stdout=out, stderr=io.StringIO(),
+    )  # fmt: skip
+    listed = json.loads(out.getvalue())["fields"]
+    assert [(x["section"], x["label"], x["value"]) for x in listed] == [
+        (x.section, x.label, x.value) for x in parse_report(source(FULL)).fields
+    ]
+    assert next(x for x in listed if x["key"] == "subjects")["choices"][-1] == "30万人以上"

@@ -60,6 +60,19 @@ def plan_summary(plan: ImportPlan) -> dict[str, Any]:
             for block in item.blocks
             for c in block.commitments
         ],
+        # Ⅰ/Ⅱ/Ⅴ/Ⅵ as read (事務, システム, 対象人数, 委託, 開示請求, しきい値判断…), as the report page shows them.
+        "fields": [
+            {
+                "section": x.section,
+                "group": x.group,
+                "label": x.label,
+                "key": x.key,
+                "value": x.value,
+                "choices": x.choices,
+                "line": x.line,
+            }
+            for x in plan.parsed.fields
+        ],
         "warnings": [{"line": w.line, "message": w.message} for w in plan.warnings],
     }
 
