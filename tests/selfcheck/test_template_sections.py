@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from piaops.assessments.questions import as_question
 from piaops.assessments.services import report_import
@@ -68,3 +68,27 @@ def test_the_setting_reads_ascii_numerals_and_refuses_anything_else(monkeypatch:
     monkeypatch.setenv("X_SECTIONS", "VII")
     with pytest.raises(ImproperlyConfigured):
         _sections("X_SECTIONS", "III,IV")
+
+
+def test_the_admin_rewords_a_question_derived_from_a_commitment(
+    world: World, as_admin: Client, as_viewer: Client, as_outsider: Client
+) -> None:
+    """§4: the rewriter's question is editable per item by the admin (the page's form); read-only roles get 403,
+    another municipality 404. The link to the commitment is kept."""
+    report = report_import(
+        municipality=world.a, works=[f.work(world.a)], data=SOURCE.encode(), filename="r.md", user=None
+    )
+    template = services.template_create(municipality=world.a, title="自己点検票", report=report, include_general=False)
+    item = template.items.filter(category=Category.REPORT).order_by("order").first()
+    assert item is not None and item.text.endswith("か。") and item.commitment_id is not None
+    url = f"/selfcheck/items/{item.pk}/"
+    wording = {
+        "category": item.category,
+        "text": "書庫は施錠して管理しているか（所属で確認）。",
+        "guidance": item.guidance,
+    }
+    assert as_viewer.post(url, wording).status_code == 403
+    assert as_outsider.post(url, wording).status_code == 404
+    assert as_admin.post(url, wording).status_code == 302
+    item.refresh_from_db()
+    assert item.text == wording["text"] and item.commitment_id is not None
