@@ -8,10 +8,11 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from piaops.assessments.management.commands._common import JsonCommand, cli_actor, import_failed, municipality_by_code
+from piaops.assessments.management.commands._common import cli_actor, import_failed, municipality_by_code
 from piaops.assessments.services import ImportPlan, ReportImportError, report_import, report_preview
 from piaops.assessments.vocab import Revision, Tier
 from piaops.audittrail.context import acting_as
+from piaops.core.commands import JsonCommand
 from piaops.lib import cadence as cadence_grammar
 from piaops.lib.dates import DateReadError, read_date
 from piaops.tenancy.models import Work
