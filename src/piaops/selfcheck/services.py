@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from piaops.assessments.models import AssessmentReport, Commitment
 from piaops.assessments.questions import as_question
+from piaops.assessments.services import PartyResolver
 from piaops.assessments.vocab import CommitmentKind
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record, record_create, record_delete, record_update, snapshot
@@ -115,19 +116,29 @@ def template_create(
 
 
 def _items_from_report(template: ChecklistTemplate, report: AssessmentReport) -> list[TemplateItem]:
+    resolver = PartyResolver(report.municipality)
+
+    def named(c: Commitment) -> str:
+        """The party the question names: one the report names that is not registered (so not filtered out as
+        another party's) and is not the municipality itself (「【中間サーバー・プラットフォーム】…しているか。」)."""
+        if c.party_id is not None or not c.party_name:
+            return ""
+        kind = resolver.kind_of(name=c.party_name, label=c.block.party_label if c.block else "")
+        return "" if kind == Party.Kind.MUNICIPALITY else c.party_name
+
     return [
         TemplateItem(
             municipality_id=template.municipality_id,
             template=template,
             category=Category.REPORT,
             # Asked as the question a unit answers (「…を実施しているか。」); the admin may reword any item.
-            text=as_question(c.text),
+            text=as_question(c.text, party=named(c)),
             guidance=f"評価書 {c.item.number_path} {c.item.title}".strip(),
             commitment=c,
             change=c.change if report.previous_id else "",  # marks only mean something on a revision
         )
         for c in Commitment.objects.filter(pk__in=[c.pk for c in checkable_commitments(report)])
-        .select_related("item")
+        .select_related("item", "block")
         .order_by("order", "id")
     ]
 

@@ -8,13 +8,14 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
+from piaops.core.commands import JsonCommand
 from piaops.lib.dates import DateReadError, read_date
 from piaops.tenancy.models import Municipality
 from piaops.tenancy.rls import TenantCommand
 from piaops.training.compliance import Status, municipality_counts
 
 
-class Command(TenantCommand):
+class Command(JsonCommand, TenantCommand):
     help = "受講要件ごとに、受講済・未受講（期限内）・期限超過・対象外の人数を表示します。"
 
     def add_arguments(self, parser: CommandParser) -> None:
