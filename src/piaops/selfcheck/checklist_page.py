@@ -49,6 +49,7 @@ def checklist_context(checklist: Checklist, user: User) -> dict[str, Any]:
     # each comment carries the No. of its item, so the template does not search ``numbers`` per comment.
     submissions = list(checklist.submissions.prefetch_related("comments").select_related("submitted_by", "reviewed_by"))
     comments: dict[int, str] = {}
+    last_returned: Submission | None = None
     returned = [s for s in submissions if s.outcome == Submission.Outcome.RETURNED]
     for s in submissions:
         for rc in s.comments.all():
@@ -76,6 +77,13 @@ def checklist_context(checklist: Checklist, user: User) -> dict[str, Any]:
             for a in answers
         ],
         "submissions": submissions,
+        # A returned checklist opens with the reviewer's word (issue 19 §2): the note and each item's comment, in the
+        # items' order, each linking to its row.
+        "last_return": last_returned if checklist.status == ChecklistStatus.RETURNED else None,
+        "return_comments": sorted(
+            (rc for rc in last_returned.comments.all() if rc.comment) if last_returned else [],
+            key=lambda rc: (rc.number is None, rc.number or 0),
+        ),
         "numbers": numbers,
         "events": checklist.events.select_related("by"),
         "can_answer": open_ and has_perm(user, Perm.SELFCHECK_ANSWER, unit=unit),
