@@ -14,7 +14,7 @@ from piaops.core.forms import ConfirmForm
 from piaops.lib.fields import GuardedFormCharField, ReadDateField
 from piaops.lib.fiscal import FIRST_YEAR, LAST_YEAR, date_in_range
 from piaops.tenancy.access import scoped
-from piaops.tenancy.models import OrgUnit, User, Work
+from piaops.tenancy.models import OrgUnit, User, Work, unit_label
 
 
 def _text(label: str, **kwargs: Any) -> GuardedFormCharField:
@@ -56,6 +56,7 @@ class AuditAddForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = scoped(user, OrgUnit)  # type: ignore[attr-defined]
+        self.fields["unit"].label_from_instance = unit_label  # type: ignore[attr-defined]
         self.fields["works"].queryset = scoped(user, Work)  # type: ignore[attr-defined]
         self.fields["auditors"].queryset = scoped(user, User)  # type: ignore[attr-defined]
 

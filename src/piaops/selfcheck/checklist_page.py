@@ -49,13 +49,12 @@ def checklist_context(checklist: Checklist, user: User) -> dict[str, Any]:
     # each comment carries the No. of its item, so the template does not search ``numbers`` per comment.
     submissions = list(checklist.submissions.prefetch_related("comments").select_related("submitted_by", "reviewed_by"))
     comments: dict[int, str] = {}
-    last_returned: Submission | None = None
     returned = [s for s in submissions if s.outcome == Submission.Outcome.RETURNED]
     for s in submissions:
         for rc in s.comments.all():
             rc.number = numbers.get(rc.item_id)
-    if returned:
-        last_returned = max(returned, key=lambda s: s.round)
+    last_returned = max(returned, key=lambda s: s.round) if returned else None
+    if last_returned is not None:
         comments = {rc.item_id: rc.comment for rc in last_returned.comments.all()}
     unit = checklist.unit
     open_ = checklist.is_editable and checklist.campaign.status == CampaignStatus.LAUNCHED

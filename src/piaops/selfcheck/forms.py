@@ -12,7 +12,7 @@ from piaops.lib.fields import GuardedFormCharField
 from piaops.selfcheck.errors import Problem
 from piaops.selfcheck.models import Answer, Category, ChecklistTemplate
 from piaops.selfcheck.services import AnswerInput
-from piaops.tenancy.models import Municipality, OrgUnit
+from piaops.tenancy.models import Municipality, OrgUnit, unit_label
 
 
 class TemplateForm(forms.Form):
@@ -179,6 +179,7 @@ class TargetsForm(forms.Form):
     def __init__(self, *args: Any, municipality_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = OrgUnit.objects.filter(municipality_id=municipality_id)  # type: ignore[attr-defined]
+        self.fields["unit"].label_from_instance = unit_label  # type: ignore[attr-defined]
 
 
 class EvidenceForm(forms.Form):

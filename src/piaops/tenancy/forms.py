@@ -24,6 +24,7 @@ from piaops.tenancy.models import (
     RoleGrant,
     User,
     Work,
+    unit_label,
 )
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -42,12 +43,12 @@ class UnitChoiceField(ModelChoiceField):
     """Units shown with their place in the tree, so that two 庶務係 can be told apart."""
 
     def label_from_instance(self, obj: OrgUnit) -> str:
-        return f"{'　' * obj.depth}{obj.name}（{obj.code}）"
+        return f"{'　' * obj.depth}{unit_label(obj)}"
 
 
 class UnitMultipleChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj: OrgUnit) -> str:
-        return f"{'　' * obj.depth}{obj.name}（{obj.code}）"
+        return f"{'　' * obj.depth}{unit_label(obj)}"
 
 
 def _units(municipality: Municipality) -> Any:
