@@ -152,8 +152,10 @@ _FOCUS_RING_JS = """
   if (!el || el === document.body) return 'nothing has the focus';
   const s = getComputedStyle(el);
   const r = el.getBoundingClientRect();
-  const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || (s.boxShadow && s.boxShadow !== 'none');
-  const where = `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}[${(el.innerText || el.name || '').trim().slice(0, 20)}]`;
+  const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2)
+    || (s.boxShadow && s.boxShadow !== 'none');
+  const text = (el.innerText || el.name || '').trim().slice(0, 20);
+  const where = `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}[${text}]`;
   if (!ring) return `${where}: no focus ring (outline ${s.outlineStyle} ${s.outlineWidth}, box-shadow ${s.boxShadow})`;
   if (r.width < 1 || r.height < 1) return `${where}: focused but not on the screen`;
   return '';

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from piaops.core.demo import DEMO_PASSWORD
-from tests.browser.keyboard import assert_focus_visible, choose, follow, press_submit, tab_to, type_into
+from tests.browser.keyboard import assert_focus_visible, choose, follow, tab_to, type_into
 from tests.browser_login import log_in
 
 if TYPE_CHECKING:

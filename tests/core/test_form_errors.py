@@ -83,8 +83,12 @@ _OWN_RENDERING = re.compile(r"\.as_(p|div|table|ul)\b|non_field_errors|\bfield\.
 
 
 def test_every_form_shows_its_errors_through_the_shared_include() -> None:
-    shared = {"core/templates/core/_form.html", "core/templates/core/_form_errors.html", "core/templates/core/_field.html",
-              "core/templates/core/_field_error.html"}
+    shared = {
+        "core/templates/core/_form.html",
+        "core/templates/core/_form_errors.html",
+        "core/templates/core/_field.html",
+        "core/templates/core/_field_error.html",
+    }
     offenders = []
     for template in sorted(SRC.rglob("templates/**/*.html")):
         name = str(template.relative_to(SRC))
@@ -93,4 +97,4 @@ def test_every_form_shows_its_errors_through_the_shared_include() -> None:
         for number, line in enumerate(template.read_text(encoding="utf-8").splitlines(), 1):
             if _OWN_RENDERING.search(line):
                 offenders.append(f"{name}:{number}: {line.strip()[:100]}")
-    assert offenders == [], "render the form with {% include \"core/_form.html\" %}:\n" + "\n".join(offenders)
+    assert offenders == [], 'render the form with {% include "core/_form.html" %}:\n' + "\n".join(offenders)

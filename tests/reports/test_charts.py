@@ -23,4 +23,3 @@ def test_a_short_label_is_left_whole() -> None:
 def test_the_old_cut_at_18_characters_would_have_overflowed() -> None:
     # 18 full-width characters at 12px are 216px, wider than the 194px left of the bars: the reason for fit().
     assert text_width("あ" * 18, 12) > 200 - 6
-

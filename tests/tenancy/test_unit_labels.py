@@ -26,7 +26,9 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "piaops"
 def _twins(world: World) -> tuple[OrgUnit, OrgUnit]:
     north = f.unit(world.a, "北部市税事務所", code="320100")
     south = f.unit(world.a, "南部市税事務所", code="320200")
-    return f.unit(world.a, "市民税課", parent=north, code="320110"), f.unit(world.a, "市民税課", parent=south, code="320210")
+    return f.unit(world.a, "市民税課", parent=north, code="320110"), f.unit(
+        world.a, "市民税課", parent=south, code="320210"
+    )
 
 
 def test_the_label_is_the_name_with_the_code(world: World) -> None:

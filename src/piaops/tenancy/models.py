@@ -152,8 +152,8 @@ class OrgUnit(TenantOwned):
 
     @property
     def label(self) -> str:
-        """The unit as every list and pick list names it: its name with its code, so that two units of one name (市民税課
-        of two 市税事務所) are told apart; the code is unique in the municipality (issue 19 §2)."""
+        """The unit as every list and pick list names it: its name with its code, so that two units of one name
+        (市民税課 of two 市税事務所) are told apart; the code is unique in the municipality (issue 19 §2)."""
         return unit_label(self)
 
     def ancestor_ids(self) -> list[int]:

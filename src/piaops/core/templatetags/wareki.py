@@ -67,7 +67,7 @@ _SHORT = 6
 def nobreak(value: object) -> SafeString:
     """``value`` escaped, its dates and audit types wrapped in ``<span class="nw">`` (white-space: nowrap); a short
     label of one word (実施中, 確認済, 高) is kept whole as well."""
-    text = conditional_escape("" if value is None else value)
+    text = conditional_escape("" if value is None else str(value))
     if 0 < len(str(value)) <= _SHORT and not str(value).split()[1:]:
         return mark_safe(f'<span class="nw">{text}</span>')  # noqa: S308 - escaped above
     return mark_safe(_UNBREAKABLE.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', str(text)))  # noqa: S308 - escaped above
