@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +47,7 @@ UNLINKED = [
     "audits:programme_new",
     "selfcheck:template_create",
 ]
+# Pages only a form leads to (import confirmations, a job's progress) are checked by test_accessibility_forms.py.
 MAX_SHAPES = 150  # a runaway crawl fails instead of silently taking the whole test budget
 
 # (regex over the page shape, axe rule id) → why it is still there. Must only shrink.
@@ -175,60 +175,3 @@ def test_every_page_of_every_persona_passes_axe_wcag21_aa(browser: Browser, serv
     print(f"axe: {total} pages checked")
     assert not problems, f"{len(problems)} axe violations on {total} pages:\n" + "\n".join(problems)
     assert not stale, "KNOWN entries that no longer match (delete them):\n" + "\n".join(stale)
-
-
-# Pages that only a form leads to (the crawl follows links, never submits): each is reached the way the user does,
-# then checked like the walk's pages. Import confirmations are checked and left unconfirmed (nothing is imported).
-REPORT = Path(__file__).resolve().parents[1] / "assessments" / "data" / "sapporo_section_iv.md"
-ROSTER = (
-    "職員番号,氏名,氏名カナ,雇用形態,所属組織コード,職名,配属開始日,特定個人情報取扱\n"
-    "7790001,石狩 未来,イシカリ ミライ,正規職員,310100,主事,R8.4.1,有\n"
-)
-
-
-def _behind_forms(page: Page, tmp_path: Path) -> Iterator[str]:
-    """Go to each page behind a form in turn, yielding its name once it is on the screen."""
-    # 職員データの取込: the confirmation page after the file is checked.
-    roster = tmp_path / "職員一覧.csv"
-    roster.write_bytes(ROSTER.encode("cp932"))
-    page.goto("/tenancy/import/")
-    page.get_by_label("職員データ").set_input_files(str(roster))
-    page.get_by_role("button", name="内容を検証する").first.click()
-    page.get_by_role("button", name="取り込む").wait_for()
-    yield "職員データの取込 確認"
-    # 評価書の取込: the preview of what was read.
-    page.goto("/assessments/import/")
-    page.get_by_label("評価書ファイル").set_input_files(str(REPORT))
-    page.get_by_label("地方税賦課徴収事務").check()
-    page.get_by_role("button", name="読み取り結果を確認").click()
-    page.get_by_role("button", name="この内容で保存する").wait_for()
-    yield "評価書の取込 確認"
-    # 自己点検の集計: the campaign's summary report made as a job, its progress page then its finished state.
-    page.goto("/selfcheck/")
-    page.locator("main tbody tr", has_text="実施中").get_by_role("link").first.click()
-    page.get_by_role("button", name="集計報告をPDFで作成").click()
-    page.wait_for_url(re.compile(r"/jobs/\d+/$"))
-    yield "ジョブの進捗"
-    page.get_by_text("集計報告（PDF）を作成しました。").wait_for(timeout=120_000)
-    page.reload()
-    yield "ジョブの完了"
-
-
-def test_pages_behind_a_form_pass_axe_wcag21_aa(browser: Browser, server_url: str, tmp_path: Path) -> None:
-    context = browser.new_context(base_url=server_url, locale="ja-JP", timezone_id="Asia/Tokyo")
-    context.set_default_timeout(15_000)
-    context.add_init_script(path=str(AXE))
-    problems: list[str] = []
-    checked: list[str] = []
-    try:
-        page = context.new_page()
-        log_in(page, "demo-admin", DEMO_PASSWORD)
-        for name in _behind_forms(page, tmp_path):
-            checked.append(name)
-            for violation in _violations(page):
-                targets = "; ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
-                problems.append(f"{name} {page.url}: {violation['id']} ({violation['help']}): {targets}")
-    finally:
-        context.close()
-    assert checked == ["職員データの取込 確認", "評価書の取込 確認", "ジョブの進捗", "ジョブの完了"]
-    assert not problems, "\n".join(problems)

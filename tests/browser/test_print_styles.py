@@ -25,7 +25,7 @@ _PRINT_RULES_JS = """
 
 
 def _first_link(page: Page, pattern: str) -> str:
-    hrefs: list[str] = page.eval_on_selector_all("main a[href]", "els => els.map(a => a.pathname)")
+    hrefs: list[str] = page.eval_on_selector_all("main a[href]", "els => els.map(a => a.pathname || '')")
     found = [h for h in hrefs if re.fullmatch(pattern, h)]
     assert found, f"{page.url}: no link like {pattern}"
     return found[0]
