@@ -180,7 +180,8 @@ def test_report_to_checklist_to_audit_report(page: Page, shoot: Callable[[Page, 
     page.get_by_role("link", name=re.compile(f"{wareki_fiscal_year(FY)} 特定個人情報")).click()
     programme_url = page.url
     row = page.locator("#findings tr", has=page.locator(f"a[href='{finding_path}']"))
-    expect(row.locator("td")).to_have_text(["税政課（310100）", "自己点検", re.compile(".+"), re.compile(".+"), "完了報告済"])
+    cells = ["税政課（310100）", "自己点検", re.compile(".+"), re.compile(".+"), "完了報告済"]
+    expect(row.locator("td")).to_have_text(cells)
     _look(page, shoot, "15-audit-programme")
     row.get_by_role("link").click()
     _start(page)
