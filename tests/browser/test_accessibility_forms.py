@@ -44,6 +44,17 @@ def _behind_forms(page: Page, tmp_path: Path) -> Iterator[str]:
     page.get_by_role("button", name="読み取り結果を確認").click()
     page.get_by_role("button", name="この内容で保存する").wait_for()
     yield "評価書の取込 確認"
+    # 評価書の一括取込: the preview of the files read, matched to works by name.
+    page.goto("/assessments/import/batch/")
+    page.get_by_label(re.compile("^評価書ファイル（複数選択")).set_input_files(str(REPORT))
+    page.get_by_role("button", name="読み取り結果を確認").click()
+    page.get_by_role("link", name="やり直す").first.wait_for()
+    yield "評価書の一括取込 確認"
+    # A refused form: its error summary (focused) and the fields marked invalid.
+    page.goto("/tenancy/units/new/")
+    page.get_by_role("button", name="保存").click()
+    page.locator(".error-summary").wait_for()
+    yield "入力の誤り"
     # 自己点検の集計: the campaign's summary report made as a job, its progress page then its finished state.
     page.goto("/selfcheck/")
     page.locator("main tbody tr", has_text="実施中").get_by_role("link").first.click()
@@ -71,5 +82,12 @@ def test_pages_behind_a_form_pass_axe_wcag21_aa(browser: Browser, server_url: st
                 problems.append(f"{name} {page.url}: {violation['id']} ({violation['help']}): {targets}")
     finally:
         context.close()
-    assert checked == ["職員データの取込 確認", "評価書の取込 確認", "ジョブの進捗", "ジョブの完了"]
+    assert checked == [
+        "職員データの取込 確認",
+        "評価書の取込 確認",
+        "評価書の一括取込 確認",
+        "入力の誤り",
+        "ジョブの進捗",
+        "ジョブの完了",
+    ]
     assert not problems, "\n".join(problems)
