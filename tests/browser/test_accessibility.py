@@ -47,6 +47,7 @@ UNLINKED = [
     "audits:programme_new",
     "selfcheck:template_create",
 ]
+# Pages only a form leads to (import confirmations, a job's progress) are checked by test_accessibility_forms.py.
 MAX_SHAPES = 150  # a runaway crawl fails instead of silently taking the whole test budget
 
 # (regex over the page shape, axe rule id) → why it is still there. Must only shrink.

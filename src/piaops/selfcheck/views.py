@@ -21,7 +21,7 @@ from piaops.core.forms import ReopenForm, confirmation_error
 from piaops.lib.versioning import ConflictError
 from piaops.selfcheck import baseline, results, services
 from piaops.selfcheck.checklist_page import SELECT, answers_form, checklist_context, conflict_page, rerender
-from piaops.selfcheck.errors import ChecklistInvalid, Problem, SubmissionRefused
+from piaops.selfcheck.errors import ChecklistInvalid, SubmissionRefused
 from piaops.selfcheck.evidence import evidence_add
 from piaops.selfcheck.forms import (
     CampaignForm,
@@ -55,11 +55,6 @@ from piaops.tenancy.models import OrgUnit, User
 
 def _u(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _errors(request: HttpRequest, problems: list[Problem]) -> None:
-    for p in problems:
-        messages.error(request, str(p))
 
 
 def _validation(request: HttpRequest, exc: ValidationError) -> None:
@@ -361,15 +356,13 @@ def _save(request: HttpRequest, checklist: Checklist, user: User, *, note: str =
     form.is_valid()  # every field is optional: what it cannot read are the problems
     version = form.version_loaded
     if problems := form.problems():
-        _errors(request, problems)
-        return rerender(request, checklist, user, form, version)
+        return rerender(request, checklist, user, form, version, problems=problems)
     try:
         services.checklist_save_answers(checklist=checklist, answers=form.answers(), by=user, expected_version=version)
     except ConflictError as exc:
         return conflict_page(request, checklist, user, exc, form=form)
     except ChecklistInvalid as exc:
-        _errors(request, exc.problems)
-        return rerender(request, checklist, user, form, version)
+        return rerender(request, checklist, user, form, version, problems=exc.problems)
     if note:
         messages.error(request, f"下書きを保存しましたが、提出していません。{note}")
     else:
@@ -389,8 +382,7 @@ def checklist_submit(request: HttpRequest, checklist: Checklist) -> HttpResponse
     form.is_valid()
     version = form.version_loaded
     if problems := form.problems():
-        _errors(request, problems)
-        return rerender(request, checklist, user, form, version)
+        return rerender(request, checklist, user, form, version, problems=problems)
     try:
         services.checklist_save_and_submit(
             checklist=checklist, answers=form.answers(), by=user, expected_version=version
@@ -398,11 +390,9 @@ def checklist_submit(request: HttpRequest, checklist: Checklist) -> HttpResponse
     except ConflictError as exc:
         return conflict_page(request, checklist, user, exc, form=form)
     except SubmissionRefused as exc:  # the answers were saved: the form now carries the saved version
-        _errors(request, exc.problems)
-        return rerender(request, checklist, user, form, checklist.version)
+        return rerender(request, checklist, user, form, checklist.version, problems=exc.problems)
     except ChecklistInvalid as exc:
-        _errors(request, exc.problems)
-        return rerender(request, checklist, user, form, version)
+        return rerender(request, checklist, user, form, version, problems=exc.problems)
     messages.success(request, "提出しました。番号制度総括部門の確認をお待ちください。")
     return redirect("selfcheck:checklist", pk=checklist.pk)
 
