@@ -97,7 +97,7 @@ def test_the_admin_follows_the_overview_to_a_roster_and_a_persons_history(server
         body = page.locator("main").inner_text()
         assert "初任時研修（会計年度任用職員等を含む）" in body and "会計年度任用職員" in body
         page.click("text=税政課")
-        assert "税政課 受講状況" in page.locator("h1").inner_text()
+        assert "税政課（310100） 受講状況" in page.locator("h1").inner_text()
         assert page.locator("tbody tr").count() == 40
         with page.expect_download() as download:
             page.click("text=Excel（XLSX）で出力")

@@ -22,6 +22,7 @@ from piaops.assessments.parsed import (
     ParsedReport,
     ParsedSection,
     Span,
+    field_json,
 )
 from piaops.assessments.parser import render_text
 from piaops.assessments.parser.structure import COVER
@@ -191,18 +192,7 @@ def export_json(report: AssessmentReport) -> dict[str, Any]:
             for s in Section.objects.filter(report=report).order_by("order")
         ],
         # Ⅰ/Ⅱ/Ⅴ/Ⅵ as written (``key`` names the ones piaops reads; see ``AssessmentReport.profile``).
-        "fields": [
-            {
-                "section": x.section,
-                "group": x.group,
-                "label": x.label,
-                "key": x.key,
-                "value": x.value,
-                "choices": x.choices,
-                "line": x.line,
-            }
-            for x in ReportField.objects.filter(report=report).order_by("order")
-        ],
+        "fields": [field_json(x) for x in ReportField.objects.filter(report=report).order_by("order")],
     }
 
 

@@ -8,6 +8,7 @@ into model rows; the text exporter turns rows back into text that parses to the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 
 class ReportParseError(Exception):
@@ -111,6 +112,31 @@ class ParsedField:
     line: int
     key: str = ""  # parser.fields.FIELD_KEYS key when piaops reads this field, else ""
     choices: list[str] = field(default_factory=list)
+
+
+class FieldLike(Protocol):
+    """A Ⅰ/Ⅱ/Ⅴ/Ⅵ field as parsed (``ParsedField``) or as stored (``models.ReportField``)."""
+
+    section: str
+    group: str
+    label: str
+    key: str
+    value: str
+    choices: list[str]
+    line: int
+
+
+def field_json(x: FieldLike) -> dict[str, Any]:
+    """The one JSON shape of a field, for the JSON export and the import's ``--dry-run --json`` alike."""
+    return {
+        "section": x.section,
+        "group": x.group,
+        "label": x.label,
+        "key": x.key,
+        "value": x.value,
+        "choices": x.choices,
+        "line": x.line,
+    }
 
 
 @dataclass

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from piaops.assessments.management.commands._common import cli_actor, import_failed, municipality_by_code
+from piaops.assessments.parsed import field_json
 from piaops.assessments.services import ImportPlan, ReportImportError, report_import, report_preview
 from piaops.assessments.vocab import Revision, Tier
 from piaops.audittrail.context import acting_as
@@ -62,18 +63,7 @@ def plan_summary(plan: ImportPlan) -> dict[str, Any]:
             for c in block.commitments
         ],
         # Ⅰ/Ⅱ/Ⅴ/Ⅵ as read (事務, システム, 対象人数, 委託, 開示請求, しきい値判断…), as the report page shows them.
-        "fields": [
-            {
-                "section": x.section,
-                "group": x.group,
-                "label": x.label,
-                "key": x.key,
-                "value": x.value,
-                "choices": x.choices,
-                "line": x.line,
-            }
-            for x in plan.parsed.fields
-        ],
+        "fields": [field_json(x) for x in plan.parsed.fields],
         "warnings": [{"line": w.line, "message": w.message} for w in plan.warnings],
     }
 
