@@ -165,6 +165,7 @@ PAGE_IDS: dict[str, dict[str, Param]] = {
     "reviews:sign": {"pk": "review"},
     "reviews:reopen": {"pk": "review"},
     "reports:section4": {"pk": "report"},
+    "reports:section4_job": {"pk": "report"},
     "reports:oscal": {"pk": "report", "model": Lit("catalog")},
     "calendarfeed:revoke": {"pk": "calendar_token"},
     "api:revoke": {"pk": "api_token"},
@@ -207,8 +208,9 @@ PAGE_SCANS: dict[str, tuple[dict[str, Param], list[str]]] = {
     "audits:reports": ({"fy": FY}, [""]),
     "audits:download": (
         {"fy": FY},
-        [f"?kind={kind}&format={fmt}" for kind in ("results", "followup") for fmt in ("xlsx", "pdf")],
+        [f"?kind={kind}&format=xlsx" for kind in ("results", "followup")],
     ),
+    "audits:draft_job": ({"fy": FY}, [""]),
     "audits:submit": ({"fy": FY}, [""]),
     "audits:rating": ({"fy": FY}, [""]),
     "training:index": ({}, [""]),
