@@ -5,6 +5,7 @@ it remains (no row, no "already imported" mark, no audit entry, no result file);
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from piaops.audittrail.models import Action, AuditEntry
 from piaops.jobs import tasks
 from piaops.jobs.files import UPLOAD_MARK
 from piaops.jobs.models import Job, JobStatus, WorkerBeat
+from piaops.jobs.registry import JOB_KINDS, function
 from piaops.jobs.worker import reap
 from piaops.tenancy.models import ImportedFile
 from piaops.training.models import Record
@@ -143,3 +145,12 @@ def test_a_job_killed_after_its_work_before_its_commit_leaves_nothing_and_runs_o
         assert not default_storage.exists(job.params["upload"][UPLOAD_MARK])  # removed after the success
     else:
         assert AuditEntry.objects.filter(action=Action.EXPORT).count() == 1 and default_storage.exists(job.result_name)
+
+
+@pytest.mark.parametrize("kind", sorted(JOB_KINDS))
+def test_every_job_kind_names_a_function_taking_the_job_and_its_progress(kind: str) -> None:
+    """The registry names functions by string (the base never imports a domain app): a typo would fail only when a
+    user starts that job."""
+    parameters = inspect.signature(function(kind)).parameters
+    assert list(parameters) == ["job", "progress"]
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters.values())
