@@ -1,6 +1,7 @@
 """The kinds of background job: a key → the dotted name of a function ``(*, job, progress) -> Outcome``.
 
-A domain app plugs its long work in here by name (the base never imports a domain app, see
+A domain app plugs its long work in here by name (the base never imports a domain app; the reports layer, which the
+base may not even name, adds its kinds with :func:`register` from its ``AppConfig.ready``; see
 ``tests/test_architecture.py``). The function does its writes in one transaction (so a killed worker leaves
 nothing half-done), reports progress with ``progress.stage(label, total)`` / ``progress.advance(n)``, raises
 :class:`JobFailed` with a Japanese reason the user should read, and returns an :class:`Outcome`.
@@ -18,7 +19,6 @@ JOB_KINDS: dict[str, str] = {
     "people_import": "piaops.tenancy.people_import.jobs.people_import",
     "selfcheck_zip": "piaops.selfcheck.jobs.campaign_zip",
     "selfcheck_summary_pdf": "piaops.selfcheck.jobs.campaign_summary_pdf",
-    "section4_export": "piaops.reports.jobs.section4_export",
     "audit_report": "piaops.audits.jobs.audit_report",
     "training_import": "piaops.training.jobs.records_import",
     "door_log_import": "piaops.areas.jobs.door_log_import",
@@ -28,6 +28,11 @@ JOB_KINDS: dict[str, str] = {
 
 class JobFailed(Exception):
     """The job cannot be done for a reason its user can act on (the message is shown as it is)."""
+
+
+def register(kind: str, dotted: str) -> None:
+    """Add a kind from a layer this one may not name (reports: its ``AppConfig.ready``, rule 4 of the layers)."""
+    JOB_KINDS.setdefault(kind, dotted)
 
 
 SHOWN_PROBLEMS = 20
