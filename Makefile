@@ -11,7 +11,7 @@ RUN_ENV := PIAOPS_DEBUG=$(RUN_DEBUG) PIAOPS_SSL_REDIRECT=0 PIAOPS_SECURE_COOKIES
 export PIAOPS_DEBUG ?= 1
 PIAOPS_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/piaops_test
 
-.PHONY: run test lint types migrations-check tests-sqlite tests-postgres bench install dev clean vendor-refresh
+.PHONY: run test lint types migrations-check tests-sqlite tests-postgres bench install dev clean vendor-refresh manual-images
 
 $(BIN)/python:
 	scripts/system-deps.sh
@@ -54,6 +54,11 @@ migrations-check: dev
 # Development time only (needs npm): re-vendor the DADS design tokens and axe-core at the versions pinned in the script.
 vendor-refresh:
 	scripts/refresh-vendored-assets.sh
+
+# The 操作マニュアル's screenshots (docs/manual/images/), taken again from the demo data by the browser test that
+# checks them in `make test` (there it writes to a temporary folder). Commit the PNGs it writes.
+manual-images: dev
+	PIAOPS_REQUIRE_BROWSER=1 PIAOPS_MANUAL_IMAGES=docs/manual/images $(BIN)/pytest tests/browser/test_manual_images.py
 
 tests-sqlite: dev
 	@echo "======== tests on SQLite ========"

@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from bench.harness import Figure, database_url, median_seconds, scale, setup_django
+from bench.harness import Figure, database_url, interleaved, scale, setup_django
 
 PEOPLE = scale("PIAOPS_BENCH_API_PEOPLE", 10000, 300)
 ROWS = PEOPLE
@@ -101,10 +101,11 @@ def _small_requests(m: Any, client: Any, headers: dict[str, str]) -> Figure:
     sql = [q["sql"].split(None, 1)[0].upper() for q in queries.captured_queries]
     writes = sum(word in {"UPDATE", "INSERT", "DELETE"} for word in sql)
     print(f"  GET {path}: {len(sql)} statements per request ({writes} writes): {' '.join(sql)}")
+    ours, baseline = interleaved([requests, orm], repeat=3)
     figure = Figure(
         name=f"{SMALL} × GET {path} (one row)",
-        ours=median_seconds(requests, repeat=3),
-        baseline=median_seconds(orm, repeat=3),
+        ours=ours,
+        baseline=baseline,
         baseline_name="the view's own ORM work: grants and the course, two queries each",
         unit_count=SMALL,
     )
@@ -174,11 +175,13 @@ def run() -> list[Figure]:
         assert _walk(client, headers, path, LIMIT) == count, path
         small, large = _queries_per_page(client, headers, path, 10), _queries_per_page(client, headers, path, LIMIT)
         print(f"  {path}: queries per page {small} at limit=10, {large} at limit={LIMIT} (must be equal)")
+        # Alternately (A B A B …): on the shared machine a load spike then hits both sides of the ratio.
+        ours, baseline = interleaved([lambda path=path: _walk(client, headers, path, LIMIT), orm], repeat=3)  # type: ignore[misc]
         figures.append(
             Figure(
                 name=f"GET {path}, {count:,} rows in pages of {LIMIT}",
-                ours=median_seconds(lambda path=path: _walk(client, headers, path, LIMIT), repeat=3),  # type: ignore[misc]
-                baseline=median_seconds(orm, repeat=3),
+                ours=ours,
+                baseline=baseline,
                 baseline_name=f"ORM values() of the same {what}",
                 unit_count=count,
             )

@@ -276,6 +276,7 @@ def run() -> list[Figure]:
     from django.db import connection, transaction
 
     from piaops.lib.fiscal import next_office_day
+    from piaops.tenancy.models import ImportedFile
     from piaops.training.compliance import Status, municipality_counts, who
     from piaops.training.importing import bulk_insert_records, import_records
     from piaops.training.models import Record
@@ -354,6 +355,8 @@ def run() -> list[Figure]:
     data, parsed = _import_csv(municipality.pk, tenant["courses"], import_rows, built)
 
     def clear() -> None:
+        # The same file again each round: the record of its import goes too (an import is refused twice).
+        ImportedFile.objects.filter(municipality=municipality).delete()
         Record.objects.filter(municipality=municipality, completed_on__gt=AS_OF - dt.timedelta(days=30)).delete()
 
     def ours() -> None:

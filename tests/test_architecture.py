@@ -51,6 +51,7 @@ LAYERS: dict[str, str] = {
     "accounts": "base",
     "api": "base",
     "jobs": "base",  # background work: the job row, the task, the worker; domain apps plug in by JOB_KINDS
+    "manual": "base",  # the 操作マニュアル: the same for every tenant; names pages by URL name only
     # The PIA document itself: what every domain app's records refer to.
     "assessments": "assessments",
     "selfcheck": "domain",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,10 @@ def test_the_wheelhouse_installs_without_network_and_runs(tmp_path: Path) -> Non
         timeout=1200,
     )
     assert list(wheelhouse.glob("piaops-*.whl")) and list(wheelhouse.glob("gunicorn-*.whl"))
+    # The 操作マニュアル is served by the installed app: its package folder links to docs/manual, copied into the wheel.
+    with zipfile.ZipFile(max(wheelhouse.glob("piaops-*.whl"), key=lambda p: p.stat().st_mtime)) as wheel:
+        names = set(wheel.namelist())
+    assert {"piaops/manual/content/index.md", "piaops/manual/content/images/checklist.png"} <= names
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)

@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "piaops.accounts",
     "piaops.api",
     "piaops.calendarfeed",
+    "piaops.manual",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +205,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "piaops.core.context_processors.piaops",
+                "piaops.manual.context_processors.manual",
             ],
             "builtins": ["piaops.core.templatetags.wareki"],
         },

@@ -24,4 +24,5 @@ urlpatterns = [
     path("api/", include("piaops.api.urls")),
     path("calendar/", include("piaops.calendarfeed.urls")),
     path("jobs/", include("piaops.jobs.urls")),
+    path("manual/", include("piaops.manual.urls")),
 ]

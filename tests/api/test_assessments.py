@@ -22,6 +22,22 @@ def test_reports_are_read_and_an_outsider_sees_none(world: World, token_for: Tok
     assert outsider.get("/assessments/reports").json()["items"] == []
     assert outsider.get(f"/assessments/reports/{report.pk}").status_code == 404
     assert outsider.get(f"/assessments/reports/{report.pk}/commitments").status_code == 404
+    assert outsider.get(f"/assessments/reports/{report.pk}/fields").status_code == 404
+
+
+def test_a_reports_fields_are_read(world: World, token_for: TokenFor) -> None:
+    """Issue 18 §2/§5: Ⅰ/Ⅱ/Ⅴ/Ⅵ as structured data, for a machine as on the report page."""
+    from piaops.assessments.services import report_import
+
+    source = Path(__file__).parents[2] / "src/piaops/assessments/data/residents_registry_full.md"
+    report = report_import(
+        municipality=world.a, works=[f.work(world.a)], data=source.read_bytes(), filename="r.md", user=None
+    )
+    listed = token_for(world.viewer_a).get(f"/assessments/reports/{report.pk}/fields").json()
+    assert len(listed) == report.fields.count() > 20
+    subjects = next(x for x in listed if x["key"] == "subjects")
+    assert (subjects["section"], subjects["label"], subjects["value"]) == ("Ⅰ", "対象人数", "30万人以上")
+    assert subjects["choices"][0].startswith("1,000人未満")
 
 
 REFERENCE = Path(__file__).parents[2] / "src/piaops/assessments/data/sapporo_local_tax_section_iv.md"

@@ -181,3 +181,23 @@ def test_the_events_table_is_analysed_once_the_import_commits(
             user=None,
         )
     assert analyze_count(DoorEvent) == before + 1
+
+
+@pytest.mark.parametrize(
+    ("day", "time"),
+    [
+        ("令和8年11月2日", "8:15"),
+        ("R8.11.2", "08:15:00"),
+        ("2026年11月2日", "８:１５"),
+        ("２０２６/１１/０２", "8:15"),
+    ],
+)
+def test_a_door_log_reads_dates_with_the_one_reader(room: Room, world: World, day: str, time: str) -> None:
+    """Issue 14 §6: the door log reads 西暦 and 和暦 as every other import does (``piaops.lib.dates``)."""
+    mapping = DoorLogMapping.objects.create(
+        municipality=world.a, name="和暦", date_column="日付", time_column="時刻", card_column="ID"
+    )
+    data = csv_bytes(f"{day},{time},A1,入室", header="日付,時刻,ID,入退")
+    batch = door_log_import(area=room.area, data=data, file_name="wareki.csv", mapping=mapping, user=None)
+    event = DoorEvent.objects.get(batch=batch)
+    assert (event.day, event.time) == (dt.date(2026, 11, 2), dt.time(8, 15))

@@ -41,3 +41,8 @@ def test_the_demo_holds_five_reports_of_different_works_and_every_tier(world: Wo
     assert len(works) >= 5 and {"住民基本台帳に関する事務", "介護保険に関する事務"} <= works
     assert {r.tier for r in current} >= {"full", "focused", "basic"}
     assert all(r.commitments.exists() for r in current)
+    # The whole report: Ⅰ/Ⅱ/Ⅴ/Ⅵ fields stored and typed (the annual review reads 対象人数 and 取扱者数).
+    profiles = {r.works.get().name: r.profile() for r in current if r.works.count() == 1}
+    juki, kaigo = profiles["住民基本台帳に関する事務"], profiles["介護保険に関する事務"]
+    assert juki.subjects is not None and juki.subjects.contains(1_950_000) and juki.review_result
+    assert kaigo.handlers is not None and kaigo.handlers.contains(120) and kaigo.serious_accident is False

@@ -113,3 +113,24 @@ def test_a_dry_run_saves_nothing_and_the_operator_name_resolves(world: World, tm
     assert _resolve(["assessment", "import-dir", "x"]) == ["assessment_import_dir", "x"]
     code, out = run("assessment_import_dir", str(tmp_path / "missing"), "--municipality", "011002", "--json")
     assert code == 1 and "見つかりません" in json.loads(out)["error"]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_a_progress_bar_counts_the_files_on_stderr(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """§3: a progress bar while the folder is read (on standard error, so --json stays clean; off a terminal, as in
+    a pipe or a log, it is not drawn)."""
+    f.work(world.a, "地方税賦課徴収事務")
+    for n in range(3):
+        (tmp_path / f"{n}.md").write_text(report_text("地方税の賦課徴収に関する事務") + f"\n<!-- {n} -->\n", "utf-8")
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    code, out = run("assessment_import_dir", str(tmp_path), "--municipality", "011002", "--dry-run", "--json")
+    assert code == 0 and len(json.loads(out)["files"]) == 3
+    drawn = terminal.getvalue()
+    assert drawn.startswith("\r評価書:") and "/3 [" in drawn and "件/s" in drawn  # the count of files to read

@@ -161,6 +161,26 @@ def test_unreadable_files_are_refused_in_japanese(files: dict[str, bytes], make:
     assert message in caught.value.message
 
 
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda files: _image_only_pdf(), "文字情報のない PDF です"),
+        (lambda files: _encrypted(files["pdf"]), "パスワードで保護された PDF"),
+        (lambda files: b"%PDF-1.7\n\x00\x01 garbage " * 40, "PDF として読み取れません"),
+    ],
+    ids=["image-only", "encrypted", "garbage"],
+)
+def test_the_import_refuses_those_pdfs_cleanly_and_saves_nothing(
+    world: World, files: dict[str, bytes], make: object, message: str
+) -> None:
+    """Done when: garbage, encrypted and image-only PDFs are refused cleanly — through the import every door uses."""
+    data = make(files)  # type: ignore[operator]
+    with pytest.raises(ReportImportError) as caught:
+        report_import(municipality=world.a, works=[f.work(world.a)], data=data, filename="r.pdf", user=None)
+    assert message in caught.value.message
+    assert not AssessmentReport.objects.exists()
+
+
 # --- through the import service (web, CLI and API share it) --------------------------------------------------
 
 

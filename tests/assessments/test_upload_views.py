@@ -73,7 +73,7 @@ def test_the_preview_shows_warnings_with_line_numbers(world: World, as_admin: Cl
 def test_a_work_of_another_municipality_cannot_be_chosen(world: World, as_admin: Client) -> None:
     other = f.work(world.b)
     body = upload(as_admin, other.pk, REFERENCE.read_bytes())
-    assert "errorlist" in body and not AssessmentReport.objects.exists()
+    assert 'class="error-summary"' in body and 'id="id_works_error"' in body and not AssessmentReport.objects.exists()
 
 
 def test_a_my_number_in_the_upload_is_refused_without_echoing_it(world: World, as_admin: Client) -> None:

@@ -27,9 +27,10 @@ def test_programme_check_names_the_gaps_and_fails_while_the_programme_would_be_r
     with pytest.raises(CommandError):
         _run("audit_programme_check", str(FY), "--municipality", "011002")
     out = io.StringIO()
-    with pytest.raises(CommandError):
+    with pytest.raises(SystemExit) as exited:  # --json: one JSON document, the error in it, the same exit code
         call_command("audit_programme_check", str(FY), "--municipality", "011002", "--json", stdout=out)
     data = json.loads(out.getvalue())
+    assert exited.value.code == 1 and data["error"].startswith("この監査計画は承認できません")
     assert data["missing_works"] == ["国民年金事務"] and data["approvable"] is False
     assert {row["unit"] for row in data["onsite_missing"]} == {"税政課", "保険年金課"}
     audit(p, world.other_a, [pension])

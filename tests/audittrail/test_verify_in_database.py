@@ -66,6 +66,15 @@ def test_a_sound_chain_is_verified_in_the_database_with_pythons_answer(world: Wo
     assert verify_chain(world.a.pk).ok and verify_chain(world.a.pk).count == 6
 
 
+def test_a_chain_written_behind_a_proxy_is_verified_in_the_database(world: World) -> None:
+    actor = Actor(user=world.admin_a, name="admin_a", remote_addr="10.0.0.1", proxy_addr="10.0.0.254")
+    for i in range(3):
+        record(action=Action.UPDATE, municipality_id=world.a.pk, obj=world.tax_a, after={"n": i}, actor=actor)
+    assert AuditEntry.objects.filter(municipality=world.a, proxy_addr="10.0.0.254").count() == 3
+    assert _in_database(world.a.pk) == verify_chain_in_python(world.a.pk)
+    assert verify_chain(world.a.pk).ok
+
+
 def _rewrite_consistently(entry: AuditEntry, **changes: object) -> None:
     """Edit fields *and* the canonical text *and* the hash together (only the next link can tell)."""
     import hashlib
@@ -95,6 +104,10 @@ TAMPERING: dict[str, Callable[[list[AuditEntry]], None]] = {
     "middle entry deleted": lambda e: execute("DELETE FROM audittrail_auditentry WHERE id = %s", [e[2].pk]),
     "last entries deleted": lambda e: execute(
         "DELETE FROM audittrail_auditentry WHERE id IN (%s, %s)", [e[4].pk, e[5].pk]
+    ),
+    # Entries written without a proxy have no proxy_addr in their text: setting the column must still be found.
+    "proxy address added where none was": lambda e: execute(
+        "UPDATE audittrail_auditentry SET proxy_addr = '10.9.9.9' WHERE id = %s", [e[1].pk]
     ),
     "link edited": lambda e: execute(
         "UPDATE audittrail_auditentry SET prev_hash = %s WHERE id = %s", ["f" * 64, e[4].pk]

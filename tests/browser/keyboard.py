@@ -142,3 +142,36 @@ def press_submit(page: Page, button: Locator) -> None:
     tab_to(page, button)
     with page.expect_navigation():
         page.keyboard.press("Enter")
+
+
+# The focused element's focus indicator as drawn: an outline of at least 2px or a box-shadow ring, and the element
+# itself on the screen (not a focus that has gone to a hidden element).
+_FOCUS_RING_JS = """
+() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return 'nothing has the focus';
+  const s = getComputedStyle(el);
+  const r = el.getBoundingClientRect();
+  const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2)
+    || (s.boxShadow && s.boxShadow !== 'none');
+  const text = (el.innerText || el.name || '').trim().slice(0, 20);
+  const where = `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}[${text}]`;
+  if (!ring) return `${where}: no focus ring (outline ${s.outlineStyle} ${s.outlineWidth}, box-shadow ${s.boxShadow})`;
+  if (r.width < 1 || r.height < 1) return `${where}: focused but not on the screen`;
+  return '';
+}
+"""
+
+
+def assert_focus_visible(page: Page) -> None:
+    """The element with the keyboard focus shows a focus ring (DADS: a 4px outline with a yellow ring)."""
+    problem = page.evaluate(_FOCUS_RING_JS)
+    assert problem == "", f"{page.url}: {problem}"
+
+
+def follow(page: Page, link: Locator) -> None:
+    """Tab to ``link`` (its focus ring visible) and press Enter, then wait for the next page."""
+    tab_to(page, link)
+    assert_focus_visible(page)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")

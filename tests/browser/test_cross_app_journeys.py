@@ -180,7 +180,8 @@ def test_report_to_checklist_to_audit_report(page: Page, shoot: Callable[[Page, 
     page.get_by_role("link", name=re.compile(f"{wareki_fiscal_year(FY)} 特定個人情報")).click()
     programme_url = page.url
     row = page.locator("#findings tr", has=page.locator(f"a[href='{finding_path}']"))
-    expect(row.locator("td")).to_have_text(["税政課", "自己点検", re.compile(".+"), re.compile(".+"), "完了報告済"])
+    cells = ["税政課（310100）", "自己点検", re.compile(".+"), re.compile(".+"), "完了報告済"]
+    expect(row.locator("td")).to_have_text(cells)
     _look(page, shoot, "15-audit-programme")
     row.get_by_role("link").click()
     _start(page)
@@ -291,7 +292,7 @@ def test_an_incident_is_routed_to_the_asp_with_ppc_deadlines(page: Page, shoot: 
     type_into(page, page.get_by_label("漏えい", exact=True), True)
     type_into(page, page.get_by_label(re.compile("^情報提供ネットワークシステム等")), True)  # 規則第2条第1号
     type_into(page, page.get_by_label(re.compile("^本人の数")), "2")
-    type_into(page, page.get_by_label("報告した組織"), "税政課")
+    type_into(page, page.get_by_label("報告した組織"), "税政課（310100）")
     type_into(page, page.get_by_label("地方税賦課徴収事務"), True)
     press_submit(page, page.get_by_role("button", name="保存"))
     expect(page.get_by_text("事故を記録しました。")).to_be_visible()

@@ -82,3 +82,23 @@ def test_a_reminders_link_is_the_pages_own_path_under_any_script_prefix(view: st
         path_of = pk_path(view)
         for pk in (1, 7, 10, 987654, 2**31 - 1):
             assert path_of(pk) == reverse(view, args=[pk])
+
+
+def test_the_admin_home_counts_reminders_of_a_kind_in_one_line_with_their_links(world: World) -> None:
+    """Issue 19 §2: the admin home shows 「…を過ぎています 3件」 with the three links inside it, not three lines."""
+    units = [f.unit(world.a, f"係{i}", parent=world.tax_a) for i in range(3)]
+    for i, unit in enumerate(units):
+        _late_followup(unit, f"台帳{i}")
+    page = _home(world.admin_a)
+    label = "【改善計画】完了予定日を過ぎています"
+    group = page[page.index('<details class="reminder-group">') : page.index("</details>")]
+    assert f"{label} <strong>3件</strong></summary>" in group
+    assert all(f"{label}（係{i}）</a>" in group for i in range(3))
+    assert group.count('<a href="/findings/') == 3
+    assert page.count(f"{label}（係0）") == 1  # listed once, inside its group
+
+
+def test_a_kind_with_one_reminder_stays_one_plain_line(world: World) -> None:
+    _late_followup(world.other_a, "持出簿")
+    page = _home(world.admin_a)
+    assert "reminder-group" not in page and "完了予定日を過ぎています（保険年金課）</a>" in page

@@ -1,7 +1,7 @@
 """Every export shows Japan time: an incident known at 2026-12-07 08:45 JST (2026-12-06 23:45 UTC) is on 12月7日
 on the page, in the Section Ⅳ evidence / XLSX / PDF, in the audit-log CSV and page, in the iCal feed and in the mail —
-never on the UTC day 12月6日. The clock is frozen just after midnight JST, when the UTC date is still the day
-before."""
+never on the UTC day 12月6日. The clock is frozen at 08:50 JST, ten minutes before midnight UTC: the hours (00:00–09:00
+JST) in which the Japan date and the UTC date differ, where a UTC-day bug shows."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ JAPAN_DAY, UTC_DAY = "令和8年12月7日", "令和8年12月6日"
 
 
 @pytest.fixture(autouse=True)
-def _just_after_midnight_in_japan() -> object:
+def _before_midnight_utc() -> object:
     with time_machine.travel(NOW, tick=False):
         yield
 

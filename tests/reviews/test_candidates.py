@@ -199,3 +199,69 @@ def test_answers_of_a_checklist_not_submitted_do_not_count(world: World, setup) 
         answer.value = AnswerValue.YES
         answer.save()
     assert any(first.text[:10] in t for t in kinds(_open(report))[CandidateKind.NEVER_INSPECTED])
+
+
+def test_a_cloud_service_of_a_party_of_the_report_recorded_in_the_window_is_a_new_system(world: World, setup) -> None:
+    report, work, asp = setup
+    _contract(world.a, asp, "税務システム運用保守", dt.date(2019, 4, 1), [work])
+    stranger = f.party(world.a, "関係のない事業者", kind=Party.Kind.CSP)
+    for party, name in ((asp, "税務クラウド"), (stranger, "別のクラウド")):
+        assurance.cloud_service_save(
+            service=CloudService(
+                municipality=world.a, party=party, provider=party.name, service_name=name, used_by="税務システム"
+            )
+        )
+    # Created without the services (no audit entry): not known to be new, no candidate.
+    CloudService.objects.create(municipality=world.a, party=asp, provider=asp.name, service_name="古くからのクラウド")
+    review = _open(report)
+    assert kinds(review)[CandidateKind.SYSTEM_ADDED] == [
+        "システム（クラウドサービス）の追加：税務システムASP株式会社 税務クラウド"
+    ]
+    assert "利用するシステム：税務システム" in review.candidates.get(kind=CandidateKind.SYSTEM_ADDED).detail
+    # A review whose window closed before the service was recorded does not see it.
+    old = services.review_open(report=report, fiscal_year=2025, user=None, today=dt.date(2026, 3, 31))
+    assert CandidateKind.SYSTEM_ADDED not in kinds(old)
+
+
+def test_units_added_to_or_removed_from_the_reports_work_and_the_work_abolished(world: World, setup) -> None:
+    from piaops.tenancy import services as tenancy
+
+    report, work, _ = setup
+    other_work = f.work(world.a, "国民健康保険事務")
+    tenancy.work_update(work=work, name=work.name, units=[world.tax_a, world.other_a])
+    tenancy.work_update(work=other_work, name=other_work.name, units=[world.tax_a])  # another report's work
+    review = _open(report)
+    found = kinds(review)
+    assert found[CandidateKind.WORK_UNIT_ADDED] == [
+        "事務を担当する組織の追加：地方税賦課徴収事務 — 税政課",
+        "事務を担当する組織の追加：地方税賦課徴収事務 — 保険年金課",
+    ]
+    assert CandidateKind.WORK_UNIT_REMOVED not in found and CandidateKind.WORK_ENDED not in found
+
+    tenancy.work_update(work=work, name=work.name, units=[world.tax_a])
+    tenancy.work_deactivate(work=work)
+    services.candidates_refresh(review=review, user=None)
+    found = kinds(review)
+    assert found[CandidateKind.WORK_UNIT_REMOVED] == ["事務を担当する組織の削除：地方税賦課徴収事務 — 保険年金課"]
+    assert found[CandidateKind.WORK_ENDED] == ["事務の廃止：地方税賦課徴収事務"]
+    assert len(found[CandidateKind.WORK_UNIT_ADDED]) == 2  # refreshing adds only what is new
+    # Before the window: nothing.
+    old = services.review_open(report=report, fiscal_year=2025, user=None, today=dt.date(2026, 3, 31))
+    assert not {CandidateKind.WORK_UNIT_ADDED, CandidateKind.WORK_ENDED} & set(kinds(old))
+
+
+def test_a_cloud_service_of_a_party_of_the_report_registered_on_ismap_in_the_window(world: World, setup) -> None:
+    report, work, asp = setup
+    _contract(world.a, asp, "税務システム運用保守", dt.date(2019, 4, 1), [work])
+    stranger = f.party(world.a, "関係のない事業者", kind=Party.Kind.CSP)
+    for party, name, day in (
+        (asp, "税務クラウド", dt.date(2026, 9, 1)),
+        (asp, "以前からの登録", dt.date(2025, 6, 1)),  # the day before the version in force
+        (stranger, "別のクラウド", dt.date(2026, 9, 1)),
+    ):
+        CloudService.objects.create(
+            municipality=world.a, party=party, provider=party.name, service_name=name, registered_on=day
+        )
+    assert kinds(_open(report))[CandidateKind.ISMAP_ADDED] == [
+        "ISMAPリストへの登録：税務システムASP株式会社 税務クラウド"
+    ]

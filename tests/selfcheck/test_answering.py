@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.test import Client
 
 from piaops.audittrail.models import AuditEntry
@@ -146,3 +148,28 @@ def test_an_evidence_file_over_the_size_limit_is_refused(world: World, as_head: 
     )
     assert "ファイル「写真.jpg」は大きすぎます" in response.content.decode()
     assert not answer.evidence.exists()
+
+
+def test_refused_answers_head_the_form_each_linked_to_its_items_field(world: World, as_head: Client) -> None:
+    """Issue 19 §3: the problems are an error summary (role="alert", focused) at the top of the answers, each item's
+    linking to the item's comment field, which is marked invalid and described by the item's error text."""
+    checklist = _checklist(world)
+    body = answer_all(as_head, checklist, value="no", action="submit").content.decode()
+    form = body[body.index('id="answers"') :]
+    summary = form[form.index('class="error-summary"') : form.index("</div>")]
+    assert 'role="alert"' in summary and "autofocus" in summary
+    link = re.search(r'<a href="#c(\d+)">項目1: 「いいえ」の場合はコメント（理由）を入力してください', summary)
+    assert link is not None, summary
+    pk = link.group(1)
+    assert f'<a href="#p{pk}">項目1: 「いいえ」の場合は改善計画を入力してください' in summary
+    assert f'<a href="#d{pk}">項目1: 「いいえ」の場合は改善予定日を入力してください' in summary
+    for field in (
+        rf'<textarea id="c{pk}"[^>]*>',
+        rf'<textarea id="p{pk}"[^>]*>',
+        rf'<input type="date" id="d{pk}"[^>]*>',
+    ):
+        found = re.search(field, body)
+        assert found is not None and 'aria-invalid="true"' in found.group(0), field
+        assert f'aria-describedby="e{pk}"' in found.group(0)
+    error = body[body.index(f'id="e{pk}"') :]
+    assert "コメント（理由）を入力してください" in error[: error.index("</span></span>")]

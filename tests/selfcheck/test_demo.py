@@ -4,7 +4,7 @@ import datetime as dt
 from collections import Counter
 
 from piaops.findings.models import Finding
-from piaops.selfcheck import demo
+from piaops.selfcheck import baseline, demo
 from piaops.selfcheck.models import Campaign, Checklist
 from tests import factories as f
 from tests.conftest import World
@@ -29,8 +29,9 @@ def test_the_demo_step_builds_a_campaign_with_a_mix_of_states_once(world: World)
     assert second.title == demo.SECOND_TITLE and second.fiscal_year == campaign.fiscal_year
     assert second.deadline > campaign.deadline and second.template_list() == [campaign.template_list()[1]]
     assert Counter(second.checklists.values_list("status", flat=True)) == {"accepted": 1, "not_started": 2}
-    report_template, general = campaign.template_list()  # the report's commitments and the general safeguards
-    assert report_template.report is not None and general.code == "general"
+    report_template, general = campaign.template_list()  # the report's commitments and the 安全管理措置 baseline
+    assert report_template.report is not None and general.baseline_year == campaign.fiscal_year
+    assert set(general.items.values_list("category", flat=True)) == set(baseline.SECTIONS)
     n_items = report_template.items.count() + general.items.count()
     assert all(c.answers.count() == n_items for c in Checklist.objects.filter(campaign=campaign))
     assert campaign.fiscal_year == 2026 and campaign.deadline == dt.date(2026, 12, 9)  # 10 開庁日 after

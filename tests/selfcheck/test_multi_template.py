@@ -225,7 +225,9 @@ def test_the_admin_creates_a_campaign_with_two_templates(world: World, as_admin:
     )
     assert response.status_code == 302
     campaign = Campaign.objects.get(title="二つの様式")
-    assert campaign.template_list() == [from_report, general]  # the report's items come first
+    # The report's items come first; the 年度's 安全管理措置 baseline, made on the page, comes last.
+    *chosen, carried = campaign.template_list()
+    assert chosen == [from_report, general] and carried.baseline_year == 2026
     page = as_admin.get(f"/selfcheck/campaigns/{campaign.pk}/").content.decode()
     assert "評価書の自己点検票（第1版）" in page and "一般的な安全管理措置（第1版）" in page
 

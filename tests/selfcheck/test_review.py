@@ -88,3 +88,26 @@ def test_accepting_turns_every_no_into_a_finding_with_its_plan(world: World, as_
     assert finding.followup.plan == "4月に名簿を更新"
     assert str(finding.followup.due_date) == "2027-02-01"  # 2027-01-30 is a Saturday: the next 開庁日
     assert finding.commitment is not None
+
+
+def test_a_returned_checklist_opens_with_the_reviewers_comments_linking_to_their_items(
+    world: World, as_head: Client, as_admin: Client
+) -> None:
+    """Issue 19 §2: the reviewer's note and item comments at the top of the page, each linking to its item's row."""
+    checklist = _submitted(world, as_head)
+    answers = list(checklist.answers.order_by("item__order"))
+    last = answers[-1]
+    as_admin.post(
+        f"/selfcheck/checklists/{checklist.pk}/return/",
+        {f"rc{last.item_id}": "根拠の文書名を書いてください", "note": "全体として記載が不足しています"},
+    )
+    page = as_head.get(f"/selfcheck/checklists/{checklist.pk}/").content.decode()
+    top = page.index('id="review-comments"')
+    assert top < page.index('id="answers"'), "the comments come before the answers"
+    section = page[top : page.index("</section>", top)]
+    assert "全体として記載が不足しています" in section
+    assert f'<a href="#item-{last.item_id}">項目{len(answers)}</a>: 根拠の文書名を書いてください' in section
+    assert f'id="item-{last.item_id}"' in page
+    # Once resubmitted, the page no longer opens with the old return.
+    answer_all(as_head, checklist, action="submit")
+    assert 'id="review-comments"' not in as_head.get(f"/selfcheck/checklists/{checklist.pk}/").content.decode()

@@ -329,3 +329,16 @@ def test_the_cli_imports_nothing_when_a_checklist_was_saved_after_the_export(
     )
     assert _answers(mine)[0] == ("yes", "")
     assert not other.answers.exclude(value="").exists()  # the other, valid file is not saved either
+
+
+@pytest.mark.parametrize("cell", ["令和9年2月26日", "R9.2.26", "2027/2/26", "46444"])
+def test_a_target_date_typed_in_wareki_or_as_a_serial_is_read_by_the_one_reader(
+    checklists: tuple[Checklist, Checklist], as_head: Client, cell: str
+) -> None:
+    """Issue 14 §6: the checklist workbook reads 改善予定日 as every other import does (``piaops.lib.dates``)."""
+    checklist = checklists[0]
+    values = {f"D{FIRST_ROW}": "いいえ", f"E{FIRST_ROW}": "未対応", f"F{FIRST_ROW}": "更新する", f"G{FIRST_ROW}": cell}
+    body = _upload(as_head, checklist, _fill(_download(as_head, checklist), values))
+    assert "を取り込みました" in body, re.findall(r"<li>([^<]*)</li>", body)
+    answer = checklist.answers.order_by("item__order").first()
+    assert answer is not None and answer.target_date == dt.date(2027, 2, 26)

@@ -169,6 +169,11 @@ def test_the_status_command_prints_counts_per_status(
     call_command("training_status", "--municipality", "011002", "--as-of", "2026-10-15")
     out = capsys.readouterr().out
     assert "初任者研修" in out and "期限超過" in out
+    # The CLI reads its dates by the one reader too: 和暦 is the same day, and an unreadable one is refused.
+    call_command("training_status", "--municipality", "011002", "--as-of", "令和8年11月25日", "--json")
+    assert json.loads(capsys.readouterr().out) == payload
+    with pytest.raises(CommandError, match="--as-of: 日付として読めません"):
+        call_command("training_status", "--municipality", "011002", "--as-of", "11/25")
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="statistics are PostgreSQL's")

@@ -164,6 +164,7 @@ PAGE_IDS: dict[str, dict[str, Param]] = {
     "reviews:reopen": {"pk": "review"},
     "reports:section4": {"pk": "report"},
     "reports:section4_job": {"pk": "report"},
+    "reports:periodic": {"pk": "report"},
     "reports:oscal": {"pk": "report", "model": Lit("catalog")},
     "calendarfeed:revoke": {"pk": "calendar_token"},
     "api:revoke": {"pk": "api_token"},
@@ -200,6 +201,8 @@ PAGE_SCANS: dict[str, tuple[dict[str, Param], list[str]]] = {
     "findings:index": ({}, ["", "?status=open", "?status=closed"]),
     "selfcheck:index": ({}, [""]),
     "selfcheck:template_create": ({}, [""]),
+    "selfcheck:baseline": ({}, ["", "?fy=2025"]),
+    "selfcheck:baseline_create": ({}, [""]),
     "selfcheck:campaign_create": ({}, [""]),
     "audits:index": ({}, [""]),
     "audits:programme_new": ({}, [""]),
@@ -252,6 +255,10 @@ PAGE_SCANS: dict[str, tuple[dict[str, Param], list[str]]] = {
     "api:index": ({}, [""]),
     "api_docs": ({}, [""]),
     "calendarfeed:index": ({}, [""]),
+    # The 操作マニュアル: the same pages for every logged-in user of any municipality (no tenant data, like api_docs).
+    "manual:index": ({}, [""]),
+    "manual:chapter": ({"slug": Lit("selfcheck")}, [""]),
+    "manual:image": ({"name": Lit("dashboard.png")}, [""]),
 }
 
 # Not requested, with the reason.
@@ -260,7 +267,7 @@ NOT_APPLICABLE: dict[str, str] = {
     "healthz": "the load balancer's check: answers ok, no data, no log-in",
     "readyz": "the load balancer's check: answers ok / not ready, no data, no log-in",
     "logout": "logs the persona out (POST); shows no data",
-    "tenancy_import:example": "the example CSV files shipped with the app (README), the same for every tenant",
+    "tenancy_import:example": "the example CSV files shipped with the app (操作マニュアル), the same for every tenant",
     "api-v1:api-root": "django-ninja's root (its docs page is off; ours is api_docs): no operation",
     "api/^v1/(?P<rest>.*)$": "the API's catch-all: the JSON 404 for any URL under /api/v1/ that no operation answers",
     "api/^(?!tokens(/|$))(?P<rest>.*)$": "the JSON 404 for /api/ itself and any other version (/api/v2/…): no data",

@@ -198,6 +198,12 @@ def _b_ratings_and_reviews(b: Municipality, admin_b: User, today: dt.date) -> No
     assert item is not None, "the audits demo no longer leaves an audit in progress"
     upload = SimpleUploadedFile(f"{MARKER}-audit.txt", f"{MARKER} 監査証跡".encode(), content_type="text/plain")
     audit_services.evidence_add(item=item, upload=upload, by=admin_b)
+    from piaops.selfcheck import baseline
+    from piaops.selfcheck.models import Category
+
+    carried = baseline.current(b.pk, fy)
+    assert carried is not None, "the self-inspection demo no longer makes the 年度's 安全管理措置 baseline"
+    selfcheck_services.template_item_add(template=carried, text=f"{MARKER} 基準の項目", category=Category.PHYSICAL)
     submitted = Checklist.objects.filter(municipality=b, status=ChecklistStatus.SUBMITTED).order_by("pk").first()
     assert submitted is not None, "the self-inspection demo no longer leaves a submitted checklist"
     item_id = submitted.answers.order_by("pk").values_list("item_id", flat=True)[0]

@@ -96,6 +96,7 @@ B_SEES_ITS_MARKER = [
     "audittrail:index",
     "assessments:index",
     "selfcheck:index",
+    "selfcheck:baseline",
     "audits:index",
     "findings:index",
     "training:courses",

@@ -8,7 +8,8 @@ from piaops.areas.models import Area, Authorization, Card, DoorLogMapping, Visit
 from piaops.core.forms import ConfirmForm
 from piaops.lib.fields import GuardedFormCharField
 from piaops.lib.formtypes import ModelForm
-from piaops.tenancy.models import Municipality, OrgUnit, Person
+from piaops.lib.picklist import searchable
+from piaops.tenancy.models import Municipality, OrgUnit, Person, unit_label
 
 _DATE = forms.DateInput(attrs={"type": "date"})
 _TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -36,6 +37,8 @@ class AreaForm(TenantModelForm):
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, municipality=municipality, **kwargs)
         self.fields["managing_unit"].queryset = OrgUnit.objects.for_municipality(municipality).active()  # type: ignore[attr-defined]
+        searchable(self.fields["managing_unit"])
+        self.fields["managing_unit"].label_from_instance = unit_label  # type: ignore[attr-defined]
 
 
 class AuthorizationForm(TenantModelForm):
@@ -61,6 +64,7 @@ class VisitForm(TenantModelForm):
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, municipality=municipality, **kwargs)
         self.fields["escort"].queryset = Person.objects.for_municipality(municipality)  # type: ignore[attr-defined]
+        searchable(self.fields["escort"])
         for name in ("entered_at", "exited_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]  # type: ignore[attr-defined]
 

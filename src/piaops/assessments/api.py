@@ -64,6 +64,18 @@ class CommitmentOut(OutSchema):
     end_line: int
 
 
+class ReportFieldOut(OutSchema):
+    """A labelled field of Ⅰ 基本情報, Ⅱ ファイルの概要, 開示請求・問合せ or 評価実施手続 as the report states it."""
+
+    section: str = Field(description="章（Ⅰ・Ⅱ・Ⅴ・Ⅵ。様式により番号は異なります）")
+    group: str = Field(description="見出し（「1. 特定個人情報ファイルを取り扱う事務」「システム1」など）")
+    label: str = Field(description="項目（丸数字を除く）")
+    key: str = Field(description="piaops が読む項目の種類（subjects 対象人数、handlers 取扱者数など。ほかは空）")
+    value: str = Field(description="記載（選択式の項目は選ばれた選択肢）")
+    choices: list[str] = Field(description="選択式の項目の様式の選択肢")
+    line: int = Field(description="取込元の行")
+
+
 class ReportImportIn(GuardedSchema):
     """The report — its text (the markdown/HTML form or text taken from its PDF) or its file (PDF, XLSX, DOCX) in
     Base64 — and the works it assesses."""
@@ -220,6 +232,16 @@ def report_import(request: HttpRequest, payload: ReportImportIn) -> Status[Any]:
 @router.get("/reports/{report_id}", response=ReportOut, summary="評価書")
 def report(request: HttpRequest, report_id: int) -> AssessmentReport:
     return cast("AssessmentReport", access.get_or_404(request.user, _reports(request), pk=report_id))
+
+
+@router.get(
+    "/reports/{report_id}/fields",
+    response=list[ReportFieldOut],
+    summary="評価書の記載項目（基本情報・ファイルの概要・開示請求・評価実施手続）",
+)
+def fields(request: HttpRequest, report_id: int) -> Any:
+    found: AssessmentReport = access.get_or_404(request.user, _reports(request), pk=report_id)
+    return found.fields.order_by("order")
 
 
 @router.get("/reports/{report_id}/commitments", response=list[CommitmentOut], summary="評価書の約束（対策）")

@@ -13,9 +13,10 @@ from django.db import transaction
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from piaops.assessments.models import AssessmentReport, Commitment, Item, MeasureBlock, Section
+from piaops.assessments.models import AssessmentReport, Commitment, Item, MeasureBlock, ReportField, Section
 from piaops.assessments.parsed import (
     ParsedCommitment,
+    ParsedField,
     ParsedItem,
     ParsedMeasureBlock,
     ParsedReport,
@@ -107,6 +108,18 @@ def to_parsed(report: AssessmentReport) -> ParsedReport:
         form_version=report.form_version,
         tier=report.tier,
         published_on=report.published_on.isoformat() if report.published_on else "",
+        fields=[
+            ParsedField(
+                section=x.section,
+                group=x.group,
+                label=x.label,
+                value=x.value,
+                line=x.line,
+                key=x.key,
+                choices=list(x.choices),
+            )
+            for x in ReportField.objects.filter(report=report).order_by("order")
+        ],
     )
 
 
@@ -176,6 +189,19 @@ def export_json(report: AssessmentReport) -> dict[str, Any]:
         "sections": [
             {"number": s.number, "title": s.title, "items": items.get(s.pk, [])}
             for s in Section.objects.filter(report=report).order_by("order")
+        ],
+        # Ⅰ/Ⅱ/Ⅴ/Ⅵ as written (``key`` names the ones piaops reads; see ``AssessmentReport.profile``).
+        "fields": [
+            {
+                "section": x.section,
+                "group": x.group,
+                "label": x.label,
+                "key": x.key,
+                "value": x.value,
+                "choices": x.choices,
+                "line": x.line,
+            }
+            for x in ReportField.objects.filter(report=report).order_by("order")
         ],
     }
 

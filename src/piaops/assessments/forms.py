@@ -13,7 +13,8 @@ from piaops.assessments.vocab import CommitmentKind, Revision, Tier
 from piaops.lib import cadence as cadence_grammar
 from piaops.lib.fields import GuardedFormCharField
 from piaops.lib.formtypes import ModelMultipleChoiceField
-from piaops.tenancy.models import Municipality, OrgUnit, Work
+from piaops.lib.picklist import searchable
+from piaops.tenancy.models import Municipality, OrgUnit, Work, unit_label
 
 
 class UploadForm(forms.Form):
@@ -98,6 +99,8 @@ class CommitmentForm(forms.Form):
         owner = self.fields["owner_unit"]
         assert isinstance(owner, forms.ModelChoiceField)
         owner.queryset = OrgUnit.objects.for_municipality(municipality).filter(is_active=True)
+        owner.label_from_instance = unit_label  # type: ignore[method-assign,assignment]
+        searchable(owner)
         current = str(self.initial.get("cadence") or "")
         cadence = self.fields["cadence"]
         assert isinstance(cadence, forms.ChoiceField)

@@ -13,7 +13,15 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 
-from piaops.assessments.vocab import CLOCK_REVISIONS, CommitmentKind, Revision, SectionIVRating, Tier
+from piaops.assessments.profile import ReportProfile, profile_of
+from piaops.assessments.vocab import (
+    CLOCK_REVISIONS,
+    CommitmentKind,
+    FieldKey,
+    Revision,
+    SectionIVRating,
+    Tier,
+)
 from piaops.lib import cadence as cadence_grammar
 from piaops.lib.fields import GuardedCharField, GuardedTextField
 from piaops.lib.fiscal import add_years
@@ -98,6 +106,11 @@ class AssessmentReport(TenantOwned):
         anchor = anchors or first
         return anchor.published_on if anchor is not None else self.published_on
 
+    def profile(self) -> ReportProfile:
+        """Ⅰ/Ⅱ/Ⅴ/Ⅵ as typed values: 事務, システム, 対象人数 and 取扱者数 as しきい値 ``Band``s, 委託, 提供・移転,
+        開示請求・問合せ, しきい値判断・意見聴取・第三者点検 (:mod:`piaops.assessments.profile`)."""
+        return profile_of(self.fields.all())
+
     @property
     def next_full_reassessment_due(self) -> dt.date | None:
         """The last re-assessment's 公表日 + 5 years (特定個人情報保護評価に関する規則第15条: 5年を経過する前に再実施
@@ -167,6 +180,31 @@ class ReportChange(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.changed_on} {self.item[:40]}"
+
+
+class ReportField(TenantOwned):
+    """A labelled field of Ⅰ 基本情報, Ⅱ ファイルの概要 (しきい値判断項目), 開示請求・問合せ or 評価実施手続, as the
+    report states it (``parser.fields``). ``AssessmentReport.profile()`` reads them as typed values."""
+
+    report = models.ForeignKey(AssessmentReport, on_delete=models.CASCADE, related_name="fields")
+    section = GuardedCharField("章", max_length=20)
+    group = GuardedCharField("見出し", max_length=300, blank=True, default="")
+    label = GuardedCharField("項目", max_length=200)
+    key = models.CharField("種類", max_length=30, blank=True, default="", choices=FieldKey.choices)
+    value = GuardedTextField("記載", blank=True, default="")
+    choices = models.JSONField("選択肢", default=list, blank=True)
+    order = models.PositiveIntegerField(default=0)
+    line = models.PositiveIntegerField("行", default=0)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "評価書の記載項目"
+        verbose_name_plural = "評価書の記載項目"
+        ordering = ["report", "order"]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.value[:40]}"
 
 
 class Item(TenantOwned):

@@ -99,6 +99,21 @@ class ParsedChange:
 
 
 @dataclass
+class ParsedField:
+    """A labelled field of Ⅰ/Ⅱ/Ⅴ/Ⅵ (``parser.fields``): "事務の名称" → "住民基本台帳に関する事務"; a rated one
+    ("対象人数" → "30万人以上") keeps the 様式's choices."""
+
+    section: str  # the section's number as written ("Ⅰ", "Ⅱ", …)
+    # the heading or entry it stands under, as written ("1. 特定個人情報ファイルを取り扱う事務", "システム1")
+    group: str
+    label: str  # as written, without its circled number
+    value: str  # the text, or the selected choice of a rated field ("" when none was selected)
+    line: int
+    key: str = ""  # parser.fields.FIELD_KEYS key when piaops reads this field, else ""
+    choices: list[str] = field(default_factory=list)
+
+
+@dataclass
 class ParsedReport:
     title: str
     sections: list[ParsedSection]
@@ -111,6 +126,7 @@ class ParsedReport:
     published_on: str = ""  # ISO date when stated
     changes: list[ParsedChange] = field(default_factory=list)  # 変更箇所 rows
     approved_on: str = ""  # ISO date of the (特定)個人情報保護委員会's approval【行政機関等のみ】 when stated
+    fields: list[ParsedField] = field(default_factory=list)  # Ⅰ/Ⅱ/Ⅴ/Ⅵ labelled fields, in order
 
     def items(self) -> list[ParsedItem]:
         return [item for section in self.sections for item in section.items]

@@ -24,6 +24,7 @@ from piaops.assessments.models import (
     Item,
     MeasureBlock,
     ReportChange,
+    ReportField,
     ReportWork,
     Section,
 )
@@ -490,6 +491,23 @@ def report_save(
                     line=c.line,
                 )
                 for n, c in enumerate(parsed.changes)
+            ]
+        )
+        ReportField.objects.bulk_create(
+            [
+                ReportField(
+                    municipality=m,
+                    report=report,
+                    section=f.section[:20],
+                    group=f.group[:300],
+                    label=f.label[:200],
+                    key=f.key,
+                    value=f.value,
+                    choices=f.choices,
+                    order=n,
+                    line=f.line,
+                )
+                for n, f in enumerate(parsed.fields)
             ]
         )
         item_rows: list[Item] = []

@@ -28,7 +28,8 @@ from piaops.assessments.forms import (
     SplitForm,
     UploadForm,
 )
-from piaops.assessments.models import AssessmentReport, Commitment, Item
+from piaops.assessments.models import AssessmentReport, Commitment, Item, ReportField
+from piaops.assessments.profile import profile_of
 from piaops.assessments.vocab import CommitmentKind
 from piaops.lib import cadence as cadence_grammar
 from piaops.tenancy.access import (
@@ -82,6 +83,10 @@ def detail(request: HttpRequest, report: AssessmentReport) -> HttpResponse:
     by_section: dict[int, list[tuple[Item, list[Commitment]]]] = {}
     for item in items:
         by_section.setdefault(item.section_id, []).append((item, by_item.get(item.pk, [])))
+    fields = list(report.fields.order_by("order"))
+    by_number: dict[str, list[ReportField]] = {}
+    for f in fields:
+        by_number.setdefault(f.section, []).append(f)
     versions = list(scoped(request.user, AssessmentReport).filter(series=report.series).order_by("-version"))
     return render(
         request,
@@ -89,7 +94,8 @@ def detail(request: HttpRequest, report: AssessmentReport) -> HttpResponse:
         {
             "report": report,
             "works": list(report.works.all()),
-            "tree": [(s, by_section.get(s.pk, [])) for s in sections],
+            "profile": profile_of(fields),
+            "tree": [(s, by_section.get(s.pk, []), by_number.get(s.number, [])) for s in sections],
             "versions": versions,
             "commitment_count": len(commitments),
             "can_manage": _can_manage(request),

@@ -13,8 +13,9 @@ from piaops.audits.models import AuditType, ItemResult, ReportKind
 from piaops.core.forms import ConfirmForm
 from piaops.lib.fields import GuardedFormCharField, ReadDateField
 from piaops.lib.fiscal import FIRST_YEAR, LAST_YEAR, date_in_range
+from piaops.lib.picklist import searchable
 from piaops.tenancy.access import scoped
-from piaops.tenancy.models import OrgUnit, User, Work
+from piaops.tenancy.models import OrgUnit, User, Work, unit_label
 
 
 def _text(label: str, **kwargs: Any) -> GuardedFormCharField:
@@ -56,8 +57,11 @@ class AuditAddForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = scoped(user, OrgUnit)  # type: ignore[attr-defined]
+        searchable(self.fields["unit"])
+        self.fields["unit"].label_from_instance = unit_label  # type: ignore[attr-defined]
         self.fields["works"].queryset = scoped(user, Work)  # type: ignore[attr-defined]
         self.fields["auditors"].queryset = scoped(user, User)  # type: ignore[attr-defined]
+        searchable(self.fields["auditors"])
 
     def clean_planned_end(self) -> dt.date | None:
         end: dt.date | None = self.cleaned_data.get("planned_end")

@@ -351,32 +351,38 @@ _FIELDS_MATCH = """(
     AND (j.c->'after')::text = COALESCE(e.after::text, 'null')
     AND jsonb_typeof(j.c->'remote_addr') = 'string' AND j.c->>'remote_addr' = e.remote_addr
     AND jsonb_typeof(j.c->'prev_hash') = 'string' AND j.c->>'prev_hash' = e.prev_hash
+    AND (j.c ? 'proxy_addr') = (e.proxy_addr <> '')
+    AND jsonb_typeof(COALESCE(j.c->'proxy_addr', '""')) = 'string' AND COALESCE(j.c->>'proxy_addr', '') = e.proxy_addr
     AND j.c - ARRAY['seq', 'at', 'municipality', 'actor', 'actor_name', 'action', 'object_type', 'object_id',
-                    'object_repr', 'summary', 'before', 'after', 'remote_addr', 'prev_hash'] = '{}'::jsonb
-)"""
+                    'object_repr', 'summary', 'before', 'after', 'remote_addr', 'proxy_addr', 'prev_hash']
+        = '{}'::jsonb
+)"""  # proxy_addr is in the text only when set (``_entry_payload``): present exactly when the column is not empty.
 
 _VERIFY_SQL = f"""
-SELECT t.rn, t.seq, t.prev, t.prev_hash, t.fields_ok, t.hash_ok FROM (
-  SELECT row_number() OVER w AS rn, x.seq, x.prev_hash, COALESCE(lag(x.hash) OVER w, '{GENESIS}') AS prev,
-         x.fields_ok, x.hash_ok
-  FROM (
-    SELECT e.id, e.seq, e.prev_hash, e.hash,
-           COALESCE(e.canonical <> '' AND {_FIELDS_MATCH}, false) AS fields_ok, j.hashed = e.hash AS hash_ok
-    FROM audittrail_auditentry e
-    CROSS JOIN LATERAL (
-      SELECT encode(sha256(convert_to(e.canonical, 'UTF8')), 'hex') AS hashed,
-             CASE WHEN e.canonical <> '' THEN e.canonical::jsonb END AS c
+SELECT t.rn, t.seq, t.prev, t.prev_hash, t.fields_ok, t.hash_ok, t.hash, t.broken FROM (
+  SELECT y.*, (NOT y.fields_ok OR y.seq <> y.rn OR y.prev_hash <> y.prev OR NOT y.hash_ok) AS broken FROM (
+    SELECT row_number() OVER w AS rn, x.seq, x.prev_hash, x.hash, COALESCE(lag(x.hash) OVER w, '{GENESIS}') AS prev,
+           lead(x.seq) OVER w IS NULL AS last, x.fields_ok, x.hash_ok
+    FROM (
+      SELECT e.id, e.seq, e.prev_hash, e.hash,
+             COALESCE(e.canonical <> '' AND {_FIELDS_MATCH}, false) AS fields_ok, j.hashed = e.hash AS hash_ok
+      FROM audittrail_auditentry e
+      CROSS JOIN LATERAL (
+        SELECT encode(sha256(convert_to(e.canonical, 'UTF8')), 'hex') AS hashed,
+               CASE WHEN e.canonical <> '' THEN e.canonical::jsonb END AS c
+        OFFSET 0
+      ) j
+      WHERE {{chain}}
       OFFSET 0
-    ) j
-    WHERE {{chain}}
-    OFFSET 0
-  ) x
-  WINDOW w AS (ORDER BY x.seq, x.id)
+    ) x
+    WINDOW w AS (ORDER BY x.seq, x.id)
+  ) y
 ) t
-WHERE NOT t.fields_ok OR t.seq <> t.rn OR t.prev_hash <> t.prev OR NOT t.hash_ok
-ORDER BY t.rn LIMIT 1
+WHERE t.broken OR t.last
+ORDER BY t.broken DESC, t.rn LIMIT 1
 """  # OFFSET 0: the lateral row is computed once per entry (its text parsed once), not inlined per reference;
-# and the windows see only the narrow per-entry results (wide rows made them spill to disk).
+# and the windows see only the narrow per-entry results (wide rows made them spill to disk). One pass: the first
+# broken entry, or else the last one (the count and the last hash).
 
 
 def _first_break_in_database(municipality_id: int | None) -> VerifyResult | None:
@@ -393,17 +399,13 @@ def _first_break_in_database(municipality_id: int | None) -> VerifyResult | None
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(_VERIFY_SQL.replace("{chain}", chain), params)
             row = cursor.fetchone()
-            if row is None:  # every entry sound: the count and the last hash
-                cursor.execute(
-                    f"SELECT count(*), (SELECT e.hash FROM audittrail_auditentry e WHERE {chain} "
-                    f"ORDER BY e.seq DESC, e.id DESC LIMIT 1) FROM audittrail_auditentry e WHERE {chain}",
-                    params * 2,
-                )
-                n, last = cursor.fetchone()
-                return VerifyResult(True, n, municipality_id, last_hash=last or GENESIS)
     except DataError:  # a canonical text that is not JSON (tampered): Python names the broken entry
         return None
-    rn, seq, prev, prev_hash, fields_ok, hash_ok = row
+    if row is None:  # no entries
+        return VerifyResult(True, 0, municipality_id, last_hash=GENESIS)
+    rn, seq, prev, prev_hash, fields_ok, hash_ok, last_hash, is_broken = row
+    if not is_broken:  # every entry sound: this is the last one
+        return VerifyResult(True, rn, municipality_id, last_hash=last_hash)
     good = rn - 1  # entries before this one are sound
 
     def broken(at: int, reason: str) -> VerifyResult:

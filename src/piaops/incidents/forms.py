@@ -8,7 +8,8 @@ from piaops.incidents.models import Cause, Incident
 from piaops.incidents.services import UPDATABLE_FIELDS
 from piaops.lib.fields import GuardedFormCharField
 from piaops.lib.formtypes import ModelForm
-from piaops.tenancy.models import Municipality, OrgUnit, Work
+from piaops.lib.picklist import searchable
+from piaops.tenancy.models import Municipality, OrgUnit, Work, unit_label
 
 _DT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -30,6 +31,8 @@ class IncidentForm(ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["works"].queryset = Work.objects.for_municipality(municipality).filter(is_active=True)  # type: ignore[attr-defined]
         self.fields["reporting_unit"].queryset = OrgUnit.objects.for_municipality(municipality).active()  # type: ignore[attr-defined]
+        searchable(self.fields["reporting_unit"])
+        self.fields["reporting_unit"].label_from_instance = unit_label  # type: ignore[attr-defined]
         for name in ("occurred_at", "detected_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]  # type: ignore[attr-defined]
         if self.instance.pk:

@@ -73,6 +73,21 @@ def stacked_bar(title: str, segments: list[Segment], *, width: int = 560) -> Saf
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
 
+def text_width(text: str, size: int) -> float:
+    """A generous estimate of ``text``'s width in px at ``size``: full-width characters (漢字, かな) take the whole em,
+    others at most 0.62 em; fonts differ, so the estimate errs on the wide side."""
+    return sum(size if ord(c) > 0x2E7F or c in "（）" else size * 0.62 for c in text)
+
+
+def fit(text: str, size: int, room: float) -> str:
+    """``text`` cut (with …) to fit ``room`` px at ``size``: a label never runs out of its chart."""
+    if text_width(text, size) <= room:
+        return text
+    while text and text_width(text + "…", size) > room:
+        text = text[:-1]
+    return text + "…"
+
+
 @dataclass(frozen=True)
 class Bar:
     label: str
@@ -99,7 +114,8 @@ def rate_bars(title: str, bars: list[Bar], *, width: int = 560, label_width: int
         w = 0 if b.rate is None else plot * b.rate
         fill = PALETTE[0] if (b.rate or 0) >= 0.95 else PALETTE[2] if (b.rate or 0) >= 0.8 else PALETTE[3]
         body = (
-            f'<text x="{label_width - 6}" y="{y + 14}" font-size="12" text-anchor="end">{escape(b.label[:18])}</text>'
+            f'<text x="{label_width - 6}" y="{y + 14}" font-size="12" text-anchor="end">'
+            f"{escape(fit(b.label, 12, label_width - 8))}<title>{escape(b.label)}</title></text>"
             f'<rect x="{label_width}" y="{y}" width="{plot}" height="16" fill="none" stroke="#999" stroke-width="0.5"/>'
             f'<rect x="{label_width}" y="{y}" width="{w:.1f}" height="16" fill="{fill}"/>'
             f'<text x="{label_width + plot + 6}" y="{y + 14}" font-size="12">{pct}{escape(b.note)}</text>'

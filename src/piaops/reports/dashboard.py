@@ -27,7 +27,7 @@ from piaops.incidents.models import Incident
 from piaops.lib.fiscal import fiscal_year_end, fiscal_year_start
 from piaops.selfcheck.models import EDITABLE, Campaign, Checklist, ChecklistStatus
 from piaops.tenancy.access import Perm, has_perm_somewhere, is_municipality_wide, municipality_of, visible_units
-from piaops.tenancy.models import EmploymentType, Municipality, OrgUnit, Work, WorkUnit
+from piaops.tenancy.models import EmploymentType, Municipality, OrgUnit, Work, WorkUnit, unit_label
 from piaops.training.snapshot import snapshot
 from piaops.training.summary import Tally
 
@@ -168,7 +168,7 @@ def _findings(user: User, today: dt.date) -> list[Count_]:
 
 def _training(m: Municipality, as_of: dt.date, units: QuerySet[OrgUnit], wide: bool) -> TrainingPanel:
     """From the day's cached compliance snapshot (one query; computed once per day and per write)."""
-    unit_names = dict(units.values_list("pk", "name"))
+    unit_names = {u.pk: unit_label(u) for u in units.only("pk", "name", "code")}
     labels = dict(EmploymentType.choices)
     by_unit: dict[int | None, Tally] = {}
     by_emp: dict[str, Tally] = {}

@@ -267,6 +267,37 @@ def to_pdf(reports: list[PeriodicReport], *, fiscal_year: int) -> bytes:
     return render_pdf("reports/periodic_pdf.html", {"reports": reports, "fy": fiscal_year})
 
 
+FORMATS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+@dataclass(frozen=True)
+class File:
+    content: bytes
+    content_type: str
+    filename: str
+
+
+def export_report(pr: PeriodicReport, *, fmt: str) -> File:
+    """One report's 定期的な報告 as ``fmt`` (xlsx or pdf) for the web page, recorded in the audit trail (the actor
+    comes from the request context)."""
+    from piaops.audittrail.services import record_export
+
+    if fmt not in FORMATS:
+        raise ValueError(f"形式は {', '.join(FORMATS)} のいずれかです。")
+    content = to_xlsx([pr]) if fmt == "xlsx" else to_pdf([pr], fiscal_year=pr.fiscal_year)
+    record_export(
+        municipality_id=pr.report.municipality_id,
+        what="定期的な報告",
+        file_format=fmt,
+        rows=len(pr.rows),
+        criteria={"fiscal_year": pr.fiscal_year, "reports": [pr.report.pk]},
+    )
+    return File(content, FORMATS[fmt], f"periodic-{pr.report.pk}-{pr.fiscal_year}.{fmt}")
+
+
 @dataclass(frozen=True)
 class Files:
     xlsx: bytes

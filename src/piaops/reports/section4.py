@@ -107,6 +107,7 @@ class Scope:
     works: list[str]
     units: set[int] | None
     unit_names: list[str]
+    work_ids: frozenset[int] = frozenset()  # empty when the report names no work: then every work counts
 
     def describe(self) -> str:
         if self.units is None:
@@ -119,13 +120,14 @@ def report_scope(report: AssessmentReport) -> Scope:
     """The units that handle the report's works (work ↔ unit links), with every unit below them."""
     works = list(Work.objects.filter(report_works__report=report).order_by("name"))
     linked = list(OrgUnit.objects.filter(work_units__work__in=works, municipality_id=report.municipality_id).distinct())
+    work_ids = frozenset(w.pk for w in works)
     if not linked:
-        return Scope([w.name for w in works], None, [])
+        return Scope([w.name for w in works], None, [], work_ids)
     paths = Q()
     for unit in linked:
         paths |= Q(path__startswith=unit.path)
     units = set(OrgUnit.objects.filter(paths, municipality_id=report.municipality_id).values_list("pk", flat=True))
-    return Scope([w.name for w in works], units, [u.name for u in linked])
+    return Scope([w.name for w in works], units, [u.name for u in linked], work_ids)
 
 
 def _selfcheck_item(report: AssessmentReport, fy: int, today: dt.date, in_report: str, scope: Scope) -> RatedItem:
@@ -172,13 +174,23 @@ def _adopt(item: RatedItem, decision: SectionIVDecision | None) -> None:
 
 
 def _audit_item(report: AssessmentReport, fy: int, today: dt.date, in_report: str, scope: Scope) -> RatedItem:
-    s = audit_rating.suggest_rating(municipality=report.municipality, fiscal_year=fy, today=today)
+    """The audits and findings of the units in ``scope``, the coverage of the report's own works."""
+    s = audit_rating.suggest_rating(
+        municipality=report.municipality,
+        fiscal_year=fy,
+        today=today,
+        unit_ids=scope.units,
+        work_ids=scope.work_ids or None,
+    )
     item = RatedItem(AUDIT, "監査", s.label, _rule(audit_rating.suggest_rating), [], in_report=in_report)
+    n = s.numbers
+    pending = f"（ほかに未到来 {n['audits_not_yet_due']} 件）" if n["audits_not_yet_due"] else ""
     item.numbers = [
-        "対象：団体の監査計画（監査は個人番号利用事務のすべてを対象にする計画として評価します）",
+        scope.describe(),
+        f"対象の事務 {n['works']} 件、監査 {n['audits']} 件{pending}、指摘事項 {n['findings']} 件",
         *(f"{'○' if c.ok else '×'} {c.label}：{c.detail}" for c in [*s.sufficient, *s.special]),
     ]
-    if not s.numbers.get("audits"):
+    if not n["audits"] and not n["audits_not_yet_due"]:
         item.missing = ["監査計画・監査の記録"]
     _adopt(item, _latest(AuditRatingDecision.objects.filter(municipality_id=report.municipality_id, fiscal_year=fy)))
     return item

@@ -143,3 +143,44 @@ def oscal(request: HttpRequest, report: AssessmentReport, model: str) -> HttpRes
     response = HttpResponse(file.content, content_type=file.content_type)
     response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
     return response
+
+
+@tenant_object(AssessmentReport, perm=Perm.REPORTS_VIEW, select=("municipality",))
+def periodic(request: HttpRequest, report: AssessmentReport) -> HttpResponse:
+    """The 定期的な報告 of one report and the 年度 (``?fy=``): each measure written in the report in its order, the
+    status carried out, the evidence and the gaps; ``?format=xlsx|pdf`` downloads it (recorded). Municipality-wide
+    roles only, as the Section Ⅳ page."""
+    from piaops.reports import periodic as periodic_mod
+
+    _require_wide(request)
+    today = timezone.localdate()
+    current = fiscal_year(today)
+    fy = _fy(request, current)
+    pr = periodic_mod.build(report, fiscal_year=fy, today=today)
+    fmt = request.GET.get("format", "")
+    if fmt in periodic_mod.FORMATS:
+        file = periodic_mod.export_report(pr, fmt=fmt)
+        response = HttpResponse(file.content, content_type=file.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+        return response
+    statuses = [
+        (status, sum(1 for r in pr.rows if r.status == status))
+        for status in (
+            periodic_mod.DONE_STATUS,
+            periodic_mod.GAP_STATUS,
+            periodic_mod.NA_STATUS,
+            periodic_mod.NO_RECORD,
+        )
+    ]
+    return render(
+        request,
+        "reports/periodic.html",
+        {
+            "pr": pr,
+            "fy": fy,
+            "years": list(range(current, current - 6, -1)),
+            "statuses": statuses,
+            "gaps": [r for r in pr.rows if r.gaps],
+            "formats": list(periodic_mod.FORMATS),
+        },
+    )

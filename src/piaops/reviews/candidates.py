@@ -6,7 +6,11 @@ the review's 年度:
 - 委託先・契約: contracts on one of the report's works that started or ended in the window, or were edited (an update
   in the audit trail); 再委託 approved or recorded in the window, or edited;
 - ISMAP: a cloud service of a party of the report (its commitments' parties and its contractors), or of no recorded
-  party (it may serve any report), removed from the ISMAP list in the window;
+  party (it may serve any report), removed from the ISMAP list in the window; one of a party of the report
+  registered on the list (ISMAP or ISMAP-LIU 登録日) in the window;
+- システム・事務: a cloud service (the system it serves named in ``used_by``) of a party of the report registered in
+  piaops in the window; a unit added to or removed from the units that carry out one of the report's works (Ⅱ-3⑦
+  使用部署, an item marked ※ in 様式4), and one of the report's works abolished (評価書名に【終了】);
 - しきい値: the recorded 対象人数 / 取扱者数 in another band than the previous review's, and the recomputed
   しきい値判断 (``thresholds.required``) above the report's tier;
 - 重大事故: an incident on one of the report's works that must be reported to the PPC (規則第2条; piaops treats a
@@ -32,6 +36,7 @@ from piaops.lib.fiscal import add_years, fiscal_year, fiscal_year_end
 from piaops.reviews import thresholds
 from piaops.reviews.models import CandidateKind, Review
 from piaops.selfcheck.models import DONE, Answer, AnswerValue
+from piaops.tenancy.models import OrgUnit, Work, WorkUnit
 
 
 @dataclass(frozen=True)
@@ -161,16 +166,31 @@ def contract_drafts(review: Review) -> list[Draft]:
 
 
 def ismap_drafts(review: Review) -> list[Draft]:
-    party_ids = {c.party_id for c in _contracts(review)} | set(
-        review.report.commitments.exclude(party=None).values_list("party_id", flat=True)
-    )
+    party_ids = _report_parties(review)
     removed = CloudService.objects.filter(
         Q(party_id__in=party_ids) | Q(party__isnull=True),
         municipality_id=review.municipality_id,
         delisted_on__gte=review.since,
         delisted_on__lte=window_end(review),
     )
-    return [
+    registered = CloudService.objects.filter(
+        municipality_id=review.municipality_id,
+        party_id__in=party_ids,
+        registered_on__gte=review.since,
+        registered_on__lte=window_end(review),
+    )
+    added = [
+        Draft(
+            CandidateKind.ISMAP_ADDED,
+            f"cloud:{s.pk}:listed",
+            f"ISMAPリストへの登録：{s}",
+            f"{s.get_program_display()} 登録番号 {s.registration_number or '（なし）'}（{s.registered_on:%Y-%m-%d}）。"
+            f"利用するシステム：{s.used_by or '（未記入）'}",
+            s.registered_on,
+        )
+        for s in registered
+    ]
+    return added + [
         Draft(
             CandidateKind.ISMAP_REMOVED,
             f"cloud:{s.pk}:delisted",
@@ -181,6 +201,93 @@ def ismap_drafts(review: Review) -> list[Draft]:
         )
         for s in removed
     ]
+
+
+def _entries(review: Review, model: type[models.Model], action: str) -> list[AuditEntry]:
+    """The audit entries of ``action`` on ``model`` rows of the review's municipality within its window."""
+    return list(
+        AuditEntry.objects.filter(
+            municipality_id=review.municipality_id,
+            object_type=model._meta.label,
+            action=action,
+            at__gte=_start(review.since),
+            at__lt=_start(window_end(review) + dt.timedelta(days=1)),
+        ).order_by("seq")
+    )
+
+
+def _report_parties(review: Review) -> set[int]:
+    return {c.party_id for c in _contracts(review)} | set(
+        review.report.commitments.exclude(party=None).values_list("party_id", flat=True)
+    )
+
+
+def system_drafts(review: Review) -> list[Draft]:
+    """Cloud services of the report's parties first recorded in the window: a system (or its platform) the report
+    may not describe yet (Ⅰ-2 使用するシステム, Ⅱ-6 保管場所)."""
+    created = {int(e.object_id): e.at for e in _entries(review, CloudService, Action.CREATE) if e.object_id.isdigit()}
+    services = CloudService.objects.filter(
+        municipality_id=review.municipality_id, pk__in=list(created), party_id__in=_report_parties(review)
+    )
+    return [
+        Draft(
+            CandidateKind.SYSTEM_ADDED,
+            f"cloud:{s.pk}:added",
+            f"システム（クラウドサービス）の追加：{s}",
+            f"利用するシステム：{s.used_by or '（未記入）'}。{s.get_program_display()} 登録番号 "
+            f"{s.registration_number or '（なし）'}。piaopsへの登録 {timezone.localdate(created[s.pk]):%Y-%m-%d}",
+            timezone.localdate(created[s.pk]),
+        )
+        for s in services.order_by("pk")
+    ]
+
+
+def work_drafts(review: Review) -> list[Draft]:
+    """Units added to or removed from the report's works (使用部署), and the report's works abolished, in the window.
+    A unit added and removed again inside the window gives both candidates: the file was handled there meanwhile."""
+    work_ids = set(_work_ids(review))
+    works = {w.pk: w for w in Work.objects.filter(pk__in=work_ids)}
+    drafts: list[Draft] = []
+    rows: list[tuple[AuditEntry, dict[str, object]]] = [
+        (e, e.after or {}) for e in _entries(review, WorkUnit, Action.CREATE)
+    ] + [(e, e.before or {}) for e in _entries(review, WorkUnit, Action.DELETE)]
+    unit_ids = {int(str(data.get("unit_id"))) for _, data in rows if str(data.get("unit_id", "")).isdigit()}
+    units = {u.pk: u for u in OrgUnit.objects.filter(municipality_id=review.municipality_id, pk__in=unit_ids)}
+    for entry, data in sorted(rows, key=lambda r: r[0].seq):
+        work_id, unit_id = data.get("work_id"), data.get("unit_id")
+        if not isinstance(work_id, int) or work_id not in work_ids or not isinstance(unit_id, int):
+            continue
+        unit = units.get(unit_id)
+        who = unit.name if unit else f"組織ID {unit_id}"
+        work = works[work_id]
+        added = entry.action == Action.CREATE
+        drafts.append(
+            Draft(
+                CandidateKind.WORK_UNIT_ADDED if added else CandidateKind.WORK_UNIT_REMOVED,
+                f"workunit:{work.pk}:{unit_id}:{'added' if added else 'removed'}:{entry.seq}",
+                f"事務を担当する組織の{'追加' if added else '削除'}：{work.name} — {who}",
+                "評価書 Ⅱ-3⑦ 使用部署（重要な変更の対象となる項目）の記載と照らしてください。"
+                f" 記録日 {timezone.localdate(entry.at):%Y-%m-%d}",
+                timezone.localdate(entry.at),
+            )
+        )
+    for entry in _entries(review, Work, Action.UPDATE):
+        if (
+            entry.object_id.isdigit()
+            and int(entry.object_id) in work_ids
+            and (entry.after or {}).get("is_active") is False
+        ):
+            work = works[int(entry.object_id)]
+            drafts.append(
+                Draft(
+                    CandidateKind.WORK_ENDED,
+                    f"work:{work.pk}:ended",
+                    f"事務の廃止：{work.name}",
+                    "事務を終了した評価書は、評価書名に【○年○月○日 終了】を付して3年間公表します（記載要領）。",
+                    timezone.localdate(entry.at),
+                )
+            )
+    return drafts
 
 
 def reportable_incidents(review: Review, start: dt.date, end: dt.date) -> list[Incident]:
@@ -317,7 +424,15 @@ def commitment_drafts(review: Review) -> list[Draft]:
     return drafts
 
 
-RULES = (contract_drafts, ismap_drafts, threshold_drafts, incident_drafts, commitment_drafts)
+RULES = (
+    contract_drafts,
+    ismap_drafts,
+    system_drafts,
+    work_drafts,
+    threshold_drafts,
+    incident_drafts,
+    commitment_drafts,
+)
 
 
 def compute(review: Review) -> list[Draft]:

@@ -3,7 +3,7 @@ meanwhile (a conflict). Used by the checklist views and the workbook upload (``x
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +13,7 @@ from piaops.audittrail.services import last_change
 from piaops.core.forms import ReopenForm
 from piaops.lib.versioning import ConflictError
 from piaops.selfcheck import services
+from piaops.selfcheck.errors import Problem
 from piaops.selfcheck.forms import AnswersForm, Typed, UploadForm
 from piaops.selfcheck.models import (
     AnswerValue,
@@ -53,8 +54,8 @@ def checklist_context(checklist: Checklist, user: User) -> dict[str, Any]:
     for s in submissions:
         for rc in s.comments.all():
             rc.number = numbers.get(rc.item_id)
-    if returned:
-        last_returned = max(returned, key=lambda s: s.round)
+    last_returned = max(returned, key=lambda s: s.round) if returned else None
+    if last_returned is not None:
         comments = {rc.item_id: rc.comment for rc in last_returned.comments.all()}
     unit = checklist.unit
     open_ = checklist.is_editable and checklist.campaign.status == CampaignStatus.LAUNCHED
@@ -76,6 +77,13 @@ def checklist_context(checklist: Checklist, user: User) -> dict[str, Any]:
             for a in answers
         ],
         "submissions": submissions,
+        # A returned checklist opens with the reviewer's word (issue 19 §2): the note and each item's comment, in the
+        # items' order, each linking to its row.
+        "last_return": last_returned if checklist.status == ChecklistStatus.RETURNED else None,
+        "return_comments": sorted(
+            (rc for rc in last_returned.comments.all() if rc.comment) if last_returned else [],
+            key=lambda rc: (rc.number is None, rc.number or 0),
+        ),
         "numbers": numbers,
         "events": checklist.events.select_related("by"),
         "can_answer": open_ and has_perm(user, Perm.SELFCHECK_ANSWER, unit=unit),
@@ -111,17 +119,45 @@ def _stored(checklist: Checklist) -> Checklist:
 
 
 def rerender(
-    request: HttpRequest, checklist: Checklist, user: User, form: AnswersForm, version: int | None
+    request: HttpRequest,
+    checklist: Checklist,
+    user: User,
+    form: AnswersForm,
+    version: int | None,
+    *,
+    problems: Sequence[Problem] = (),
 ) -> HttpResponse:
     """Show the page again (as stored now) with what the user typed (nothing of it is lost), the form carrying
-    ``version`` so that a change someone made meanwhile is still noticed on the next save."""
+    ``version`` so that a change someone made meanwhile is still noticed on the next save; ``problems`` head the
+    form as its error summary, each item's linked to that item's comment field, which names its error text."""
     ctx = checklist_context(_stored(checklist), user)
     if version is not None:
         ctx["form_version"] = version
+    by_number = {f"項目{row['number']}": row for row in ctx["rows"]}
+    ctx["problems"] = []
+    for p in problems:
+        row = by_number.get(p.where)
+        href = ""
+        if row is not None:
+            letter = _field_of(p.message)
+            row.setdefault("problems", []).append(p.message)
+            row.setdefault("invalid", set()).add(letter)
+            href = f"#{letter}{row['item'].pk}"
+        ctx["problems"].append({"text": str(p), "href": href})
     for row in ctx["rows"]:
         if (typed := form.typed(row["item"].pk)) is not None:
             _show(row, typed)
     return render(request, "selfcheck/checklist_detail.html", ctx, status=400)
+
+
+def _field_of(message: str) -> str:
+    """The answer field a problem is about (its id's letter): 改善予定日 (d), 改善計画 (p), else the comment (c),
+    which sits beside the choice."""
+    if "改善予定日" in message:
+        return "d"
+    if "改善計画" in message:
+        return "p"
+    return "c"
 
 
 def conflict_page(

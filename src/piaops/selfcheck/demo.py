@@ -14,7 +14,7 @@ from piaops.assessments.models import AssessmentReport
 from piaops.findings import services as findings
 from piaops.findings.models import Finding, Source
 from piaops.lib.fiscal import add_office_days, fiscal_year, next_office_day, wareki_fiscal_year
-from piaops.selfcheck import services
+from piaops.selfcheck import baseline, services
 from piaops.selfcheck.models import AnswerValue, Campaign, Checklist, ChecklistTemplate
 from piaops.tenancy.models import Municipality, OrgUnit
 
@@ -39,22 +39,20 @@ def build(*, municipality: Municipality, people: int, today: dt.date, years: int
     if not units:
         return
     _history(municipality, report, units, range(fy - years, fy))
-    # Two templates on one checklist: the report's own commitments, and the general safeguards kept apart so
-    # that other reports' campaigns can use them too.
+    # Two templates on one checklist: the report's own commitments, and the 年度's 安全管理措置 baseline every
+    # checklist carries (attached by campaign_create).
     template = services.template_create(
         municipality=municipality,
         title=f"{wareki_fiscal_year(fy)} 個人番号利用事務 自己点検票",
         report=report,
         include_general=False,
     )
-    general = services.template_create(
-        municipality=municipality, title="一般的な安全管理措置 点検票", code="general", include_general=True
-    )
+    general = baseline.ensure(municipality=municipality, fiscal_year=fy)
     campaign = services.campaign_create(
         municipality=municipality,
         fiscal_year=fy,
         title="特定個人情報の取扱いに関する自己点検",
-        templates=[template, general],
+        templates=[template],
         deadline=add_office_days(today, 10),
         instructions="各所属で自己点検票に回答し、所属長の確認のうえ提出してください。"
         "「いいえ」の項目は改善計画と改善予定日を記入してください。",
@@ -69,11 +67,11 @@ def build(*, municipality: Municipality, people: int, today: dt.date, years: int
     _second_campaign(general=general, units=units[:3], rng=rng, today=today)
 
 
-SECOND_TITLE = "一般的な安全管理措置の追加点検"
+SECOND_TITLE = "安全管理措置の追加点検"
 
 
 def _second_campaign(*, general: ChecklistTemplate, units: list[OrgUnit], rng: random.Random, today: dt.date) -> None:
-    """A second campaign of the same 年度 (a later deadline, the general safeguards only): Section Ⅳ counts every
+    """A second campaign of the same 年度 (a later deadline, the 安全管理措置 baseline only): Section Ⅳ counts every
     campaign of the 年度, and its units that have not reached the deadline show as 未到来."""
     if not units:
         return
@@ -83,7 +81,7 @@ def _second_campaign(*, general: ChecklistTemplate, units: list[OrgUnit], rng: r
         title=SECOND_TITLE,
         templates=[general],
         deadline=add_office_days(today, 20),
-        instructions="情報システムを利用する所属は、一般的な安全管理措置を追加で点検してください。",
+        instructions="情報システムを利用する所属は、安全管理措置の基準の項目を追加で点検してください。",
         units=units,
     )
     services.campaign_launch(campaign=campaign)
@@ -102,8 +100,9 @@ def _history(municipality: Municipality, report: AssessmentReport, units: list[O
                 municipality=municipality,
                 title=f"{wareki_fiscal_year(fy)} 個人番号利用事務 自己点検票",
                 report=report,
-                include_general=True,
+                include_general=False,
             )
+            baseline.ensure(municipality=municipality, fiscal_year=fy)  # the copies carry the next 年度's
             campaign = services.campaign_create(
                 municipality=municipality,
                 fiscal_year=fy,

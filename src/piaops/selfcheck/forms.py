@@ -9,10 +9,11 @@ from piaops.assessments.models import AssessmentReport
 from piaops.assessments.vocab import SectionIVRating
 from piaops.lib.dates import DateReadError, read_date
 from piaops.lib.fields import GuardedFormCharField
+from piaops.lib.picklist import searchable
 from piaops.selfcheck.errors import Problem
 from piaops.selfcheck.models import Answer, Category, ChecklistTemplate
 from piaops.selfcheck.services import AnswerInput
-from piaops.tenancy.models import Municipality, OrgUnit
+from piaops.tenancy.models import Municipality, OrgUnit, unit_label
 
 
 class TemplateForm(forms.Form):
@@ -179,6 +180,8 @@ class TargetsForm(forms.Form):
     def __init__(self, *args: Any, municipality_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = OrgUnit.objects.filter(municipality_id=municipality_id)  # type: ignore[attr-defined]
+        searchable(self.fields["unit"])
+        self.fields["unit"].label_from_instance = unit_label  # type: ignore[attr-defined]
 
 
 class EvidenceForm(forms.Form):
@@ -192,3 +195,9 @@ class EvidenceForm(forms.Form):
     def __init__(self, *args: Any, answers: QuerySet[Answer], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["answer"].queryset = answers  # type: ignore[attr-defined]
+
+
+class BaselineForm(forms.Form):
+    """Create the 安全管理措置 baseline of a 年度 (from the previous 年度's, else the standard items)."""
+
+    fiscal_year = forms.IntegerField(label="年度", min_value=2014, max_value=2200)

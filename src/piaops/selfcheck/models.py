@@ -26,6 +26,9 @@ from piaops.tenancy.models import OrgUnit, TenantOwned, TenantQuerySet, Transiti
 
 class Category(models.TextChoices):
     REPORT = "report", "評価書の記載事項"
+    # The sections of the PPC's 安全管理措置 for 行政機関等 (the baseline, piaops.selfcheck.baseline), in its order.
+    POLICY = "policy", "基本方針の策定"
+    RULES = "rules", "取扱規程等の策定"
     ORGANIZATIONAL = "organizational", "組織的安全管理措置"
     HUMAN = "human", "人的安全管理措置"
     PHYSICAL = "physical", "物理的安全管理措置"
@@ -55,6 +58,9 @@ class ChecklistTemplate(TenantOwned):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="successors", verbose_name="前の版"
     )
     locked_at = models.DateTimeField("使用開始日時（以後変更不可）", null=True, blank=True)
+    # Set on the 安全管理措置の基準 of a 年度 (every version of code ``baseline-<年度>``): every campaign of that 年度
+    # carries its newest version (piaops.selfcheck.baseline).
+    baseline_year = models.PositiveSmallIntegerField("安全管理措置の基準の年度", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()

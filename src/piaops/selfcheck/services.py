@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from piaops.assessments.models import AssessmentReport, Commitment
 from piaops.assessments.questions import as_question
+from piaops.assessments.services import PartyResolver
 from piaops.assessments.vocab import CommitmentKind
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record, record_create, record_delete, record_update, snapshot
@@ -29,6 +30,7 @@ from piaops.findings.services import finding_create, followup_plan
 from piaops.lib.fiscal import fiscal_year, is_office_day, next_office_day
 from piaops.lib.mynumber import contains_my_number
 from piaops.lib.versioning import claim_version
+from piaops.selfcheck import baseline
 from piaops.selfcheck.errors import ChecklistInvalid, Problem, SubmissionRefused
 from piaops.selfcheck.general import GENERAL_ITEMS
 from piaops.selfcheck.models import (
@@ -114,19 +116,29 @@ def template_create(
 
 
 def _items_from_report(template: ChecklistTemplate, report: AssessmentReport) -> list[TemplateItem]:
+    resolver = PartyResolver(report.municipality)
+
+    def named(c: Commitment) -> str:
+        """The party the question names: one the report names that is not registered (so not filtered out as
+        another party's) and is not the municipality itself (「【中間サーバー・プラットフォーム】…しているか。」)."""
+        if c.party_id is not None or not c.party_name:
+            return ""
+        kind = resolver.kind_of(name=c.party_name, label=c.block.party_label if c.block else "")
+        return "" if kind == Party.Kind.MUNICIPALITY else c.party_name
+
     return [
         TemplateItem(
             municipality_id=template.municipality_id,
             template=template,
             category=Category.REPORT,
             # Asked as the question a unit answers (「…を実施しているか。」); the admin may reword any item.
-            text=as_question(c.text),
+            text=as_question(c.text, party=named(c)),
             guidance=f"評価書 {c.item.number_path} {c.item.title}".strip(),
             commitment=c,
             change=c.change if report.previous_id else "",  # marks only mean something on a revision
         )
         for c in Commitment.objects.filter(pk__in=[c.pk for c in checkable_commitments(report)])
-        .select_related("item")
+        .select_related("item", "block")
         .order_by("order", "id")
     ]
 
@@ -142,6 +154,7 @@ def _clone(template: ChecklistTemplate, *, report: AssessmentReport | None = Non
         title=template.title,
         report=report or template.report,
         previous=template,
+        baseline_year=template.baseline_year,
     )
     old_items = list(template.items.order_by("order", "id"))
     if report is not None:
@@ -318,13 +331,14 @@ def campaign_create(
                 for n, t in enumerate(chosen)
             ]
         )
+        baseline.attach(campaign)  # every checklist carries the 年度's 安全管理措置 baseline, when it has one
         if units is None:
             report = next((t.report for t in chosen if t.report is not None), None)
             units = default_target_units(municipality=municipality, on=timezone.localdate(), report=report)
         CampaignTarget.objects.bulk_create(
             [CampaignTarget(municipality=municipality, campaign=campaign, unit=u) for u in units]
         )
-        names = "・".join(str(t) for t in chosen)
+        names = "・".join(str(t) for t in campaign.template_list())
         record_create(
             campaign,
             municipality_id=municipality.pk,
@@ -362,6 +376,14 @@ def campaign_launch(*, campaign: Campaign, by: User | None = None) -> int:
         raise ValidationError("この自己点検はすでに開始しています。")
     now = timezone.now()
     with transaction.atomic():
+        if baseline.attach(campaign):  # the 年度's baseline made or edited into a new version since the creation
+            record(
+                action=Action.UPDATE,
+                municipality_id=campaign.municipality_id,
+                obj=campaign,
+                summary="安全管理措置の基準（最新の版）を付加",
+                after={"templates": [t.pk for t in campaign.template_list()]},
+            )
         templates = campaign.template_list()
         template_ids = [t.pk for t in templates]
         for template in (campaign.template, *templates):
@@ -450,7 +472,11 @@ def campaign_copy_to_next_year(*, campaign: Campaign, by: User | None = None) ->
     from piaops.lib.fiscal import add_years
 
     with transaction.atomic():
-        templates = [_next_year_template(t) for t in campaign.template_list()]
+        used = campaign.template_list()
+        templates = [_next_year_template(t) for t in used if t.baseline_year is None]
+        if any(t.baseline_year is not None for t in used):  # the next 年度's baseline, not this one's
+            nxt = baseline.ensure(municipality=campaign.municipality, fiscal_year=campaign.fiscal_year + 1, by=by)
+            templates = templates or [nxt]
         new = campaign_create(
             municipality=campaign.municipality,
             fiscal_year=campaign.fiscal_year + 1,

@@ -1,10 +1,12 @@
 from django.urls import URLPattern, URLResolver, path
 
-from piaops.selfcheck import views, xlsx_views
+from piaops.selfcheck import baseline_views, views, xlsx_views
 
 app_name = "selfcheck"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.index, name="index"),
+    path("baseline/", baseline_views.index, name="baseline"),
+    path("baseline/create/", baseline_views.create, name="baseline_create"),
     path("templates/new/", views.template_create, name="template_create"),
     path("templates/<int:pk>/", views.template_detail, name="template"),
     path("templates/<int:pk>/items/", views.template_item_add, name="template_item_add"),

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST
 from piaops.assessments.vocab import SectionIVRating
 from piaops.core.forms import ReopenForm, confirmation_error
 from piaops.lib.versioning import ConflictError
-from piaops.selfcheck import results, services
+from piaops.selfcheck import baseline, results, services
 from piaops.selfcheck.checklist_page import SELECT, answers_form, checklist_context, conflict_page, rerender
-from piaops.selfcheck.errors import ChecklistInvalid, Problem, SubmissionRefused
+from piaops.selfcheck.errors import ChecklistInvalid, SubmissionRefused
 from piaops.selfcheck.evidence import evidence_add
 from piaops.selfcheck.forms import (
     CampaignForm,
@@ -55,11 +55,6 @@ from piaops.tenancy.models import OrgUnit, User
 
 def _u(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _errors(request: HttpRequest, problems: list[Problem]) -> None:
-    for p in problems:
-        messages.error(request, str(p))
 
 
 def _validation(request: HttpRequest, exc: ValidationError) -> None:
@@ -201,6 +196,8 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
+            # Every unit's checklist carries the 年度's 安全管理措置 baseline: made here when the 年度 has none yet.
+            baseline.ensure(municipality=municipality_of(user), fiscal_year=form.cleaned_data["fiscal_year"], by=user)
             campaign = services.campaign_create(municipality=municipality_of(user), by=user, **form.cleaned_data)
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
@@ -359,15 +356,13 @@ def _save(request: HttpRequest, checklist: Checklist, user: User, *, note: str =
     form.is_valid()  # every field is optional: what it cannot read are the problems
     version = form.version_loaded
     if problems := form.problems():
-        _errors(request, problems)
-        return rerender(request, checklist, user, form, version)
+        return rerender(request, checklist, user, form, version, problems=problems)
     try:
         services.checklist_save_answers(checklist=checklist, answers=form.answers(), by=user, expected_version=version)
     except ConflictError as exc:
         return conflict_page(request, checklist, user, exc, form=form)
     except ChecklistInvalid as exc:
-        _errors(request, exc.problems)
-        return rerender(request, checklist, user, form, version)
+        return rerender(request, checklist, user, form, version, problems=exc.problems)
     if note:
         messages.error(request, f"下書きを保存しましたが、提出していません。{note}")
     else:
@@ -387,8 +382,7 @@ def checklist_submit(request: HttpRequest, checklist: Checklist) -> HttpResponse
     form.is_valid()
     version = form.version_loaded
     if problems := form.problems():
-        _errors(request, problems)
-        return rerender(request, checklist, user, form, version)
+        return rerender(request, checklist, user, form, version, problems=problems)
     try:
         services.checklist_save_and_submit(
             checklist=checklist, answers=form.answers(), by=user, expected_version=version
@@ -396,11 +390,9 @@ def checklist_submit(request: HttpRequest, checklist: Checklist) -> HttpResponse
     except ConflictError as exc:
         return conflict_page(request, checklist, user, exc, form=form)
     except SubmissionRefused as exc:  # the answers were saved: the form now carries the saved version
-        _errors(request, exc.problems)
-        return rerender(request, checklist, user, form, checklist.version)
+        return rerender(request, checklist, user, form, checklist.version, problems=exc.problems)
     except ChecklistInvalid as exc:
-        _errors(request, exc.problems)
-        return rerender(request, checklist, user, form, version)
+        return rerender(request, checklist, user, form, version, problems=exc.problems)
     messages.success(request, "提出しました。番号制度総括部門の確認をお待ちください。")
     return redirect("selfcheck:checklist", pk=checklist.pk)
 

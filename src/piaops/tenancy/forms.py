@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 
 from piaops.lib.fields import GuardedFormCharField
 from piaops.lib.formtypes import ModelChoiceField, ModelForm, ModelMultipleChoiceField
+from piaops.lib.picklist import searchable
 from piaops.tenancy import services
 from piaops.tenancy.models import (
     Assignment,
@@ -24,6 +25,7 @@ from piaops.tenancy.models import (
     RoleGrant,
     User,
     Work,
+    unit_label,
 )
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -39,15 +41,24 @@ def attach_errors(form: forms.BaseForm, error: ValidationError) -> None:
 
 
 class UnitChoiceField(ModelChoiceField):
-    """Units shown with their place in the tree, so that two 庶務係 can be told apart."""
+    """Units shown with their place in the tree, so that two 庶務係 can be told apart; the list is searchable."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        searchable(self)
 
     def label_from_instance(self, obj: OrgUnit) -> str:
-        return f"{'　' * obj.depth}{obj.name}（{obj.code}）"
+        return f"{'　' * obj.depth}{unit_label(obj)}"
 
 
 class UnitMultipleChoiceField(ModelMultipleChoiceField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if isinstance(self.widget, forms.SelectMultiple):  # a list of checkboxes is searched with the page's find
+            searchable(self)
+
     def label_from_instance(self, obj: OrgUnit) -> str:
-        return f"{'　' * obj.depth}{obj.name}（{obj.code}）"
+        return f"{'　' * obj.depth}{unit_label(obj)}"
 
 
 def _units(municipality: Municipality) -> Any:
@@ -224,6 +235,7 @@ class UserCreateForm(ModelForm):
         super().__init__(*args, **kwargs)
         self.municipality = municipality
         self.fields["person"].queryset = Person.objects.for_municipality(municipality)  # type: ignore[attr-defined]
+        searchable(self.fields["person"])
         self.fields["person"].help_text = "この利用者に対応する職員等（任意）"
 
     def clean(self) -> dict[str, Any]:
@@ -253,6 +265,7 @@ class UserEditForm(ModelForm):
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = Person.objects.for_municipality(municipality)  # type: ignore[attr-defined]
+        searchable(self.fields["person"])
 
 
 class RoleGrantForm(ModelForm):

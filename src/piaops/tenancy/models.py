@@ -150,6 +150,12 @@ class OrgUnit(TenantOwned):
     def __str__(self) -> str:
         return str(self.name)
 
+    @property
+    def label(self) -> str:
+        """The unit as every list and pick list names it: its name with its code, so that two units of one name
+        (市民税課 of two 市税事務所) are told apart; the code is unique in the municipality (issue 19 §2)."""
+        return unit_label(self)
+
     def ancestor_ids(self) -> list[int]:
         return [int(p) for p in self.path.strip("/").split("/") if p]
 
@@ -426,3 +432,8 @@ class ImportedFile(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name}"
+
+
+def unit_label(unit: OrgUnit) -> str:
+    """``市民税課（1234）``: the one way a unit is named in selects and lists (also a ``label_from_instance``)."""
+    return f"{unit.name}（{unit.code}）" if unit.code else str(unit.name)

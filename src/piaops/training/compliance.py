@@ -133,16 +133,31 @@ class _Sql:
 
 
 def _scope(req: Requirement) -> tuple[Any, ...]:
-    """What decides which assignments are in a requirement's scope: requirements alike in it share their stints."""
+    """What decides which assignments are in a requirement's scope: requirements alike in it share their stints.
+
+    Only the assignment filters (特定個人情報, units) count: the person filters (employment types, party, roles)
+    keep or drop all of a person's assignments at once, so a person's stints are the same with or without them;
+    they are applied per requirement to the shared stints (:func:`_person_conditions`)."""
     units = _unit_ids(req)
-    return (
-        int(req.municipality_id),
-        bool(req.handling_only),
-        None if units is None else tuple(sorted(units)),
-        tuple(sorted(req.employment_types or ())),
-        int(req.party_id) if req.party_id else None,
-        tuple(sorted(req.roles or ())),
-    )
+    return (int(req.municipality_id), bool(req.handling_only), None if units is None else tuple(sorted(units)))
+
+
+def _person_conditions(req: Requirement) -> tuple[str, list[Any]]:
+    """The requirement's person filters as a condition on ``sc`` (one row per in-scope person), or ''."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    if req.employment_types:
+        conditions.append(f"sc.employment_type IN ({','.join(['%s'] * len(req.employment_types))})")
+        params.extend(req.employment_types)
+    if req.party_id:
+        conditions.append(f"sc.party_id = {int(req.party_id)}")
+    if req.roles:
+        conditions.append(
+            "EXISTS (SELECT 1 FROM tenancy_user u JOIN tenancy_rolegrant g ON g.user_id = u.id "
+            f"WHERE u.person_id = sc.person_id AND g.role IN ({','.join(['%s'] * len(req.roles))}))"
+        )
+        params.extend(req.roles)
+    return " AND ".join(conditions), params
 
 
 def _scope_ctes(
@@ -158,7 +173,8 @@ def _scope_ctes(
     ``k``, written from its first requirement ``req``."""
     dn_d = day_number(as_of)
     sql.add(
-        f"qa_{k} AS (SELECT a.id, a.person_id, a.start_date, p.employment_type, {_dn('a.start_date')} AS s, "
+        f"qa_{k} AS (SELECT a.id, a.person_id, a.start_date, p.employment_type, p.party_id, "
+        f"{_dn('a.start_date')} AS s, "
         f"COALESCE({_dn('a.end_date')}, {NO_END}) AS e "
         "FROM tenancy_assignment a JOIN tenancy_person p ON p.id = a.person_id "
         f"WHERE a.municipality_id = {int(req.municipality_id)} AND a.start_date <= %s "
@@ -171,29 +187,20 @@ def _scope_ctes(
         sql.add(" AND a.handles_specific_personal_info = %s", True)
     if units is not None:
         sql.add(f" AND a.unit_id IN ({_ints(units)})")
-    if req.employment_types:
-        sql.add(f" AND p.employment_type IN ({','.join(['%s'] * len(req.employment_types))})", *req.employment_types)
-    if req.party_id:
-        sql.add(f" AND p.party_id = {int(req.party_id)}")
-    if req.roles:
-        sql.add(
-            " AND EXISTS (SELECT 1 FROM tenancy_user u JOIN tenancy_rolegrant g ON g.user_id = u.id "
-            f"WHERE u.person_id = p.id AND g.role IN ({','.join(['%s'] * len(req.roles))}))",
-            *req.roles,
-        )
     if person_sql:
         sql.add(f" AND a.person_id IN ({person_sql})", *person_params)
     sql.add("), ")
     # Stints (gaps and islands): an assignment starts a stint unless an earlier one reaches its eve.
     sql.add(
-        f"w_{k} AS (SELECT person_id, start_date, employment_type, s, e, "
+        f"w_{k} AS (SELECT person_id, start_date, employment_type, party_id, s, e, "
         "MAX(e) OVER (PARTITION BY person_id ORDER BY s, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) "
         f"AS prev_e FROM qa_{k}), "
     )
     sql.add(
         f"sc_{k} AS (SELECT person_id, "
         "MAX(CASE WHEN prev_e IS NULL OR s > prev_e + 1 THEN start_date END) AS anchor, "
-        f"MAX(CASE WHEN e >= {dn_d} THEN start_date END) AS latest, MAX(employment_type) AS employment_type "
+        f"MAX(CASE WHEN e >= {dn_d} THEN start_date END) AS latest, MAX(employment_type) AS employment_type, "
+        "MAX(party_id) AS party_id "
         f"FROM w_{k} GROUP BY person_id HAVING MAX(e) >= {dn_d})"
     )
 
@@ -287,6 +294,9 @@ def _requirement_select(sql: _Sql, i: int, k: int, req: Requirement, as_of: dt.d
         f"FROM sc_{k} sc LEFT JOIN lc_{k} lc ON lc.person_id = sc.person_id",
         *params,
     )
+    people, people_params = _person_conditions(req)
+    if people:
+        sql.add(f" WHERE {people}", *people_params)
 
 
 def _statement(
@@ -478,11 +488,24 @@ def who(
     if due_until is not None:
         # met on next_office_day(nominal) <= due_until  ⟺  nominal <= the last 開庁日 on or before due_until
         where.append(f"v.due_dn <= {day_number(previous_office_day(due_until))}")
+    if connection.vendor == "postgresql":
+        # One pass over the day's assignments (DISTINCT ON), hash-joined: a long list (400k lines) spent seconds
+        # in one index lookup per line. Assignments carry their person's municipality, as the engine assumes.
+        day = f"'{as_of.isoformat()}'"
+        unit, current = (
+            "cu.unit_id",
+            "LEFT JOIN (SELECT DISTINCT ON (x.person_id) x.person_id, x.unit_id FROM tenancy_assignment x "
+            f"WHERE x.municipality_id IN ({_ints({int(r.municipality_id) for r in requirements})}) "
+            f"AND x.start_date <= {day} AND (x.end_date IS NULL OR x.end_date >= {day}) "
+            "ORDER BY x.person_id, x.start_date DESC, x.id DESC) cu ON cu.person_id = w.person_id ",
+        )
+    else:
+        unit, current = current_unit_of("w.person_id", as_of), ""
     text = (
         "SELECT v.requirement_id, v.person_id, v.staff_number, v.name, v.unit_id, v.status, v.due_dn, v.last_dn, "
-        "v.untrained FROM (SELECT w.requirement_id, w.person_id, p.staff_number, p.name, "
-        f"{current_unit_of('w.person_id', as_of)} AS unit_id, w.status, w.due_dn, w.last_dn, w.untrained, w.base_dn "
-        f"FROM ({text}) w JOIN tenancy_person p ON p.id = w.person_id) v WHERE {' AND '.join(where)} "
+        f"v.untrained FROM (SELECT w.requirement_id, w.person_id, p.staff_number, p.name, {unit} AS unit_id, "
+        f"w.status, w.due_dn, w.last_dn, w.untrained, w.base_dn FROM ({text}) w "
+        f"JOIN tenancy_person p ON p.id = w.person_id {current}) v WHERE {' AND '.join(where)} "
         "ORDER BY v.base_dn, v.person_id, v.requirement_id"
     )
     if limit is not None:

@@ -9,7 +9,8 @@ from piaops.assessments.vocab import CommitmentKind
 from piaops.lib.fields import GuardedFormCharField
 from piaops.lib.fiscal import FIRST_YEAR, LAST_YEAR, date_in_range
 from piaops.lib.formtypes import ModelForm
-from piaops.tenancy.models import EmploymentType, Municipality, OrgUnit, Party, Role, Work
+from piaops.lib.picklist import searchable
+from piaops.tenancy.models import EmploymentType, Municipality, OrgUnit, Party, Role, Work, unit_label
 from piaops.training.models import Course, Rating, Requirement, Result, Session, Topic
 
 
@@ -103,6 +104,8 @@ class RequirementForm(ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["courses"].queryset = Course.objects.for_municipality(municipality)  # type: ignore[attr-defined]
         self.fields["unit"].queryset = OrgUnit.objects.for_municipality(municipality)  # type: ignore[attr-defined]
+        searchable(self.fields["unit"])
+        self.fields["unit"].label_from_instance = unit_label  # type: ignore[attr-defined]
         self.fields["work"].queryset = Work.objects.for_municipality(municipality)  # type: ignore[attr-defined]
         self.fields["party"].queryset = Party.objects.for_municipality(municipality)  # type: ignore[attr-defined]
         # The report's 教育・啓発 promises in force (and the one already linked, even from an older version).

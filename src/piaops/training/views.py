@@ -20,7 +20,7 @@ from piaops.jobs.services import job_enqueue
 from piaops.lib.safeexport import workbook_bytes
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm, require, scoped, tenant_object, tenant_view
-from piaops.tenancy.models import Assignment, OrgUnit, Person, User
+from piaops.tenancy.models import Assignment, OrgUnit, Person, User, unit_label
 from piaops.training import services
 from piaops.training.compliance import Row, Status, active_requirements, status_rows, who
 from piaops.training.forms import AsOfForm, CourseForm, ImportForm, RatingForm, RecordForm, RequirementForm, SessionForm
@@ -140,7 +140,7 @@ def who_list(request: HttpRequest) -> HttpResponse:
         page = 1
     as_of, form = _as_of(request)
     units = access.visible_units(user)
-    unit_names = dict(units.values_list("pk", "name"))
+    unit_names = {u.pk: unit_label(u) for u in units.only("pk", "name", "code")}
     scope = None if sees_whole_municipality(user) else sorted(unit_names)
     requirements = active_requirements(access.municipality_of(user))
     lines = list(

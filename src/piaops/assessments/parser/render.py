@@ -1,13 +1,16 @@
 """``ParsedReport`` → text in the report's own markdown form (the reference file's form).
 
 Rated items are table rows (``| label | <p>…</p> |``), each party's measures a ``<p><party> …</p>`` paragraph;
-unrated items (Ⅳ-3) are free text with ``<party>`` lines; sections without items are their text. Parsing the
-result gives the same sections, item paths, titles, ratings, parties and commitments.
+unrated items (Ⅳ-3) are free text with ``<party>`` lines; labelled fields (Ⅰ/Ⅱ/Ⅴ/Ⅵ) are table rows under their
+group's row; other sections without items are their text. Parsing the result gives the same sections, item paths,
+titles, ratings, parties, commitments and fields.
 """
 
 from __future__ import annotations
 
-from piaops.assessments.parsed import ParsedItem, ParsedMeasureBlock, ParsedReport, ParsedSection
+import re
+
+from piaops.assessments.parsed import ParsedField, ParsedItem, ParsedMeasureBlock, ParsedReport, ParsedSection
 from piaops.assessments.parser.normalize import HTML_TAG
 from piaops.assessments.parser.structure import COVER
 
@@ -123,6 +126,26 @@ def _table(section: ParsedSection) -> list[str]:
     return out
 
 
+def _field_rows(fields: list[ParsedField]) -> list[str]:
+    """Fields as table rows, each group opened by its own row ("| 1. 基礎項目評価 | |") as the 様式 has it; a field
+    that is its group's own row ("| 委託事項1 | …", "| 1. 特定個人情報ファイル名 | …") stays one row."""
+    rows: list[str] = []
+    group = ""
+    for f in fields:
+        own_row = f.group == f.label or re.sub(r"^[1-9][0-9]?\s*[.、]\s*", "", f.group) == f.label
+        if f.group and f.group != group and not own_row:
+            rows.append(f"| {render_cell(f.group)} | |")
+        group = f.group
+        value = render_cell(f.value)
+        if f.choices:
+            listed = " ".join(f"{n}) {render_cell(c)}" for n, c in enumerate(f.choices, start=1))
+            value = f"[{value}] <選択肢> {listed}"
+        rows.append(f"| {render_cell(f.group if own_row else f.label)} | <p>{value}</p> |")
+    if rows:
+        rows.insert(1, "|---|---|")
+    return rows
+
+
 def render_text(report: ParsedReport) -> str:
     """The text export of ``report`` (markdown form); see the module docstring."""
     out: list[str] = []
@@ -134,8 +157,11 @@ def render_text(report: ParsedReport) -> str:
             continue
         number = f"({section.number})" if section.number.startswith("別添") else section.number
         out.append(f"{number} {section.title}")
+        fields = [f for f in report.fields if f.section == section.number]
         if section.items:
             out.extend(_table(section))
+        elif fields:
+            out.extend(["", *_field_rows(fields)])
         elif section.text:
             out.extend(["", section.text])
         out.append("")

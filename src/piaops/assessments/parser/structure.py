@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from piaops.assessments.parsed import (
+    ParsedField,
     ParsedItem,
     ParsedMeasureBlock,
     ParsedReport,
@@ -23,6 +24,7 @@ from piaops.assessments.parsed import (
 from piaops.assessments.parser import commitments
 from piaops.assessments.parser.changes import is_change_section, read_changes
 from piaops.assessments.parser.cover import read_cover
+from piaops.assessments.parser.fields import is_field_section, read_fields
 from piaops.assessments.parser.normalize import (
     LABEL,
     MARKER,
@@ -651,6 +653,7 @@ def parse_report(text: str) -> ParsedReport:
         )
     warnings: list[ParseWarning] = []
     sections: list[ParsedSection] = []
+    fields: list[ParsedField] = []
     first = headings[0][0]
     if first > 0:
         cover = pieces[:first]
@@ -664,7 +667,9 @@ def parse_report(text: str) -> ParsedReport:
             if style == SECTION_IV and not section.items:
                 warnings.append(ParseWarning(own[0].line, "Ⅳ の項目（1.監査 など）が見つかりません。"))
         sections.append(section)
-    report = ParsedReport(title="", sections=sections, warnings=warnings)
+        if is_field_section(section):
+            fields.extend(read_fields(section, own))
+    report = ParsedReport(title="", sections=sections, warnings=warnings, fields=fields)
     source_lines = re.split(r"\r\n|\r|\n", text)
     for section in sections:
         if is_change_section(section):

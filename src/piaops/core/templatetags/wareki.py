@@ -6,8 +6,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from piaops.lib import fiscal
 from piaops.lib.dates import local_date
@@ -48,3 +51,23 @@ def date_ja(value: dt.date | dt.datetime | None) -> str:
         return ""
     day = _local_date(value)
     return f"{day.isoformat()}（{_wareki_or_iso(day)}）"
+
+
+# What must never break across lines in a printed table (issue 19 §2): a 和暦 or ISO date, a fiscal year, and the
+# audit types. WeasyPrint sizes a column to its widest unbreakable run, so the column widens instead.
+_UNBREAKABLE = re.compile(
+    r"(?:令和|平成|昭和|大正)(?:元|\d{1,2})年(?:度|\d{1,2}月(?:\d{1,2}日)?)?"
+    r"|\d{4}-\d{2}-\d{2}|\d{4}年度|現地監査|書面監査"
+)
+
+_SHORT = 6
+
+
+@register.filter
+def nobreak(value: object) -> SafeString:
+    """``value`` escaped, its dates and audit types wrapped in ``<span class="nw">`` (white-space: nowrap); a short
+    label of one word (実施中, 確認済, 高) is kept whole as well."""
+    text = conditional_escape("" if value is None else str(value))
+    if 0 < len(str(value)) <= _SHORT and not str(value).split()[1:]:
+        return mark_safe(f'<span class="nw">{text}</span>')  # noqa: S308 - escaped above
+    return mark_safe(_UNBREAKABLE.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', str(text)))  # noqa: S308 - escaped above

@@ -1,15 +1,14 @@
-"""Helpers shared by the ``piaops assessment …`` commands."""
+"""Helpers shared by the ``piaops assessment …`` commands (``JsonCommand``: ``piaops.core.commands``)."""
 
 from __future__ import annotations
 
 import getpass
-import json
-from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from piaops.assessments.parsed import ReportParseError
 from piaops.audittrail.context import Actor
+from piaops.core.commands import ProblemsError
 from piaops.tenancy.models import Municipality
 
 
@@ -29,30 +28,6 @@ def cli_actor() -> Actor:
     return Actor(user=None, name=f"cli:{name}")
 
 
-class ProblemsError(CommandError):
-    """A command error with the problems behind it (``[{"line": n or None, "message": "…"}]``)."""
-
-    def __init__(self, message: str, *, problems: list[dict[str, Any]] | None = None, returncode: int = 1) -> None:
-        super().__init__(message, returncode=returncode)
-        self.problems = problems or []
-
-
 def import_failed(exc: ReportParseError) -> ProblemsError:
     """The command error of a refused report: its message, and the problem with its line when known."""
     return ProblemsError(str(exc), problems=[{"line": exc.line, "message": exc.message}])
-
-
-class JsonCommand(BaseCommand):
-    """A command with a ``--json`` option whose errors are JSON too: with ``--json``, a ``CommandError`` is written
-    to standard output as ``{"error": message, "problems": [...]}`` and the command exits with the error's code (1),
-    as without ``--json``. Problems are the lines of the file behind the error (``ProblemsError``), else empty."""
-
-    def execute(self, *args: Any, **options: Any) -> str | None:
-        if not options.get("json"):
-            return super().execute(*args, **options)
-        try:
-            return super().execute(*args, **options)
-        except CommandError as exc:
-            problems = exc.problems if isinstance(exc, ProblemsError) else []
-            self.stdout.write(json.dumps({"error": str(exc), "problems": problems}, ensure_ascii=False, indent=2))
-            raise SystemExit(exc.returncode) from exc

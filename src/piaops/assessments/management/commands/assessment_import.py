@@ -8,10 +8,11 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from piaops.assessments.management.commands._common import JsonCommand, cli_actor, import_failed, municipality_by_code
+from piaops.assessments.management.commands._common import cli_actor, import_failed, municipality_by_code
 from piaops.assessments.services import ImportPlan, ReportImportError, report_import, report_preview
 from piaops.assessments.vocab import Revision, Tier
 from piaops.audittrail.context import acting_as
+from piaops.core.commands import JsonCommand
 from piaops.lib import cadence as cadence_grammar
 from piaops.lib.dates import DateReadError, read_date
 from piaops.tenancy.models import Work
@@ -59,6 +60,19 @@ def plan_summary(plan: ImportPlan) -> dict[str, Any]:
             for item in section.items
             for block in item.blocks
             for c in block.commitments
+        ],
+        # Ⅰ/Ⅱ/Ⅴ/Ⅵ as read (事務, システム, 対象人数, 委託, 開示請求, しきい値判断…), as the report page shows them.
+        "fields": [
+            {
+                "section": x.section,
+                "group": x.group,
+                "label": x.label,
+                "key": x.key,
+                "value": x.value,
+                "choices": x.choices,
+                "line": x.line,
+            }
+            for x in plan.parsed.fields
         ],
         "warnings": [{"line": w.line, "message": w.message} for w in plan.warnings],
     }

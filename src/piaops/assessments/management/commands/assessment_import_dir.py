@@ -13,8 +13,9 @@ from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
 from piaops.assessments import batch
-from piaops.assessments.management.commands._common import JsonCommand, cli_actor, municipality_by_code
+from piaops.assessments.management.commands._common import cli_actor, municipality_by_code
 from piaops.audittrail.context import acting_as
+from piaops.core.commands import JsonCommand
 from piaops.tenancy.rls import TenantCommand
 
 _COLUMNS = ("ファイル", "評価書の事務の名称", "登録の事務", "結果", "版", "約束")

@@ -8,8 +8,9 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.db.models import Count
 
-from piaops.assessments.management.commands._common import JsonCommand, municipality_by_code
+from piaops.assessments.management.commands._common import municipality_by_code
 from piaops.assessments.models import AssessmentReport
+from piaops.core.commands import JsonCommand
 from piaops.tenancy.rls import TenantCommand
 
 

@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from piaops.audits import rules
 from piaops.audits.models import AuditProgramme
+from piaops.core.commands import JsonCommand, WrittenError
 from piaops.tenancy.models import Municipality
 from piaops.tenancy.rls import TenantCommand
 
 
-class Command(TenantCommand):
+class Command(JsonCommand, TenantCommand):
     help = "監査計画の網羅性・現地監査の周期・独立性を確認します（承認できない場合は終了コード 1）。"
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,8 +35,15 @@ class Command(TenantCommand):
         if programme is None:
             raise CommandError(f"{fy}年度の監査計画がありません。")
         check = rules.check_programme(programme, today=timezone.localdate())
+        refused = "この監査計画は承認できません（上記の不足を解消してください）。"
         if options["json"]:
-            self.stdout.write(json.dumps(check.as_dict(), ensure_ascii=False, indent=2))
+            # One document: the check, and when it fails the error as every --json error has it.
+            data = check.as_dict()
+            if not check.approvable:
+                data |= {"error": refused, "problems": []}
+            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
+            if not check.approvable:
+                raise WrittenError(refused)
         else:
             w = self.stdout.write
             w(f"{programme}（{programme.get_status_display()}）")
@@ -52,4 +60,4 @@ class Command(TenantCommand):
                 state = "例外（理由あり）" if c.excused else "理由なし"
                 w(f"  独立性: {c.auditor.user} → {c.audit.unit.name}（{state}）")
         if not check.approvable:
-            raise CommandError("この監査計画は承認できません（上記の不足を解消してください）。")
+            raise CommandError(refused)

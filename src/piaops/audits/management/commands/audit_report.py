@@ -5,7 +5,6 @@ Options: ``--municipality CODE`` (needed when several tenants exist), ``--as-of 
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from piaops.audits import reports as rep
 from piaops.audits.models import ReportKind
 from piaops.audittrail.context import Actor, acting_as
 from piaops.audittrail.services import record_export
+from piaops.lib.dates import DateReadError, read_date
 from piaops.tenancy.models import Municipality
 from piaops.tenancy.rls import TenantCommand
 
@@ -37,9 +37,9 @@ class Command(TenantCommand):
             raise CommandError("団体を --municipality（全国地方公共団体コード）で指定してください。")
         municipality = qs.get()
         try:
-            as_of = dt.date.fromisoformat(options["as_of"]) if options["as_of"] else None
-        except ValueError as exc:
-            raise CommandError("--as-of は YYYY-MM-DD の形式で指定してください。") from exc
+            as_of = read_date(options["as_of"])
+        except DateReadError as exc:
+            raise CommandError(f"--as-of: {exc}") from exc
         data = rep.report_data(
             municipality=municipality, fiscal_year=options["fiscal_year"], kind=options["kind"], as_of=as_of
         )

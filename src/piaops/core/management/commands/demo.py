@@ -10,7 +10,6 @@ later is built on the next run.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from typing import Any
 
@@ -20,6 +19,7 @@ from django.utils import timezone
 
 from piaops.audittrail.context import Actor, acting_as
 from piaops.core.demo import DEMO_PASSWORD, demo_steps, run_step
+from piaops.lib.dates import DateReadError, read_date
 from piaops.tenancy.demo import DEFAULT_YEARS
 
 
@@ -49,9 +49,9 @@ class Command(BaseCommand):
         if years is not None and not 1 <= years <= 30:
             raise CommandError("--years は1から30までで指定してください。")
         try:
-            today = dt.date.fromisoformat(options["today"]) if options["today"] else timezone.localdate()
-        except ValueError:
-            raise CommandError("--today は YYYY-MM-DD の形式で指定してください。") from None
+            today = read_date(options["today"]) or timezone.localdate()
+        except DateReadError as exc:
+            raise CommandError(f"--today: {exc}") from exc
         with acting_as(Actor(user=None, name="piaops demo")):
             municipality = tenancy_demo.create_municipality()
             for step in demo_steps():

@@ -25,6 +25,7 @@ from piaops.audittrail.services import record_create
 from piaops.core.locks import exclusive
 from piaops.core.models import SentReminder
 from piaops.core.reminders import Reminder, collect_all
+from piaops.lib.dates import DateReadError, read_date
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +39,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            today = dt.date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
-        except ValueError as exc:
-            raise CommandError("--date は YYYY-MM-DD の形式で指定してください。") from exc
+            today = read_date(options["date"]) or timezone.localdate()
+        except DateReadError as exc:
+            raise CommandError(f"--date: {exc}") from exc
         # Cron fires on every node: the first takes the lock and sends; the others see it held and stop, so each
         # reminder is sent once (the ledger's unique key would also refuse a second send, row by row).
         if options["dry_run"]:

@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from piaops.core.commands import JsonCommand
 from piaops.incidents import ppc
 from piaops.lib.dates import DateReadError, read_date
 from piaops.lib.fiscal import wareki
 
 
-class Command(BaseCommand):
+class Command(JsonCommand):
     help = "事態を知った日から、個人情報保護委員会への速報の目安・確報の期限を表示します。"
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
+from piaops.core.commands import JsonCommand
 from piaops.selfcheck import results
 from piaops.selfcheck.models import Campaign, ChecklistStatus
 
 
-class Command(BaseCommand):
+class Command(JsonCommand):
     help = "自己点検の所属ごとの状況を表示します。"
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
+from piaops.core.commands import JsonCommand
+from piaops.lib.dates import DateReadError, read_date
 from piaops.tenancy.models import Municipality
 from piaops.tenancy.rls import TenantCommand
 from piaops.training.compliance import Status, municipality_counts
 
 
-class Command(TenantCommand):
+class Command(JsonCommand, TenantCommand):
     help = "受講要件ごとに、受講済・未受講（期限内）・期限超過・対象外の人数を表示します。"
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -28,9 +29,9 @@ class Command(TenantCommand):
         except Municipality.DoesNotExist as exc:
             raise CommandError(f"団体コード {options['municipality']} の団体が登録されていません。") from exc
         try:
-            as_of = dt.date.fromisoformat(options["as_of"]) if options["as_of"] else timezone.localdate()
-        except ValueError as exc:
-            raise CommandError(f"基準日「{options['as_of']}」は YYYY-MM-DD で指定してください。") from exc
+            as_of = read_date(options["as_of"]) or timezone.localdate()
+        except DateReadError as exc:
+            raise CommandError(f"--as-of: {exc}") from exc
         requirements, counts = municipality_counts(municipality, as_of)
         statuses = [s.value for s in Status]
         if options["json"]:

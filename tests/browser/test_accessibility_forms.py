@@ -1,0 +1,93 @@
+"""axe-core over the pages only a form leads to (issue 19 §3): the crawl of test_accessibility.py follows links and
+never submits, so the import confirmations and a job's progress page are reached here the way the user does, then
+checked with the same rules. The confirmations are left unconfirmed (nothing is imported)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from piaops.core.demo import DEMO_PASSWORD
+from tests.browser.test_accessibility import AXE, _violations
+from tests.browser_login import log_in
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = [pytest.mark.browser, pytest.mark.engine_independent]
+
+REPORT = Path(__file__).resolve().parents[1] / "assessments" / "data" / "sapporo_section_iv.md"
+ROSTER = (
+    "職員番号,氏名,氏名カナ,雇用形態,所属組織コード,職名,配属開始日,特定個人情報取扱\n"
+    "7790001,石狩 未来,イシカリ ミライ,正規職員,310100,主事,R8.4.1,有\n"
+)
+
+
+def _behind_forms(page: Page, tmp_path: Path) -> Iterator[str]:
+    """Go to each page behind a form in turn, yielding its name once it is on the screen."""
+    # 職員データの取込: the confirmation page after the file is checked.
+    roster = tmp_path / "職員一覧.csv"
+    roster.write_bytes(ROSTER.encode("cp932"))
+    page.goto("/tenancy/import/")
+    page.get_by_label("職員データ").set_input_files(str(roster))
+    page.get_by_role("button", name="内容を検証する").first.click()
+    page.get_by_role("button", name="取り込む").wait_for()
+    yield "職員データの取込 確認"
+    # 評価書の取込: the preview of what was read.
+    page.goto("/assessments/import/")
+    page.get_by_label("評価書ファイル").set_input_files(str(REPORT))
+    page.get_by_label("地方税賦課徴収事務").check()
+    page.get_by_role("button", name="読み取り結果を確認").click()
+    page.get_by_role("button", name="この内容で保存する").wait_for()
+    yield "評価書の取込 確認"
+    # 評価書の一括取込: the preview of the files read, matched to works by name.
+    page.goto("/assessments/import/batch/")
+    page.get_by_label(re.compile("^評価書ファイル（複数選択")).set_input_files(str(REPORT))
+    page.get_by_role("button", name="読み取り結果を確認").click()
+    page.get_by_role("link", name="やり直す").first.wait_for()
+    yield "評価書の一括取込 確認"
+    # A refused form: its error summary (focused) and the fields marked invalid.
+    page.goto("/tenancy/units/new/")
+    page.get_by_role("button", name="保存").click()
+    page.locator(".error-summary").wait_for()
+    yield "入力の誤り"
+    # 自己点検の集計: the campaign's summary report made as a job, its progress page then its finished state.
+    page.goto("/selfcheck/")
+    page.locator("main tbody tr", has_text="実施中").get_by_role("link").first.click()
+    page.get_by_role("button", name="集計報告をPDFで作成").click()
+    page.wait_for_url(re.compile(r"/jobs/\d+/$"))
+    yield "ジョブの進捗"
+    page.get_by_text("集計報告（PDF）を作成しました。").wait_for(timeout=120_000)
+    page.reload()
+    yield "ジョブの完了"
+
+
+def test_pages_behind_a_form_pass_axe_wcag21_aa(browser: Browser, server_url: str, tmp_path: Path) -> None:
+    context = browser.new_context(base_url=server_url, locale="ja-JP", timezone_id="Asia/Tokyo")
+    context.set_default_timeout(15_000)
+    context.add_init_script(path=str(AXE))
+    problems: list[str] = []
+    checked: list[str] = []
+    try:
+        page = context.new_page()
+        log_in(page, "demo-admin", DEMO_PASSWORD)
+        for name in _behind_forms(page, tmp_path):
+            checked.append(name)
+            for violation in _violations(page):
+                targets = "; ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
+                problems.append(f"{name} {page.url}: {violation['id']} ({violation['help']}): {targets}")
+    finally:
+        context.close()
+    assert checked == [
+        "職員データの取込 確認",
+        "評価書の取込 確認",
+        "評価書の一括取込 確認",
+        "入力の誤り",
+        "ジョブの進捗",
+        "ジョブの完了",
+    ]
+    assert not problems, "\n".join(problems)
