@@ -28,6 +28,7 @@ from piaops.tenancy.models import Party, Role, User
 from tests import factories as f
 from tests.assurance.helpers import cloud_service, csv_bytes, obligation
 from tests.conftest import World, login
+from tests.jobs.runner import run_jobs
 
 D = dt.date
 TODAY = D(2026, 11, 25)
@@ -298,11 +299,15 @@ def test_the_import_page_shows_line_numbered_errors_and_saves_nothing(data: Data
 def test_the_import_page_stores_a_snapshot_and_shows_its_alerts(data: Data, as_admin: Client) -> None:
     good = csv_bytes([["C21-0009-1", "別のサービス", "A社", "", ""]])
     response = as_admin.post(
-        reverse("assurance:ismap_import"),
-        {"file": SimpleUploadedFile("good.csv", good), "list_date": "2026-12-01"},
-        follow=True,
+        reverse("assurance:ismap_import"), {"file": SimpleUploadedFile("good.csv", good), "list_date": "2026-12-01"}
     )
-    body = response.content.decode()
+    assert response.status_code == 302 and IsmapSnapshot.objects.count() == 1  # the import is a background job
+    run_jobs()
+    job_page = as_admin.get(response["Location"]).content.decode()
+    assert "ISMAPリストを取り込みました（1件）" in job_page
+    snapshot = re.search(r'href="(/assurance/ismap/snapshots/\d+/)"', job_page)
+    assert snapshot, job_page
+    body = as_admin.get(snapshot.group(1)).content.decode()
     assert "リストから削除" in body and "クラウド基盤" in body
     assert IsmapSnapshot.objects.count() == 2
 

@@ -18,6 +18,7 @@ from piaops.audittrail.models import AuditEntry
 from piaops.findings import services as findings
 from tests.audits.helpers import FY, approved_audit
 from tests.conftest import World
+from tests.jobs.runner import run_jobs
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
 needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
@@ -116,5 +117,9 @@ def test_the_auditor_submits_and_only_the_division_reviews_on_the_web(
     assert report.status == ReportStatus.RECEIVED
     response = as_admin.get(f"/audits/reports/file/{report.pk}/xlsx/")
     assert response.status_code == 200 and response.getvalue()[:2] == b"PK"
-    draft = as_admin.get(f"/audits/reports/{FY}/download/?kind=followup&format=pdf")
-    assert draft.status_code == 200 and draft.content[:4] == b"%PDF"
+    job_page = as_admin.post(f"/audits/reports/{FY}/draft-job/", {"kind": "followup", "format": "pdf"})["Location"]
+    assert as_admin.get(f"/audits/reports/{FY}/download/?kind=followup&format=pdf").status_code == 302  # the job's
+    run_jobs()
+    draft = as_admin.get(f"{job_page}result/")
+    assert draft.status_code == 200 and draft.getvalue()[:4] == b"%PDF"
+    assert "audit-followup-2026.pdf" in draft["Content-Disposition"]

@@ -22,6 +22,7 @@ from piaops.selfcheck.models import Campaign, CampaignTemplate, Checklist, Check
 from piaops.selfcheck.results import shares, suggest_rating
 from piaops.selfcheck.xlsx import FIRST_ROW, META, SHEET
 from tests.conftest import World
+from tests.jobs.runner import job_result
 from tests.selfcheck.helpers import COMMITMENTS, DEADLINE, make_report
 
 GENERAL_EXTRA = ["執務室の施錠を終業時に確認している。", "USBメモリの持出し簿を備えている。"]
@@ -157,7 +158,7 @@ def test_a_row_of_another_template_version_is_refused_at_its_cell(world: World, 
 
 def test_the_zip_holds_one_workbook_per_unit_with_all_items(world: World, as_admin: Client) -> None:
     campaign = _campaign(world)
-    data = as_admin.get(f"/selfcheck/campaigns/{campaign.pk}/workbooks.zip").content
+    data = job_result(as_admin, f"/selfcheck/campaigns/{campaign.pk}/jobs/zip/").getvalue()
     z = zipfile.ZipFile(io.BytesIO(data))
     assert len(z.namelist()) == 2
     for name in z.namelist():

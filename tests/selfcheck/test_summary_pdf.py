@@ -14,6 +14,7 @@ from piaops.audittrail.models import Action, AuditEntry
 from piaops.selfcheck import services
 from piaops.selfcheck.models import Campaign, Checklist
 from tests.conftest import World
+from tests.jobs.runner import job_result
 from tests.selfcheck.helpers import make_campaign
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) not installed")
@@ -50,16 +51,17 @@ def _text(pdf: bytes, tmp_path: Path) -> str:
 @needs_poppler
 def test_the_admin_downloads_the_pdf_summary_and_it_is_recorded(world: World, as_admin: Client, tmp_path: Path) -> None:
     campaign = _played(world)
-    response = as_admin.get(f"/selfcheck/campaigns/{campaign.pk}/summary.pdf")
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    text = _text(response.content, tmp_path)
+    response = job_result(as_admin, f"/selfcheck/campaigns/{campaign.pk}/jobs/pdf/")
+    assert response.status_code == 200 and ".pdf" in response["Content-Disposition"]
+    content = response.getvalue()
+    text = _text(content, tmp_path)
     flat = "".join(text.split())
     assert "自己点検 集計報告" in text and "令和8年12月4日" in text  # the deadline in 和暦
     assert "税政課" in text and "保険年金課" in text and "確認済" in text and "未着手" in text
     assert "点検記録の様式を改め毎月確認する。" in flat and "令和9年1月29日" in flat  # the finding's plan and due date
     assert "十分に行っていない" in text and "1/2所属" in flat  # suggested rating with its numbers
     pages = int(
-        subprocess.run(["pdfinfo", "-"], input=response.content, capture_output=True, check=True)
+        subprocess.run(["pdfinfo", "-"], input=content, capture_output=True, check=True)
         .stdout.decode()
         .split("Pages:")[1]
         .split()[0]
@@ -72,7 +74,7 @@ def test_the_admin_downloads_the_pdf_summary_and_it_is_recorded(world: World, as
 @needs_poppler
 def test_the_pdf_shows_the_share_per_item_and_per_unit(world: World, as_admin: Client, tmp_path: Path) -> None:
     campaign = _played(world)
-    flat = _text(as_admin.get(f"/selfcheck/campaigns/{campaign.pk}/summary.pdf").content, tmp_path)
+    flat = _text(job_result(as_admin, f"/selfcheck/campaigns/{campaign.pk}/jobs/pdf/").getvalue(), tmp_path)
     flat = "".join(flat.split())
     n_items = len(campaign.items())
     assert "0（0.0%）1（100.0%）0（0.0%）" in flat  # the first item: one いいえ of one unit
@@ -83,11 +85,11 @@ def test_the_pdf_is_for_the_admin_only(
     world: World, as_viewer: Client, as_head: Client, as_auditor: Client, as_outsider: Client
 ) -> None:
     campaign = make_campaign(world.a, [world.tax_a])
-    url = f"/selfcheck/campaigns/{campaign.pk}/summary.pdf"
-    assert as_outsider.get(url).status_code == 404
-    assert as_viewer.get(url).status_code == 403
-    assert as_head.get(url).status_code == 403
-    assert as_auditor.get(url).status_code == 403
+    url = f"/selfcheck/campaigns/{campaign.pk}/jobs/pdf/"
+    assert as_outsider.post(url).status_code == 404
+    assert as_viewer.post(url).status_code == 403
+    assert as_head.post(url).status_code == 403
+    assert as_auditor.post(url).status_code == 403
     assert not AuditEntry.objects.filter(action=Action.EXPORT).exists()
 
 

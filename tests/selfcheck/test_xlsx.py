@@ -18,6 +18,7 @@ from piaops.selfcheck.models import Checklist, ChecklistStatus
 from piaops.selfcheck.xlsx import FIRST_ROW, META, SHEET
 from tests import factories as f
 from tests.conftest import World, login
+from tests.jobs.runner import job_result
 from tests.selfcheck.helpers import make_campaign
 
 
@@ -171,10 +172,10 @@ def test_the_admin_downloads_every_units_workbook_as_one_zip(
     checklists: tuple[Checklist, Checklist], as_admin: Client, as_head: Client
 ) -> None:
     campaign_id = checklists[0].campaign_id
-    response = as_admin.get(f"/selfcheck/campaigns/{campaign_id}/workbooks.zip")
-    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    response = job_result(as_admin, f"/selfcheck/campaigns/{campaign_id}/jobs/zip/")
+    names = zipfile.ZipFile(io.BytesIO(response.getvalue())).namelist()
     assert sorted(names) == ["2026_A210_税政課.xlsx", "2026_A300_保険年金課.xlsx"]
-    assert as_head.get(f"/selfcheck/campaigns/{campaign_id}/workbooks.zip").status_code == 403
+    assert as_head.post(f"/selfcheck/campaigns/{campaign_id}/jobs/zip/").status_code == 403
 
 
 def test_the_cli_exports_imports_all_or_nothing_and_reports_status(

@@ -20,6 +20,7 @@ from piaops.tenancy.models import EmploymentType, Person
 from piaops.training.models import Course, RatingDecision, Record, Requirement, Session, Trigger
 from tests import factories as f
 from tests.conftest import World, login
+from tests.jobs.runner import run_jobs
 from tests.training import makers as t
 
 D = dt.date
@@ -233,7 +234,11 @@ def test_the_web_import_names_bad_rows_and_imports_a_clean_file(as_admin: Client
     assert "3行目：職員番号「9999」" in page and Record.objects.count() == 1
     good = SimpleUploadedFile("el.csv", "職員番号,研修コード,受講日\n1002,PRV1,2026-11-02\n".encode("cp932"))
     response = as_admin.post("/training/records/import/", {"file": good})
-    assert response.status_code == 302 and Record.objects.count() == 2
+    assert response.status_code == 302 and Record.objects.count() == 1  # the import is a background job
+    run_jobs()
+    job_page = as_admin.get(response["Location"]).content.decode()
+    assert "1 件の受講記録を登録しました" in job_page and 'href="/training/records/"' in job_page
+    assert Record.objects.count() == 2
 
 
 def test_the_rating_is_suggested_with_its_numbers_and_an_override_needs_a_reason(as_admin: Client, data: Data) -> None:

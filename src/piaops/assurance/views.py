@@ -52,6 +52,7 @@ from piaops.assurance.models import (
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
 from piaops.core.forms import confirmation_error
+from piaops.jobs.services import job_enqueue
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm, scoped, tenant_object, tenant_view
 from piaops.tenancy.models import Party, User
@@ -460,21 +461,31 @@ def ismap_import(request: HttpRequest) -> HttpResponse:
         if upload.size > settings.PIAOPS_MAX_UPLOAD_BYTES:
             errors = ["ファイルが大きすぎます。"]
         else:
+            content = upload.read()
             try:
+                # Checked here (every problem on this page); the import itself is a background job, which checks
+                # again inside its transaction.
                 result = services.ismap_import(
                     municipality=municipality,
-                    content=upload.read(),
+                    content=content,
                     file_name=upload.name,
                     list_date=form.cleaned_data["list_date"],
-                    dry_run=form.cleaned_data["dry_run"],
+                    dry_run=True,
                     imported_by=_user(request),
                 )
             except IsmapListError as exc:
                 errors = exc.errors
             else:
-                if result.snapshot is not None:
-                    messages.success(request, f"ISMAPリストを取り込みました（{len(result.parsed.entries)}件）。")
-                    return redirect("assurance:ismap_snapshot", pk=result.snapshot.pk)
+                if not form.cleaned_data["dry_run"]:
+                    job = job_enqueue(
+                        municipality=municipality,
+                        user=_user(request),
+                        kind="ismap_import",
+                        title=f"ISMAPリストの取込: {upload.name}",
+                        params={"list_date": form.cleaned_data["list_date"].isoformat()},
+                        uploads={"upload": (upload.name, content)},
+                    )
+                    return redirect("jobs:detail", pk=job.pk)
     return render(request, "assurance/ismap_import.html", {"form": form, "errors": errors, "result": result})
 
 

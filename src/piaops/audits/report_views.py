@@ -18,6 +18,7 @@ from piaops.audits.models import AuditRatingDecision, AuditReport, ReportKind
 from piaops.audittrail.services import record_export
 from piaops.core.actions import apply_action, say_errors
 from piaops.core.forms import ReopenForm
+from piaops.jobs.services import job_enqueue
 from piaops.tenancy.access import Perm, has_perm, municipality_of, require, scoped, tenant_object, tenant_view
 from piaops.tenancy.models import User
 
@@ -53,7 +54,8 @@ def reports(request: HttpRequest, fy: int) -> HttpResponse:
 
 @tenant_view(Perm.AUDIT_VIEW)
 def download(request: HttpRequest, fy: int) -> HttpResponse:
-    """A draft of the report as it would be submitted now (not frozen)."""
+    """A draft of the report as it would be submitted now (not frozen): the Excel form at once; the PDF is made by a
+    background job (``draft_job``), so an old link to it lands on the reports page."""
     user = _u(request)
     form = forms.ReportDraftForm(request.GET)
     form.is_valid()
@@ -63,24 +65,39 @@ def download(request: HttpRequest, fy: int) -> HttpResponse:
         say_errors(request, form)
         return redirect("audits:reports", fy=fy)
     kind, fmt = form.cleaned_data["kind"], form.cleaned_data["format"]
-    municipality = municipality_of(user)
+    if fmt == "pdf":
+        messages.info(request, "PDF は「PDF を作成」から作成してください（バックグラウンド処理）。")
+        return redirect("audits:reports", fy=fy)
     try:
-        data = rep.report_data(municipality=municipality, fiscal_year=fy, kind=kind, as_of=form.cleaned_data["as_of"])
+        body, filename = rep.report_draft(
+            municipality=municipality_of(user), fiscal_year=fy, kind=kind, fmt=fmt, as_of=form.cleaned_data["as_of"]
+        )
     except ValidationError as exc:
         say_errors(request, exc)
         return redirect("audits:reports", fy=fy)
-    body = rep.render_pdf_bytes(data) if fmt == "pdf" else rep.render_xlsx_bytes(data)
-    rows = len(data.get("audits", data.get("followups", [])))
-    record_export(
-        municipality_id=municipality.pk,
-        what=data["title"],
-        file_format=fmt.upper(),
-        rows=rows,
-        criteria={"fiscal_year": fy},
-    )
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="audit-{kind}-{fy}.{fmt}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@require_POST
+@tenant_view(Perm.AUDIT_VIEW)
+def draft_job(request: HttpRequest, fy: int) -> HttpResponse:
+    """Make a draft report (PDF or Excel) as a background job; its page shows the progress, then the download."""
+    user = _u(request)
+    form = forms.ReportDraftForm(request.POST)
+    if not form.is_valid():
+        say_errors(request, form)
+        return redirect("audits:reports", fy=fy)
+    kind, fmt, as_of = form.cleaned_data["kind"], form.cleaned_data["format"], form.cleaned_data["as_of"]
+    job = job_enqueue(
+        municipality=municipality_of(user),
+        user=user,
+        kind="audit_report",
+        title=f"{ReportKind(kind).label}（下書き、{fmt.upper()}）{fy}年度",
+        params={"fiscal_year": fy, "kind": kind, "format": fmt, "as_of": as_of.isoformat() if as_of else ""},
+    )
+    return redirect("jobs:detail", pk=job.pk)
 
 
 @require_POST

@@ -156,6 +156,25 @@ FIGURE_LABELS = {
 }
 
 
+def report_draft(
+    *, municipality: Municipality, fiscal_year: int, kind: str, fmt: str, as_of: dt.date | None = None
+) -> tuple[bytes, str]:
+    """A draft of the report as it would be submitted now (not frozen): (file, its name), recorded as an export.
+    The page serves the Excel form at once; the PDF (WeasyPrint: seconds) is made by a job (``audits.jobs``)."""
+    from piaops.audittrail.services import record_export
+
+    data = report_data(municipality=municipality, fiscal_year=fiscal_year, kind=kind, as_of=as_of)
+    body = render_pdf_bytes(data) if fmt == "pdf" else render_xlsx_bytes(data)
+    record_export(
+        municipality_id=municipality.pk,
+        what=data["title"],
+        file_format=fmt.upper(),
+        rows=len(data.get("audits", data.get("followups", []))),
+        criteria={"fiscal_year": fiscal_year},
+    )
+    return body, f"audit-{kind}-{fiscal_year}.{fmt}"
+
+
 def figure_rows(data: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(FIGURE_LABELS.get(k, k), v) for k, v in data["figures"].items()]
 

@@ -24,6 +24,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/return/<int:pk>/", report_views.report_return, name="report_return"),
     path("reports/<year:fy>/", report_views.reports, name="reports"),
     path("reports/<year:fy>/download/", report_views.download, name="download"),
+    path("reports/<year:fy>/draft-job/", report_views.draft_job, name="draft_job"),
     path("reports/<year:fy>/submit/", report_views.submit, name="submit"),
     path("reports/file/<int:pk>/<str:fmt>/", report_views.report_file, name="report_file"),
     path("rating/<year:fy>/", report_views.rating, name="rating"),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from piaops.audittrail.context import Actor, acting_as
+from piaops.jobs.files import discard_uploads
 from piaops.jobs.models import Job, JobStatus
 from piaops.jobs.progress import JobProgress
 from piaops.jobs.registry import JobFailed, function
@@ -54,6 +55,9 @@ def run_job(job_id: int) -> str:
         )
         _finish(job, JobStatus.FAILED, message=reason)
         raise
+    # The upload it worked on is no longer needed (after the commit: were it removed inside, a rollback on the
+    # filesystem storage could not bring it back).
+    discard_uploads(job.params)
     return "succeeded"
 
 

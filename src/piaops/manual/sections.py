@@ -90,7 +90,6 @@ SECTIONS: dict[str, str] = {
     "selfcheck:campaign_close": "selfcheck#campaign",
     "selfcheck:campaign_copy": "selfcheck#campaign",
     "selfcheck:campaign_targets": "selfcheck#campaign",
-    "selfcheck:campaign_zip": "selfcheck#excel",
     "selfcheck:campaign_job_start": "selfcheck#excel",
     "selfcheck:checklist": "selfcheck#answer",
     "selfcheck:evidence_upload": "selfcheck#answer",
@@ -103,7 +102,6 @@ SECTIONS: dict[str, str] = {
     "selfcheck:checklist_reopen": "selfcheck#review",
     "selfcheck:results": "selfcheck#results",
     "selfcheck:campaign_summary": "selfcheck#results",
-    "selfcheck:campaign_summary_pdf": "selfcheck#results",
     "selfcheck:rating": "selfcheck#rating",
     # 指摘事項
     "findings:detail": "findings#plan",
@@ -125,6 +123,7 @@ SECTIONS: dict[str, str] = {
     "audits:reaudit": "audits#perform",
     "audits:reports": "audits#reports",
     "audits:download": "audits#reports",
+    "audits:draft_job": "audits#reports",
     "audits:submit": "audits#reports",
     "audits:report_file": "audits#reports",
     "audits:report_receive": "audits#reports",
@@ -202,6 +201,7 @@ SECTIONS: dict[str, str] = {
     "reviews:reopen": "reviews#sign",
     # 報告
     "reports:section4": "reports#section4",
+    "reports:section4_job": "reports#section4",
     "reports:oscal": "reports#oscal",
 }
 

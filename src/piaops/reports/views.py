@@ -1,16 +1,21 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from piaops.assessments.models import AssessmentReport
+from piaops.jobs.services import job_enqueue
 from piaops.lib.fiscal import fiscal_year, wareki_fiscal_year
 from piaops.reports import charts
 from piaops.reports.dashboard import build
 from piaops.tenancy.access import Perm, is_municipality_wide, tenant_object, tenant_view
 from piaops.tenancy.models import User
+
+# Served in the request: cheap to make. The PDF runs as a background job (``section4_job``).
+QUICK_FORMATS = ("text", "xlsx")
 
 
 def _fy(request: HttpRequest, default: int) -> int:
@@ -76,21 +81,45 @@ def section4(request: HttpRequest, report: AssessmentReport) -> HttpResponse:
     """The Section Ⅳ evidence report of one assessment report (municipality-wide roles only: it covers them all)."""
     from piaops.reports import section4 as s4mod
     from piaops.reports.oscal import LABELS
-    from piaops.reports.section4_export import FORMATS, export
+    from piaops.reports.section4_export import export
 
     _require_wide(request)
     today = timezone.localdate()
     fy = _fy(request, fiscal_year(today))
     data = s4mod.build(report, fiscal_year=fy, today=today)
     fmt = request.GET.get("format", "")
-    if fmt in FORMATS:
+    if fmt in QUICK_FORMATS:
         file = export(data, fmt=fmt)  # the actor comes from the request context (middleware)
         response = HttpResponse(file.content, content_type=file.content_type)
         response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
         return response
     return render(
-        request, "reports/section4.html", {"s4": data, "fy": fy, "formats": FORMATS, "oscal_models": LABELS.items()}
+        request,
+        "reports/section4.html",
+        {"s4": data, "fy": fy, "formats": QUICK_FORMATS, "oscal_models": LABELS.items()},
     )
+
+
+@require_POST
+@tenant_object(AssessmentReport, perm=Perm.REPORTS_VIEW, select=("municipality",))
+def section4_job(request: HttpRequest, report: AssessmentReport) -> HttpResponse:
+    """Make a Section Ⅳ file (the PDF: seconds of WeasyPrint) as a background job; its page shows the progress,
+    then the download."""
+    from piaops.reports.forms import Section4JobForm
+
+    _require_wide(request)
+    form = Section4JobForm(request.POST)
+    if not form.is_valid():
+        raise Http404("年度または形式が正しくありません。")
+    fy, fmt = form.cleaned_data["fy"], form.cleaned_data["format"]
+    job = job_enqueue(
+        municipality=report.municipality,
+        user=request.user,  # type: ignore[arg-type]  # tenant_object: a logged-in member
+        kind="section4_export",
+        title=f"評価書Ⅳの根拠資料（{fmt.upper()}、{wareki_fiscal_year(fy)}）: {report}",
+        params={"report": report.pk, "fiscal_year": fy, "format": fmt},
+    )
+    return redirect("jobs:detail", pk=job.pk)
 
 
 @tenant_object(AssessmentReport, perm=Perm.REPORTS_VIEW, select=("municipality",))
@@ -98,8 +127,6 @@ def oscal(request: HttpRequest, report: AssessmentReport, model: str) -> HttpRes
     """The OSCAL document ``model`` of the report and the 年度 (``?fy=``) as a JSON download (same access as the
     Section Ⅳ page)."""
     from django.contrib import messages
-    from django.http import Http404
-    from django.shortcuts import redirect
     from django.urls import reverse
 
     from piaops.reports.oscal import MODELS, NothingToExport, export

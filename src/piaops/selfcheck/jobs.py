@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
+from piaops.jobs.files import store_result
 from piaops.jobs.models import Job
 from piaops.jobs.registry import Outcome
 from piaops.selfcheck import pdf, xlsx
@@ -23,19 +22,14 @@ def campaign_zip(*, job: Job, progress: Any) -> Outcome:
     progress.stage("自己点検票の作成", len(checklists))
     content = xlsx.campaign_zip(campaign, checklists=checklists)
     progress.advance(len(checklists))
-    filename = f"selfcheck_{campaign.fiscal_year}_{campaign.pk}.zip"
-    name = default_storage.save(f"jobs/{job.pk}/{filename}", ContentFile(content))
     record(
         action=Action.EXPORT,
         municipality_id=campaign.municipality_id,
         obj=campaign,
         summary="全所属の自己点検票をZIPで出力",
     )
-    return Outcome(
-        message=f"{len(checklists)} 所属の自己点検票をまとめました。",
-        result_name=name,
-        result_filename=filename,
-    )
+    filename = f"selfcheck_{campaign.fiscal_year}_{campaign.pk}.zip"
+    return store_result(job, filename, content, message=f"{len(checklists)} 所属の自己点検票をまとめました。")
 
 
 def campaign_summary_pdf(*, job: Job, progress: Any) -> Outcome:
@@ -45,12 +39,11 @@ def campaign_summary_pdf(*, job: Job, progress: Any) -> Outcome:
     progress.stage("集計報告の作成", 1)
     content = pdf.campaign_summary_pdf(campaign, today=timezone.localdate())
     progress.advance(1)
-    filename = f"selfcheck_summary_{campaign.fiscal_year}_{campaign.pk}.pdf"
-    name = default_storage.save(f"jobs/{job.pk}/{filename}", ContentFile(content))
     record(
         action=Action.EXPORT,
         municipality_id=campaign.municipality_id,
         obj=campaign,
         summary="自己点検の集計をPDFで出力",
     )
-    return Outcome(message="集計報告（PDF）を作成しました。", result_name=name, result_filename=filename)
+    filename = f"selfcheck_summary_{campaign.fiscal_year}_{campaign.pk}.pdf"
+    return store_result(job, filename, content, message="集計報告（PDF）を作成しました。")

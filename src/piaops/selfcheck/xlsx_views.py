@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record
 from piaops.jobs.services import job_enqueue
-from piaops.selfcheck import pdf, xlsx
+from piaops.selfcheck import xlsx
 from piaops.selfcheck.checklist_page import SELECT, checklist_context, conflict_page, typed_answer
 from piaops.selfcheck.errors import ChecklistInvalid
 from piaops.selfcheck.forms import UploadForm
@@ -84,18 +84,6 @@ def checklist_upload(request: HttpRequest, checklist: Checklist) -> HttpResponse
     return redirect("selfcheck:checklist", pk=pk)
 
 
-@tenant_object(Campaign, perm=Perm.SELFCHECK_MANAGE, select=("template",))
-def campaign_zip(request: HttpRequest, campaign: Campaign) -> HttpResponse:
-    content = xlsx.campaign_zip(campaign)
-    record(
-        action=Action.EXPORT,
-        municipality_id=campaign.municipality_id,
-        obj=campaign,
-        summary="全所属の自己点検票をZIPで出力",
-    )
-    return _attachment(content, f"selfcheck_{campaign.fiscal_year}_{campaign.pk}.zip", "application/zip")
-
-
 JOBS = {  # what the campaign page starts as a background job: kind, title
     "zip": ("selfcheck_zip", "全所属の自己点検票（ZIP）"),
     "pdf": ("selfcheck_summary_pdf", "自己点検の集計報告（PDF）"),
@@ -133,16 +121,3 @@ def campaign_summary(request: HttpRequest, campaign: Campaign) -> HttpResponse:
         summary="自己点検の集計をExcelで出力",
     )
     return _attachment(content, f"selfcheck_summary_{campaign.fiscal_year}_{campaign.pk}.xlsx", XLSX)
-
-
-@tenant_object(Campaign, perm=Perm.SELFCHECK_MANAGE, select=("template",))
-def campaign_summary_pdf(request: HttpRequest, campaign: Campaign) -> HttpResponse:
-    """The campaign's summary as a printable PDF (the governance division's report); an export in the trail."""
-    content = pdf.campaign_summary_pdf(campaign, today=timezone.localdate())
-    record(
-        action=Action.EXPORT,
-        municipality_id=campaign.municipality_id,
-        obj=campaign,
-        summary="自己点検の集計をPDFで出力",
-    )
-    return _attachment(content, f"selfcheck_summary_{campaign.fiscal_year}_{campaign.pk}.pdf", "application/pdf")

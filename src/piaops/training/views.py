@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from piaops.jobs.services import job_enqueue
 from piaops.lib.safeexport import workbook_bytes
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm, require, scoped, tenant_object, tenant_view
@@ -422,21 +423,31 @@ def record_import(request: HttpRequest) -> HttpResponse:
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        content = upload.read()
         try:
+            # Checked here (every problem on this page); the import itself is a background job (its writes outlast
+            # the proxy's timeout for a big file), which checks again inside its transaction.
             result = import_records(
                 municipality=access.municipality_of(request.user),
-                data=upload.read(),
+                data=content,
                 filename=upload.name,
                 today=timezone.localdate(),
-                dry_run=form.cleaned_data["dry_run"],
+                dry_run=True,
                 recorded_by=_user(request),
             )
         except ImportFileError as exc:
             form.add_error("file", str(exc))
         else:
-            if result.ok and not result.dry_run:
-                messages.success(request, f"{result.created} 件の受講記録を登録しました。")
-                return redirect("training:index")
+            if result.ok and not form.cleaned_data["dry_run"]:
+                job = job_enqueue(
+                    municipality=access.municipality_of(request.user),
+                    user=_user(request),
+                    kind="training_import",
+                    title=f"受講記録の取込: {upload.name}",
+                    params={},
+                    uploads={"upload": (upload.name, content)},
+                )
+                return redirect("jobs:detail", pk=job.pk)
     return render(request, "training/import.html", {"form": form, "result": result})
 
 
