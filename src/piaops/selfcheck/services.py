@@ -12,16 +12,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from piaops.assessments.models import AssessmentReport, Commitment
-from piaops.assessments.questions import as_question
-from piaops.assessments.services import PartyResolver
-from piaops.assessments.vocab import CommitmentKind
+from piaops.assessments.models import AssessmentReport
 from piaops.audittrail.models import Action
 from piaops.audittrail.services import record, record_create, record_delete, record_update, snapshot
 from piaops.audittrail.transitions import record_transition
@@ -31,6 +26,7 @@ from piaops.lib.fiscal import fiscal_year, is_office_day, next_office_day
 from piaops.lib.mynumber import contains_my_number
 from piaops.lib.versioning import claim_version
 from piaops.selfcheck import baseline
+from piaops.selfcheck.asked import items_from_report
 from piaops.selfcheck.errors import ChecklistInvalid, Problem, SubmissionRefused
 from piaops.selfcheck.general import GENERAL_ITEMS
 from piaops.selfcheck.models import (
@@ -48,26 +44,9 @@ from piaops.selfcheck.models import (
     Submission,
     TemplateItem,
 )
-from piaops.tenancy.models import Assignment, Municipality, OrgUnit, Party, User
-
-# Commitments a unit cannot check itself: audits are done by the audit team, and measures of other parties
-# (J-LIS, contractors, the cloud) are checked through the assurance module.
-NOT_UNIT_CHECKABLE = (CommitmentKind.AUDIT,)
-
+from piaops.tenancy.models import Assignment, Municipality, OrgUnit, User
 
 # ---------------------------------------------------------------------------------------------------- templates
-
-
-def checkable_commitments(report: AssessmentReport) -> list[Commitment]:
-    """The report's commitments a workplace can check: the municipality's own measures, not audits, of the sections
-    that feed the checklist (``PIAOPS_SELFCHECK_SECTIONS``, default Ⅲ and Ⅳ: most concrete measures stand in Ⅲ)."""
-    qs = (
-        Commitment.objects.filter(report=report, item__section__number__in=settings.PIAOPS_SELFCHECK_SECTIONS)
-        .exclude(kind__in=NOT_UNIT_CHECKABLE)
-        .filter(Q(party__isnull=True) | Q(party__kind=Party.Kind.MUNICIPALITY))
-        .order_by("order", "id")
-    )
-    return list(qs)
 
 
 def template_create(
@@ -97,7 +76,7 @@ def template_create(
         template = ChecklistTemplate.objects.create(
             municipality=municipality, code=code, version=version, title=title, report=report
         )
-        items = _items_from_report(template, report) if report else []
+        items = items_from_report(template, report) if report else []
         if include_general:
             items += [
                 TemplateItem(municipality=municipality, template=template, category=cat, text=text)
@@ -115,34 +94,6 @@ def template_create(
     return template
 
 
-def _items_from_report(template: ChecklistTemplate, report: AssessmentReport) -> list[TemplateItem]:
-    resolver = PartyResolver(report.municipality)
-
-    def named(c: Commitment) -> str:
-        """The party the question names: one the report names that is not registered (so not filtered out as
-        another party's) and is not the municipality itself (「【中間サーバー・プラットフォーム】…しているか。」)."""
-        if c.party_id is not None or not c.party_name:
-            return ""
-        kind = resolver.kind_of(name=c.party_name, label=c.block.party_label if c.block else "")
-        return "" if kind == Party.Kind.MUNICIPALITY else c.party_name
-
-    return [
-        TemplateItem(
-            municipality_id=template.municipality_id,
-            template=template,
-            category=Category.REPORT,
-            # Asked as the question a unit answers (「…を実施しているか。」); the admin may reword any item.
-            text=as_question(c.text, party=named(c)),
-            guidance=f"評価書 {c.item.number_path} {c.item.title}".strip(),
-            commitment=c,
-            change=c.change if report.previous_id else "",  # marks only mean something on a revision
-        )
-        for c in Commitment.objects.filter(pk__in=[c.pk for c in checkable_commitments(report)])
-        .select_related("item", "block")
-        .order_by("order", "id")
-    ]
-
-
 def _clone(template: ChecklistTemplate, *, report: AssessmentReport | None = None) -> ChecklistTemplate:
     """The next version of ``template`` with the same items (or, with ``report``, that report's commitments)."""
     latest = ChecklistTemplate.objects.filter(municipality_id=template.municipality_id, code=template.code)
@@ -158,7 +109,7 @@ def _clone(template: ChecklistTemplate, *, report: AssessmentReport | None = Non
     )
     old_items = list(template.items.order_by("order", "id"))
     if report is not None:
-        items = _items_from_report(new, report)
+        items = items_from_report(new, report)
         items += [_copy_item(new, i) for i in old_items if i.category != Category.REPORT]
     else:
         items = [_copy_item(new, i) for i in old_items]
