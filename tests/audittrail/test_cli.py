@@ -18,6 +18,8 @@ from urllib.parse import urlparse
 import psycopg
 import pytest
 
+from tests.live import copy_migrated
+
 WRITERS = 4
 APPENDS = 15
 
@@ -61,6 +63,7 @@ def _piaops(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 
 def _database(tmp: Path) -> Iterator[str]:
     if os.environ.get("PIAOPS_TEST_DB") != "postgres":
+        copy_migrated(tmp / "piaops.sqlite3")  # `piaops migrate` then has nothing left to do
         yield f"sqlite:///{tmp / 'piaops.sqlite3'}"
         return
     base = urlparse(os.environ["PIAOPS_TEST_DATABASE_URL"])

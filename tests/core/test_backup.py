@@ -19,6 +19,7 @@ import psycopg
 import pytest
 
 from piaops.dbcheck import answers
+from tests.live import copy_migrated
 
 pytestmark = pytest.mark.engine_independent
 
@@ -58,6 +59,8 @@ class Piaops:
     def __init__(self, tmp_path: Path, database_url: str) -> None:
         self.tmp_path = tmp_path
         self.env = _env(tmp_path, database_url)
+        if database_url.startswith("sqlite:///"):
+            copy_migrated(Path(database_url.removeprefix("sqlite:///")))  # `piaops migrate` then has nothing to do
 
     def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         cmd = [sys.executable, "-c", "from piaops.cli import main; main()", *args]
