@@ -32,7 +32,7 @@ print(r.status_code, r.content.decode().strip())
 
 
 # In subprocesses on a SQLite file of its own whatever the pass.
-@pytest.mark.engine_independent(run_in="postgres")
+@pytest.mark.engine_independent
 def test_readyz_is_not_ready_until_the_database_is_migrated(tmp_path: Path) -> None:
     env = {
         "PIAOPS_SECRET_KEY": SECRET,

@@ -25,7 +25,7 @@ def _run(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[s
     )
 
 
-@pytest.mark.engine_independent(run_in="postgres")
+@pytest.mark.engine_independent
 @pytest.mark.parametrize(
     ("env", "message"),
     [
@@ -49,7 +49,7 @@ def test_a_wrong_environment_value_stops_the_start(tmp_path: Path, env: dict[str
     assert message in result.stderr
 
 
-@pytest.mark.engine_independent(run_in="postgres")
+@pytest.mark.engine_independent
 def test_good_values_are_read(tmp_path: Path) -> None:
     secret_file = tmp_path / "secret"
     secret_file.write_text(SECRET + "\n", encoding="utf-8")
@@ -78,7 +78,7 @@ def test_good_values_are_read(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.engine_independent(run_in="postgres")
+@pytest.mark.engine_independent
 def test_production_defaults(tmp_path: Path) -> None:
     """What a real start gets: argon2, Japan time, Japanese only, secure cookies."""
     code = (
