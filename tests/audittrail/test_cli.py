@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 import psycopg
 import pytest
 
-from tests.live import copy_migrated
+from tests.live import copy_migrated, copy_migrated_postgres
 
 WRITERS = 4
 APPENDS = 15
@@ -69,9 +69,7 @@ def _database(tmp: Path) -> Iterator[str]:
     base = urlparse(os.environ["PIAOPS_TEST_DATABASE_URL"])
     name = f"{base.path.lstrip('/')}_cli"
     admin = base._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    copy_migrated_postgres(admin, name)  # `piaops migrate` then has nothing left to do
     try:
         yield base._replace(path=f"/{name}").geturl()
     finally:
