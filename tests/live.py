@@ -73,17 +73,20 @@ def prepared_var_dir(var_dir: Path, *, people: int = 40) -> Path:
     return var_dir
 
 
-@functools.cache
 def migrated_postgres(server_url: str) -> str:
     """The name of a PostgreSQL database on ``server_url``'s server migrated by the real ``piaops migrate``, made once
     per test process (dropped at its exit): the PostgreSQL counterpart of :func:`migrated_sqlite`. Copy it
     (:func:`copy_migrated_postgres`); never connect to it (a template must have no connection while it is copied)."""
+    return _migrated_postgres(urlparse(server_url)._replace(path="/postgres").geturl())
+
+
+@functools.cache
+def _migrated_postgres(admin: str) -> str:
     import psycopg
     from psycopg import sql
 
-    parsed = urlparse(server_url)
+    parsed = urlparse(admin)
     name = f"piaops_migrated_{os.getpid()}"  # one per test process, whichever database of the server names it
-    admin = parsed._replace(path="/postgres").geturl()
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -104,7 +107,7 @@ def copy_migrated_postgres(server_url: str, target: str) -> None:
     import psycopg
     from psycopg import sql
 
-    template = migrated_postgres(urlparse(server_url)._replace(path="/postgres").geturl())
+    template = migrated_postgres(server_url)
     admin = urlparse(server_url)._replace(path="/postgres").geturl()
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(target)))
