@@ -5,7 +5,9 @@ environment is rebuilt: production settings, debug on (no secret key needed), da
 
 Migrating an empty database runs several hundred migrations (about 18 s of CPU): a test process does it once
 (:func:`migrated_sqlite`) and every var dir starts from a copy of that file; ``piaops migrate`` on the copy then finds
-nothing to do, so a var dir prepared here is the same as one migrated from scratch.
+nothing to do, so a var dir prepared here is the same as one migrated from scratch. Tests on PostgreSQL databases
+of their own do the same with :func:`migrated_postgres` (a template database, copied by ``CREATE DATABASE ...
+TEMPLATE``).
 """
 
 from __future__ import annotations
