@@ -5,7 +5,9 @@ environment is rebuilt: production settings, debug on (no secret key needed), da
 
 Migrating an empty database runs several hundred migrations (about 18 s of CPU): a test process does it once
 (:func:`migrated_sqlite`) and every var dir starts from a copy of that file; ``piaops migrate`` on the copy then finds
-nothing to do, so a var dir prepared here is the same as one migrated from scratch.
+nothing to do, so a var dir prepared here is the same as one migrated from scratch. Tests on PostgreSQL databases
+of their own do the same with :func:`migrated_postgres` (a template database, copied by ``CREATE DATABASE ...
+TEMPLATE``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlparse
 
 PIAOPS = [sys.executable, "-m", "piaops.cli"]
 DATABASE_FILE = "piaops.sqlite3"  # under PIAOPS_VAR_DIR (piaops.settings)
@@ -70,3 +73,55 @@ def prepared_var_dir(var_dir: Path, *, people: int = 40) -> Path:
         if done.returncode != 0:
             raise RuntimeError(f"piaops {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return var_dir
+
+
+def migrated_postgres(server_url: str) -> str:
+    """The name of a PostgreSQL database on ``server_url``'s server migrated by the real ``piaops migrate``, made once
+    per test process (dropped at its exit): the PostgreSQL counterpart of :func:`migrated_sqlite`. Copy it
+    (:func:`copy_migrated_postgres`); never connect to it (a template must have no connection while it is copied)."""
+    return _migrated_postgres(urlparse(server_url)._replace(path="/postgres").geturl())
+
+
+@functools.cache
+def _migrated_postgres(admin: str) -> str:
+    import psycopg
+    from psycopg import sql
+
+    parsed = urlparse(admin)
+    name = f"piaops_migrated_{os.getpid()}"  # one per test process, whichever database of the server names it
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    atexit.register(_drop_postgres, admin, name)
+    home = Path(tempfile.mkdtemp(prefix="piaops-migrated-pg-"))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    env = piaops_env(home) | {"DATABASE_URL": parsed._replace(path=f"/{name}").geturl()}
+    done = subprocess.run(
+        [*PIAOPS, "migrate", "--no-input", "-v0"], env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"piaops migrate failed:\n{done.stdout}\n{done.stderr}")
+    return name
+
+
+def copy_migrated_postgres(server_url: str, target: str) -> None:
+    """(Re)create the database ``target`` on ``server_url``'s server as a copy of :func:`migrated_postgres`."""
+    import psycopg
+    from psycopg import sql
+
+    template = migrated_postgres(server_url)
+    admin = urlparse(server_url)._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(target)))
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(target), sql.Identifier(template)))
+
+
+def _drop_postgres(admin_url: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    try:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    except psycopg.Error:
+        pass  # the server went away first: nothing left to clean up here

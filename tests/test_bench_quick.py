@@ -17,13 +17,11 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
-import psycopg
 import pytest
 from bench.harness import POSTGRES_TEMPLATE_ENV, SQLITE_TEMPLATE_ENV
 
-from tests.live import migrated_sqlite
+from tests.live import migrated_postgres, migrated_sqlite
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHES = sorted(m.name for m in pkgutil.iter_modules([str(ROOT / "bench")]) if m.name.startswith("bench_"))
@@ -56,32 +54,8 @@ def templates() -> Iterator[dict[str, str]]:
     if os.environ.get("PIAOPS_TEST_DB") != "postgres":
         yield {SQLITE_TEMPLATE_ENV: str(migrated_sqlite())}
         return
-    base = urlparse(os.environ["PIAOPS_TEST_DATABASE_URL"].rstrip("/") + "_quickbench_template")
-    name = base.path.lstrip("/")
-    admin = base._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        migrate_env = _env() | {
-            "DATABASE_URL": base.geturl(),
-            "DJANGO_SETTINGS_MODULE": "piaops.settings",
-            "PIAOPS_DEBUG": "1",
-        }
-        migrated = subprocess.run(
-            [sys.executable, "-m", "piaops.cli", "migrate", "--no-input", "-v0"],
-            cwd=ROOT,
-            env=migrate_env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-        assert migrated.returncode == 0, migrated.stderr
-        yield {POSTGRES_TEMPLATE_ENV: name}
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    # The one migrated PostgreSQL database of this test process (tests.live), which the benches copy.
+    yield {POSTGRES_TEMPLATE_ENV: migrated_postgres(os.environ["PIAOPS_TEST_DATABASE_URL"])}
 
 
 def test_there_are_benches() -> None:

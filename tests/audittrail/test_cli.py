@@ -18,6 +18,8 @@ from urllib.parse import urlparse
 import psycopg
 import pytest
 
+from tests.live import copy_migrated, copy_migrated_postgres
+
 WRITERS = 4
 APPENDS = 15
 
@@ -61,14 +63,13 @@ def _piaops(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 
 def _database(tmp: Path) -> Iterator[str]:
     if os.environ.get("PIAOPS_TEST_DB") != "postgres":
+        copy_migrated(tmp / "piaops.sqlite3")  # `piaops migrate` then has nothing left to do
         yield f"sqlite:///{tmp / 'piaops.sqlite3'}"
         return
     base = urlparse(os.environ["PIAOPS_TEST_DATABASE_URL"])
     name = f"{base.path.lstrip('/')}_cli"
     admin = base._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    copy_migrated_postgres(admin, name)  # `piaops migrate` then has nothing left to do
     try:
         yield base._replace(path=f"/{name}").geturl()
     finally:

@@ -19,6 +19,7 @@ import psycopg
 import pytest
 
 from piaops.dbcheck import answers
+from tests.live import copy_migrated, copy_migrated_postgres
 
 pytestmark = pytest.mark.engine_independent
 
@@ -58,6 +59,8 @@ class Piaops:
     def __init__(self, tmp_path: Path, database_url: str) -> None:
         self.tmp_path = tmp_path
         self.env = _env(tmp_path, database_url)
+        if database_url.startswith("sqlite:///"):
+            copy_migrated(Path(database_url.removeprefix("sqlite:///")))  # `piaops migrate` then has nothing to do
 
     def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         cmd = [sys.executable, "-c", "from piaops.cli import main; main()", *args]
@@ -81,8 +84,7 @@ def postgres_url() -> Iterator[str]:
         pytest.skip(f"no PostgreSQL server at {base}")
     name = f"piaops_backup_{secrets.token_hex(4)}"
     admin = urlparse(base)._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    copy_migrated_postgres(admin, name)  # `piaops migrate` then has nothing left to do
     try:
         yield urlparse(base)._replace(path=f"/{name}").geturl()
     finally:
@@ -149,3 +151,36 @@ def test_restore_without_yes_and_without_a_terminal_explains_itself(tmp_path: Pa
     assert "確認に答える端末がない" in result.stderr and "--yes" in result.stderr
     assert "Traceback" not in result.stderr and "EOFError" not in result.stderr
     assert piaops.state() == before
+
+
+STORE = """
+import hashlib, os
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+data = bytes(range(256)) * 5000
+default_storage.save("evidence/kept.bin", ContentFile(data))
+print(hashlib.sha256(data).hexdigest())
+"""
+READ = """
+import hashlib
+from django.core.files.storage import default_storage
+print(hashlib.sha256(default_storage.open("evidence/kept.bin").read()).hexdigest() if default_storage.exists(
+    "evidence/kept.bin") else "missing")
+"""
+
+
+@pytest.mark.slow
+def test_backup_and_restore_carry_the_files_stored_in_the_database(tmp_path: Path, postgres_url: str) -> None:
+    """``PIAOPS_FILE_STORAGE=database`` (tests/core/test_storage.py): the files travel inside the backup."""
+    piaops = Piaops(tmp_path, postgres_url)
+    piaops.env["PIAOPS_FILE_STORAGE"] = "database"
+    piaops("migrate", "--no-input", "-v", "0")
+    digest = piaops("shell", "-c", STORE).stdout.split()[-1]
+    piaops("backup", str(tmp_path / "piaops.dump"))
+    piaops("shell", "-c", "from django.core.files.storage import default_storage as d; d.delete('evidence/kept.bin')")
+    assert piaops("shell", "-c", READ).stdout.split()[-1] == "missing"
+
+    piaops("restore", "--yes", str(tmp_path / "piaops.dump"))
+
+    assert piaops("shell", "-c", READ).stdout.split()[-1] == digest
+    assert not (tmp_path / "var" / "media").exists()  # nothing went to the node's disk

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.test import Client, override_settings
 
 from tests.conftest import World
@@ -34,6 +35,7 @@ def _piaops(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
     return subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.engine_independent
 def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
     result = _piaops("check", "--deploy", "--fail-level", "WARNING", env=_production_env(tmp_path), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -41,6 +43,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
     assert "WARNINGS" not in result.stdout + result.stderr
 
 
+@pytest.mark.engine_independent
 def test_check_deploy_warns_when_debug_is_on(tmp_path: Path) -> None:
     env = _production_env(tmp_path) | {"PIAOPS_DEBUG": "1"}
     result = _piaops("check", "--deploy", "--fail-level", "WARNING", env=env, cwd=tmp_path)
@@ -60,6 +63,7 @@ def test_every_page_carries_a_policy_with_no_outside_source(world: World, as_adm
         assert directives["frame-ancestors"] == "'none'"
 
 
+@pytest.mark.engine_independent
 def test_no_template_needs_inline_script_or_style() -> None:
     offenders = []
     for template in SRC.rglob("templates/**/*.html"):

@@ -25,6 +25,7 @@ def _run(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[s
     )
 
 
+@pytest.mark.engine_independent
 @pytest.mark.parametrize(
     ("env", "message"),
     [
@@ -48,6 +49,7 @@ def test_a_wrong_environment_value_stops_the_start(tmp_path: Path, env: dict[str
     assert message in result.stderr
 
 
+@pytest.mark.engine_independent
 def test_good_values_are_read(tmp_path: Path) -> None:
     secret_file = tmp_path / "secret"
     secret_file.write_text(SECRET + "\n", encoding="utf-8")
@@ -76,6 +78,7 @@ def test_good_values_are_read(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.engine_independent
 def test_production_defaults(tmp_path: Path) -> None:
     """What a real start gets: argon2, Japan time, Japanese only, secure cookies."""
     code = (
@@ -118,6 +121,7 @@ OUTSIDE = re.compile(
 )
 
 
+@pytest.mark.engine_independent
 def test_no_template_or_stylesheet_loads_anything_from_outside() -> None:
     files = [p for p in TEMPLATE_ROOT.rglob("*") if p.suffix in {".html", ".txt", ".css", ".js", ".svg"}]
     assert any(p.name == "base.html" for p in files)  # the scan does see the templates
@@ -130,6 +134,7 @@ def test_no_template_or_stylesheet_loads_anything_from_outside() -> None:
     assert offenders == []
 
 
+@pytest.mark.engine_independent
 def test_the_outside_link_scan_recognises_what_it_must_refuse() -> None:
     for bad in [
         '<script src="https://cdn.example.com/x.js">',

@@ -18,7 +18,6 @@ from pytest_django.fixtures import Settings
 from piaops.core.models import StoredChunk, StoredFile
 from piaops.core.storage import CHUNK_BYTES, DatabaseStorage
 from tests.conftest import World
-from tests.core.test_backup import Piaops, postgres_url  # noqa: F401 (a fixture)
 from tests.core.test_settings import SECRET, _run
 
 pytestmark = pytest.mark.django_db
@@ -98,41 +97,6 @@ def test_the_setting_chooses_the_storage_and_refuses_a_wrong_value(tmp_path: Pat
     assert chosen.stdout.strip() == "piaops.core.storage.DatabaseStorage"
     assert default.stdout.strip() == "django.core.files.storage.FileSystemStorage"
     assert wrong.returncode != 0 and "PIAOPS_FILE_STORAGE must be one of" in wrong.stderr
-
-
-STORE = """
-import hashlib, os
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-data = bytes(range(256)) * 5000
-default_storage.save("evidence/kept.bin", ContentFile(data))
-print(hashlib.sha256(data).hexdigest())
-"""
-READ = """
-import hashlib
-from django.core.files.storage import default_storage
-print(hashlib.sha256(default_storage.open("evidence/kept.bin").read()).hexdigest() if default_storage.exists(
-    "evidence/kept.bin") else "missing")
-"""
-
-
-@pytest.mark.slow
-def test_backup_and_restore_carry_the_files_stored_in_the_database(
-    tmp_path: Path,
-    postgres_url: str,  # noqa: F811
-) -> None:
-    piaops = Piaops(tmp_path, postgres_url)
-    piaops.env["PIAOPS_FILE_STORAGE"] = "database"
-    piaops("migrate", "--no-input", "-v", "0")
-    digest = piaops("shell", "-c", STORE).stdout.split()[-1]
-    piaops("backup", str(tmp_path / "piaops.dump"))
-    piaops("shell", "-c", "from django.core.files.storage import default_storage as d; d.delete('evidence/kept.bin')")
-    assert piaops("shell", "-c", READ).stdout.split()[-1] == "missing"
-
-    piaops("restore", "--yes", str(tmp_path / "piaops.dump"))
-
-    assert piaops("shell", "-c", READ).stdout.split()[-1] == digest
-    assert not (tmp_path / "var" / "media").exists()  # nothing went to the node's disk
 
 
 def test_files_on_disk_are_copied_into_the_database_once(tmp_path: Path, settings: Settings) -> None:
