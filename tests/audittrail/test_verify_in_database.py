@@ -31,7 +31,7 @@ pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the d
 def _chain(world: World, n: int = 6) -> list[AuditEntry]:
     actor = Actor(user=world.admin_a, name="admin_a", remote_addr="10.0.0.1")
     awkward = {"quote": 'a"b\\c', "kana": "ｶﾅ・全角　空白", "nested": [1, {"z": None, "a": "1.5"}], "big": 10**20}
-    # JSON escapes: PostgreSQL's to_json must write them as Python's json.dumps does (\b \f \n \r \t, \u00xx, none else).
+    # PostgreSQL's to_json must escape as Python's json.dumps does (\b \f \n \r \t, \u00xx, nothing else).
     awkward["controls"] = "a\nb\tc\rd\be\ff\x01g\x1fh\x7fi\u2028j/k"
     return [
         record(
