@@ -352,10 +352,12 @@ _TAIL = """',"municipality":' || COALESCE(e.municipality_id::text, 'null')
 # ``before`` as jsonb's own text (numbers keep their written scale: 1 and 1.0 differ, as they do when Python
 # re-encodes them; a SQL NULL is JSON null, as Python reads it). An A or B that is not JSON raises (DataError).
 _FIELDS_MATCH = """(
-    e.canonical = s.h1 || k.middle || s.h2 AND starts_with(s.h1, k.head) AND s.h2 = s.b || k.tail
+    octet_length(e.canonical) = octet_length(s.h1) + octet_length(k.middle) + octet_length(s.h2)
+    AND starts_with(s.h1, k.head) AND octet_length(s.h2) = octet_length(b.b) + octet_length(k.tail)
     AND (substr(s.h1, length(k.head) + 1)::jsonb)::text = COALESCE(e.after::text, 'null')
-    AND (s.b::jsonb)::text = COALESCE(e.before::text, 'null')
-)"""
+    AND (b.b::jsonb)::text = COALESCE(e.before::text, 'null')
+)"""  # Lengths: split_part stops at the next occurrence, so the parts add up to the whole only when the middle occurs
+# once and the tail ends the text; octet_length is read from the header, where concatenating and comparing copies.
 
 _VERIFY_SQL = f"""
 SELECT t.rn, t.seq, t.prev, t.prev_hash, t.fields_ok, t.hash_ok, t.hash, t.broken FROM (
@@ -369,10 +371,9 @@ SELECT t.rn, t.seq, t.prev, t.prev_hash, t.fields_ok, t.hash_ok, t.hash, t.broke
       FROM audittrail_auditentry e
       CROSS JOIN LATERAL (SELECT {_HEAD} AS head, {_MIDDLE} AS middle, {_TAIL} AS tail OFFSET 0) k
       CROSS JOIN LATERAL (
-        SELECT split_part(e.canonical, k.middle, 1) AS h1, split_part(e.canonical, k.middle, 2) AS h2,
-               split_part(split_part(e.canonical, k.middle, 2), k.tail, 1) AS b
-        OFFSET 0
+        SELECT split_part(e.canonical, k.middle, 1) AS h1, split_part(e.canonical, k.middle, 2) AS h2 OFFSET 0
       ) s
+      CROSS JOIN LATERAL (SELECT split_part(s.h2, k.tail, 1) AS b OFFSET 0) b
       WHERE {{chain}}
       OFFSET 0
     ) x
