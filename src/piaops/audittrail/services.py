@@ -392,7 +392,11 @@ def _first_break_in_database(municipality_id: int | None) -> VerifyResult | None
     broken entry (or the last one) comes back. The checks and their order per entry are ``verify_chain``'s.
 
     Where every field equals the canonical text, ``sha256(text)`` is exactly the hash Python would compute from
-    the fields, so the answer is Python's. None — Python verifies the chain — when an entry's fields differ from
+    the fields, so the answer is Python's: the text outside ``before``/``after`` must be byte for byte what Python
+    writes from the columns. ``before``/``after`` are compared as jsonb text, so a text that spells them otherwise
+    than Python would (other key order or spacing inside them), hashed anew, passes this entry where Python names it;
+    the next link still breaks — only someone who can rehash the rest of the chain gets that far, and such a person
+    can fool Python's check as well. None — Python verifies the chain — when an entry's fields differ from
     its text, or it has none (written before the column existed), as long as nothing earlier broke."""
     chain = "e.municipality_id IS NULL" if municipality_id is None else "e.municipality_id = %s"
     params = [] if municipality_id is None else [municipality_id]
