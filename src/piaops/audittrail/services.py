@@ -333,30 +333,31 @@ def _with_head(municipality_id: int | None, result: VerifyResult) -> VerifyResul
     return result
 
 
-# Every field the canonical text holds, compared with the stored column: an edit of either side breaks the entry.
-# jsonb values are compared as jsonb's own text (numbers keep their written scale: 1 and 1.0 differ, as they do
-# when Python re-encodes them); a SQL NULL ``before``/``after`` is JSON null, as Python reads it.
+# The canonical text rebuilt from the columns around ``before`` and ``after``, exactly as ``_entry_payload`` writes it
+# (keys sorted: action, actor, actor_name, after | at, before | municipality … summary). PostgreSQL's to_json(text)
+# escapes as Python's json.dumps(ensure_ascii=False) does (\", \\, \b \f \n \r \t, other controls \u00xx), and
+# proxy_addr is in the text only when set. Building text is far cheaper than parsing the whole text as jsonb.
+_HEAD = """'{"action":' || to_json(e.action)::text || ',"actor":' || COALESCE(e.actor_id::text, 'null')
+    || ',"actor_name":' || to_json(e.actor_name)::text || ',"after":'"""
+_MIDDLE = """',"at":"' || to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') || '","before":'"""
+_TAIL = """',"municipality":' || COALESCE(e.municipality_id::text, 'null')
+    || ',"object_id":' || to_json(e.object_id)::text || ',"object_repr":' || to_json(e.object_repr)::text
+    || ',"object_type":' || to_json(e.object_type)::text || ',"prev_hash":' || to_json(e.prev_hash)::text
+    || CASE WHEN e.proxy_addr <> '' THEN ',"proxy_addr":' || to_json(e.proxy_addr)::text ELSE '' END
+    || ',"remote_addr":' || to_json(e.remote_addr)::text || ',"seq":' || e.seq::text
+    || ',"summary":' || to_json(e.summary)::text || '}'"""
+
+# Every field compared with the canonical text: the text must be head || A || middle || B || tail byte for byte (split
+# at the first middle, which a JSON string cannot hold: its quotes are escaped), and A and B are ``after`` and
+# ``before`` as jsonb's own text (numbers keep their written scale: 1 and 1.0 differ, as they do when Python
+# re-encodes them; a SQL NULL is JSON null, as Python reads it). An A or B that is not JSON raises (DataError).
 _FIELDS_MATCH = """(
-    j.c->>'seq' = e.seq::text
-    AND j.c->>'at' = to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
-    AND (j.c->'municipality')::text = COALESCE(e.municipality_id::text, 'null')
-    AND (j.c->'actor')::text = COALESCE(e.actor_id::text, 'null')
-    AND jsonb_typeof(j.c->'actor_name') = 'string' AND j.c->>'actor_name' = e.actor_name
-    AND jsonb_typeof(j.c->'action') = 'string' AND j.c->>'action' = e.action
-    AND jsonb_typeof(j.c->'object_type') = 'string' AND j.c->>'object_type' = e.object_type
-    AND jsonb_typeof(j.c->'object_id') = 'string' AND j.c->>'object_id' = e.object_id
-    AND jsonb_typeof(j.c->'object_repr') = 'string' AND j.c->>'object_repr' = e.object_repr
-    AND jsonb_typeof(j.c->'summary') = 'string' AND j.c->>'summary' = e.summary
-    AND (j.c->'before')::text = COALESCE(e.before::text, 'null')
-    AND (j.c->'after')::text = COALESCE(e.after::text, 'null')
-    AND jsonb_typeof(j.c->'remote_addr') = 'string' AND j.c->>'remote_addr' = e.remote_addr
-    AND jsonb_typeof(j.c->'prev_hash') = 'string' AND j.c->>'prev_hash' = e.prev_hash
-    AND (j.c ? 'proxy_addr') = (e.proxy_addr <> '')
-    AND jsonb_typeof(COALESCE(j.c->'proxy_addr', '""')) = 'string' AND COALESCE(j.c->>'proxy_addr', '') = e.proxy_addr
-    AND j.c - ARRAY['seq', 'at', 'municipality', 'actor', 'actor_name', 'action', 'object_type', 'object_id',
-                    'object_repr', 'summary', 'before', 'after', 'remote_addr', 'proxy_addr', 'prev_hash']
-        = '{}'::jsonb
-)"""  # proxy_addr is in the text only when set (``_entry_payload``): present exactly when the column is not empty.
+    octet_length(e.canonical) = octet_length(s.h1) + octet_length(k.middle) + octet_length(s.h2)
+    AND starts_with(s.h1, k.head) AND octet_length(s.h2) = octet_length(b.b) + octet_length(k.tail)
+    AND (substr(s.h1, length(k.head) + 1)::jsonb)::text = COALESCE(e.after::text, 'null')
+    AND (b.b::jsonb)::text = COALESCE(e.before::text, 'null')
+)"""  # Lengths: split_part stops at the next occurrence, so the parts add up to the whole only when the middle occurs
+# once and the tail ends the text; octet_length is read from the header, where concatenating and comparing copies.
 
 _VERIFY_SQL = f"""
 SELECT t.rn, t.seq, t.prev, t.prev_hash, t.fields_ok, t.hash_ok, t.hash, t.broken FROM (
@@ -365,13 +366,14 @@ SELECT t.rn, t.seq, t.prev, t.prev_hash, t.fields_ok, t.hash_ok, t.hash, t.broke
            lead(x.seq) OVER w IS NULL AS last, x.fields_ok, x.hash_ok
     FROM (
       SELECT e.id, e.seq, e.prev_hash, e.hash,
-             COALESCE(e.canonical <> '' AND {_FIELDS_MATCH}, false) AS fields_ok, j.hashed = e.hash AS hash_ok
+             COALESCE(e.canonical <> '' AND {_FIELDS_MATCH}, false) AS fields_ok,
+             encode(sha256(convert_to(e.canonical, 'UTF8')), 'hex') = e.hash AS hash_ok
       FROM audittrail_auditentry e
+      CROSS JOIN LATERAL (SELECT {_HEAD} AS head, {_MIDDLE} AS middle, {_TAIL} AS tail OFFSET 0) k
       CROSS JOIN LATERAL (
-        SELECT encode(sha256(convert_to(e.canonical, 'UTF8')), 'hex') AS hashed,
-               CASE WHEN e.canonical <> '' THEN e.canonical::jsonb END AS c
-        OFFSET 0
-      ) j
+        SELECT split_part(e.canonical, k.middle, 1) AS h1, split_part(e.canonical, k.middle, 2) AS h2 OFFSET 0
+      ) s
+      CROSS JOIN LATERAL (SELECT split_part(s.h2, k.tail, 1) AS b OFFSET 0) b
       WHERE {{chain}}
       OFFSET 0
     ) x
@@ -380,9 +382,8 @@ SELECT t.rn, t.seq, t.prev, t.prev_hash, t.fields_ok, t.hash_ok, t.hash, t.broke
 ) t
 WHERE t.broken OR t.last
 ORDER BY t.broken DESC, t.rn LIMIT 1
-"""  # OFFSET 0: the lateral row is computed once per entry (its text parsed once), not inlined per reference;
-# and the windows see only the narrow per-entry results (wide rows made them spill to disk). One pass: the first
-# broken entry, or else the last one (the count and the last hash).
+"""  # OFFSET 0: each lateral row is computed once per entry, not inlined per reference; and the windows see only the
+# narrow per-entry results. One pass: the first broken entry, or else the last one (the count and the last hash).
 
 
 def _first_break_in_database(municipality_id: int | None) -> VerifyResult | None:
@@ -391,12 +392,18 @@ def _first_break_in_database(municipality_id: int | None) -> VerifyResult | None
     broken entry (or the last one) comes back. The checks and their order per entry are ``verify_chain``'s.
 
     Where every field equals the canonical text, ``sha256(text)`` is exactly the hash Python would compute from
-    the fields, so the answer is Python's. None — Python verifies the chain — when an entry's fields differ from
+    the fields, so the answer is Python's: the text outside ``before``/``after`` must be byte for byte what Python
+    writes from the columns. ``before``/``after`` are compared as jsonb text, so a text that spells them otherwise
+    than Python would (other key order or spacing inside them), hashed anew, passes this entry where Python names it;
+    the next link still breaks — only someone who can rehash the rest of the chain gets that far, and such a person
+    can fool Python's check as well. None — Python verifies the chain — when an entry's fields differ from
     its text, or it has none (written before the column existed), as long as nothing earlier broke."""
     chain = "e.municipality_id IS NULL" if municipality_id is None else "e.municipality_id = %s"
     params = [] if municipality_id is None else [municipality_id]
     try:
         with transaction.atomic(), connection.cursor() as cursor:
+            # The windows sort 200k narrow rows: in memory rather than spilled to disk (SET LOCAL: this transaction).
+            cursor.execute("SET LOCAL work_mem = '64MB'")
             cursor.execute(_VERIFY_SQL.replace("{chain}", chain), params)
             row = cursor.fetchone()
     except DataError:  # a canonical text that is not JSON (tampered): Python names the broken entry
