@@ -184,9 +184,9 @@ def run() -> list[Figure]:
 
     lists: list[tuple[str, int, Callable[[], None], str]] = [
         ("/api/v1/tenancy/people", PEOPLE, people_orm, "people and assignments, one query each a page"),
-        ("/api/v1/training/records", ROWS, records_orm, "records, one query"),
+        ("/api/v1/training/records", ROWS, records_orm, "records, one query a page"),
         ("/api/v1/assurance/contracts", ROWS, contracts_orm, "contracts and their works, one query each a page"),
-        (f"/api/v1/assurance/ismap/snapshots/{snapshot_id}/entries", ROWS, entries_orm, "entries, one query"),
+        (f"/api/v1/assurance/ismap/snapshots/{snapshot_id}/entries", ROWS, entries_orm, "entries, one query a page"),
     ]
     figures = []
     for path, count, orm, what in lists:
