@@ -1,6 +1,8 @@
 """API list endpoints paged over 10,000 rows (200 per page), each next to the plain ORM ``values()`` of the same rows
 in the same run: people (with assignments), training records, contracts (with their works) and the entries of an
-ISMAP list snapshot. Prints the queries per page for two page sizes: they must be equal.
+ISMAP list snapshot. The baseline pages the same rows the same way (``LIMIT`` rows after the previous page's last
+primary key, the related rows of each page in one query): a request's fixed cost is then compared with a query's,
+not hidden by reading all rows at once. Prints the queries per page for two page sizes: they must be equal.
 
 Then the fixed cost every request pays (token lookup, rate limit, ``last_used_at``): ``SMALL`` GETs of a one-row
 detail endpoint (a training course) next to that view's own ORM work (the user's role grants and the course, two
@@ -150,25 +152,41 @@ def run() -> list[Figure]:
     client = Client()
     headers = {"Authorization": f"Bearer {raw}"}
 
+    def paged(qs: Any, pk: str = "pk") -> list[list[dict[str, Any]]]:
+        """``qs`` as ``values()`` pages of ``LIMIT`` rows after the previous page's last key, one query each, as the
+        API pages it (keyset on the primary key, one row more to know whether a next page exists)."""
+        pages, after = [], 0
+        while True:
+            rows = list(qs.filter(**{f"{pk}__gt": after}).order_by(pk).values()[: LIMIT + 1])
+            pages.append(rows[:LIMIT])
+            if len(rows) <= LIMIT:
+                return pages
+            after = rows[LIMIT - 1]["id"]
+
     def people_orm() -> None:
-        rows = list(Person.objects.filter(municipality=m).order_by("pk").values())
-        assert len(rows) == PEOPLE and list(Assignment.objects.filter(municipality=m).values())
+        pages = paged(Person.objects.filter(municipality=m))
+        for page in pages:
+            assert list(Assignment.objects.filter(person_id__in=[r["id"] for r in page]).order_by("pk").values())
+        assert sum(map(len, pages)) == PEOPLE
 
     def records_orm() -> None:
-        assert len(list(Record.objects.filter(municipality=m).order_by("pk").values())) == ROWS
+        assert sum(map(len, paged(Record.objects.filter(municipality=m)))) == ROWS
 
     def contracts_orm() -> None:
-        rows = list(Contract.objects.filter(municipality=m).order_by("pk").values())
-        assert len(rows) == ROWS and list(Contract.works.through.objects.values("contract_id", "work_id"))
+        pages = paged(Contract.objects.filter(municipality=m))
+        through = Contract.works.through.objects
+        for page in pages:
+            assert list(through.filter(contract_id__in=[r["id"] for r in page]).values("contract_id", "work_id"))
+        assert sum(map(len, pages)) == ROWS
 
     def entries_orm() -> None:
-        assert len(list(IsmapListEntry.objects.filter(snapshot_id=snapshot_id).order_by("pk").values())) == ROWS
+        assert sum(map(len, paged(IsmapListEntry.objects.filter(snapshot_id=snapshot_id)))) == ROWS
 
     lists: list[tuple[str, int, Callable[[], None], str]] = [
-        ("/api/v1/tenancy/people", PEOPLE, people_orm, "people and assignments, one query each"),
-        ("/api/v1/training/records", ROWS, records_orm, "records, one query"),
-        ("/api/v1/assurance/contracts", ROWS, contracts_orm, "contracts and their works, one query each"),
-        (f"/api/v1/assurance/ismap/snapshots/{snapshot_id}/entries", ROWS, entries_orm, "entries, one query"),
+        ("/api/v1/tenancy/people", PEOPLE, people_orm, "people and assignments, one query each a page"),
+        ("/api/v1/training/records", ROWS, records_orm, "records, one query a page"),
+        ("/api/v1/assurance/contracts", ROWS, contracts_orm, "contracts and their works, one query each a page"),
+        (f"/api/v1/assurance/ismap/snapshots/{snapshot_id}/entries", ROWS, entries_orm, "entries, one query a page"),
     ]
     figures = []
     for path, count, orm, what in lists:
@@ -182,7 +200,8 @@ def run() -> list[Figure]:
                 name=f"GET {path}, {count:,} rows in pages of {LIMIT}",
                 ours=ours,
                 baseline=baseline,
-                baseline_name=f"ORM values() of the same {what}",
+                baseline_name=f"ORM values() of the same {what}, paged as the API pages",
+                target="ours ≤ 4× baseline",
                 unit_count=count,
             )
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 import time_machine
 
+from piaops.api.framework import CursorPagination, value_columns
 from piaops.api.models import Scope
 from piaops.audittrail.models import Action, AuditEntry
 from piaops.tenancy.models import Person
@@ -65,6 +66,33 @@ def test_the_admin_reads_courses_sessions_requirements_and_records(
     assert [r["id"] for r in admin.get("/training/records").json()["items"]] == [training.record.pk]
     assert admin.get("/training/records", person_id=training.nurse.pk).json()["items"] == []
     assert admin.get(f"/training/records/{training.record.pk}").json()["session_id"] == training.session.pk
+
+
+def test_a_list_read_with_values_answers_as_the_detail_read_from_the_row(
+    world: World, training: Training, token_for: TokenFor
+) -> None:
+    """Pages of records and courses come from ``values()`` of their schema's columns (no model instance per row):
+    each item is exactly what the detail operation, which reads the model row, answers — and pages join up."""
+    admin = token_for(world.admin_a, Scope.READ)
+    second = t.record(training.nurse, training.course, dt.date(2026, 4, 11), session=training.session)
+    first_page = admin.get("/training/records", limit=1).json()
+    second_page = admin.get("/training/records", limit=1, cursor=first_page["next_cursor"]).json()
+    assert second_page["next_cursor"] is None
+    items = first_page["items"] + second_page["items"]
+    assert [r["id"] for r in items] == [training.record.pk, second.pk]
+    assert items == [admin.get(f"/training/records/{r['id']}").json() for r in items]
+    course = admin.get(f"/training/courses/{training.course.pk}").json()
+    assert admin.get("/training/courses").json()["items"] == [course]
+    pager = _paginator_of("records")
+    assert pager.item_schema is not None and value_columns(pager.item_schema, Record) is not None  # values()
+
+
+def _paginator_of(operation: str) -> CursorPagination:
+    from piaops.training import api
+
+    view = getattr(api, operation)
+    cells = [c.cell_contents for c in view.__closure__ or ()]
+    return next(c for c in cells if isinstance(c, CursorPagination))
 
 
 def test_compliance_status_per_person_and_per_unit(world: World, training: Training, token_for: TokenFor) -> None:

@@ -172,6 +172,8 @@ class OutSchema(Schema):
     @model_validator(mode="wrap")
     @classmethod
     def _run_root_validator(cls, values: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo) -> Any:
+        if type(values) is _Row:  # a page read with values() of exactly this schema's columns
+            return handler(values)
         if isinstance(values, models.Model) and (plan := _plan(cls, type(values))) is not None:
             plain, resolved = plan
             if not resolved:
@@ -204,8 +206,28 @@ def _prefetched(lookup: str) -> str:
     return f"_api_prefetched_{lookup}"
 
 
+class _Row(dict[str, Any]):
+    """A list row read with ``values()`` under the names of its schema's fields: pydantic validates it as it is."""
+
+
+def value_columns(schema: type[Schema], model: type[models.Model]) -> tuple[str, ...] | None:
+    """The fields of ``schema`` when each one is a column of ``model`` (a value or a foreign key's id) and none has
+    a resolver: the rows can then come from ``values()``, without a model instance per row. Else None."""
+    plan = _plan(schema, model)
+    if plan is None or plan[1]:
+        return None
+    plain = plan[0]
+    simple = (DeferredAttribute, ForeignKeyDeferredAttribute)
+    if not all(type(inspect.getattr_static(model, name, None)) in simple for name in plain):
+        return None
+    return plain
+
+
 class CursorPagination(PaginationBase):
-    """Opaque cursor over the primary key (a stable order: new rows land at the end, none is seen twice)."""
+    """Opaque cursor over the primary key (a stable order: new rows land at the end, none is seen twice).
+
+    When the item schema reads only columns (``value_columns``) and the queryset prefetches nothing, a page is read
+    with ``values()`` of those columns: the same answer, without building and reading 200 model instances."""
 
     class Input(Schema):
         cursor: str | None = Field(None, description="前の応答の next_cursor（最初のページでは省略）")
@@ -217,11 +239,44 @@ class CursorPagination(PaginationBase):
 
     items_attribute: str = "items"
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.item_schema: type[Schema] | None = None
+        paginator = self
+
+        class Output(CursorPagination.Output):
+            """This operation's ``Output``: ninja derives the paged response from it, which names the item schema."""
+
+            @classmethod
+            def __pydantic_init_subclass__(cls, **kw: Any) -> None:
+                super().__pydantic_init_subclass__(**kw)
+                items = cls.model_fields[paginator.items_attribute].annotation
+                args: tuple[Any, ...] = getattr(items, "__args__", ())
+                item = args[0] if len(args) == 1 else None
+                if isinstance(item, type) and issubclass(item, Schema):
+                    paginator.item_schema = item
+
+        self.Output = Output  # type: ignore[misc]
+
     def paginate_queryset(
         self, queryset: models.QuerySet[Any], pagination: Input, request: HttpRequest | None = None, **params: Any
     ) -> dict[str, Any]:
-        rows, next_cursor = cursor_page(queryset, cursor=pagination.cursor, limit=pagination.limit)
-        return {"items": rows, "next_cursor": next_cursor}
+        columns = None
+        if self.item_schema is not None and isinstance(queryset, models.QuerySet):
+            prefetches = getattr(queryset, "_prefetch_related_lookups", ())
+            if not prefetches and queryset._iterable_class is models.query.ModelIterable:
+                columns = value_columns(self.item_schema, queryset.model)
+        if columns is None:
+            rows, next_cursor = cursor_page(queryset, cursor=pagination.cursor, limit=pagination.limit)
+            return {"items": rows, "next_cursor": next_cursor}
+        qs = queryset.order_by("pk")
+        if pagination.cursor:
+            qs = qs.filter(pk__gt=decode_cursor(pagination.cursor))
+        found = list(qs.values_list("pk", *columns)[: pagination.limit + 1])
+        more = len(found) > pagination.limit
+        found = found[: pagination.limit]
+        items = [_Row(zip(columns, row[1:], strict=True)) for row in found]
+        return {"items": items, "next_cursor": encode_cursor(found[-1][0]) if more and found else None}
 
 
 def cursor_page(queryset: models.QuerySet[Any], *, cursor: str | None, limit: int) -> tuple[list[Any], str | None]:

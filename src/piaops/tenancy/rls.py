@@ -155,6 +155,9 @@ def _restore(municipality_id: int | None) -> None:
             connection.close()
 
 
+API_PATH = "/api/v1/"
+
+
 class TenantSettingMiddleware:
     """Sets ``piaops.municipality`` to the signed-in user's municipality for the request and resets it after, so that
     a persistent connection never carries one tenant's setting into the next request."""
@@ -167,7 +170,12 @@ class TenantSettingMiddleware:
             return self.get_response(request)
         user = getattr(request, "user", None)
         municipality_id = getattr(user, "municipality_id", None) if user is not None and user.is_authenticated else None
-        set_municipality(municipality_id)
+        # An API request (no session user) is set by its token's authentication, right after the token is found;
+        # setting the system context before that would be one more statement on every API request for nothing. The
+        # lookup itself cannot see more than the system context does (the reset below leaves every connection
+        # there), and a connection left set to one tenant would only hide the other tenants' tokens (401).
+        if municipality_id is not None or not request.path_info.startswith(API_PATH):
+            set_municipality(municipality_id)
         try:
             return self.get_response(request)
         finally:
