@@ -37,12 +37,15 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--lang=ja-JP",
 ]
+# Chromium on Linux takes the language of its own strings (the file input's 「ファイルを選択」, validation messages)
+# from LANGUAGE, not from --lang or the context's locale; Debian ships them in chromium-l10n.
+CHROMIUM_ENV = {**os.environ, "LANGUAGE": "ja"}
 
 
 def _require_chromium() -> None:
     if CHROMIUM.exists():
         return
-    reason = f"{CHROMIUM} がありません（apt-get install chromium fonts-noto-cjk）"
+    reason = f"{CHROMIUM} がありません（apt-get install chromium chromium-l10n fonts-noto-cjk）"
     if os.environ.get("PIAOPS_REQUIRE_BROWSER") == "1":
         pytest.fail(f"PIAOPS_REQUIRE_BROWSER=1 ですが {reason}", pytrace=False)
     pytest.skip(reason)
@@ -103,7 +106,9 @@ def browser() -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, env=CHROMIUM_ENV
+        )
         yield launched
         launched.close()
 

@@ -1,6 +1,7 @@
 """axe-core over the pages only a form leads to (issue 19 §3): the crawl of test_accessibility.py follows links and
 never submits, so the import confirmations and a job's progress page are reached here the way the user does, then
-checked with the same rules. The confirmations are left unconfirmed (nothing is imported)."""
+checked with the same rules. The confirmations are left unconfirmed and the door log and training files only
+checked (検証のみ / 検査のみ): nothing is imported."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from playwright.sync_api import expect
 
 from piaops.core.demo import DEMO_PASSWORD
 from tests.browser.test_accessibility import AXE, _violations
@@ -25,6 +27,12 @@ ROSTER = (
     "職員番号,氏名,氏名カナ,雇用形態,所属組織コード,職名,配属開始日,特定個人情報取扱\n"
     "7790001,石狩 未来,イシカリ ミライ,正規職員,310100,主事,R8.4.1,有\n"
 )
+# Formats as in tests/areas/test_importing.py and tests/training/test_import.py; 0100001 is the demo's first person
+# and PRV-EL one of its courses.
+DOOR_LOG = "日時,カード番号,入退\n2026-11-02 08:15:00,A1,入室\n2026/11/02 9:05,A1,退室\n"
+DOOR_LOG_BAD = "日時,カード番号,入退\n2026-02-30 08:00,A1,入室\n2026-11-02 08:15,A1,どこか\n"
+TRAINING = "職員番号,研修コード,受講日,結果\n0100001,PRV-EL,2026-11-02,修了\n"
+TRAINING_BAD = "職員番号,研修コード,受講日,結果\n9999999,PRV-EL,2026-11-02,修了\n0100001,NOPE,2026-13-01,\n"
 
 
 def _behind_forms(page: Page, tmp_path: Path) -> Iterator[str]:
@@ -50,6 +58,44 @@ def _behind_forms(page: Page, tmp_path: Path) -> Iterator[str]:
     page.get_by_role("button", name="読み取り結果を確認").click()
     page.get_by_role("link", name="やり直す").first.wait_for()
     yield "評価書の一括取込 確認"
+    # 入退室ログの取込: 検証のみ (the dry run's report), then a file with errors (every bad row listed).
+    door_log, door_log_bad = tmp_path / "入退室ログ.csv", tmp_path / "入退室ログ_誤り.csv"
+    door_log.write_bytes(DOOR_LOG.encode("cp932"))
+    door_log_bad.write_bytes(DOOR_LOG_BAD.encode("cp932"))
+    page.goto("/areas/")
+    page.locator("main a[href^='/areas/']", has_text="サーバー室").first.click()
+    page.get_by_role("link", name="入退室ログを取り込む").click()
+    import_page = page.url
+    page.get_by_label(re.compile("^入退室ログ")).set_input_files(str(door_log))
+    page.get_by_role("button", name="検証のみ").click()
+    page.get_by_role("status").filter(has_text="検証しました").wait_for()
+    yield "入退室ログの取込 検証"
+    page.goto(import_page)
+    page.get_by_label(re.compile("^入退室ログ")).set_input_files(str(door_log_bad))
+    page.get_by_role("button", name="検証のみ").click()
+    page.get_by_role("alert").filter(has_text="何も取り込んでいません").wait_for()
+    yield "入退室ログの取込 誤り"
+    # 受講記録の一括取込: 検査のみ (ticked by default), a good file then one with errors.
+    training, training_bad = tmp_path / "受講記録.csv", tmp_path / "受講記録_誤り.csv"
+    training.write_bytes(TRAINING.encode("cp932"))
+    training_bad.write_bytes(TRAINING_BAD.encode("cp932"))
+    for file, outcome, name in (
+        (training, ("status", "誤りはありませんでした"), "受講記録の一括取込 検査"),
+        (training_bad, ("alert", "何も登録していません"), "受講記録の一括取込 誤り"),
+    ):
+        page.goto("/training/records/import/")
+        page.get_by_label(re.compile("^ファイル")).set_input_files(str(file))
+        expect(page.get_by_label("検査のみ（登録しない）")).to_be_checked()
+        page.get_by_role("button", name="実行").click()
+        page.get_by_role(outcome[0]).filter(has_text=outcome[1]).wait_for()  # type: ignore[arg-type]
+        yield name
+    # 監査計画を作成: a draft programme (of a far 年度; test_picklists makes 2040's) shows the 監査を追加 form.
+    page.goto("/audits/")
+    page.get_by_label("年度", exact=True).fill("2041")
+    page.get_by_label("前年度の監査計画を複写して始める").uncheck()
+    page.get_by_role("button", name="作成").click()
+    page.get_by_role("heading", name="監査を追加").wait_for()
+    yield "監査計画（作成中）"
     # A refused form: its error summary (focused) and the fields marked invalid.
     page.goto("/tenancy/units/new/")
     page.get_by_role("button", name="保存").click()
@@ -86,6 +132,11 @@ def test_pages_behind_a_form_pass_axe_wcag21_aa(browser: Browser, server_url: st
         "職員データの取込 確認",
         "評価書の取込 確認",
         "評価書の一括取込 確認",
+        "入退室ログの取込 検証",
+        "入退室ログの取込 誤り",
+        "受講記録の一括取込 検査",
+        "受講記録の一括取込 誤り",
+        "監査計画（作成中）",
         "入力の誤り",
         "ジョブの進捗",
         "ジョブの完了",

@@ -159,3 +159,14 @@ def test_the_help_link_opens_the_section_of_the_page(page: Page) -> None:
     assert section.evaluate("el => el.matches(':target')")
     box = section.bounding_box()
     assert box is not None and 0 <= box["y"] < page.viewport_size["height"]  # type: ignore[index]
+
+
+def test_the_browser_s_own_strings_are_japanese(page: Page) -> None:
+    """The screenshots show Chromium's own controls (the file input's button): they read Japanese, as on a
+    clerk's PC, because the browser runs with LANGUAGE=ja and chromium-l10n (conftest.CHROMIUM_ENV)."""
+    page.goto("/login/")
+    message = page.evaluate(
+        "() => { const i = document.createElement('input'); i.type = 'file'; i.required = true;"
+        " return i.validationMessage; }"
+    )
+    assert re.search("[ぁ-んァ-ヶ]", message) and not re.search("[A-Za-z]", message), message

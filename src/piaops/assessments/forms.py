@@ -41,6 +41,7 @@ class UploadForm(forms.Form):
         works = self.fields["works"]
         assert isinstance(works, forms.ModelMultipleChoiceField)
         works.queryset = Work.objects.for_municipality(municipality).filter(is_active=True)
+        searchable(works)
 
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]

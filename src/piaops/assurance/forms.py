@@ -12,6 +12,7 @@ from piaops.assurance.models import CloudService, Contract, Obligation, Responsi
 from piaops.lib import cadence as cadence_grammar
 from piaops.lib.fields import GuardedFormCharField
 from piaops.lib.formtypes import ModelForm
+from piaops.lib.picklist import searchable
 from piaops.tenancy.models import Municipality, Party, Work
 
 
@@ -35,6 +36,7 @@ class ContractForm(ModelForm):
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["works"].queryset = Work.objects.for_municipality(municipality)  # type: ignore[attr-defined]
+        searchable(self.fields["works"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -17,6 +17,8 @@ from piaops.lib.picklist import searchable
 from piaops.tenancy.access import scoped
 from piaops.tenancy.models import OrgUnit, User, Work, unit_label
 
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
 
 def _text(label: str, **kwargs: Any) -> GuardedFormCharField:
     """An optional text (the services decide when it is required, with their own message)."""
@@ -42,6 +44,7 @@ class AuditAddForm(forms.Form):
     works = forms.ModelMultipleChoiceField(
         label="対象事務",
         queryset=Work.objects.none(),
+        help_text="複数選択可",
         error_messages={"required": "対象事務を1つ以上選んでください。"},
     )
     audit_type = forms.ChoiceField(
@@ -49,10 +52,16 @@ class AuditAddForm(forms.Form):
         choices=AuditType.choices,
         error_messages={"required": "監査の種別を選んでください。", "invalid_choice": "監査の種別を選んでください。"},
     )
-    planned_start = ReadDateField(label="開始日", error_messages={"required": "開始日を入力してください。"})
-    planned_end = ReadDateField(label="終了日", required=False, help_text="空欄は開始日と同じ日")
-    auditors = forms.ModelMultipleChoiceField(label="監査人", queryset=User.objects.none(), required=False)
-    exception_reason = _text("独立性の例外の理由")
+    planned_start = ReadDateField(
+        label="開始日", widget=_DATE, error_messages={"required": "開始日を入力してください。"}
+    )
+    planned_end = ReadDateField(label="終了日", widget=_DATE, required=False, help_text="空欄は開始日と同じ日")
+    auditors = forms.ModelMultipleChoiceField(
+        label="監査人", queryset=User.objects.none(), required=False, help_text="複数選択可"
+    )
+    exception_reason = _text(
+        "独立性の例外の理由", widget=forms.Textarea(attrs={"rows": 2}), help_text="監査人が対象所属に属する場合のみ"
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -60,6 +69,7 @@ class AuditAddForm(forms.Form):
         searchable(self.fields["unit"])
         self.fields["unit"].label_from_instance = unit_label  # type: ignore[attr-defined]
         self.fields["works"].queryset = scoped(user, Work)  # type: ignore[attr-defined]
+        searchable(self.fields["works"])
         self.fields["auditors"].queryset = scoped(user, User)  # type: ignore[attr-defined]
         searchable(self.fields["auditors"])
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from piaops.audits import forms, rules, services
-from piaops.audits.models import Audit, AuditProgramme, AuditType, ItemResult
+from piaops.audits.models import Audit, AuditProgramme, ItemResult
 from piaops.core.actions import apply_action, say_errors
 from piaops.core.forms import ConfirmForm, ReopenForm
 from piaops.findings.models import Finding
@@ -85,10 +85,7 @@ def programme(request: HttpRequest, prog: AuditProgramme) -> HttpResponse:
             "check": check,
             "audits": audits,
             "can_manage": has_perm(user, Perm.AUDIT_MANAGE) and prog.status == "draft",
-            "units": scoped(user, OrgUnit).filter(is_active=True).order_by("path"),
-            "works": scoped(user, Work).filter(is_active=True).order_by("name"),
-            "auditors": scoped(user, User).filter(grants__role=Role.AUDITOR, is_active=True).distinct(),
-            "types": AuditType.choices,
+            "add_form": _audit_add_form(user),
             # The year's findings (self-inspection and audit) with their follow-up: what the auditors plan
             # around, and where they open a follow-up to verify it.
             "findings": scoped(user, Finding)
@@ -97,6 +94,19 @@ def programme(request: HttpRequest, prog: AuditProgramme) -> HttpResponse:
             .order_by("unit__path", "source", "id"),
         },
     )
+
+
+def _audit_add_form(user: User) -> forms.AuditAddForm:
+    """The 監査を追加 form as the programme page offers it: active units and works, and only the users who hold the
+    監査人 role (the form itself accepts any user of the municipality; the services judge independence)."""
+    form = forms.AuditAddForm(user=user)
+    fields = form.fields
+    fields["unit"].queryset = scoped(user, OrgUnit).filter(is_active=True).order_by("path")  # type: ignore[attr-defined]
+    fields["works"].queryset = scoped(user, Work).filter(is_active=True).order_by("name")  # type: ignore[attr-defined]
+    fields["auditors"].queryset = (  # type: ignore[attr-defined]
+        scoped(user, User).filter(grants__role=Role.AUDITOR, is_active=True).distinct()
+    )
+    return form
 
 
 @require_POST

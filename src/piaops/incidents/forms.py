@@ -30,6 +30,7 @@ class IncidentForm(ModelForm):
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["works"].queryset = Work.objects.for_municipality(municipality).filter(is_active=True)  # type: ignore[attr-defined]
+        searchable(self.fields["works"])
         self.fields["reporting_unit"].queryset = OrgUnit.objects.for_municipality(municipality).active()  # type: ignore[attr-defined]
         searchable(self.fields["reporting_unit"])
         self.fields["reporting_unit"].label_from_instance = unit_label  # type: ignore[attr-defined]

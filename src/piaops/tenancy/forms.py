@@ -54,8 +54,7 @@ class UnitChoiceField(ModelChoiceField):
 class UnitMultipleChoiceField(ModelMultipleChoiceField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if isinstance(self.widget, forms.SelectMultiple):  # a list of checkboxes is searched with the page's find
-            searchable(self)
+        searchable(self)  # a <select> or, once long, a list of checkboxes
 
     def label_from_instance(self, obj: OrgUnit) -> str:
         return f"{'　' * obj.depth}{unit_label(obj)}"

@@ -103,6 +103,7 @@ class RequirementForm(ModelForm):
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["courses"].queryset = Course.objects.for_municipality(municipality)  # type: ignore[attr-defined]
+        searchable(self.fields["courses"])
         self.fields["unit"].queryset = OrgUnit.objects.for_municipality(municipality)  # type: ignore[attr-defined]
         searchable(self.fields["unit"])
         self.fields["unit"].label_from_instance = unit_label  # type: ignore[attr-defined]
