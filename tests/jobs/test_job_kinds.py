@@ -1,7 +1,8 @@
-"""Issue 20: the long work of the pages runs as background jobs — the Section Ⅳ file, the audit report drafts and the
-imports of training records (the door logs and the ISMAP list follow the same pattern, tested in their apps) — and a
-job killed mid-way leaves no partial data: killed after its service wrote every row but before the commit, nothing of
-it remains (no row, no "already imported" mark, no audit entry, no result file); the next worker runs it once."""
+"""Issue 20: the long work of the pages runs as background jobs — the Section Ⅳ file, the 定期的な報告 PDF, the audit
+report drafts and the imports of training records (the door logs and the ISMAP list follow the same pattern, tested in
+their apps) — and a job killed mid-way leaves no partial data: killed after its service wrote every row but before the
+commit, nothing of it remains (no row, no "already imported" mark, no audit entry, no result file); the next worker
+runs it once."""
 
 from __future__ import annotations
 
@@ -56,6 +57,12 @@ def _start_training_import(client: Client) -> str:
 
 def _start_section4_pdf(client: Client, report: AssessmentReport) -> str:
     response = client.post(f"/reports/assessments/{report.pk}/section4/job/", {"fy": "2026", "format": "pdf"})
+    assert response.status_code == 302
+    return str(response["Location"])
+
+
+def _start_periodic_pdf(client: Client, report: AssessmentReport) -> str:
+    response = client.post(f"/reports/assessments/{report.pk}/periodic/job/", {"fy": "2026", "format": "pdf"})
     assert response.status_code == 302
     return str(response["Location"])
 
@@ -116,11 +123,14 @@ def _kill_and_recover(job: Job, monkeypatch: pytest.MonkeyPatch) -> None:
     WorkerBeat.objects.create(worker_id="killed-worker", beat_at=timezone.now() - timezone.timedelta(minutes=5))
 
 
-@pytest.mark.parametrize("kind", ["training_import", "section4_export"])
+@pytest.mark.parametrize("kind", ["training_import", "section4_export", "periodic_export"])
 def test_a_job_killed_after_its_work_before_its_commit_leaves_nothing_and_runs_once_again(
     kind: str, world: World, as_admin: Client, report: AssessmentReport, trainees: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    job_url = _start_training_import(as_admin) if kind == "training_import" else _start_section4_pdf(as_admin, report)
+    if kind == "training_import":
+        job_url = _start_training_import(as_admin)
+    else:
+        job_url = (_start_section4_pdf if kind == "section4_export" else _start_periodic_pdf)(as_admin, report)
     job = Job.objects.get(kind=kind)
     records_before = Record.objects.count()
 
