@@ -107,8 +107,14 @@ def test_the_auditor_submits_and_only_the_division_reviews_on_the_web(
     world: World, as_auditor: Client, as_admin: Client
 ) -> None:
     _year(world)
-    as_auditor.post(f"/audits/reports/{FY}/submit/", {"kind": "results", "as_of": "2026-12-01", "confirm": "1"})
+    job_page = as_auditor.post(
+        f"/audits/reports/{FY}/submit/", {"kind": "results", "as_of": "2026-12-01", "confirm": "1"}
+    )["Location"]
+    assert not AuditReport.objects.exists()  # the job freezes it
+    run_jobs()
+    assert "を提出しました" in as_auditor.get(job_page).content.decode()
     report = AuditReport.objects.get()
+    assert report.submitted_by == world.auditor_a
     assert report.as_of == dt.date(2026, 12, 1)
     assert as_admin.post(f"/audits/reports/{FY}/submit/", {"kind": "results"}).status_code == 403
     assert as_auditor.post(f"/audits/reports/receive/{report.pk}/").status_code == 403

@@ -79,7 +79,10 @@ def test_an_audit_runs_from_work_to_a_received_follow_up_report(page: Page, shoo
     page.get_by_label("種類").select_option(label="フォローアップ結果報告書")
     page.get_by_label(re.compile("「提出」は取り消せません")).check()
     page.get_by_role("button", name=re.compile("提出")).click()
-    assert page.get_by_text("報告書を提出しました").is_visible()
+    # Frozen by the background worker (the PDF takes seconds): the job's page shows the outcome.
+    from playwright.sync_api import expect
+
+    expect(page.get_by_text("フォローアップ結果報告書を提出しました。")).to_be_visible(timeout=60_000)
 
     _log_in(page, "demo-admin")
     page.goto(f"/audits/reports/{FY}/")

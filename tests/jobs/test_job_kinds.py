@@ -1,7 +1,8 @@
-"""Issue 20: the long work of the pages runs as background jobs — the Section Ⅳ file, the audit report drafts and the
-imports of training records (the door logs and the ISMAP list follow the same pattern, tested in their apps) — and a
-job killed mid-way leaves no partial data: killed after its service wrote every row but before the commit, nothing of
-it remains (no row, no "already imported" mark, no audit entry, no result file); the next worker runs it once."""
+"""Issue 20: the long work of the pages runs as background jobs — the Section Ⅳ file, the 定期的な報告 PDF, the audit
+report drafts and the imports of training records (the door logs and the ISMAP list follow the same pattern, tested in
+their apps) — and a job killed mid-way leaves no partial data: killed after its service wrote every row but before the
+commit, nothing of it remains (no row, no "already imported" mark, no audit entry, no result file); the next worker
+runs it once."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from piaops.assessments.models import AssessmentReport
+from piaops.audits.models import AuditReport
 from piaops.audittrail.models import Action, AuditEntry
 from piaops.jobs import tasks
 from piaops.jobs.files import UPLOAD_MARK
@@ -57,6 +59,18 @@ def _start_training_import(client: Client) -> str:
 def _start_section4_pdf(client: Client, report: AssessmentReport) -> str:
     response = client.post(f"/reports/assessments/{report.pk}/section4/job/", {"fy": "2026", "format": "pdf"})
     assert response.status_code == 302
+    return str(response["Location"])
+
+
+def _start_periodic_pdf(client: Client, report: AssessmentReport) -> str:
+    response = client.post(f"/reports/assessments/{report.pk}/periodic/job/", {"fy": "2026", "format": "pdf"})
+    assert response.status_code == 302
+    return str(response["Location"])
+
+
+def _start_audit_report_submit(client: Client) -> str:
+    response = client.post("/audits/reports/2026/submit/", {"kind": "results", "as_of": "2026-12-01", "confirm": "1"})
+    assert response.status_code == 302 and "/jobs/" in response["Location"]
     return str(response["Location"])
 
 
@@ -116,19 +130,27 @@ def _kill_and_recover(job: Job, monkeypatch: pytest.MonkeyPatch) -> None:
     WorkerBeat.objects.create(worker_id="killed-worker", beat_at=timezone.now() - timezone.timedelta(minutes=5))
 
 
-@pytest.mark.parametrize("kind", ["training_import", "section4_export"])
+@pytest.mark.parametrize("kind", ["training_import", "section4_export", "periodic_export", "audit_report_submit"])
 def test_a_job_killed_after_its_work_before_its_commit_leaves_nothing_and_runs_once_again(
     kind: str, world: World, as_admin: Client, report: AssessmentReport, trainees: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    job_url = _start_training_import(as_admin) if kind == "training_import" else _start_section4_pdf(as_admin, report)
+    starter = login(world.auditor_a) if kind == "audit_report_submit" else as_admin
+    if kind == "training_import":
+        job_url = _start_training_import(starter)
+    elif kind == "audit_report_submit":
+        job_url = _start_audit_report_submit(starter)
+    else:
+        job_url = (_start_section4_pdf if kind == "section4_export" else _start_periodic_pdf)(as_admin, report)
     job = Job.objects.get(kind=kind)
-    records_before = Record.objects.count()
+    records_before, entries_before = Record.objects.count(), AuditEntry.objects.count()
 
     _kill_and_recover(job, monkeypatch)
 
     job.refresh_from_db()
     assert job.status == JobStatus.RUNNING and job.attempts == 1
     assert Record.objects.count() == records_before and not ImportedFile.objects.exists()
+    assert not AuditReport.objects.exists()  # a submission half-made is no submission
+    assert AuditEntry.objects.count() == entries_before
     assert not AuditEntry.objects.filter(action__in=[Action.EXPORT, Action.IMPORT]).exists()
     assert not job.result_name
     if kind == "training_import":  # the upload waits for the retry
@@ -139,10 +161,14 @@ def test_a_job_killed_after_its_work_before_its_commit_leaves_nothing_and_runs_o
 
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED and job.attempts == 2, job.message
-    assert as_admin.get(job_url).status_code == 200
+    assert starter.get(job_url).status_code == 200
     if kind == "training_import":
         assert Record.objects.count() == records_before + 2 and ImportedFile.objects.count() == 1
         assert not default_storage.exists(job.params["upload"][UPLOAD_MARK])  # removed after the success
+    elif kind == "audit_report_submit":
+        report = AuditReport.objects.get()  # frozen once, by the auditor who submitted it
+        assert report.submitted_by == world.auditor_a and report.pdf.read()[:4] == b"%PDF"
+        assert AuditEntry.objects.filter(action=Action.CREATE, object_repr=str(report)).count() == 1
     else:
         assert AuditEntry.objects.filter(action=Action.EXPORT).count() == 1 and default_storage.exists(job.result_name)
 

@@ -1,6 +1,6 @@
 """定期的な報告 on the web: per report and 年度, the measures in the report's order with status, evidence (audit
-results among them) and the gaps listed; XLSX/PDF downloads one row per commitment, recorded; municipality-wide
-readers only (a unit head 403, another municipality's report 404)."""
+results among them) and the gaps listed; XLSX (in the request) and PDF (a background job, issue 20) one row per
+commitment, recorded; municipality-wide readers only (a unit head 403, another municipality's report 404)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from piaops.audits.models import ItemResult
 from piaops.audittrail.models import Action, AuditEntry
 from tests.audits.helpers import FY, TODAY, audit, programme, works
 from tests.conftest import World, login
+from tests.jobs.runner import run_jobs
 from tests.selfcheck.helpers import make_report
 
 
@@ -60,8 +61,11 @@ def test_the_workbook_has_one_row_per_commitment_and_the_downloads_are_recorded(
     rows = list(ws.iter_rows(min_row=3, values_only=True))
     assert [r[2] for r in rows] == list(report.commitments.order_by("order").values_list("text", flat=True))
     assert any(r[6] and "監査：" in r[6] for r in rows)
-    pdf = as_admin.get(f"{url}?fy={FY}&format=pdf")
-    assert pdf.content.startswith(b"%PDF")
+    assert as_admin.get(f"{url}?fy={FY}&format=pdf")["Content-Type"].startswith("text/html")  # no PDF in the request
+    job_url = as_admin.post(reverse("reports:periodic_job", args=[report.pk]), {"fy": FY, "format": "pdf"})["Location"]
+    run_jobs()
+    pdf = as_admin.get(f"{job_url}result/")
+    assert pdf.getvalue().startswith(b"%PDF") and f"-{FY}.pdf" in pdf["Content-Disposition"]
     entries = AuditEntry.objects.filter(action=Action.EXPORT, municipality=world.a).order_by("seq")
     assert [(e.after["format"], e.after["rows"], e.actor_id) for e in entries] == [
         ("xlsx", len(rows), world.admin_a.pk),
@@ -76,6 +80,11 @@ def test_readers_read_a_unit_head_is_refused_and_another_municipality_gets_404(w
     assert login(world.head_a).get(url).status_code == 403
     assert login(world.head_a).get(f"{url}?format=xlsx").status_code == 403
     assert login(world.user_b).get(url).status_code == 404
+    job = reverse("reports:periodic_job", args=[report.pk])
+    assert login(world.head_a).post(job, {"fy": "2026", "format": "pdf"}).status_code == 403
+    assert login(world.user_b).post(job, {"fy": "2026", "format": "pdf"}).status_code == 404
+    assert login(world.admin_a).get(job).status_code == 405
+    assert login(world.admin_a).post(job, {"fy": "1999", "format": "pdf"}).status_code == 404
     assert not AuditEntry.objects.filter(action=Action.EXPORT).exists()
 
 

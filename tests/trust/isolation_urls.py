@@ -165,6 +165,7 @@ PAGE_IDS: dict[str, dict[str, Param]] = {
     "reports:section4": {"pk": "report"},
     "reports:section4_job": {"pk": "report"},
     "reports:periodic": {"pk": "report"},
+    "reports:periodic_job": {"pk": "report"},
     "reports:oscal": {"pk": "report", "model": Lit("catalog")},
     "calendarfeed:revoke": {"pk": "calendar_token"},
     "api:revoke": {"pk": "api_token"},

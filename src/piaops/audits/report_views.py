@@ -103,23 +103,22 @@ def draft_job(request: HttpRequest, fy: int) -> HttpResponse:
 @require_POST
 @tenant_view(Perm.AUDIT_PERFORM)
 def submit(request: HttpRequest, fy: int) -> HttpResponse:
+    """Submit (freeze) the report as a background job (``audit_report_submit``: the PDF takes seconds); its page shows
+    the progress, then a link back to the reports page with the frozen files."""
     user = _u(request)
     form = forms.ReportSubmitForm(request.POST)
     if not form.is_valid():
         say_errors(request, form)
         return redirect("audits:reports", fy=fy)
-    try:
-        rep.report_submit(
-            municipality=municipality_of(user),
-            fiscal_year=fy,
-            kind=form.cleaned_data["kind"],
-            as_of=form.cleaned_data["as_of"],
-            by=user,
-        )
-        messages.success(request, "報告書を提出しました。")
-    except ValidationError as exc:
-        say_errors(request, exc)
-    return redirect("audits:reports", fy=fy)
+    kind, as_of = form.cleaned_data["kind"], form.cleaned_data["as_of"]
+    job = job_enqueue(
+        municipality=municipality_of(user),
+        user=user,
+        kind="audit_report_submit",
+        title=f"{ReportKind(kind).label}の提出 {fy}年度",
+        params={"fiscal_year": fy, "kind": kind, "as_of": as_of.isoformat() if as_of else ""},
+    )
+    return redirect("jobs:detail", pk=job.pk)
 
 
 @tenant_object(AuditReport, perm=Perm.AUDIT_VIEW)

@@ -20,6 +20,7 @@ JOB_KINDS: dict[str, str] = {
     "selfcheck_zip": "piaops.selfcheck.jobs.campaign_zip",
     "selfcheck_summary_pdf": "piaops.selfcheck.jobs.campaign_summary_pdf",
     "audit_report": "piaops.audits.jobs.audit_report",
+    "audit_report_submit": "piaops.audits.jobs.audit_report_submit",
     "training_import": "piaops.training.jobs.records_import",
     "door_log_import": "piaops.areas.jobs.door_log_import",
     "ismap_import": "piaops.assurance.jobs.ismap_import",

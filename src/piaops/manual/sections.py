@@ -202,6 +202,8 @@ SECTIONS: dict[str, str] = {
     # 報告
     "reports:section4": "reports#section4",
     "reports:section4_job": "reports#section4",
+    "reports:periodic": "reports#section4",
+    "reports:periodic_job": "reports#section4",
     "reports:oscal": "reports#oscal",
 }
 

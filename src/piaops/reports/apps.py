@@ -8,5 +8,6 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from piaops.jobs.registry import register
 
-        # The base may not name the reports layer: the Section Ⅳ file's job kind is plugged in from here.
+        # The base may not name the reports layer: the report files' job kinds are plugged in from here.
         register("section4_export", "piaops.reports.jobs.section4_export")
+        register("periodic_export", "piaops.reports.jobs.periodic_export")

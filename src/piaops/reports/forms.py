@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from piaops.reports.periodic import FORMATS as PERIODIC_FORMATS
 from piaops.reports.section4_export import FORMATS
 
 
@@ -12,3 +13,10 @@ class Section4JobForm(forms.Form):
 
     fy = forms.IntegerField(min_value=2000, max_value=2100)
     format = forms.ChoiceField(choices=[(f, f.upper()) for f in FORMATS])
+
+
+class PeriodicJobForm(forms.Form):
+    """Start the 定期的な報告 file of a 年度 as a background job (its PDF takes seconds: WeasyPrint)."""
+
+    fy = forms.IntegerField(min_value=2000, max_value=2100)
+    format = forms.ChoiceField(choices=[(f, f.upper()) for f in PERIODIC_FORMATS])

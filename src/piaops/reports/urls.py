@@ -8,5 +8,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("assessments/<int:pk>/section4/", views.section4, name="section4"),
     path("assessments/<int:pk>/section4/job/", views.section4_job, name="section4_job"),
     path("assessments/<int:pk>/periodic/", views.periodic, name="periodic"),
+    path("assessments/<int:pk>/periodic/job/", views.periodic_job, name="periodic_job"),
     path("assessments/<int:pk>/oscal/<slug:model>/", views.oscal, name="oscal"),
 ]

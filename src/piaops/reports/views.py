@@ -16,6 +16,7 @@ from piaops.tenancy.models import User
 
 # Served in the request: cheap to make. The PDF runs as a background job (``section4_job``).
 QUICK_FORMATS = ("text", "xlsx")
+PERIODIC_QUICK_FORMATS = ("xlsx",)  # its PDF: ``periodic_job``
 
 
 def _fy(request: HttpRequest, default: int) -> int:
@@ -148,8 +149,8 @@ def oscal(request: HttpRequest, report: AssessmentReport, model: str) -> HttpRes
 @tenant_object(AssessmentReport, perm=Perm.REPORTS_VIEW, select=("municipality",))
 def periodic(request: HttpRequest, report: AssessmentReport) -> HttpResponse:
     """The 定期的な報告 of one report and the 年度 (``?fy=``): each measure written in the report in its order, the
-    status carried out, the evidence and the gaps; ``?format=xlsx|pdf`` downloads it (recorded). Municipality-wide
-    roles only, as the Section Ⅳ page."""
+    status carried out, the evidence and the gaps; ``?format=xlsx`` downloads it (recorded; the PDF is a background
+    job, ``periodic_job``). Municipality-wide roles only, as the Section Ⅳ page."""
     from piaops.reports import periodic as periodic_mod
 
     _require_wide(request)
@@ -158,7 +159,7 @@ def periodic(request: HttpRequest, report: AssessmentReport) -> HttpResponse:
     fy = _fy(request, current)
     pr = periodic_mod.build(report, fiscal_year=fy, today=today)
     fmt = request.GET.get("format", "")
-    if fmt in periodic_mod.FORMATS:
+    if fmt in PERIODIC_QUICK_FORMATS:
         file = periodic_mod.export_report(pr, fmt=fmt)
         response = HttpResponse(file.content, content_type=file.content_type)
         response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
@@ -181,6 +182,28 @@ def periodic(request: HttpRequest, report: AssessmentReport) -> HttpResponse:
             "years": list(range(current, current - 6, -1)),
             "statuses": statuses,
             "gaps": [r for r in pr.rows if r.gaps],
-            "formats": list(periodic_mod.FORMATS),
+            "formats": PERIODIC_QUICK_FORMATS,
         },
     )
+
+
+@require_POST
+@tenant_object(AssessmentReport, perm=Perm.REPORTS_VIEW, select=("municipality",))
+def periodic_job(request: HttpRequest, report: AssessmentReport) -> HttpResponse:
+    """Make a 定期的な報告 file (the PDF: seconds of WeasyPrint) as a background job; its page shows the progress,
+    then the download."""
+    from piaops.reports.forms import PeriodicJobForm
+
+    _require_wide(request)
+    form = PeriodicJobForm(request.POST)
+    if not form.is_valid():
+        raise Http404("年度または形式が正しくありません。")
+    fy, fmt = form.cleaned_data["fy"], form.cleaned_data["format"]
+    job = job_enqueue(
+        municipality=report.municipality,
+        user=request.user,  # type: ignore[arg-type]  # tenant_object: a logged-in member
+        kind="periodic_export",
+        title=f"定期的な報告（{fmt.upper()}、{wareki_fiscal_year(fy)}）: {report}",
+        params={"report": report.pk, "fiscal_year": fy, "format": fmt},
+    )
+    return redirect("jobs:detail", pk=job.pk)
