@@ -38,6 +38,7 @@ def test_the_wheelhouse_installs_without_network_and_runs(tmp_path: Path) -> Non
     with zipfile.ZipFile(max(wheelhouse.glob("piaops-*.whl"), key=lambda p: p.stat().st_mtime)) as wheel:
         names = set(wheel.namelist())
     assert {"piaops/manual/content/index.md", "piaops/manual/content/images/checklist.png"} <= names
+    assert not [n for n in names if "/images/before/" in n]  # the reviewers' before-screenshots stay out
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
