@@ -24,9 +24,13 @@ _PRINT_RULES_JS = """
 """
 
 
-def _first_link(page: Page, pattern: str) -> str:
+def _links(page: Page, pattern: str) -> list[str]:
     hrefs: list[str] = page.eval_on_selector_all("main a[href]", "els => els.map(a => a.pathname || '')")
-    found = [h for h in hrefs if re.fullmatch(pattern, h)]
+    return [h for h in hrefs if re.fullmatch(pattern, h)]
+
+
+def _first_link(page: Page, pattern: str) -> str:
+    found = _links(page, pattern)
     assert found, f"{page.url}: no link like {pattern}"
     return found[0]
 
@@ -37,8 +41,16 @@ def _printed_pages(page: Page) -> dict[str, str]:
     page.goto(_first_link(page, r"/selfcheck/campaigns/\d+/"))
     checklist = _first_link(page, r"/selfcheck/checklists/\d+/")
     page.goto("/audits/")
-    page.goto(_first_link(page, r"/audits/programmes/\d+/"))
-    audit = _first_link(page, r"/audits/\d+/")
+    # The demo's programme holds audits; other browser tests add empty draft programmes for later 年度 to the list.
+    programmes = _links(page, r"/audits/programmes/\d+/")
+    audits: list[str] = []
+    for programme in programmes:
+        page.goto(programme)
+        audits = _links(page, r"/audits/\d+/")
+        if audits:
+            break
+    assert audits, f"no audit in the programmes {programmes}"
+    audit = audits[0]
     page.goto("/reports/")
     section4 = _first_link(page, r"/reports/assessments/\d+/section4/")
     return {"自己点検票": checklist, "監査の調書": audit, "評価書Ⅳの根拠": section4}

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from piaops.assessments.models import AssessmentReport
 from piaops.assurance import services as assurance
 from piaops.assurance.models import Contract
 from piaops.audittrail.models import Action, AuditEntry
@@ -43,6 +44,18 @@ def _contract_candidate(review: Review) -> Candidate:
 def test_the_list_of_a_year_shows_each_report_and_its_review(as_admin: Client, review: Review) -> None:
     page = as_admin.get(reverse("reviews:index") + f"?fy={FY}").content.decode()
     assert "地方税に関する事務 全項目評価書" in page and "見直し中" in page and "2026年度（令和8年度）" in page
+
+
+def test_the_years_review_stays_on_the_list_when_a_new_version_of_its_report_comes_into_force(
+    world: World, as_admin: Client, review: Review
+) -> None:
+    newer = AssessmentReport.objects.get(pk=review.report_id)
+    newer.pk, newer.version, newer.previous = None, newer.version + 1, review.report
+    newer.published_on = dt.date(2026, 10, 1)
+    newer.save()
+    assert list(AssessmentReport.objects.filter(municipality=world.a).current()) == [newer]
+    page = as_admin.get(reverse("reviews:index") + f"?fy={FY}").content.decode()
+    assert reverse("reviews:detail", args=[review.pk]) in page and "見直しを始める" not in page
 
 
 def test_the_admin_opens_a_review_from_the_list(world: World, as_admin: Client) -> None:

@@ -39,14 +39,18 @@ def _fy(request: HttpRequest) -> int:
 def index(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     fy = _fy(request)
+    # A 年度's review stays on its report's row when a newer version of the report comes into force during the
+    # year (keyed by series; the review of the newest version wins).
     reviews = {
-        r.report_id: r
+        r.report.series: r
         for r in Review.objects.visible_to(user)
         .filter(fiscal_year=fy)
+        .select_related("report")
         .annotate(undecided_count=Count("candidates", filter=Q(candidates__decision="")))
+        .order_by("report__version")
     }
     reports = access.scoped(request.user, AssessmentReport.objects.current()).order_by("series")
-    rows = [(report, reviews.get(report.pk)) for report in reports]
+    rows = [(report, reviews.get(report.series)) for report in reports]
     can_manage = access.has_perm(request.user, Perm.MANAGE_ASSESSMENTS)
     years = sorted(
         {fy, *Review.objects.visible_to(user).values_list("fiscal_year", flat=True).distinct()}, reverse=True
