@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -108,19 +109,7 @@ def section4_job(request: HttpRequest, report: AssessmentReport) -> HttpResponse
     then the download."""
     from piaops.reports.forms import Section4JobForm
 
-    _require_wide(request)
-    form = Section4JobForm(request.POST)
-    if not form.is_valid():
-        raise Http404("年度または形式が正しくありません。")
-    fy, fmt = form.cleaned_data["fy"], form.cleaned_data["format"]
-    job = job_enqueue(
-        municipality=report.municipality,
-        user=request.user,  # type: ignore[arg-type]  # tenant_object: a logged-in member
-        kind="section4_export",
-        title=f"評価書Ⅳの根拠資料（{fmt.upper()}、{wareki_fiscal_year(fy)}）: {report}",
-        params={"report": report.pk, "fiscal_year": fy, "format": fmt},
-    )
-    return redirect("jobs:detail", pk=job.pk)
+    return _report_job(request, report, Section4JobForm(request.POST), kind="section4_export", what="評価書Ⅳの根拠資料")
 
 
 @tenant_object(AssessmentReport, perm=Perm.REPORTS_VIEW, select=("municipality",))
@@ -194,16 +183,21 @@ def periodic_job(request: HttpRequest, report: AssessmentReport) -> HttpResponse
     then the download."""
     from piaops.reports.forms import PeriodicJobForm
 
+    return _report_job(request, report, PeriodicJobForm(request.POST), kind="periodic_export", what="定期的な報告")
+
+
+def _report_job(request: HttpRequest, report: AssessmentReport, form: Form, *, kind: str, what: str) -> HttpResponse:
+    """Enqueue one report file of a 年度 and format (a form with ``fy`` and ``format``) for the municipality-wide
+    roles, and send the user to the job's page."""
     _require_wide(request)
-    form = PeriodicJobForm(request.POST)
     if not form.is_valid():
         raise Http404("年度または形式が正しくありません。")
     fy, fmt = form.cleaned_data["fy"], form.cleaned_data["format"]
     job = job_enqueue(
         municipality=report.municipality,
         user=request.user,  # type: ignore[arg-type]  # tenant_object: a logged-in member
-        kind="periodic_export",
-        title=f"定期的な報告（{fmt.upper()}、{wareki_fiscal_year(fy)}）: {report}",
+        kind=kind,
+        title=f"{what}（{fmt.upper()}、{wareki_fiscal_year(fy)}）: {report}",
         params={"report": report.pk, "fiscal_year": fy, "format": fmt},
     )
     return redirect("jobs:detail", pk=job.pk)
