@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -75,7 +76,7 @@ def server(tmp_path: Path) -> Iterator[str]:
 
 
 def test_admin_enrols_totp_in_a_real_browser_without_csp_violations(server: str) -> None:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     console: list[str] = []
     with sync_playwright() as p:
@@ -87,14 +88,15 @@ def test_admin_enrols_totp_in_a_real_browser_without_csp_violations(server: str)
             page.fill("#id_username", "admin_a")
             page.fill("#id_password", "correct-horse-battery")
             page.click("button[type=submit].primary")
+            expect(page.locator("figure.qr svg")).to_have_count(1, timeout=30_000)
             assert "/accounts/otp/setup/" in page.url
-            assert page.locator("figure.qr svg").count() == 1
             secret = page.inner_text("code.secret").replace(" ", "")
             page.fill("#id_code", pyotp.TOTP(secret).now())
             page.click("button[type=submit].primary")
-            assert page.locator("ul.recovery-codes li").count() == 10
+            # The click returns once the POST's answer is committed, maybe before its list is parsed: wait for it.
+            expect(page.locator("ul.recovery-codes li")).to_have_count(10, timeout=30_000)
             page.click("text=保管しました。続ける")
-            assert page.url.endswith("/tenancy/")
+            expect(page).to_have_url(re.compile(r"/tenancy/$"), timeout=30_000)
             assert page.locator("h1").inner_text() != "二要素認証"
             for path in ["/", "/accounts/", "/tenancy/units/", "/django-admin/", "/django-admin/tenancy/user/"]:
                 page.goto(f"{server}{path}")
