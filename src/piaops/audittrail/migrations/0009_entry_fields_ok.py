@@ -23,8 +23,12 @@ from django.db import migrations
 
 
 def _json_string(column: str) -> str:
-    """``column`` as a JSON string literal: ``{"" : "…"}`` from json_object, without its first 6 and last 1 chars."""
-    return f"left(substr(json_object(ARRAY['', {column}])::text, 7), -1)"
+    """``column`` as a JSON string literal: ``{"" : "…"}`` from json_object, without its first 6 and last 1 chars.
+
+    ``::text`` on the (varchar) column: without it PostgreSQL stores an array cast that pg_dump writes back otherwise,
+    and a restored database would spell the expression differently from a migrated one (services compares the
+    spelling). Written so, the expression is spelled the same after any number of dumps and restores."""
+    return f"left(substr(json_object(ARRAY['', {column}::text])::text, 7), -1)"
 
 
 _UTC = "(at AT TIME ZONE 'UTC')"
