@@ -286,7 +286,8 @@ def verify_chain(municipality_id: int | None) -> VerifyResult:
     chain head, which the database lets move forward only, is further on).
 
     On PostgreSQL one statement does it (:func:`_first_break_in_database`) when every entry of the chain has its
-    canonical bytes; otherwise (SQLite, or entries older than the column) Python re-encodes each entry.
+    canonical bytes and the generated column ``fields_ok`` is still the migration's; otherwise (SQLite, entries older
+    than the canonical column, or a ``fields_ok`` column altered) Python re-encodes each entry.
     """
     if connection.vendor == "postgresql":
         found = _first_break_in_database(municipality_id)
