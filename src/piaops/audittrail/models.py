@@ -67,8 +67,9 @@ class AuditEntry(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
     # The canonical JSON text that ``hash`` is the SHA-256 of (services._entry_payload), stored as written so that
-    # PostgreSQL can verify a chain in one statement (its sha256() over these bytes, every field compared with
-    # them). Empty on entries written before it existed: their chain is verified in Python.
+    # PostgreSQL can verify a chain in one statement (its sha256() over these bytes; whether every field equals them
+    # is the generated column ``fields_ok``, PostgreSQL only and not declared here: migration 0009). Empty on entries
+    # written before it existed: their chain is verified in Python.
     canonical = models.TextField(blank=True, default="")
 
     objects = AuditEntryQuerySet.as_manager()

@@ -14,12 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DataError, connection, models, transaction
+from django.db import connection, models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
@@ -29,6 +30,8 @@ from piaops.audittrail.models import Action, AuditEntry, ChainHead
 from piaops.lib.mynumber import mask_my_numbers
 
 GENESIS = "0" * 64
+
+logger = logging.getLogger("piaops.audittrail")
 
 
 class _Encoder(DjangoJSONEncoder):
@@ -283,7 +286,8 @@ def verify_chain(municipality_id: int | None) -> VerifyResult:
     chain head, which the database lets move forward only, is further on).
 
     On PostgreSQL one statement does it (:func:`_first_break_in_database`) when every entry of the chain has its
-    canonical bytes; otherwise (SQLite, or entries older than the column) Python re-encodes each entry.
+    canonical bytes and the generated column ``fields_ok`` is still the migration's; otherwise (SQLite, entries older
+    than the canonical column, or a ``fields_ok`` column altered) Python re-encodes each entry.
     """
     if connection.vendor == "postgresql":
         found = _first_break_in_database(municipality_id)
@@ -333,86 +337,101 @@ def _with_head(municipality_id: int | None, result: VerifyResult) -> VerifyResul
     return result
 
 
-# The canonical text rebuilt from the columns around ``before`` and ``after``, exactly as ``_entry_payload`` writes it
-# (keys sorted: action, actor, actor_name, after | at, before | municipality … summary). PostgreSQL's to_json(text)
-# escapes as Python's json.dumps(ensure_ascii=False) does (\", \\, \b \f \n \r \t, other controls \u00xx), and
-# proxy_addr is in the text only when set. Building text is far cheaper than parsing the whole text as jsonb.
-_HEAD = """'{"action":' || to_json(e.action)::text || ',"actor":' || COALESCE(e.actor_id::text, 'null')
-    || ',"actor_name":' || to_json(e.actor_name)::text || ',"after":'"""
-_MIDDLE = """',"at":"' || to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') || '","before":'"""
-_TAIL = """',"municipality":' || COALESCE(e.municipality_id::text, 'null')
-    || ',"object_id":' || to_json(e.object_id)::text || ',"object_repr":' || to_json(e.object_repr)::text
-    || ',"object_type":' || to_json(e.object_type)::text || ',"prev_hash":' || to_json(e.prev_hash)::text
-    || CASE WHEN e.proxy_addr <> '' THEN ',"proxy_addr":' || to_json(e.proxy_addr)::text ELSE '' END
-    || ',"remote_addr":' || to_json(e.remote_addr)::text || ',"seq":' || e.seq::text
-    || ',"summary":' || to_json(e.summary)::text || '}'"""
+# Whether an entry's columns are exactly what its canonical text says is decided when the entry is written, by
+# PostgreSQL itself: ``fields_ok`` is a stored generated column (migration 0009, not in the Django model) that it
+# recomputes whenever any column of the row changes, and that cannot be written. Its expression is made of built-in
+# immutable functions, plus a guard of ours that can only turn it false (see the migration). Verification trusts the
+# column only while its catalog entry is the one the migration made: a generated column (not one whose expression
+# was dropped so it could be written), this very expression (compared by the SHA-256 of PostgreSQL's own spelling of
+# it, pg_get_expr: PostgreSQL 15's; a major version that spells it otherwise sends verification to Python until this
+# constant is updated — test_verify_in_database says so), on a plain table without inheritance children (whose
+# rows a scan of the table would read, with columns of their own).
+FIELDS_OK_EXPRESSION_SHA256 = "fd98dbdf96c0c2da7ab22eedec068bc06fda827dc030ea7be8ac965e917fd191"
 
-# Every field compared with the canonical text: the text must be head || A || middle || B || tail byte for byte (split
-# at the first middle, which a JSON string cannot hold: its quotes are escaped), and A and B are ``after`` and
-# ``before`` as jsonb's own text (numbers keep their written scale: 1 and 1.0 differ, as they do when Python
-# re-encodes them; a SQL NULL is JSON null, as Python reads it). An A or B that is not JSON raises (DataError).
-_FIELDS_MATCH = """(
-    octet_length(e.canonical) = octet_length(s.h1) + octet_length(k.middle) + octet_length(s.h2)
-    AND starts_with(s.h1, k.head) AND octet_length(s.h2) = octet_length(b.b) + octet_length(k.tail)
-    AND (substr(s.h1, length(k.head) + 1)::jsonb)::text = COALESCE(e.after::text, 'null')
-    AND (b.b::jsonb)::text = COALESCE(e.before::text, 'null')
-)"""  # Lengths: split_part stops at the next occurrence, so the parts add up to the whole only when the middle occurs
-# once and the tail ends the text; octet_length is read from the header, where concatenating and comparing copies.
+_FIELDS_OK_SOUND = """
+SELECT c.relkind = 'r' AND a.atttypid = 'boolean'::regtype AND a.attgenerated = 's'
+       AND encode(sha256(convert_to(pg_get_expr(d.adbin, d.adrelid), 'UTF8')), 'hex') = %s
+       AND NOT EXISTS (SELECT FROM pg_inherits i WHERE i.inhparent = c.oid)
+FROM pg_class c
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'fields_ok' AND NOT a.attisdropped
+JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+WHERE c.oid = 'audittrail_auditentry'::regclass
+"""
 
 _VERIFY_SQL = f"""
 SELECT t.rn, t.seq, t.prev, t.prev_hash, t.fields_ok, t.hash_ok, t.hash, t.broken FROM (
-  SELECT y.*, (NOT y.fields_ok OR y.seq <> y.rn OR y.prev_hash <> y.prev OR NOT y.hash_ok) AS broken FROM (
+  SELECT y.*, (y.fields_ok AND y.seq = y.rn AND y.prev_hash = y.prev AND y.hash_ok) IS NOT TRUE AS broken FROM (
     SELECT row_number() OVER w AS rn, x.seq, x.prev_hash, x.hash, COALESCE(lag(x.hash) OVER w, '{GENESIS}') AS prev,
            lead(x.seq) OVER w IS NULL AS last, x.fields_ok, x.hash_ok
     FROM (
-      SELECT e.id, e.seq, e.prev_hash, e.hash,
-             COALESCE(e.canonical <> '' AND {_FIELDS_MATCH}, false) AS fields_ok,
+      SELECT e.id, e.seq, e.prev_hash, e.hash, COALESCE(e.fields_ok, false) AS fields_ok,
              encode(sha256(convert_to(e.canonical, 'UTF8')), 'hex') = e.hash AS hash_ok
       FROM audittrail_auditentry e
-      CROSS JOIN LATERAL (SELECT {_HEAD} AS head, {_MIDDLE} AS middle, {_TAIL} AS tail OFFSET 0) k
-      CROSS JOIN LATERAL (
-        SELECT split_part(e.canonical, k.middle, 1) AS h1, split_part(e.canonical, k.middle, 2) AS h2 OFFSET 0
-      ) s
-      CROSS JOIN LATERAL (SELECT split_part(s.h2, k.tail, 1) AS b OFFSET 0) b
       WHERE {{chain}}
-      OFFSET 0
+      ORDER BY e.seq, e.id OFFSET 0
     ) x
     WINDOW w AS (ORDER BY x.seq, x.id)
   ) y
 ) t
 WHERE t.broken OR t.last
 ORDER BY t.broken DESC, t.rn LIMIT 1
-"""  # OFFSET 0: each lateral row is computed once per entry, not inlined per reference; and the windows see only the
-# narrow per-entry results. One pass: the first broken entry, or else the last one (the count and the last hash).
+"""  # OFFSET 0: each entry's hash is computed below it, where parallel workers can share the hashing and sort their
+# share (merged in order: the windows need no sort of their own), and the windows see only the narrow results.
+# One pass: the first broken entry, or else the last one (the count and the last hash).
+
+
+def _fields_ok_sound(cursor: Any) -> bool:
+    """Whether ``fields_ok`` is still the generated column migration 0009 made (see FIELDS_OK_EXPRESSION_SHA256)."""
+    cursor.execute(_FIELDS_OK_SOUND, [FIELDS_OK_EXPRESSION_SHA256])
+    row = cursor.fetchone()
+    if row is None or not row[0]:
+        logger.warning(
+            "監査証跡の fields_ok 列が移行（audittrail 0009）で作成したときのものではありません（列の削除・式の変更の"
+            "可能性があります）。データベースでの一括検証を行わず、各記録を Python で再計算して検証します。"
+        )
+        return False
+    return True
 
 
 def _first_break_in_database(municipality_id: int | None) -> VerifyResult | None:
     """PostgreSQL verifies the chain in one statement, one pass: its ``sha256()`` over each stored canonical text,
-    every field compared with that text, the links and sequence numbers by window functions; only the first
-    broken entry (or the last one) comes back. The checks and their order per entry are ``verify_chain``'s.
+    the stored ``fields_ok`` (every field equals that text, decided by PostgreSQL when the entry was written or last
+    changed), the links and sequence numbers by window functions; only the first broken entry (or the last one)
+    comes back. The checks and their order per entry are ``verify_chain``'s.
 
     Where every field equals the canonical text, ``sha256(text)`` is exactly the hash Python would compute from
     the fields, so the answer is Python's: the text outside ``before``/``after`` must be byte for byte what Python
     writes from the columns. ``before``/``after`` are compared as jsonb text, so a text that spells them otherwise
     than Python would (other key order or spacing inside them), hashed anew, passes this entry where Python names it;
     the next link still breaks — only someone who can rehash the rest of the chain gets that far, and such a person
-    can fool Python's check as well. None — Python verifies the chain — when an entry's fields differ from
-    its text, or it has none (written before the column existed), as long as nothing earlier broke."""
+    can fool Python's check as well. None — Python verifies the chain — when ``fields_ok`` is not the column the
+    migration made, or an entry's fields differ from its text, or it has none (written before the column existed),
+    as long as nothing earlier broke.
+
+    The table is locked (ACCESS SHARE, until the transaction ends) before the catalog is read: no ALTER TABLE can come
+    between the check of the column and the reading of the entries.
+    """
     chain = "e.municipality_id IS NULL" if municipality_id is None else "e.municipality_id = %s"
     params = [] if municipality_id is None else [municipality_id]
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            # The windows sort 200k narrow rows: in memory rather than spilled to disk (SET LOCAL: this transaction).
-            cursor.execute("SET LOCAL work_mem = '64MB'")
-            cursor.execute(_VERIFY_SQL.replace("{chain}", chain), params)
-            row = cursor.fetchone()
-    except DataError:  # a canonical text that is not JSON (tampered): Python names the broken entry
-        return None
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE audittrail_auditentry IN ACCESS SHARE MODE")
+        if not _fields_ok_sound(cursor):
+            return None
+        # The hashing is the work: parallel workers share it whenever the chain is large enough to be worth it (the
+        # planner does not know sha256() is expensive); the windows read 200k narrow rows in memory (SET LOCAL: this
+        # transaction only).
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL parallel_setup_cost = 0")
+        cursor.execute("SET LOCAL parallel_tuple_cost = 0")
+        cursor.execute(_VERIFY_SQL.replace("{chain}", chain), params)
+        row = cursor.fetchone()
     if row is None:  # no entries
         return VerifyResult(True, 0, municipality_id, last_hash=GENESIS)
     rn, seq, prev, prev_hash, fields_ok, hash_ok, last_hash, is_broken = row
     if not is_broken:  # every entry sound: this is the last one
         return VerifyResult(True, rn, municipality_id, last_hash=last_hash)
+    if seq is None:  # a column Django never leaves empty is: Python says what it makes of it
+        return None
     good = rn - 1  # entries before this one are sound
 
     def broken(at: int, reason: str) -> VerifyResult:
