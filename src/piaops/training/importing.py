@@ -11,12 +11,14 @@ import csv
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from piaops.audittrail import services as audit
@@ -34,6 +36,7 @@ from piaops.training.models import Course, Record, Result, Session
 from piaops.training.services import result_for
 
 MAX_ERRORS_SHOWN = 200
+LOOKUP_CHUNK = 5000  # values per ``IN (…)`` on SQLite when reading the file's people and records (it allows 32,766)
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "staff_number": ("職員番号", "社員番号", "受講者id", "ユーザーid", "staff_number"),
@@ -167,12 +170,12 @@ def import_records(
     columns = _header_map(header)
     header_names = {index: name for index, name in enumerate(header)}
 
-    people = {
-        number: (pk, start, end)
-        for number, pk, start, end in Person.objects.for_municipality(municipality).values_list(
-            "staff_number", "pk", "employed_from", "employed_to"
-        )
-    }
+    def cell(cells: list[str], column: str) -> str:
+        index = columns.get(column)
+        return cells[index] if index is not None and index < len(cells) else ""
+
+    body = [(line, cells) for line, cells in rows if any(cells)]
+    people = _people(municipality, {cell(cells, "staff_number") for _, cells in body})
     courses = {c.code: c for c in Course.objects.for_municipality(municipality)}
     sessions = {
         (course_id, day): pk
@@ -185,14 +188,8 @@ def import_records(
     keys: dict[tuple[int, int, dt.date], int] = {}
     errors = result.errors
 
-    def cell(cells: list[str], column: str) -> str:
-        index = columns.get(column)
-        return cells[index] if index is not None and index < len(cells) else ""
-
     checked = 0
-    for line, cells in rows:
-        if not any(cells):
-            continue
+    for line, cells in body:
         result.rows += 1
         checked += 1
         if progress is not None and checked % 1000 == 0:
@@ -293,7 +290,7 @@ def import_records(
         except AlreadyImported as exc:
             raise ImportFileError(str(exc)) from exc
         bulk_insert_records(pending, progress=progress)
-        analyze_after_commit(Record)
+        analyze_after_commit(Record, rows=len(pending))
         audit.record(
             action=Action.IMPORT,
             municipality_id=municipality.pk,
@@ -312,14 +309,43 @@ def bulk_insert_records(rows: list[tuple[Any, ...]], *, progress: Callable[[int]
     insert_rows(Record._meta.db_table, INSERT_COLUMNS, rows, progress=(lambda n: progress(0)) if progress else None)
 
 
+def _among(queryset: QuerySet[Any], column: str, values: Iterable[Any]) -> Iterator[QuerySet[Any]]:
+    """``queryset`` restricted to ``column`` (of its table) in ``values``: on PostgreSQL one query with one array
+    (``= ANY(%s)``: a third faster than ``IN`` of 5,000 values, and no limit); on SQLite ``IN`` by chunks."""
+    ordered = sorted(values)
+    if not ordered:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(queryset.model._meta.db_table)
+        where = RawSQL(f"{table}.{connection.ops.quote_name(column)} = ANY(%s)", (ordered,), BooleanField())
+        yield queryset.filter(where)
+        return
+    for start in range(0, len(ordered), LOOKUP_CHUNK):
+        yield queryset.filter(**{f"{column}__in": ordered[start : start + LOOKUP_CHUNK]})
+
+
+def _people(municipality: Municipality, numbers: set[str]) -> dict[str, tuple[int, Any, Any]]:
+    """(pk, employed_from, employed_to) of the file's staff numbers only: a city's whole roster (200,000 people)
+    read for a file of 5,000 rows cost more than writing them."""
+    people: dict[str, tuple[int, Any, Any]] = {}
+    # A cell that looks like a 個人番号 refuses its row: it is never sent to the database, even as a search value.
+    wanted = (n for n in numbers if n and not cell_contains_my_number(n))
+    for found in _among(Person.objects.for_municipality(municipality), "staff_number", wanted):
+        rows = found.values_list("staff_number", "pk", "employed_from", "employed_to")
+        people.update((number, (pk, start, end)) for number, pk, start, end in rows)
+    return people
+
+
 def _refuse_existing(municipality: Municipality, keys: dict[tuple[int, int, dt.date], int], errors: list[str]) -> None:
-    """Name each row already recorded (same person, course and date): importing a file twice is refused."""
+    """Name each row already recorded (same person, course and date): importing a file twice is refused. Read
+    for the file's people, courses and dates only (index ``training_rec_course_person``)."""
     days = [k[2] for k in keys]
     existing = Record.objects.for_municipality(municipality).filter(
         course_id__in={k[1] for k in keys}, completed_on__gte=min(days), completed_on__lte=max(days)
     )
-    for key in existing.values_list("person_id", "course_id", "completed_on").iterator(chunk_size=5000):
-        line = keys.get(key)
-        if line is not None:
-            errors.append(f"{line}行目：同じ受講記録がすでに登録されています。")
+    for found in _among(existing, "person_id", {k[0] for k in keys}):
+        for key in found.values_list("person_id", "course_id", "completed_on"):
+            line = keys.get(key)
+            if line is not None:
+                errors.append(f"{line}行目：同じ受講記録がすでに登録されています。")
     errors.sort(key=lambda e: int(e.split("行目", 1)[0]) if e.split("行目", 1)[0].isdigit() else 0)
