@@ -17,7 +17,7 @@ TODAY = dt.date(2026, 12, 7)
 
 
 def _args(**kw: int) -> argparse.Namespace:
-    return argparse.Namespace(**({"people": 15000, "units": 400, "heads": 0, "admins": 20} | kw))
+    return argparse.Namespace(**({"people": 15000, "units": 400, "years": 5, "heads": 0, "admins": 20} | kw))
 
 
 def test_the_same_parameters_reuse_and_any_other_rebuilds() -> None:
@@ -28,6 +28,7 @@ def test_the_same_parameters_reuse_and_any_other_rebuilds() -> None:
     assert load.reusable(None, wanted, TODAY) == "no prepared database"
     assert "people" in load.reusable(marker, load.preparation(_args(people=2000)), TODAY)
     assert "admins" in load.reusable(marker, load.preparation(_args(admins=5)), TODAY)
+    assert "years" in load.reusable(marker, load.preparation(_args(years=2)), TODAY)
     assert "fingerprint" in load.reusable(marker, wanted | {"fingerprint": "0" * 64}, TODAY)
     assert load.reusable(marker, wanted, TODAY + dt.timedelta(days=load.MAX_AGE_DAYS - 1)) == ""
     assert "days ago" in load.reusable(marker, wanted, TODAY + dt.timedelta(days=load.MAX_AGE_DAYS))

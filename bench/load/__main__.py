@@ -6,7 +6,7 @@ the load users and a campaign (``bench.load.db prepare``); gunicorn with product
 free loopback port; a baseline run (one 所属長 and one admin, so the same pages unloaded) and the load run; p50/p95
 per page for both; ``bench.load.db verify``. Exit status 1 when any request failed or any answer was lost.
 
-The prepared state (migrated, demo, units, load users, launched campaign; ~20 min at 15,000 people) is built in a
+The prepared state (migrated, demo, units, load users, launched campaign; many minutes at city size) is built in a
 database of its own, ``<name>_prepared``, which records what it was built with (table ``bench_load_prepared``: the
 parameters, a fingerprint of the migrations, demo builders and ``bench/load/db.py``, the day, and the users' plan).
 Each run copies it into ``<name>`` (``CREATE DATABASE … TEMPLATE``) and loads that copy, so every run starts from
@@ -90,6 +90,7 @@ def preparation(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "people": args.people,
         "units": args.units,
+        "years": args.years,
         "heads": args.heads + 1,  # one more 所属長 and admin than the load uses: the unloaded baseline run's
         "admins": args.admins + 1,
         "fingerprint": fingerprint(),
@@ -149,7 +150,8 @@ def _prepare(args: argparse.Namespace, env: dict[str, str], plan: Path) -> None:
         piaops = [sys.executable, "-m", "piaops.cli"]
         _recreate_database(source)
         _run([*piaops, "migrate", "--no-input", "-v0"], build_env)
-        _run([*piaops, "demo", "--people", str(args.people)], build_env)
+        years = ["--years", str(args.years)] if args.years else []
+        _run([*piaops, "demo", "--people", str(args.people), *years], build_env)
         if args.units:
             _run([sys.executable, "-m", "bench.load.db", "grow", str(args.units)], build_env)
         _run(
@@ -270,6 +272,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--admins", type=int, help="admins on the dashboard and home (default 5; 20 at city size)")
     parser.add_argument("--people", type=int, default=2000, help="demo size (people; ≥ 10,000 is city size)")
     parser.add_argument("--units", type=int, help="units of the organisation (default: the demo's; 400 at city size)")
+    parser.add_argument(
+        "--years", type=int, help="年度 of history of every record (demo --years; default: the demo's; 5 at city size)"
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument(
         "--database-url",
@@ -289,6 +294,7 @@ def main(argv: list[str]) -> int:
     args.heads = args.heads if args.heads is not None else (0 if city else 50)
     args.admins = args.admins if args.admins is not None else (20 if city else 5)
     args.units = args.units if args.units is not None else (400 if city else 0)
+    args.years = args.years if args.years is not None else (5 if city else None)  # issue 17: five 年度 kept
     args.home = args.home or city
     if args.municipalities:
         return _tenants(args)
@@ -305,8 +311,8 @@ def main(argv: list[str]) -> int:
     pacing = "burst: forms saved the instant they arrive" if args.burst else "1–3 s between actions"
     print(
         f"== load: {args.heads} 所属長 + {args.admins} 管理者, {args.seconds} s, demo {args.people} 人"
-        f"{f', {args.units} 所属' if args.units else ''}, {pacing}; load client at nice {CLIENT_NICE}, server at "
-        f"nice 0; load average {os.getloadavg()[0]:.2f} at the start",
+        f"{f', {args.units} 所属' if args.units else ''}{f', {args.years} 年度' if args.years else ''}, {pacing}; "
+        f"load client at nice {CLIENT_NICE}, server at nice 0; load average {os.getloadavg()[0]:.2f} at the start",
         flush=True,
     )
     _prepare(args, env, plan)
