@@ -248,8 +248,8 @@ def _locust(
                 "p95": _ms(row["95%"]),
             }
     exceptions_file = Path(f"{out}_exceptions.csv")
-    if exceptions_file.exists():
-        raised = list(csv.DictReader(exceptions_file.open(encoding="utf-8")))
+    raised = list(csv.DictReader(exceptions_file.open(encoding="utf-8"))) if exceptions_file.exists() else []
+    if raised:  # locust writes the file (a header only) even when nothing was raised
         for row in raised[:5]:
             print(f"  例外: {row.get('Message')} ×{row.get('Count')}")
         stats["(例外)"] = {
