@@ -157,6 +157,23 @@ def setup_django(database_url: str | None = None) -> None:
     call_command("migrate", verbosity=0)
 
 
+def count_queries(fn: Callable[[], object]) -> int:
+    """The number of SQL queries ``fn`` runs, on every configured database connection (PostgreSQL has a second
+    alias, ``progress``). The query logs are emptied first: Django keeps at most 9,000 logged queries per
+    connection, and once a log is full (a demo built under DEBUG fills it) ``CaptureQueriesContext`` counts 0 —
+    which is why ``bench_dashboard`` once printed 0 queries for ``/reports/`` at every size."""
+    from contextlib import ExitStack
+
+    from django.db import connections, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    reset_queries()
+    with ExitStack() as stack:
+        contexts = [stack.enter_context(CaptureQueriesContext(connections[alias])) for alias in connections]
+        fn()
+    return sum(len(ctx) for ctx in contexts)
+
+
 def logged_in_client(user: Any) -> Any:
     """A Django test client logged in as ``user`` with the second factor done (as ``tests/conftest.py`` does):
     without it an admin's every page redirects to the TOTP step and the bench would time the redirect."""

@@ -5,12 +5,22 @@ Steps: a database of its own (dropped and created: ``--database-url``), migrated
 the load users and a campaign (``bench.load.db prepare``); gunicorn with production settings (DEBUG off) on a
 free loopback port; a baseline run (one 所属長 and one admin, so the same pages unloaded) and the load run; p50/p95
 per page for both; ``bench.load.db verify``. Exit status 1 when any request failed or any answer was lost.
+
+The prepared state (migrated, demo, units, load users, launched campaign; many minutes at city size) is built in a
+database of its own, ``<name>_prepared``, which records what it was built with (table ``bench_load_prepared``: the
+parameters, a fingerprint of the migrations, demo builders and ``bench/load/db.py``, the day, and the users' plan).
+Each run copies it into ``<name>`` (``CREATE DATABASE … TEMPLATE``) and loads that copy, so every run starts from
+the same untouched state and ``verify`` checks exactly what it checked before. A re-run with the same parameters
+and fingerprint, prepared less than ``MAX_AGE_DAYS`` ago, reuses it; ``--fresh`` rebuilds it.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
+import hashlib
+import json
 import os
 import secrets
 import shutil
@@ -22,6 +32,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 HERE = Path(__file__).resolve().parent
@@ -40,7 +51,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _recreate_database(url: str) -> None:
+PREPARED_SUFFIX = "_prepared"
+MARKER_TABLE = "bench_load_prepared"
+MAX_AGE_DAYS = 7  # the campaign's deadline is 10 開庁日 after the day it was prepared
+
+
+def _recreate_database(url: str, *, template: str | None = None) -> None:
     import psycopg
 
     parsed = urlparse(url)
@@ -48,7 +64,113 @@ def _recreate_database(url: str) -> None:
     admin_url = parsed._replace(path="/postgres").geturl()
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+
+
+def prepared_url(url: str) -> str:
+    """The database the prepared state is kept in, next to the run's."""
+    parsed = urlparse(url)
+    return parsed._replace(path=f"/{parsed.path.lstrip('/')}{PREPARED_SUFFIX}").geturl()
+
+
+def fingerprint(root: Path = ROOT) -> str:
+    """SHA-256 of every file that decides the prepared data: the migrations, the demo builders and
+    ``bench/load/db.py`` (path and content). Another checkout with other such files does not reuse the database."""
+    src = root / "src" / "piaops"
+    files = {*src.glob("**/migrations/*.py"), *src.glob("**/demo.py"), *src.glob("**/commands/demo.py")}
+    files.add(root / "bench" / "load" / "db.py")
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def preparation(args: argparse.Namespace) -> dict[str, Any]:
+    """What the prepared database is built with: equal values, same database."""
+    return {
+        "people": args.people,
+        "units": args.units,
+        "years": args.years,
+        "heads": args.heads + 1,  # one more 所属長 and admin than the load uses: the unloaded baseline run's
+        "admins": args.admins + 1,
+        "fingerprint": fingerprint(),
+    }
+
+
+def reusable(marker: dict[str, Any] | None, wanted: dict[str, Any], today: dt.date) -> str:
+    """Why the prepared database cannot be reused ("" when it can)."""
+    if marker is None:
+        return "no prepared database"
+    differ = sorted(k for k in wanted if marker.get("params", {}).get(k) != wanted[k])
+    if differ:
+        return f"prepared with other {', '.join(differ)}"
+    age = (today - dt.date.fromisoformat(marker["day"])).days
+    if not 0 <= age < MAX_AGE_DAYS:
+        return f"prepared {age} days ago (reused for {MAX_AGE_DAYS} days)"
+    return ""
+
+
+def read_marker(url: str) -> dict[str, Any] | None:
+    """The record of a finished preparation in ``url``'s database, or None (no database, or not finished)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+            row = conn.execute(
+                f"SELECT params, day, plan FROM {MARKER_TABLE} WHERE to_regclass(%s) IS NOT NULL", [MARKER_TABLE]
+            ).fetchone()
+    except psycopg.Error:  # no such database, or no marker table: never finished
+        return None
+    if row is None:
+        return None
+    params, day, plan = row
+    return {"params": json.loads(params), "day": day.isoformat(), "plan": plan}
+
+
+def write_marker(url: str, params: dict[str, Any], plan: str, day: dt.date) -> None:
+    """Written last, once every step succeeded: a preparation cut short leaves no marker and is rebuilt."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE {MARKER_TABLE} (params text NOT NULL, day date NOT NULL, plan text NOT NULL)")
+        conn.execute(f"INSERT INTO {MARKER_TABLE} VALUES (%s, %s, %s)", [json.dumps(params, sort_keys=True), day, plan])
+
+
+def _prepare(args: argparse.Namespace, env: dict[str, str], plan: Path) -> None:
+    """The run database as a fresh copy of the prepared one, built first unless a matching one exists."""
+    source = prepared_url(args.database_url)
+    wanted = preparation(args)
+    today = dt.date.today()
+    marker = None if args.fresh else read_marker(source)
+    why = "--fresh" if args.fresh else reusable(marker, wanted, today)
+    if why:
+        started = time.monotonic()
+        print(f"  preparing {urlparse(source).path.lstrip('/')} ({why})", flush=True)
+        build_env = env | {"DATABASE_URL": source}
+        piaops = [sys.executable, "-m", "piaops.cli"]
+        _recreate_database(source)
+        _run([*piaops, "migrate", "--no-input", "-v0"], build_env)
+        years = ["--years", str(args.years)] if args.years else []
+        _run([*piaops, "demo", "--people", str(args.people), *years], build_env)
+        if args.units:
+            _run([sys.executable, "-m", "bench.load.db", "grow", str(args.units)], build_env)
+        _run(
+            [sys.executable, "-m", "bench.load.db", "prepare", str(plan), str(wanted["heads"]), str(wanted["admins"])],
+            build_env,
+        )
+        write_marker(source, wanted, plan.read_text(encoding="utf-8"), today)
+        print(f"  prepared in {time.monotonic() - started:.0f} s", flush=True)
+    else:
+        assert marker is not None
+        print(f"  reusing {urlparse(source).path.lstrip('/')}, prepared on {marker['day']} (--fresh rebuilds it)")
+        plan.write_text(marker["plan"], encoding="utf-8")
+    started = time.monotonic()
+    _recreate_database(args.database_url, template=urlparse(source).path.lstrip("/"))
+    import psycopg
+
+    with psycopg.connect(args.database_url, autocommit=True) as conn:
+        conn.execute(f"DROP TABLE {MARKER_TABLE}")  # the copy is loaded: it is no longer the prepared state
+    print(f"  copied into {urlparse(args.database_url).path.lstrip('/')} in {time.monotonic() - started:.0f} s")
 
 
 def _env(database_url: str, var_dir: Path) -> dict[str, str]:
@@ -126,8 +248,8 @@ def _locust(
                 "p95": _ms(row["95%"]),
             }
     exceptions_file = Path(f"{out}_exceptions.csv")
-    if exceptions_file.exists():
-        raised = list(csv.DictReader(exceptions_file.open(encoding="utf-8")))
+    raised = list(csv.DictReader(exceptions_file.open(encoding="utf-8"))) if exceptions_file.exists() else []
+    if raised:  # locust writes the file (a header only) even when nothing was raised
         for row in raised[:5]:
             print(f"  例外: {row.get('Message')} ×{row.get('Count')}")
         stats["(例外)"] = {
@@ -150,11 +272,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--admins", type=int, help="admins on the dashboard and home (default 5; 20 at city size)")
     parser.add_argument("--people", type=int, default=2000, help="demo size (people; ≥ 10,000 is city size)")
     parser.add_argument("--units", type=int, help="units of the organisation (default: the demo's; 400 at city size)")
+    parser.add_argument(
+        "--years", type=int, help="年度 of history of every record (demo --years; default: the demo's; 5 at city size)"
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument(
         "--database-url",
         default=os.environ.get("PIAOPS_LOAD_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/piaops_load"),
-        help="PostgreSQL database of the load test (dropped and created)",
+        help="PostgreSQL database of the load test (dropped and created as a copy of <name>_prepared)",
+    )
+    parser.add_argument(
+        "--fresh", action="store_true", help="rebuild <name>_prepared even if it was prepared with the same parameters"
     )
     parser.add_argument("--home", action="store_true", help="admins also open the home page")
     parser.add_argument(
@@ -166,6 +294,7 @@ def main(argv: list[str]) -> int:
     args.heads = args.heads if args.heads is not None else (0 if city else 50)
     args.admins = args.admins if args.admins is not None else (20 if city else 5)
     args.units = args.units if args.units is not None else (400 if city else 0)
+    args.years = args.years if args.years is not None else (5 if city else None)  # issue 17: five 年度 kept
     args.home = args.home or city
     if args.municipalities:
         return _tenants(args)
@@ -179,21 +308,14 @@ def main(argv: list[str]) -> int:
     (work / "var").mkdir()
     plan, expected = work / "plan.json", work / "submitted.jsonl"
     env |= {"PIAOPS_LOAD_PLAN": str(plan), "PIAOPS_LOAD_EXPECTED": str(expected)}
-    piaops = [sys.executable, "-m", "piaops.cli"]
     pacing = "burst: forms saved the instant they arrive" if args.burst else "1–3 s between actions"
     print(
         f"== load: {args.heads} 所属長 + {args.admins} 管理者, {args.seconds} s, demo {args.people} 人"
-        f"{f', {args.units} 所属' if args.units else ''}, {pacing}; load client at nice {CLIENT_NICE}, server at "
-        f"nice 0; load average {os.getloadavg()[0]:.2f} at the start",
+        f"{f', {args.units} 所属' if args.units else ''}{f', {args.years} 年度' if args.years else ''}, {pacing}; "
+        f"load client at nice {CLIENT_NICE}, server at nice 0; load average {os.getloadavg()[0]:.2f} at the start",
         flush=True,
     )
-    _recreate_database(args.database_url)
-    _run([*piaops, "migrate", "--no-input", "-v0"], env)
-    _run([*piaops, "demo", "--people", str(args.people)], env)
-    if args.units:
-        _run([sys.executable, "-m", "bench.load.db", "grow", str(args.units)], env)
-    # One more 所属長 and admin than the load uses: they make the unloaded baseline run.
-    _run([sys.executable, "-m", "bench.load.db", "prepare", str(plan), str(args.heads + 1), str(args.admins + 1)], env)
+    _prepare(args, env, plan)
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"

@@ -81,6 +81,7 @@ def prepare(out: Path, *, heads: int, admins: int) -> None:
         templates = [
             ChecklistTemplate.objects.filter(municipality=municipality, code=code).order_by("-version").first()
             for code in ChecklistTemplate.objects.filter(municipality=municipality)
+            .order_by()  # without the model's ordering (code, -version), DISTINCT would keep one row per version
             .values_list("code", flat=True)
             .distinct()
         ]

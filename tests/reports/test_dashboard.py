@@ -157,3 +157,24 @@ def test_the_dashboard_is_wide_only_for_municipality_wide_readers_of_reports(wor
     assert build(world.admin_a, fiscal_year=2026, today=today).wide
     assert build(world.viewer_a, fiscal_year=2026, today=today).wide
     assert not build(world.head_a, fiscal_year=2026, today=today).wide
+
+
+def test_a_draft_new_version_does_not_hide_its_series(world: World) -> None:
+    """Importing a new version marks the previous one 旧版 at once: the series stays on the dashboard through its
+    version in force (``AssessmentReport.objects.current()``), the draft, until that is published."""
+    from piaops.assessments.models import AssessmentReport
+    from tests.selfcheck.helpers import make_report
+
+    first = make_report(world.a)
+    first.published_on = dt.date(2025, 4, 1)
+    first.save()
+    today = NOW.date()
+    assert [r.pk for r in build(world.admin_a, fiscal_year=2026, today=today).reports] == [first.pk]
+    draft = AssessmentReport.objects.create(
+        municipality=world.a, series=first.series, version=2, previous=first, title=first.title
+    )
+    AssessmentReport.objects.filter(pk=first.pk).update(status=AssessmentReport.Status.SUPERSEDED)
+    assert [r.pk for r in build(world.admin_a, fiscal_year=2026, today=today).reports] == [draft.pk]
+    html = login(world.admin_a).get(URL).content.decode()
+    assert f'data-section4="{draft.pk}"' in html and "下書き（未公表）" in html
+    assert not build(world.user_b, fiscal_year=2026, today=today).reports  # another municipality's stay theirs

@@ -16,7 +16,7 @@ from piaops.tenancy.people_import.services import people_import_commit, people_i
 from piaops.tenancy.people_import.tables import ImportFileError, ValueProblem, parse_date
 from tests import factories as f
 from tests.conftest import World
-from tests.dbstats import analyze_count
+from tests.dbstats import analyze_count, count_now
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "piaops" / "tenancy" / "data"
 HEADER = "職員番号,氏名,氏名カナ,雇用形態,所属組織コード,職名,配属開始日,配属終了日,特定個人情報取扱"
@@ -277,6 +277,7 @@ def test_the_tables_an_import_wrote_are_analysed_once_it_commits(
     world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     files = [(p.name, p.read_bytes()) for p in (DATA / "units-example.csv", DATA / "people-example.csv")]
+    count_now(OrgUnit, Person, Assignment)
     before = {model: analyze_count(model) for model in (OrgUnit, Person, Assignment)}
     with django_capture_on_commit_callbacks(execute=True):
         people_import_commit(municipality=world.a, files=files)

@@ -19,7 +19,7 @@ from piaops.training.importing import ImportFileError, import_records
 from piaops.training.models import Record, Result, Trigger
 from tests import factories as f
 from tests.conftest import World
-from tests.dbstats import analyze_count
+from tests.dbstats import analyze_count, count_now, pretend_counted
 from tests.training import makers as t
 
 D = dt.date
@@ -106,6 +106,31 @@ def test_importing_the_same_records_twice_is_refused(world: World, staff: list[P
     assert Record.objects.count() == 3
 
 
+def test_people_and_stored_records_are_read_for_the_files_rows_in_chunks(
+    world: World, staff: list[Person], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the file's staff numbers and their records are read (``IN`` by chunks on SQLite, one array on
+    PostgreSQL): with chunks of one, every person is still found and every stored record still refused."""
+    from piaops.training import importing
+
+    monkeypatch.setattr(importing, "LOOKUP_CHUNK", 1)
+    f.person(world.a, staff_number="1003", employed_from=D(2020, 4, 1))  # not in the file
+    assert import_records(municipality=world.a, data=csv_bytes(GOOD), filename="el.csv", today=TODAY).ok
+    again = import_records(
+        municipality=world.a,
+        data=csv_bytes(GOOD + "1003,PRV1,2026-06-03,,\n9999,PRV1,2026-06-03,,\n"),
+        filename="el2.csv",
+        today=TODAY,
+    )
+    assert again.errors == [
+        "2行目：同じ受講記録がすでに登録されています。",
+        "3行目：同じ受講記録がすでに登録されています。",
+        "4行目：同じ受講記録がすでに登録されています。",
+        "6行目：職員番号「9999」の職員等が登録されていません。",
+    ]
+    assert Record.objects.count() == 3
+
+
 def test_an_xlsx_export_is_read_with_real_date_cells(world: World, staff: list[Person]) -> None:
     book = Workbook()
     sheet = book.active
@@ -180,7 +205,20 @@ def test_the_status_command_prints_counts_per_status(
 def test_the_records_table_is_analysed_once_the_import_commits(
     world: World, staff: list[Person], django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
+    count_now(Record)
     before = analyze_count(Record)
     with django_capture_on_commit_callbacks(execute=True):
         assert import_records(municipality=world.a, data=csv_bytes(GOOD), filename="el.csv", today=TODAY).ok
     assert analyze_count(Record) == before + 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statistics are PostgreSQL's")
+def test_a_small_import_into_a_large_table_leaves_its_statistics_to_autovacuum(
+    world: World, staff: list[Person], django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    """An ANALYZE samples 30,000 rows (0.3 s on 3 million records): not for a few rows more in a large table."""
+    pretend_counted(Record, 1_000_000)
+    before = analyze_count(Record)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert import_records(municipality=world.a, data=csv_bytes(GOOD), filename="el.csv", today=TODAY).ok
+    assert analyze_count(Record) == before

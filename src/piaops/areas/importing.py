@@ -350,7 +350,7 @@ def door_log_import(
         batch.rows, batch.skipped = len(fresh), repeated + stored
         batch.save()
         insert_rows(DoorEvent._meta.db_table, EVENT_COLUMNS, _event_rows(area, batch.pk, fresh))
-        analyze_after_commit(DoorEvent)
+        analyze_after_commit(DoorEvent, rows=len(fresh))
         record(
             action=Action.IMPORT,
             municipality_id=area.municipality_id,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.urls import reverse
 
 from piaops.areas.models import MonthlyReview
@@ -236,10 +236,12 @@ def build(user: User, *, fiscal_year: int, today: dt.date) -> Dashboard:
                 f"{ISMAP_WARN_DAYS}日以内に期限", services.expiring_within(today, ISMAP_WARN_DAYS).count(), ismap_href
             ),
         ]
+        # The version in force of each series: importing a new version marks the previous one 旧版 at once, so a
+        # filter on 公表済 would drop the series while its new version is still a draft.
         reports = list(
             AssessmentReport.objects.for_municipality(m)
-            .filter(status=AssessmentReport.Status.PUBLISHED)
-            .order_by("published_on", "title")
+            .current()
+            .order_by(F("published_on").asc(nulls_last=True), "title", "pk")
         )
     open_incidents = incidents.open().count()
     ppc_overdue = incidents.ppc_overdue(today).count()
