@@ -40,12 +40,11 @@ from ninja.security import HttpBearer
 from pydantic import ModelWrapValidatorHandler, ValidationInfo, model_validator
 
 from piaops.api.models import ApiToken, Scope
-from piaops.api.services import rate_hit, token_lookup
+from piaops.api.services import token_use
 from piaops.audittrail.context import request_actor, set_actor
 from piaops.lib.fields import MyNumberRefused, guard_text, refuse_my_number
 from piaops.tenancy.access import Perm, require
 from piaops.tenancy.models import OrgUnit, User
-from piaops.tenancy.rls import set_municipality
 
 MAX_LIMIT = 200
 
@@ -73,10 +72,12 @@ class TokenAuth(HttpBearer):
     """``Authorization: Bearer <token>``: the token's user becomes ``request.user``, with their roles and tenant."""
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        api_token = token_lookup(token)
-        if api_token is None:
+        # One statement on PostgreSQL: the token, its request counted, and row-level security set to its tenant
+        # (the middleware resets it after the request).
+        used = token_use(token)
+        if used is None:
             return None
-        retry_after = rate_hit(api_token)
+        api_token, retry_after = used
         if retry_after is not None:
             raise ApiError(
                 429,
@@ -85,8 +86,6 @@ class TokenAuth(HttpBearer):
                 headers={"Retry-After": str(retry_after)},
             )
         request.user = api_token.user
-        # Row-level security follows the token's tenant (the middleware reset it after the request).
-        set_municipality(api_token.user.municipality_id)
         request.api_token = api_token  # type: ignore[attr-defined]
         # The audit trail names the token's user (the session middleware saw an anonymous request).
         name = f"{api_token.user.get_username()}（API）"
