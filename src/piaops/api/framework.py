@@ -4,7 +4,8 @@ An app's ``api.py`` defines ``router = Router(tags=[...])`` with operations that
 - read through ``piaops.tenancy.access`` (``scoped``, ``get_or_404``, ``visible_units``) with ``request.user``,
 - answer with schemas derived from ``OutSchema`` (read straight from the row; see there),
 - list with ``@paginate(CursorPagination)`` over a queryset (stable order by primary key), a related list with
-  ``prefetch(...)`` and read it in a resolver with ``related(...)``,
+  ``prefetch(...)`` and read it in a resolver with ``related(...)`` — or, for the rows (or one column) of a relation
+  as they are, ``resolve_x = related_list(...)``, which a page of columns reads with ``values()`` (see there),
 - write only through the app's ``services`` after ``require_write(request, perm, unit=...)``;
 - import a file through the app's own importer: ``FileIn`` / ``file_bytes`` for the body, ``import_rejected`` for
   the importer's row errors (422, one detail per line).
@@ -436,7 +437,7 @@ def _list_prefetches(plan: ValuePlan, queryset: models.QuerySet[Any]) -> dict[st
     related lists (its queryset or None); None when it prefetches anything else (the page then reads instances)."""
     lookups = {lst.spec.lookup for lst in plan.lists}
     found: dict[str, Any] = {}
-    for lookup in queryset._prefetch_related_lookups:
+    for lookup in getattr(queryset, "_prefetch_related_lookups", ()):
         if not (
             isinstance(lookup, models.Prefetch)
             and lookup.prefetch_through in lookups
