@@ -105,7 +105,7 @@ def _small_requests(m: Any, client: Any, headers: dict[str, str]) -> Figure:
     # A WITH statement writes when one of its parts does (the token's statement on PostgreSQL: its rate count).
     writes = sum(
         word in {"UPDATE", "INSERT", "DELETE"}
-        or (word == "WITH" and re.search(r"\b(INSERT|UPDATE|DELETE)\b", q["sql"]))
+        or (word == "WITH" and bool(re.search(r"\b(INSERT|UPDATE|DELETE)\b", q["sql"])))
         for word, q in zip(sql, queries.captured_queries, strict=True)
     )
     print(f"  GET {path}: {len(sql)} statements per request ({writes} writes): {' '.join(sql)}")
