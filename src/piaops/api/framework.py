@@ -73,8 +73,8 @@ class TokenAuth(HttpBearer):
     """``Authorization: Bearer <token>``: the token's user becomes ``request.user``, with their roles and tenant."""
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        # One statement on PostgreSQL: the token, its request counted, and row-level security set to its tenant
-        # (the middleware resets it after the request).
+        # One statement on PostgreSQL: the token, its request counted, row-level security set to its tenant (the
+        # middleware resets it after the request) and its user's grants read (``services.token_use``).
         used = token_use(token)
         if used is None:
             return None
