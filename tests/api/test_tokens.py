@@ -12,8 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from piaops.api import services
-from piaops.api.models import ApiToken, Scope
+from piaops.api.models import ApiToken, RateWindow, Scope
 from piaops.audittrail.models import AuditEntry
+from piaops.tenancy import access
+from piaops.tenancy.models import Role, RoleGrant, User
 from tests.api.conftest import ApiClient, TokenFor
 from tests.conftest import World
 
@@ -131,3 +133,76 @@ def test_a_read_token_cannot_write_even_for_an_admin(world: World, token_for: To
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "forbidden"
     assert "読み取り専用" in response.json()["error"]["message"]
+
+
+def _grants(token: ApiToken) -> list[tuple[str, int | None, str | None]]:
+    return [(g.role, g.unit_id, g.unit.name if g.unit else None) for g in access.grants(token.user)]
+
+
+def test_token_use_answers_as_the_lookup_and_counts_each_request_in_its_minute(world: World) -> None:
+    """``token_use`` (one statement on PostgreSQL): the usable token with its user, municipality and grants, the
+    request counted; nothing for a token that is unknown, revoked, expired, of an inactive user or of a user moved
+    to another municipality, and then nothing counted."""
+    head, raw = services.token_create(user=world.head_a, name="連携")
+    RoleGrant.objects.create(municipality=world.a, user=world.head_a, role=Role.VIEWER)
+    start = dt.datetime(2026, 11, 25, 10, 0, 5, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        used = services.token_use(raw)
+        assert used is not None
+        token, retry_after = used
+        assert (token.pk, token.user.pk, token.user.municipality, retry_after) == (
+            head.pk,
+            world.head_a.pk,
+            world.a,
+            None,
+        )
+        assert _grants(token) == [(Role.UNIT_HEAD, world.tax_a.pk, world.tax_a.name), (Role.VIEWER, None, None)]
+        assert token.last_used_at == start
+        assert services.token_use(raw) is not None
+    assert list(RateWindow.objects.filter(token=head).values_list("window_start", "count")) == [
+        (start.replace(second=0), 2)
+    ]
+    with time_machine.travel(start + dt.timedelta(minutes=1), tick=False):
+        assert services.token_use(raw) is not None
+    later = start.replace(second=0) + dt.timedelta(minutes=1)
+    assert list(RateWindow.objects.filter(token=head).values_list("window_start", "count")) == [(later, 1)]
+    no_grants = User.objects.create_user(username="no_grants", municipality=world.a)
+    _token, bare = services.token_create(user=no_grants, name="連携")
+    used = services.token_use(bare)
+    assert used is not None and _grants(used[0]) == []
+
+    def refused(raw: str) -> None:
+        before = RateWindow.objects.count()
+        assert services.token_use(raw) is None
+        assert RateWindow.objects.count() == before
+
+    refused("piaops_unknown")
+    _token, expiring = services.token_create(
+        user=world.viewer_a, name="期限", expires_at=timezone.now() + dt.timedelta(days=1)
+    )
+    with time_machine.travel(timezone.now() + dt.timedelta(days=2)):
+        refused(expiring)
+    _revoked, raw_revoked = services.token_create(user=world.auditor_a, name="失効")
+    services.token_revoke(token=_revoked)
+    refused(raw_revoked)
+    User.objects.filter(pk=world.viewer_a.pk).update(is_active=False)
+    _token, inactive = services.token_create(user=world.viewer_a, name="無効")
+    refused(inactive)
+    User.objects.filter(pk=world.head_a.pk).update(municipality=world.b)
+    refused(raw)
+
+
+def test_an_api_request_spends_one_statement_on_its_token_on_postgresql(world: World, token_for: TokenFor) -> None:
+    """Token, rate count, ``last_used_at``, tenant and grants in one round trip: no statement of their own."""
+    api = token_for(world.head_a)
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get("/tenancy/units").status_code == 200
+    sql = [q["sql"] for q in queries.captured_queries]
+    tables = ("api_apitoken", "api_ratewindow", "tenancy_rolegrant")
+    on_token = [s for s in sql if any(t in s for t in tables)]
+    if connection.vendor == "postgresql":
+        assert len(on_token) == 1 and on_token[0].lstrip().startswith("WITH")
+        # The tenant: set by that statement, reset after the request; no statement of its own before the view.
+        assert [s for s in sql if "set_config" in s] == [on_token[0], sql[-1]]
+    else:  # the lookup, the rate count (and its window's insert), the grants
+        assert len(on_token) >= 3

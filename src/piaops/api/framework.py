@@ -4,7 +4,8 @@ An app's ``api.py`` defines ``router = Router(tags=[...])`` with operations that
 - read through ``piaops.tenancy.access`` (``scoped``, ``get_or_404``, ``visible_units``) with ``request.user``,
 - answer with schemas derived from ``OutSchema`` (read straight from the row; see there),
 - list with ``@paginate(CursorPagination)`` over a queryset (stable order by primary key), a related list with
-  ``prefetch(...)`` and read it in a resolver with ``related(...)``,
+  ``prefetch(...)`` and read it in a resolver with ``related(...)`` — or, for the rows (or one column) of a relation
+  as they are, ``resolve_x = related_list(...)``, which a page of columns reads with ``values()`` (see there),
 - write only through the app's ``services`` after ``require_write(request, perm, unit=...)``;
 - import a file through the app's own importer: ``FileIn`` / ``file_bytes`` for the body, ``import_rejected`` for
   the importer's row errors (422, one detail per line).
@@ -19,13 +20,17 @@ import binascii
 import datetime as dt
 import inspect
 import json
+import operator
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.db.models import ForeignObjectRel
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute, ForwardManyToOneDescriptor
 from django.db.models.query_utils import DeferredAttribute
 from django.http import HttpRequest
@@ -36,12 +41,11 @@ from ninja.security import HttpBearer
 from pydantic import ModelWrapValidatorHandler, ValidationInfo, model_validator
 
 from piaops.api.models import ApiToken, Scope
-from piaops.api.services import rate_hit, token_lookup
+from piaops.api.services import token_use
 from piaops.audittrail.context import request_actor, set_actor
 from piaops.lib.fields import MyNumberRefused, guard_text, refuse_my_number
 from piaops.tenancy.access import Perm, require
 from piaops.tenancy.models import OrgUnit, User
-from piaops.tenancy.rls import set_municipality
 
 MAX_LIMIT = 200
 
@@ -69,10 +73,12 @@ class TokenAuth(HttpBearer):
     """``Authorization: Bearer <token>``: the token's user becomes ``request.user``, with their roles and tenant."""
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        api_token = token_lookup(token)
-        if api_token is None:
+        # One statement on PostgreSQL: the token, its request counted, row-level security set to its tenant (the
+        # middleware resets it after the request) and its user's grants read (``services.token_use``).
+        used = token_use(token)
+        if used is None:
             return None
-        retry_after = rate_hit(api_token)
+        api_token, retry_after = used
         if retry_after is not None:
             raise ApiError(
                 429,
@@ -81,8 +87,6 @@ class TokenAuth(HttpBearer):
                 headers={"Retry-After": str(retry_after)},
             )
         request.user = api_token.user
-        # Row-level security follows the token's tenant (the middleware reset it after the request).
-        set_municipality(api_token.user.municipality_id)
         request.api_token = api_token  # type: ignore[attr-defined]
         # The audit trail names the token's user (the session middleware saw an anonymous request).
         name = f"{api_token.user.get_username()}（API）"
@@ -206,6 +210,45 @@ def _prefetched(lookup: str) -> str:
     return f"_api_prefetched_{lookup}"
 
 
+@dataclass(frozen=True)
+class RelatedList:
+    """What ``related_list`` declares: the rows of ``lookup``, sorted by ``order_by``, each one as the value of
+    ``column`` or (``column`` None) as the field's item schema reads it."""
+
+    lookup: str
+    column: str | None
+    order_by: tuple[str, ...]
+
+
+def related_list(lookup: str, column: str | None = None, *, order_by: tuple[str, ...] = ("pk",)) -> Any:
+    """The resolver of a list field made of the rows of ``lookup`` (a reverse foreign key or a many-to-many of the
+    row's model): ``resolve_assignments = related_list("assignments")`` (each row read by the field's item schema),
+    ``resolve_work_ids = related_list("works", "pk")`` (each row's ``pk``).
+
+    The rows are sorted by ``order_by`` (columns that compare alike in Python and in SQL: numbers, dates; the last
+    one unique, such as ``pk``). Read from a model row, they come from ``related(row, lookup)`` (so from
+    ``prefetch(lookup)`` when the queryset has it). A list page whose schema reads only columns and such lists reads
+    them with one ``values()`` query per list and page (``value_plan``), without a model instance per row.
+    """
+    spec = RelatedList(lookup, column, order_by)
+    key = operator.attrgetter(*order_by)
+
+    def resolve(obj: models.Model) -> list[Any]:
+        rows = sorted(related(obj, lookup), key=key)
+        return [getattr(row, column) for row in rows] if column is not None else rows
+
+    resolve.related_list = spec  # type: ignore[attr-defined]
+    return staticmethod(resolve)
+
+
+def _related_list_of(schema: type[Schema], name: str) -> RelatedList | None:
+    """The ``related_list`` declaration behind the resolver of field ``name``, if it is one."""
+    resolver = inspect.getattr_static(schema, f"resolve_{name}", None)
+    func = resolver.__func__ if isinstance(resolver, staticmethod) else resolver
+    spec = getattr(func, "related_list", None)
+    return spec if isinstance(spec, RelatedList) else None
+
+
 class _Row(dict[str, Any]):
     """A list row read with ``values()`` under the names of its schema's fields: pydantic validates it as it is."""
 
@@ -223,11 +266,114 @@ def value_columns(schema: type[Schema], model: type[models.Model]) -> tuple[str,
     return plain
 
 
+@dataclass(frozen=True)
+class _ListPlan:
+    """How a page reads one ``related_list`` field with ``values()``: the rows of ``model`` whose ``key`` (the path
+    back to the page's model) is one of the page's keys, as ``columns`` (one column: each item is its value; else
+    each item is a ``_Row`` of the item schema's ``columns``)."""
+
+    name: str
+    spec: RelatedList
+    model: type[models.Model]
+    key: str
+    columns: tuple[str, ...]
+    scalar: bool
+
+
+@dataclass(frozen=True)
+class ValuePlan:
+    """A list page read with ``values()``: the row's ``columns`` and its related lists."""
+
+    columns: tuple[str, ...]
+    lists: tuple[_ListPlan, ...]
+
+
+_value_plans: dict[tuple[type, type], ValuePlan | None] = {}
+
+
+def value_plan(schema: type[Schema], model: type[models.Model]) -> ValuePlan | None:
+    """How a page of ``model`` rows can be read for ``schema`` with ``values()`` (no model instance per row): each
+    field is a column of ``model`` or a ``related_list`` whose rows the item schema reads as columns too (or whose
+    ``column`` is one). Else None: the page is read as model instances."""
+    key = (schema, model)
+    if key not in _value_plans:
+        _value_plans[key] = _value_plan(schema, model)
+    return _value_plans[key]
+
+
+def _value_plan(schema: type[Schema], model: type[models.Model]) -> ValuePlan | None:
+    plan = _plan(schema, model)
+    if plan is None:
+        return None
+    plain, resolved = plan
+    simple = (DeferredAttribute, ForeignKeyDeferredAttribute)
+    if not all(type(inspect.getattr_static(model, name, None)) in simple for name in plain):
+        return None
+    lists = []
+    for name in resolved:
+        spec = _related_list_of(schema, name)
+        found = _list_plan(schema, model, name, spec) if spec is not None else None
+        if found is None:
+            return None
+        lists.append(found)
+    return ValuePlan(plain, tuple(lists))
+
+
+def _list_plan(schema: type[Schema], model: type[models.Model], name: str, spec: RelatedList) -> _ListPlan | None:
+    try:
+        field = model._meta.get_field(spec.lookup)
+    except FieldDoesNotExist:
+        return None
+    if not (field.one_to_many or field.many_to_many) or field.related_model is None:
+        return None
+    related_model: type[models.Model] = field.related_model  # type: ignore[assignment]
+    if isinstance(field, ForeignObjectRel):  # a reverse foreign key or many-to-many: the forward field leads back
+        key = field.field.name
+    else:  # a many-to-many of ``model``: its related query name leads back
+        key = field.related_query_name()  # type: ignore[union-attr]
+        if key.endswith("+"):
+            return None
+    if spec.column is not None:
+        return _ListPlan(name, spec, related_model, key, (spec.column,), scalar=True)
+    args: tuple[Any, ...] = getattr(schema.model_fields[name].annotation, "__args__", ())
+    item = args[0] if len(args) == 1 else None
+    if not (isinstance(item, type) and issubclass(item, Schema)):
+        return None
+    columns = value_columns(item, related_model)
+    if columns is None:
+        return None
+    return _ListPlan(name, spec, related_model, key, columns, scalar=False)
+
+
+def _read_lists(plan: ValuePlan, prefetches: dict[str, Any], items: list[_Row], keys: list[Any]) -> None:
+    """Fill each related list of the page's ``items`` (whose primary keys are ``keys``): one query per list.
+
+    The rows come from the queryset of the page's ``prefetch(lookup)`` when it has one (so its filters hold), else
+    from the related model's default manager, as ``related`` reads them."""
+    for lst in plan.lists:
+        found: dict[Any, list[Any]] = {k: [] for k in keys}
+        prefetched = prefetches.get(lst.spec.lookup)
+        base = prefetched if prefetched is not None else lst.model._default_manager.all()
+        if keys:
+            rows = (
+                base.filter(**{f"{lst.key}__in": keys}).order_by(*lst.spec.order_by).values_list(lst.key, *lst.columns)
+            )
+            if lst.scalar:
+                for parent, value in rows:
+                    found[parent].append(value)
+            else:
+                for parent, *values in rows:
+                    found[parent].append(_Row(zip(lst.columns, values, strict=True)))
+        for item, k in zip(items, keys, strict=True):
+            item[lst.name] = found[k]
+
+
 class CursorPagination(PaginationBase):
     """Opaque cursor over the primary key (a stable order: new rows land at the end, none is seen twice).
 
-    When the item schema reads only columns (``value_columns``) and the queryset prefetches nothing, a page is read
-    with ``values()`` of those columns: the same answer, without building and reading 200 model instances."""
+    When the item schema reads only columns and ``related_list`` fields (``value_plan``) and the queryset prefetches
+    nothing but those lists (``prefetch``), a page is read with ``values()``: one query for the rows and one per
+    related list, the same answer without building and reading a model instance per row and related row."""
 
     class Input(Schema):
         cursor: str | None = Field(None, description="前の応答の next_cursor（最初のページでは省略）")
@@ -261,22 +407,45 @@ class CursorPagination(PaginationBase):
     def paginate_queryset(
         self, queryset: models.QuerySet[Any], pagination: Input, request: HttpRequest | None = None, **params: Any
     ) -> dict[str, Any]:
-        columns = None
-        if self.item_schema is not None and isinstance(queryset, models.QuerySet):
-            prefetches = getattr(queryset, "_prefetch_related_lookups", ())
-            if not prefetches and queryset._iterable_class is models.query.ModelIterable:
-                columns = value_columns(self.item_schema, queryset.model)
-        if columns is None:
+        plan, prefetches = None, None
+        if (
+            self.item_schema is not None
+            and isinstance(queryset, models.QuerySet)
+            and queryset._iterable_class is models.query.ModelIterable
+        ):
+            plan = value_plan(self.item_schema, queryset.model)
+            if plan is not None:
+                prefetches = _list_prefetches(plan, queryset)
+        if plan is None or prefetches is None:
             rows, next_cursor = cursor_page(queryset, cursor=pagination.cursor, limit=pagination.limit)
             return {"items": rows, "next_cursor": next_cursor}
-        qs = queryset.order_by("pk")
+        qs = queryset.prefetch_related(None).order_by("pk")
         if pagination.cursor:
             qs = qs.filter(pk__gt=decode_cursor(pagination.cursor))
+        columns = plan.columns
         found = list(qs.values_list("pk", *columns)[: pagination.limit + 1])
         more = len(found) > pagination.limit
         found = found[: pagination.limit]
         items = [_Row(zip(columns, row[1:], strict=True)) for row in found]
+        if plan.lists:
+            _read_lists(plan, prefetches, items, [row[0] for row in found])
         return {"items": items, "next_cursor": encode_cursor(found[-1][0]) if more and found else None}
+
+
+def _list_prefetches(plan: ValuePlan, queryset: models.QuerySet[Any]) -> dict[str, Any] | None:
+    """The querysets of ``queryset``'s prefetches by lookup when each is a ``prefetch(lookup)`` of one of ``plan``'s
+    related lists (its queryset or None); None when it prefetches anything else (the page then reads instances)."""
+    lookups = {lst.spec.lookup for lst in plan.lists}
+    found: dict[str, Any] = {}
+    for lookup in getattr(queryset, "_prefetch_related_lookups", ()):
+        if not (
+            isinstance(lookup, models.Prefetch)
+            and lookup.prefetch_through in lookups
+            and lookup.to_attr == _prefetched(lookup.prefetch_through)
+        ):
+            return None
+        found[lookup.prefetch_through] = lookup.queryset
+    return found
 
 
 def cursor_page(queryset: models.QuerySet[Any], *, cursor: str | None, limit: int) -> tuple[list[Any], str | None]:

@@ -29,7 +29,7 @@ from piaops.api.framework import (
     file_bytes,
     import_rejected,
     prefetch,
-    related,
+    related_list,
     require_write,
 )
 from piaops.assurance import services
@@ -81,9 +81,7 @@ class ContractOut(OutSchema):
     note: str
     work_ids: list[int]
 
-    @staticmethod
-    def resolve_work_ids(obj: Contract) -> list[int]:
-        return sorted(w.pk for w in related(obj, "works"))
+    resolve_work_ids = related_list("works", "pk")
 
 
 class ContractDetailOut(ContractOut):

@@ -18,9 +18,17 @@ from django.http import HttpRequest
 from ninja import Field, Router
 from ninja.pagination import paginate
 
-from piaops.api.framework import CursorPagination, GuardedSchema, OutSchema, api_user, prefetch, related, require_write
+from piaops.api.framework import (
+    CursorPagination,
+    GuardedSchema,
+    OutSchema,
+    api_user,
+    prefetch,
+    related_list,
+    require_write,
+)
 from piaops.audits import services
-from piaops.audits.models import Audit, AuditAuditor, AuditEvent, AuditItem, AuditProgramme, AuditReport, AuditsQuerySet
+from piaops.audits.models import Audit, AuditEvent, AuditItem, AuditProgramme, AuditReport, AuditsQuerySet
 from piaops.findings.models import Finding
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm
@@ -65,13 +73,8 @@ class AuditOut(OutSchema):
     work_ids: list[int]
     auditors: list[AuditorOut]
 
-    @staticmethod
-    def resolve_work_ids(obj: Audit) -> list[int]:
-        return sorted(aw.work_id for aw in related(obj, "audit_works"))
-
-    @staticmethod
-    def resolve_auditors(obj: Audit) -> list[AuditAuditor]:
-        return sorted(related(obj, "auditors"), key=lambda a: a.pk)
+    resolve_work_ids = related_list("audit_works", "work_id", order_by=("work_id",))
+    resolve_auditors = related_list("auditors")
 
 
 class ItemOut(OutSchema):

@@ -116,6 +116,12 @@ def grants(user: Requester) -> list[RoleGrant]:
     return cached
 
 
+def remember_grants(user: User, found: list[RoleGrant]) -> None:
+    """Hand ``grants`` the user's grants (each with its unit) read along with something else: the API's token
+    statement (``piaops.api.services.token_use``) reads them in the same round trip."""
+    user._piaops_grants = found  # type: ignore[attr-defined]
+
+
 def roles(user: Requester) -> set[str]:
     return {g.role for g in grants(user)}
 

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.pagination import paginate
 
-from piaops.api.framework import CursorPagination, OutSchema, prefetch, related
+from piaops.api.framework import CursorPagination, OutSchema, prefetch, related_list
 from piaops.tenancy import access
 from piaops.tenancy.access import Perm
 from piaops.tenancy.models import Assignment, Municipality, OrgUnit, Party, Person, Work
@@ -64,9 +64,7 @@ class PersonOut(OutSchema):
     employed_to: dt.date | None
     assignments: list[AssignmentOut]
 
-    @staticmethod
-    def resolve_assignments(obj: Person) -> list[Assignment]:
-        return related(obj, "assignments")
+    resolve_assignments = related_list("assignments")
 
 
 class WorkOut(OutSchema):
@@ -76,9 +74,7 @@ class WorkOut(OutSchema):
     is_active: bool
     unit_ids: list[int]
 
-    @staticmethod
-    def resolve_unit_ids(obj: Work) -> list[int]:
-        return [wu.unit_id for wu in related(obj, "work_units")]
+    resolve_unit_ids = related_list("work_units", "unit_id")
 
 
 class PartyOut(OutSchema):
