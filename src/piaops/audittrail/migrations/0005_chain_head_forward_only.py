@@ -6,9 +6,9 @@ Without this, deleting the last entries of a chain and rewinding its head would 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import migrations
+
+from piaops.lib.vendorsql import vendor_sql
 
 MESSAGE = "監査証跡の管理情報は変更・削除できません。"
 GENESIS = "0" * 64
@@ -50,20 +50,11 @@ POSTGRES_REVERSE = [
 ]
 
 
-def _run(statements_by_vendor: dict[str, list[str]]) -> Any:
-    def run(apps: Any, schema_editor: Any) -> None:
-        for sql in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("audittrail", "0004_guarded_text")]
 
     operations = [
-        migrations.RunPython(
-            _run({"sqlite": SQLITE, "postgresql": POSTGRES}),
-            _run({"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE}),
+        vendor_sql(
+            {"sqlite": SQLITE, "postgresql": POSTGRES}, {"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE}
         )
     ]

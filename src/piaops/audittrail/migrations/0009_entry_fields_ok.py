@@ -17,9 +17,9 @@ get ``false``); a rewrite is not an UPDATE, so the append-only triggers do not o
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import migrations
+
+from piaops.lib.vendorsql import vendor_sql
 
 
 def _json_string(column: str) -> str:
@@ -91,17 +91,9 @@ POSTGRES_REVERSE = [
 ]
 
 
-def _run(statements_by_vendor: dict[str, list[str]]) -> Any:
-    def run(apps: Any, schema_editor: Any) -> None:
-        for sql in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("audittrail", "0008_merge_parallel_work")]
 
     operations = [
-        migrations.RunPython(_run({"postgresql": POSTGRES}), _run({"postgresql": POSTGRES_REVERSE})),
+        vendor_sql({"postgresql": POSTGRES}, {"postgresql": POSTGRES_REVERSE}),
     ]

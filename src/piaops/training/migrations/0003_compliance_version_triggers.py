@@ -9,9 +9,9 @@ log-in writes ``last_login``): a row trigger with a condition. SQLite: row trigg
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import migrations
+
+from piaops.lib.vendorsql import vendor_sql
 
 # Tables whose rows carry municipality_id.
 TENANT_TABLES = [
@@ -143,20 +143,11 @@ for _table in [*TENANT_TABLES, M2M, "tenancy_user"]:
     SQLITE_REVERSE += [f"DROP TRIGGER training_cv_{op}_{_table};" for op in ("ins", "del", "upd")]
 
 
-def _run(statements_by_vendor: dict[str, list[str]]) -> Any:
-    def run(apps: Any, schema_editor: Any) -> None:
-        for sql in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("training", "0002_compliance_snapshot")]
 
     operations = [
-        migrations.RunPython(
-            _run({"sqlite": SQLITE, "postgresql": POSTGRES}),
-            _run({"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE}),
+        vendor_sql(
+            {"sqlite": SQLITE, "postgresql": POSTGRES}, {"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE}
         )
     ]
