@@ -65,14 +65,7 @@ def _fresh_municipality() -> Any:
 def _cli_seconds(*args: str, repeat: int) -> tuple[float, float]:
     """Best wall time of ``piaops ARGS`` (the least disturbed by the other work on the machine), and the least
     CPU time (user + system) it took: on a shared machine the wall time is mostly waiting for a core."""
-    from django.conf import settings
-
-    env = dict(os.environ, PIAOPS_DEBUG="1", PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("postgresql"):
-        env["DATABASE_URL"] = f"postgresql://{db['USER'] or 'postgres'}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+    env = cb.cli_env()
     times, cpu = [], []
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)

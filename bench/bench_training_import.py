@@ -63,18 +63,6 @@ def records_csv(people: int, first_day: dt.date) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("cp932")
 
 
-def _env() -> dict[str, str]:
-    from django.conf import settings
-
-    env = dict(os.environ, PIAOPS_DEBUG="1", PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("postgresql"):
-        env["DATABASE_URL"] = f"postgresql://{db['USER'] or 'postgres'}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
-    return env
-
-
 def run(quick: bool | None = None) -> list[Figure]:
     quick = cb.is_quick(quick)
     if (figures := cb.in_own_process("bench_training_import", quick)) is not None:
@@ -86,7 +74,7 @@ def run(quick: bool | None = None) -> list[Figure]:
 
     people = max(1, n // (COURSES * DAYS_PER_ROUND))
     m = _world(people)
-    env = _env()
+    env = cb.cli_env()
     ours: list[float] = []
     copies: list[float] = []
     count = 0
