@@ -350,12 +350,15 @@ def _refuse_existing(municipality: Municipality, keys: dict[tuple[int, int, dt.d
     3 million records); on SQLite the records of the file's people, courses and dates are read by chunks."""
     found: Iterable[tuple[int, int, dt.date]]
     if connection.vendor == "postgresql":
-        people, courses, days = (list(column) for column in zip(*keys, strict=True))
+        # Each column as one comma-separated text, split by the database: psycopg dumps a Python list element by
+        # element (0.37 s for 100,000 rows); integers and ISO dates hold no comma.
+        people, courses, days = (",".join(map(str, column)) for column in zip(*keys, strict=True))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT person_id, course_id, completed_on FROM {connection.ops.quote_name(Record._meta.db_table)} "
-                "WHERE municipality_id = %s AND (person_id, course_id, completed_on) IN "
-                "(SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::date[]))",
+                "WHERE municipality_id = %s AND (person_id, course_id, completed_on) IN (SELECT * FROM unnest("
+                "string_to_array(%s, ',')::bigint[], string_to_array(%s, ',')::bigint[], "
+                "string_to_array(%s, ',')::date[]))",
                 [municipality.pk, people, courses, days],
             )
             found = cursor.fetchall()
