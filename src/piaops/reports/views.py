@@ -100,7 +100,7 @@ def section4(request: HttpRequest, report: AssessmentReport) -> HttpResponse:
 
 
 @require_POST
-@tenant_object(AssessmentReport, perm=Perm.REPORTS_VIEW, select=("municipality",))
+@tenant_object(AssessmentReport, perm=Perm.AUDIT_MANAGE, select=("municipality",))
 def section4_audit_rating(request: HttpRequest, report: AssessmentReport) -> HttpResponse:
     """Record the report's own Ⅳ-1② (監査) rating against its Section Ⅳ suggestion (the municipality-wide admin:
     the same right as the audits page's rating); a refused choice shows the page again with the form's errors."""
