@@ -164,6 +164,7 @@ PAGE_IDS: dict[str, dict[str, Param]] = {
     "reviews:reopen": {"pk": "review"},
     "reports:section4": {"pk": "report"},
     "reports:section4_job": {"pk": "report"},
+    "reports:section4_audit_rating": {"pk": "report"},
     "reports:periodic": {"pk": "report"},
     "reports:periodic_job": {"pk": "report"},
     "reports:oscal": {"pk": "report", "model": Lit("catalog")},

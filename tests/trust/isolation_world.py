@@ -164,14 +164,17 @@ def _b_extras(b: Municipality, admin_b: User, today: dt.date) -> None:
 
 
 def _b_ratings_and_reviews(b: Municipality, admin_b: User, today: dt.date) -> None:
-    """The three Ⅳ ratings, a monthly door-log review with a comment, ISMAP settings and an audit evidence file."""
+    """The three Ⅳ ratings (and a report's own Ⅳ-1②), a monthly door-log review with a comment, ISMAP settings
+    and an audit evidence file."""
     from piaops.areas import services as areas_services
     from piaops.areas.models import Area
+    from piaops.assessments.models import AssessmentReport
     from piaops.assurance.services import ismap_settings_save
     from piaops.audits import rating as audit_rating
     from piaops.audits import services as audit_services
     from piaops.audits.models import AuditItem, AuditStatus
     from piaops.lib.fiscal import fiscal_year
+    from piaops.reports.services import section4_audit_decide
     from piaops.selfcheck import results as selfcheck_results
     from piaops.selfcheck import services as selfcheck_services
     from piaops.selfcheck.models import Campaign, Checklist, ChecklistStatus
@@ -184,6 +187,11 @@ def _b_ratings_and_reviews(b: Municipality, admin_b: User, today: dt.date) -> No
     selfcheck_results.rating_decide(campaign=campaign, chosen="sufficient", reason=reason, today=today, by=admin_b)
     audit_rating.rating_decide(
         municipality=b, fiscal_year=fy, chosen="sufficient", reason=reason, today=today, by=admin_b
+    )
+    report = AssessmentReport.objects.filter(municipality=b).order_by("pk").first()
+    assert report is not None
+    section4_audit_decide(  # the report's own Ⅳ-1② decision (its Section Ⅳ page)
+        report=report, fiscal_year=fy, chosen="sufficient", reason=reason, today=today, by=admin_b
     )
     training_services.rating_decide(
         municipality=b, fiscal_year=fy, as_of=today, suggested=1, rating=1, reason=reason, figures={"note": reason},

@@ -18,7 +18,7 @@ from typing import Self
 from django.conf import settings
 from django.db import models
 
-from piaops.assessments.models import Commitment, SectionIVDecision
+from piaops.assessments.models import AssessmentReport, Commitment, SectionIVDecision
 from piaops.core.evidence import EvidenceFile
 from piaops.findings.models import Finding
 from piaops.lib.fields import GuardedCharField, GuardedTextField
@@ -287,9 +287,22 @@ class AuditReportEvent(TransitionEvent):
 
 
 class AuditRatingDecision(SectionIVDecision):
-    """The admin's choice for Ⅳ-1② (監査) of a 年度, next to the suggestion, the numbers and the reason."""
+    """The admin's choice for Ⅳ-1② (監査) of a 年度, next to the suggestion, the numbers and the reason.
+
+    Without ``report`` it rates the municipality's programme as a whole (the audits page, on the municipality-wide
+    numbers). With ``report`` it is that assessment report's Section Ⅳ rating, recorded on the report's Section Ⅳ
+    page against the suggestion scoped to the report's works and units: only that report adopts it.
+    """
 
     fiscal_year = models.PositiveSmallIntegerField("年度")
+    report = models.ForeignKey(
+        AssessmentReport,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_rating_decisions",
+        verbose_name="評価書",
+    )
 
     class Meta:
         verbose_name = "Ⅳ-1② 監査の評価の決定"

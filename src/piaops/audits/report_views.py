@@ -208,7 +208,9 @@ def rating(request: HttpRequest, fy: int) -> HttpResponse:
         {
             "fy": fy,
             "suggestion": suggestion,
-            "decisions": scoped(user, AuditRatingDecision).filter(fiscal_year=fy).select_related("decided_by"),
+            "decisions": scoped(user, AuditRatingDecision)
+            .filter(fiscal_year=fy, report__isnull=True)  # a report's own decision is on its Section Ⅳ page
+            .select_related("decided_by"),
             "choices": SectionIVRating.choices,
             "can_decide": has_perm(user, Perm.AUDIT_MANAGE),
         },

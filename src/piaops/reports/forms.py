@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from piaops.assessments.vocab import SectionIVRating
+from piaops.lib.fields import GuardedFormCharField
 from piaops.reports.periodic import FORMATS as PERIODIC_FORMATS
 from piaops.reports.section4_export import FORMATS
 
@@ -20,3 +22,14 @@ class PeriodicJobForm(forms.Form):
 
     fy = forms.IntegerField(min_value=2000, max_value=2100)
     format = forms.ChoiceField(choices=[(f, f.upper()) for f in PERIODIC_FORMATS])
+
+
+class AuditRatingForm(forms.Form):
+    """The admin's Ⅳ-1② (監査) rating of one report and 年度, checked against that report's suggestion by
+    ``services.section4_audit_decide``."""
+
+    fy = forms.IntegerField(min_value=2000, max_value=2100, widget=forms.HiddenInput)
+    chosen = forms.ChoiceField(label="採用する評価", choices=SectionIVRating.choices)
+    reason = GuardedFormCharField(
+        label="理由（提案と異なる場合は必須）", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

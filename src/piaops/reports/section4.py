@@ -19,6 +19,7 @@ from piaops.assessments.exports import to_parsed
 from piaops.assessments.models import AssessmentReport, SectionIVDecision
 from piaops.assessments.parsed import ParsedReport
 from piaops.assessments.parser import render_text
+from piaops.assessments.suggestion import Condition, Suggestion
 from piaops.assessments.vocab import CommitmentKind, SectionIVRating
 from piaops.assurance.models import CloudService, Obligation
 from piaops.audits import rating as audit_rating
@@ -49,6 +50,7 @@ class RatedItem:
     in_report: str = ""  # what the current version of the report selects
     provisional: bool = False  # the 年度 is not over: the suggestion may still change (暫定)
     missing: list[str] = field(default_factory=list)  # data the suggestion lacks, said explicitly
+    note: str = ""  # a decision shown but not adopted (e.g. the municipality-wide Ⅳ-1② decision), said explicitly
 
     @property
     def suggested_text(self) -> str:
@@ -173,15 +175,34 @@ def _adopt(item: RatedItem, decision: SectionIVDecision | None) -> None:
         item.chosen, item.reason = str(SectionIVRating(decision.chosen).label), decision.reason
 
 
-def _audit_item(report: AssessmentReport, fy: int, today: dt.date, in_report: str, scope: Scope) -> RatedItem:
-    """The audits and findings of the units in ``scope``, the coverage of the report's own works."""
-    s = audit_rating.suggest_rating(
+def _audit_scoped(report: AssessmentReport, fy: int, today: dt.date, scope: Scope) -> Suggestion:
+    return audit_rating.suggest_rating(
         municipality=report.municipality,
         fiscal_year=fy,
         today=today,
         unit_ids=scope.units,
         work_ids=scope.work_ids or None,
     )
+
+
+def audit_suggestion(report: AssessmentReport, *, fiscal_year: int, today: dt.date) -> Suggestion:
+    """The Ⅳ-1② suggestion of ``report`` exactly as its Section Ⅳ page shows it: scoped to the report's works and
+    their units, with the third parties' obligations of the same item as one more 「十分」 condition (an overdue one
+    makes it 「十分に行っていない」, as :func:`_third_parties` says on the page). What a per-report decision is
+    recorded against (:func:`piaops.reports.services.section4_audit_decide`)."""
+    s = _audit_scoped(report, fiscal_year, today, report_scope(report))
+    obligations, overdue = _third_party_obligations(report, AUDIT, today)
+    if not obligations:
+        return s
+    numbers = {**s.numbers, "third_party_obligations": len(obligations), "third_party_overdue": len(overdue)}
+    third = Condition(THIRD_PARTY_OK, not overdue, f"{len(overdue)} / {len(obligations)} 件超過")
+    return Suggestion.from_conditions(numbers=numbers, sufficient=[*s.sufficient, third], special=s.special)
+
+
+def _audit_item(report: AssessmentReport, fy: int, today: dt.date, in_report: str, scope: Scope) -> RatedItem:
+    """The audits and findings of the units in ``scope``, the coverage of the report's own works. Only a decision
+    recorded for this report is adopted; the municipality-wide one (audits page) is shown as a note."""
+    s = _audit_scoped(report, fy, today, scope)
     item = RatedItem(AUDIT, "監査", s.label, _rule(audit_rating.suggest_rating), [], in_report=in_report)
     n = s.numbers
     pending = f"（ほかに未到来 {n['audits_not_yet_due']} 件）" if n["audits_not_yet_due"] else ""
@@ -192,7 +213,16 @@ def _audit_item(report: AssessmentReport, fy: int, today: dt.date, in_report: st
     ]
     if not n["audits"] and not n["audits_not_yet_due"]:
         item.missing = ["監査計画・監査の記録"]
-    _adopt(item, _latest(AuditRatingDecision.objects.filter(municipality_id=report.municipality_id, fiscal_year=fy)))
+    decisions = AuditRatingDecision.objects.filter(municipality_id=report.municipality_id, fiscal_year=fy)
+    own = _latest(decisions.filter(report=report))
+    _adopt(item, own)
+    wide = None if own is not None else _latest(decisions.filter(report__isnull=True))
+    if wide is not None:
+        item.note = (
+            f"団体全体の決定（{_d(wide.decided_at)}）：{SectionIVRating(wide.chosen).label}。"
+            "監査のページで団体全体の数値に基づいて決定されたもので、この評価書の評価としては採用していません"
+            "（この評価書の数値で決定してください）。"
+        )
     return item
 
 
@@ -327,6 +357,7 @@ def _area_table(m: Any, start: dt.date, until: dt.date, today: dt.date) -> Evide
     return t
 
 
+THIRD_PARTY_OK = "第三者の同じ項目の義務に期限超過がない"
 THIRD_PARTY_RULE = (
     "第三者（中間サーバー・プラットフォーム（J-LIS）、eLTAX認定委託先事業者、委託先等）の同じ項目の義務に"
     "期限超過があるときは「十分に行っていない」を提案します。"
@@ -339,12 +370,12 @@ KIND_OF_ITEM = {
 }
 
 
-def _third_parties(report: AssessmentReport, item: RatedItem, today: dt.date) -> None:
-    """Other parties' obligations for the same item (through the commitment they come from, or of the item's kind
-    when they name none) take part: listed in the item's numbers, and an overdue one makes the suggestion
-    「十分に行っていない」 (a rule added to the item's rule)."""
-    same_item = Q(commitment__item__number_path=item.path, commitment__report__series=report.series)
-    same_kind = Q(commitment__isnull=True, kind=KIND_OF_ITEM[item.path])
+def _third_party_obligations(
+    report: AssessmentReport, path: str, today: dt.date
+) -> tuple[list[Obligation], list[Obligation]]:
+    """The other parties' active obligations for the item ``path`` of ``report``, and the overdue ones."""
+    same_item = Q(commitment__item__number_path=path, commitment__report__series=report.series)
+    same_kind = Q(commitment__isnull=True, kind=KIND_OF_ITEM[path])
     obligations = list(
         Obligation.objects.for_municipality(report.municipality_id)
         .filter(same_item | same_kind, is_active=True)
@@ -352,13 +383,18 @@ def _third_parties(report: AssessmentReport, item: RatedItem, today: dt.date) ->
         .select_related("party")
         .order_by("next_due", "id")
     )
+    return obligations, [o for o in obligations if o.is_overdue(today)]
+
+
+def _third_parties(report: AssessmentReport, item: RatedItem, today: dt.date) -> None:
+    """Other parties' obligations for the same item (through the commitment they come from, or of the item's kind
+    when they name none) take part: listed in the item's numbers, and an overdue one makes the suggestion
+    「十分に行っていない」 (a rule added to the item's rule)."""
+    obligations, overdue = _third_party_obligations(report, item.path, today)
     item.rule = f"{item.rule} {THIRD_PARTY_RULE}".strip()
     if not obligations:
         return
-    overdue = [o for o in obligations if o.is_overdue(today)]
-    item.numbers.append(
-        f"{'×' if overdue else '○'} 第三者の同じ項目の義務に期限超過がない：{len(overdue)} / {len(obligations)} 件超過"
-    )
+    item.numbers.append(f"{'×' if overdue else '○'} {THIRD_PARTY_OK}：{len(overdue)} / {len(obligations)} 件超過")
     item.numbers += [f"　期限超過：{o.party.name}「{o}」（期限 {_d(o.next_due)}）" for o in overdue]
     if overdue and item.suggested:
         item.suggested = str(INSUFFICIENT.get(item.path, TrainingRating.INSUFFICIENT.label))
@@ -416,6 +452,8 @@ def notes_text(s4: Section4) -> str:
             )
         elif i.provisional:
             notes.append(f"・{i.path} {i.title}：年度の途中の決定です（暫定）。")
+        if i.note:
+            notes.append(f"・{i.path} {i.title}：{i.note}")
         if i.missing:
             notes.append(f"・{i.path} {i.title}：データがありません（{'、'.join(i.missing)}）。")
     if not notes:

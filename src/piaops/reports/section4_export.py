@@ -39,13 +39,15 @@ def to_xlsx(s4: Section4) -> bytes:
     assert ws is not None
     ws.title = "Ⅳ 評価"
     ws.append([f"{s4.report}　{s4.fiscal_year_text}　Ⅳ その他のリスク対策（基準日 {s4.today.isoformat()}）"])
-    ws.append(["項目", "名称", "提案された評価", "採用した評価", "理由", "評価書の現在の記載", "根拠の数値", "ルール"])
+    ws.append(
+        ["項目", "名称", "提案された評価", "採用した評価", "理由", "評価書の現在の記載", "根拠の数値", "ルール", "注記"]
+    )
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for i in s4.items:
         numbers = "\n".join([*i.numbers, *(f"データなし：{m}" for m in i.missing)])
-        ws.append([i.path, i.title, i.suggested_text, i.chosen_text, i.reason, i.in_report, numbers, i.rule])
-    for col, width in zip("ABCDEFGH", (10, 24, 24, 24, 30, 24, 60, 80), strict=True):
+        ws.append([i.path, i.title, i.suggested_text, i.chosen_text, i.reason, i.in_report, numbers, i.rule, i.note])
+    for col, width in zip("ABCDEFGHI", (10, 24, 24, 24, 30, 24, 60, 80, 40), strict=True):
         ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=3):
         for cell in row:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
@@ -8,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from piaops.assessments.models import AssessmentReport
+from piaops.assessments.vocab import SectionIVRating
 from piaops.jobs.services import job_enqueue
 from piaops.lib.fiscal import fiscal_year, wareki_fiscal_year
 from piaops.reports import charts
@@ -81,24 +83,84 @@ def _require_wide(request: HttpRequest) -> None:
 @tenant_object(AssessmentReport, perm=Perm.REPORTS_VIEW, select=("municipality",))
 def section4(request: HttpRequest, report: AssessmentReport) -> HttpResponse:
     """The Section Ⅳ evidence report of one assessment report (municipality-wide roles only: it covers them all)."""
-    from piaops.reports import section4 as s4mod
-    from piaops.reports.oscal import LABELS
     from piaops.reports.section4_export import export
 
     _require_wide(request)
     today = timezone.localdate()
     fy = _fy(request, fiscal_year(today))
-    data = s4mod.build(report, fiscal_year=fy, today=today)
     fmt = request.GET.get("format", "")
     if fmt in QUICK_FORMATS:
-        file = export(data, fmt=fmt)  # the actor comes from the request context (middleware)
+        from piaops.reports import section4 as s4mod
+
+        file = export(s4mod.build(report, fiscal_year=fy, today=today), fmt=fmt)  # the actor: from the request
         response = HttpResponse(file.content, content_type=file.content_type)
         response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
         return response
+    return _section4_page(request, report, fy, None)
+
+
+@require_POST
+@tenant_object(AssessmentReport, perm=Perm.AUDIT_MANAGE, select=("municipality",))
+def section4_audit_rating(request: HttpRequest, report: AssessmentReport) -> HttpResponse:
+    """Record the report's own Ⅳ-1② (監査) rating against its Section Ⅳ suggestion (the municipality-wide admin:
+    the same right as the audits page's rating); a refused choice shows the page again with the form's errors."""
+    from django.core.exceptions import ValidationError
+    from django.urls import reverse
+
+    from piaops.reports.forms import AuditRatingForm
+    from piaops.reports.services import section4_audit_decide
+
+    _require_wide(request)
+    if not is_municipality_wide(request.user, Perm.AUDIT_MANAGE):
+        raise PermissionDenied("この操作を行う権限がありません。")
+    form = AuditRatingForm(request.POST)
+    if form.is_valid():
+        fy = form.cleaned_data["fy"]
+        try:
+            section4_audit_decide(
+                report=report,
+                fiscal_year=fy,
+                chosen=form.cleaned_data["chosen"],
+                reason=form.cleaned_data["reason"],
+                today=timezone.localdate(),
+                by=request.user,  # type: ignore[arg-type]  # tenant_object: a logged-in member
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(name, error)
+        else:
+            messages.success(request, "この評価書のⅣ-1②（監査）の評価を記録しました。")
+            return redirect(f"{reverse('reports:section4', args=[report.pk])}?fy={fy}")
+    fy = form.cleaned_data.get("fy") or fiscal_year(timezone.localdate())
+    return _section4_page(request, report, fy, form)
+
+
+def _section4_page(request: HttpRequest, report: AssessmentReport, fy: int, form: Form | None) -> HttpResponse:
+    """The Section Ⅳ page of ``report`` and the 年度, with the Ⅳ-1② decision form (``form`` when refused) for
+    those who may decide, and the report's own Ⅳ-1② decisions of the 年度."""
+    from piaops.reports import section4 as s4mod
+    from piaops.reports.forms import AuditRatingForm
+    from piaops.reports.oscal import LABELS
+
+    data = s4mod.build(report, fiscal_year=fy, today=timezone.localdate())
+    can_decide = is_municipality_wide(request.user, Perm.AUDIT_MANAGE)
+    if form is None and can_decide:
+        audit = next(i for i in data.items if i.path == s4mod.AUDIT)
+        value = {str(c.label): c.value for c in SectionIVRating}.get(audit.suggested, "")
+        form = AuditRatingForm(initial={"fy": fy, "chosen": value})
     return render(
         request,
         "reports/section4.html",
-        {"s4": data, "fy": fy, "formats": QUICK_FORMATS, "oscal_models": LABELS.items()},
+        {
+            "s4": data,
+            "fy": fy,
+            "formats": QUICK_FORMATS,
+            "oscal_models": LABELS.items(),
+            "audit_path": s4mod.AUDIT,
+            "audit_form": form if can_decide else None,
+            "audit_decisions": report.audit_rating_decisions.filter(fiscal_year=fy).select_related("decided_by"),
+        },
     )
 
 
@@ -116,7 +178,6 @@ def section4_job(request: HttpRequest, report: AssessmentReport) -> HttpResponse
 def oscal(request: HttpRequest, report: AssessmentReport, model: str) -> HttpResponse:
     """The OSCAL document ``model`` of the report and the 年度 (``?fy=``) as a JSON download (same access as the
     Section Ⅳ page)."""
-    from django.contrib import messages
     from django.urls import reverse
 
     from piaops.reports.oscal import MODELS, NothingToExport, export
