@@ -18,7 +18,7 @@ from django.db.models import Count, F, QuerySet
 from django.urls import reverse
 
 from piaops.areas.models import MonthlyReview
-from piaops.assessments.models import AssessmentReport
+from piaops.assessments.models import AssessmentReport, with_reassessed_on
 from piaops.assurance.models import CloudService, Obligation
 from piaops.audits import rules
 from piaops.audits.models import AuditProgramme, AuditType, AuditWork
@@ -27,7 +27,7 @@ from piaops.incidents.models import Incident
 from piaops.lib.fiscal import fiscal_year_end, fiscal_year_start
 from piaops.selfcheck.models import EDITABLE, Campaign, Checklist, ChecklistStatus
 from piaops.tenancy.access import Perm, has_perm_somewhere, is_municipality_wide, municipality_of, visible_units
-from piaops.tenancy.models import EmploymentType, Municipality, OrgUnit, Work, WorkUnit, unit_label
+from piaops.tenancy.models import EmploymentType, Municipality, OrgUnit, Work, WorkUnit, unit_label_of
 from piaops.training.snapshot import snapshot
 from piaops.training.summary import Tally
 
@@ -141,13 +141,12 @@ def _audits(m: Municipality, fy: int, units: QuerySet[OrgUnit], wide: bool, *, l
         works_covered=covered.values("work_id").distinct().count(),
         href=(_url("audits:programme", programme.pk) if programme else _url("audits:index")) if linkable else "",
     )
-    visible = set(units.values_list("pk", flat=True))
-    due = [(u, last) for u, last in rules.units_due_onsite(m, fy) if u.pk in visible]
+    due = rules.units_due_onsite_names(m, fy, among=units)
     onsite = set()
     if programme is not None:
         onsite = set(programme.audits.filter(audit_type=AuditType.ONSITE).values_list("unit_id", flat=True))
     panel.rotation_due = len(due)
-    panel.rotation_missing = [u.name for u, _ in due if u.pk not in onsite]
+    panel.rotation_missing = [name for pk, name in due if pk not in onsite]
     return panel
 
 
@@ -168,7 +167,7 @@ def _findings(user: User, today: dt.date) -> list[Count_]:
 
 def _training(m: Municipality, as_of: dt.date, units: QuerySet[OrgUnit], wide: bool) -> TrainingPanel:
     """From the day's cached compliance snapshot (one query; computed once per day and per write)."""
-    unit_names = {u.pk: unit_label(u) for u in units.only("pk", "name", "code")}
+    unit_names = {pk: unit_label_of(name, code) for pk, name, code in units.values_list("pk", "name", "code")}
     labels = dict(EmploymentType.choices)
     by_unit: dict[int | None, Tally] = {}
     by_emp: dict[str, Tally] = {}
@@ -238,10 +237,12 @@ def build(user: User, *, fiscal_year: int, today: dt.date) -> Dashboard:
         ]
         # The version in force of each series: importing a new version marks the previous one 旧版 at once, so a
         # filter on 公表済 would drop the series while its new version is still a draft.
-        reports = list(
-            AssessmentReport.objects.for_municipality(m)
-            .current()
-            .order_by(F("published_on").asc(nulls_last=True), "title", "pk")
+        reports = with_reassessed_on(
+            list(
+                AssessmentReport.objects.for_municipality(m)
+                .current()
+                .order_by(F("published_on").asc(nulls_last=True), "title", "pk")
+            )
         )
     open_incidents = incidents.open().count()
     ppc_overdue = incidents.ppc_overdue(today).count()
