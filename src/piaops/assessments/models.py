@@ -125,7 +125,8 @@ class AssessmentReport(TenantOwned):
 def with_reassessed_on(reports: list[AssessmentReport]) -> list[AssessmentReport]:
     """``reports`` with :attr:`AssessmentReport.reassessed_on` (and so ``next_full_reassessment_due``) read for all
     of them in one query instead of two per report: the same rule — the latest 公表日 of a published, non-draft
-    再実施 or 重要な変更による再評価 of the series, else its first 公表日, else the report's own."""
+    再実施 or 重要な変更による再評価 of the series, else its first 公表日, else the report's own. The value is kept on
+    each instance: for a list read to be shown (a page, the reminders), not one that is then changed."""
     if not reports:
         return reports
     clock: dict[tuple[int, str], dt.date] = {}
