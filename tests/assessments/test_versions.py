@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from piaops.assessments.models import AssessmentReport
+from piaops.assessments.models import AssessmentReport, with_reassessed_on
 from piaops.assessments.reminders import collect
 from piaops.assessments.services import report_plan
 from piaops.assessments.vocab import Revision, Tier
@@ -51,6 +53,14 @@ def test_the_five_year_clock_runs_from_the_last_reassessment(
         b.save(world.a, [work], b.reference(), published_on=published_on, revision=kind)
     (current,) = AssessmentReport.objects.current().filter(municipality=world.a)
     assert current.next_full_reassessment_due == due
+    # A list of reports (the dashboard, the reminders) reads the same clock for all of them in one query.
+    reports = list(AssessmentReport.objects.filter(municipality=world.a).order_by("pk"))
+    expected = [(r.reassessed_on, r.next_full_reassessment_due) for r in reports]
+    fresh = list(AssessmentReport.objects.filter(municipality=world.a).order_by("pk"))
+    with CaptureQueriesContext(connection) as ctx:
+        with_reassessed_on(fresh)
+        assert [(r.reassessed_on, r.next_full_reassessment_due) for r in fresh] == expected
+    assert len(ctx) == 1
 
 
 @pytest.mark.parametrize(

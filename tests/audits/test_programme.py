@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from piaops.audits import rules, services
 from piaops.audits.models import AuditType, ProgrammeStatus
-from piaops.tenancy.models import Person, Work
+from piaops.tenancy.models import OrgUnit, Person, Work
 from tests import factories as f
 from tests.audits.helpers import FY, TODAY, audit, programme, works
 from tests.conftest import World
@@ -69,6 +69,9 @@ def test_rotation_makes_a_unit_due_when_its_last_onsite_audit_is_n_years_back(wo
     _onsite(world, FY - 2, unit_tax=False)
     due = {u.name: last for u, last in rules.units_due_onsite(world.a, FY)}
     assert due == {"税政課": FY - 3}
+    # The dashboard's values-only reading follows the same rule, and keeps to the units it is given.
+    assert rules.units_due_onsite_names(world.a, FY) == [(u.pk, u.name) for u, _ in rules.units_due_onsite(world.a, FY)]
+    assert rules.units_due_onsite_names(world.a, FY, among=OrgUnit.objects.filter(pk=world.other_a.pk)) == []
     world.a.onsite_audit_cycle_years = 4
     world.a.save()
     assert rules.units_due_onsite(world.a, FY) == []

@@ -102,3 +102,28 @@ def test_a_kind_with_one_reminder_stays_one_plain_line(world: World) -> None:
     _late_followup(world.other_a, "持出簿")
     page = _home(world.admin_a)
     assert "reminder-group" not in page and "完了予定日を過ぎています（保険年金課）</a>" in page
+
+
+def test_the_sources_of_one_page_read_the_addresses_once_and_nothing_is_kept_after_it(world: World) -> None:
+    """``collect_home`` asks every source's reminders in one ``shared_addresses`` block: the 所属長・管理者
+    addresses are read once for all of them there, and read afresh by the next page (a new grant shows at once)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from piaops.core.reminders import admin_addresses, shared_addresses, unit_recipients
+
+    def head(name: str) -> None:
+        user = f.user(world.a, name, f.Role.UNIT_HEAD, unit=world.tax_a)
+        user.email = f"{name}@example.jp"
+        user.save()
+
+    head("head_one")
+    with shared_addresses(), CaptureQueriesContext(connection) as ctx:
+        first = unit_recipients({world.a.pk})
+        assert unit_recipients({world.a.pk}) == first
+        assert admin_addresses([world.a.pk]) == admin_addresses({world.a.pk})
+    assert len(ctx) == 2
+    assert ("head_one@example.jp" in {e for _, e in first[world.a.pk]}) is True
+    head("head_two")
+    again = unit_recipients({world.a.pk})
+    assert {"head_one@example.jp", "head_two@example.jp"} <= {e for _, e in again[world.a.pk]}

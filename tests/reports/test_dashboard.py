@@ -178,3 +178,26 @@ def test_a_draft_new_version_does_not_hide_its_series(world: World) -> None:
     html = login(world.admin_a).get(URL).content.decode()
     assert f'data-section4="{draft.pk}"' in html and "下書き（未公表）" in html
     assert not build(world.user_b, fiscal_year=2026, today=today).reports  # another municipality's stay theirs
+
+
+def test_the_number_of_queries_does_not_grow_with_assessment_reports(world: World) -> None:
+    """Each report's re-assessment date (its series' 5-year clock) is read for all the listed reports at once."""
+    from dataclasses import replace
+
+    from tests.assessments import builders as b
+
+    admin = login(world.admin_a)
+
+    def page_queries(reports: int) -> tuple[int, int]:
+        for i in range(reports):
+            work = f.work(world.a, f"事務{reports}-{i}")
+            b.save(world.a, [work], replace(b.reference(), report_number=f"R{reports}-{i}"))
+        admin.get(URL)  # the session's first request writes it
+        with CaptureQueriesContext(connection) as ctx:
+            html = admin.get(URL).content.decode()
+        return len(ctx), html.count('data-section4="')
+
+    one, listed_one = page_queries(1)
+    four, listed_four = page_queries(3)
+    assert (listed_one, listed_four) == (1, 4)
+    assert one == four

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Iterator
 
 from django.db.models import QuerySet
 
-from piaops.assessments.models import AssessmentReport
+from piaops.assessments.models import AssessmentReport, with_reassessed_on
 from piaops.assessments.vocab import Revision
 from piaops.core.reminders import Deadline, Reminder, admin_addresses, pk_path, scoped_rows
 from piaops.lib.fiscal import wareki
@@ -58,9 +58,8 @@ def _published(
 def _collect(today: dt.date, municipality_id: int | None, unit_ids: Collection[int] | None) -> Iterator[Reminder]:
     reports, governance = _published(municipality_id, unit_ids)
     admins: dict[int, tuple[str, ...]] = {}
-    reports = reports.order_by("municipality_id", "pk")
     detail_path = pk_path("assessments:detail")
-    for report in reports:
+    for report in with_reassessed_on(list(reports.order_by("municipality_id", "pk"))):
         due = report.next_full_reassessment_due
         assert due is not None
         stage = _stage(today, due)
@@ -104,7 +103,7 @@ def deadlines(
     ``collect``)."""
     reports, governance = _published(municipality_id, unit_ids)
     detail_path = pk_path("assessments:detail")
-    for report in reports.order_by("pk"):
+    for report in with_reassessed_on(list(reports.order_by("pk"))):
         due = report.next_full_reassessment_due
         assert due is not None
         yield Deadline(

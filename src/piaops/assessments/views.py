@@ -28,7 +28,7 @@ from piaops.assessments.forms import (
     SplitForm,
     UploadForm,
 )
-from piaops.assessments.models import AssessmentReport, Commitment, Item, ReportField
+from piaops.assessments.models import AssessmentReport, Commitment, Item, ReportField, with_reassessed_on
 from piaops.assessments.profile import profile_of
 from piaops.assessments.vocab import CommitmentKind
 from piaops.lib import cadence as cadence_grammar
@@ -53,11 +53,13 @@ def _can_manage(request: HttpRequest) -> bool:
 @tenant_view(Perm.VIEW)
 def index(request: HttpRequest) -> HttpResponse:
     """Reports per work, every version, newest first."""
-    reports = list(
-        scoped(request.user, AssessmentReport)
-        .prefetch_related("works")
-        .select_related("imported_by")
-        .order_by("series", "-version")
+    reports = with_reassessed_on(  # each row shows its re-assessment date: one query for all, not two per row
+        list(
+            scoped(request.user, AssessmentReport)
+            .prefetch_related("works")
+            .select_related("imported_by")
+            .order_by("series", "-version")
+        )
     )
     works = list(scoped(request.user, Work).order_by("name"))
     by_work: dict[int, list[AssessmentReport]] = {w.pk: [] for w in works}

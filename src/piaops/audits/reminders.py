@@ -26,27 +26,23 @@ PLAN_OFFICE_DAYS = 20
 ESCALATE_OFFICE_DAYS = 5
 
 
-def _email(grant: RoleGrant) -> str:
-    return grant.user.email or (grant.user.person.email if grant.user.person else "")
-
-
 def _recipients(municipality_ids: set[int]) -> tuple[dict[int, list[tuple[str, str]]], dict[int, tuple[str, ...]]]:
     """Per municipality: (unit path, e-mail) of the 所属長, and the governance division's addresses."""
     heads: dict[int, list[tuple[str, str]]] = defaultdict(list)
     governance: dict[int, set[str]] = defaultdict(set)
-    grants = RoleGrant.objects.filter(municipality_id__in=municipality_ids, user__is_active=True).select_related(
-        "unit", "user", "user__person"
-    )
-    for g in grants:
-        email = _email(g)
+    grants = RoleGrant.objects.filter(
+        municipality_id__in=municipality_ids, user__is_active=True, role__in=[Role.UNIT_HEAD, Role.ADMIN]
+    ).values_list("municipality_id", "role", "unit__path", "unit__is_governance", "user__email", "user__person__email")
+    for municipality_id, role, path, is_governance, own, person in grants:
+        email = own or person or ""
         if not email:
             continue
-        if g.role == Role.UNIT_HEAD and g.unit is not None:
-            heads[g.municipality_id].append((g.unit.path, email))
-            if g.unit.is_governance:
-                governance[g.municipality_id].add(email)
-        elif g.role == Role.ADMIN:
-            governance[g.municipality_id].add(email)
+        if role == Role.UNIT_HEAD and path is not None:
+            heads[municipality_id].append((path, email))
+            if is_governance:
+                governance[municipality_id].add(email)
+        elif role == Role.ADMIN:
+            governance[municipality_id].add(email)
     return heads, {m: tuple(sorted(v)) for m, v in governance.items()}
 
 

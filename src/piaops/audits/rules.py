@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from piaops.audits.models import Audit, AuditAuditor, AuditProgramme, AuditType, AuditWork
 from piaops.lib.fiscal import fiscal_year_end, fiscal_year_start
@@ -26,6 +26,10 @@ from piaops.tenancy.models import Assignment, Municipality, OrgUnit, User, Work,
 
 def handling_units(municipality: Municipality, fiscal_year: int) -> list[OrgUnit]:
     """Units that handle 特定個人情報 in the 年度 (see the module docstring)."""
+    return list(_handling_units(municipality, fiscal_year))
+
+
+def _handling_units(municipality: Municipality, fiscal_year: int) -> QuerySet[OrgUnit]:
     start, end = fiscal_year_start(fiscal_year), fiscal_year_end(fiscal_year)
     by_work = WorkUnit.objects.filter(municipality=municipality, work__is_active=True).values("unit_id")
     by_people = (
@@ -33,7 +37,7 @@ def handling_units(municipality: Municipality, fiscal_year: int) -> list[OrgUnit
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
         .values("unit_id")
     )
-    return list(
+    return (
         OrgUnit.objects.filter(municipality=municipality, is_active=True)
         .filter(Q(pk__in=by_work) | Q(pk__in=by_people))
         .order_by("path")
@@ -64,6 +68,25 @@ def units_due_onsite(municipality: Municipality, fiscal_year: int) -> list[tuple
         seen = last.get(unit.pk)
         if seen is None or seen <= fiscal_year - cycle:
             due.append((unit, seen))
+    return due
+
+
+def units_due_onsite_names(
+    municipality: Municipality, fiscal_year: int, among: QuerySet[OrgUnit] | None = None
+) -> list[tuple[int, str]]:
+    """(unit id, name) of each handling unit due a 現地監査 in ``fiscal_year`` (of ``among`` when given), in the
+    order of :func:`units_due_onsite` and by its rule: plain values, for the counts of a page that needs no
+    ``OrgUnit`` (the dashboard: one row per unit at city size)."""
+    cycle = max(1, municipality.onsite_audit_cycle_years)
+    last = last_onsite_years(municipality, fiscal_year)
+    units = _handling_units(municipality, fiscal_year)
+    if among is not None:
+        units = units.filter(pk__in=among.values("pk"))
+    due = []
+    for pk, name in units.values_list("pk", "name"):
+        seen = last.get(pk)
+        if seen is None or seen <= fiscal_year - cycle:
+            due.append((pk, name))
     return due
 
 

@@ -26,6 +26,8 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
@@ -201,12 +203,41 @@ def collect_home(
     others (filtered as ``collect_all`` is)."""
     summaries: list[Summary] = []
     found: list[Reminder] = []
-    for source in sources():
-        if isinstance(source, SummarySource):
-            summaries.extend(source.summaries(today=today, municipality_id=municipality_id, unit_ids=unit_ids))
-        else:
-            found.extend(source.collect(today=today, municipality_id=municipality_id, unit_ids=unit_ids))
+    with shared_addresses():
+        for source in sources():
+            if isinstance(source, SummarySource):
+                summaries.extend(source.summaries(today=today, municipality_id=municipality_id, unit_ids=unit_ids))
+            else:
+                found.extend(source.collect(today=today, municipality_id=municipality_id, unit_ids=unit_ids))
     return summaries, found
+
+
+# Within ``shared_addresses``: the answers of unit_recipients / admin_addresses by their municipalities.
+_ADDRESSES: ContextVar[dict[tuple[str, frozenset[int]], Any] | None] = ContextVar("reminder_addresses", default=None)
+
+
+@contextmanager
+def shared_addresses() -> Iterator[None]:
+    """Inside it, :func:`unit_recipients` and :func:`admin_addresses` read each set of municipalities once: the
+    sources of one page (``collect_home``) ask the same question each, in the same request. Nothing is kept
+    beyond the block, so no write outside it can make an answer stale."""
+    token = _ADDRESSES.set({})
+    try:
+        yield
+    finally:
+        _ADDRESSES.reset(token)
+
+
+def _shared(kind: str, municipality_ids: Collection[int], read: Callable[[set[int]], _R]) -> _R:
+    """``read(ids)``, or its answer already read inside the current :func:`shared_addresses` block."""
+    ids = set(municipality_ids)
+    memo = _ADDRESSES.get()
+    if memo is None:
+        return read(ids)
+    key = (kind, frozenset(ids))
+    if key not in memo:
+        memo[key] = read(ids)
+    return memo[key]  # type: ignore[no-any-return]
 
 
 def reminder_scope(user: Requester) -> tuple[int, list[int] | None] | None:
@@ -238,6 +269,10 @@ def reminder_scope(user: Requester) -> tuple[int, list[int] | None] | None:
 def unit_recipients(municipality_ids: set[int]) -> dict[int, list[tuple[str, str]]]:
     """Per municipality: (unit path, e-mail) of every active 所属長・所属担当者 with an address (the user's own
     address, else their person's); pass each list to :func:`addresses_for` to address one unit's reminder."""
+    return _shared("units", municipality_ids, _unit_recipients)
+
+
+def _unit_recipients(municipality_ids: set[int]) -> dict[int, list[tuple[str, str]]]:
     from piaops.tenancy.models import Role, RoleGrant
 
     found: dict[int, list[tuple[str, str]]] = defaultdict(list)
@@ -246,17 +281,21 @@ def unit_recipients(municipality_ids: set[int]) -> dict[int, list[tuple[str, str
         role__in=[Role.UNIT_HEAD, Role.UNIT_STAFF],
         user__is_active=True,
         unit__isnull=False,
-    ).select_related("unit", "user", "user__person")
-    for g in grants:
-        email = g.user.email or (g.user.person.email if g.user.person else "")
-        if email and g.unit is not None:
-            found[g.municipality_id].append((g.unit.path, email))
+    ).values_list("municipality_id", "unit__path", "user__email", "user__person__email")
+    for municipality_id, path, own, person in grants:
+        email = own or person or ""
+        if email:
+            found[municipality_id].append((path, email))
     return found
 
 
 def admin_addresses(municipality_ids: Collection[int]) -> dict[int, tuple[str, ...]]:
     """Per municipality: the sorted addresses of its active 番号制度総括管理者 (the user's own address, else their
     person's, as for the units); a municipality without any maps to ()."""
+    return _shared("admins", municipality_ids, _admin_addresses)
+
+
+def _admin_addresses(municipality_ids: set[int]) -> dict[int, tuple[str, ...]]:
     from piaops.tenancy.models import Role, RoleGrant
 
     found: dict[int, set[str]] = defaultdict(set)

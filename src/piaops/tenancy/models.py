@@ -436,4 +436,9 @@ class ImportedFile(TenantOwned):
 
 def unit_label(unit: OrgUnit) -> str:
     """``市民税課（1234）``: the one way a unit is named in selects and lists (also a ``label_from_instance``)."""
-    return f"{unit.name}（{unit.code}）" if unit.code else str(unit.name)
+    return unit_label_of(unit.name, unit.code)
+
+
+def unit_label_of(name: str, code: str) -> str:
+    """:func:`unit_label` from the two values (a page that reads ``values_list("name", "code")``)."""
+    return f"{name}（{code}）" if code else str(name)
