@@ -275,6 +275,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--years", type=int, help="年度 of history of every record (demo --years; default: the demo's; 5 at city size)"
     )
+    parser.add_argument(
+        "--baseline-seconds",
+        type=int,
+        default=60,
+        help="the unloaded run (one 所属長, one admin): long enough that each worker serves each page warm, not only "
+        "its first (template and URL loading) request",
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument(
         "--database-url",
@@ -340,7 +347,7 @@ def main(argv: list[str]) -> int:
         print(f"  gunicorn: {args.workers} workers on {url}", flush=True)
         base = _locust(
             url=url, env=env, out=work / "baseline", heads=1, admins=1,
-            first_head=args.heads, first_admin=args.admins, seconds=20,
+            first_head=args.heads, first_admin=args.admins, seconds=args.baseline_seconds,
         )  # fmt: skip
         load = _locust(
             url=url, env=env, out=work / "load", heads=args.heads, admins=args.admins,
