@@ -126,9 +126,7 @@ def section4_audit_rating(request: HttpRequest, report: AssessmentReport) -> Htt
                 by=request.user,  # type: ignore[arg-type]  # tenant_object: a logged-in member
             )
         except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(name, error)
+            form.add_error(None, exc)  # each message onto its field (Django splits the dict)
         else:
             messages.success(request, "この評価書のⅣ-1②（監査）の評価を記録しました。")
             return redirect(f"{reverse('reports:section4', args=[report.pk])}?fy={fy}")

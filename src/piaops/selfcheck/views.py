@@ -316,9 +316,7 @@ def campaign_rating(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             try:
                 results.rating_decide(campaign=campaign, today=today, by=user, **form.cleaned_data)
             except ValidationError as exc:
-                for field, errs in exc.message_dict.items():
-                    for e in errs:
-                        form.add_error(field, e)
+                form.add_error(None, exc)  # each message onto its field (Django splits the dict)
             else:
                 messages.success(request, "評価を記録しました。")
                 return redirect("selfcheck:rating", pk=campaign.pk)
