@@ -345,8 +345,10 @@ def main(argv: list[str]) -> int:
                 raise SystemExit(f"gunicorn did not answer:\n{(work / 'gunicorn.log').read_text()[-3000:]}")
             time.sleep(0.3)
         print(f"  gunicorn: {args.workers} workers on {url}", flush=True)
+        # One client's figures: it thinks 0.2–0.6 s, so the run holds enough requests of each page (the home page is
+        # one admin action in six) for a median, all from one client at a time.
         base = _locust(
-            url=url, env=env, out=work / "baseline", heads=1, admins=1,
+            url=url, env=env | {"PIAOPS_LOAD_THINK": "0.2,0.6"}, out=work / "baseline", heads=1, admins=1,
             first_head=args.heads, first_admin=args.admins, seconds=args.baseline_seconds,
         )  # fmt: skip
         load = _locust(

@@ -5,7 +5,9 @@ Read from the environment (set by ``bench.load``): ``PIAOPS_LOAD_PLAN`` (the JSO
 prepare``), ``PIAOPS_LOAD_EXPECTED`` (a JSON-lines file this appends one line to per confirmed submission),
 ``PIAOPS_LOAD_HEADS`` / ``PIAOPS_LOAD_ADMINS`` (how many of each, the first ``PIAOPS_LOAD_FIRST_HEAD`` heads
 skipped; likewise ``PIAOPS_LOAD_FIRST_ADMIN``), ``PIAOPS_LOAD_HOME`` (1: admins also open the home page) and
-``PIAOPS_LOAD_BURST`` (1: no time between opening the checklist and saving it, see below).
+``PIAOPS_LOAD_BURST`` (1: no time between opening the checklist and saving it, see below) and ``PIAOPS_LOAD_THINK``
+(``low,high`` seconds between actions; default ``1,3``: the single-client run thinks less, to gather more samples of
+each page from one client).
 
 Each 所属長 logs in, opens the self-inspection list and the checklist, saves a draft with half the answers, then
 answers every item (one いいえ with a comment, a plan and a date; the rest はい with a comment) and submits; after
@@ -37,6 +39,7 @@ EXPECTED = Path(os.environ["PIAOPS_LOAD_EXPECTED"])
 FIRST_HEAD = int(os.environ.get("PIAOPS_LOAD_FIRST_HEAD", "0"))
 WITH_HOME = os.environ.get("PIAOPS_LOAD_HOME") == "1"
 BURST = os.environ.get("PIAOPS_LOAD_BURST") == "1"
+THINK = tuple(float(x) for x in os.environ.get("PIAOPS_LOAD_THINK", "1,3").split(","))
 HEADS = int(os.environ.get("PIAOPS_LOAD_HEADS", "50"))
 ADMINS = int(os.environ.get("PIAOPS_LOAD_ADMINS", "5"))
 SECONDS = float(os.environ.get("PIAOPS_LOAD_SECONDS", "60"))
@@ -66,7 +69,7 @@ def _csrf(html: str) -> str:
 
 class _Person(HttpUser):
     abstract = True
-    wait_time = between(1, 3)
+    wait_time = between(THINK[0], THINK[1])
 
     def on_start(self) -> None:
         self.done = False
