@@ -8,6 +8,7 @@ tests; its timings are printed and never asserted. Default: the stated scale.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import statistics
@@ -103,11 +104,25 @@ def database_url(bench: str) -> str | None:
     name = f"{parsed.path.lstrip('/') or 'piaops_bench'}_{bench}"
     import psycopg
 
-    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as conn:
+    server = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         template = os.environ.get(POSTGRES_TEMPLATE_ENV)
         conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    atexit.register(_drop_database, server, name)
     return parsed._replace(path=f"/{name}").geturl()
+
+
+def _drop_database(server: str, name: str) -> None:
+    """Drop a bench's database when its process ends, so no run (``make test`` twice a day included) leaves
+    databases behind on the server. FORCE ends the process's own Django connections."""
+    import psycopg
+
+    try:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except psycopg.Error as exc:  # the figures are printed already; say why the database is left
+        print(f"  (could not drop the bench database {name}: {exc})", flush=True)
 
 
 def interleaved(
@@ -143,7 +158,9 @@ def setup_django(database_url: str | None = None) -> None:
     if database_url:
         os.environ["DATABASE_URL"] = database_url
     else:
-        os.environ.setdefault("PIAOPS_VAR_DIR", tempfile.mkdtemp(prefix="piaops-bench-"))
+        if "PIAOPS_VAR_DIR" not in os.environ:
+            os.environ["PIAOPS_VAR_DIR"] = tempfile.mkdtemp(prefix="piaops-bench-")
+            atexit.register(shutil.rmtree, os.environ["PIAOPS_VAR_DIR"], ignore_errors=True)
         template = os.environ.get(SQLITE_TEMPLATE_ENV)
         target = os.path.join(os.environ["PIAOPS_VAR_DIR"], "piaops.sqlite3")  # piaops.settings' SQLite file
         if template and not os.path.exists(target):
