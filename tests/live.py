@@ -16,6 +16,7 @@ import atexit
 import functools
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,13 @@ from urllib.parse import urlparse
 
 PIAOPS = [sys.executable, "-m", "piaops.cli"]
 DATABASE_FILE = "piaops.sqlite3"  # under PIAOPS_VAR_DIR (piaops.settings)
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on right now, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def piaops_env(var_dir: Path) -> dict[str, str]:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.live import free_port
+
 SLAPD = Path("/usr/sbin/slapd")
 BASE = "dc=example,dc=lg,dc=jp"
 SERVICE_DN = f"cn=piaops,ou=service,{BASE}"
@@ -101,12 +103,6 @@ def directory_ldif(people: tuple[Person, ...] = PEOPLE) -> str:
                 + "\n".join(f"member: {m}" for m in members)
             )
     return "\n\n".join(entries) + "\n"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 ROOT_DN = f"cn=admin,{BASE}"
@@ -209,7 +205,7 @@ def running_directory(folder: Path, ldif: str | None = None) -> Iterator[Directo
     subprocess.run(
         ["slapadd", "-f", str(config), "-l", str(folder / "data.ldif")], check=True, capture_output=True, timeout=60
     )
-    ldap_port, ldaps_port = _free_port(), _free_port()
+    ldap_port, ldaps_port = free_port(), free_port()
     log = (folder / "slapd.log").open("w")
     process = subprocess.Popen(
         [

@@ -14,17 +14,9 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from tests.live import copy_migrated
+from tests.chromium import launch, require_chromium
+from tests.live import copy_migrated, free_port
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SETUP = """
 from piaops.tenancy.models import Municipality, RoleGrant, User
 m = Municipality.objects.create(name="札幌市", code="011002")
@@ -35,25 +27,16 @@ RoleGrant.objects.create(municipality=m, user=u, role="admin")
 pytestmark = [pytest.mark.browser, pytest.mark.engine_independent]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("PIAOPS_REQUIRE_BROWSER") == "1":
-            pytest.fail("chromium is required (PIAOPS_REQUIRE_BROWSER=1) but /usr/bin/chromium is missing")
-        pytest.skip("no /usr/bin/chromium")
+    require_chromium()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIAOPS_", "DJANGO_", "DATABASE_URL"))}
     env |= {"PIAOPS_DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'live.sqlite3'}"}
     base = [sys.executable, "-c", "from piaops.cli import main; main()"]
     copy_migrated(tmp_path / "live.sqlite3")  # the migrate below has nothing left to do
     for args in (["migrate", "--no-input", "-v", "0"], ["shell", "-c", SETUP]):
         subprocess.run([*base, *args], env=env, cwd=tmp_path, check=True, capture_output=True, timeout=300)
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [*base, "runserver", "--noreload", f"127.0.0.1:{port}"],
         env=env,
@@ -80,7 +63,7 @@ def test_admin_enrols_totp_in_a_real_browser_without_csp_violations(server: str)
 
     console: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch(p)
         try:
             page = browser.new_page()
             page.on("console", lambda m: console.append(m.text))

@@ -8,7 +8,6 @@ examples per operation keep it bounded.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 import urllib.request
@@ -22,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
-from tests.live import DATABASE_FILE, PIAOPS, copy_migrated, piaops_env, run_piaops
+from tests.live import DATABASE_FILE, PIAOPS, copy_migrated, free_port, piaops_env, run_piaops
 
 pytestmark = pytest.mark.engine_independent
 
@@ -73,12 +72,6 @@ print("TOKEN=" + token_create(user=u, name="schemathesis", scope="read-write")[1
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     var_dir: Path = tmp_path_factory.mktemp("api-live")
@@ -88,7 +81,7 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
     seeded = run_piaops("shell", "-c", SEED, var_dir=var_dir)
     assert seeded.returncode == 0, seeded.stderr
     token = next(line[6:] for line in seeded.stdout.splitlines() if line.startswith("TOKEN="))
-    port = _free_port()
+    port = free_port()
     env = piaops_env(var_dir) | {"PIAOPS_API_RATE_LIMIT_PER_MINUTE": "1000000"}
     server = subprocess.Popen(
         [*PIAOPS, "runserver", "--noreload", f"127.0.0.1:{port}"],

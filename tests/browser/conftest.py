@@ -10,8 +10,6 @@ runs, and Django would refuse ORM calls in the ordinary tests that come after it
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import time
 import urllib.error
@@ -22,50 +20,22 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.live import PIAOPS, piaops_env, prepared_var_dir
+from tests.chromium import launch, require_chromium
+from tests.live import PIAOPS, free_port, piaops_env, prepared_var_dir
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--lang=ja-JP",
-]
-# Chromium on Linux takes the language of its own strings (the file input's 「ファイルを選択」, validation messages)
-# from LANGUAGE, not from --lang or the context's locale; Debian ships them in chromium-l10n.
-CHROMIUM_ENV = {**os.environ, "LANGUAGE": "ja"}
-
-
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = f"{CHROMIUM} がありません（apt-get install chromium chromium-l10n fonts-noto-cjk）"
-    if os.environ.get("PIAOPS_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"PIAOPS_REQUIRE_BROWSER=1 ですが {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a real piaops server with the demo data (60 people) and its background worker, stopped at the end of
     the session."""
-    _require_chromium()
+    require_chromium()
     # The server runs on a SQLite file of its own whichever pass this is; which pass runs a browser test is its
     # engine_independent mark's choice (tests/conftest.py).
     var_dir = prepared_var_dir(tmp_path_factory.mktemp("browser") / "var", people=60)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = (var_dir / "server.log").open("w")
     process = subprocess.Popen(
@@ -102,13 +72,11 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    _require_chromium()
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, env=CHROMIUM_ENV
-        )
+        launched = launch(playwright)
         yield launched
         launched.close()
 

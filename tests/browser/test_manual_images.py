@@ -164,7 +164,7 @@ def test_the_help_link_opens_the_section_of_the_page(page: Page) -> None:
 
 def test_the_browser_s_own_strings_are_japanese(page: Page) -> None:
     """The screenshots show Chromium's own controls (the file input's button): they read Japanese, as on a
-    clerk's PC, because the browser runs with LANGUAGE=ja and chromium-l10n (conftest.CHROMIUM_ENV)."""
+    clerk's PC, because the browser runs with LANGUAGE=ja and chromium-l10n (tests.chromium.ENV)."""
     if not Path("/usr/lib/chromium/locales/ja.pak").exists():
         reason = "chromium-l10n がありません（apt-get install chromium-l10n）"
         if os.environ.get("PIAOPS_REQUIRE_BROWSER") == "1":

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import stat
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import PIAOPS
+from tests.live import PIAOPS, free_port
 
 pytestmark = pytest.mark.engine_independent
 
@@ -80,12 +79,6 @@ def test_the_key_is_written_once_and_every_command_reads_it_without_a_variable(t
     assert explicit.stdout.strip() == "x" * 60
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _get(url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -106,7 +99,7 @@ def test_the_server_of_make_run_serves_static_files_and_japanese_error_pages(tmp
     assert _run([sys.executable, "-m", "piaops.secretkey", "var/secret_key"], tmp_path).returncode == 0
     migrated = _run([*PIAOPS, "migrate", "--no-input", "-v0"], tmp_path, **run_env)
     assert migrated.returncode == 0, migrated.stderr
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = (tmp_path / "server.log").open("w")
     server = subprocess.Popen(

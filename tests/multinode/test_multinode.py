@@ -20,7 +20,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -38,6 +37,7 @@ from aiosmtpd.controller import Controller
 from bench.load.nginx import NGINX
 from bench.load.nginx import start as nginx_start
 
+from tests.live import free_port
 from tests.selfcheck.test_reminders import Inbox
 
 pytestmark = pytest.mark.slow
@@ -58,12 +58,6 @@ def _skip_reason() -> str | None:
     if not Path(NGINX).exists():
         return "Debian's nginx is not installed (.ci/run installs it)"
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _csrf(html: str) -> str:
@@ -161,7 +155,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     work = tmp_path_factory.mktemp("multinode")
     database_url = _database(os.environ["PIAOPS_TEST_DATABASE_URL"])
     inbox = Inbox()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
     secret = secrets.token_urlsafe(40)
     envs = {n: _node_env(work, n, database_url, secret, smtp.port) for n in ("a", "b")}
@@ -180,7 +174,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         plan = json.loads((work / "plan.json").read_text(encoding="utf-8"))
         nodes: dict[str, Node] = {}
         for name, env in envs.items():
-            port = _free_port()
+            port = free_port()
             log = (work / f"node-{name}.log").open("wb")
             server = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "piaops.wsgi:application", "--bind", f"127.0.0.1:{port}",
@@ -195,7 +189,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             nodes[name] = Node(name, f"http://127.0.0.1:{port}", env, server, worker)
         for name, node in nodes.items():
             _wait_ready(node.url, node.server, work / f"node-{name}.log")
-        port = _free_port()
+        port = free_port()
         nginx = nginx_start(work, port=port, node_ports=[int(urlparse(n.url).port or 0) for n in nodes.values()])
         processes.append(nginx)
         _wait_ready(f"http://127.0.0.1:{port}", nginx, work / "nginx-start.log")

@@ -14,18 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import DATABASE_FILE, copy_migrated
+from tests.chromium import launch, require_chromium
+from tests.live import DATABASE_FILE, copy_migrated, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine_independent]
 
@@ -33,16 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.engine_independent]
 def _require_browser() -> None:
     if os.environ.get("PIAOPS_TEST_DB") == "postgres":
         pytest.skip("the live server runs on its own SQLite file: the PostgreSQL run would repeat the same test")
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("PIAOPS_REQUIRE_BROWSER") == "1":
-            pytest.fail("chromium is required (PIAOPS_REQUIRE_BROWSER=1) but /usr/bin/chromium is missing")
-        pytest.skip("chromium is not installed (/usr/bin/chromium)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    require_chromium()
 
 
 @pytest.fixture
@@ -68,7 +51,7 @@ def live(tmp_path: Path) -> Iterator[tuple[str, int]]:
         text=True,
     )
     checklist_id = int(setup.stdout.strip().splitlines()[-1])
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [piaops, "runserver", f"127.0.0.1:{port}", "--noreload"],
         env=env,
@@ -94,7 +77,7 @@ def test_a_unit_head_answers_saves_a_draft_and_submits_in_the_browser(live: tupl
 
     base, checklist_id = live
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch(p)
         page = browser.new_page(locale="ja-JP")
         page.goto(f"{base}/login/")
         page.fill("#id_username", "head")

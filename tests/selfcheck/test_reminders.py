@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +15,7 @@ from piaops.core.models import SentReminder
 from piaops.selfcheck.models import Checklist
 from tests import factories as f
 from tests.conftest import World, login
+from tests.live import free_port
 from tests.selfcheck.helpers import make_campaign
 
 
@@ -30,12 +30,6 @@ class Inbox:
 
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"  # the test runner would use locmem
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -15,24 +15,15 @@ from pathlib import Path
 import pytest
 
 from tests.browser_login import log_in
-from tests.live import copy_migrated
+from tests.chromium import launch, require_chromium
+from tests.live import copy_migrated, free_port
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.engine_independent]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("PIAOPS_REQUIRE_BROWSER") == "1":
-            pytest.fail("chromium is required (PIAOPS_REQUIRE_BROWSER=1) but /usr/bin/chromium is missing")
-        pytest.skip("chromium is not installed at /usr/bin/chromium")
+    require_chromium()
     var = tmp_path_factory.mktemp("training-browser")
     piaops = str(Path(sys.executable).with_name("piaops"))
     root = Path(__file__).resolve().parents[2]
@@ -53,7 +44,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         check=True,
         cwd=root,
     )
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [piaops, "runserver", f"127.0.0.1:{port}", "--noreload"],
         env=env,
@@ -79,17 +70,7 @@ def test_the_admin_follows_the_overview_to_a_roster_and_a_persons_history(server
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = launch(pw)
         page = browser.new_page()
         log_in(page, "admin", "browser-pass-2026", base=server, next_path="/training/")
         page.wait_for_url(f"{server}/training/")
