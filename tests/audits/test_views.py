@@ -208,3 +208,16 @@ def approved_audit_item(world: World) -> AuditItem:
     item = other.items.first()
     assert item is not None
     return item
+
+
+def test_the_new_programme_form_offers_this_fiscal_year_and_copying_and_is_shown_only_to_managers(
+    as_admin: Client, as_auditor: Client
+) -> None:
+    from django.utils import timezone
+
+    from piaops.lib.fiscal import fiscal_year
+
+    page = as_admin.get("/audits/").content.decode()
+    assert f'name="fiscal_year" value="{fiscal_year(timezone.localdate())}"' in page
+    assert 'name="copy"' in page and "checked" in page.split('name="copy"', 1)[1].split(">", 1)[0]
+    assert "監査計画を作成" not in as_auditor.get("/audits/").content.decode()

@@ -42,7 +42,9 @@ def index(request: HttpRequest) -> HttpResponse:
         "audits/index.html",
         {
             "programmes": programmes,
-            "current_fy": fiscal_year(timezone.localdate()),
+            "new_form": forms.ProgrammeNewForm(
+                initial={"fiscal_year": fiscal_year(timezone.localdate()), "copy": True}
+            ),
             "can_manage": has_perm(user, Perm.AUDIT_MANAGE),
         },
     )
