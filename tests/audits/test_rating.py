@@ -85,3 +85,18 @@ def test_an_override_needs_a_reason_and_is_kept_with_the_numbers(world: World, a
     assert d.suggested == SectionIVRating.INSUFFICIENT and d.chosen == SectionIVRating.SUFFICIENT
     assert d.numbers["works"] == 2 and len(d.numbers["conditions"]) == 7
     assert "報告は提出手続中" in as_admin.get(f"/audits/rating/{FY}/").content.decode()
+
+
+def test_the_page_warns_when_the_numbers_of_the_decision_in_force_have_changed(world: World, as_admin: Client) -> None:
+    _run_year(world)
+    refused = as_admin.post(f"/audits/rating/{FY}/", {"chosen": SectionIVRating.SPECIAL_EFFORT, "reason": ""})
+    assert refused.status_code == 200  # the page again, the message on the reason field, nothing recorded
+    assert "提案と異なる評価を選ぶ場合は、その理由を入力してください。" in refused.content.decode()
+    assert not AuditRatingDecision.objects.exists()
+    as_admin.post(f"/audits/rating/{FY}/", {"chosen": SectionIVRating.INSUFFICIENT, "reason": ""})
+    assert "根拠が変わりました" not in as_admin.get(f"/audits/rating/{FY}/").content.decode()
+
+    _finish_audits(world, with_finding=False)  # the planned audits are done: a condition the decision saw ✘ holds
+    page = as_admin.get(f"/audits/rating/{FY}/").content.decode()
+    assert "の後に根拠が変わりました：" in page and "計画した監査がすべて完了：× " in page
+    assert "今の数値で改めて決定してください。" in page

@@ -192,3 +192,32 @@ def test_the_audits_page_lists_only_the_municipality_wide_decisions(world: World
     section4_audit_decide(report=tax, fiscal_year=FY, chosen=SUFFICIENT, reason="評価書ごとの理由", today=TODAY)
     page = login(world.admin_a).get(reverse("audits:rating", args=[FY])).content.decode()
     assert "評価書ごとの理由" not in page and "まだ決定されていません" in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_page_says_when_the_numbers_a_decision_rested_on_have_changed(world: World) -> None:
+    tax, _ = _two_reports(world)
+    section4_audit_decide(report=tax, fiscal_year=FY, chosen=SPECIAL, today=TODAY)
+    assert not _audit(tax).note  # decided on today's numbers: nothing to say
+
+    # Then a third party's audit report falls overdue: the suggestion the decision rested on no longer holds.
+    party = Party.objects.create(municipality=world.a, name="J-LIS（監査）", kind=Party.Kind.INTERMEDIATE_SERVER)
+    Obligation.objects.create(
+        municipality=world.a,
+        party=party,
+        kind=CommitmentKind.AUDIT,
+        title="監査結果の報告",
+        nominal_due=dt.date(2026, 11, 30),
+        next_due=dt.date(2026, 11, 30),
+    )
+    item = _audit(tax)
+    assert item.chosen == "特に力を入れて行っている"  # still the recorded decision, with the warning beside it
+    assert item.note.startswith("この評価書の決定（令和8年12月21日）の後に根拠が変わりました：")
+    assert "提案「特に力を入れて行っている」→「十分に行っていない」" in item.note
+    assert "第三者の同じ項目の義務に期限超過がない：（なし） → × 1 / 1 件超過" in item.note
+    page = login(world.admin_a).get(reverse("reports:section4", args=[tax.pk]), {"fy": FY}).content.decode()
+    assert "改めて決定してください" in page
+
+    # A new decision on the new numbers clears it.
+    section4_audit_decide(report=tax, fiscal_year=FY, chosen=INSUFFICIENT, today=TODAY)
+    assert not _audit(tax).note

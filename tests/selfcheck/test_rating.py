@@ -146,3 +146,17 @@ def test_results_show_shares_per_item_and_unit_and_the_summary_workbook(world: W
     first_item = [c.value for c in wb["項目別"][2]]
     assert first_item[3:6] == [0, 2, 0]
     assert wb["指摘事項"].max_row == 3
+
+
+def test_the_rating_page_warns_when_the_decision_in_force_rests_on_old_numbers(world: World, as_admin: Client) -> None:
+    campaign = _run(world, submit_at=[ON_TIME, ON_TIME], accept=False)
+    url = f"/selfcheck/campaigns/{campaign.pk}/rating/"
+    as_admin.post(url, {"chosen": "insufficient", "reason": ""})
+    assert RatingDecision.objects.get().suggested == SectionIVRating.INSUFFICIENT
+    assert "根拠が変わりました" not in as_admin.get(url).content.decode()
+
+    for checklist in campaign.checklists.all():  # then both checklists are accepted
+        services.checklist_review(checklist=checklist, accept=True)
+    page = as_admin.get(url).content.decode()
+    assert "の後に根拠が変わりました：提案「十分に行っていない」→「" in page
+    assert "今の数値で改めて決定してください。" in page

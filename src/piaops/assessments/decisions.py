@@ -16,6 +16,7 @@ from django.utils import timezone
 from piaops.assessments.models import SectionIVDecision
 from piaops.assessments.suggestion import Suggestion, checked_choice
 from piaops.audittrail.services import record_create
+from piaops.lib.fiscal import wareki
 
 if TYPE_CHECKING:
     from piaops.tenancy.models import User
@@ -41,3 +42,19 @@ def section4_decide(
         decision.save(force_insert=True)
         record_create(decision, municipality_id=decision.municipality_id, summary=summary)
     return decision
+
+
+def drift_note(decision: SectionIVDecision | None, suggestion: Suggestion, *, whose: str = "") -> str:
+    """The sentence a page shows beside ``decision`` (the one in force) when today's ``suggestion`` for the same
+    item no longer matches the suggestion and numbers it was recorded against
+    (:meth:`Suggestion.changes_since`); "" when it still does, or when nothing was decided. ``whose`` names the
+    decision (「この評価書の」)."""
+    if decision is None:
+        return ""
+    changes = suggestion.changes_since(suggested=decision.suggested, numbers=decision.numbers)
+    if not changes:
+        return ""
+    return (
+        f"{whose}決定（{wareki(timezone.localtime(decision.decided_at).date())}）の後に根拠が変わりました："
+        f"{'、'.join(changes)}。今の数値で改めて決定してください。"
+    )

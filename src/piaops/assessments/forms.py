@@ -9,12 +9,22 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from piaops.assessments.models import Commitment
-from piaops.assessments.vocab import CommitmentKind, Revision, Tier
+from piaops.assessments.vocab import CommitmentKind, Revision, SectionIVRating, Tier
 from piaops.lib import cadence as cadence_grammar
 from piaops.lib.fields import GuardedFormCharField
 from piaops.lib.formtypes import ModelMultipleChoiceField
 from piaops.lib.picklist import searchable
 from piaops.tenancy.models import Municipality, OrgUnit, Work, unit_label
+
+
+class SectionIVDecisionForm(forms.Form):
+    """The admin's rating of a Section Ⅳ item (Ⅳ-1① 自己点検, Ⅳ-1② 監査): the choice is checked against the
+    suggestion by the service that records it (:func:`piaops.assessments.decisions.section4_decide`)."""
+
+    chosen = forms.ChoiceField(label="採用する評価", choices=SectionIVRating.choices)
+    reason = GuardedFormCharField(
+        label="理由（提案と異なる場合は必須）", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class UploadForm(forms.Form):

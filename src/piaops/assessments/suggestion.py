@@ -49,6 +49,32 @@ class Suggestion:
         """What a recorded decision keeps: the numbers and every condition (sufficient first), as JSON values."""
         return {**self.numbers, "conditions": [asdict(c) for c in self.sufficient + self.special]}
 
+    def changes_since(self, *, suggested: str, numbers: dict[str, Any]) -> list[str]:
+        """What differs from a decision recorded against the suggestion ``suggested`` with ``numbers`` (its
+        :meth:`decision_numbers`), in Japanese: the suggested rating, then each condition that appeared, went or
+        changed (○/× and its figures); when only figures no condition shows differ, one line says so. Empty when
+        the decision still rests on today's numbers."""
+        changes = []
+        if suggested != self.rating:
+            before = SectionIVRating(suggested).label if suggested in SectionIVRating.values else suggested
+            changes.append(f"提案「{before}」→「{self.label}」")
+        now = self.decision_numbers()
+        then_conditions = {c["label"]: c for c in numbers.get("conditions", []) if isinstance(c, dict)}
+        now_conditions = {c["label"]: c for c in now["conditions"]}
+        for label in [*then_conditions, *(k for k in now_conditions if k not in then_conditions)]:
+            then, current = then_conditions.get(label), now_conditions.get(label)
+            if then != current:
+                changes.append(f"{label}：{_condition_text(then)} → {_condition_text(current)}")
+        if not changes and numbers != now:
+            changes.append("根拠の件数")
+        return changes
+
+
+def _condition_text(condition: dict[str, Any] | None) -> str:
+    if condition is None:
+        return "（なし）"
+    return f"{'○' if condition.get('ok') else '×'} {condition.get('detail', '')}".strip()
+
 
 def checked_choice(*, chosen: str, reason: str, suggest: Callable[[], Suggestion]) -> Suggestion:
     """The suggestion the admin's ``chosen`` rating is recorded against. ``chosen`` must be a Section Ⅳ rating

@@ -146,10 +146,3 @@ class ReportReturnForm(forms.Form):
 
 class ReportReceiveForm(ConfirmForm):
     comment = _text("コメント")
-
-
-class RatingForm(forms.Form):
-    """The admin's Ⅳ-1② rating: the choice is checked against the suggestion by ``rating.rating_decide``."""
-
-    chosen = _text("採用する評価")
-    reason = _text("理由")

@@ -10,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from piaops.assessments.vocab import SectionIVRating
+from piaops.assessments.decisions import drift_note
+from piaops.assessments.forms import SectionIVDecisionForm
 from piaops.audits import forms
 from piaops.audits import rating as rating_rules
 from piaops.audits import reports as rep
@@ -182,36 +183,37 @@ def rating(request: HttpRequest, fy: int) -> HttpResponse:
     user = _u(request)
     municipality = municipality_of(user)
     today = timezone.localdate()
+    suggestion = rating_rules.suggest_rating(municipality=municipality, fiscal_year=fy, today=today)
+    form = SectionIVDecisionForm(
+        request.POST if request.method == "POST" else None, initial={"chosen": suggestion.rating}
+    )
     if request.method == "POST":
         require(user, Perm.AUDIT_MANAGE)
-        form = forms.RatingForm(request.POST)
-        try:
-            if not form.is_valid():
-                say_errors(request, form)
-            else:
+        if form.is_valid():
+            try:
                 rating_rules.rating_decide(
-                    municipality=municipality,
-                    fiscal_year=fy,
-                    chosen=form.cleaned_data["chosen"],
-                    reason=form.cleaned_data["reason"],
-                    today=today,
-                    by=user,
+                    municipality=municipality, fiscal_year=fy, today=today, by=user, **form.cleaned_data
                 )
+            except ValidationError as exc:
+                form.add_error(None, exc)  # each message onto its field (Django splits the dict)
+            else:
                 messages.success(request, "評価を記録しました。")
                 return redirect("audits:rating", fy=fy)
-        except ValidationError as exc:
-            say_errors(request, exc)
-    suggestion = rating_rules.suggest_rating(municipality=municipality, fiscal_year=fy, today=today)
+    decisions = (
+        scoped(user, AuditRatingDecision)
+        .filter(fiscal_year=fy, report__isnull=True)  # a report's own decision is on its Section Ⅳ page
+        .select_related("decided_by")
+        .order_by("-decided_at", "-id")
+    )
     return render(
         request,
         "audits/rating.html",
         {
             "fy": fy,
             "suggestion": suggestion,
-            "decisions": scoped(user, AuditRatingDecision)
-            .filter(fiscal_year=fy, report__isnull=True)  # a report's own decision is on its Section Ⅳ page
-            .select_related("decided_by"),
-            "choices": SectionIVRating.choices,
+            "form": form,
+            "decisions": decisions,
+            "drift": drift_note(decisions.first(), suggestion),
             "can_decide": has_perm(user, Perm.AUDIT_MANAGE),
         },
     )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from piaops.assessments.vocab import SectionIVRating
-from piaops.lib.fields import GuardedFormCharField
+from piaops.assessments.forms import SectionIVDecisionForm
 from piaops.reports.periodic import FORMATS as PERIODIC_FORMATS
 from piaops.reports.section4_export import FORMATS
 
@@ -24,12 +23,9 @@ class PeriodicJobForm(forms.Form):
     format = forms.ChoiceField(choices=[(f, f.upper()) for f in PERIODIC_FORMATS])
 
 
-class AuditRatingForm(forms.Form):
+class AuditRatingForm(SectionIVDecisionForm):
     """The admin's Ⅳ-1② (監査) rating of one report and 年度, checked against that report's suggestion by
     ``services.section4_audit_decide``."""
 
     fy = forms.IntegerField(min_value=2000, max_value=2100, widget=forms.HiddenInput)
-    chosen = forms.ChoiceField(label="採用する評価", choices=SectionIVRating.choices)
-    reason = GuardedFormCharField(
-        label="理由（提案と異なる場合は必須）", required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    field_order = ["fy", "chosen", "reason"]

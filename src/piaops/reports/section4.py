@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from piaops.areas.models import Area, DoorEvent, MonthlyReview
 from piaops.areas.reconcile import reconcile
 from piaops.areas.services import month_has_ended
+from piaops.assessments.decisions import drift_note
 from piaops.assessments.exports import to_parsed
 from piaops.assessments.models import AssessmentReport, SectionIVDecision
 from piaops.assessments.parsed import ParsedReport
@@ -190,7 +191,11 @@ def audit_suggestion(report: AssessmentReport, *, fiscal_year: int, today: dt.da
     their units, with the third parties' obligations of the same item as one more 「十分」 condition (an overdue one
     makes it 「十分に行っていない」, as :func:`_third_parties` says on the page). What a per-report decision is
     recorded against (:func:`piaops.reports.services.section4_audit_decide`)."""
-    s = _audit_scoped(report, fiscal_year, today, report_scope(report))
+    return _with_third_parties(_audit_scoped(report, fiscal_year, today, report_scope(report)), report, today)
+
+
+def _with_third_parties(s: Suggestion, report: AssessmentReport, today: dt.date) -> Suggestion:
+    """``s`` (the scoped Ⅳ-1② suggestion) with the third parties' obligations of the item as one more condition."""
     obligations, overdue = _third_party_obligations(report, AUDIT, today)
     if not obligations:
         return s
@@ -216,6 +221,10 @@ def _audit_item(report: AssessmentReport, fy: int, today: dt.date, in_report: st
     decisions = AuditRatingDecision.objects.filter(municipality_id=report.municipality_id, fiscal_year=fy)
     own = _latest(decisions.filter(report=report))
     _adopt(item, own)
+    if own is not None:
+        # The decision keeps the numbers it rested on: say when they no longer hold (a late audit, a finding
+        # verified, a third party's obligation overdue), so a stale rating is not copied into the report unseen.
+        item.note = drift_note(own, _with_third_parties(s, report, today), whose="この評価書の")
     wide = None if own is not None else _latest(decisions.filter(report__isnull=True))
     if wide is not None:
         item.note = (

@@ -6,7 +6,6 @@ from django import forms
 from django.db.models import QuerySet
 
 from piaops.assessments.models import AssessmentReport
-from piaops.assessments.vocab import SectionIVRating
 from piaops.lib.dates import DateReadError, read_date
 from piaops.lib.fields import GuardedFormCharField
 from piaops.lib.picklist import searchable
@@ -55,13 +54,6 @@ class CampaignForm(forms.Form):
         """The chosen templates in checklist order: report-derived ones first, then by code."""
         chosen = list(self.cleaned_data["templates"])
         return sorted(chosen, key=lambda t: (t.report_id is None, t.code, -t.version))
-
-
-class RatingForm(forms.Form):
-    chosen = forms.ChoiceField(label="採用する評価", choices=SectionIVRating.choices)
-    reason = GuardedFormCharField(
-        label="理由（提案と異なる場合は必須）", required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
 
 
 class UploadForm(forms.Form):

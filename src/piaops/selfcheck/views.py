@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from piaops.assessments.decisions import drift_note
+from piaops.assessments.forms import SectionIVDecisionForm
 from piaops.assessments.vocab import SectionIVRating
 from piaops.core.forms import ReopenForm, confirmation_error
 from piaops.lib.versioning import ConflictError
@@ -27,7 +29,6 @@ from piaops.selfcheck.forms import (
     CampaignForm,
     EvidenceForm,
     ItemForm,
-    RatingForm,
     ReviewForm,
     TargetsForm,
     TemplateForm,
@@ -308,7 +309,9 @@ def campaign_rating(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     _wide_only(user, "評価")
     today = timezone.localdate()
     suggestion = results.suggest_rating(campaign, today=today)
-    form = RatingForm(request.POST if request.method == "POST" else None, initial={"chosen": suggestion.rating})
+    form = SectionIVDecisionForm(
+        request.POST if request.method == "POST" else None, initial={"chosen": suggestion.rating}
+    )
     if request.method == "POST":
         if not has_perm(user, Perm.SELFCHECK_MANAGE):
             raise PermissionDenied("この操作を行う権限がありません。")
@@ -320,6 +323,7 @@ def campaign_rating(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             else:
                 messages.success(request, "評価を記録しました。")
                 return redirect("selfcheck:rating", pk=campaign.pk)
+    decisions = campaign.rating_decisions.select_related("decided_by").order_by("-decided_at", "-id")
     return render(
         request,
         "selfcheck/rating.html",
@@ -327,7 +331,8 @@ def campaign_rating(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             "campaign": campaign,
             "suggestion": suggestion,
             "form": form,
-            "decisions": campaign.rating_decisions.select_related("decided_by"),
+            "decisions": decisions,
+            "drift": drift_note(decisions.first(), suggestion),
             "can_manage": has_perm(user, Perm.SELFCHECK_MANAGE),
             "labels": dict(SectionIVRating.choices),
         },
