@@ -187,8 +187,13 @@ def require(user: Requester, perm: Perm, *, unit: OrgUnit | None = None) -> None
 
 
 def municipality_of(user: Requester) -> Municipality:
-    """The user's municipality; 404 for anyone who is not a logged-in user of one."""
+    """The user's municipality; 404 for anyone who is not a logged-in user of one.
+
+    The grants are read first: every page reads them (the permission checks, the menu), and their statement brings
+    the municipality along (:func:`grants`), so it costs no statement of its own."""
     found = member(user)
+    if found is not None:
+        grants(found)
     if found is None or found.municipality is None:
         raise Http404("団体に所属していない利用者です。")
     return found.municipality
