@@ -17,8 +17,8 @@ from collections.abc import Collection, Iterable, Iterator
 from django.urls import reverse
 
 from piaops.assurance.models import CloudService, IsmapSettings, Obligation
-from piaops.core.reminders import Deadline, Reminder, pk_path, scoped_rows
-from piaops.tenancy.models import Role, RoleGrant
+from piaops.core.reminders import Deadline, Reminder, pk_path, recipient_grants, scoped_rows
+from piaops.tenancy.models import Role
 
 DUE_SOON_DAYS = 14
 
@@ -27,19 +27,13 @@ def _recipients(municipality_id: int | None) -> tuple[dict[int, set[str]], dict[
     """(municipality id → admin e-mails, party id → contractor e-mails), of one municipality when given."""
     admins: dict[int, set[str]] = defaultdict(set)
     contractors: dict[int, set[str]] = defaultdict(set)
-    grants = RoleGrant.objects.filter(role__in=[Role.ADMIN, Role.CONTRACTOR], user__is_active=True)
-    if municipality_id is not None:
-        grants = grants.filter(municipality_id=municipality_id)
-    for role, municipality_id, party_id, own, person in grants.values_list(
-        "role", "municipality_id", "party_id", "user__email", "user__person__email"
-    ):
-        email = own or person  # the user's own address, else their person's (as for every reminder)
-        if not email:
+    for g in recipient_grants(None if municipality_id is None else [municipality_id]):
+        if not g.email:  # the user's own address, else their person's (as for every reminder)
             continue
-        if role == Role.ADMIN:
-            admins[municipality_id].add(email)
-        elif party_id is not None:
-            contractors[party_id].add(email)
+        if g.role == Role.ADMIN:
+            admins[g.municipality_id].add(g.email)
+        elif g.role == Role.CONTRACTOR and g.party_id is not None:
+            contractors[g.party_id].add(g.email)
     return admins, contractors
 
 

@@ -16,11 +16,11 @@ from collections.abc import Collection, Iterator
 from typing import Any
 
 from piaops.audits.models import Audit, AuditStatus
-from piaops.core.reminders import Deadline, Reminder, pk_path, scoped_rows
+from piaops.core.reminders import Deadline, Reminder, pk_path, recipient_grants, scoped_rows
 from piaops.findings.models import Finding, FindingStatus, FollowUp
 from piaops.lib.dates import local_date
 from piaops.lib.fiscal import add_office_days, wareki
-from piaops.tenancy.models import Role, RoleGrant
+from piaops.tenancy.models import Role
 
 PLAN_OFFICE_DAYS = 20
 ESCALATE_OFFICE_DAYS = 5
@@ -30,19 +30,15 @@ def _recipients(municipality_ids: set[int]) -> tuple[dict[int, list[tuple[str, s
     """Per municipality: (unit path, e-mail) of the 所属長, and the governance division's addresses."""
     heads: dict[int, list[tuple[str, str]]] = defaultdict(list)
     governance: dict[int, set[str]] = defaultdict(set)
-    grants = RoleGrant.objects.filter(
-        municipality_id__in=municipality_ids, user__is_active=True, role__in=[Role.UNIT_HEAD, Role.ADMIN]
-    ).values_list("municipality_id", "role", "unit__path", "unit__is_governance", "user__email", "user__person__email")
-    for municipality_id, role, path, is_governance, own, person in grants:
-        email = own or person or ""
-        if not email:
+    for g in recipient_grants(municipality_ids):
+        if not g.email:
             continue
-        if role == Role.UNIT_HEAD and path is not None:
-            heads[municipality_id].append((path, email))
-            if is_governance:
-                governance[municipality_id].add(email)
-        elif role == Role.ADMIN:
-            governance[municipality_id].add(email)
+        if g.role == Role.UNIT_HEAD and g.unit_path is not None:
+            heads[g.municipality_id].append((g.unit_path, g.email))
+            if g.unit_is_governance:
+                governance[g.municipality_id].add(g.email)
+        elif g.role == Role.ADMIN:
+            governance[g.municipality_id].add(g.email)
     return heads, {m: tuple(sorted(v)) for m, v in governance.items()}
 
 

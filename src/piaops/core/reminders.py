@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -212,14 +212,15 @@ def collect_home(
     return summaries, found
 
 
-# Within ``shared_addresses``: the answers of unit_recipients / admin_addresses by their municipalities.
+# Within ``shared_addresses``: the answers of recipient_grants by their municipalities.
 _ADDRESSES: ContextVar[dict[tuple[str, frozenset[int]], Any] | None] = ContextVar("reminder_addresses", default=None)
 
 
 @contextmanager
 def shared_addresses() -> Iterator[None]:
-    """Inside it, :func:`unit_recipients` and :func:`admin_addresses` read each set of municipalities once: the
-    sources of one page (``collect_home``) ask the same question each, in the same request. Nothing is kept
+    """Inside it, :func:`recipient_grants` (which :func:`unit_recipients`, :func:`admin_addresses` and the sources'
+    own addressing read) reads each set of municipalities once: the sources of one page (``collect_home``) ask the
+    same question each, in the same request. Nothing is kept
     beyond the block, so no write outside it can make an answer stale."""
     token = _ADDRESSES.set({})
     try:
@@ -266,45 +267,67 @@ def reminder_scope(user: Requester) -> tuple[int, list[int] | None] | None:
     return municipality_id, sorted(units)
 
 
+class RecipientGrant(NamedTuple):
+    """One active user's grant that reminders are addressed by: its municipality, role, unit (path, whether it is the
+    governance division) or party, and the user's address (their own, else their person's; "" when neither)."""
+
+    municipality_id: int
+    role: str
+    unit_path: str | None
+    unit_is_governance: bool | None
+    party_id: int | None
+    email: str
+
+
+def recipient_grants(municipality_ids: Collection[int] | None) -> list[RecipientGrant]:
+    """The grants of active users in roles that receive reminders (番号制度総括管理者, 所属長, 所属担当者, 事業者担当),
+    of those municipalities (``None``: all): one statement, which every source's addressing reads (within
+    :func:`shared_addresses` once per page, whichever sources ask)."""
+    if municipality_ids is None:
+        return _recipient_grants(None)
+    return _shared("grants", municipality_ids, _recipient_grants)
+
+
+def _recipient_grants(municipality_ids: set[int] | None) -> list[RecipientGrant]:
+    from piaops.tenancy.models import Role, RoleGrant
+
+    if municipality_ids is not None and not municipality_ids:
+        return []
+    grants = RoleGrant.objects.filter(
+        role__in=[Role.ADMIN, Role.UNIT_HEAD, Role.UNIT_STAFF, Role.CONTRACTOR], user__is_active=True
+    )
+    if municipality_ids is not None:
+        grants = grants.filter(municipality_id__in=sorted(municipality_ids))
+    rows = grants.values_list(
+        "municipality_id", "role", "unit__path", "unit__is_governance", "party_id", "user__email", "user__person__email"
+    )
+    return [
+        RecipientGrant(m, role, path, governance, party, own or person or "")
+        for m, role, path, governance, party, own, person in rows
+    ]
+
+
 def unit_recipients(municipality_ids: set[int]) -> dict[int, list[tuple[str, str]]]:
     """Per municipality: (unit path, e-mail) of every active 所属長・所属担当者 with an address (the user's own
     address, else their person's); pass each list to :func:`addresses_for` to address one unit's reminder."""
-    return _shared("units", municipality_ids, _unit_recipients)
-
-
-def _unit_recipients(municipality_ids: set[int]) -> dict[int, list[tuple[str, str]]]:
-    from piaops.tenancy.models import Role, RoleGrant
+    from piaops.tenancy.models import Role
 
     found: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    grants = RoleGrant.objects.filter(
-        municipality_id__in=municipality_ids,
-        role__in=[Role.UNIT_HEAD, Role.UNIT_STAFF],
-        user__is_active=True,
-        unit__isnull=False,
-    ).values_list("municipality_id", "unit__path", "user__email", "user__person__email")
-    for municipality_id, path, own, person in grants:
-        email = own or person or ""
-        if email:
-            found[municipality_id].append((path, email))
+    for g in recipient_grants(municipality_ids):
+        if g.role in (Role.UNIT_HEAD, Role.UNIT_STAFF) and g.unit_path is not None and g.email:
+            found[g.municipality_id].append((g.unit_path, g.email))
     return found
 
 
 def admin_addresses(municipality_ids: Collection[int]) -> dict[int, tuple[str, ...]]:
     """Per municipality: the sorted addresses of its active 番号制度総括管理者 (the user's own address, else their
     person's, as for the units); a municipality without any maps to ()."""
-    return _shared("admins", municipality_ids, _admin_addresses)
-
-
-def _admin_addresses(municipality_ids: set[int]) -> dict[int, tuple[str, ...]]:
-    from piaops.tenancy.models import Role, RoleGrant
+    from piaops.tenancy.models import Role
 
     found: dict[int, set[str]] = defaultdict(set)
-    grants = RoleGrant.objects.filter(
-        municipality_id__in=list(municipality_ids), role=Role.ADMIN, user__is_active=True
-    ).values_list("municipality_id", "user__email", "user__person__email")
-    for municipality_id, own, person in grants:
-        if own or person:
-            found[municipality_id].add(own or person)
+    for g in recipient_grants(municipality_ids):
+        if g.role == Role.ADMIN and g.email:
+            found[g.municipality_id].add(g.email)
     return defaultdict(tuple, {m: tuple(sorted(v)) for m, v in found.items()})
 
 

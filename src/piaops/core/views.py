@@ -25,6 +25,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "core/home.html",
         {
             "roles": sorted(access.roles(user)),
+            # The grants the permission checks read (with their units and parties): listed without asking again.
+            "grants": access.grants(user),
             "can_manage": access.has_perm_somewhere(user, access.Perm.MANAGE),
             "summaries": summaries,
             "groups": group_reminders(reminders),

@@ -105,14 +105,21 @@ def member(user: Requester) -> User | None:
 
 
 def grants(user: Requester) -> list[RoleGrant]:
-    """The user's grants, loaded once per request (cached on the user object)."""
+    """The user's grants, loaded once per request (cached on the user object), each with its unit and party.
+
+    The same statement reads the grants' municipality, which is the user's: every page draws its name (the header)
+    and most views start from it (:func:`scoped`), so it is handed to ``user.municipality`` instead of being asked
+    for again."""
     found = member(user)
     if found is None:
         return []
     cached: list[RoleGrant] | None = getattr(found, "_piaops_grants", None)
     if cached is None:
-        cached = list(RoleGrant.objects.filter(user=found).select_related("unit"))
+        cached = list(RoleGrant.objects.filter(user=found).select_related("unit", "party", "municipality"))
         found._piaops_grants = cached  # type: ignore[attr-defined]
+        field = User._meta.get_field("municipality")
+        if cached and not field.is_cached(found) and cached[0].municipality_id == found.municipality_id:
+            field.set_cached_value(found, cached[0].municipality)
     return cached
 
 
@@ -180,8 +187,13 @@ def require(user: Requester, perm: Perm, *, unit: OrgUnit | None = None) -> None
 
 
 def municipality_of(user: Requester) -> Municipality:
-    """The user's municipality; 404 for anyone who is not a logged-in user of one."""
+    """The user's municipality; 404 for anyone who is not a logged-in user of one.
+
+    The grants are read first: every page reads them (the permission checks, the menu), and their statement brings
+    the municipality along (:func:`grants`), so it costs no statement of its own."""
     found = member(user)
+    if found is not None:
+        grants(found)
     if found is None or found.municipality is None:
         raise Http404("団体に所属していない利用者です。")
     return found.municipality
