@@ -154,6 +154,25 @@ def test_people_and_stored_records_are_read_for_the_files_rows_in_chunks(
     assert Record.objects.count() == 3
 
 
+@pytest.mark.parametrize("new_rows", [0, 1, 3])
+def test_only_the_same_person_course_and_date_is_refused_among_records_near_the_file(
+    world: World, staff: list[Person], new_rows: int
+) -> None:
+    """The stored records of the file's people between its first and last dates are read, and only those with a
+    row's exact key refuse it — whether they are fewer than the file's rows or as many (then the file's keys
+    are looked up one by one on PostgreSQL)."""
+    from piaops.training.models import Course
+
+    sec, prv = Course.objects.get(code="SEC1"), Course.objects.get(code="PRV1")
+    t.record(staff[0], prv, D(2026, 5, 10))  # same person and date, other course
+    t.record(staff[0], sec, D(2026, 5, 11))  # same person and course, other date
+    t.record(staff[0], sec, D(2026, 5, 12))  # in the file
+    lines = ["職員番号,研修コード,受講日", "1001,SEC1,2026-05-10", "1001,SEC1,2026-05-12"]
+    lines += [f"1001,SEC1,2026-05-{13 + i}" for i in range(new_rows)]
+    result = import_records(municipality=world.a, data=csv_bytes("\n".join(lines)), filename="n.csv", today=TODAY)
+    assert result.errors == ["3行目：同じ受講記録がすでに登録されています。"]
+
+
 def test_an_xlsx_export_is_read_with_real_date_cells(world: World, staff: list[Person]) -> None:
     book = Workbook()
     sheet = book.active
