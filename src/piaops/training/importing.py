@@ -116,8 +116,9 @@ def read_table(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
             yield number, [cell_text(v).strip() for v in values]
         return
     text = _decode(data)
+    strip = str.strip
     for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-        yield number, [c.strip() for c in cells]
+        yield number, list(map(strip, cells))
 
 
 def _header_map(header: list[str]) -> dict[str, int]:
@@ -142,6 +143,7 @@ def parse_date(text: str) -> dt.date:
 
 
 _INVALID = -1  # a 得点 text that is not a score (scores are 0–1000)
+_UNREAD: Any = object()  # a text not read yet
 
 
 @dataclass
@@ -288,14 +290,12 @@ def import_records(
         person = people.get(cells[at_number])
         known = active.get(cells[at_code])
         raw_date = cells[at_date]
-        if raw_date in days:
-            day = days[raw_date]
-        else:
+        day = days.get(raw_date, _UNREAD)
+        if day is _UNREAD:
             day = days[raw_date] = check.day(raw_date)
         raw_score = cells[at_score] if at_score is not None else ""
-        if raw_score in scores:
-            score = scores[raw_score]
-        else:
+        score = scores.get(raw_score, _UNREAD)
+        if score is _UNREAD:
             score = scores[raw_score] = check.score(raw_score)
         raw_result = cells[at_result] if at_result is not None else ""
         result_value = RESULT_WORDS.get(raw_result.lower()) if raw_result else None
@@ -316,11 +316,10 @@ def import_records(
                 errors.append(f"{line}行目：" + "。".join(problems) + "。")
                 continue
         course, course_id = known
-        key = (person[0], course_id, day)
-        if key in keys:
-            errors.append(f"{line}行目：{keys[key]}行目と同じ受講記録です。")
+        first = keys.setdefault((person[0], course_id, day), line)
+        if first != line:
+            errors.append(f"{line}行目：{first}行目と同じ受講記録です。")
             continue
-        keys[key] = line
         outcome = outcomes.get((course_id, result_value, score))
         if outcome is None:
             outcome = outcomes[course_id, result_value, score] = result_for(course, result=result_value, score=score)
