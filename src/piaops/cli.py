@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -28,7 +29,19 @@ def main(argv: list[str] | None = None) -> None:
     import django
     from django.core.management import execute_from_command_line
 
-    django.setup()
+    # Set-up creates Django's and every app's modules, classes and models, which live as long as the process: the
+    # cyclic collector walking them again and again while they are made cost 8% of the start-up (30 ms of 0.37 s
+    # CPU), and walking them at exit another 0.1 s of every command. They are made with the collector paused and,
+    # in a process of its own (the console script), then frozen: no collection walks them again, exit included.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        django.setup()
+    finally:
+        if argv is None:
+            gc.freeze()
+        if enabled:
+            gc.enable()
     args = _resolve(list(sys.argv[1:] if argv is None else argv))
     if args and args[0] == "runserver":
         from piaops.core.startup import UnappliedMigrations, ensure_migrated

@@ -7,10 +7,13 @@ example is a number the law would issue; the disguises are what a person or a co
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from piaops.lib import mynumber
 from piaops.lib.checkdigits import corporate_number_check_digit, my_number_check_digit
 from piaops.lib.mynumber import MASK, contains_my_number, find_my_numbers, mask_my_numbers
 
@@ -160,3 +163,30 @@ def test_ordinary_data_is_never_refused(values: list[str], joiner: str) -> None:
     text = joiner.join(values)
     assert not contains_my_number(text), text
     assert mask_my_numbers(text) == text
+
+
+# The run pattern of ``find_my_numbers`` is written for speed (possessive, with lookbehinds); it must find exactly
+# the runs of its plain definition, ``digit (separator* digit){11,}``, on any text. Digit-heavy texts with every
+# kind of digit and separator, and a few characters that end a run.
+_RUN_ALPHABET = list("0123456789" * 4) + list("０５一〇①²𝟗٣")
+_RUN_ALPHABET += list(" \t\n\r-ー.・/,、(）\u200b\u3000") + list("a年円¥+")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(st.sampled_from(_RUN_ALPHABET), max_size=90), st.sampled_from(["", ",", "\t"]))
+@example("1234567890123 1234567890123", "")
+@example("2026/01/07,1-2-3-4-5-6-7-8-9-0-1-2", ",")
+@example("1,2,3,4,5,6,7,8,9,0,1,2,3", ",")
+def test_the_fast_run_pattern_finds_the_runs_of_the_plain_one(text: str, breaks: str) -> None:
+    digit, sep = mynumber._classes(breaks)
+    plain = re.compile(rf"{digit}(?:{sep}*{digit}){{11,}}")
+    fast, _ = mynumber._patterns(breaks)
+    assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+@pytest.mark.parametrize("breaks", ["", ",", "\t"])
+def test_no_separator_is_a_digit(breaks: str) -> None:
+    """What makes the fast run pattern's possessive quantifiers safe."""
+    digit, sep = mynumber._classes(breaks)
+    every = "".join(chr(c) for c in range(0x30000) if not 0xD800 <= c < 0xE000)
+    assert re.search(rf"(?={digit}){sep}", every) is None

@@ -90,6 +90,29 @@ def test_every_bad_row_is_named_and_nothing_is_written(world: World, staff: list
     assert Record.objects.count() == 0
 
 
+def test_a_score_that_is_no_number_is_named_even_infinity(world: World, staff: list[Person]) -> None:
+    lines = ["職員番号,研修コード,受講日,得点"] + [f"1001,SEC1,2026-05-{10 + i},{s}" for i, s in enumerate(SCORES)]
+    result = import_records(municipality=world.a, data=csv_bytes("\n".join(lines)), filename="s.csv", today=TODAY)
+    assert result.errors == [f"{i + 2}行目：得点「{s}」を数として読めません。" for i, s in enumerate(SCORES)]
+
+
+SCORES = ["inf", "1e999", "nan", "-1", "1001", "八十"]
+
+
+def test_short_rows_long_cells_and_japanese_text_go_in_as_written(world: World, staff: list[Person]) -> None:
+    """Rows the quick check of common rows does not take as they are (a missing cell, a long or Japanese cell)
+    are checked cell by cell, and imported when nothing is wrong."""
+    text = (
+        "職員番号,研修コード,受講日,得点,証跡\n"
+        "1001,PRV1,2026/05/10\n"
+        "1001,SEC1,令和8年5月11日,85,eラーニング（情報セキュリティ）修了証 No.A-2026-000123\n"
+    )
+    result = import_records(municipality=world.a, data=csv_bytes(text), filename="el.csv", today=TODAY)
+    assert result.ok and result.created == 2
+    stored = dict(Record.objects.values_list("completed_on", "evidence"))
+    assert stored == {D(2026, 5, 10): "", D(2026, 5, 11): "eラーニング（情報セキュリティ）修了証 No.A-2026-000123"}
+
+
 def test_a_dry_run_checks_without_writing(world: World, staff: list[Person]) -> None:
     result = import_records(municipality=world.a, data=csv_bytes(GOOD), filename="el.csv", today=TODAY, dry_run=True)
     assert result.ok and result.rows == 3 and result.created == 0
@@ -129,6 +152,25 @@ def test_people_and_stored_records_are_read_for_the_files_rows_in_chunks(
         "6行目：職員番号「9999」の職員等が登録されていません。",
     ]
     assert Record.objects.count() == 3
+
+
+@pytest.mark.parametrize("new_rows", [0, 1, 3])
+def test_only_the_same_person_course_and_date_is_refused_among_records_near_the_file(
+    world: World, staff: list[Person], new_rows: int
+) -> None:
+    """The stored records of the file's people between its first and last dates are read, and only those with a
+    row's exact key refuse it — whether they are fewer than the file's rows or as many (then the file's keys
+    are looked up one by one on PostgreSQL)."""
+    from piaops.training.models import Course
+
+    sec, prv = Course.objects.get(code="SEC1"), Course.objects.get(code="PRV1")
+    t.record(staff[0], prv, D(2026, 5, 10))  # same person and date, other course
+    t.record(staff[0], sec, D(2026, 5, 11))  # same person and course, other date
+    t.record(staff[0], sec, D(2026, 5, 12))  # in the file
+    lines = ["職員番号,研修コード,受講日", "1001,SEC1,2026-05-10", "1001,SEC1,2026-05-12"]
+    lines += [f"1001,SEC1,2026-05-{13 + i}" for i in range(new_rows)]
+    result = import_records(municipality=world.a, data=csv_bytes("\n".join(lines)), filename="n.csv", today=TODAY)
+    assert result.errors == ["3行目：同じ受講記録がすでに登録されています。"]
 
 
 def test_an_xlsx_export_is_read_with_real_date_cells(world: World, staff: list[Person]) -> None:

@@ -597,8 +597,8 @@ def check_text(text: str, *, name: str, delimiter: str = "") -> None:
     line = _first_line(text, breaks=delimiter)
     if line is not None:
         raise _found(name, f"{line}行目")
-    if not delimiter:
-        return
+    if not delimiter or '"' not in text:
+        return  # unquoted, no field holds the delimiter (csv's only quote character is ``"``)
     try:
         for number, fields in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
             for field in fields:

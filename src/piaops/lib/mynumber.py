@@ -65,9 +65,8 @@ def _compat_digits() -> dict[str, str]:
     return found
 
 
-@functools.cache
-def _patterns(breaks: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """(a run of digits and separators, a group of digits), separators not including ``breaks``."""
+def _classes(breaks: str) -> tuple[str, str]:
+    """The regex classes (a digit, a separator), separators not including ``breaks``."""
     digit = "[" + re.escape("".join(_KANJI_DIGITS) + "".join(_compat_digits())) + r"\d]"
     seps = "".join(ch for ch in _DASHES + _DOTS + _SLASHES + _COMMAS + _BRACKETS + _INVISIBLE if ch not in breaks)
     space = (
@@ -75,9 +74,22 @@ def _patterns(breaks: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
         if not any(ch.isspace() for ch in breaks)
         else "".join(re.escape(ch) for ch in " \t\n\r\f\v\u3000\u00a0\u2028\u2029" if ch not in breaks)
     )
-    sep = "[" + space + re.escape(seps) + "]"
-    # Runs of at least 12 digit characters (⑩-㊿ count as one: a row of them is not how a number is written).
-    return re.compile(rf"{digit}(?:{sep}*{digit}){{11,}}"), re.compile(rf"{digit}+")
+    return digit, "[" + space + re.escape(seps) + "]"
+
+
+@functools.cache
+def _patterns(breaks: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a run of digits and separators, a group of digits), separators not including ``breaks``."""
+    digit, sep = _classes(breaks)
+    # Runs of at least 12 digit characters (⑩-㊿ count as one: a row of them is not how a number is written):
+    # ``digit (sep* digit){11,}``, written so that the regex engine does not retry every digit of a long run.
+    # No separator is a digit, so the possessive ``*+`` and ``{11,}+`` give back nothing a match could use, and a
+    # digit right after a digit, or after one separator after a digit, cannot start a match that an earlier digit
+    # of the same run did not start (the lookbehinds; ``find_my_numbers`` searches whole texts, never from an
+    # offset). The same matches as the plain form, measured against it in ``tests/lib/test_mynumber_properties.py``;
+    # twice as fast on an import's 3.6 MB CSV (0.37 → 0.15 s).
+    fast = rf"{digit}(?<!{digit}{digit})(?<!{digit}{sep}{digit})(?:{sep}*+{digit}){{11,}}+"
+    return re.compile(fast), re.compile(rf"{digit}+")
 
 
 def _digit(ch: str) -> str:
