@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import operator
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from piaops.lib.dates import DateReadError, read_date
@@ -104,11 +105,11 @@ _PEOPLE_LOOKUP = _lookup(PEOPLE_COLUMNS)
 _REFUSED = {normalise_header(h) for h in REFUSED_HEADERS}
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     line: int
     values: dict[str, Cell]  # canonical column name → cell; only columns present in the header
-    refused: set[str] = field(default_factory=set)  # columns whose cell held a 個人番号 (value dropped)
+    refused: frozenset[str] = frozenset()  # columns whose cell held a 個人番号 or was too long (value dropped)
 
 
 @dataclass
@@ -171,6 +172,21 @@ def _cell(value: object) -> Cell:
 def _needs_a_look(cell: Cell) -> bool:
     """Whether a cell may be refused: too long, or holding what looks like a 個人番号."""
     return isinstance(cell, str) and (len(cell) > MAX_CELL or cell_contains_my_number(cell))
+
+
+def _plain(cells: list[Cell], width: int) -> bool:
+    """Whether a row has nothing to report: no cell past the header's, none too long, none holding a 個人番号.
+
+    Most rows are cells of text all shorter than 12 characters, which hold no 個人番号 (see
+    :func:`piaops.lib.mynumber.cell_contains_my_number`) and are not too long: one ``max`` answers for them."""
+    if len(cells) > width:
+        return False
+    try:
+        if max(map(len, cells), default=0) < 12:  # type: ignore[arg-type]  # a date has no len(): TypeError
+            return True
+    except TypeError:  # a date cell (XLSX): each cell is looked at
+        pass
+    return not any(_needs_a_look(c) for c in cells)
 
 
 def _rows_from_csv(name: str, text: str) -> list[tuple[int, list[Cell]]]:
@@ -259,21 +275,28 @@ def _table(source: str, raw: list[tuple[int, list[Cell]]], issues: list[Issue]) 
     width = len(header_cells)
     rows: list[Row] = []
     mapped = list(positions.items())
+    names = [col for _, col in mapped]
+    # The mapped cells of a row at least as wide as the last mapped column, in one call (a tuple of them).
+    last = max(positions, default=-1)
+    take = operator.itemgetter(*positions) if len(positions) > 1 else None
     for line, cells in raw[header_at + 1 :]:
-        if all(c == "" for c in cells):
+        if not any(cells):  # every cell empty (a date cell is never false)
             continue
-        row = Row(line, {})
-        if len(cells) <= width and not any(_needs_a_look(c) for c in cells):
+        if _plain(cells, width):
             # The common row: nothing to report, so each mapped column simply takes its cell.
-            row.values = {col: cells[pos] for pos, col in mapped if pos < len(cells)}
-            rows.append(row)
+            if take is not None and len(cells) > last:
+                rows.append(Row(line, dict(zip(names, take(cells), strict=True))))
+            else:
+                rows.append(Row(line, {col: cells[pos] for pos, col in mapped if pos < len(cells)}))
             continue
+        values: dict[str, Cell] = {}
+        refused: set[str] = set()
         for pos, cell in enumerate(cells):
             col = positions.get(pos)
             if isinstance(cell, str) and cell and contains_my_number(cell):
                 issues.append(Issue(source, line, col or f"{pos + 1}列目", MY_NUMBER_MESSAGE))
                 if col:
-                    row.refused.add(col)
+                    refused.add(col)
                 continue
             if pos >= width and cell != "":
                 issues.append(
@@ -285,13 +308,13 @@ def _table(source: str, raw: list[tuple[int, list[Cell]]], issues: list[Issue]) 
                     )
                 )
                 continue
-            if col is not None and col not in row.refused:
+            if col is not None and col not in refused:
                 if isinstance(cell, str) and len(cell) > MAX_CELL:
                     issues.append(Issue(source, line, col, f"値が長すぎます（{MAX_CELL}文字まで）。"))
-                    row.refused.add(col)
+                    refused.add(col)
                     continue
-                row.values[col] = cell
-        rows.append(row)
+                values[col] = cell
+        rows.append(Row(line, values, frozenset(refused)))
     return Table(source, kind, list(positions.values()), rows)
 
 
