@@ -225,6 +225,46 @@ def _value(
         return False, None
 
 
+class _Bad:
+    """A cell the plan does not take: the Japanese reason to report, or "" when there is none to report (the
+    cell was refused as the file was read, and that was reported then)."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+_REFUSED_CELL = _Bad("")
+_REQUIRED = "必須の項目です。入力してください。"
+
+
+def _column(
+    table: Table, refused: list[int], column: str, parse: Callable[[Cell], Any], *, required: bool = False
+) -> list[Any] | None:
+    """Each row's cell of ``column`` as :func:`_value` takes it: the parsed value, or a :class:`_Bad`; None when
+    the file has no such column. ``refused``: the indexes of the rows with a refused cell. The cells of a column
+    repeat (dates, flags, unit codes, employment types), so each distinct cell is parsed once — the parsers are
+    pure functions of the cell."""
+    if column not in table.columns:
+        return None
+    raws = [row.values.get(column, "") for row in table.rows]
+    outcomes: dict[Cell, Any] = {}
+    for raw in set(raws):
+        if required and raw == "":
+            outcomes[raw] = _Bad(_REQUIRED)
+            continue
+        try:
+            outcomes[raw] = parse(raw)
+        except ValueProblem as exc:
+            outcomes[raw] = _Bad(str(exc))
+    cells = list(map(outcomes.__getitem__, raws))
+    for i in refused:
+        if column in table.rows[i].refused:
+            cells[i] = _REFUSED_CELL
+    return cells
+
+
 def _choice(synonyms: dict[str, str], hint: str) -> Callable[[Cell], str]:
     import unicodedata
 
@@ -382,12 +422,19 @@ def _plan_people(
     employment = _choice(EMPLOYMENT_SYNONYMS, EMPLOYMENT_HINT)
     seen: dict[str, int] = {}
     specs: list[PersonSpec] = []
-    progress.stage("職員データの検証", len(table.rows))
-    for row in _each(table, progress):
-        has_number, number = _value(
-            issues, table, row, "職員番号", lambda v: parse_code(v, max_length=30), required=True
-        )
-        values: dict[str, Any] = {}
+    rows = table.rows
+    progress.stage("職員データの検証", len(rows))
+    # Every cell parsed column by column (once per distinct value); then row by row, the issues in the order the
+    # row's columns are checked, and the checks across columns. A column absent from the file is no cell at all.
+    refused = [i for i, row in enumerate(rows) if row.refused]
+    nothing: list[Any] = [_REFUSED_CELL] * len(rows)
+
+    def cells(column: str, parse: Callable[[Cell], Any], *, required: bool = False) -> list[Any]:
+        return _column(table, refused, column, parse, required=required) or nothing
+
+    numbers = cells("職員番号", lambda v: parse_code(v, max_length=30), required=True)
+    person = [
+        (model_field, column, found)
         for model_field, column, parse, required in (
             ("name", "氏名", lambda v: parse_text(v, max_length=100), True),
             ("name_kana", "氏名カナ", lambda v: parse_text(v, max_length=100, kana=True), False),
@@ -395,60 +442,103 @@ def _plan_people(
             ("email", "メールアドレス", _email, False),
             ("employed_from", "任用開始日", parse_date, False),
             ("employed_to", "任用終了日", parse_date, False),
-        ):
-            present, value = _value(issues, table, row, column, parse, required=required)
-            if present:
-                values[model_field] = value
-        present, party_name = _value(issues, table, row, "所属事業者", lambda v: parse_text(v, max_length=200))
-        if present:
-            if party_name and party_name not in parties:
-                _problem(issues, table, row, "所属事業者", f"事業者「{party_name}」が登録されていません。")
+        )
+        if (found := _column(table, refused, column, parse, required=required)) is not None
+    ]
+    party_names = cells("所属事業者", lambda v: parse_text(v, max_length=200))
+    unit_codes = cells("所属組織コード", lambda v: parse_code(v, max_length=20) if v != "" else None)
+    starts = cells("配属開始日", parse_date)
+    ends = cells("配属終了日", parse_date)
+    titles = cells("職名", lambda v: parse_text(v, max_length=100))
+    flags = cells("特定個人情報取扱", parse_flag)
+    has_unit_column = "所属組織コード" in table.columns
+    has_start_column = "配属開始日" in table.columns
+    source = table.source
+    for i, row in enumerate(rows):
+        if not (i + 1) % 500:
+            progress.advance(500)
+        line = row.line
+        number = numbers[i]
+        has_number = type(number) is not _Bad
+        if not has_number and number.message:
+            issues.append(Issue(source, line, "職員番号", number.message))
+        values: dict[str, Any] = {}
+        for model_field, column, found in person:
+            value = found[i]
+            if type(value) is _Bad:
+                if value.message:
+                    issues.append(Issue(source, line, column, value.message))
             else:
-                values["party_id"] = parties.get(party_name) if party_name else None
+                values[model_field] = value
+        party_name = party_names[i]
+        if type(party_name) is _Bad:
+            if party_name.message:
+                issues.append(Issue(source, line, "所属事業者", party_name.message))
+        elif party_name and party_name not in parties:
+            issues.append(Issue(source, line, "所属事業者", f"事業者「{party_name}」が登録されていません。"))
+        else:
+            values["party_id"] = parties.get(party_name) if party_name else None
         if (
             values.get("employed_from")
             and values.get("employed_to")
             and values["employed_to"] < values["employed_from"]
         ):
-            _problem(issues, table, row, "任用終了日", "任用終了日が任用開始日より前になっています。")
+            issues.append(Issue(source, line, "任用終了日", "任用終了日が任用開始日より前になっています。"))
         spec_assignment: dict[str, Any] = {}
-        has_unit, unit_code = _value(
-            issues, table, row, "所属組織コード", lambda v: parse_code(v, max_length=20) if v != "" else None
-        )
-        has_start, start = _value(issues, table, row, "配属開始日", parse_date)
-        has_end, end = _value(issues, table, row, "配属終了日", parse_date)
-        present, title = _value(issues, table, row, "職名", lambda v: parse_text(v, max_length=100))
-        if present:
+        unit_code, start, end = unit_codes[i], starts[i], ends[i]
+        has_unit = type(unit_code) is not _Bad
+        if not has_unit:
+            if unit_code.message:
+                issues.append(Issue(source, line, "所属組織コード", unit_code.message))
+            unit_code = None
+        has_start = type(start) is not _Bad
+        if not has_start:
+            if start.message:
+                issues.append(Issue(source, line, "配属開始日", start.message))
+            start = None
+        has_end = type(end) is not _Bad
+        if not has_end:
+            if end.message:
+                issues.append(Issue(source, line, "配属終了日", end.message))
+            end = None
+        title = titles[i]
+        if type(title) is not _Bad:
             spec_assignment["title"] = title
-        present, handles = _value(issues, table, row, "特定個人情報取扱", parse_flag)
-        if present:
+        elif title.message:
+            issues.append(Issue(source, line, "職名", title.message))
+        handles = flags[i]
+        if type(handles) is not _Bad:
             spec_assignment["handles_specific_personal_info"] = handles
+        elif handles.message:
+            issues.append(Issue(source, line, "特定個人情報取扱", handles.message))
         if has_end:
             spec_assignment["end_date"] = end
         if has_unit and unit_code is not None:
             if unit_code not in usable_units:
                 reason = "は廃止（無効）になっています" if unit_code in known_units else "が登録されていません"
-                _problem(issues, table, row, "所属組織コード", f"組織コード「{unit_code}」の組織{reason}。")
+                issues.append(Issue(source, line, "所属組織コード", f"組織コード「{unit_code}」の組織{reason}。"))
                 has_unit = False
             if has_start and start is None:
-                _problem(issues, table, row, "配属開始日", "所属組織コードがある行は配属開始日が必須です。")
-            elif "配属開始日" not in table.columns:
-                _problem(issues, table, row, "配属開始日", "所属組織コードがある行は配属開始日が必須です。")
-        elif has_start and start is not None and "所属組織コード" in table.columns:
-            _problem(issues, table, row, "所属組織コード", "配属開始日がある行は所属組織コードが必須です。")
+                issues.append(Issue(source, line, "配属開始日", "所属組織コードがある行は配属開始日が必須です。"))
+            elif not has_start_column:
+                issues.append(Issue(source, line, "配属開始日", "所属組織コードがある行は配属開始日が必須です。"))
+        elif has_start and start is not None and has_unit_column:
+            issues.append(Issue(source, line, "所属組織コード", "配属開始日がある行は所属組織コードが必須です。"))
         if start is not None and end is not None and end < start:
-            _problem(issues, table, row, "配属終了日", "配属終了日が配属開始日より前になっています。")
+            issues.append(Issue(source, line, "配属終了日", "配属終了日が配属開始日より前になっています。"))
             has_unit = False
         if not has_number:
             continue
         if number in seen:
-            _problem(issues, table, row, "職員番号", f"職員番号「{number}」が{seen[number]}行目と重複しています。")
+            duplicate = f"職員番号「{number}」が{seen[number]}行目と重複しています。"
+            issues.append(Issue(source, line, "職員番号", duplicate))
             continue
-        seen[number] = row.line
-        spec = PersonSpec(row.line, number, values)
+        seen[number] = line
+        spec = PersonSpec(line, number, values)
         if has_unit and unit_code is not None and start is not None:
             spec.unit_code, spec.start, spec.assignment = unit_code, start, spec_assignment
         specs.append(spec)
+    progress.advance(len(rows) % 500)
     plan.people_rows = len(table.rows)
     if plan.issues:
         return
