@@ -30,7 +30,7 @@ from django.db.models import QuerySet
 
 from piaops.audittrail.models import Action, AuditEntry
 from piaops.audittrail.services import record
-from piaops.lib.bulkinsert import collector_paused, insert_rows
+from piaops.lib.bulkinsert import collector_paused, insert_columns
 from piaops.lib.dbstats import analyze_after_commit
 from piaops.tenancy.imported_files import AlreadyImported, Kind, claim, files_sha256, refuse_if_imported
 from piaops.tenancy.models import Assignment, EmploymentType, Municipality, OrgUnit, Party, Person
@@ -742,19 +742,24 @@ ASSIGNMENT_COLUMNS += ("handles_specific_personal_info",)
 
 
 def _apply_people(plan: ImportPlan, municipality: Municipality, progress: Progress) -> None:
-    """New people and assignments go in as plain rows (``insert_rows``: COPY on PostgreSQL), every cell validated
+    """New people and assignments go in as plain rows (``insert_columns``: COPY on PostgreSQL), every cell validated
     by the plan; the few changed rows of a re-import are updated through the ORM."""
     m = municipality
     progress.stage("職員データの登録", len(plan._people_new) + len(plan._people_changed) + len(plan._assign_new))
     # The model's defaults, which the ORM would have filled in: the columns absent from the file.
     person_defaults = {"name_kana": "", "party_id": None, "email": "", "employed_from": None, "employed_to": None}
-    insert_rows(
+    new = [s.values for s in plan._people_new]
+    insert_columns(
         Person._meta.db_table,
         PERSON_COLUMNS,
-        (
-            (m.pk, s.staff_number, *({**person_defaults, **s.values}[c] for c in PERSON_COLUMNS[2:]))
-            for s in plan._people_new
-        ),
+        [
+            [m.pk] * len(new),
+            [s.staff_number for s in plan._people_new],
+            *(
+                [v.get(c, person_defaults[c]) for v in new] if c in person_defaults else [v[c] for v in new]
+                for c in PERSON_COLUMNS[2:]
+            ),
+        ],
         progress=progress.advance,
     )
     if plan._people_changed:
@@ -781,20 +786,18 @@ def _apply_people(plan: ImportPlan, municipality: Municipality, progress: Progre
             Person.objects.filter(municipality=m).values_list("staff_number", "id").iterator(chunk_size=BATCH)
         )
         unit_ids = dict(OrgUnit.objects.filter(municipality=m).values_list("code", "id"))
-        insert_rows(
+        assign = plan._assign_new
+        insert_columns(
             Assignment._meta.db_table,
             ASSIGNMENT_COLUMNS,
             [
-                (
-                    m.pk,
-                    person_ids[number],
-                    unit_ids[unit_code],
-                    values.get("title", ""),
-                    start,
-                    values.get("end_date"),
-                    values.get("handles_specific_personal_info", False),
-                )
-                for number, unit_code, start, values in plan._assign_new
+                [m.pk] * len(assign),
+                [person_ids[number] for number, _, _, _ in assign],
+                [unit_ids[unit_code] for _, unit_code, _, _ in assign],
+                [values.get("title", "") for _, _, _, values in assign],
+                [start for _, _, start, _ in assign],
+                [values.get("end_date") for _, _, _, values in assign],
+                [values.get("handles_specific_personal_info", False) for _, _, _, values in assign],
             ],
             progress=progress.advance,
         )
