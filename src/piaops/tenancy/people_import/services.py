@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -160,7 +161,7 @@ class UnitSpec:
     values: dict[str, Any]
 
 
-@dataclass
+@dataclass(slots=True)
 class PersonSpec:
     line: int
     staff_number: str
@@ -241,14 +242,14 @@ _REQUIRED = "必須の項目です。入力してください。"
 
 def _column(
     table: Table, refused: list[int], column: str, parse: Callable[[Cell], Any], *, required: bool = False
-) -> list[Any] | None:
-    """Each row's cell of ``column`` as :func:`_value` takes it: the parsed value, or a :class:`_Bad`; None when
-    the file has no such column. ``refused``: the indexes of the rows with a refused cell. The cells of a column
-    repeat (dates, flags, unit codes, employment types), so each distinct cell is parsed once — the parsers are
-    pure functions of the cell."""
+) -> tuple[list[Any], bool] | None:
+    """Each row's cell of ``column`` as :func:`_value` takes it — the parsed value, or a :class:`_Bad` — and
+    whether none is a :class:`_Bad`; None when the file has no such column. ``refused``: the indexes of the rows
+    with a refused cell. The cells of a column repeat (dates, flags, unit codes, employment types), so each
+    distinct cell is parsed once — the parsers are pure functions of the cell."""
     if column not in table.columns:
         return None
-    raws = [row.values.get(column, "") for row in table.rows]
+    raws = list(map(dict.get, [row.values for row in table.rows], repeat(column), repeat("")))
     outcomes: dict[Cell, Any] = {}
     for raw in set(raws):
         if required and raw == "":
@@ -259,10 +260,12 @@ def _column(
         except ValueProblem as exc:
             outcomes[raw] = _Bad(str(exc))
     cells = list(map(outcomes.__getitem__, raws))
+    clean = not any(type(outcome) is _Bad for outcome in outcomes.values())
     for i in refused:
         if column in table.rows[i].refused:
             cells[i] = _REFUSED_CELL
-    return cells
+            clean = False
+    return cells, clean
 
 
 def _choice(synonyms: dict[str, str], hint: str) -> Callable[[Cell], str]:
@@ -430,11 +433,12 @@ def _plan_people(
     nothing: list[Any] = [_REFUSED_CELL] * len(rows)
 
     def cells(column: str, parse: Callable[[Cell], Any], *, required: bool = False) -> list[Any]:
-        return _column(table, refused, column, parse, required=required) or nothing
+        found = _column(table, refused, column, parse, required=required)
+        return nothing if found is None else found[0]
 
     numbers = cells("職員番号", lambda v: parse_code(v, max_length=30), required=True)
     person = [
-        (model_field, column, found)
+        (model_field, column, *found)
         for model_field, column, parse, required in (
             ("name", "氏名", lambda v: parse_text(v, max_length=100), True),
             ("name_kana", "氏名カナ", lambda v: parse_text(v, max_length=100, kana=True), False),
@@ -445,6 +449,11 @@ def _plan_people(
         )
         if (found := _column(table, refused, column, parse, required=required)) is not None
     ]
+    # Per row, the cells of the person's columns present in the file; when none is bad, the values as they are.
+    person_fields = [model_field for model_field, _, _, _ in person]
+    person_columns = [column for _, column, _, _ in person]
+    person_clean = all(clean for _, _, _, clean in person)
+    person_cells = zip(*(found for _, _, found, _ in person), strict=True) if person else repeat((), len(rows))
     party_names = cells("所属事業者", lambda v: parse_text(v, max_length=200))
     unit_codes = cells("所属組織コード", lambda v: parse_code(v, max_length=20) if v != "" else None)
     starts = cells("配属開始日", parse_date)
@@ -453,24 +462,28 @@ def _plan_people(
     flags = cells("特定個人情報取扱", parse_flag)
     has_unit_column = "所属組織コード" in table.columns
     has_start_column = "配属開始日" in table.columns
+    both_employment_dates = "任用開始日" in table.columns and "任用終了日" in table.columns
     source = table.source
-    for i, row in enumerate(rows):
-        if not (i + 1) % 500:
+    for i, (row, number, found, party_name, unit_code, start, end, title, handles) in enumerate(
+        zip(rows, numbers, person_cells, party_names, unit_codes, starts, ends, titles, flags, strict=True), start=1
+    ):
+        if not i % 500:
             progress.advance(500)
         line = row.line
-        number = numbers[i]
         has_number = type(number) is not _Bad
         if not has_number and number.message:
             issues.append(Issue(source, line, "職員番号", number.message))
-        values: dict[str, Any] = {}
-        for model_field, column, found in person:
-            value = found[i]
-            if type(value) is _Bad:
-                if value.message:
-                    issues.append(Issue(source, line, column, value.message))
-            else:
-                values[model_field] = value
-        party_name = party_names[i]
+        values: dict[str, Any]
+        if person_clean:
+            values = dict(zip(person_fields, found, strict=True))
+        else:
+            values = {}
+            for model_field, column, value in zip(person_fields, person_columns, found, strict=True):
+                if type(value) is _Bad:
+                    if value.message:
+                        issues.append(Issue(source, line, column, value.message))
+                else:
+                    values[model_field] = value
         if type(party_name) is _Bad:
             if party_name.message:
                 issues.append(Issue(source, line, "所属事業者", party_name.message))
@@ -479,13 +492,13 @@ def _plan_people(
         else:
             values["party_id"] = parties.get(party_name) if party_name else None
         if (
-            values.get("employed_from")
+            both_employment_dates
+            and values.get("employed_from")
             and values.get("employed_to")
             and values["employed_to"] < values["employed_from"]
         ):
             issues.append(Issue(source, line, "任用終了日", "任用終了日が任用開始日より前になっています。"))
         spec_assignment: dict[str, Any] = {}
-        unit_code, start, end = unit_codes[i], starts[i], ends[i]
         has_unit = type(unit_code) is not _Bad
         if not has_unit:
             if unit_code.message:
@@ -501,12 +514,10 @@ def _plan_people(
             if end.message:
                 issues.append(Issue(source, line, "配属終了日", end.message))
             end = None
-        title = titles[i]
         if type(title) is not _Bad:
             spec_assignment["title"] = title
         elif title.message:
             issues.append(Issue(source, line, "職名", title.message))
-        handles = flags[i]
         if type(handles) is not _Bad:
             spec_assignment["handles_specific_personal_info"] = handles
         elif handles.message:
@@ -558,18 +569,19 @@ def _diff_people(
             "id", "person_id", "unit_id", "start_date", *ASSIGNMENT_FIELDS
         ):
             assignments.setdefault(a["person_id"], []).append(a)
+    changes, people_new, assign_new = plan.changes, plan._people_new, plan._assign_new
     for spec in specs:
-        person = existing.get(spec.staff_number)
+        person = existing.get(spec.staff_number) if existing else None
         if person is None:
-            plan._people_new.append(spec)
-            plan.counts.people_created += 1
-            shown = dict(spec.values)
+            people_new.append(spec)
             if spec.unit_code and spec.start is not None:
-                shown |= {"unit": spec.unit_code, "start_date": spec.start, **spec.assignment}
-            plan.changes.append(("職員 新規", spec.staff_number, {}, shown))
-            if spec.unit_code and spec.start is not None:
-                plan._assign_new.append((spec.staff_number, spec.unit_code, spec.start, spec.assignment))
+                shown = {**spec.values, "unit": spec.unit_code, "start_date": spec.start, **spec.assignment}
+                changes.append(("職員 新規", spec.staff_number, {}, shown))
+                assign_new.append((spec.staff_number, spec.unit_code, spec.start, spec.assignment))
                 plan.counts.assignments_created += 1
+            else:
+                changes.append(("職員 新規", spec.staff_number, {}, dict(spec.values)))
+            plan.counts.people_created += 1
             continue
         changed = {k: v for k, v in spec.values.items() if person[k] != v}
         if changed:
