@@ -241,28 +241,28 @@ _REQUIRED = "必須の項目です。入力してください。"
 
 
 def _column(
-    table: Table, refused: list[int], column: str, parse: Callable[[Cell], Any], *, required: bool = False
+    table: Table, column: str, parse: Callable[[Cell], Any], *, required: bool = False
 ) -> tuple[list[Any], bool] | None:
     """Each row's cell of ``column`` as :func:`_value` takes it — the parsed value, or a :class:`_Bad` — and
-    whether none is a :class:`_Bad`; None when the file has no such column. ``refused``: the indexes of the rows
-    with a refused cell. The cells of a column repeat (dates, flags, unit codes, employment types), so each
-    distinct cell is parsed once — the parsers are pure functions of the cell."""
+    whether none is a :class:`_Bad`; None when the file has no such column. The cells of a column repeat (dates,
+    flags, unit codes, employment types), so each distinct cell is parsed once — the parsers are pure functions of
+    the cell."""
     if column not in table.columns:
         return None
-    raws = list(map(dict.get, [row.values for row in table.rows], repeat(column), repeat("")))
+    raws = table.cells[column]
     outcomes: dict[Cell, Any] = {}
+    clean = True
     for raw in set(raws):
         if required and raw == "":
-            outcomes[raw] = _Bad(_REQUIRED)
+            outcomes[raw], clean = _Bad(_REQUIRED), False
             continue
         try:
             outcomes[raw] = parse(raw)
         except ValueProblem as exc:
-            outcomes[raw] = _Bad(str(exc))
+            outcomes[raw], clean = _Bad(str(exc)), False
     cells = list(map(outcomes.__getitem__, raws))
-    clean = not any(type(outcome) is _Bad for outcome in outcomes.values())
-    for i in refused:
-        if column in table.rows[i].refused:
+    for i, columns in table.refused.items():
+        if column in columns:
             cells[i] = _REFUSED_CELL
             clean = False
     return cells, clean
@@ -425,15 +425,14 @@ def _plan_people(
     employment = _choice(EMPLOYMENT_SYNONYMS, EMPLOYMENT_HINT)
     seen: dict[str, int] = {}
     specs: list[PersonSpec] = []
-    rows = table.rows
-    progress.stage("職員データの検証", len(rows))
+    lines = table.lines
+    progress.stage("職員データの検証", len(lines))
     # Every cell parsed column by column (once per distinct value); then row by row, the issues in the order the
     # row's columns are checked, and the checks across columns. A column absent from the file is no cell at all.
-    refused = [i for i, row in enumerate(rows) if row.refused]
-    nothing: list[Any] = [_REFUSED_CELL] * len(rows)
+    nothing: list[Any] = [_REFUSED_CELL] * len(lines)
 
     def cells(column: str, parse: Callable[[Cell], Any], *, required: bool = False) -> list[Any]:
-        found = _column(table, refused, column, parse, required=required)
+        found = _column(table, column, parse, required=required)
         return nothing if found is None else found[0]
 
     numbers = cells("職員番号", lambda v: parse_code(v, max_length=30), required=True)
@@ -447,13 +446,13 @@ def _plan_people(
             ("employed_from", "任用開始日", parse_date, False),
             ("employed_to", "任用終了日", parse_date, False),
         )
-        if (found := _column(table, refused, column, parse, required=required)) is not None
+        if (found := _column(table, column, parse, required=required)) is not None
     ]
     # Per row, the cells of the person's columns present in the file; when none is bad, the values as they are.
     person_fields = [model_field for model_field, _, _, _ in person]
     person_columns = [column for _, column, _, _ in person]
     person_clean = all(clean for _, _, _, clean in person)
-    person_cells = zip(*(found for _, _, found, _ in person), strict=True) if person else repeat((), len(rows))
+    person_cells = zip(*(found for _, _, found, _ in person), strict=True) if person else repeat((), len(lines))
     party_names = cells("所属事業者", lambda v: parse_text(v, max_length=200))
     unit_codes = cells("所属組織コード", lambda v: parse_code(v, max_length=20) if v != "" else None)
     starts = cells("配属開始日", parse_date)
@@ -464,12 +463,11 @@ def _plan_people(
     has_start_column = "配属開始日" in table.columns
     both_employment_dates = "任用開始日" in table.columns and "任用終了日" in table.columns
     source = table.source
-    for i, (row, number, found, party_name, unit_code, start, end, title, handles) in enumerate(
-        zip(rows, numbers, person_cells, party_names, unit_codes, starts, ends, titles, flags, strict=True), start=1
+    for i, (line, number, found, party_name, unit_code, start, end, title, handles) in enumerate(
+        zip(lines, numbers, person_cells, party_names, unit_codes, starts, ends, titles, flags, strict=True), start=1
     ):
         if not i % 500:
             progress.advance(500)
-        line = row.line
         has_number = type(number) is not _Bad
         if not has_number and number.message:
             issues.append(Issue(source, line, "職員番号", number.message))
@@ -549,8 +547,8 @@ def _plan_people(
         if has_unit and unit_code is not None and start is not None:
             spec.unit_code, spec.start, spec.assignment = unit_code, start, spec_assignment
         specs.append(spec)
-    progress.advance(len(rows) % 500)
-    plan.people_rows = len(table.rows)
+    progress.advance(len(lines) % 500)
+    plan.people_rows = len(lines)
     if plan.issues:
         return
     _diff_people(plan, table, municipality, specs, known_units)
@@ -674,16 +672,16 @@ def people_import_plan(
     units = next((t for t in read.tables if t.kind == "units"), None)
     people = next((t for t in read.tables if t.kind == "people"), None)
     usable: dict[str, int] = {}
-    if units is not None and units.rows:
+    if units is not None and units.lines:
         usable = _plan_units(plan, units, municipality, progress)
     else:
         usable = {
             code: 1
             for code in OrgUnit.objects.filter(municipality=municipality, is_active=True).values_list("code", flat=True)
         }
-    if people is not None and people.rows:
+    if people is not None and people.lines:
         _plan_people(plan, people, municipality, usable, progress)
-    if (units is None or not units.rows) and (people is None or not people.rows) and not plan.issues:
+    if (units is None or not units.lines) and (people is None or not people.lines) and not plan.issues:
         plan.issues.append(Issue("、".join(f.name for f in plan.files), None, "", "取り込むデータ行がありません。"))
     # In reading order: by file, line, then the column's place in the file.
     order = {t.source: (i, {c: n for n, c in enumerate(t.columns)}) for i, t in enumerate(read.tables)}

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import operator
 import re
 import unicodedata
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -108,16 +110,29 @@ _REFUSED = {normalise_header(h) for h in REFUSED_HEADERS}
 @dataclass(slots=True)
 class Row:
     line: int
-    values: dict[str, Cell]  # canonical column name → cell; only columns present in the header
+    values: dict[str, Cell]  # canonical column name → cell ("" where the row ends before it or it was refused)
     refused: frozenset[str] = frozenset()  # columns whose cell held a 個人番号 or was too long (value dropped)
 
 
 @dataclass
 class Table:
+    """The rows of a table, column by column (the people are validated a column at a time)."""
+
     source: str
     kind: TableKind
     columns: list[str]  # canonical names present, in file order
-    rows: list[Row]
+    lines: list[int]  # each row's line (CSV) or row (XLSX) in the file
+    cells: dict[str, Sequence[Cell]]  # column → each row's cell ("" where the row ends before it or it was refused)
+    refused: dict[int, frozenset[str]]  # row index → the columns whose cell held a 個人番号 or was too long
+
+    @functools.cached_property
+    def rows(self) -> list[Row]:
+        """The rows one by one (the units table is validated a row at a time)."""
+        empty: frozenset[str] = frozenset()
+        return [
+            Row(line, dict(zip(self.columns, values, strict=True)), self.refused.get(i, empty))
+            for i, (line, *values) in enumerate(zip(self.lines, *(self.cells[c] for c in self.columns), strict=True))
+        ]
 
 
 @dataclass
@@ -197,7 +212,7 @@ def _rows_from_csv(name: str, text: str) -> list[tuple[int, list[Cell]]]:
     start = 1
     try:
         for record in reader:
-            rows.append((start, [v.strip() for v in record]))  # CSV cells are text: what _cell makes of them
+            rows.append((start, list(map(str.strip, record))))  # CSV cells are text: what _cell makes of them
             start = reader.line_num + 1
     except csv.Error:
         raise ImportFileError(
@@ -270,12 +285,14 @@ def _table(source: str, raw: list[tuple[int, list[Cell]]], issues: list[Issue]) 
     for column in columns:
         if column.required and column.name not in positions.values():
             issues.append(Issue(source, header_line, column.name, "必須の列がありません。"))
-    if len(issues) > problems:
-        return Table(source, kind, list(positions.values()), [])
-    width = len(header_cells)
-    rows: list[Row] = []
     mapped = list(positions.items())
     names = [col for _, col in mapped]
+    if len(issues) > problems:
+        return Table(source, kind, names, [], {name: () for name in names}, {})
+    width = len(header_cells)
+    lines: list[int] = []
+    rows: list[tuple[Cell, ...]] = []  # each row's mapped cells, in the order of ``names``
+    refused_cells: dict[int, frozenset[str]] = {}
     # The mapped cells of a row at least as wide as the last mapped column, in one call (a tuple of them).
     last = max(positions, default=-1)
     take = operator.itemgetter(*positions) if len(positions) > 1 else None
@@ -285,9 +302,10 @@ def _table(source: str, raw: list[tuple[int, list[Cell]]], issues: list[Issue]) 
         if _plain(cells, width):
             # The common row: nothing to report, so each mapped column simply takes its cell.
             if take is not None and len(cells) > last:
-                rows.append(Row(line, dict(zip(names, take(cells), strict=True))))
+                rows.append(take(cells))
             else:
-                rows.append(Row(line, {col: cells[pos] for pos, col in mapped if pos < len(cells)}))
+                rows.append(tuple(cells[pos] if pos < len(cells) else "" for pos, _ in mapped))
+            lines.append(line)
             continue
         values: dict[str, Cell] = {}
         refused: set[str] = set()
@@ -314,8 +332,14 @@ def _table(source: str, raw: list[tuple[int, list[Cell]]], issues: list[Issue]) 
                     refused.add(col)
                     continue
                 values[col] = cell
-        rows.append(Row(line, values, frozenset(refused)))
-    return Table(source, kind, list(positions.values()), rows)
+        if refused:
+            refused_cells[len(rows)] = frozenset(refused)
+        rows.append(tuple(values.get(col, "") for col in names))
+        lines.append(line)
+    by_column: dict[str, Sequence[Cell]] = {name: () for name in names}
+    if rows:
+        by_column = dict(zip(names, zip(*rows, strict=True), strict=True))
+    return Table(source, kind, names, lines, by_column, refused_cells)
 
 
 NO_HEADER_MESSAGE = (
@@ -440,11 +464,14 @@ def parse_code(value: Cell, *, max_length: int) -> str:
     return text
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def parse_text(value: Cell, *, max_length: int, kana: bool = False) -> str:
     text = str(value).strip()
     if kana:
         text = unicodedata.normalize("NFKC", text)
-    text = re.sub(r"\s+", " ", text)
+    text = _SPACES.sub(" ", text)
     if len(text) > max_length:
         raise ValueProblem(f"{max_length}文字以内で入力してください。")
     return text
