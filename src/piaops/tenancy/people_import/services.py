@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator
 from itertools import repeat
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -660,7 +661,9 @@ def _apply_people(plan: ImportPlan, municipality: Municipality, progress: Progre
             [m.pk] * len(new),
             [s.staff_number for s in plan._people_new],
             *(
-                [v.get(c, person_defaults[c]) for v in new] if c in person_defaults else [v[c] for v in new]
+                list(map(dict.get, new, repeat(c), repeat(person_defaults[c])))
+                if c in person_defaults
+                else list(map(itemgetter(c), new))
                 for c in PERSON_COLUMNS[2:]
             ),
         ],
@@ -690,18 +693,18 @@ def _apply_people(plan: ImportPlan, municipality: Municipality, progress: Progre
             Person.objects.filter(municipality=m).values_list("staff_number", "id").iterator(chunk_size=BATCH)
         )
         unit_ids = dict(OrgUnit.objects.filter(municipality=m).values_list("code", "id"))
-        assign = plan._assign_new
+        numbers, unit_codes, starts, values = zip(*plan._assign_new, strict=True)
         insert_columns(
             Assignment._meta.db_table,
             ASSIGNMENT_COLUMNS,
             [
-                [m.pk] * len(assign),
-                [person_ids[number] for number, _, _, _ in assign],
-                [unit_ids[unit_code] for _, unit_code, _, _ in assign],
-                [values.get("title", "") for _, _, _, values in assign],
-                [start for _, _, start, _ in assign],
-                [values.get("end_date") for _, _, _, values in assign],
-                [values.get("handles_specific_personal_info", False) for _, _, _, values in assign],
+                [m.pk] * len(numbers),
+                list(map(person_ids.__getitem__, numbers)),
+                list(map(unit_ids.__getitem__, unit_codes)),
+                list(map(dict.get, values, repeat("title"), repeat(""))),
+                starts,
+                list(map(dict.get, values, repeat("end_date"), repeat(None))),
+                list(map(dict.get, values, repeat("handles_specific_personal_info"), repeat(False))),
             ],
             progress=progress.advance,
         )
