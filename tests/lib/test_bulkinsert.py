@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import DatabaseError, transaction
 
-from piaops.lib.bulkinsert import collector_paused, insert_rows
-from piaops.tenancy.models import ImportedFile, Person
+from piaops.lib.bulkinsert import collector_paused, insert_columns, insert_rows
+from piaops.tenancy.models import EmploymentType, ImportedFile, Person
 from tests.conftest import World
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -59,3 +59,38 @@ def test_the_collector_is_paused_inside_and_restored_after_even_when_nested() ->
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_columns_read_back_through_the_orm_as_they_were_given(world: World) -> None:
+    """``insert_columns`` (COPY text made column by column on PostgreSQL): the characters COPY escapes, NULL, dates,
+    a text-choices member and ids come back as given."""
+    counted: list[int] = []
+    names = ["髙橋\t𠮷子", "back\\slash \\N", "two\nlines\r", "試験 三郎"]
+    count = insert_columns(
+        "tenancy_person",
+        ["municipality_id", "staff_number", "name", "name_kana", "employment_type", "email", "employed_from"],
+        [
+            [world.a.pk] * 4,
+            ["D1", "D2", "D3", "D4"],
+            names,
+            ["", "", "", "シケン"],
+            [EmploymentType.REGULAR, "fiscal_year", EmploymentType.REGULAR, "regular"],
+            ["", "a@example.jp", "", ""],
+            [dt.date(2026, 4, 1), None, dt.date(2026, 4, 1), None],
+        ],
+        progress=counted.append,
+    )
+    people = list(Person.objects.filter(staff_number__startswith="D").order_by("staff_number"))
+    assert count == 4 and sum(counted) == 4
+    assert [(p.name, p.employment_type, p.employed_from) for p in people] == [
+        ("髙橋\t𠮷子", "regular", dt.date(2026, 4, 1)),
+        ("back\\slash \\N", "fiscal_year", None),
+        ("two\nlines\r", "regular", dt.date(2026, 4, 1)),
+        ("試験 三郎", "regular", None),
+    ]
+
+
+def test_columns_of_different_lengths_are_refused(world: World) -> None:
+    with pytest.raises(ValueError):
+        insert_columns("tenancy_person", ["municipality_id", "staff_number"], [[world.a.pk], ["E1", "E2"]])
+    assert not Person.objects.filter(staff_number__startswith="E").exists()

@@ -1,4 +1,4 @@
-"""The short-cell shortcut of the guard answers exactly as the guard does, on any text."""
+"""The short-cell shortcut of the guard answers exactly as the guard does, on any text (any script)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ from piaops.lib.mynumber import cell_contains_my_number, contains_my_number
 pytestmark = pytest.mark.engine_independent
 
 VALID = "123456789018"  # published test vector (pia-domain.md §5.1)
-cells = st.text(max_size=20) | st.sampled_from(
+# Digits in every disguise the guard reads (full-width, circled, kanji) and separators, around the 12-character edge.
+disguised = st.text(alphabet="0123456789０１２３４５６７８９①⑫㊿一二三〇 -ー・", min_size=10, max_size=14)
+samples = st.sampled_from(
     [VALID, "1234 5678 9018", "１２３４５６７８９０１８", "1234-5678-9018", "12345678901", "x" + VALID, "2026-01-07"]
 )
+cells = st.text(max_size=20) | disguised | samples
 
 
 @settings(max_examples=500)

@@ -20,7 +20,7 @@ from django.test import Client
 from piaops.api.models import Scope
 from piaops.api.services import token_create
 from piaops.jobs.models import Job, JobStatus
-from piaops.lib.bulkinsert import insert_rows
+from piaops.lib.bulkinsert import insert_columns, insert_rows
 from piaops.tenancy.models import TenantOwned, WorkUnit
 from piaops.tenancy.rls import (
     SETTING,
@@ -184,6 +184,11 @@ def test_bulk_imports_work_under_the_policy_and_cannot_write_another_tenant(worl
         assert WorkUnit.objects.filter(work=work_a, unit=world.tax_a).exists()
         with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
             insert_rows("tenancy_workunit", columns, [(world.b.pk, work_b.pk, world.root_b.pk)])
+        # The same through insert_columns (COPY text made column by column).
+        assert insert_columns("tenancy_workunit", columns, [[world.a.pk], [work_a.pk], [world.other_a.pk]]) == 1
+        assert WorkUnit.objects.filter(work=work_a, unit=world.other_a).exists()
+        with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+            insert_columns("tenancy_workunit", columns, [[world.b.pk], [work_b.pk], [world.root_b.pk]])
 
 
 def test_a_background_job_runs_set_to_its_municipality(world: World) -> None:

@@ -20,8 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from itertools import repeat
+from operator import itemgetter
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -30,10 +31,22 @@ from django.db.models import QuerySet
 
 from piaops.audittrail.models import Action, AuditEntry
 from piaops.audittrail.services import record
-from piaops.lib.bulkinsert import collector_paused, insert_rows
+from piaops.lib.bulkinsert import collector_paused, insert_columns
 from piaops.lib.dbstats import analyze_after_commit
 from piaops.tenancy.imported_files import AlreadyImported, Kind, claim, files_sha256, refuse_if_imported
-from piaops.tenancy.models import Assignment, EmploymentType, Municipality, OrgUnit, Party, Person
+from piaops.tenancy.models import Assignment, Municipality, OrgUnit, Party, Person
+from piaops.tenancy.people_import.plan import (
+    ASSIGNMENT_FIELDS,
+    EMPLOYMENT_HINT,
+    EMPLOYMENT_SYNONYMS,
+    KIND_SYNONYMS,
+    PERSON_FIELDS,
+    FileInfo,
+    ImportPlan,
+    PersonSpec,
+    Progress,
+    UnitSpec,
+)
 from piaops.tenancy.people_import.tables import (
     Cell,
     ImportFileError,
@@ -60,32 +73,6 @@ __all__ = [
 BATCH = 2000
 M = TypeVar("M", bound=models.Model)
 
-EMPLOYMENT_SYNONYMS: dict[str, str] = {
-    **{label: value for value, label in EmploymentType.choices},
-    **{value: value for value in EmploymentType.values},
-    "正職員": EmploymentType.REGULAR,
-    "正規": EmploymentType.REGULAR,
-    "常勤職員": EmploymentType.REGULAR,
-    "会計年度任用": EmploymentType.FISCAL_YEAR,
-    "会計年度": EmploymentType.FISCAL_YEAR,
-    "再任用": EmploymentType.REEMPLOYED,
-    "再任用短時間勤務職員": EmploymentType.REEMPLOYED,
-    "派遣": EmploymentType.DISPATCHED,
-    "人材派遣": EmploymentType.DISPATCHED,
-    "委託": EmploymentType.CONTRACTOR,
-    "委託先": EmploymentType.CONTRACTOR,
-    "業務委託": EmploymentType.CONTRACTOR,
-}
-KIND_SYNONYMS: dict[str, str] = {
-    **{label: value for value, label in OrgUnit.Kind.choices},
-    **{value: value for value in OrgUnit.Kind.values},
-    "室": OrgUnit.Kind.DIVISION,
-    "担当": OrgUnit.Kind.SECTION,
-    "区役所": OrgUnit.Kind.OFFICE,
-    "事業所": OrgUnit.Kind.OFFICE,
-    "事務所": OrgUnit.Kind.OFFICE,
-    "出張所": OrgUnit.Kind.OFFICE,
-}
 _KIND_BY_SUFFIX = (
     ("区役所", OrgUnit.Kind.OFFICE),
     ("事務所", OrgUnit.Kind.OFFICE),
@@ -95,29 +82,6 @@ _KIND_BY_SUFFIX = (
     ("室", OrgUnit.Kind.DIVISION),
     ("係", OrgUnit.Kind.SECTION),
 )
-EMPLOYMENT_HINT = "・".join(EmploymentType.labels)
-
-# Model field ← column, for the fields an import may set.
-UNIT_FIELDS = {"name": "組織名", "kind": "組織種別", "is_governance": "番号制度総括部門", "is_it": "情報システム部門"}
-UNIT_FIELDS |= {"is_active": "有効"}
-PERSON_FIELDS = {
-    "name": "氏名",
-    "name_kana": "氏名カナ",
-    "employment_type": "雇用形態",
-    "email": "メールアドレス",
-    "employed_from": "任用開始日",
-    "employed_to": "任用終了日",
-    "party_id": "所属事業者",
-}
-ASSIGNMENT_FIELDS = {"title": "職名", "end_date": "配属終了日", "handles_specific_personal_info": "特定個人情報取扱"}
-
-
-class Progress(Protocol):
-    """What a progress display needs (the CLI passes a tqdm bar; the web page passes nothing)."""
-
-    def stage(self, label: str, total: int) -> None: ...
-
-    def advance(self, n: int) -> None: ...
 
 
 class _NoProgress:
@@ -126,74 +90,6 @@ class _NoProgress:
 
     def advance(self, n: int) -> None:
         pass
-
-
-@dataclass
-class FileInfo:
-    name: str
-    sha256: str
-    size: int
-    format: str = ""
-
-
-@dataclass
-class Counts:
-    units_created: int = 0
-    units_updated: int = 0
-    units_unchanged: int = 0
-    people_created: int = 0
-    people_updated: int = 0
-    people_unchanged: int = 0
-    assignments_created: int = 0
-    assignments_updated: int = 0
-    assignments_closed: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
-
-
-@dataclass
-class UnitSpec:
-    line: int
-    code: str
-    parent_code: str | None  # None: column absent or empty (a root, or leave as is for an existing unit)
-    values: dict[str, Any]
-
-
-@dataclass
-class PersonSpec:
-    line: int
-    staff_number: str
-    values: dict[str, Any]
-    unit_code: str | None = None
-    start: dt.date | None = None
-    assignment: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class ImportPlan:
-    """What an import would do. ``issues`` empty means it may be committed."""
-
-    files: list[FileInfo]
-    issues: list[Issue] = field(default_factory=list)
-    counts: Counts = field(default_factory=Counts)
-    unit_rows: int = 0
-    people_rows: int = 0
-    # Changes, as (key, before, after) for display and the audit trail.
-    changes: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
-    _units_new: list[UnitSpec] = field(default_factory=list)
-    _units_changed: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    _parents: dict[str, str | None] = field(default_factory=dict)  # unit code → parent code, for set parents
-    _governance_code: str | None = None
-    _people_new: list[PersonSpec] = field(default_factory=list)
-    _people_changed: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    _assign_new: list[tuple[str, str, dt.date, dict[str, Any]]] = field(default_factory=list)
-    _assign_changed: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    _assign_closed: list[tuple[int, dt.date]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.issues
 
 
 def _problem(issues: list[Issue], table: Table, row: Row, column: str, message: str) -> None:
@@ -223,6 +119,48 @@ def _value(
     except ValueProblem as exc:
         _problem(issues, table, row, column, str(exc))
         return False, None
+
+
+class _Bad:
+    """A cell the plan does not take: the Japanese reason to report, or "" when there is none to report (the
+    cell was refused as the file was read, and that was reported then)."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+_REFUSED_CELL = _Bad("")
+_REQUIRED = "必須の項目です。入力してください。"
+
+
+def _column(
+    table: Table, column: str, parse: Callable[[Cell], Any], *, required: bool = False
+) -> tuple[list[Any], bool] | None:
+    """Each row's cell of ``column`` as :func:`_value` takes it — the parsed value, or a :class:`_Bad` — and
+    whether none is a :class:`_Bad`; None when the file has no such column. The cells of a column repeat (dates,
+    flags, unit codes, employment types), so each distinct cell is parsed once — the parsers are pure functions of
+    the cell."""
+    if column not in table.columns:
+        return None
+    raws = table.cells[column]
+    outcomes: dict[Cell, Any] = {}
+    clean = True
+    for raw in set(raws):
+        if required and raw == "":
+            outcomes[raw], clean = _Bad(_REQUIRED), False
+            continue
+        try:
+            outcomes[raw] = parse(raw)
+        except ValueProblem as exc:
+            outcomes[raw], clean = _Bad(str(exc)), False
+    cells = list(map(outcomes.__getitem__, raws))
+    for i, columns in table.refused.items():
+        if column in columns:
+            cells[i] = _REFUSED_CELL
+            clean = False
+    return cells, clean
 
 
 def _choice(synonyms: dict[str, str], hint: str) -> Callable[[Cell], str]:
@@ -382,12 +320,19 @@ def _plan_people(
     employment = _choice(EMPLOYMENT_SYNONYMS, EMPLOYMENT_HINT)
     seen: dict[str, int] = {}
     specs: list[PersonSpec] = []
-    progress.stage("職員データの検証", len(table.rows))
-    for row in _each(table, progress):
-        has_number, number = _value(
-            issues, table, row, "職員番号", lambda v: parse_code(v, max_length=30), required=True
-        )
-        values: dict[str, Any] = {}
+    lines = table.lines
+    progress.stage("職員データの検証", len(lines))
+    # Every cell parsed column by column (once per distinct value); then row by row, the issues in the order the
+    # row's columns are checked, and the checks across columns. A column absent from the file is no cell at all.
+    nothing: list[Any] = [_REFUSED_CELL] * len(lines)
+
+    def cells(column: str, parse: Callable[[Cell], Any], *, required: bool = False) -> list[Any]:
+        found = _column(table, column, parse, required=required)
+        return nothing if found is None else found[0]
+
+    numbers = cells("職員番号", lambda v: parse_code(v, max_length=30), required=True)
+    person = [
+        (model_field, column, *found)
         for model_field, column, parse, required in (
             ("name", "氏名", lambda v: parse_text(v, max_length=100), True),
             ("name_kana", "氏名カナ", lambda v: parse_text(v, max_length=100, kana=True), False),
@@ -395,61 +340,110 @@ def _plan_people(
             ("email", "メールアドレス", _email, False),
             ("employed_from", "任用開始日", parse_date, False),
             ("employed_to", "任用終了日", parse_date, False),
-        ):
-            present, value = _value(issues, table, row, column, parse, required=required)
-            if present:
-                values[model_field] = value
-        present, party_name = _value(issues, table, row, "所属事業者", lambda v: parse_text(v, max_length=200))
-        if present:
-            if party_name and party_name not in parties:
-                _problem(issues, table, row, "所属事業者", f"事業者「{party_name}」が登録されていません。")
-            else:
-                values["party_id"] = parties.get(party_name) if party_name else None
+        )
+        if (found := _column(table, column, parse, required=required)) is not None
+    ]
+    # Per row, the cells of the person's columns present in the file; when none is bad, the values as they are.
+    person_fields = [model_field for model_field, _, _, _ in person]
+    person_columns = [column for _, column, _, _ in person]
+    person_clean = all(clean for _, _, _, clean in person)
+    person_cells = zip(*(found for _, _, found, _ in person), strict=True) if person else repeat((), len(lines))
+    party_names = cells("所属事業者", lambda v: parse_text(v, max_length=200))
+    unit_codes = cells("所属組織コード", lambda v: parse_code(v, max_length=20) if v != "" else None)
+    starts = cells("配属開始日", parse_date)
+    ends = cells("配属終了日", parse_date)
+    titles = cells("職名", lambda v: parse_text(v, max_length=100))
+    flags = cells("特定個人情報取扱", parse_flag)
+    has_unit_column = "所属組織コード" in table.columns
+    has_start_column = "配属開始日" in table.columns
+    both_employment_dates = "任用開始日" in table.columns and "任用終了日" in table.columns
+    source = table.source
+    for i, (line, number, found, party_name, unit_code, start, end, title, handles) in enumerate(
+        zip(lines, numbers, person_cells, party_names, unit_codes, starts, ends, titles, flags, strict=True), start=1
+    ):
+        if not i % 500:
+            progress.advance(500)
+        has_number = type(number) is not _Bad
+        if not has_number and number.message:
+            issues.append(Issue(source, line, "職員番号", number.message))
+        values: dict[str, Any]
+        if person_clean:
+            values = dict(zip(person_fields, found, strict=True))
+        else:
+            values = {}
+            for model_field, column, value in zip(person_fields, person_columns, found, strict=True):
+                if type(value) is _Bad:
+                    if value.message:
+                        issues.append(Issue(source, line, column, value.message))
+                else:
+                    values[model_field] = value
+        if type(party_name) is _Bad:
+            if party_name.message:
+                issues.append(Issue(source, line, "所属事業者", party_name.message))
+        elif party_name and party_name not in parties:
+            issues.append(Issue(source, line, "所属事業者", f"事業者「{party_name}」が登録されていません。"))
+        else:
+            values["party_id"] = parties.get(party_name) if party_name else None
         if (
-            values.get("employed_from")
+            both_employment_dates
+            and values.get("employed_from")
             and values.get("employed_to")
             and values["employed_to"] < values["employed_from"]
         ):
-            _problem(issues, table, row, "任用終了日", "任用終了日が任用開始日より前になっています。")
+            issues.append(Issue(source, line, "任用終了日", "任用終了日が任用開始日より前になっています。"))
         spec_assignment: dict[str, Any] = {}
-        has_unit, unit_code = _value(
-            issues, table, row, "所属組織コード", lambda v: parse_code(v, max_length=20) if v != "" else None
-        )
-        has_start, start = _value(issues, table, row, "配属開始日", parse_date)
-        has_end, end = _value(issues, table, row, "配属終了日", parse_date)
-        present, title = _value(issues, table, row, "職名", lambda v: parse_text(v, max_length=100))
-        if present:
+        has_unit = type(unit_code) is not _Bad
+        if not has_unit:
+            if unit_code.message:
+                issues.append(Issue(source, line, "所属組織コード", unit_code.message))
+            unit_code = None
+        has_start = type(start) is not _Bad
+        if not has_start:
+            if start.message:
+                issues.append(Issue(source, line, "配属開始日", start.message))
+            start = None
+        has_end = type(end) is not _Bad
+        if not has_end:
+            if end.message:
+                issues.append(Issue(source, line, "配属終了日", end.message))
+            end = None
+        if type(title) is not _Bad:
             spec_assignment["title"] = title
-        present, handles = _value(issues, table, row, "特定個人情報取扱", parse_flag)
-        if present:
+        elif title.message:
+            issues.append(Issue(source, line, "職名", title.message))
+        if type(handles) is not _Bad:
             spec_assignment["handles_specific_personal_info"] = handles
+        elif handles.message:
+            issues.append(Issue(source, line, "特定個人情報取扱", handles.message))
         if has_end:
             spec_assignment["end_date"] = end
         if has_unit and unit_code is not None:
             if unit_code not in usable_units:
                 reason = "は廃止（無効）になっています" if unit_code in known_units else "が登録されていません"
-                _problem(issues, table, row, "所属組織コード", f"組織コード「{unit_code}」の組織{reason}。")
+                issues.append(Issue(source, line, "所属組織コード", f"組織コード「{unit_code}」の組織{reason}。"))
                 has_unit = False
             if has_start and start is None:
-                _problem(issues, table, row, "配属開始日", "所属組織コードがある行は配属開始日が必須です。")
-            elif "配属開始日" not in table.columns:
-                _problem(issues, table, row, "配属開始日", "所属組織コードがある行は配属開始日が必須です。")
-        elif has_start and start is not None and "所属組織コード" in table.columns:
-            _problem(issues, table, row, "所属組織コード", "配属開始日がある行は所属組織コードが必須です。")
+                issues.append(Issue(source, line, "配属開始日", "所属組織コードがある行は配属開始日が必須です。"))
+            elif not has_start_column:
+                issues.append(Issue(source, line, "配属開始日", "所属組織コードがある行は配属開始日が必須です。"))
+        elif has_start and start is not None and has_unit_column:
+            issues.append(Issue(source, line, "所属組織コード", "配属開始日がある行は所属組織コードが必須です。"))
         if start is not None and end is not None and end < start:
-            _problem(issues, table, row, "配属終了日", "配属終了日が配属開始日より前になっています。")
+            issues.append(Issue(source, line, "配属終了日", "配属終了日が配属開始日より前になっています。"))
             has_unit = False
         if not has_number:
             continue
         if number in seen:
-            _problem(issues, table, row, "職員番号", f"職員番号「{number}」が{seen[number]}行目と重複しています。")
+            duplicate = f"職員番号「{number}」が{seen[number]}行目と重複しています。"
+            issues.append(Issue(source, line, "職員番号", duplicate))
             continue
-        seen[number] = row.line
-        spec = PersonSpec(row.line, number, values)
+        seen[number] = line
+        spec = PersonSpec(line, number, values)
         if has_unit and unit_code is not None and start is not None:
             spec.unit_code, spec.start, spec.assignment = unit_code, start, spec_assignment
         specs.append(spec)
-    plan.people_rows = len(table.rows)
+    progress.advance(len(lines) % 500)
+    plan.people_rows = len(lines)
     if plan.issues:
         return
     _diff_people(plan, table, municipality, specs, known_units)
@@ -468,18 +462,19 @@ def _diff_people(
             "id", "person_id", "unit_id", "start_date", *ASSIGNMENT_FIELDS
         ):
             assignments.setdefault(a["person_id"], []).append(a)
+    changes, people_new, assign_new = plan.changes, plan._people_new, plan._assign_new
     for spec in specs:
-        person = existing.get(spec.staff_number)
+        person = existing.get(spec.staff_number) if existing else None
         if person is None:
-            plan._people_new.append(spec)
-            plan.counts.people_created += 1
-            shown = dict(spec.values)
+            people_new.append(spec)
             if spec.unit_code and spec.start is not None:
-                shown |= {"unit": spec.unit_code, "start_date": spec.start, **spec.assignment}
-            plan.changes.append(("職員 新規", spec.staff_number, {}, shown))
-            if spec.unit_code and spec.start is not None:
-                plan._assign_new.append((spec.staff_number, spec.unit_code, spec.start, spec.assignment))
+                shown = {**spec.values, "unit": spec.unit_code, "start_date": spec.start, **spec.assignment}
+                changes.append(("職員 新規", spec.staff_number, {}, shown))
+                assign_new.append((spec.staff_number, spec.unit_code, spec.start, spec.assignment))
                 plan.counts.assignments_created += 1
+            else:
+                changes.append(("職員 新規", spec.staff_number, {}, dict(spec.values)))
+            plan.counts.people_created += 1
             continue
         changed = {k: v for k, v in spec.values.items() if person[k] != v}
         if changed:
@@ -572,16 +567,16 @@ def people_import_plan(
     units = next((t for t in read.tables if t.kind == "units"), None)
     people = next((t for t in read.tables if t.kind == "people"), None)
     usable: dict[str, int] = {}
-    if units is not None and units.rows:
+    if units is not None and units.lines:
         usable = _plan_units(plan, units, municipality, progress)
     else:
         usable = {
             code: 1
             for code in OrgUnit.objects.filter(municipality=municipality, is_active=True).values_list("code", flat=True)
         }
-    if people is not None and people.rows:
+    if people is not None and people.lines:
         _plan_people(plan, people, municipality, usable, progress)
-    if (units is None or not units.rows) and (people is None or not people.rows) and not plan.issues:
+    if (units is None or not units.lines) and (people is None or not people.lines) and not plan.issues:
         plan.issues.append(Issue("、".join(f.name for f in plan.files), None, "", "取り込むデータ行がありません。"))
     # In reading order: by file, line, then the column's place in the file.
     order = {t.source: (i, {c: n for n, c in enumerate(t.columns)}) for i, t in enumerate(read.tables)}
@@ -652,19 +647,26 @@ ASSIGNMENT_COLUMNS += ("handles_specific_personal_info",)
 
 
 def _apply_people(plan: ImportPlan, municipality: Municipality, progress: Progress) -> None:
-    """New people and assignments go in as plain rows (``insert_rows``: COPY on PostgreSQL), every cell validated
+    """New people and assignments go in as plain rows (``insert_columns``: COPY on PostgreSQL), every cell validated
     by the plan; the few changed rows of a re-import are updated through the ORM."""
     m = municipality
     progress.stage("職員データの登録", len(plan._people_new) + len(plan._people_changed) + len(plan._assign_new))
     # The model's defaults, which the ORM would have filled in: the columns absent from the file.
     person_defaults = {"name_kana": "", "party_id": None, "email": "", "employed_from": None, "employed_to": None}
-    insert_rows(
+    new = [s.values for s in plan._people_new]
+    insert_columns(
         Person._meta.db_table,
         PERSON_COLUMNS,
-        (
-            (m.pk, s.staff_number, *({**person_defaults, **s.values}[c] for c in PERSON_COLUMNS[2:]))
-            for s in plan._people_new
-        ),
+        [
+            [m.pk] * len(new),
+            [s.staff_number for s in plan._people_new],
+            *(
+                list(map(dict.get, new, repeat(c), repeat(person_defaults[c])))
+                if c in person_defaults
+                else list(map(itemgetter(c), new))
+                for c in PERSON_COLUMNS[2:]
+            ),
+        ],
         progress=progress.advance,
     )
     if plan._people_changed:
@@ -691,20 +693,18 @@ def _apply_people(plan: ImportPlan, municipality: Municipality, progress: Progre
             Person.objects.filter(municipality=m).values_list("staff_number", "id").iterator(chunk_size=BATCH)
         )
         unit_ids = dict(OrgUnit.objects.filter(municipality=m).values_list("code", "id"))
-        insert_rows(
+        numbers, unit_codes, starts, values = zip(*plan._assign_new, strict=True)
+        insert_columns(
             Assignment._meta.db_table,
             ASSIGNMENT_COLUMNS,
             [
-                (
-                    m.pk,
-                    person_ids[number],
-                    unit_ids[unit_code],
-                    values.get("title", ""),
-                    start,
-                    values.get("end_date"),
-                    values.get("handles_specific_personal_info", False),
-                )
-                for number, unit_code, start, values in plan._assign_new
+                [m.pk] * len(numbers),
+                list(map(person_ids.__getitem__, numbers)),
+                list(map(unit_ids.__getitem__, unit_codes)),
+                list(map(dict.get, values, repeat("title"), repeat(""))),
+                starts,
+                list(map(dict.get, values, repeat("end_date"), repeat(None))),
+                list(map(dict.get, values, repeat("handles_specific_personal_info"), repeat(False))),
             ],
             progress=progress.advance,
         )

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
+import operator
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from piaops.lib.dates import DateReadError, read_date
@@ -104,19 +107,32 @@ _PEOPLE_LOOKUP = _lookup(PEOPLE_COLUMNS)
 _REFUSED = {normalise_header(h) for h in REFUSED_HEADERS}
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     line: int
-    values: dict[str, Cell]  # canonical column name → cell; only columns present in the header
-    refused: set[str] = field(default_factory=set)  # columns whose cell held a 個人番号 (value dropped)
+    values: dict[str, Cell]  # canonical column name → cell ("" where the row ends before it or it was refused)
+    refused: frozenset[str] = frozenset()  # columns whose cell held a 個人番号 or was too long (value dropped)
 
 
 @dataclass
 class Table:
+    """The rows of a table, column by column (the people are validated a column at a time)."""
+
     source: str
     kind: TableKind
     columns: list[str]  # canonical names present, in file order
-    rows: list[Row]
+    lines: list[int]  # each row's line (CSV) or row (XLSX) in the file
+    cells: dict[str, Sequence[Cell]]  # column → each row's cell ("" where the row ends before it or it was refused)
+    refused: dict[int, frozenset[str]]  # row index → the columns whose cell held a 個人番号 or was too long
+
+    @functools.cached_property
+    def rows(self) -> list[Row]:
+        """The rows one by one (the units table is validated a row at a time)."""
+        empty: frozenset[str] = frozenset()
+        return [
+            Row(line, dict(zip(self.columns, values, strict=True)), self.refused.get(i, empty))
+            for i, (line, *values) in enumerate(zip(self.lines, *(self.cells[c] for c in self.columns), strict=True))
+        ]
 
 
 @dataclass
@@ -173,6 +189,21 @@ def _needs_a_look(cell: Cell) -> bool:
     return isinstance(cell, str) and (len(cell) > MAX_CELL or cell_contains_my_number(cell))
 
 
+def _plain(cells: list[Cell], width: int) -> bool:
+    """Whether a row has nothing to report: no cell past the header's, none too long, none holding a 個人番号.
+
+    Most rows are cells of text all shorter than 12 characters, which hold no 個人番号 (see
+    :func:`piaops.lib.mynumber.cell_contains_my_number`) and are not too long: one ``max`` answers for them."""
+    if len(cells) > width:
+        return False
+    try:
+        if max(map(len, cells), default=0) < 12:  # type: ignore[arg-type]  # a date has no len(): TypeError
+            return True
+    except TypeError:  # a date cell (XLSX): each cell is looked at
+        pass
+    return not any(_needs_a_look(c) for c in cells)
+
+
 def _rows_from_csv(name: str, text: str) -> list[tuple[int, list[Cell]]]:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
@@ -181,7 +212,7 @@ def _rows_from_csv(name: str, text: str) -> list[tuple[int, list[Cell]]]:
     start = 1
     try:
         for record in reader:
-            rows.append((start, [v.strip() for v in record]))  # CSV cells are text: what _cell makes of them
+            rows.append((start, list(map(str.strip, record))))  # CSV cells are text: what _cell makes of them
             start = reader.line_num + 1
     except csv.Error:
         raise ImportFileError(
@@ -254,26 +285,36 @@ def _table(source: str, raw: list[tuple[int, list[Cell]]], issues: list[Issue]) 
     for column in columns:
         if column.required and column.name not in positions.values():
             issues.append(Issue(source, header_line, column.name, "必須の列がありません。"))
-    if len(issues) > problems:
-        return Table(source, kind, list(positions.values()), [])
-    width = len(header_cells)
-    rows: list[Row] = []
     mapped = list(positions.items())
+    names = [col for _, col in mapped]
+    if len(issues) > problems:
+        return Table(source, kind, names, [], {name: () for name in names}, {})
+    width = len(header_cells)
+    lines: list[int] = []
+    rows: list[tuple[Cell, ...]] = []  # each row's mapped cells, in the order of ``names``
+    refused_cells: dict[int, frozenset[str]] = {}
+    # The mapped cells of a row at least as wide as the last mapped column, in one call (a tuple of them).
+    last = max(positions, default=-1)
+    take = operator.itemgetter(*positions) if len(positions) > 1 else None
     for line, cells in raw[header_at + 1 :]:
-        if all(c == "" for c in cells):
+        if not any(cells):  # every cell empty (a date cell is never false)
             continue
-        row = Row(line, {})
-        if len(cells) <= width and not any(_needs_a_look(c) for c in cells):
+        if _plain(cells, width):
             # The common row: nothing to report, so each mapped column simply takes its cell.
-            row.values = {col: cells[pos] for pos, col in mapped if pos < len(cells)}
-            rows.append(row)
+            if take is not None and len(cells) > last:
+                rows.append(take(cells))
+            else:
+                rows.append(tuple(cells[pos] if pos < len(cells) else "" for pos, _ in mapped))
+            lines.append(line)
             continue
+        values: dict[str, Cell] = {}
+        refused: set[str] = set()
         for pos, cell in enumerate(cells):
             col = positions.get(pos)
             if isinstance(cell, str) and cell and contains_my_number(cell):
                 issues.append(Issue(source, line, col or f"{pos + 1}列目", MY_NUMBER_MESSAGE))
                 if col:
-                    row.refused.add(col)
+                    refused.add(col)
                 continue
             if pos >= width and cell != "":
                 issues.append(
@@ -285,14 +326,20 @@ def _table(source: str, raw: list[tuple[int, list[Cell]]], issues: list[Issue]) 
                     )
                 )
                 continue
-            if col is not None and col not in row.refused:
+            if col is not None and col not in refused:
                 if isinstance(cell, str) and len(cell) > MAX_CELL:
                     issues.append(Issue(source, line, col, f"値が長すぎます（{MAX_CELL}文字まで）。"))
-                    row.refused.add(col)
+                    refused.add(col)
                     continue
-                row.values[col] = cell
-        rows.append(row)
-    return Table(source, kind, list(positions.values()), rows)
+                values[col] = cell
+        if refused:
+            refused_cells[len(rows)] = frozenset(refused)
+        rows.append(tuple(values.get(col, "") for col in names))
+        lines.append(line)
+    by_column: dict[str, Sequence[Cell]] = {name: () for name in names}
+    if rows:
+        by_column = dict(zip(names, zip(*rows, strict=True), strict=True))
+    return Table(source, kind, names, lines, by_column, refused_cells)
 
 
 NO_HEADER_MESSAGE = (
@@ -417,11 +464,14 @@ def parse_code(value: Cell, *, max_length: int) -> str:
     return text
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def parse_text(value: Cell, *, max_length: int, kana: bool = False) -> str:
     text = str(value).strip()
     if kana:
         text = unicodedata.normalize("NFKC", text)
-    text = re.sub(r"\s+", " ", text)
+    text = _SPACES.sub(" ", text)
     if len(text) > max_length:
         raise ValueProblem(f"{max_length}文字以内で入力してください。")
     return text
