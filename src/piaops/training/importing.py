@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from piaops.audittrail import services as audit
 from piaops.audittrail.models import Action
-from piaops.lib.bulkinsert import collector_paused, insert_rows
+from piaops.lib.bulkinsert import collector_paused, insert_columns
 from piaops.lib.dates import DateReadError, read_date
 from piaops.lib.dbstats import analyze_after_commit
 from piaops.lib.filescan import my_number_refusal
@@ -378,10 +378,16 @@ def import_records(
 
 
 def bulk_insert_records(rows: list[tuple[Any, ...]], *, progress: Callable[[int], object] | None = None) -> None:
-    """Insert validated rows (values in ``INSERT_COLUMNS`` order) with ``insert_rows``: COPY on PostgreSQL, a
-    prepared INSERT on SQLite, no model instances (every cell was validated, the 個人番号 check included).
-    ``progress`` gets 0 per batch (the rows were counted while checked). The caller holds the transaction."""
-    insert_rows(Record._meta.db_table, INSERT_COLUMNS, rows, progress=(lambda n: progress(0)) if progress else None)
+    """Insert validated rows (values in ``INSERT_COLUMNS`` order) with ``insert_columns``: COPY text made a column
+    at a time on PostgreSQL, a prepared INSERT on SQLite, no model instances (every cell was validated, the 個人番号
+    check included). ``progress`` gets 0 per batch (the rows were counted while checked). The caller holds the
+    transaction."""
+    if not rows:
+        return
+    columns = list(zip(*rows, strict=True))
+    insert_columns(
+        Record._meta.db_table, INSERT_COLUMNS, columns, progress=(lambda n: progress(0)) if progress else None
+    )
 
 
 def _among(queryset: QuerySet[Any], column: str, values: Iterable[Any]) -> Iterator[QuerySet[Any]]:

@@ -40,8 +40,6 @@ KIND_SYNONYMS: dict[str, str] = {
 EMPLOYMENT_HINT = "・".join(EmploymentType.labels)
 
 # Model field ← column, for the fields an import may set.
-UNIT_FIELDS = {"name": "組織名", "kind": "組織種別", "is_governance": "番号制度総括部門", "is_it": "情報システム部門"}
-UNIT_FIELDS |= {"is_active": "有効"}
 PERSON_FIELDS = {
     "name": "氏名",
     "name_kana": "氏名カナ",

@@ -765,7 +765,8 @@ def people_import_commit(
             raise ImportFileError([Issue("、".join(f.name for f in plan.files), None, "", str(exc))]) from exc
         _apply_units(plan, municipality)
         _apply_people(plan, municipality, progress)
-        analyze_after_commit(OrgUnit, Person, Assignment, rows=plan.unit_rows + plan.people_rows)
+        analyze_after_commit(OrgUnit, rows=plan.unit_rows)  # each table by the rows written into it
+        analyze_after_commit(Person, Assignment, rows=plan.people_rows)
         entry = record(
             action=Action.IMPORT,
             municipality_id=municipality.pk,
