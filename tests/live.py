@@ -13,6 +13,7 @@ TEMPLATE``).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import os
 import shutil
@@ -20,6 +21,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -133,3 +137,31 @@ def _drop_postgres(admin_url: str, name: str) -> None:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
     except psycopg.Error:
         pass  # the server went away first: nothing left to clean up here
+
+
+@contextlib.contextmanager
+def runserver(var_dir: Path, *, ready: str = "/healthz", env: dict[str, str] | None = None) -> Iterator[str]:
+    """``piaops runserver`` on ``var_dir``'s database and a free loopback port, once ``ready`` answers (its first
+    answer loads the URLconf and the views: seconds on a busy machine, so up to two minutes); yields its base URL
+    and stops it on leaving."""
+    base = f"http://127.0.0.1:{free_port()}"
+    server = subprocess.Popen(
+        [*PIAOPS, "runserver", "--noreload", base.removeprefix("http://")],
+        env=piaops_env(var_dir) | (env or {}),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}{ready}", timeout=10).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

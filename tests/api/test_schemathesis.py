@@ -8,9 +8,6 @@ examples per operation keep it bounded.
 
 from __future__ import annotations
 
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
-from tests.live import DATABASE_FILE, PIAOPS, copy_migrated, free_port, piaops_env, run_piaops
+from tests.live import DATABASE_FILE, copy_migrated, run_piaops, runserver
 
 pytestmark = pytest.mark.engine_independent
 
@@ -81,29 +78,9 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
     seeded = run_piaops("shell", "-c", SEED, var_dir=var_dir)
     assert seeded.returncode == 0, seeded.stderr
     token = next(line[6:] for line in seeded.stdout.splitlines() if line.startswith("TOKEN="))
-    port = free_port()
-    env = piaops_env(var_dir) | {"PIAOPS_API_RATE_LIMIT_PER_MINUTE": "1000000"}
-    server = subprocess.Popen(
-        [*PIAOPS, "runserver", "--noreload", f"127.0.0.1:{port}"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.3)
+    rate = {"PIAOPS_API_RATE_LIMIT_PER_MINUTE": "1000000"}
+    with runserver(var_dir, ready="/api/v1/openapi.json", env=rate) as base:
         yield base, token
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def test_every_operation_answers_without_5xx_and_as_documented(live_api: tuple[str, str]) -> None:

@@ -6,14 +6,12 @@ from __future__ import annotations
 import shlex
 import shutil
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from django.core.management import load_command_class
 
-from tests.live import DATABASE_FILE, PIAOPS, copy_migrated, free_port, piaops_env
+from tests.live import DATABASE_FILE, copy_migrated, runserver
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
@@ -25,30 +23,9 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 def test_check_node_says_ok_for_a_serving_node_and_fails_for_a_dead_one(tmp_path: Path) -> None:
     script = str(DEPLOY / "check-node.sh")
     copy_migrated(tmp_path / DATABASE_FILE)
-    node = f"http://127.0.0.1:{free_port()}"
-    server = subprocess.Popen(
-        [*PIAOPS, "runserver", "--noreload", node.removeprefix("http://")],
-        env=piaops_env(tmp_path),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        # The node's first answer loads the URLconf and the views (seconds on a busy machine); the script gives a
-        # node 5 s, as a load balancer would a warm one.
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{node}/healthz", timeout=10).read()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+    with runserver(tmp_path) as node:
         ok = subprocess.run(["sh", script, node], capture_output=True, text=True, timeout=60)
         assert ok.returncode == 0 and ok.stdout.strip() == "ok", ok.stderr
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     # The same port, no server any more: connection refused.
     failed = subprocess.run(["sh", script, node], capture_output=True, text=True, timeout=60)
     assert failed.returncode != 0 and "ok" not in failed.stdout

@@ -51,6 +51,19 @@ def _two_reports(world: World) -> tuple[AssessmentReport, AssessmentReport]:
     return tax, pension
 
 
+def _overdue_third_party_audit(world: World) -> None:
+    """J-LIS's audit report, due 2026-11-30 and not sent: overdue on ``TODAY``."""
+    party = Party.objects.create(municipality=world.a, name="J-LIS（監査）", kind=Party.Kind.INTERMEDIATE_SERVER)
+    Obligation.objects.create(
+        municipality=world.a,
+        party=party,
+        kind=CommitmentKind.AUDIT,
+        title="監査結果の報告",
+        nominal_due=dt.date(2026, 11, 30),
+        next_due=dt.date(2026, 11, 30),
+    )
+
+
 def _audit(report: AssessmentReport) -> RatedItem:
     return next(i for i in build(report, fiscal_year=FY, today=TODAY).items if i.path == AUDIT)
 
@@ -94,15 +107,7 @@ def test_a_choice_other_than_the_reports_suggestion_needs_a_reason(world: World)
 
 def test_a_third_partys_overdue_obligation_is_in_the_recorded_suggestion_as_on_the_page(world: World) -> None:
     tax, _ = _two_reports(world)
-    party = Party.objects.create(municipality=world.a, name="J-LIS（監査）", kind=Party.Kind.INTERMEDIATE_SERVER)
-    Obligation.objects.create(
-        municipality=world.a,
-        party=party,
-        kind=CommitmentKind.AUDIT,
-        title="監査結果の報告",
-        nominal_due=dt.date(2026, 11, 30),
-        next_due=dt.date(2026, 11, 30),
-    )
+    _overdue_third_party_audit(world)
     assert _audit(tax).suggested == "十分に行っていない"
     assert audit_suggestion(tax, fiscal_year=FY, today=TODAY).rating == INSUFFICIENT
     with pytest.raises(ValidationError):  # the page says 十分に行っていない: 特に needs a reason, as it reads
@@ -201,15 +206,7 @@ def test_the_page_says_when_the_numbers_a_decision_rested_on_have_changed(world:
     assert not _audit(tax).note  # decided on today's numbers: nothing to say
 
     # Then a third party's audit report falls overdue: the suggestion the decision rested on no longer holds.
-    party = Party.objects.create(municipality=world.a, name="J-LIS（監査）", kind=Party.Kind.INTERMEDIATE_SERVER)
-    Obligation.objects.create(
-        municipality=world.a,
-        party=party,
-        kind=CommitmentKind.AUDIT,
-        title="監査結果の報告",
-        nominal_due=dt.date(2026, 11, 30),
-        next_due=dt.date(2026, 11, 30),
-    )
+    _overdue_third_party_audit(world)
     item = _audit(tax)
     assert item.chosen == "特に力を入れて行っている"  # still the recorded decision, with the warning beside it
     assert item.note.startswith("この評価書の決定（令和8年12月21日）の後に根拠が変わりました：")

@@ -22,6 +22,7 @@ from piaops.jobs.services import job_enqueue
 from piaops.tenancy.access import Perm, municipality_of, scoped, tenant_object, tenant_view
 from piaops.tenancy.models import EmploymentType, OrgUnit, Party, User
 from piaops.tenancy.people_import.forms import ConfirmForm, UploadForm
+from piaops.tenancy.people_import.plan import ASSIGNMENT_FIELDS, PERSON_FIELDS
 from piaops.tenancy.people_import.services import ImportPlan, people_import_plan
 from piaops.tenancy.people_import.staging import stage, unstage
 from piaops.tenancy.people_import.tables import PEOPLE_COLUMNS, UNIT_COLUMNS
@@ -29,23 +30,17 @@ from piaops.tenancy.people_import.tables import PEOPLE_COLUMNS, UNIT_COLUMNS
 EXAMPLES = {"units-example.csv", "people-example.csv"}
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SHOWN_CHANGES = 200
+# The column of each field a change names (``name`` is 組織名 or 氏名 by the row's kind, below).
 FIELD_LABELS = {
-    "name_kana": "氏名カナ",
-    "employment_type": "雇用形態",
-    "email": "メールアドレス",
-    "employed_from": "任用開始日",
-    "employed_to": "任用終了日",
-    "party_id": "所属事業者",
+    **PERSON_FIELDS,
+    **ASSIGNMENT_FIELDS,
     "kind": "組織種別",
     "parent": "上位組織コード",
     "is_governance": "番号制度総括部門",
     "is_it": "情報システム部門",
     "is_active": "有効",
-    "title": "職名",
     "unit": "所属組織コード",
     "start_date": "配属開始日",
-    "end_date": "配属終了日",
-    "handles_specific_personal_info": "特定個人情報取扱",
 }
 
 
