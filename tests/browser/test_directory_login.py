@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.accounts.slapd import PASSWORD, running_directory
-from tests.browser.conftest import _free_port, _require_chromium
-from tests.live import DATABASE_FILE, copy_migrated
+from tests.chromium import require_chromium
+from tests.live import DATABASE_FILE, copy_migrated, free_port
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -40,7 +40,7 @@ WRONG = "正しいユーザー名とパスワードを入力してください"
 
 @pytest.fixture(scope="module")
 def directory_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    _require_chromium()
+    require_chromium()
     if os.environ.get("PIAOPS_TEST_DB") == "postgres":
         pytest.skip("ブラウザテストは SQLite の回で実行済みです（サーバーは専用の SQLite ファイルで動きます）")
     home = tmp_path_factory.mktemp("directory-login")
@@ -52,7 +52,7 @@ def directory_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         copy_migrated(home / "var" / DATABASE_FILE)  # the migrate below has nothing left to do
         for args in (["migrate", "--no-input", "-v", "0"], ["shell", "-c", SETUP]):
             subprocess.run([*run, *args], env=env, cwd=home, check=True, capture_output=True, timeout=300)
-        port = _free_port()
+        port = free_port()
         url = f"http://127.0.0.1:{port}"
         log = (home / "server.log").open("w")
         server = subprocess.Popen(
