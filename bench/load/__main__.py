@@ -3,8 +3,9 @@ under gunicorn, driven by locust (headless, loopback, bounded in time); then eve
 
 Steps: a database of its own (dropped and created: ``--database-url``), migrated, the demo data (``--people``),
 the load users and a campaign (``bench.load.db prepare``); gunicorn with production settings (DEBUG off) on a
-free loopback port; a baseline run (one 所属長 and one admin, so the same pages unloaded) and the load run; p50/p95
-per page for both; ``bench.load.db verify``. Exit status 1 when any request failed or any answer was lost.
+free loopback port, connected as an ordinary role (``<name>_app``: row-level security applies, as in production);
+a baseline run (one 所属長 and one admin, so the same pages unloaded) and the load run; p50/p95 per page for both;
+``bench.load.db verify``. Exit status 1 when any request failed or any answer was lost.
 
 The prepared state (migrated, demo, units, load users, launched campaign; many minutes at city size) is built in a
 database of its own, ``<name>_prepared``, which records what it was built with (table ``bench_load_prepared``: the
@@ -173,6 +174,29 @@ def _prepare(args: argparse.Namespace, env: dict[str, str], plan: Path) -> None:
     print(f"  copied into {urlparse(args.database_url).path.lstrip('/')} in {time.monotonic() - started:.0f} s")
 
 
+def _app_role(database_url: str) -> str:
+    """``database_url`` as the server connects in production: an ordinary login role (no superuser, no BYPASSRLS)
+    allowed to read and write every table, so the row-level security policies are evaluated on every statement of
+    the measured pages (a superuser passes them by). Returns the URL with that role; preparing and checking the data
+    stay with the URL's own user."""
+    import psycopg
+    from psycopg import sql
+
+    parsed = urlparse(database_url)
+    role = f"{parsed.path.lstrip('/')}_app"
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS").format(sql.Identifier(role)))
+        for grant in (
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}",
+            "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}",
+        ):
+            conn.execute(sql.SQL(grant).format(sql.Identifier(role)))
+    netloc = f"{role}@{parsed.hostname}" + (f":{parsed.port}" if parsed.port else "")
+    return parsed._replace(netloc=netloc).geturl()
+
+
 def _env(database_url: str, var_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIAOPS_", "DJANGO_")) and k != "DATABASE_URL"}
     env |= {
@@ -323,6 +347,7 @@ def main(argv: list[str]) -> int:
         flush=True,
     )
     _prepare(args, env, plan)
+    app_url = _app_role(args.database_url)
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -330,7 +355,7 @@ def main(argv: list[str]) -> int:
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "piaops.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", str(args.workers), "--timeout", "60"],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env=env | {"DATABASE_URL": app_url}, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
