@@ -199,7 +199,8 @@ def rating(request: HttpRequest, fy: int) -> HttpResponse:
             else:
                 messages.success(request, "評価を記録しました。")
                 return redirect("audits:rating", fy=fy)
-    decisions = (
+    # One query: the list shown, newest first, whose first is the decision in force.
+    decisions = list(
         scoped(user, AuditRatingDecision)
         .filter(fiscal_year=fy, report__isnull=True)  # a report's own decision is on its Section Ⅳ page
         .select_related("decided_by")
@@ -213,7 +214,7 @@ def rating(request: HttpRequest, fy: int) -> HttpResponse:
             "suggestion": suggestion,
             "form": form,
             "decisions": decisions,
-            "drift": drift_note(decisions.first(), suggestion),
+            "drift": drift_note(decisions[0] if decisions else None, suggestion),
             "can_decide": has_perm(user, Perm.AUDIT_MANAGE),
         },
     )

@@ -323,7 +323,8 @@ def campaign_rating(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             else:
                 messages.success(request, "評価を記録しました。")
                 return redirect("selfcheck:rating", pk=campaign.pk)
-    decisions = campaign.rating_decisions.select_related("decided_by").order_by("-decided_at", "-id")
+    # One query: the list shown, newest first, whose first is the decision in force.
+    decisions = list(campaign.rating_decisions.select_related("decided_by").order_by("-decided_at", "-id"))
     return render(
         request,
         "selfcheck/rating.html",
@@ -332,7 +333,7 @@ def campaign_rating(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             "suggestion": suggestion,
             "form": form,
             "decisions": decisions,
-            "drift": drift_note(decisions.first(), suggestion),
+            "drift": drift_note(decisions[0] if decisions else None, suggestion),
             "can_manage": has_perm(user, Perm.SELFCHECK_MANAGE),
             "labels": dict(SectionIVRating.choices),
         },
